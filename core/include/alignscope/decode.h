@@ -1,0 +1,62 @@
+#pragma once
+// Step-wise decoding behind one small interface, so the UI can drive greedy,
+// beam and forced-prefix decoding one step at a time and read the trace.
+
+#include "alignscope/model.h"
+#include "alignscope/trace.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace alignscope {
+
+struct DecodeOptions {
+    int beamWidth = 1;              ///< 1 = greedy
+    std::vector<int> prefix;        ///< target ids forced before the model chooses
+    int maxLength = -1;             ///< -1: 2n + 10
+    int topK = 10;                  ///< candidates recorded per step
+    double lengthPenalty = 1.0;     ///< score = logP / len^lengthPenalty (beam)
+};
+
+/// Decodes one sentence one step at a time and records every step.
+class DecodeSession {
+public:
+    DecodeSession(const Model &model, EncodedSource source, DecodeOptions options);
+    ~DecodeSession();
+    DecodeSession(DecodeSession &&) noexcept;
+    DecodeSession &operator=(DecodeSession &&) noexcept;
+
+    /// Advances one step for every live hypothesis; false once finished.
+    bool step();
+    /// Steps until finished or `cancel` becomes true; Cancelled error then.
+    Result<void> run(const std::atomic<bool> *cancel = nullptr);
+    bool finished() const;
+    const DecodeTrace &trace() const;
+    DecodeTrace takeTrace();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// Convenience: prepare + decode to the end.
+Result<DecodeTrace> translate(const Model &model, const std::string &sentence,
+                              const DecodeOptions &options = {},
+                              const std::atomic<bool> *cancel = nullptr);
+
+/// Teacher-forces `targetText` (all tokens forced, then <eos>) so every
+/// model yields a matrix of the same shape.
+Result<DecodeTrace> forceDecode(const Model &model, const std::string &sentence,
+                                const std::string &targetText);
+
+/// Decodes one sentence with several models concurrently (TBB task group).
+std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Model *> &models,
+                                              const std::string &sentence,
+                                              const DecodeOptions &options = {});
+
+/// Trace JSON of DESIGN.md (`translate --json`), with extra fields allowed.
+std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, bool pretty = true);
+
+} // namespace alignscope
