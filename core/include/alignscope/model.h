@@ -14,6 +14,9 @@
 
 namespace alignscope {
 
+template <typename T>
+class Network;
+
 /// Source sentence prepared for the encoder.
 struct EncodedSource {
     std::vector<std::string> tokens; ///< includes <eos> when the model appends it
@@ -54,6 +57,9 @@ public:
     Result<void> save(const std::string &path) const;
     /// A randomly initialised model with every tensor the config needs.
     static Model initialise(ModelConfig config, Vocabulary source, Vocabulary target, unsigned seed);
+    /// Random values for every parameter of `config` (the trainer's starting point).
+    static ParameterSet<float> initialParameters(const ModelConfig &config, int sourceVocab, int targetVocab,
+                                                 unsigned seed);
 
     const ModelConfig &config() const { return m_config; }
     const Vocabulary &sourceVocab() const { return m_source; }
@@ -80,6 +86,7 @@ private:
     Vocabulary m_source;
     Vocabulary m_target;
     ParameterSet<float> m_params;
+    std::shared_ptr<const Network<float>> m_network;
     std::string m_name;
 };
 

@@ -5,6 +5,7 @@
 
 #include "alignscope/tensor.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,7 @@ struct DecodeTrace {
     std::vector<DecodeNode> nodes;          ///< every hypothesis at every step
     std::vector<Hypothesis> hypotheses;     ///< finished, best first
     bool complete = false;                  ///< decoding has ended
+    int eosId = 2;                          ///< the target vocabulary's <eos> id
 
     /// Nodes from step 0 to `node`, in order.
     std::vector<int> path(int node) const;
@@ -64,6 +66,10 @@ struct DecodeTrace {
     int stepCount() const;
     /// Target tokens along a path, <eos> excluded.
     std::vector<std::string> targetTokens(const std::vector<int> &path) const;
+    /// Detokenised target text along a path (set by the decoder from the model).
+    std::string translation(const std::vector<int> &path) const;
+    /// Joins target tokens back into text; set by the decoder.
+    std::function<std::string(const std::vector<std::string> &)> detokenizer;
     /// (T, n) weights along a path; rows in step order.
     Matrix weightMatrix(const std::vector<int> &path) const;
     /// (T, n) raw scores along a path.

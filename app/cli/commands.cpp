@@ -1,0 +1,206 @@
+// translate, inspect and init.
+#include "cli/commands.h"
+
+#include "cli/args.h"
+
+#include "alignscope/decode.h"
+#include "alignscope/model.h"
+#include "alignscope/safetensors.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace alignscope::cli {
+
+int fail(const Error &error)
+{
+    std::fprintf(stderr, "alignscope-cli: %s\n", error.message.c_str());
+    return static_cast<int>(error.kind == ErrorKind::Cancelled ? ErrorKind::Internal : error.kind);
+}
+
+std::string usage()
+{
+    return "usage: alignscope-cli COMMAND [options]\n"
+           "\n"
+           "  translate --model FILE|NAME [--beam K] [--prefix TEXT] [--json] SENTENCE\n"
+           "  inspect FILE|NAME\n"
+           "  init --encoder gru|bigru|lstm|bilstm --decoder bahdanau|luong\n"
+           "       --scorer additive|dot|general|scaled-dot|concat|location [--local m|p --window D]\n"
+           "       --source-vocab FILE --target-vocab FILE [--embedding E] [--hidden H] [--layers L]\n"
+           "       [--seed N] --out FILE\n"
+           "  --version\n"
+           "\n"
+           "Exit codes: 0 ok, 2 usage, 3 unreadable or invalid file, 4 invalid sentence.\n";
+}
+
+namespace {
+
+Result<Model> openModel(const std::string &nameOrPath)
+{
+    auto path = resolveModelPath(nameOrPath);
+    if (!path)
+        return path.error();
+    return Model::load(path.value());
+}
+
+Result<std::string> sentenceOf(const Args &a)
+{
+    if (a.positionals().empty())
+        return usageError("no sentence given; pass it as the last argument, e.g. \"The cat sat on the mat\"");
+    return a.joinedPositionals();
+}
+
+} // namespace
+
+int translateCommand(const Argv &argv)
+{
+    auto args = Args::parse(argv, {{"json"}, {"model", "beam", "prefix", "topk", "max-length"}, {}});
+    if (!args)
+        return fail(args.error());
+    if (!args->value("model"))
+        return fail(usageError("translate needs --model FILE or a bundled model name (e.g. --model additive)"));
+    auto sentence = sentenceOf(args.value());
+    if (!sentence)
+        return fail(sentence.error());
+    auto beam = args->integer("beam", 1, 1, 64);
+    auto topk = args->integer("topk", 10, 1, 1000);
+    auto maxLength = args->integer("max-length", -1, 1, 100000);
+    for (const Result<int> *r : {&beam, &topk, &maxLength})
+        if (!*r)
+            return fail(r->error());
+    auto model = openModel(*args->value("model"));
+    if (!model)
+        return fail(model.error());
+    DecodeOptions options;
+    options.beamWidth = beam.value();
+    options.topK = topk.value();
+    options.maxLength = maxLength.value();
+    if (auto prefix = args->value("prefix"))
+        options.prefix = model->prepareTarget(*prefix);
+    auto trace = translate(model.value(), sentence.value(), options);
+    if (!trace)
+        return fail(trace.error());
+    const auto path = trace->bestPath();
+    if (args->has("json"))
+        std::cout << traceToJson(trace.value(), path) << "\n";
+    else
+        std::cout << trace->translation(path) << "\n";
+    return 0;
+}
+
+int inspectCommand(const Argv &argv)
+{
+    auto args = Args::parse(argv, {{"json"}, {}, {}});
+    if (!args)
+        return fail(args.error());
+    if (args->positionals().size() != 1)
+        return fail(usageError("inspect needs exactly one model file or bundled model name"));
+    auto path = resolveModelPath(args->positionals()[0]);
+    if (!path)
+        return fail(path.error());
+    auto model = Model::load(path.value());
+    if (!model)
+        return fail(model.error());
+    auto file = SafetensorsFile::open(path.value());
+    if (!file)
+        return fail(file.error());
+    std::cout << "file: " << path.value() << "\n"
+              << "scorer: " << scorerDisplayName(model->config().attention) << "\n"
+              << "config: " << configToJson(model->config()) << "\n"
+              << "source vocabulary: " << model->sourceVocab().size() << " tokens\n"
+              << "target vocabulary: " << model->targetVocab().size() << " tokens\n"
+              << "parameters: " << parameterCount(model->parameters()) << "\n"
+              << "tensors:\n";
+    for (const TensorInfo &t : file->tensors()) {
+        std::cout << "  " << t.name << " " << toString(t.dtype) << " [";
+        for (size_t i = 0; i < t.shape.size(); ++i)
+            std::cout << (i ? ", " : "") << t.shape[i];
+        std::cout << "]\n";
+    }
+    return 0;
+}
+
+namespace {
+
+Result<ModelConfig> configFromArgs(const Args &a)
+{
+    ModelConfig c;
+    for (const char *required : {"encoder", "decoder", "scorer"})
+        if (!a.value(required))
+            return usageError(std::string("init needs --") + required);
+    auto enc = parseEncoderKind(*a.value("encoder"));
+    auto dec = parseDecoder(*a.value("decoder"));
+    auto scorer = parseScorer(*a.value("scorer"));
+    if (!enc) return enc.error();
+    if (!dec) return dec.error();
+    if (!scorer) return scorer.error();
+    auto emb = a.integer("embedding", 64, 1, 4096);
+    auto hidden = a.integer("hidden", 128, 1, 4096);
+    auto layers = a.integer("layers", 1, 1, 4);
+    auto window = a.integer("window", 3, 1, 1000);
+    auto maxLen = a.integer("max-source-length", 64, 1, 100000);
+    for (const Result<int> *r : {&emb, &hidden, &layers, &window, &maxLen})
+        if (!*r)
+            return r->error();
+    c.encoder = enc.value();
+    c.encoder.embedding = emb.value();
+    c.encoder.hidden = hidden.value();
+    c.encoder.layers = layers.value();
+    c.decoder.kind = dec.value();
+    c.decoder.embedding = emb.value();
+    // Dot scoring compares the query with h_j directly, so the decoder's
+    // size follows the encoder's state size.
+    c.decoder.hidden = c.encoder.stateSize();
+    c.decoder.layers = layers.value();
+    c.decoder.cell = c.encoder.cell;
+    c.attention.scorer = scorer.value();
+    c.attention.dimension = hidden.value();
+    c.attention.window = window.value();
+    c.attention.maxSourceLength = maxLen.value();
+    if (auto local = a.value("local")) {
+        auto mode = parseLocalMode(*local);
+        if (!mode || mode.value() == LocalMode::None)
+            return usageError("--local must be m or p");
+        c.attention.local = mode.value();
+    }
+    auto valid = validateConfig(c);
+    if (!valid)
+        return valid.error();
+    return c;
+}
+
+} // namespace
+
+int initCommand(const Argv &argv)
+{
+    auto args = Args::parse(argv, {{}, {"encoder", "decoder", "scorer", "local", "window", "source-vocab",
+                                        "target-vocab", "embedding", "hidden", "layers", "seed", "out",
+                                        "max-source-length"}, {}});
+    if (!args)
+        return fail(args.error());
+    for (const char *required : {"source-vocab", "target-vocab", "out"})
+        if (!args->value(required))
+            return fail(usageError(std::string("init needs --") + required));
+    auto config = configFromArgs(args.value());
+    if (!config)
+        return fail(config.error());
+    auto seed = args->integer("seed", 1, 0, 2147483647);
+    if (!seed)
+        return fail(seed.error());
+    auto source = Vocabulary::readFile(*args->value("source-vocab"));
+    if (!source)
+        return fail(source.error());
+    auto target = Vocabulary::readFile(*args->value("target-vocab"));
+    if (!target)
+        return fail(target.error());
+    const Model model = Model::initialise(config.value(), source.value(), target.value(),
+                                          static_cast<unsigned>(seed.value()));
+    auto saved = model.save(*args->value("out"));
+    if (!saved)
+        return fail(saved.error());
+    std::cout << "wrote " << *args->value("out") << " (" << parameterCount(model.parameters()) << " parameters, "
+              << scorerDisplayName(config->attention) << ")\n";
+    return 0;
+}
+
+} // namespace alignscope::cli

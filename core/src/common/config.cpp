@@ -1,0 +1,236 @@
+// ModelConfig <-> JSON and validation.
+#include "alignscope/config.h"
+
+#include <nlohmann/json.hpp>
+
+namespace alignscope {
+
+using nlohmann::json;
+
+namespace {
+
+template <typename E>
+struct Names {
+    E value;
+    const char *name;
+};
+
+constexpr Names<ScorerKind> kScorers[] = {{ScorerKind::Additive, "additive"}, {ScorerKind::Dot, "dot"},
+                                          {ScorerKind::General, "general"}, {ScorerKind::ScaledDot, "scaled-dot"},
+                                          {ScorerKind::Concat, "concat"}, {ScorerKind::Location, "location"}};
+constexpr Names<DecoderKind> kDecoders[] = {{DecoderKind::Bahdanau, "bahdanau"}, {DecoderKind::Luong, "luong"}};
+constexpr Names<LocalMode> kLocal[] = {{LocalMode::None, "none"}, {LocalMode::Monotonic, "m"},
+                                       {LocalMode::Predictive, "p"}};
+constexpr Names<CellKind> kCells[] = {{CellKind::Gru, "gru"}, {CellKind::Lstm, "lstm"}};
+constexpr Names<InitMode> kInits[] = {{InitMode::Zero, "zero"}, {InitMode::Final, "final"},
+                                      {InitMode::Bridge, "bridge"}};
+constexpr Names<MergeMode> kMerges[] = {{MergeMode::Concat, "concat"}, {MergeMode::Sum, "sum"}};
+constexpr Names<TokenizerMode> kModes[] = {{TokenizerMode::Word, "word"}, {TokenizerMode::Character, "char"}};
+
+template <typename E, size_t N>
+std::string nameOf(const Names<E> (&table)[N], E v)
+{
+    for (const auto &n : table)
+        if (n.value == v)
+            return n.name;
+    return "?";
+}
+
+template <typename E, size_t N>
+Result<E> parseName(const Names<E> (&table)[N], const std::string &s, const char *what)
+{
+    std::string options;
+    for (const auto &n : table) {
+        if (s == n.name)
+            return n.value;
+        options += std::string(options.empty() ? "" : ", ") + n.name;
+    }
+    return usageError("unknown " + std::string(what) + " \"" + s + "\" (expected one of: " + options + ")");
+}
+
+json specialsToJson(const SpecialIds &s)
+{
+    return {{"pad", s.pad}, {"sos", s.sos}, {"eos", s.eos}, {"unk", s.unk}};
+}
+
+json tokenizerToJson(const TokenizerOptions &t)
+{
+    return {{"mode", nameOf(kModes, t.mode)}, {"lowercase", t.lowercase}};
+}
+
+// Reads `key` of `j` into `out` when present; records the first bad field.
+template <typename V>
+void field(const json &j, const char *key, V &out, std::string &bad, const std::string &where)
+{
+    if (!j.is_object() || !j.contains(key))
+        return;
+    const json &v = j.at(key);
+    if constexpr (std::is_same_v<V, bool>) {
+        if (v.is_boolean()) { out = v.get<bool>(); return; }
+    } else if constexpr (std::is_integral_v<V>) {
+        if (v.is_number_integer()) { out = v.get<V>(); return; }
+    } else if constexpr (std::is_floating_point_v<V>) {
+        if (v.is_number()) { out = v.get<V>(); return; }
+    }
+    if (bad.empty())
+        bad = where + key + " has the wrong type";
+}
+
+template <typename E, size_t N>
+void enumField(const json &j, const char *key, const Names<E> (&table)[N], E &out, std::string &bad,
+               const std::string &where)
+{
+    if (!j.is_object() || !j.contains(key))
+        return;
+    if (!j.at(key).is_string()) {
+        if (bad.empty()) bad = where + key + " must be a string";
+        return;
+    }
+    auto r = parseName(table, j.at(key).get<std::string>(), key);
+    if (r)
+        out = r.value();
+    else if (bad.empty())
+        bad = where + key + ": " + r.error().message;
+}
+
+void readSpecials(const json &j, SpecialIds &s, std::string &bad, const std::string &where)
+{
+    field(j, "pad", s.pad, bad, where);
+    field(j, "sos", s.sos, bad, where);
+    field(j, "eos", s.eos, bad, where);
+    field(j, "unk", s.unk, bad, where);
+}
+
+void readTokenizer(const json &j, TokenizerOptions &t, std::string &bad, const std::string &where)
+{
+    enumField(j, "mode", kModes, t.mode, bad, where);
+    field(j, "lowercase", t.lowercase, bad, where);
+}
+
+} // namespace
+
+std::string toString(CellKind k) { return nameOf(kCells, k); }
+std::string toString(DecoderKind k) { return nameOf(kDecoders, k); }
+std::string toString(ScorerKind k) { return nameOf(kScorers, k); }
+std::string toString(LocalMode k) { return nameOf(kLocal, k); }
+Result<ScorerKind> parseScorer(const std::string &s) { return parseName(kScorers, s, "scorer"); }
+Result<DecoderKind> parseDecoder(const std::string &s) { return parseName(kDecoders, s, "decoder"); }
+Result<LocalMode> parseLocalMode(const std::string &s) { return parseName(kLocal, s, "local mode"); }
+
+Result<EncoderConfig> parseEncoderKind(const std::string &s)
+{
+    EncoderConfig e;
+    if (s == "gru" || s == "bigru") {
+        e.cell = CellKind::Gru;
+    } else if (s == "lstm" || s == "bilstm") {
+        e.cell = CellKind::Lstm;
+    } else {
+        return usageError("unknown encoder \"" + s + "\" (expected one of: gru, bigru, lstm, bilstm)");
+    }
+    e.bidirectional = s.rfind("bi", 0) == 0;
+    return e;
+}
+
+std::string scorerDisplayName(const AttentionConfig &a)
+{
+    std::string name = toString(a.scorer);
+    if (a.local != LocalMode::None)
+        name += "+local-" + toString(a.local);
+    return name;
+}
+
+std::string configToJson(const ModelConfig &c)
+{
+    json j;
+    j["format_version"] = c.formatVersion;
+    j["encoder"] = {{"cell", toString(c.encoder.cell)}, {"bidirectional", c.encoder.bidirectional},
+                    {"merge", nameOf(kMerges, c.encoder.merge)}, {"layers", c.encoder.layers},
+                    {"embedding", c.encoder.embedding}, {"hidden", c.encoder.hidden}};
+    j["decoder"] = {{"kind", toString(c.decoder.kind)}, {"cell", toString(c.decoder.cell)},
+                    {"layers", c.decoder.layers}, {"embedding", c.decoder.embedding},
+                    {"hidden", c.decoder.hidden}, {"init", nameOf(kInits, c.decoder.init)},
+                    {"input_feeding", c.decoder.inputFeeding}, {"deep_output", c.decoder.deepOutput}};
+    j["attention"] = {{"scorer", toString(c.attention.scorer)}, {"dimension", c.attention.dimension},
+                      {"local", toString(c.attention.local)}, {"window", c.attention.window},
+                      {"max_source_length", c.attention.maxSourceLength}};
+    j["special"] = {{"source", specialsToJson(c.sourceSpecials)}, {"target", specialsToJson(c.targetSpecials)}};
+    j["append_source_eos"] = c.appendSourceEos;
+    j["tokenizer"] = {{"source", tokenizerToJson(c.sourceTokenizer)}, {"target", tokenizerToJson(c.targetTokenizer)}};
+    j["dropout"] = c.dropout;
+    return j.dump();
+}
+
+Result<ModelConfig> configFromJson(const std::string &text)
+{
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return fileError("alignscope.config is not a JSON object");
+    ModelConfig c;
+    std::string bad;
+    field(j, "format_version", c.formatVersion, bad, "");
+    if (bad.empty() && c.formatVersion > 1)
+        return fileError("alignscope.config format_version " + std::to_string(c.formatVersion) +
+                         " is newer than this AlignScope understands (1); update AlignScope");
+    const json none = json::object();
+    const json &e = j.value("encoder", none), &d = j.value("decoder", none), &a = j.value("attention", none);
+    enumField(e, "cell", kCells, c.encoder.cell, bad, "encoder.");
+    field(e, "bidirectional", c.encoder.bidirectional, bad, "encoder.");
+    enumField(e, "merge", kMerges, c.encoder.merge, bad, "encoder.");
+    field(e, "layers", c.encoder.layers, bad, "encoder.");
+    field(e, "embedding", c.encoder.embedding, bad, "encoder.");
+    field(e, "hidden", c.encoder.hidden, bad, "encoder.");
+    enumField(d, "kind", kDecoders, c.decoder.kind, bad, "decoder.");
+    enumField(d, "cell", kCells, c.decoder.cell, bad, "decoder.");
+    field(d, "layers", c.decoder.layers, bad, "decoder.");
+    field(d, "embedding", c.decoder.embedding, bad, "decoder.");
+    field(d, "hidden", c.decoder.hidden, bad, "decoder.");
+    enumField(d, "init", kInits, c.decoder.init, bad, "decoder.");
+    field(d, "input_feeding", c.decoder.inputFeeding, bad, "decoder.");
+    field(d, "deep_output", c.decoder.deepOutput, bad, "decoder.");
+    enumField(a, "scorer", kScorers, c.attention.scorer, bad, "attention.");
+    field(a, "dimension", c.attention.dimension, bad, "attention.");
+    enumField(a, "local", kLocal, c.attention.local, bad, "attention.");
+    field(a, "window", c.attention.window, bad, "attention.");
+    field(a, "max_source_length", c.attention.maxSourceLength, bad, "attention.");
+    const json &sp = j.value("special", none), &tk = j.value("tokenizer", none);
+    readSpecials(sp.value("source", none), c.sourceSpecials, bad, "special.source.");
+    readSpecials(sp.value("target", none), c.targetSpecials, bad, "special.target.");
+    readTokenizer(tk.value("source", none), c.sourceTokenizer, bad, "tokenizer.source.");
+    readTokenizer(tk.value("target", none), c.targetTokenizer, bad, "tokenizer.target.");
+    field(j, "append_source_eos", c.appendSourceEos, bad, "");
+    field(j, "dropout", c.dropout, bad, "");
+    if (!bad.empty())
+        return fileError("alignscope.config: " + bad);
+    auto valid = validateConfig(c);
+    if (!valid)
+        return fileError("alignscope.config: " + valid.error().message);
+    return c;
+}
+
+Result<void> validateConfig(const ModelConfig &c)
+{
+    auto inRange = [](int v, int lo, int hi) { return v >= lo && v <= hi; };
+    if (!inRange(c.encoder.layers, 1, 4) || !inRange(c.decoder.layers, 1, 4))
+        return usageError("layers must be between 1 and 4");
+    if (!inRange(c.encoder.hidden, 1, 8192) || !inRange(c.decoder.hidden, 1, 8192) ||
+        !inRange(c.encoder.embedding, 1, 8192) || !inRange(c.decoder.embedding, 1, 8192) ||
+        !inRange(c.attention.dimension, 1, 8192))
+        return usageError("sizes (embedding, hidden, attention dimension) must be between 1 and 8192");
+    const ScorerKind s = c.attention.scorer;
+    if ((s == ScorerKind::Dot || s == ScorerKind::ScaledDot) && c.decoder.hidden != c.encoder.stateSize())
+        return usageError(toString(s) + " attention needs the decoder hidden size (" +
+                          std::to_string(c.decoder.hidden) + ") to equal the encoder state size (" +
+                          std::to_string(c.encoder.stateSize()) + "); use general or additive instead");
+    if (s == ScorerKind::Location && !inRange(c.attention.maxSourceLength, 1, 100000))
+        return usageError("location attention needs max_source_length between 1 and 100000");
+    if (c.attention.local != LocalMode::None && !inRange(c.attention.window, 1, 1000))
+        return usageError("local attention needs a window D between 1 and 1000");
+    if (c.decoder.init == InitMode::Final &&
+        (c.decoder.hidden != c.encoder.hidden || c.decoder.cell != c.encoder.cell))
+        return usageError("init \"final\" needs the same cell and hidden size in encoder and decoder");
+    if (!(c.dropout >= 0.0f && c.dropout < 1.0f))
+        return usageError("dropout must be in [0, 1)");
+    return {};
+}
+
+} // namespace alignscope

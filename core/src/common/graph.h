@@ -1,0 +1,127 @@
+#pragma once
+// A small reverse-mode autodiff tape over Eigen matrices. Every op computes
+// its value eagerly; when the graph records, it also stores a backward
+// closure that reads only what the forward cached. Inference uses the same
+// ops with recording off, so training and decoding share one code path.
+//
+// Shapes: every node is a matrix; a batch puts one sentence per row
+// (B = batch, S = padded source length, memories are (B*S, d)).
+
+#include "alignscope/tensor.h"
+
+#include <cassert>
+#include <deque>
+#include <functional>
+#include <utility>
+#include <vector>
+
+namespace alignscope {
+
+template <typename T>
+class Graph {
+public:
+    using Mat = MatrixX<T>;
+    using Id = int;
+    using Backward = std::function<void(Graph &)>;
+
+    explicit Graph(bool record) : m_record(record) {}
+
+    bool recording() const { return m_record; }
+
+    /// A constant owned by the graph.
+    Id constant(Mat value)
+    {
+        Node n;
+        n.value = std::move(value);
+        return push(std::move(n));
+    }
+
+    /// A leaf that refers to storage outside the graph (a weight, or a
+    /// cached encoder memory). Gradients accumulate into `grad` when given.
+    Id external(const Mat &value, Mat *grad = nullptr)
+    {
+        Node n;
+        n.ref = &value;
+        n.paramGrad = m_record ? grad : nullptr;
+        n.needsGrad = n.paramGrad != nullptr;
+        return push(std::move(n));
+    }
+
+    /// Adds an op result. `backward` runs only if some input needs a gradient.
+    Id op(Mat value, const std::vector<Id> &inputs, Backward backward)
+    {
+        Node n;
+        n.value = std::move(value);
+        if (m_record) {
+            for (Id i : inputs)
+                n.needsGrad = n.needsGrad || m_nodes[i].needsGrad;
+            if (n.needsGrad)
+                n.backward = std::move(backward);
+        }
+        return push(std::move(n));
+    }
+
+    const Mat &value(Id id) const
+    {
+        const Node &n = m_nodes[id];
+        return n.ref ? *n.ref : n.value;
+    }
+    bool needsGrad(Id id) const { return m_nodes[id].needsGrad; }
+
+    /// Gradient buffer of a node, zero-initialised on first use.
+    Mat &grad(Id id)
+    {
+        Node &n = m_nodes[id];
+        if (n.paramGrad)
+            return *n.paramGrad;
+        if (n.grad.size() == 0) {
+            const Mat &v = value(id);
+            n.grad = Mat::Zero(v.rows(), v.cols());
+        }
+        return n.grad;
+    }
+    /// Gradient of an op output as seen by its own backward (may be empty if
+    /// nothing downstream used it).
+    bool hasGrad(Id id) const { return m_nodes[id].grad.size() != 0 || m_nodes[id].paramGrad; }
+
+    /// Seeds d(loss)/d(loss) = 1 for a 1x1 node and runs the tape backwards.
+    void backward(Id loss)
+    {
+        assert(m_record && value(loss).size() == 1);
+        grad(loss).setConstant(T(1));
+        for (Id i = loss; i >= 0; --i) {
+            Node &n = m_nodes[i];
+            if (n.backward && n.grad.size() != 0) {
+                m_current = i;
+                n.backward(*this);
+            }
+        }
+    }
+
+    /// The node whose backward is running (ops' closures read their own grad).
+    Id current() const { return m_current; }
+    int size() const { return static_cast<int>(m_nodes.size()); }
+
+private:
+    struct Node {
+        Mat value;
+        const Mat *ref = nullptr;
+        Mat grad;
+        Mat *paramGrad = nullptr;
+        Backward backward;
+        bool needsGrad = false;
+    };
+
+    Id push(Node n)
+    {
+        m_nodes.push_back(std::move(n));
+        return static_cast<Id>(m_nodes.size() - 1);
+    }
+
+    // deque: references to values stay valid while later ops are added.
+    std::deque<Node> m_nodes;
+    bool m_record;
+    Id m_current = -1;
+};
+
+} // namespace alignscope

@@ -1,0 +1,223 @@
+// Step-wise greedy, beam and forced-prefix decoding with full traces.
+#include "alignscope/decode.h"
+
+#include <tbb/task_group.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace alignscope {
+
+namespace {
+
+/// Indices of the k largest entries, largest first (ties: lower id first).
+std::vector<int> topIndices(const Vector &v, int k)
+{
+    std::vector<int> idx(static_cast<size_t>(v.size()));
+    std::iota(idx.begin(), idx.end(), 0);
+    k = std::min<int>(k, static_cast<int>(idx.size()));
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                      [&](int a, int b) { return v[a] > v[b] || (v[a] == v[b] && a < b); });
+    idx.resize(k);
+    return idx;
+}
+
+} // namespace
+
+struct DecodeSession::Impl {
+    /// A hypothesis still being extended.
+    struct Live {
+        int node = -1;           ///< last node, -1 before the first step
+        DecoderState state;
+        int previous = 0;        ///< token fed at the next step
+        double logProb = 0.0;
+    };
+    /// A scored extension of a live hypothesis.
+    struct Candidate {
+        int live = 0;
+        int token = 0;
+        double logProb = 0.0;
+    };
+
+    const Model *model;
+    DecodeOptions options;
+    EncoderOutput encoder;
+    DecodeTrace trace;
+    std::vector<Live> live;
+    int t = 0;
+    int maxLength = 0;
+
+    Impl(const Model &m, EncodedSource source, DecodeOptions o) : model(&m), options(std::move(o))
+    {
+        const auto &cfg = m.config();
+        trace.model = m.name();
+        trace.scorer = scorerDisplayName(cfg.attention);
+        trace.sourceTokens = std::move(source.tokens);
+        trace.sourceIds = std::move(source.ids);
+        trace.oovPositions = std::move(source.oovPositions);
+        trace.eosId = cfg.targetSpecials.eos;
+        const TokenizerOptions targetTokenizer = cfg.targetTokenizer;
+        trace.detokenizer = [targetTokenizer](const std::vector<std::string> &t) { return detokenize(t, targetTokenizer); };
+        encoder = m.encode(trace.sourceIds);
+        trace.encoderStates = encoder.states;
+        const int n = static_cast<int>(trace.sourceIds.size());
+        maxLength = options.maxLength > 0 ? options.maxLength : 2 * n + 10;
+        maxLength = std::max(maxLength, static_cast<int>(options.prefix.size()));
+        options.beamWidth = std::max(1, options.beamWidth);
+        live.push_back({-1, m.initialState(encoder), cfg.targetSpecials.sos, 0.0});
+    }
+
+    double score(double logProb, int length) const
+    {
+        return logProb / std::pow(static_cast<double>(std::max(1, length)), options.lengthPenalty);
+    }
+
+    std::vector<Candidate> candidates(const std::vector<StepOutput> &outs) const
+    {
+        std::vector<Candidate> c;
+        const bool forced = t < static_cast<int>(options.prefix.size());
+        for (size_t i = 0; i < outs.size(); ++i) {
+            if (forced) {
+                const int tok = options.prefix[t];
+                c.push_back({static_cast<int>(i), tok, live[i].logProb + outs[i].logProbs[tok]});
+                continue;
+            }
+            for (int tok : topIndices(outs[i].logProbs, options.beamWidth))
+                c.push_back({static_cast<int>(i), tok, live[i].logProb + outs[i].logProbs[tok]});
+        }
+        // Rank by cumulative log-probability; stable for equal scores.
+        std::stable_sort(c.begin(), c.end(), [](const Candidate &a, const Candidate &b) { return a.logProb > b.logProb; });
+        return c;
+    }
+
+    int addNode(const Candidate &c, const StepOutput &out)
+    {
+        const Vocabulary &vocab = model->targetVocab();
+        DecodeNode node;
+        node.step = t;
+        node.parent = live[c.live].node;
+        node.tokenId = c.token;
+        node.token = vocab.token(c.token);
+        node.forced = t < static_cast<int>(options.prefix.size());
+        node.logProb = out.logProbs[c.token];
+        node.cumulativeLogProb = c.logProb;
+        node.query = out.query;
+        node.scores = out.scores;
+        node.weights = out.weights;
+        node.context = out.context;
+        for (int id : topIndices(out.logProbs, options.topK))
+            node.topk.push_back({id, vocab.token(id), std::exp(out.logProbs[id])});
+        node.finished = c.token == model->config().targetSpecials.eos || t + 1 >= maxLength;
+        trace.nodes.push_back(std::move(node));
+        return static_cast<int>(trace.nodes.size()) - 1;
+    }
+
+    void finish(int node)
+    {
+        const DecodeNode &n = trace.nodes[node];
+        trace.hypotheses.push_back({node, n.cumulativeLogProb, score(n.cumulativeLogProb, n.step + 1)});
+    }
+
+    /// <pad> and <sos> are never emitted: they get no probability mass to choose from.
+    void maskUnemittable(StepOutput &out) const
+    {
+        const SpecialIds &s = model->config().targetSpecials;
+        for (int id : {s.pad, s.sos})
+            if (id >= 0 && id < out.logProbs.size() && id != s.eos)
+                out.logProbs[id] = -std::numeric_limits<float>::infinity();
+    }
+
+    bool step()
+    {
+        if (trace.complete)
+            return false;
+        std::vector<StepOutput> outs;
+        outs.reserve(live.size());
+        for (const Live &h : live) {
+            outs.push_back(model->step(encoder, h.state, h.previous, t));
+            maskUnemittable(outs.back());
+        }
+        std::vector<Live> next;
+        const size_t width = static_cast<size_t>(options.beamWidth);
+        for (const Candidate &c : candidates(outs)) {
+            if (next.size() + trace.hypotheses.size() >= width)
+                break;
+            const int node = addNode(c, outs[c.live]);
+            if (trace.nodes[node].finished)
+                finish(node);
+            else
+                next.push_back({node, outs[c.live].next, c.token, c.logProb});
+        }
+        live = std::move(next);
+        ++t;
+        if (live.empty() || trace.hypotheses.size() >= width) {
+            std::stable_sort(trace.hypotheses.begin(), trace.hypotheses.end(),
+                             [](const Hypothesis &a, const Hypothesis &b) { return a.score > b.score; });
+            trace.complete = true;
+        }
+        return !trace.complete;
+    }
+};
+
+DecodeSession::DecodeSession(const Model &model, EncodedSource source, DecodeOptions options)
+    : m_impl(std::make_unique<Impl>(model, std::move(source), std::move(options)))
+{
+}
+DecodeSession::~DecodeSession() = default;
+DecodeSession::DecodeSession(DecodeSession &&) noexcept = default;
+DecodeSession &DecodeSession::operator=(DecodeSession &&) noexcept = default;
+
+bool DecodeSession::step() { return m_impl->step(); }
+bool DecodeSession::finished() const { return m_impl->trace.complete; }
+const DecodeTrace &DecodeSession::trace() const { return m_impl->trace; }
+DecodeTrace DecodeSession::takeTrace() { return std::move(m_impl->trace); }
+
+Result<void> DecodeSession::run(const std::atomic<bool> *cancel)
+{
+    while (!finished()) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            return Error{ErrorKind::Cancelled, "decoding cancelled"};
+        step();
+    }
+    return {};
+}
+
+Result<DecodeTrace> translate(const Model &model, const std::string &sentence, const DecodeOptions &options,
+                              const std::atomic<bool> *cancel)
+{
+    auto source = model.prepareSource(sentence);
+    if (!source)
+        return source.error();
+    DecodeSession session(model, std::move(source.value()), options);
+    auto done = session.run(cancel);
+    if (!done)
+        return done.error();
+    DecodeTrace trace = session.takeTrace();
+    trace.input = sentence;
+    return trace;
+}
+
+Result<DecodeTrace> forceDecode(const Model &model, const std::string &sentence, const std::string &targetText)
+{
+    DecodeOptions options;
+    options.prefix = model.prepareTarget(targetText);
+    options.prefix.push_back(model.config().targetSpecials.eos);
+    options.maxLength = static_cast<int>(options.prefix.size());
+    return translate(model, sentence, options);
+}
+
+std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Model *> &models, const std::string &sentence,
+                                              const DecodeOptions &options)
+{
+    std::vector<Result<DecodeTrace>> results(models.size(), Error{ErrorKind::Internal, "not decoded"});
+    tbb::task_group group;
+    // One task per model: models are independent and read-only here.
+    for (size_t i = 0; i < models.size(); ++i)
+        group.run([&, i] { results[i] = translate(*models[i], sentence, options); });
+    group.wait();
+    return results;
+}
+
+} // namespace alignscope

@@ -1,0 +1,92 @@
+// DecodeTrace queries: paths through the hypothesis tree and matrices along them.
+#include "alignscope/trace.h"
+
+#include <algorithm>
+
+namespace alignscope {
+
+std::vector<int> DecodeTrace::path(int node) const
+{
+    std::vector<int> out;
+    for (int n = node; n >= 0; n = nodes[n].parent)
+        out.push_back(n);
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::vector<int> DecodeTrace::bestPath() const
+{
+    if (!hypotheses.empty())
+        return path(hypotheses.front().node);
+    const int last = stepCount() - 1;
+    if (last < 0)
+        return {};
+    int best = -1;
+    for (int n : nodesAtStep(last))
+        if (best < 0 || nodes[n].cumulativeLogProb > nodes[best].cumulativeLogProb)
+            best = n;
+    return path(best);
+}
+
+std::vector<int> DecodeTrace::nodesAtStep(int step) const
+{
+    std::vector<int> out;
+    for (int i = 0; i < static_cast<int>(nodes.size()); ++i)
+        if (nodes[i].step == step)
+            out.push_back(i);
+    return out;
+}
+
+int DecodeTrace::stepCount() const
+{
+    return nodes.empty() ? 0 : nodes.back().step + 1;
+}
+
+std::vector<std::string> DecodeTrace::targetTokens(const std::vector<int> &p) const
+{
+    std::vector<std::string> out;
+    for (int n : p)
+        if (nodes[n].tokenId != eosId)
+            out.push_back(nodes[n].token);
+    return out;
+}
+
+std::string DecodeTrace::translation(const std::vector<int> &p) const
+{
+    const auto tokens = targetTokens(p);
+    if (detokenizer)
+        return detokenizer(tokens);
+    std::string out;
+    for (const auto &t : tokens)
+        out += (out.empty() ? "" : " ") + t;
+    return out;
+}
+
+namespace {
+
+template <typename Get>
+Matrix stackRows(const DecodeTrace &t, const std::vector<int> &p, Get get)
+{
+    const Eigen::Index n = static_cast<Eigen::Index>(t.sourceTokens.size());
+    Matrix m = Matrix::Zero(static_cast<Eigen::Index>(p.size()), n);
+    for (size_t i = 0; i < p.size(); ++i) {
+        const Vector &v = get(t.nodes[p[i]]);
+        m.row(static_cast<Eigen::Index>(i)).head(std::min<Eigen::Index>(n, v.size())) =
+            v.head(std::min<Eigen::Index>(n, v.size())).transpose();
+    }
+    return m;
+}
+
+} // namespace
+
+Matrix DecodeTrace::weightMatrix(const std::vector<int> &p) const
+{
+    return stackRows(*this, p, [](const DecodeNode &n) -> const Vector & { return n.weights; });
+}
+
+Matrix DecodeTrace::scoreMatrix(const std::vector<int> &p) const
+{
+    return stackRows(*this, p, [](const DecodeNode &n) -> const Vector & { return n.scores; });
+}
+
+} // namespace alignscope
