@@ -1,0 +1,153 @@
+// TestHeatmap: the heatmap as pixels. Builds traces with known weights and
+// reads the colours back from the rendered image.
+
+#include "heatmapview.h"
+#include "tracemodel.h"
+
+#include <QScrollBar>
+#include <QTest>
+
+#include <cmath>
+
+using namespace alignscope;
+using namespace alignscope::ui;
+
+namespace {
+
+// A greedy trace whose row t peaks at source position peaks[t].
+TracePtr makeTrace(int sourceLength, const std::vector<int> &peaks)
+{
+    DecodeTrace tr;
+    tr.scorer = "additive";
+    for (int j = 0; j + 1 < sourceLength; ++j)
+        tr.sourceTokens.push_back("w" + std::to_string(j));
+    tr.sourceTokens.push_back("<eos>");
+    tr.encoderStates = Matrix::Ones(sourceLength, 4);
+    for (int t = 0; t < int(peaks.size()); ++t) {
+        DecodeNode n;
+        n.step = t;
+        n.parent = t - 1;
+        n.token = t + 1 == int(peaks.size()) ? "<eos>" : "y" + std::to_string(t);
+        n.tokenId = 4 + t;
+        n.scores = Vector(sourceLength);
+        for (int j = 0; j < sourceLength; ++j)
+            n.scores[j] = -0.5f * float((j - peaks[t]) * (j - peaks[t]));
+        n.weights = (n.scores.array() - n.scores.maxCoeff()).exp();
+        n.weights /= n.weights.sum();
+        n.context = Vector::Ones(4);
+        n.query = Vector::Ones(4);
+        n.finished = t + 1 == int(peaks.size());
+        tr.nodes.push_back(n);
+    }
+    tr.hypotheses.push_back({int(peaks.size()) - 1, -1.0, -1.0});
+    tr.complete = true;
+    return std::make_shared<const DecodeTrace>(std::move(tr));
+}
+
+double luminance(QRgb c)
+{
+    return 0.2126 * qRed(c) + 0.7152 * qGreen(c) + 0.0722 * qBlue(c);
+}
+
+} // namespace
+
+class TestHeatmap : public QObject {
+    Q_OBJECT
+private slots:
+    void testBrightestCellIsArgmax_data();
+    void testBrightestCellIsArgmax();
+    void testHideSpecialAndRenormalise();
+    void testLongSourceScrolls();
+};
+
+void TestHeatmap::testBrightestCellIsArgmax_data()
+{
+    QTest::addColumn<int>("colormap");
+    QTest::addColumn<bool>("logScale");
+    QTest::newRow("viridis") << int(ColormapKind::Viridis) << false;
+    QTest::newRow("magma") << int(ColormapKind::Magma) << false;
+    QTest::newRow("cividis") << int(ColormapKind::Cividis) << false;
+    QTest::newRow("grayscale") << int(ColormapKind::Grayscale) << false;
+    QTest::newRow("viridis-log") << int(ColormapKind::Viridis) << true;
+}
+
+void TestHeatmap::testBrightestCellIsArgmax()
+{
+    QFETCH(int, colormap);
+    QFETCH(bool, logScale);
+    const std::vector<int> peaks{1, 0, 3, 2, 6};
+    TraceModel model;
+    HeatmapView view(&model);
+    HeatmapOptions o;
+    o.colormap = ColormapKind(colormap);
+    o.logScale = logScale;
+    view.setOptions(o);
+    view.resize(700, 500);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    model.setTrace(makeTrace(7, peaks), int(peaks.size()) - 1);
+    const QImage image = view.viewport()->grab().toImage();
+    const double dpr = image.devicePixelRatio();
+    for (int r = 0; r < int(peaks.size()); ++r) {
+        int brightest = -1;
+        double best = -1;
+        for (int c = 0; c < view.data().columns(); ++c) {
+            // Off-centre, clear of the printed value and the row frame.
+            const QRectF cell = view.cellRect(r, c);
+            const QPointF at = cell.topLeft() + QPointF(cell.width() * 0.25, cell.height() * 0.25);
+            const double l = luminance(image.pixel((at * dpr).toPoint()));
+            if (l > best) {
+                best = l;
+                brightest = c;
+            }
+        }
+        Eigen::Index argmax = 0;
+        model.nodeAtStep(r)->weights.maxCoeff(&argmax);
+        QCOMPARE(view.data().columnSources[size_t(brightest)], int(argmax));
+    }
+}
+
+void TestHeatmap::testHideSpecialAndRenormalise()
+{
+    TraceModel model;
+    HeatmapView view(&model);
+    model.setTrace(makeTrace(5, {4, 1, 2}), 2);
+    QCOMPARE(view.data().columns(), 5);
+    QCOMPARE(view.data().rows(), 3);
+    HeatmapOptions o = view.options();
+    o.hideSpecial = true;
+    o.renormalise = true;
+    view.setOptions(o);
+    QCOMPARE(view.data().columns(), 4); // <eos> column gone
+    QCOMPARE(view.data().rows(), 2);    // <eos> row gone
+    for (int r = 0; r < view.data().rows(); ++r) {
+        double sum = 0;
+        for (int c = 0; c < view.data().columns(); ++c)
+            sum += view.data().value(r, c);
+        QVERIFY(std::abs(sum - 1.0) < 1e-4);
+    }
+}
+
+void TestHeatmap::testLongSourceScrolls()
+{
+    std::vector<int> peaks;
+    for (int t = 0; t < 60; ++t)
+        peaks.push_back(t * 8);
+    TraceModel model;
+    HeatmapView view(&model);
+    view.resize(800, 500);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    model.setTrace(makeTrace(500, peaks), 59);
+    QCOMPARE(view.data().columns(), 500);
+    QVERIFY(view.options().cellSize >= 12); // stays readable: scroll rather than shrink
+    QVERIFY(view.horizontalScrollBar()->maximum() > 0);
+    // Moving to a late step scrolls its row into view.
+    model.setStep(59);
+    const QRectF row = view.cellRect(59, 0);
+    QVERIFY(row.bottom() <= view.viewport()->height() + 1);
+    view.viewport()->grab(); // paints only the visible cells; must not hang
+}
+
+QTEST_MAIN(TestHeatmap)
+#include "testheatmap.moc"

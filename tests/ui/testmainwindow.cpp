@@ -1,0 +1,236 @@
+// TestMainWindow: the window as a user meets it — opens on the seed
+// sentence, steps with the keyboard, marks unknown words, forces a
+// candidate, reports errors in the window.
+
+#include "beamtreeview.h"
+#include "heatmapview.h"
+#include "mainwindow.h"
+#include "messagebar.h"
+#include "sentenceedit.h"
+#include "topkview.h"
+
+#include <QComboBox>
+#include <QLineEdit>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace alignscope;
+using namespace alignscope::ui;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void testOpensWithBundledModelAndSeed();
+    void testTypingAndArrowKeysStep();
+    void testHighlightedRowFollowsStep();
+    void testClickingCandidateChangesContinuation();
+    void testOovWordsUnderlined();
+    void testEmptySentenceShowsMessage();
+    void testBadModelFileShowsMessage();
+    void testBeamTreeClickSelectsHypothesis();
+
+private:
+    void waitForSentence(const QString &sentence);
+    void submit(const QString &sentence);
+    HeatmapView *heatmap() const { return m_window->heatmap()->view(); }
+
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestMainWindow::initTestCase()
+{
+    // Keep the user's real settings out of the tests.
+    QCoreApplication::setOrganizationName(QStringLiteral("AlignScopeTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("testmainwindow"));
+}
+
+void TestMainWindow::init()
+{
+    QSettings().clear();
+    m_window = std::make_unique<MainWindow>();
+    m_window->resize(1280, 820);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void TestMainWindow::cleanup()
+{
+    m_window.reset();
+}
+
+void TestMainWindow::waitForSentence(const QString &sentence)
+{
+    TraceModel *t = m_window->traceModel();
+    QTRY_VERIFY_WITH_TIMEOUT(!t->isEmpty() && QString::fromStdString(t->trace()->input) == sentence, 20000);
+}
+
+void TestMainWindow::submit(const QString &sentence)
+{
+    QLineEdit *edit = m_window->sentenceEdit()->lineEdit();
+    edit->setFocus();
+    edit->selectAll();
+    QTest::keyClick(edit, Qt::Key_Backspace);
+    QTest::keyClicks(edit, sentence);
+    QTest::keyClick(edit, Qt::Key_Return);
+}
+
+void TestMainWindow::testOpensWithBundledModelAndSeed()
+{
+    waitForSentence(MainWindow::seedSentence());
+    QCOMPARE(m_window->sentenceEdit()->text(), MainWindow::seedSentence());
+    if (!bundledModelNames().empty())
+        QCOMPARE(m_window->controller()->modelSource(), QStringLiteral("additive"));
+    QVERIFY(m_window->modelPicker()->currentIndex() >= 0);
+    QCOMPARE(m_window->traceModel()->step(), 0); // "step 1"
+    QCOMPARE(heatmap()->data().visibleRows, 1);
+    QCOMPARE(heatmap()->data().currentRow, 0);
+    QVERIFY(!m_window->translationText().isEmpty());
+    QVERIFY(m_window->messageBar()->text().isEmpty() || m_window->messageBar()->kind() == MessageBar::Kind::Info);
+}
+
+void TestMainWindow::testTypingAndArrowKeysStep()
+{
+    waitForSentence(MainWindow::seedSentence());
+    submit(QStringLiteral("the dog sat on the mat"));
+    waitForSentence(QStringLiteral("the dog sat on the mat"));
+    TraceModel *t = m_window->traceModel();
+    QVERIFY(t->stepCount() >= 3);
+    QCOMPARE(t->step(), 0);
+    QWidget *focus = QApplication::focusWidget();
+    QVERIFY(focus);
+    QTest::keyClick(focus, Qt::Key_Right);
+    QCOMPARE(t->step(), 1);
+    QTest::keyClick(focus, Qt::Key_Right);
+    QCOMPARE(t->step(), 2);
+    QTest::keyClick(focus, Qt::Key_Left);
+    QCOMPARE(t->step(), 1);
+    QTest::keyClick(focus, Qt::Key_End);
+    QCOMPARE(t->step(), t->stepCount() - 1);
+    QTest::keyClick(focus, Qt::Key_Home);
+    QCOMPARE(t->step(), 0);
+}
+
+void TestMainWindow::testHighlightedRowFollowsStep()
+{
+    waitForSentence(MainWindow::seedSentence());
+    TraceModel *t = m_window->traceModel();
+    heatmap()->setFocus();
+    const QColor accent = heatmap()->palette().color(QPalette::Highlight);
+    for (int s = 0; s < std::min(3, t->stepCount()); ++s) {
+        t->setStep(s);
+        QCOMPARE(heatmap()->data().visibleRows, s + 1);
+        QCOMPARE(heatmap()->data().currentRow, s);
+        // The highlight frame is drawn on the current row's left edge, and
+        // the row below it is not painted yet.
+        const QImage image = heatmap()->viewport()->grab().toImage();
+        const QRectF cell = heatmap()->cellRect(s, 0);
+        const QPoint edge(int(cell.left() + 1.5), int(cell.center().y()));
+        QCOMPARE(QColor(image.pixel(edge * image.devicePixelRatio())).name(), accent.name());
+        if (s + 1 < t->stepCount()) {
+            const QRectF next = heatmap()->cellRect(s + 1, 0);
+            const QColor below = image.pixel((next.center() * image.devicePixelRatio()).toPoint());
+            const QColor base = heatmap()->palette().color(QPalette::Base);
+            QVERIFY2(qAbs(below.lightness() - base.lightness()) < 30, "future rows stay blank");
+        }
+    }
+}
+
+void TestMainWindow::testClickingCandidateChangesContinuation()
+{
+    waitForSentence(MainWindow::seedSentence());
+    TraceModel *t = m_window->traceModel();
+    QVERIFY(t->stepCount() >= 2);
+    t->setStep(1);
+    const DecodeNode before = *t->currentNode();
+    const QString translationBefore = m_window->translationText();
+    TopKView *topk = m_window->topK();
+    int pick = -1;
+    for (int i = 0; i < topk->candidateCount(); ++i)
+        if (before.topk[size_t(i)].id != before.tokenId && before.topk[size_t(i)].token != "<eos>") {
+            pick = i;
+            break;
+        }
+    QVERIFY(pick >= 0);
+    const int forcedId = before.topk[size_t(pick)].id;
+    QTest::mouseClick(topk, Qt::LeftButton, {}, topk->candidateRect(pick).center().toPoint());
+    QTRY_VERIFY_WITH_TIMEOUT(t->nodeAtStep(1) && t->nodeAtStep(1)->tokenId == forcedId, 20000);
+    QVERIFY(t->nodeAtStep(1)->forced);
+    QCOMPARE(t->step(), 1);
+    QVERIFY(m_window->translationText() != translationBefore);
+}
+
+void TestMainWindow::testOovWordsUnderlined()
+{
+    waitForSentence(MainWindow::seedSentence());
+    const QString sentence = QStringLiteral("the zyzzyvaqx sat");
+    submit(sentence);
+    waitForSentence(sentence);
+    SentenceEdit *edit = m_window->sentenceEdit();
+    QTRY_VERIFY(!edit->oovRanges().isEmpty());
+    QVERIFY(edit->oovRanges().contains(qMakePair(4, 9)));
+    QVERIFY(edit->toolTip().contains(QStringLiteral("&lt;unk&gt;")));
+    QVERIFY(edit->toolTip().contains(QStringLiteral("zyzzyvaqx")));
+    // The heatmap marks the same column.
+    const HeatmapData &d = heatmap()->data();
+    QVERIFY(d.oovColumn[size_t(d.columnOfSource(1))]);
+}
+
+void TestMainWindow::testEmptySentenceShowsMessage()
+{
+    waitForSentence(MainWindow::seedSentence());
+    submit(QString());
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->messageBar()->text().isEmpty(), 20000);
+    QVERIFY(m_window->traceModel()->isEmpty());
+    submit(QStringLiteral("the cat"));
+    waitForSentence(QStringLiteral("the cat"));
+    QVERIFY(m_window->messageBar()->text().isEmpty()); // a good decode clears the warning
+}
+
+void TestMainWindow::testBadModelFileShowsMessage()
+{
+    waitForSentence(MainWindow::seedSentence());
+    const QString modelBefore = m_window->controller()->modelSource();
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("broken.safetensors"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("this is not a model");
+    f.close();
+    m_window->openModelFile(path);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->messageBar()->text().isEmpty(), 20000);
+    QCOMPARE(m_window->messageBar()->kind(), MessageBar::Kind::Error);
+    QCOMPARE(m_window->controller()->modelSource(), modelBefore);
+    QVERIFY(!m_window->traceModel()->isEmpty());
+}
+
+void TestMainWindow::testBeamTreeClickSelectsHypothesis()
+{
+    waitForSentence(MainWindow::seedSentence());
+    auto *strategy = m_window->findChildren<QComboBox *>().at(0);
+    for (QComboBox *c : m_window->findChildren<QComboBox *>())
+        if (c->findText(QStringLiteral("Beam search")) >= 0)
+            strategy = c;
+    QSignalSpy ready(m_window->controller(), &DecodeController::traceReady);
+    strategy->setCurrentIndex(1);
+    QTRY_VERIFY_WITH_TIMEOUT(ready.count() >= 1, 20000);
+    const DecodeTrace *trace = m_window->traceModel()->trace();
+    if (trace->hypotheses.size() < 2)
+        QSKIP("the beam found a single hypothesis");
+    const int other = trace->hypotheses[1].node;
+    BeamTreeView *tree = m_window->beamTree();
+    QTest::mouseClick(tree, Qt::LeftButton, {}, tree->nodeRect(other).center().toPoint());
+    QCOMPARE(m_window->traceModel()->path().back(), other);
+    QCOMPARE(m_window->traceModel()->step(), trace->nodes[size_t(other)].step);
+    QCOMPARE(heatmap()->data().rows(), int(trace->path(other).size()));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "testmainwindow.moc"

@@ -1,0 +1,91 @@
+#pragma once
+// DecodeController owns the current Model and runs loading and decoding on
+// the thread pool. The GUI thread never waits: results come back through
+// signals, and a generation counter drops any result that was overtaken by
+// a newer request (editing the sentence also raises the cancel flag of the
+// running job so it stops early).
+
+#include "alignscope/decode.h"
+#include "alignscope/model.h"
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace alignscope::ui {
+
+using TracePtr = std::shared_ptr<const DecodeTrace>;
+using ModelPtr = std::shared_ptr<const Model>;
+
+class DecodeController : public QObject {
+    Q_OBJECT
+public:
+    explicit DecodeController(QObject *parent = nullptr);
+    ~DecodeController() override;
+
+    /// Loads a bundled model by name or a file by path; emits modelChanged
+    /// or errorOccurred. A random model stands in when `nameOrPath` is empty
+    /// and nothing is bundled.
+    void loadModel(const QString &nameOrPath);
+    /// Installs an already built model (tests, the random fallback).
+    void setModel(ModelPtr model, const QString &source);
+
+    ModelPtr model() const { return m_model; }
+    QString modelSource() const { return m_modelSource; }
+    TracePtr trace() const { return m_trace; }
+    bool busy() const { return m_busy; }
+
+    QString sentence() const { return m_sentence; }
+    int beamWidth() const { return m_beamWidth; }
+    /// Target tokens forced before the model chooses (the what-if prefix).
+    const std::vector<int> &prefix() const { return m_prefix; }
+
+public slots:
+    /// A new sentence clears any forced prefix and decodes again.
+    void setSentence(const QString &sentence);
+    void setBeamWidth(int width);
+    /// What-if: force `prefix` (target ids) and decode the rest; the view
+    /// should land on step `focusStep` when the trace arrives.
+    void forcePrefix(const std::vector<int> &prefix, int focusStep);
+    void clearPrefix();
+    /// Decodes the current sentence with the current model and options.
+    void decode();
+
+signals:
+    void modelChanged(const QString &displayName);
+    /// A fresh trace; `focusStep` is the 0-based step to show (0 for a new sentence).
+    void traceReady(alignscope::ui::TracePtr trace, int focusStep);
+    /// Loading a model failed; the previous model stays in use.
+    void errorOccurred(const QString &message);
+    /// Decoding the sentence failed (empty sentence, invalid text).
+    void decodeFailed(const QString &message);
+    void busyChanged(bool busy);
+
+private:
+    struct Job;
+    void cancelRunning();
+    void setBusy(bool busy);
+    void finishDecode(quint64 generation, Result<DecodeTrace> result, int focusStep);
+
+    ModelPtr m_model;
+    QString m_modelSource;
+    TracePtr m_trace;
+    QString m_sentence;
+    int m_beamWidth = 1;
+    std::vector<int> m_prefix;
+    quint64 m_generation = 0;      // decode requests
+    quint64 m_modelGeneration = 0; // model loads
+    std::shared_ptr<std::atomic<bool>> m_cancel;
+    bool m_busy = false;
+};
+
+/// Builds the untrained stand-in model used when no bundled model exists,
+/// with a vocabulary that covers the seed sentence.
+ModelPtr makeRandomModel();
+
+} // namespace alignscope::ui
+
+Q_DECLARE_METATYPE(alignscope::ui::TracePtr)

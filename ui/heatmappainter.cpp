@@ -1,0 +1,288 @@
+#include "heatmappainter.h"
+
+#include <QFontMetricsF>
+#include <QPainter>
+
+#include <algorithm>
+#include <cmath>
+
+namespace alignscope::ui {
+namespace {
+
+constexpr double kPad = 6.0;
+constexpr double kBarGap = 14.0;
+constexpr double kBarThickness = 14.0;
+constexpr double kLogFloor = 1e-4; // log scale spans 1e-4 .. 1
+
+QString label(const std::string &token) { return QString::fromStdString(token); }
+
+} // namespace
+
+bool isSpecialToken(const QString &token)
+{
+    return token.size() > 2 && token.startsWith(QLatin1Char('<')) && token.endsWith(QLatin1Char('>'))
+        && token != QLatin1String("<unk>");
+}
+
+int HeatmapData::rowOfStep(int step) const
+{
+    auto it = std::find(rowSteps.begin(), rowSteps.end(), step);
+    return it == rowSteps.end() ? -1 : int(it - rowSteps.begin());
+}
+
+int HeatmapData::columnOfSource(int source) const
+{
+    auto it = std::find(columnSources.begin(), columnSources.end(), source);
+    return it == columnSources.end() ? -1 : int(it - columnSources.begin());
+}
+
+HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions &options)
+{
+    HeatmapData d;
+    const DecodeTrace *trace = model.trace();
+    if (model.isEmpty())
+        return d;
+    const auto &oov = trace->oovPositions;
+    for (int j = 0; j < model.sourceLength(); ++j) {
+        const QString token = label(trace->sourceTokens[j]);
+        if (options.hideSpecial && isSpecialToken(token))
+            continue;
+        d.columnSources.push_back(j);
+        d.columnLabels << token;
+        d.oovColumn.push_back(std::find(oov.begin(), oov.end(), j) != oov.end());
+    }
+    for (int s = 0; s < model.stepCount(); ++s) {
+        const DecodeNode &node = *model.nodeAtStep(s);
+        const QString token = label(node.token);
+        if (options.hideSpecial && isSpecialToken(token))
+            continue;
+        d.rowSteps.push_back(s);
+        d.rowLabels << token;
+        d.forcedRow.push_back(node.forced);
+        double sum = 0;
+        for (int j : d.columnSources)
+            sum += node.weights[j];
+        const double scale = options.renormalise && sum > 0 ? 1.0 / sum : 1.0;
+        for (int j : d.columnSources) {
+            d.values.push_back(float(node.weights[j] * scale));
+            d.scores.push_back(node.scores[j]);
+        }
+        if (s <= model.step())
+            d.visibleRows = d.rows();
+    }
+    d.currentRow = d.rowOfStep(model.step());
+    d.selectedColumn = model.hasSourcePick() ? d.columnOfSource(model.selectedSource()) : -1;
+    return d;
+}
+
+HeatmapPainter::HeatmapPainter(const HeatmapData &data, const HeatmapOptions &options, const QFont &font,
+                               const QPalette &palette)
+    : m_data(data), m_options(options), m_colormap(options.colormap), m_font(font), m_boldFont(font),
+      m_palette(palette)
+{
+    m_boldFont.setBold(true);
+    const QFontMetricsF fm(m_boldFont);
+    double rowWidth = 0, columnWidth = 0;
+    for (const QString &s : data.rowLabels)
+        rowWidth = std::max(rowWidth, fm.horizontalAdvance(s));
+    for (const QString &s : data.columnLabels)
+        columnWidth = std::max(columnWidth, fm.horizontalAdvance(s));
+    m_rowLabelWidth = rowWidth + 3 * kPad;
+    // Horizontal labels read better; turn them when any would spill over.
+    m_verticalColumnLabels = columnWidth + kPad > options.cellSize;
+    m_columnLabelHeight = (m_verticalColumnLabels ? columnWidth : fm.height()) + 2 * kPad;
+    m_barWidth = options.showColorBar ? kBarGap + kBarThickness + kPad + fm.horizontalAdvance(QStringLiteral("0.0001"))
+                                      : 0.0;
+}
+
+QSizeF HeatmapPainter::figureSize() const
+{
+    const double w = m_rowLabelWidth + m_data.columns() * m_options.cellSize + m_barWidth + kPad;
+    const double h = m_columnLabelHeight + m_data.rows() * m_options.cellSize + kPad;
+    return {w, std::max(h, m_options.showColorBar ? m_columnLabelHeight + 120.0 : h)};
+}
+
+QRectF HeatmapPainter::cellViewport(const QRectF &target) const
+{
+    return target.adjusted(m_rowLabelWidth, m_columnLabelHeight, -(m_barWidth + kPad), -kPad);
+}
+
+QRectF HeatmapPainter::cellRect(int row, int column, const QRectF &target, QPointF scroll) const
+{
+    const QPointF origin = cellViewport(target).topLeft() - scroll;
+    const double c = m_options.cellSize;
+    return {origin.x() + column * c, origin.y() + row * c, c, c};
+}
+
+QPoint HeatmapPainter::cellAt(QPointF pos, const QRectF &target, QPointF scroll) const
+{
+    if (!cellViewport(target).contains(pos))
+        return {-1, -1};
+    const QPointF rel = pos - cellRect(0, 0, target, scroll).topLeft();
+    const int col = int(std::floor(rel.x() / m_options.cellSize));
+    const int row = int(std::floor(rel.y() / m_options.cellSize));
+    if (row < 0 || col < 0 || row >= m_data.rows() || col >= m_data.columns())
+        return {-1, -1};
+    return {col, row};
+}
+
+double HeatmapPainter::unit(double alpha) const
+{
+    if (!m_options.logScale)
+        return alpha;
+    return (std::log10(std::max(alpha, kLogFloor)) - std::log10(kLogFloor)) / -std::log10(kLogFloor);
+}
+
+void HeatmapPainter::paint(QPainter &p, const QRectF &target, QPointF scroll) const
+{
+    p.save();
+    p.setFont(m_font);
+    const QRectF view = cellViewport(target);
+    const QPointF origin = view.topLeft() - scroll;
+    p.save();
+    p.setClipRect(view, Qt::IntersectClip);
+    paintCells(p, view, origin);
+    paintCurrentRow(p, view, origin);
+    p.restore();
+    paintRowLabels(p, target, view, origin);
+    paintColumnLabels(p, target, view, origin);
+    if (m_options.showColorBar)
+        paintColorBar(p, target, view);
+    p.restore();
+}
+
+void HeatmapPainter::paintCells(QPainter &p, const QRectF &view, QPointF origin) const
+{
+    const double c = m_options.cellSize;
+    // Only the cells that intersect the view: the loop bounds, not the clip,
+    // are what keep large matrices cheap.
+    const int r0 = std::max(0, int((view.top() - origin.y()) / c));
+    const int r1 = std::min(m_data.visibleRows, int(std::ceil((view.bottom() - origin.y()) / c)));
+    const int c0 = std::max(0, int((view.left() - origin.x()) / c));
+    const int c1 = std::min(m_data.columns(), int(std::ceil((view.right() - origin.x()) / c)));
+    const bool values = m_options.showValues && c >= 34;
+    QFont small = m_font;
+    small.setPointSizeF(m_font.pointSizeF() * 0.85);
+    p.setFont(small);
+    for (int r = r0; r < r1; ++r) {
+        for (int col = c0; col < c1; ++col) {
+            const QRectF cell(origin.x() + col * c, origin.y() + r * c, c, c);
+            const double u = unit(m_data.value(r, col));
+            p.fillRect(cell, QColor::fromRgb(m_colormap.rgb(u)));
+            if (values) {
+                p.setPen(m_colormap.textColorOn(u));
+                const QString text = QString::number(m_data.value(r, col), 'f', 2).mid(1); // ".62"
+                p.drawText(cell, Qt::AlignCenter, m_data.value(r, col) >= 0.995f ? QStringLiteral("1") : text);
+            }
+        }
+    }
+    // Rows not generated yet: a faint placeholder keeps the layout still
+    // while stepping instead of growing under the user's eyes.
+    QColor future = m_palette.color(QPalette::WindowText);
+    future.setAlphaF(0.06f);
+    for (int r = std::max(r0, m_data.visibleRows); r < m_data.rows(); ++r)
+        p.fillRect(QRectF(origin.x() + c0 * c, origin.y() + r * c, (c1 - c0) * c, c - 1), future);
+}
+
+void HeatmapPainter::paintCurrentRow(QPainter &p, const QRectF &, QPointF origin) const
+{
+    const double c = m_options.cellSize;
+    const QColor accent = m_palette.color(QPalette::Highlight);
+    if (m_data.currentRow >= 0) {
+        const QRectF row(origin.x(), origin.y() + m_data.currentRow * c, m_data.columns() * c, c);
+        p.setPen(QPen(accent, 3.0));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(row.adjusted(1.5, 1.5, -1.5, -1.5));
+    }
+    if (m_data.selectedColumn >= 0 && m_data.currentRow >= 0) {
+        const QRectF cell(origin.x() + m_data.selectedColumn * c, origin.y() + m_data.currentRow * c, c, c);
+        p.setPen(QPen(m_palette.color(QPalette::Base), 2.0, Qt::DashLine));
+        p.drawRect(cell.adjusted(4, 4, -4, -4));
+    }
+}
+
+void HeatmapPainter::paintRowLabels(QPainter &p, const QRectF &target, const QRectF &view, QPointF origin) const
+{
+    const double c = m_options.cellSize;
+    p.save();
+    p.setClipRect(QRectF(target.left(), view.top(), m_rowLabelWidth, view.height()), Qt::IntersectClip);
+    for (int r = 0; r < m_data.visibleRows; ++r) {
+        const QRectF box(target.left(), origin.y() + r * c, m_rowLabelWidth - kPad, c);
+        if (box.bottom() < view.top() || box.top() > view.bottom())
+            continue;
+        const bool current = r == m_data.currentRow;
+        QFont f = current ? m_boldFont : m_font;
+        f.setItalic(m_data.forcedRow[r]); // forced (what-if) tokens read as italic
+        p.setFont(f);
+        if (current) {
+            const double w = QFontMetricsF(f).horizontalAdvance(m_data.rowLabels[r]) + 2 * kPad;
+            QRectF pill(box.right() - w, box.center().y() - c * 0.35, w, c * 0.7);
+            p.setPen(Qt::NoPen);
+            p.setBrush(m_palette.color(QPalette::Highlight));
+            p.drawRoundedRect(pill, 4, 4);
+            p.setPen(m_palette.color(QPalette::HighlightedText));
+        } else {
+            p.setPen(m_palette.color(QPalette::WindowText));
+        }
+        p.drawText(box.adjusted(0, 0, -kPad, 0), Qt::AlignRight | Qt::AlignVCenter, m_data.rowLabels[r]);
+    }
+    p.restore();
+}
+
+void HeatmapPainter::paintColumnLabels(QPainter &p, const QRectF &target, const QRectF &view, QPointF origin) const
+{
+    const double c = m_options.cellSize;
+    const QColor oovColor(0xd0, 0x30, 0x30);
+    p.save();
+    p.setClipRect(QRectF(view.left(), target.top(), view.width(), m_columnLabelHeight), Qt::IntersectClip);
+    const int c0 = std::max(0, int((view.left() - origin.x()) / c));
+    const int c1 = std::min(m_data.columns(), int(std::ceil((view.right() - origin.x()) / c)));
+    for (int col = c0; col < c1; ++col) {
+        const bool picked = col == m_data.selectedColumn;
+        p.setFont(picked ? m_boldFont : m_font);
+        p.setPen(m_data.oovColumn[col] ? oovColor : m_palette.color(QPalette::WindowText));
+        const double x = origin.x() + col * c;
+        const double bottom = target.top() + m_columnLabelHeight - kPad;
+        if (m_verticalColumnLabels) {
+            p.save();
+            p.translate(x + c / 2, bottom);
+            p.rotate(-90);
+            p.drawText(QRectF(0, -c / 2, m_columnLabelHeight, c), Qt::AlignLeft | Qt::AlignVCenter,
+                       m_data.columnLabels[col]);
+            p.restore();
+        } else {
+            p.drawText(QRectF(x, target.top(), c, bottom - target.top()), Qt::AlignHCenter | Qt::AlignBottom,
+                       m_data.columnLabels[col]);
+        }
+    }
+    p.restore();
+}
+
+void HeatmapPainter::paintColorBar(QPainter &p, const QRectF &, const QRectF &view) const
+{
+    const double height = std::min(view.height(), std::max(120.0, m_data.rows() * m_options.cellSize));
+    const QRectF bar(view.right() + kBarGap, view.top(), kBarThickness, height);
+    const int steps = std::max(2, int(bar.height()));
+    for (int i = 0; i < steps; ++i) {
+        const double u = 1.0 - double(i) / (steps - 1);
+        p.fillRect(QRectF(bar.left(), bar.top() + i * bar.height() / steps, bar.width(), bar.height() / steps + 1),
+                   QColor::fromRgb(m_colormap.rgb(u)));
+    }
+    p.setPen(QPen(m_palette.color(QPalette::Mid), 1));
+    p.setBrush(Qt::NoBrush);
+    p.drawRect(bar);
+    p.setPen(m_palette.color(QPalette::WindowText));
+    p.setFont(m_font);
+    const QStringList ticks = m_options.logScale
+        ? QStringList{QStringLiteral("1"), QStringLiteral("0.1"), QStringLiteral("0.01"), QStringLiteral("0.001"),
+                      QStringLiteral("0.0001")}
+        : QStringList{QStringLiteral("1"), QStringLiteral("0.5"), QStringLiteral("0")};
+    const double fh = QFontMetricsF(m_font).height();
+    for (int i = 0; i < ticks.size(); ++i) {
+        const double y = bar.top() + bar.height() * i / (ticks.size() - 1);
+        p.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3, y));
+        p.drawText(QRectF(bar.right() + kPad, y - fh / 2, 200, fh), Qt::AlignLeft | Qt::AlignVCenter, ticks[i]);
+    }
+}
+
+} // namespace alignscope::ui

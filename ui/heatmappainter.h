@@ -1,0 +1,96 @@
+#pragma once
+// The attention heatmap as a figure: built from a trace path, painted onto
+// any QPainter (the widget, and later PNG/SVG/PDF export). Rows are target
+// steps, columns source tokens. Labels stay put while the cells scroll, and
+// only cells inside the clip are painted so a 500-token source stays fast.
+
+#include "colormap.h"
+#include "tracemodel.h"
+
+#include <QFont>
+#include <QPalette>
+#include <QPoint>
+#include <QRectF>
+#include <QStringList>
+
+#include <vector>
+
+class QPainter;
+
+namespace alignscope::ui {
+
+struct HeatmapOptions {
+    ColormapKind colormap = ColormapKind::Viridis;
+    bool hideSpecial = false;  ///< drop <eos>/<sos>/<pad> columns and the <eos> row
+    bool renormalise = false;  ///< rescale each row to sum to 1 over shown columns
+    bool logScale = false;     ///< colour by log10 α over [1e-4, 1]
+    double cellSize = 40.0;    ///< logical pixels per cell side
+    bool showColorBar = true;
+    bool showValues = true;    ///< print α inside cells big enough to hold it
+};
+
+/// What one heatmap shows; rows and columns already filtered by the options.
+struct HeatmapData {
+    QStringList rowLabels;
+    QStringList columnLabels;
+    std::vector<int> rowSteps;      ///< step index of each row
+    std::vector<int> columnSources; ///< source position of each column
+    std::vector<float> values;      ///< (R, C) α as shown, row-major
+    std::vector<float> scores;      ///< (R, C) raw e_tj, row-major
+    std::vector<bool> oovColumn;
+    std::vector<bool> forcedRow;
+    int visibleRows = 0;            ///< rows generated so far
+    int currentRow = -1;
+    int selectedColumn = -1;
+
+    int rows() const { return int(rowLabels.size()); }
+    int columns() const { return int(columnLabels.size()); }
+    float value(int r, int c) const { return values[size_t(r) * columns() + c]; }
+    float score(int r, int c) const { return scores[size_t(r) * columns() + c]; }
+    int rowOfStep(int step) const;
+    int columnOfSource(int source) const;
+
+    static HeatmapData fromTrace(const TraceModel &model, const HeatmapOptions &options);
+};
+
+/// True for markers such as <eos>, <sos>, <pad> (but not <unk>, a real word).
+bool isSpecialToken(const QString &token);
+
+class HeatmapPainter {
+public:
+    HeatmapPainter(const HeatmapData &data, const HeatmapOptions &options, const QFont &font,
+                   const QPalette &palette);
+
+    /// Whole figure at scroll offset 0 (export size).
+    QSizeF figureSize() const;
+    /// Where the cells may be drawn inside `target` (labels and bar excluded).
+    QRectF cellViewport(const QRectF &target) const;
+    /// Cell rectangle for the given scroll offset.
+    QRectF cellRect(int row, int column, const QRectF &target, QPointF scroll = {}) const;
+    /// Row and column under `pos`, (-1, -1) when outside the cells.
+    QPoint cellAt(QPointF pos, const QRectF &target, QPointF scroll = {}) const;
+    /// Colour coordinate in [0, 1] of an α value under the options.
+    double unit(double alpha) const;
+
+    void paint(QPainter &p, const QRectF &target, QPointF scroll = {}) const;
+
+private:
+    void paintCells(QPainter &p, const QRectF &view, QPointF origin) const;
+    void paintCurrentRow(QPainter &p, const QRectF &view, QPointF origin) const;
+    void paintRowLabels(QPainter &p, const QRectF &target, const QRectF &view, QPointF origin) const;
+    void paintColumnLabels(QPainter &p, const QRectF &target, const QRectF &view, QPointF origin) const;
+    void paintColorBar(QPainter &p, const QRectF &target, const QRectF &view) const;
+
+    const HeatmapData &m_data;
+    HeatmapOptions m_options;
+    Colormap m_colormap;
+    QFont m_font;
+    QFont m_boldFont;
+    QPalette m_palette;
+    double m_rowLabelWidth = 0;
+    double m_columnLabelHeight = 0;
+    double m_barWidth = 0; // colour bar plus its tick labels
+    bool m_verticalColumnLabels = false;
+};
+
+} // namespace alignscope::ui

@@ -1,0 +1,251 @@
+#include "heatmapview.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QHelpEvent>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QScrollBar>
+#include <QToolBar>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace alignscope::ui {
+namespace {
+constexpr double kMinCell = 12.0;
+constexpr double kMaxCell = 96.0;
+constexpr double kMaxFitCell = 56.0; // beyond this a short sentence looks bloated
+} // namespace
+
+HeatmapView::HeatmapView(TraceModel *model, QWidget *parent) : QAbstractScrollArea(parent), m_model(model)
+{
+    setMouseTracking(true);
+    viewport()->setMouseTracking(true);
+    setFocusPolicy(Qt::StrongFocus);
+    setFrameShape(QFrame::NoFrame);
+    viewport()->setBackgroundRole(QPalette::Base);
+    setToolTip(tr("Attention weights α: one row per generated target token, one column per source token. "
+                  "Hover a cell for α and e, click it to explain it; Ctrl+wheel zooms."));
+    connect(model, &TraceModel::traceChanged, this, &HeatmapView::rebuild);
+    connect(model, &TraceModel::cursorChanged, this, [this] {
+        rebuild();
+        ensureCurrentRowVisible();
+    });
+}
+
+void HeatmapView::setOptions(const HeatmapOptions &options)
+{
+    m_options = options;
+    rebuild();
+    emit optionsChanged();
+}
+
+void HeatmapView::rebuild()
+{
+    m_data = HeatmapData::fromTrace(*m_model, m_options);
+    updateGeometryFromData();
+    viewport()->update();
+}
+
+HeatmapPainter HeatmapView::painter() const
+{
+    return HeatmapPainter(m_data, m_options, font(), palette());
+}
+
+void HeatmapView::updateGeometryFromData()
+{
+    if (m_fit && m_data.rows() > 0 && m_data.columns() > 0) {
+        // Measure the label margins at the current size, then give the rest to cells.
+        const QRectF all(QPointF(0, 0), QSizeF(viewport()->size()));
+        const QRectF cells = painter().cellViewport(all);
+        const double fit = std::min(cells.width() / m_data.columns(), cells.height() / m_data.rows());
+        m_options.cellSize = std::clamp(std::floor(fit), kMinCell, kMaxFitCell);
+    }
+    const HeatmapPainter p = painter();
+    const QRectF cells = p.cellViewport(QRectF(QPointF(0, 0), QSizeF(viewport()->size())));
+    const double c = m_options.cellSize;
+    horizontalScrollBar()->setRange(0, std::max(0, int(std::ceil(m_data.columns() * c - cells.width()))));
+    verticalScrollBar()->setRange(0, std::max(0, int(std::ceil(m_data.rows() * c - cells.height()))));
+    horizontalScrollBar()->setPageStep(int(cells.width()));
+    verticalScrollBar()->setPageStep(int(cells.height()));
+    horizontalScrollBar()->setSingleStep(int(c));
+    verticalScrollBar()->setSingleStep(int(c));
+}
+
+void HeatmapView::ensureCurrentRowVisible()
+{
+    if (m_data.currentRow < 0)
+        return;
+    const QRectF r = cellRect(m_data.currentRow, 0);
+    const QRectF view = painter().cellViewport(QRectF(viewport()->rect()));
+    if (r.top() < view.top())
+        verticalScrollBar()->setValue(verticalScrollBar()->value() - int(view.top() - r.top()));
+    else if (r.bottom() > view.bottom())
+        verticalScrollBar()->setValue(verticalScrollBar()->value() + int(std::ceil(r.bottom() - view.bottom())));
+}
+
+QPointF HeatmapView::scrollOffset() const
+{
+    return QPointF(horizontalScrollBar()->value(), verticalScrollBar()->value());
+}
+
+QRectF HeatmapView::cellRect(int row, int column) const
+{
+    return painter().cellRect(row, column, QRectF(viewport()->rect()), scrollOffset());
+}
+
+QString HeatmapView::cellToolTip(int row, int column) const
+{
+    if (row < 0 || column < 0 || row >= m_data.visibleRows || column >= m_data.columns())
+        return {};
+    return tr("<b>%1</b> → <b>%2</b><br>α = %3<br>e = %4%5")
+        .arg(m_data.columnLabels[column].toHtmlEscaped(), m_data.rowLabels[row].toHtmlEscaped())
+        .arg(m_data.value(row, column), 0, 'f', 4)
+        .arg(m_data.score(row, column), 0, 'f', 4)
+        .arg(m_data.oovColumn[column] ? tr("<br><i>out of vocabulary: decoded as &lt;unk&gt;</i>") : QString());
+}
+
+void HeatmapView::paintEvent(QPaintEvent *)
+{
+    QPainter p(viewport());
+    p.setRenderHint(QPainter::Antialiasing, false); // crisp cell edges
+    p.setRenderHint(QPainter::TextAntialiasing, true);
+    if (m_data.rows() == 0) {
+        p.setPen(palette().color(QPalette::PlaceholderText));
+        p.drawText(viewport()->rect(), Qt::AlignCenter, tr("Type a sentence to see its attention."));
+        return;
+    }
+    painter().paint(p, QRectF(viewport()->rect()), scrollOffset());
+}
+
+void HeatmapView::resizeEvent(QResizeEvent *event)
+{
+    QAbstractScrollArea::resizeEvent(event);
+    updateGeometryFromData();
+}
+
+void HeatmapView::mouseMoveEvent(QMouseEvent *event)
+{
+    const QPoint cell = painter().cellAt(event->position(), QRectF(viewport()->rect()), scrollOffset());
+    const QString tip = cellToolTip(cell.y(), cell.x());
+    if (tip.isEmpty())
+        QToolTip::hideText();
+    else
+        QToolTip::showText(event->globalPosition().toPoint(), tip, viewport());
+}
+
+bool HeatmapView::viewportEvent(QEvent *event)
+{
+    // Cell tooltips come from mouseMoveEvent; the widget tooltip only shows
+    // outside the cells.
+    if (event->type() == QEvent::ToolTip) {
+        auto *help = static_cast<QHelpEvent *>(event);
+        if (painter().cellAt(help->pos(), QRectF(viewport()->rect()), scrollOffset()).x() >= 0)
+            return true;
+    }
+    return QAbstractScrollArea::viewportEvent(event);
+}
+
+void HeatmapView::mousePressEvent(QMouseEvent *event)
+{
+    const QPoint cell = painter().cellAt(event->position(), QRectF(viewport()->rect()), scrollOffset());
+    if (cell.x() < 0 || cell.y() >= m_data.visibleRows)
+        return;
+    m_model->selectCell(m_data.rowSteps[cell.y()], m_data.columnSources[cell.x()]);
+}
+
+void HeatmapView::wheelEvent(QWheelEvent *event)
+{
+    if (event->modifiers() & Qt::ControlModifier) {
+        event->angleDelta().y() > 0 ? zoomIn() : zoomOut();
+        event->accept();
+        return;
+    }
+    QAbstractScrollArea::wheelEvent(event);
+}
+
+void HeatmapView::zoomIn()
+{
+    m_fit = false;
+    m_options.cellSize = std::min(kMaxCell, std::round(m_options.cellSize * 1.25));
+    rebuild();
+}
+
+void HeatmapView::zoomOut()
+{
+    m_fit = false;
+    m_options.cellSize = std::max(kMinCell, std::round(m_options.cellSize / 1.25));
+    rebuild();
+}
+
+void HeatmapView::setFitToView(bool fit)
+{
+    m_fit = fit;
+    rebuild();
+}
+
+HeatmapPanel::HeatmapPanel(TraceModel *model, QWidget *parent) : QWidget(parent)
+{
+    m_view = new HeatmapView(model, this);
+    auto *bar = new QToolBar(this);
+    bar->setIconSize(QSize(16, 16));
+    bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+
+    m_colormap = new QComboBox(bar);
+    m_colormap->addItems(Colormap::sequentialNames());
+    m_colormap->setToolTip(tr("Colormap of the heatmap (perceptually uniform maps keep equal steps in α equal)"));
+    bar->addWidget(new QLabel(tr("Colours "), bar));
+    bar->addWidget(m_colormap);
+    connect(m_colormap, &QComboBox::currentIndexChanged, this, [this](int i) {
+        HeatmapOptions o = m_view->options();
+        o.colormap = ColormapKind(i);
+        m_view->setOptions(o);
+    });
+
+    auto addToggle = [&](const QString &text, const QString &tip, bool HeatmapOptions::*field) {
+        QAction *a = bar->addAction(text);
+        a->setCheckable(true);
+        a->setToolTip(tip);
+        connect(a, &QAction::toggled, this, [this, field](bool on) {
+            HeatmapOptions o = m_view->options();
+            o.*field = on;
+            m_view->setOptions(o);
+        });
+        connect(m_view, &HeatmapView::optionsChanged, a, [this, a, field] { a->setChecked(m_view->options().*field); });
+        return a;
+    };
+    bar->addSeparator();
+    addToggle(tr("Hide special"), tr("Hide <eos> and other special tokens"), &HeatmapOptions::hideSpecial);
+    addToggle(tr("Renormalise"), tr("Rescale each row to sum to 1 over the shown columns"),
+              &HeatmapOptions::renormalise);
+    addToggle(tr("Log scale"), tr("Colour by log10 α, from 0.0001 to 1, to see small weights"),
+              &HeatmapOptions::logScale);
+    bar->addSeparator();
+    QAction *in = bar->addAction(tr("+"), m_view, &HeatmapView::zoomIn);
+    in->setToolTip(tr("Zoom in (Ctrl++)"));
+    in->setShortcut(QKeySequence::ZoomIn);
+    in->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    QAction *out = bar->addAction(tr("−"), m_view, &HeatmapView::zoomOut);
+    out->setToolTip(tr("Zoom out (Ctrl+-)"));
+    out->setShortcut(QKeySequence::ZoomOut);
+    out->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    QAction *fit = bar->addAction(tr("Fit"), m_view, [this] { m_view->setFitToView(true); });
+    fit->setToolTip(tr("Fit the whole matrix into the view (Ctrl+0)"));
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    fit->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_view, &HeatmapView::optionsChanged, this, [this] {
+        QSignalBlocker block(m_colormap);
+        m_colormap->setCurrentIndex(int(m_view->options().colormap));
+    });
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(bar);
+    layout->addWidget(m_view, 1);
+}
+
+} // namespace alignscope::ui

@@ -1,0 +1,75 @@
+#pragma once
+// HeatmapView: the attention heatmap widget. Scrolls and zooms; hovering a
+// cell shows the token pair with α_tj and e_tj, clicking picks the cell for
+// the explain panel. HeatmapPanel adds the option bar above it.
+
+#include "heatmappainter.h"
+
+#include <QAbstractScrollArea>
+#include <QWidget>
+
+class QComboBox;
+class QAction;
+
+namespace alignscope::ui {
+
+class HeatmapView : public QAbstractScrollArea {
+    Q_OBJECT
+public:
+    explicit HeatmapView(TraceModel *model, QWidget *parent = nullptr);
+
+    const HeatmapOptions &options() const { return m_options; }
+    void setOptions(const HeatmapOptions &options);
+    const HeatmapData &data() const { return m_data; }
+    /// Whether the cell size follows the view's size.
+    bool fitToView() const { return m_fit; }
+
+    /// Cell rectangle in viewport coordinates (for tests and tooltips).
+    QRectF cellRect(int row, int column) const;
+    /// Tooltip text of a cell: token pair, α and e.
+    QString cellToolTip(int row, int column) const;
+
+public slots:
+    void zoomIn();
+    void zoomOut();
+    void setFitToView(bool fit);
+
+signals:
+    void optionsChanged();
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void wheelEvent(QWheelEvent *event) override;
+    bool viewportEvent(QEvent *event) override;
+
+private:
+    void rebuild();
+    void updateGeometryFromData();
+    void ensureCurrentRowVisible();
+    QPointF scrollOffset() const;
+    HeatmapPainter painter() const;
+
+    TraceModel *m_model;
+    HeatmapOptions m_options;
+    HeatmapData m_data;
+    bool m_fit = true;
+};
+
+/// The heatmap with its options: colormap, hide special tokens,
+/// renormalise, log scale, zoom.
+class HeatmapPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit HeatmapPanel(TraceModel *model, QWidget *parent = nullptr);
+    HeatmapView *view() const { return m_view; }
+    QComboBox *colormapPicker() const { return m_colormap; }
+
+private:
+    HeatmapView *m_view;
+    QComboBox *m_colormap;
+};
+
+} // namespace alignscope::ui

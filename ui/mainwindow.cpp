@@ -1,0 +1,328 @@
+#include "mainwindow.h"
+
+#include "alignmentlinesview.h"
+#include "beamtreeview.h"
+#include "contextview.h"
+#include "explainpanel.h"
+#include "heatmapview.h"
+#include "messagebar.h"
+#include "sentenceedit.h"
+#include "topkview.h"
+
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMimeData>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+
+namespace alignscope::ui {
+namespace {
+
+constexpr int kRecentModels = 8;
+
+QStringList bundledNames()
+{
+    QStringList names;
+    for (const std::string &n : bundledModelNames())
+        names << QString::fromStdString(n);
+    return names;
+}
+
+} // namespace
+
+QString MainWindow::seedSentence()
+{
+    return QStringLiteral("The cat sat on the mat");
+}
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent), m_controller(new DecodeController(this)), m_trace(new TraceModel(this))
+{
+    setWindowTitle(tr("AlignScope"));
+    setObjectName(QStringLiteral("mainWindow"));
+    setAcceptDrops(true);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks | QMainWindow::AllowTabbedDocks);
+    m_playTimer = new QTimer(this);
+    createActions();
+    createToolBars();
+    createDocks();
+    createMenus();
+    m_status = new QLabel(this);
+    statusBar()->addPermanentWidget(m_status);
+    connectModel();
+    resize(1280, 820);
+    m_defaultState = saveState();
+    loadSettings();
+    startUp();
+}
+
+MainWindow::~MainWindow() = default;
+
+QDockWidget *MainWindow::addDock(const QString &title, const QString &name, QWidget *content, Qt::DockWidgetArea area,
+                                 bool scroll)
+{
+    auto *dock = new QDockWidget(title, this);
+    dock->setObjectName(name); // saveState() keys docks by object name
+    if (scroll) {
+        auto *area_ = new QScrollArea(dock);
+        area_->setWidget(content);
+        area_->setWidgetResizable(true);
+        area_->setFrameShape(QFrame::NoFrame);
+        area_->setBackgroundRole(QPalette::Base);
+        dock->setWidget(area_);
+    } else {
+        dock->setWidget(content);
+    }
+    dock->setToolTip(content->toolTip());
+    addDockWidget(area, dock);
+    m_docks << dock;
+    return dock;
+}
+
+void MainWindow::createDocks()
+{
+    m_heatmap = new HeatmapPanel(m_trace, this);
+    m_lines = new AlignmentLinesView(m_trace, this);
+    m_context = new ContextView(m_trace, this);
+    m_topK = new TopKView(m_trace, this);
+    m_beamTree = new BeamTreeView(m_trace, this);
+    m_explain = new ExplainPanel(m_trace, this);
+
+    QDockWidget *heat = addDock(tr("Attention heatmap"), QStringLiteral("heatmapDock"), m_heatmap, Qt::LeftDockWidgetArea, false);
+    QDockWidget *lines = addDock(tr("Alignment lines"), QStringLiteral("linesDock"), m_lines, Qt::LeftDockWidgetArea, true);
+    QDockWidget *topk = addDock(tr("Next token"), QStringLiteral("topkDock"), m_topK, Qt::RightDockWidgetArea, false);
+    QDockWidget *explain = addDock(tr("Explain"), QStringLiteral("explainDock"), m_explain, Qt::RightDockWidgetArea, false);
+    QDockWidget *context = addDock(tr("Context vector"), QStringLiteral("contextDock"), m_context, Qt::BottomDockWidgetArea, false);
+    QDockWidget *tree = addDock(tr("Beam tree"), QStringLiteral("beamDock"), m_beamTree, Qt::BottomDockWidgetArea, true);
+    splitDockWidget(heat, lines, Qt::Vertical);
+    splitDockWidget(topk, explain, Qt::Vertical);
+    splitDockWidget(context, tree, Qt::Horizontal);
+    resizeDocks({heat, topk}, {760, 420}, Qt::Horizontal);
+    resizeDocks({heat, lines}, {430, 170}, Qt::Vertical);
+    resizeDocks({topk, explain}, {220, 380}, Qt::Vertical);
+    resizeDocks({context, tree}, {560, 620}, Qt::Horizontal);
+    resizeDocks({context}, {190}, Qt::Vertical);
+}
+
+void MainWindow::connectModel()
+{
+    connect(m_controller, &DecodeController::traceReady, this, &MainWindow::onTraceReady);
+    connect(m_controller, &DecodeController::modelChanged, this, &MainWindow::onModelChanged);
+    connect(m_controller, &DecodeController::errorOccurred, this, [this](const QString &message) {
+        showMessage(message, int(MessageBar::Kind::Error));
+        if (m_haveModel)
+            return;
+        // The remembered model is gone: fall back so the window is never empty.
+        if (!bundledNames().isEmpty() && !bundledNames().contains(m_controller->modelSource()))
+            m_controller->loadModel(bundledNames().contains(QStringLiteral("additive")) ? QStringLiteral("additive")
+                                                                                        : bundledNames().first());
+        else
+            m_controller->setModel(makeRandomModel(), QString());
+    });
+    connect(m_controller, &DecodeController::decodeFailed, this, [this](const QString &message) {
+        m_trace->setTrace(nullptr);
+        m_sentence->setOovRanges({}, {});
+        showMessage(message, int(MessageBar::Kind::Warning));
+    });
+    connect(m_controller, &DecodeController::busyChanged, this, [this](bool busy) {
+        m_status->setText(busy ? tr("Decoding…") : QString());
+    });
+    connect(m_sentence, &SentenceEdit::sentenceEdited, m_controller, &DecodeController::setSentence);
+    connect(m_sentence, &SentenceEdit::sentenceSubmitted, this, [this](const QString &text) {
+        m_controller->setSentence(text);
+        m_heatmap->view()->setFocus(); // so ←/→ step right away
+    });
+    connect(m_trace, &TraceModel::traceChanged, this, &MainWindow::onTraceChanged);
+    connect(m_trace, &TraceModel::cursorChanged, this, &MainWindow::updateStepControls);
+    connect(m_topK, &TopKView::candidateActivated, this, &MainWindow::forceCandidate);
+}
+
+void MainWindow::startUp()
+{
+    QSettings settings;
+    const QString sentence = settings.value(QStringLiteral("sentence"), seedSentence()).toString();
+    m_sentence->setText(sentence);
+    m_controller->setSentence(sentence); // decodes once a model is in
+    populateModelPicker();
+    const QString last = settings.value(QStringLiteral("model")).toString();
+    const QStringList bundled = bundledNames();
+    if (!last.isEmpty() && (bundled.contains(last) || QFileInfo::exists(last)))
+        m_controller->loadModel(last);
+    else if (!bundled.isEmpty())
+        m_controller->loadModel(bundled.contains(QStringLiteral("additive")) ? QStringLiteral("additive") : bundled.first());
+    else {
+        m_controller->setModel(makeRandomModel(), QString());
+        showMessage(tr("No bundled model was found, so a random untrained model is shown: its attention is "
+                       "meaningless. Open a model with File ▸ Open model (Ctrl+O)."),
+                    int(MessageBar::Kind::Info));
+    }
+}
+
+void MainWindow::populateModelPicker()
+{
+    QSignalBlocker block(m_modelPicker);
+    m_modelPicker->clear();
+    for (const QString &name : bundledNames())
+        m_modelPicker->addItem(name, name);
+    for (const QString &path : QSettings().value(QStringLiteral("recentModels")).toStringList()) {
+        m_modelPicker->addItem(QFileInfo(path).fileName(), path);
+        m_modelPicker->setItemData(m_modelPicker->count() - 1, path, Qt::ToolTipRole);
+    }
+    if (m_haveModel && m_controller->modelSource().isEmpty())
+        m_modelPicker->addItem(QString::fromStdString(m_controller->model()->name()), QString());
+    const int current = m_modelPicker->findData(m_controller->modelSource());
+    m_modelPicker->setCurrentIndex(m_haveModel ? current : -1);
+}
+
+void MainWindow::onModelChanged(const QString &name)
+{
+    m_haveModel = true;
+    const QString source = m_controller->modelSource();
+    if (!source.isEmpty() && !bundledNames().contains(source))
+        rememberRecent(source);
+    populateModelPicker();
+    const ModelPtr model = m_controller->model();
+    const long long params = parameterCount(model->parameters());
+    statusBar()->showMessage(tr("Model %1 · %2 attention · %3 parameters")
+                                 .arg(name, QString::fromStdString(scorerDisplayName(model->config().attention)))
+                                 .arg(params));
+    setWindowTitle(tr("%1 — AlignScope").arg(name));
+    m_resetPrefixAction->setEnabled(false);
+}
+
+void MainWindow::onTraceReady(TracePtr trace, int focusStep)
+{
+    if (m_messages->kind() != MessageBar::Kind::Info)
+        m_messages->dismiss(); // a successful decode supersedes the last error
+    m_trace->setTrace(trace, focusStep);
+    QStringList tokens, words;
+    QList<int> oov;
+    for (const std::string &t : trace->sourceTokens)
+        tokens << QString::fromStdString(t);
+    for (int j : trace->oovPositions) {
+        oov << j;
+        words << tokens.value(j);
+    }
+    m_sentence->setOovRanges(oovCharacterRanges(m_sentence->text(), tokens, oov), words);
+    m_resetPrefixAction->setEnabled(!m_controller->prefix().empty());
+}
+
+void MainWindow::onTraceChanged()
+{
+    const QString text = translationText();
+    m_translation->setText(text.isEmpty() ? QString() : QStringLiteral("→  %1").arg(text));
+    m_translation->setToolTip(tr("Translation of the selected hypothesis: %1").arg(text));
+    updateStepControls();
+}
+
+QString MainWindow::translationText() const
+{
+    const ModelPtr model = m_controller->model();
+    if (m_trace->isEmpty() || !model)
+        return {};
+    return QString::fromStdString(model->detokenize(m_trace->trace()->targetTokens(m_trace->path())));
+}
+
+void MainWindow::forceCandidate(int step, int tokenId)
+{
+    togglePlay(false);
+    std::vector<int> prefix;
+    for (int s = 0; s < step; ++s)
+        prefix.push_back(m_trace->nodeAtStep(s)->tokenId);
+    prefix.push_back(tokenId);
+    m_controller->forcePrefix(prefix, step);
+    statusBar()->showMessage(tr("What-if: forced “%1” at step %2 — undo with Ctrl+Backspace")
+                                 .arg(QString::fromStdString(m_controller->model()->targetVocab().token(tokenId)))
+                                 .arg(step + 1),
+                             6000);
+}
+
+void MainWindow::showMessage(const QString &text, int kind)
+{
+    m_messages->showMessage(text, MessageBar::Kind(kind));
+    m_messageBarHolder->show();
+}
+
+void MainWindow::openModelFile(const QString &path)
+{
+    if (path.isEmpty())
+        return;
+    m_controller->loadModel(path);
+}
+
+void MainWindow::rememberRecent(const QString &path)
+{
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("recentModels")).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    settings.setValue(QStringLiteral("recentModels"), recent.mid(0, kRecentModels));
+    rebuildRecentMenu();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    openModelFile(event->mimeData()->urls().first().toLocalFile());
+    event->acceptProposedAction();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::loadSettings()
+{
+    QSettings s;
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    m_sentence->setHistory(s.value(QStringLiteral("history")).toStringList());
+    const int beam = s.value(QStringLiteral("beamWidth"), 1).toInt();
+    m_strategy->setCurrentIndex(beam > 1 ? 1 : 0);
+    m_beamWidth->setValue(std::max(2, beam));
+    m_controller->setBeamWidth(beam);
+    m_speed->setCurrentIndex(s.value(QStringLiteral("speed"), 1).toInt());
+    HeatmapOptions o = m_heatmap->view()->options();
+    o.colormap = Colormap::fromName(s.value(QStringLiteral("heatmap/colormap"), QStringLiteral("viridis")).toString());
+    o.hideSpecial = s.value(QStringLiteral("heatmap/hideSpecial"), false).toBool();
+    o.renormalise = s.value(QStringLiteral("heatmap/renormalise"), false).toBool();
+    o.logScale = s.value(QStringLiteral("heatmap/logScale"), false).toBool();
+    m_heatmap->view()->setOptions(o);
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    if (!m_controller->modelSource().isEmpty())
+        s.setValue(QStringLiteral("model"), m_controller->modelSource());
+    s.setValue(QStringLiteral("sentence"), m_sentence->text());
+    s.setValue(QStringLiteral("history"), m_sentence->history());
+    s.setValue(QStringLiteral("beamWidth"), m_controller->beamWidth());
+    s.setValue(QStringLiteral("speed"), m_speed->currentIndex());
+    const HeatmapOptions &o = m_heatmap->view()->options();
+    s.setValue(QStringLiteral("heatmap/colormap"), Colormap::name(o.colormap));
+    s.setValue(QStringLiteral("heatmap/hideSpecial"), o.hideSpecial);
+    s.setValue(QStringLiteral("heatmap/renormalise"), o.renormalise);
+    s.setValue(QStringLiteral("heatmap/logScale"), o.logScale);
+}
+
+} // namespace alignscope::ui

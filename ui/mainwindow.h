@@ -1,0 +1,127 @@
+#pragma once
+// The main window: sentence and model input, decoding controls, and the
+// views in rearrangeable docks, all reading one TraceModel. Decoding runs
+// in DecodeController off the GUI thread; stepping only moves the cursor
+// through the trace, it never decodes again.
+
+#include "decodecontroller.h"
+#include "tracemodel.h"
+
+#include <QMainWindow>
+
+class QAction;
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QSlider;
+class QSpinBox;
+class QTimer;
+class QToolBar;
+
+namespace alignscope::ui {
+
+class AlignmentLinesView;
+class BeamTreeView;
+class ContextView;
+class ExplainPanel;
+class HeatmapPanel;
+class MessageBar;
+class SentenceEdit;
+class TopKView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    /// The seed sentence shown on first start.
+    static QString seedSentence();
+
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    DecodeController *controller() const { return m_controller; }
+    TraceModel *traceModel() const { return m_trace; }
+    SentenceEdit *sentenceEdit() const { return m_sentence; }
+    HeatmapPanel *heatmap() const { return m_heatmap; }
+    TopKView *topK() const { return m_topK; }
+    BeamTreeView *beamTree() const { return m_beamTree; }
+    ExplainPanel *explainPanel() const { return m_explain; }
+    MessageBar *messageBar() const { return m_messages; }
+    QComboBox *modelPicker() const { return m_modelPicker; }
+    /// The translation of the selected hypothesis as shown in the window.
+    QString translationText() const;
+
+public slots:
+    /// Opens a model file (menu, recent list, drag and drop).
+    void openModelFile(const QString &path);
+    void showMessage(const QString &text, int kind = 2);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+
+private:
+    // mainwindow_actions.cpp
+    void createActions();
+    void createMenus();
+    void createToolBars();
+    void rebuildRecentMenu();
+    void updateStepControls();
+    void togglePlay(bool play);
+    // mainwindow.cpp
+    void createDocks();
+    QDockWidget *addDock(const QString &title, const QString &name, QWidget *content, Qt::DockWidgetArea area,
+                         bool scroll);
+    void connectModel();
+    void startUp();
+    void populateModelPicker();
+    void onTraceReady(TracePtr trace, int focusStep);
+    void onModelChanged(const QString &name);
+    void onTraceChanged();
+    void forceCandidate(int step, int tokenId);
+    void rememberRecent(const QString &path);
+    void loadSettings();
+    void saveSettings() const;
+
+    DecodeController *m_controller;
+    TraceModel *m_trace;
+
+    SentenceEdit *m_sentence = nullptr;
+    QComboBox *m_modelPicker = nullptr;
+    QComboBox *m_strategy = nullptr;
+    QSpinBox *m_beamWidth = nullptr;
+    QSlider *m_stepSlider = nullptr;
+    QLabel *m_stepLabel = nullptr;
+    QComboBox *m_speed = nullptr;
+    QLabel *m_translation = nullptr;
+    QLabel *m_status = nullptr;
+    MessageBar *m_messages = nullptr;
+    QToolBar *m_messageBarHolder = nullptr;
+    QTimer *m_playTimer = nullptr;
+
+    HeatmapPanel *m_heatmap = nullptr;
+    AlignmentLinesView *m_lines = nullptr;
+    ContextView *m_context = nullptr;
+    TopKView *m_topK = nullptr;
+    BeamTreeView *m_beamTree = nullptr;
+    ExplainPanel *m_explain = nullptr;
+    QList<QDockWidget *> m_docks;
+
+    QAction *m_openAction = nullptr;
+    QAction *m_quitAction = nullptr;
+    QAction *m_firstAction = nullptr;
+    QAction *m_previousAction = nullptr;
+    QAction *m_nextAction = nullptr;
+    QAction *m_lastAction = nullptr;
+    QAction *m_playAction = nullptr;
+    QAction *m_focusSentenceAction = nullptr;
+    QAction *m_resetPrefixAction = nullptr;
+    QAction *m_resetLayoutAction = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    QByteArray m_defaultState;
+    bool m_haveModel = false;
+};
+
+} // namespace alignscope::ui
