@@ -33,7 +33,10 @@ struct Corpus {
     std::string summary() const;
 };
 
-/// `source<TAB>target[<TAB>alignment]`, alignment in Pharaoh format.
+/// `source<TAB>target[<TAB>alignment]`, alignment in Pharaoh format over the
+/// tokenised sentences; an empty third field means no alignment. Blank lines
+/// are skipped silently; CRLF and a UTF-8 BOM are accepted. BadFile error
+/// only when the file cannot be read; an empty file gives an empty Corpus.
 Result<Corpus> readTsvCorpus(const std::string &path, const TokenizerOptions &source = {},
                              const TokenizerOptions &target = {});
 

@@ -20,7 +20,13 @@ struct TokenizerOptions {
     bool lowercase = true;
 };
 
-/// Splits `text` into tokens. BadInput error for invalid UTF-8.
+/// Splits `text` into tokens. BadInput error "invalid UTF-8 at byte N".
+/// Word mode: NFC, ’ -> ', control/format characters act as spaces; each
+/// punctuation or symbol character is a token; French elisions split after
+/// the apostrophe (l' d' j' m' n' s' t' c' qu' jusqu' lorsqu' puisqu');
+/// English clitics split before it ("'s" "'re" "'ve" "'ll" "'d" "'m", and
+/// "n't"); hyphenated words ("peut-être") and numbers with inner . , -
+/// ("3.5", "2021-03-03") stay whole.
 Result<std::vector<std::string>> tokenize(std::string_view text, const TokenizerOptions &options = {});
 /// Joins tokens back into text ("s'" + "est" -> "s'est", no space before
 /// punctuation such as "," "." "?", French spacing not inserted).
