@@ -13,6 +13,8 @@ int main(int argc, char **argv)
         {"translate", translateCommand},
         {"inspect", inspectCommand},
         {"init", initCommand},
+        {"train", trainCommand},
+        {"eval", evalCommand},
     };
     if (argc < 2) {
         std::fputs(usage().c_str(), stderr);

@@ -5,6 +5,7 @@
 #include "alignscope/config.h"
 #include "alignscope/parameters.h"
 #include "alignscope/result.h"
+#include "alignscope/safetensors.h"
 #include "alignscope/tensor.h"
 #include "alignscope/vocabulary.h"
 
@@ -55,6 +56,9 @@ public:
     static Result<Model> load(const std::string &path);
     /// Writes atomically (temporary file + rename).
     Result<void> save(const std::string &path) const;
+    /// Writes the model plus extra tensors and metadata (training checkpoints).
+    Result<void> save(const std::string &path, const std::map<std::string, FloatTensor> &extraTensors,
+                      const std::map<std::string, std::string> &extraMetadata) const;
     /// A randomly initialised model with every tensor the config needs.
     static Model initialise(ModelConfig config, Vocabulary source, Vocabulary target, unsigned seed);
     /// Random values for every parameter of `config` (the trainer's starting point).
@@ -71,6 +75,8 @@ public:
 
     /// Tokenises a sentence as this model expects; BadInput when it is empty.
     Result<EncodedSource> prepareSource(const std::string &sentence) const;
+    /// Source tokens already split (a corpus pair) into ids, <eos> appended as configured.
+    EncodedSource sourceFromTokens(const std::vector<std::string> &tokens) const;
     /// Tokenises a target text into ids (no <sos>/<eos>).
     std::vector<int> prepareTarget(const std::string &text) const;
     /// Joins target tokens back into text.

@@ -65,13 +65,22 @@ Result<EncodedSource> Model::prepareSource(const std::string &sentence) const
         return inputError("the sentence is not valid text: " + tokens.error().message);
     if (tokens->empty())
         return inputError("the sentence is empty: type at least one word");
+    if (m_source.specials().unk < 0)
+        for (const std::string &t : tokens.value())
+            if (!m_source.contains(t))
+                return inputError("\"" + t + "\" is not in the model's vocabulary and the model has no "
+                                  "<unk> token; rephrase without it");
+    return sourceFromTokens(tokens.value());
+}
+
+EncodedSource Model::sourceFromTokens(const std::vector<std::string> &tokens) const
+{
     EncodedSource out;
-    out.tokens = std::move(tokens.value());
+    out.tokens = tokens;
     out.ids = m_source.encode(out.tokens, &out.oovPositions);
-    for (int pos : out.oovPositions)
-        if (out.ids[pos] < 0)
-            return inputError("\"" + out.tokens[pos] + "\" is not in the model's vocabulary and the model has no "
-                              "<unk> token; rephrase without it");
+    for (int &id : out.ids)
+        if (id < 0)
+            id = m_config.sourceSpecials.pad;
     if (m_config.appendSourceEos) {
         out.tokens.push_back(m_source.token(m_config.sourceSpecials.eos));
         out.ids.push_back(m_config.sourceSpecials.eos);

@@ -108,7 +108,13 @@ Result<Model> Model::load(const std::string &path)
 
 Result<void> Model::save(const std::string &path) const
 {
-    std::map<std::string, FloatTensor> tensors;
+    return save(path, {}, {});
+}
+
+Result<void> Model::save(const std::string &path, const std::map<std::string, FloatTensor> &extraTensors,
+                         const std::map<std::string, std::string> &extraMetadata) const
+{
+    std::map<std::string, FloatTensor> tensors = extraTensors;
     for (const auto &[name, m] : m_params) {
         FloatTensor t;
         t.shape = isOneDimensional(name) && m.rows() == 1 ? std::vector<std::int64_t>{m.cols()}
@@ -116,7 +122,7 @@ Result<void> Model::save(const std::string &path) const
         t.data.assign(m.data(), m.data() + m.size());
         tensors.emplace(name, std::move(t));
     }
-    std::map<std::string, std::string> meta;
+    std::map<std::string, std::string> meta = extraMetadata;
     meta[kConfigKey] = configToJson(m_config);
     meta[kSourceVocabKey] = nlohmann::json(m_source.tokens()).dump();
     meta[kTargetVocabKey] = nlohmann::json(m_target.tokens()).dump();

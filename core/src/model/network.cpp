@@ -251,7 +251,7 @@ typename Network<T>::Step Network<T>::step(ParamBinder<T> &p, const Memory &memo
 template <typename T>
 int Network<T>::loss(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources,
                      const std::vector<std::vector<int>> &targets, float teacherForcing, const Noise &noise,
-                     int *tokenCount) const
+                     int normaliser) const
 {
     auto &g = p.graph();
     const Encoded enc = encode(p, sources, noise);
@@ -271,7 +271,8 @@ int Network<T>::loss(ParamBinder<T> &p, const std::vector<std::vector<int>> &sou
         for (size_t b = 0; b < B; ++b)
             if (t < targets[b].size())
                 gold[b] = targets[b][t];
-        losses.push_back(ops::crossEntropy(g, s.logits, gold, T(1) / T(std::max(tokens, 1))));
+        const int denominator = normaliser > 0 ? normaliser : std::max(tokens, 1);
+        losses.push_back(ops::crossEntropy(g, s.logits, gold, T(1) / T(denominator)));
         const bool forced = teacherForcing >= 1.0f || (noise.rng && ((*noise.rng)() >> 8) * (1.0f / 16777216.0f) < teacherForcing);
         for (size_t b = 0; b < B; ++b) {
             if (forced || !noise.rng) {
@@ -284,8 +285,6 @@ int Network<T>::loss(ParamBinder<T> &p, const std::vector<std::vector<int>> &sou
         }
         state = s.next;
     }
-    if (tokenCount)
-        *tokenCount = tokens;
     return ops::sum(g, losses);
 }
 

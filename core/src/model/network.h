@@ -52,11 +52,12 @@ public:
     Step step(ParamBinder<T> &p, const Memory &memory, const DecoderState &state,
               const std::vector<int> &previous, int t, const Noise &noise = {}) const;
 
-    /// Mean token cross-entropy of a batch; targets end in <eos>. With
+    /// Token cross-entropy of a batch divided by `normaliser` (0: its own
+    /// token count); targets end in <eos>. With
     /// probability 1 - teacherForcing a step feeds the model's own argmax.
     int loss(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources,
              const std::vector<std::vector<int>> &targets, float teacherForcing, const Noise &noise,
-             int *tokenCount = nullptr) const;
+             int normaliser = 0) const;
 
     /// Top layer h of a decoder layer state node.
     int hidden(Graph<T> &g, int layerState) const;

@@ -1,0 +1,228 @@
+// train and eval: the built-in tasks or a user's corpus.
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/tasks.h"
+
+#include "alignscope/train.h"
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+namespace alignscope::cli {
+
+namespace {
+
+const OptionSpec kTaskOptions = {
+    {}, {"task", "format", "task-seed", "train-size", "dev-size", "test-size", "direction"}, {}};
+
+OptionSpec trainSpec()
+{
+    OptionSpec s = kTaskOptions;
+    s.values.insert({"encoder", "decoder", "scorer", "local", "window", "epochs", "threads", "resume", "out",
+                     "embedding", "hidden", "layers", "batch", "lr", "seed", "dropout", "teacher-forcing",
+                     "patience", "attention-dim", "max-source-length", "eval-sentences"});
+    return s;
+}
+
+Result<ModelConfig> trainConfig(const Args &a, const TaskInfo &task)
+{
+    ModelConfig c;
+    auto enc = parseEncoderKind(a.value("encoder").value_or("bigru"));
+    auto dec = parseDecoder(a.value("decoder").value_or("bahdanau"));
+    auto scorer = parseScorer(a.value("scorer").value_or("additive"));
+    if (!enc) return enc.error();
+    if (!dec) return dec.error();
+    if (!scorer) return scorer.error();
+    auto emb = a.integer("embedding", 64, 1, 4096);
+    auto hidden = a.integer("hidden", 128, 1, 4096);
+    auto layers = a.integer("layers", 1, 1, 4);
+    auto window = a.integer("window", 3, 1, 1000);
+    auto attDim = a.integer("attention-dim", 0, 0, 4096);
+    auto maxLen = a.integer("max-source-length", task.maxSourceLength, 1, 100000);
+    auto dropout = a.number("dropout", 0.1, 0.0, 0.9);
+    for (const Result<int> *r : {&emb, &hidden, &layers, &window, &attDim, &maxLen})
+        if (!*r)
+            return r->error();
+    if (!dropout)
+        return dropout.error();
+    c.encoder = enc.value();
+    c.encoder.embedding = emb.value();
+    c.encoder.hidden = hidden.value();
+    c.encoder.layers = layers.value();
+    c.decoder.kind = dec.value();
+    c.decoder.cell = c.encoder.cell;
+    c.decoder.embedding = emb.value();
+    c.decoder.layers = layers.value();
+    const bool dot = scorer.value() == ScorerKind::Dot || scorer.value() == ScorerKind::ScaledDot;
+    c.decoder.hidden = dot ? c.encoder.stateSize() : hidden.value();
+    c.attention.scorer = scorer.value();
+    c.attention.dimension = attDim.value() > 0 ? attDim.value() : hidden.value();
+    c.attention.window = window.value();
+    c.attention.maxSourceLength = maxLen.value();
+    if (auto local = a.value("local")) {
+        auto mode = parseLocalMode(*local);
+        if (!mode || mode.value() == LocalMode::None)
+            return usageError("--local must be m or p");
+        c.attention.local = mode.value();
+    }
+    c.sourceTokenizer = task.sourceTokenizer;
+    c.targetTokenizer = task.targetTokenizer;
+    c.dropout = static_cast<float>(dropout.value());
+    if (auto v = validateConfig(c); !v)
+        return v.error();
+    return c;
+}
+
+Result<TrainOptions> trainOptions(const Args &a)
+{
+    TrainOptions o;
+    auto epochs = a.integer("epochs", 10, 1, 100000);
+    auto threads = a.integer("threads", 0, 0, 1024);
+    auto batch = a.integer("batch", 32, 1, 4096);
+    auto seed = a.integer("seed", 1, 0, 2147483647);
+    auto patience = a.integer("patience", 3, 1, 1000);
+    auto evalSentences = a.integer("eval-sentences", 200, 0, 1000000);
+    auto lr = a.number("lr", 2e-3, 1e-7, 10.0);
+    auto tf = a.number("teacher-forcing", 1.0, 0.0, 1.0);
+    auto dropout = a.number("dropout", 0.1, 0.0, 0.9);
+    for (const Result<int> *r : {&epochs, &threads, &batch, &seed, &patience, &evalSentences})
+        if (!*r)
+            return r->error();
+    for (const Result<double> *r : {&lr, &tf, &dropout})
+        if (!*r)
+            return r->error();
+    o.epochs = epochs.value();
+    o.threads = threads.value();
+    o.batchSize = batch.value();
+    o.seed = static_cast<unsigned>(seed.value());
+    o.patience = patience.value();
+    o.evalSentences = evalSentences.value();
+    o.learningRate = static_cast<float>(lr.value());
+    o.teacherForcingEnd = static_cast<float>(tf.value());
+    o.dropout = static_cast<float>(dropout.value());
+    return o;
+}
+
+std::string formatDuration(double seconds)
+{
+    const long s = static_cast<long>(seconds + 0.5);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+    return buf;
+}
+
+std::string metricsLine(const EvalMetrics &m)
+{
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "dev loss %.4f  ppl %.3f  BLEU %.2f  exact %.1f%%  AER %s  entropy %.3f",
+                  m.loss, m.perplexity, m.bleu, 100.0 * m.exactMatch,
+                  m.aer < 0 ? "n/a" : std::to_string(m.aer).substr(0, 5).c_str(), m.entropy);
+    return buf;
+}
+
+/// A progress bar on a terminal; one plain line per epoch otherwise.
+void report(const TrainProgress &p, bool terminal)
+{
+    if (p.epochEnd) {
+        std::fprintf(stderr, "%sepoch %d/%d  loss %.4f  %s  %.0f tok/s\n", terminal ? "\r\033[K" : "", p.epoch,
+                     p.epochs, p.loss, metricsLine(p.dev).c_str(), p.tokensPerSecond);
+        return;
+    }
+    if (!terminal)
+        return;
+    const double frac = p.totalSteps ? double(p.step) / double(p.totalSteps) : 0.0;
+    const int width = 30, filled = static_cast<int>(frac * width);
+    std::fprintf(stderr, "\r\033[K[%s%s] %5.1f%%  epoch %d/%d  loss %.4f  %.0f tok/s  ETA %s",
+                 std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), 100.0 * frac, p.epoch,
+                 p.epochs, p.loss, p.tokensPerSecond, formatDuration(p.etaSeconds).c_str());
+}
+
+} // namespace
+
+int trainCommand(const Argv &argv)
+{
+    auto args = Args::parse(argv, trainSpec());
+    if (!args)
+        return fail(args.error());
+    if (!args->value("out"))
+        return fail(usageError("train needs --out FILE (where the trained model is written)"));
+    auto task = loadTask(args.value());
+    if (!task)
+        return fail(task.error());
+    auto config = trainConfig(args.value(), task->info);
+    if (!config)
+        return fail(config.error());
+    auto options = trainOptions(args.value());
+    if (!options)
+        return fail(options.error());
+    const std::string out = *args->value("out");
+    options->checkpoint = out + ".ckpt";
+    Model model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, options->seed);
+    model.setName(toString(config->attention.scorer));
+    Trainer trainer(model, task->splits.train, task->splits.dev, options.value());
+    if (auto resume = args->value("resume")) {
+        if (auto r = trainer.resume(*resume); !r)
+            return fail(r.error());
+    }
+    std::fprintf(stderr, "training on %zu pairs (%s), %lld parameters, vocabularies %d/%d\n",
+                 task->splits.train.pairs.size(), task->info.name.c_str(), parameterCount(model.parameters()),
+                 model.sourceVocab().size(), model.targetVocab().size());
+    const bool terminal = isatty(STDERR_FILENO);
+    auto summary = trainer.run([&](const TrainProgress &p) { report(p, terminal); });
+    if (!summary)
+        return fail(summary.error());
+    if (auto saved = model.save(out); !saved)
+        return fail(saved.error());
+    std::fprintf(stderr, "done in %s (%d epochs%s), %.0f target tokens/s; wrote %s\n",
+                 formatDuration(summary->seconds).c_str(), summary->epochsRun,
+                 summary->stoppedEarly ? ", stopped early" : "", summary->tokensPerSecond, out.c_str());
+    return 0;
+}
+
+int evalCommand(const Argv &argv)
+{
+    OptionSpec spec = kTaskOptions;
+    spec.values.insert({"model", "split", "limit"});
+    spec.flags.insert("json");
+    auto args = Args::parse(argv, spec);
+    if (!args)
+        return fail(args.error());
+    if (!args->value("model"))
+        return fail(usageError("eval needs --model FILE or a bundled model name"));
+    auto path = resolveModelPath(*args->value("model"));
+    if (!path)
+        return fail(path.error());
+    auto model = Model::load(path.value());
+    if (!model)
+        return fail(model.error());
+    auto task = loadTask(args.value());
+    if (!task)
+        return fail(task.error());
+    const std::string split = args->value("split").value_or("test");
+    if (split != "dev" && split != "test")
+        return fail(usageError("--split must be dev or test"));
+    auto limit = args->integer("limit", -1, 1, 100000000);
+    if (!limit)
+        return fail(limit.error());
+    const Corpus &corpus = split == "dev" ? task->splits.dev : task->splits.test;
+    const EvalMetrics m = evaluate(model.value(), corpus, limit.value());
+    if (args->has("json")) {
+        nlohmann::ordered_json j = {{"model", model->name()}, {"task", task->info.name}, {"split", split},
+                                    {"sentences", m.sentences}, {"loss", m.loss}, {"perplexity", m.perplexity},
+                                    {"bleu", m.bleu}, {"exact_match", m.exactMatch},
+                                    {"aer", m.aer < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.aer)},
+                                    {"entropy", m.entropy}};
+        std::cout << j.dump(2) << "\n";
+    } else {
+        std::printf("%s on %s/%s (%d sentences)\nBLEU %.2f  exact match %.2f%%  AER %s  entropy %.4f  loss %.4f  "
+                    "perplexity %.4f\n",
+                    model->name().c_str(), task->info.name.c_str(), split.c_str(), m.sentences, m.bleu,
+                    100.0 * m.exactMatch, m.aer < 0 ? "n/a" : std::to_string(m.aer).c_str(), m.entropy, m.loss,
+                    m.perplexity);
+    }
+    return 0;
+}
+
+} // namespace alignscope::cli

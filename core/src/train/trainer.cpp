@@ -1,0 +1,266 @@
+// The trainer: length-bucketed minibatches, TBB data parallelism over
+// fixed-size shards, Adam with clipping, LR decay and early stopping,
+// checkpoints with optimizer state for exact resume.
+#include "alignscope/train.h"
+
+#include "common/random.h"
+#include "model/network.h"
+#include "train/adam.h"
+#include "train/trainer_p.h"
+
+#include <nlohmann/json.hpp>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace alignscope {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// A seed that depends on every coordinate, so dropout masks depend on
+/// (seed, step, shard) and never on which thread ran the shard.
+std::uint32_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c)
+{
+    std::uint64_t x = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^
+                      (c + 0x85EBCA77C2B2AE63ull) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    return static_cast<std::uint32_t>(x ^ (x >> 32));
+}
+
+int tokenCount(const std::vector<Example> &batch)
+{
+    int n = 0;
+    for (const Example &e : batch)
+        n += static_cast<int>(e.target.size());
+    return n;
+}
+
+} // namespace
+
+struct Trainer::Impl {
+    Model &model;
+    TrainOptions options;
+    std::vector<Example> train;
+    std::vector<Example> dev;
+    Corpus devCorpus;
+    Network<float> network;
+    Adam adam;
+    int epochsDone = 0;
+    long long stepsDone = 0;
+    float learningRate;
+    double bestDevLoss = std::numeric_limits<double>::infinity();
+    int badEpochs = 0;
+    ParameterSet<float> best;
+    std::vector<ParameterSet<float>> shardGrads;
+
+    Impl(Model &m, const Corpus &t, const Corpus &d, TrainOptions o)
+        : model(m), options(std::move(o)), train(makeExamples(m, t)), dev(makeExamples(m, d)), devCorpus(d),
+          network(m.config(), m.sourceVocab().size(), m.targetVocab().size()), adam(m.parameters()),
+          learningRate(options.learningRate)
+    {
+    }
+
+    /// Batches of similar length (less padding), in a per-epoch order.
+    std::vector<std::vector<int>> batches(int epoch) const
+    {
+        std::vector<int> order(train.size());
+        std::iota(order.begin(), order.end(), 0);
+        Rng rng(mixSeed(options.seed, static_cast<std::uint64_t>(epoch), 1));
+        for (size_t i = order.size(); i > 1; --i)
+            std::swap(order[i - 1], order[rng.below(static_cast<std::uint32_t>(i))]);
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+            return train[a].source.size() < train[b].source.size();
+        });
+        std::vector<std::vector<int>> out;
+        for (size_t i = 0; i < order.size(); i += options.batchSize)
+            out.emplace_back(order.begin() + i, order.begin() + std::min(order.size(), i + options.batchSize));
+        for (size_t i = out.size(); i > 1; --i)
+            std::swap(out[i - 1], out[rng.below(static_cast<std::uint32_t>(i))]);
+        return out;
+    }
+
+    float teacherForcing(int epoch) const
+    {
+        if (options.epochs <= 1)
+            return options.teacherForcingStart;
+        const float f = static_cast<float>(epoch) / static_cast<float>(options.epochs - 1);
+        return options.teacherForcingStart + f * (options.teacherForcingEnd - options.teacherForcingStart);
+    }
+
+    /// Forward + backward over shards in parallel, gradients summed in shard
+    /// order; returns the batch's mean token loss.
+    double gradients(const std::vector<Example> &batch, float forcing, long long step)
+    {
+        const int shards = static_cast<int>((batch.size() + options.shardSize - 1) / options.shardSize);
+        while (static_cast<int>(shardGrads.size()) < shards)
+            shardGrads.push_back(zerosLike(model.parameters()));
+        std::vector<double> losses(shards, 0.0);
+        const int tokens = tokenCount(batch);
+        // Shards are independent (own graph, own gradient buffers); the
+        // parameters are only read until the update below.
+        tbb::parallel_for(0, shards, [&](int s) {
+            for (auto &[name, g] : shardGrads[s])
+                g.setZero();
+            std::vector<std::vector<int>> src, tgt;
+            for (size_t i = s * options.shardSize; i < std::min(batch.size(), size_t(s + 1) * options.shardSize); ++i) {
+                src.push_back(batch[i].source);
+                tgt.push_back(batch[i].target);
+            }
+            std::mt19937 rng(mixSeed(options.seed, static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(s) + 7));
+            Graph<float> g(true);
+            ParamBinder<float> p(g, model.parameters(), &shardGrads[s]);
+            const int loss = network.loss(p, src, tgt, forcing, {options.dropout, &rng}, tokens);
+            g.backward(loss);
+            losses[s] = g.value(loss)(0, 0);
+        });
+        for (int s = 1; s < shards; ++s)
+            for (auto &[name, g] : shardGrads[0])
+                g += shardGrads[s].at(name);
+        return std::accumulate(losses.begin(), losses.end(), 0.0);
+    }
+
+    double trainBatch(const std::vector<Example> &batch, float forcing)
+    {
+        const double loss = gradients(batch, forcing, stepsDone);
+        adam.step(model.parameters(), shardGrads[0], learningRate, options.clipNorm);
+        ++stepsDone;
+        return loss;
+    }
+
+    TrainerState state()
+    {
+        return {&adam, &epochsDone, &stepsDone, &learningRate, &bestDevLoss, &badEpochs, &best};
+    }
+    Result<void> saveCheckpoint() { return state().save(options.checkpoint, model); }
+    Result<void> resume(const std::string &path) { return state().load(path, model); }
+    Result<TrainSummary> run(const std::function<void(const TrainProgress &)> &progress,
+                             const std::atomic<bool> *cancel);
+    bool endEpoch(TrainProgress &p);
+};
+
+bool Trainer::Impl::endEpoch(TrainProgress &p)
+{
+    p.dev = evaluate(model, devCorpus, options.evalSentences);
+    p.epochEnd = true;
+    ++epochsDone;
+    if (p.dev.loss < bestDevLoss - 1e-6) {
+        bestDevLoss = p.dev.loss;
+        badEpochs = 0;
+        if (options.keepBest)
+            best = model.parameters();
+        return false;
+    }
+    ++badEpochs;
+    learningRate *= options.lrDecay;
+    return badEpochs >= options.patience;
+}
+
+Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProgress &)> &progress,
+                                        const std::atomic<bool> *cancel)
+{
+    const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+    TrainSummary summary;
+    const auto start = Clock::now();
+    long long tokensSeen = 0;
+    long long stepsThisRun = 0;
+    const long long perEpoch = static_cast<long long>(batches(0).size());
+    const long long total = perEpoch * options.epochs;
+    for (int epoch = epochsDone; epoch < options.epochs; ++epoch) {
+        TrainProgress p;
+        p.epoch = epoch + 1;
+        p.epochs = options.epochs;
+        p.totalSteps = total;
+        double lossSum = 0.0;
+        int batchesRun = 0;
+        for (const auto &indices : batches(epoch)) {
+            if (cancel && cancel->load())
+                return Error{ErrorKind::Cancelled, "training cancelled after " + std::to_string(epochsDone) +
+                                                       " epochs; the last checkpoint is kept"};
+            std::vector<Example> batch;
+            for (int i : indices)
+                batch.push_back(train[i]);
+            lossSum += trainBatch(batch, teacherForcing(epoch));
+            tokensSeen += tokenCount(batch);
+            ++batchesRun;
+            const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+            p.step = stepsDone;
+            p.loss = lossSum / batchesRun;
+            p.learningRate = learningRate;
+            p.tokensPerSecond = tokensSeen / std::max(secs, 1e-9);
+            ++stepsThisRun;
+            p.etaSeconds = static_cast<double>(total - stepsDone) * secs / static_cast<double>(stepsThisRun);
+            if (progress)
+                progress(p);
+        }
+        const bool stop = endEpoch(p);
+        p.loss = lossSum / std::max(1, batchesRun);
+        if (progress)
+            progress(p);
+        summary.dev = p.dev;
+        if (!options.checkpoint.empty()) {
+            auto saved = saveCheckpoint();
+            if (!saved)
+                return saved.error();
+        }
+        if (stop) {
+            summary.stoppedEarly = true;
+            break;
+        }
+    }
+    if (options.keepBest && !best.empty())
+        model.parameters() = best;
+    summary.epochsRun = epochsDone;
+    summary.bestDevLoss = bestDevLoss;
+    summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    summary.tokensPerSecond = tokensSeen / std::max(summary.seconds, 1e-9);
+    return summary;
+}
+
+Trainer::Trainer(Model &model, const Corpus &train, const Corpus &dev, TrainOptions options)
+    : m_impl(std::make_unique<Impl>(model, train, dev, std::move(options)))
+{
+}
+
+Trainer::~Trainer() = default;
+
+Result<void> Trainer::resume(const std::string &checkpoint) { return m_impl->resume(checkpoint); }
+
+Result<TrainSummary> Trainer::run(const std::function<void(const TrainProgress &)> &progress,
+                                  const std::atomic<bool> *cancel)
+{
+    return m_impl->run(progress, cancel);
+}
+
+double Trainer::trainBatch(const std::vector<Example> &batch)
+{
+    return m_impl->trainBatch(batch, m_impl->options.teacherForcingStart);
+}
+
+std::vector<Example> makeExamples(const Model &model, const Corpus &corpus)
+{
+    std::vector<Example> out;
+    out.reserve(corpus.pairs.size());
+    const int eos = model.config().targetSpecials.eos;
+    for (const SentencePair &p : corpus.pairs) {
+        Example e;
+        e.source = model.sourceFromTokens(p.sourceTokens).ids;
+        e.target = model.targetVocab().encode(p.targetTokens);
+        for (int &id : e.target)
+            if (id < 0)
+                id = model.config().targetSpecials.pad;
+        e.target.push_back(eos);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+} // namespace alignscope
