@@ -55,6 +55,12 @@ CASES = [
     ("nul_after_json.safetensors", framed(b"{}\x00garbage"), "header contains a NUL byte (header byte 2)"),
     ("lone_surrogate_escape.safetensors", framed(b'{"\\ud800":1}'), "header is not valid JSON"),
     ("number_overflow.safetensors", framed(b'{"w":1e999}'), "header is not valid JSON (number overflow"),
+    ("deep_nesting.safetensors", framed(b'{"w":' + b"[" * 200 + b"]" * 200 + b"}"),
+     "header nests objects or arrays more than 128 levels deep"),
+    ("deep_unclosed.safetensors", framed(b"{" + b'"a":[' * 100 + b"{" * 100),
+     "header nests objects or arrays more than 128 levels deep"),
+    ("nesting_at_limit.safetensors", framed(b'{"w":' + b"[" * 127 + b"]" * 127 + b"}"),
+     'tensor "w": entry must be an object with "dtype", "shape" and "data_offsets", found an array'),
     # __metadata__
     ("metadata_not_object.safetensors", with_header({"__metadata__": [1, 2]}),
      '"__metadata__" must be an object of strings, found array'),

@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <limits>
 #include <optional>
 #include <set>
@@ -36,6 +36,7 @@ using Bytes = std::span<const std::uint8_t>;
 constexpr std::uint64_t kMaxHeaderBytes = 100'000'000; // the reference's limit
 constexpr std::size_t kLengthBytes = 8;
 constexpr std::size_t kMaxQuotedName = 80;
+constexpr std::size_t kMaxNesting = 128; // serde_json's recursion limit, which the reference inherits
 constexpr const char *kMetadataKey = "__metadata__";
 
 // ---- message helpers ------------------------------------------------------
@@ -126,6 +127,32 @@ std::optional<std::size_t> firstInvalidUtf8(std::string_view text)
     return std::nullopt;
 }
 
+// Deepest nesting of objects and arrays, outside strings. Checked before
+// parsing: nlohmann-json copes with deep nesting without recursion, but a
+// 100 MB header of brackets would take a minute and gigabytes to reject.
+std::size_t nestingDepth(std::string_view text)
+{
+    std::size_t depth = 0;
+    std::size_t deepest = 0;
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i; // skip the escaped character, which may be a quote
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '{' || c == '[') {
+            deepest = std::max(deepest, ++depth);
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
 // Checks the length prefix and the framing of the header; returns its text.
 Result<std::string_view> headerText(Bytes bytes, const std::string &label)
 {
@@ -156,6 +183,9 @@ Result<std::string_view> headerText(Bytes bytes, const std::string &label)
     if (const auto bad = firstInvalidUtf8(text))
         return headerError(label, "header is not valid UTF-8 (header byte " + std::to_string(*bad) + ")"
                                       + notSafetensors);
+    if (nestingDepth(text) > kMaxNesting)
+        return headerError(label, "header nests objects or arrays more than " + std::to_string(kMaxNesting)
+                                      + " levels deep" + notSafetensors);
     return text;
 }
 
@@ -258,7 +288,9 @@ Result<std::map<std::string, std::string>> readMetadata(const Json &header, cons
 
 std::string typeDescription(const Json &value)
 {
-    return value.is_number_float() ? "a non-integer number" : std::string("a ") + value.type_name();
+    if (value.is_number_float())
+        return "a non-integer number";
+    return (value.is_object() || value.is_array() ? "an " : "a ") + std::string(value.type_name());
 }
 
 Result<DType> readDType(const Json &dtype, const std::string &label, const std::string &name)
