@@ -15,6 +15,7 @@ int main(int argc, char **argv)
         {"init", initCommand},
         {"train", trainCommand},
         {"eval", evalCommand},
+        {"bench", benchCommand},
     };
     if (argc < 2) {
         std::fputs(usage().c_str(), stderr);

@@ -16,7 +16,7 @@ namespace alignscope {
 struct TrainOptions {
     int epochs = 10;
     int batchSize = 32;
-    int shardSize = 8;               ///< sentences per gradient shard (fixed, so threads don't change results)
+    int shardSize = 16;               ///< sentences per gradient shard (fixed, so threads don't change results)
     float learningRate = 2e-3f;
     float clipNorm = 5.0f;           ///< global gradient-norm clip
     float lrDecay = 0.5f;            ///< factor when dev loss stops improving

@@ -1,0 +1,211 @@
+// bench: the numbers of DESIGN.md, measured as medians and ratios in one run.
+#include "cli/args.h"
+#include "cli/commands.h"
+
+#include "alignscope/decode.h"
+#include "alignscope/tasks.h"
+#include "alignscope/train.h"
+#include "attention/scorer.h"
+#include "common/random.h"
+
+#include <nlohmann/json.hpp>
+#include <tbb/global_control.h>
+#include <tbb/parallel_reduce.h>
+#include <tbb/blocked_range.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+namespace alignscope::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::ordered_json;
+
+/// Median wall time in milliseconds of `repeat` runs of `f` (after one warm-up).
+template <typename F>
+double medianMs(int repeat, F &&f)
+{
+    f();
+    std::vector<double> t;
+    for (int i = 0; i < repeat; ++i) {
+        const auto start = Clock::now();
+        f();
+        t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+
+/// Read bandwidth (GB/s) of a summing pass over a 256 MiB buffer with all threads.
+double readBandwidth(int repeat)
+{
+    std::vector<float> buf(64u << 20, 1.0f);
+    volatile float sink = 0;
+    const double ms = medianMs(repeat, [&] {
+        sink = tbb::parallel_reduce(
+            tbb::blocked_range<size_t>(0, buf.size(), 1 << 16), 0.0f,
+            [&](const tbb::blocked_range<size_t> &r, float acc) {
+                return acc + Eigen::Map<const Vector>(buf.data() + r.begin(), r.size()).sum();
+            },
+            std::plus<float>());
+    });
+    (void)sink;
+    return buf.size() * sizeof(float) / (ms * 1e6);
+}
+
+json scoringBench(int repeat)
+{
+    const int n = 16384, d = 512;
+    Rng rng(7);
+    Matrix H(n, d), q(1, d);
+    for (Eigen::Index i = 0; i < H.size(); ++i)
+        H.data()[i] = rng.uniform(-1, 1);
+    for (Eigen::Index i = 0; i < q.size(); ++i)
+        q.data()[i] = rng.uniform(-1, 1);
+    const double bandwidth = readBandwidth(repeat);
+    json out = {{"n", n}, {"d", d}, {"read_bandwidth_gb_s", bandwidth}};
+    for (ScorerKind kind : {ScorerKind::Dot, ScorerKind::Additive}) {
+        AttentionConfig c;
+        c.scorer = kind;
+        c.dimension = d;
+        Attention<float> attention(c, d, d);
+        ShapeMap shapes;
+        attention.declare(shapes);
+        ParameterSet<float> params;
+        for (const auto &[name, s] : shapes)
+            params.emplace(name, Matrix::Constant(s.first, s.second, 0.01f));
+        Graph<float> setup(false);
+        ParamBinder<float> sp(setup, params);
+        const Matrix keys = setup.value(attention.keys(sp, setup.external(H)));
+        // Time scores + softmax + context of one step: what a decode step pays.
+        const double ms = medianMs(repeat, [&] {
+            Graph<float> g(false);
+            ParamBinder<float> p(g, params);
+            Memory m{g.external(H), g.external(keys), n, {n}};
+            (void)attention.attend(p, g.external(q), m, 0);
+        });
+        // Bytes that must be read: the keys once (scores) and H once (context).
+        const double bytes = double(keys.size() + H.size()) * sizeof(float);
+        const double gbs = bytes / (ms * 1e6);
+        out[toString(kind)] = {{"ms", ms}, {"gb_s", gbs}, {"fraction_of_bandwidth", gbs / bandwidth}};
+    }
+    return out;
+}
+
+Result<Model> benchModel(const std::string &name)
+{
+    auto path = resolveModelPath(name);
+    if (!path)
+        return path.error();
+    return Model::load(path.value());
+}
+
+/// A sentence of `n` in-vocabulary source words.
+std::string sentenceOf(const Model &m, int n)
+{
+    std::string s;
+    for (int i = 0; i < n; ++i)
+        s += (i ? " " : "") + m.sourceVocab().token(4 + (i * 7) % std::max(1, m.sourceVocab().size() - 4));
+    return s;
+}
+
+json decodeBench(const Model &model, int repeat)
+{
+    json out;
+    const std::string seed = "The cat sat on the mat";
+    out["greedy_seed_sentence_ms"] = medianMs(repeat, [&] { (void)translate(model, seed); });
+    const std::string fifty = sentenceOf(model, 50);
+    auto source = model.prepareSource(fifty);
+    out["redecode_50_tokens_ms"] = medianMs(repeat, [&] {
+        DecodeOptions o;
+        o.maxLength = 50;
+        (void)translate(model, fifty, o);
+    });
+    out["step_50_tokens_ms"] = medianMs(repeat * 5, [&] {
+        DecodeSession s(model, source.value(), {});
+        s.step();
+    });
+    return out;
+}
+
+json trainBench(const Model &model, int pairs)
+{
+    TaskOptions o;
+    o.trainSize = pairs;
+    o.devSize = 10;
+    o.testSize = 10;
+    const TaskSplits task = makeEnFrTask(o);
+    json out;
+    for (int threads : {1, 2}) {
+        Model m = Model::initialise(model.config(), model.sourceVocab(), model.targetVocab(), 1);
+        TrainOptions t;
+        t.epochs = 1;
+        t.threads = threads;
+        t.evalSentences = 0;
+        Trainer trainer(m, task.train, task.dev, t);
+        auto summary = trainer.run();
+        out["tokens_per_s_" + std::to_string(threads) + "_threads"] = summary ? summary->tokensPerSecond : 0.0;
+    }
+    return out;
+}
+
+json compareBench(int repeat)
+{
+    std::vector<Model> models;
+    for (const auto &name : bundledModelNames())
+        if (auto m = benchModel(name))
+            models.push_back(std::move(m.value()));
+    if (models.empty())
+        return {{"skipped", "no bundled models"}};
+    std::vector<const Model *> ptrs;
+    for (const Model &m : models)
+        ptrs.push_back(&m);
+    const std::string sentence = sentenceOf(models.front(), 20);
+    json out = {{"models", models.size()}};
+    double ms[3] = {};
+    for (int threads : {1, 2}) {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+        ms[threads] = medianMs(repeat, [&] { (void)translateAll(ptrs, sentence); });
+        out["ms_" + std::to_string(threads) + "_threads"] = ms[threads];
+    }
+    out["speedup_2_over_1"] = ms[1] / ms[2];
+    return out;
+}
+
+} // namespace
+
+int benchCommand(const Argv &argv)
+{
+    auto args = Args::parse(argv, {{}, {"model", "section", "repeat", "train-pairs"}, {}});
+    if (!args)
+        return fail(args.error());
+    auto repeat = args->integer("repeat", 9, 1, 1000);
+    auto pairs = args->integer("train-pairs", 2000, 10, 1000000);
+    if (!repeat)
+        return fail(repeat.error());
+    if (!pairs)
+        return fail(pairs.error());
+    const std::string section = args->value("section").value_or("all");
+    if (section != "all" && section != "scoring" && section != "decode" && section != "train" && section != "compare")
+        return fail(usageError("--section must be all, scoring, decode, train or compare"));
+    json out;
+    auto model = benchModel(args->value("model").value_or("additive"));
+    if ((section == "all" || section == "decode" || section == "train") && !model)
+        return fail(model.error());
+    if (section == "all" || section == "scoring")
+        out["scoring"] = scoringBench(repeat.value());
+    if (section == "all" || section == "decode")
+        out["decode"] = decodeBench(model.value(), repeat.value());
+    if (section == "all" || section == "train")
+        out["train"] = trainBench(model.value(), pairs.value());
+    if (section == "all" || section == "compare")
+        out["compare"] = compareBench(repeat.value());
+    std::cout << out.dump(2) << "\n";
+    return 0;
+}
+
+} // namespace alignscope::cli

@@ -1,0 +1,1 @@
+alignscope_add_test(testtrainer SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testtrainer.cpp LABELS unit)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Trains every bundled model into resources/models/ with the exact commands
+# the model card (resources/models/README.md) quotes, logging each run.
+# Usage: tools/train_bundled.sh [BUILD_DIR] [NAME...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}; shift || true
+cli="$build/app/alignscope-cli"
+out=resources/models
+mkdir -p "$out/logs"
+
+declare -A args=(
+  [additive]="--encoder bigru --decoder bahdanau --scorer additive"
+  [dot]="--encoder gru --decoder luong --scorer dot"
+  [general]="--encoder gru --decoder luong --scorer general"
+  [concat]="--encoder gru --decoder luong --scorer concat"
+  [scaled-dot]="--encoder gru --decoder luong --scorer scaled-dot"
+  [location]="--encoder gru --decoder luong --scorer location"
+  [local-p]="--encoder gru --decoder luong --scorer general --local p --window 3"
+)
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(additive dot general concat scaled-dot location local-p)
+for name in "${names[@]}"; do
+  cmd="$cli train --task en-fr ${args[$name]} --epochs 6 --threads 2 --seed 1 --out $out/$name.safetensors"
+  echo "$cmd" > "$out/logs/$name.log"
+  start=$(date +%s)
+  $cmd >> "$out/logs/$name.log" 2>&1
+  echo "wall seconds: $(( $(date +%s) - start ))" >> "$out/logs/$name.log"
+  rm -f "$out/$name.safetensors.ckpt"
+done
