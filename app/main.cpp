@@ -3,7 +3,7 @@
 #include "mainwindow.h"
 
 #include <QApplication>
-#include <QIcon>
+#include <QCommandLineParser>
 
 int main(int argc, char *argv[])
 {
@@ -14,11 +14,23 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(QStringLiteral("AlignScope"));
     QApplication::setDesktopFileName(QStringLiteral("alignscope"));
 
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("See encoder–decoder attention at work, one decoding step at a time."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("A model file to open (optional)."), QStringLiteral("[model]"));
+    QCommandLineOption sentence(QStringLiteral("sentence"), QStringLiteral("Source sentence to decode."), QStringLiteral("text"));
+    QCommandLineOption step(QStringLiteral("step"), QStringLiteral("Step to show once decoded (1-based)."), QStringLiteral("n"));
+    parser.addOptions({sentence, step});
+    parser.process(app);
+
     alignscope::ui::MainWindow window;
+    if (parser.isSet(sentence))
+        window.setSentence(parser.value(sentence));
+    if (parser.isSet(step))
+        window.setStartStep(parser.value(step).toInt() - 1);
     window.show();
-    // A model file given on the command line opens after the window shows.
-    const QStringList args = QApplication::arguments();
-    if (args.size() > 1)
-        window.openModelFile(args.at(1));
+    if (!parser.positionalArguments().isEmpty())
+        window.openModelFile(parser.positionalArguments().first());
     return app.exec();
 }

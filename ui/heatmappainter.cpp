@@ -146,8 +146,11 @@ void HeatmapPainter::paint(QPainter &p, const QRectF &target, QPointF scroll) co
     p.restore();
     paintRowLabels(p, target, view, origin);
     paintColumnLabels(p, target, view, origin);
-    if (m_options.showColorBar)
-        paintColorBar(p, target, view);
+    if (m_options.showColorBar) {
+        // Beside the last column when the cells do not fill the view.
+        const double right = std::min(view.right(), origin.x() + m_data.columns() * m_options.cellSize);
+        paintColorBar(p, target, QRectF(view.left(), view.top(), std::max(0.0, right - view.left()), view.height()));
+    }
     p.restore();
 }
 

@@ -24,6 +24,8 @@
 #include <QTimer>
 #include <QToolBar>
 
+#include <utility>
+
 namespace alignscope::ui {
 namespace {
 
@@ -203,6 +205,8 @@ void MainWindow::onTraceReady(TracePtr trace, int focusStep)
 {
     if (m_messages->kind() != MessageBar::Kind::Info)
         m_messages->dismiss(); // a successful decode supersedes the last error
+    if (m_startStep > 0 && focusStep == 0)
+        focusStep = std::exchange(m_startStep, 0);
     m_trace->setTrace(trace, focusStep);
     QStringList tokens, words;
     QList<int> oov;
@@ -250,6 +254,13 @@ void MainWindow::showMessage(const QString &text, int kind)
 {
     m_messages->showMessage(text, MessageBar::Kind(kind));
     m_messageBarHolder->show();
+}
+
+void MainWindow::setSentence(const QString &sentence)
+{
+    m_sentence->setText(sentence);
+    m_sentence->remember(sentence);
+    m_controller->setSentence(sentence);
 }
 
 void MainWindow::openModelFile(const QString &path)

@@ -55,6 +55,10 @@ public slots:
     /// Opens a model file (menu, recent list, drag and drop).
     void openModelFile(const QString &path);
     void showMessage(const QString &text, int kind = 2);
+    /// Replaces the sentence and decodes it.
+    void setSentence(const QString &sentence);
+    /// Step (0-based) to show when the next fresh trace arrives (command line).
+    void setStartStep(int step) { m_startStep = step; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -122,6 +126,7 @@ private:
     QMenu *m_viewMenu = nullptr;
     QByteArray m_defaultState;
     bool m_haveModel = false;
+    int m_startStep = 0;
 };
 
 } // namespace alignscope::ui
