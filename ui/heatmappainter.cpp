@@ -16,6 +16,18 @@ constexpr double kLogFloor = 1e-4; // log scale spans 1e-4 .. 1
 
 QString label(const std::string &token) { return QString::fromStdString(token); }
 
+// When cells are smaller than a line of text, label every k-th row or
+// column only (the current one always), so labels never overprint.
+bool labelShown(int index, int current, double cell, double textHeight)
+{
+    const int stride = std::max(1, int(std::ceil(textHeight / cell)));
+    if (index == current)
+        return true;
+    if (current >= 0 && std::abs(index - current) < stride)
+        return false;
+    return index % stride == 0;
+}
+
 } // namespace
 
 bool isSpecialToken(const QString &token)
@@ -211,7 +223,8 @@ void HeatmapPainter::paintRowLabels(QPainter &p, const QRectF &target, const QRe
     p.setClipRect(QRectF(target.left(), view.top(), m_rowLabelWidth, view.height()), Qt::IntersectClip);
     for (int r = 0; r < m_data.visibleRows; ++r) {
         const QRectF box(target.left(), origin.y() + r * c, m_rowLabelWidth - kPad, c);
-        if (box.bottom() < view.top() || box.top() > view.bottom())
+        if (box.bottom() < view.top() || box.top() > view.bottom()
+            || !labelShown(r, m_data.currentRow, c, QFontMetricsF(m_font).height()))
             continue;
         const bool current = r == m_data.currentRow;
         QFont f = current ? m_boldFont : m_font;
@@ -242,6 +255,8 @@ void HeatmapPainter::paintColumnLabels(QPainter &p, const QRectF &target, const 
     const int c1 = std::min(m_data.columns(), int(std::ceil((view.right() - origin.x()) / c)));
     for (int col = c0; col < c1; ++col) {
         const bool picked = col == m_data.selectedColumn;
+        if (!labelShown(col, m_data.selectedColumn, c, QFontMetricsF(m_font).height()))
+            continue;
         p.setFont(picked ? m_boldFont : m_font);
         p.setPen(m_data.oovColumn[col] ? oovColor : m_palette.color(QPalette::WindowText));
         const double x = origin.x() + col * c;

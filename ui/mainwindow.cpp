@@ -3,6 +3,7 @@
 #include "alignmentlinesview.h"
 #include "beamtreeview.h"
 #include "contextview.h"
+#include "elidedlabel.h"
 #include "explainpanel.h"
 #include "heatmapview.h"
 #include "messagebar.h"
@@ -61,7 +62,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_status = new QLabel(this);
     statusBar()->addPermanentWidget(m_status);
     connectModel();
-    resize(1280, 820);
+    resize(1400, 900);
     m_defaultState = saveState();
     loadSettings();
     startUp();
@@ -109,10 +110,10 @@ void MainWindow::createDocks()
     splitDockWidget(topk, explain, Qt::Vertical);
     splitDockWidget(context, tree, Qt::Horizontal);
     resizeDocks({heat, topk}, {760, 420}, Qt::Horizontal);
-    resizeDocks({heat, lines}, {430, 170}, Qt::Vertical);
+    resizeDocks({heat, lines}, {520, 150}, Qt::Vertical);
     resizeDocks({topk, explain}, {220, 380}, Qt::Vertical);
     resizeDocks({context, tree}, {560, 620}, Qt::Horizontal);
-    resizeDocks({context}, {190}, Qt::Vertical);
+    resizeDocks({context}, {170}, Qt::Vertical);
 }
 
 void MainWindow::connectModel()

@@ -24,6 +24,7 @@ namespace alignscope::ui {
 class AlignmentLinesView;
 class BeamTreeView;
 class ContextView;
+class ElidedLabel;
 class ExplainPanel;
 class HeatmapPanel;
 class MessageBar;
@@ -98,7 +99,7 @@ private:
     QSlider *m_stepSlider = nullptr;
     QLabel *m_stepLabel = nullptr;
     QComboBox *m_speed = nullptr;
-    QLabel *m_translation = nullptr;
+    ElidedLabel *m_translation = nullptr;
     QLabel *m_status = nullptr;
     MessageBar *m_messages = nullptr;
     QToolBar *m_messageBarHolder = nullptr;

@@ -3,6 +3,7 @@
 
 #include "mainwindow.h"
 
+#include "elidedlabel.h"
 #include "heatmapview.h"
 #include "messagebar.h"
 #include "sentenceedit.h"
@@ -166,8 +167,7 @@ void MainWindow::createToolBars()
     steps->addWidget(m_speed);
     steps->addSeparator();
     steps->addAction(m_resetPrefixAction);
-    m_translation = new QLabel(steps);
-    m_translation->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_translation = new ElidedLabel(steps);
     m_translation->setContentsMargins(12, 0, 8, 0);
     QFont big = m_translation->font();
     big.setPointSizeF(big.pointSizeF() * 1.15);
