@@ -123,6 +123,11 @@ Id maskedSoftmax(G<T> &g, Id scores, const std::vector<Window> &windows)
         const T m = seg.maxCoeff();
         auto out = a.row(b).segment(w.lo, w.hi - w.lo);
         out = (seg.array() - m).exp().matrix();
+        // Eigen's vectorised exp clamps its argument (e^-709 in double)
+        // instead of underflowing to 0; flush what lies below the smallest
+        // normal number so a far-off position gets exactly 0 (one-hot rows).
+        const T floor = std::log(std::numeric_limits<T>::min());
+        out = ((seg.array() - m) < floor).select(T(0), out.array()).matrix();
         out /= out.sum();
     }
     return g.op(std::move(a), {scores}, [scores](G<T> &g) {
