@@ -1,0 +1,4 @@
+# Tests of core/src/decode (AUTOMOC: the test class is a QObject).
+alignscope_add_test(testdecode SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testdecode.cpp LABELS unit
+  LIBS nlohmann_json::nlohmann_json)
+set_target_properties(testdecode PROPERTIES AUTOMOC ON)
