@@ -1,0 +1,6 @@
+# Tests of the headless CLI, run as a process (AUTOMOC: QObject test class).
+alignscope_add_test(testcli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testcli.cpp LABELS unit
+  LIBS nlohmann_json::nlohmann_json)
+set_target_properties(testcli PROPERTIES AUTOMOC ON)
+target_compile_definitions(testcli PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
+add_dependencies(testcli alignscope-cli)

@@ -1,0 +1,178 @@
+// alignscope-cli as a user runs it: init + translate --json, and the exit
+// codes and one-line errors of DESIGN.md (0 ok, 2 usage, 3 bad file,
+// 4 bad sentence).
+
+#include <QtTest>
+
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace {
+
+struct Outcome {
+    int code = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Outcome runCli(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(ALIGNSCOPE_CLI), args);
+    Outcome o;
+    if (!p.waitForStarted(10000) || !p.waitForFinished(60000)) {
+        p.kill();
+        p.waitForFinished(1000);
+        return o;
+    }
+    o.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    o.out = p.readAllStandardOutput();
+    o.err = p.readAllStandardError();
+    return o;
+}
+
+bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+}
+
+QString describe(const Outcome &o)
+{
+    return QString("exit %1, stdout \"%2\", stderr \"%3\"").arg(o.code).arg(QString::fromUtf8(o.out.left(300)),
+                                                                           QString::fromUtf8(o.err.left(300)));
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void testTranslateJson();
+    void testTranslatePlain();
+    void testErrors_data();
+    void testErrors();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_model;
+};
+
+void TestCli::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    const QString source = m_dir.filePath("source.vocab"), target = m_dir.filePath("target.vocab");
+    QVERIFY(writeFile(source, "<pad>\n<sos>\n<eos>\n<unk>\nthe\ncat\nsat\non\nmat\n"));
+    QVERIFY(writeFile(target, "<pad>\n<sos>\n<eos>\n<unk>\nle\nchat\nest\nassis\nsur\ntapis\n"));
+    m_model = m_dir.filePath("model.safetensors");
+    const Outcome o = runCli({"init", "--encoder", "bigru", "--decoder", "bahdanau", "--scorer", "additive",
+                              "--source-vocab", source, "--target-vocab", target, "--embedding", "8", "--hidden",
+                              "8", "--seed", "3", "--out", m_model});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    QVERIFY(o.err.isEmpty());
+    QVERIFY(QFile::exists(m_model));
+
+    // Files the error cases open.
+    QVERIFY(writeFile(m_dir.filePath("garbage.safetensors"), QByteArray("this is not a safetensors file\n")));
+    QVERIFY(writeFile(m_dir.filePath("empty.safetensors"), QByteArray()));
+    QVERIFY(QDir(m_dir.path()).mkdir("folder.safetensors"));
+}
+
+void TestCli::testTranslateJson()
+{
+    const Outcome o = runCli({"translate", "--model", m_model, "--json", "The cat sat on the mat"});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    QVERIFY(o.err.isEmpty());
+    const auto j = nlohmann::json::parse(o.out.toStdString(), nullptr, false);
+    QVERIFY2(!j.is_discarded() && j.is_object(), o.out.constData());
+    const auto &source = j.at("source_tokens");
+    const std::vector<std::string> tokens = {"the", "cat", "sat", "on", "the", "mat", "<eos>"};
+    QCOMPARE(source.get<std::vector<std::string>>(), tokens);
+    QCOMPARE(j.at("scorer").get<std::string>(), std::string("additive"));
+    QVERIFY(j.at("model").is_string());
+    QVERIFY(j.at("translation").is_string());
+    QVERIFY(j.at("target_tokens").is_array());
+    const auto &steps = j.at("steps");
+    QVERIFY(steps.is_array() && !steps.empty());
+    for (const auto &s : steps) {
+        const auto &w = s.at("weights");
+        QCOMPARE(w.size(), source.size());
+        double sum = 0.0;
+        for (const auto &x : w) {
+            QVERIFY(x.is_number());
+            QVERIFY(x.get<double>() >= 0.0);
+            sum += x.get<double>();
+        }
+        QVERIFY2(std::abs(sum - 1.0) < 1e-5, qPrintable(QString::number(sum, 'g', 10)));
+        QCOMPARE(s.at("scores").size(), source.size());
+        QCOMPARE(s.at("context").size(), size_t(16)); // bigru, hidden 8: [fwd; bwd]
+        QVERIFY(s.at("token").is_string());
+        QVERIFY(s.at("topk").is_array() && !s.at("topk").empty());
+    }
+}
+
+void TestCli::testTranslatePlain()
+{
+    const Outcome o = runCli({"translate", "--model", m_model, "--beam", "3", "the cat"});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    QVERIFY(o.err.isEmpty());
+    QVERIFY(o.out.endsWith('\n'));
+    QCOMPARE(o.out.count('\n'), 1);
+}
+
+void TestCli::testErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    // "@" stands for the valid model, "%" for the temporary folder.
+    QTest::newRow("unknown command") << QStringList{"frobnicate"} << 2;
+    QTest::newRow("missing --model") << QStringList{"translate", "the cat"} << 2;
+    QTest::newRow("bad --beam (word)") << QStringList{"translate", "--model", "@", "--beam", "wide", "the cat"} << 2;
+    QTest::newRow("bad --beam (0)") << QStringList{"translate", "--model", "@", "--beam", "0", "the cat"} << 2;
+    QTest::newRow("--beam without value") << QStringList{"translate", "--model", "@", "the cat", "--beam"} << 2;
+    QTest::newRow("unknown option") << QStringList{"translate", "--model", "@", "--colour", "red", "the cat"} << 2;
+    QTest::newRow("no sentence") << QStringList{"translate", "--model", "@"} << 2;
+    QTest::newRow("missing model file") << QStringList{"translate", "--model", "%/absent.safetensors", "the cat"} << 3;
+    QTest::newRow("garbage file") << QStringList{"translate", "--model", "%/garbage.safetensors", "the cat"} << 3;
+    QTest::newRow("0-byte file") << QStringList{"translate", "--model", "%/empty.safetensors", "the cat"} << 3;
+    QTest::newRow("directory") << QStringList{"translate", "--model", "%/folder.safetensors", "the cat"} << 3;
+    QTest::newRow("empty sentence") << QStringList{"translate", "--model", "@", ""} << 4;
+    QTest::newRow("whitespace sentence") << QStringList{"translate", "--model", "@", "  \t "} << 4;
+    QTest::newRow("init: missing vocabulary")
+        << QStringList{"init", "--encoder", "gru", "--decoder", "luong", "--scorer", "dot", "--source-vocab",
+                       "%/none.vocab", "--target-vocab", "%/none.vocab", "--out", "%/x.safetensors"}
+        << 3;
+    QTest::newRow("init: unknown scorer")
+        << QStringList{"init", "--encoder", "gru", "--decoder", "luong", "--scorer", "cosine", "--source-vocab",
+                       "%/source.vocab", "--target-vocab", "%/target.vocab", "--out", "%/x.safetensors"}
+        << 2;
+}
+
+void TestCli::testErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    for (QString &a : args) {
+        if (a == "@")
+            a = m_model;
+        else if (a.startsWith("%/"))
+            a = m_dir.filePath(a.mid(2));
+    }
+    const Outcome o = runCli(args);
+    QVERIFY2(o.code == code, qPrintable(describe(o)));
+    // Exactly one line on stderr, prefixed with the program's name.
+    QVERIFY2(o.err.startsWith("alignscope-cli: "), qPrintable(describe(o)));
+    QVERIFY2(o.err.endsWith('\n') && o.err.count('\n') == 1, qPrintable(describe(o)));
+    QVERIFY2(o.err.size() > int(sizeof("alignscope-cli: ")), qPrintable(describe(o)));
+    QVERIFY2(o.out.isEmpty(), qPrintable(describe(o)));
+}
+
+QTEST_APPLESS_MAIN(TestCli)
+#include "testcli.moc"
