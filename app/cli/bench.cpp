@@ -113,11 +113,11 @@ std::string sentenceOf(const Model &m, int n)
     return s;
 }
 
-json decodeBench(const Model &model, int repeat)
+json decodeBench(const Model &model, int repeat, const std::string &sentence)
 {
     json out;
-    const std::string seed = "The cat sat on the mat";
-    out["greedy_seed_sentence_ms"] = medianMs(repeat, [&] { (void)translate(model, seed); });
+    out["sentence"] = sentence;
+    out["greedy_sentence_ms"] = medianMs(repeat, [&] { (void)translate(model, sentence); });
     const std::string fifty = sentenceOf(model, 50);
     auto source = model.prepareSource(fifty);
     out["redecode_50_tokens_ms"] = medianMs(repeat, [&] {
@@ -180,7 +180,7 @@ json compareBench(int repeat)
 
 int benchCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{}, {"model", "section", "repeat", "train-pairs"}, {}});
+    auto args = Args::parse(argv, {{}, {"model", "section", "repeat", "train-pairs", "sentence"}, {}});
     if (!args)
         return fail(args.error());
     auto repeat = args->integer("repeat", 9, 1, 1000);
@@ -199,7 +199,7 @@ int benchCommand(const Argv &argv)
     if (section == "all" || section == "scoring")
         out["scoring"] = scoringBench(repeat.value());
     if (section == "all" || section == "decode")
-        out["decode"] = decodeBench(model.value(), repeat.value());
+        out["decode"] = decodeBench(model.value(), repeat.value(), args->value("sentence").value_or("The cat sat on the mat"));
     if (section == "all" || section == "train")
         out["train"] = trainBench(model.value(), pairs.value());
     if (section == "all" || section == "compare")

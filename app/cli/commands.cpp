@@ -28,6 +28,12 @@ std::string usage()
            "       --scorer additive|dot|general|scaled-dot|concat|location [--local m|p --window D]\n"
            "       --source-vocab FILE --target-vocab FILE [--embedding E] [--hidden H] [--layers L]\n"
            "       [--seed N] --out FILE\n"
+           "  train --task en-fr|dates|FILE [--format tsv|eng-fra] --encoder gru|bigru|lstm|bilstm\n"
+           "       --decoder bahdanau|luong --scorer ... [--local m|p --window D] [--epochs N]\n"
+           "       [--threads N] [--resume CKPT] [--batch B] [--lr X] [--hidden H] [--embedding E] --out FILE\n"
+           "  eval --model FILE|NAME --task en-fr|dates|FILE [--split dev|test] [--json]\n"
+           "  compare --models A B ... [--target TEXT] [--beam K] [--json] SENTENCE\n"
+           "  bench [--model NAME] [--section all|scoring|decode|train|compare] [--repeat N]\n"
            "  --version\n"
            "\n"
            "Exit codes: 0 ok, 2 usage, 3 unreadable or invalid file, 4 invalid sentence.\n";

@@ -16,6 +16,7 @@ int main(int argc, char **argv)
         {"train", trainCommand},
         {"eval", evalCommand},
         {"bench", benchCommand},
+        {"compare", compareCommand},
     };
     if (argc < 2) {
         std::fputs(usage().c_str(), stderr);

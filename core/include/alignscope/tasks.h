@@ -14,7 +14,7 @@ struct TaskSplits {
 
 struct TaskOptions {
     unsigned seed = 1;
-    int trainSize = 20000;
+    int trainSize = 30000;
     int devSize = 500;
     int testSize = 500;
 };

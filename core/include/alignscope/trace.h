@@ -3,6 +3,7 @@
 // never recomputes attention. Shapes: n = source length (including <eos>
 // when the encoder sees it), d = encoder state size, q = query size.
 
+#include "alignscope/config.h"
 #include "alignscope/tensor.h"
 
 #include <functional>
@@ -46,10 +47,14 @@ struct Hypothesis {
 struct DecodeTrace {
     std::string model;                      ///< display name of the model
     std::string scorer;                     ///< scorer name, e.g. "additive"
-    std::string input;                      ///< the sentence as typed
+    std::string input;                      ///< the sentence as typed (set by translate(); part of the contract)
     std::vector<std::string> sourceTokens;  ///< as the encoder sees them
     std::vector<int> sourceIds;
     std::vector<int> oovPositions;          ///< indices into sourceTokens
+    std::vector<char> sourceSpecial;        ///< 1 where a source token is a special token (<eos>, ...)
+    ScorerKind scorerKind = ScorerKind::Additive;
+    LocalMode localMode = LocalMode::None;
+    DecoderKind decoderKind = DecoderKind::Bahdanau; ///< Bahdanau: query s_{t-1}; Luong: query h_t
     Matrix encoderStates;                   ///< (n, d) H
     std::vector<DecodeNode> nodes;          ///< every hypothesis at every step
     std::vector<Hypothesis> hypotheses;     ///< finished, best first

@@ -57,6 +57,11 @@ struct DecodeSession::Impl {
         trace.sourceTokens = std::move(source.tokens);
         trace.sourceIds = std::move(source.ids);
         trace.oovPositions = std::move(source.oovPositions);
+        for (int id : trace.sourceIds)
+            trace.sourceSpecial.push_back(m.sourceVocab().isSpecial(id) ? 1 : 0);
+        trace.scorerKind = cfg.attention.scorer;
+        trace.localMode = cfg.attention.local;
+        trace.decoderKind = cfg.decoder.kind;
         trace.eosId = cfg.targetSpecials.eos;
         const TokenizerOptions targetTokenizer = cfg.targetTokenizer;
         trace.detokenizer = [targetTokenizer](const std::vector<std::string> &t) { return detokenize(t, targetTokenizer); };

@@ -1,0 +1,93 @@
+// compareModels: concurrent decodes and their summary rows.
+#include "alignscope/compare.h"
+
+#include "alignscope/metrics.h"
+#include "alignscope/tasks.h"
+
+#include <tbb/task_group.h>
+
+#include <chrono>
+
+namespace alignscope {
+
+CompareRow summarise(const DecodeTrace &trace, const std::optional<SentencePair> &gold, double milliseconds)
+{
+    CompareRow row;
+    row.model = trace.model;
+    row.scorer = trace.scorer;
+    const std::vector<int> path = trace.bestPath();
+    row.translation = trace.translation(path);
+    for (int n : path) {
+        row.logProb += trace.nodes[n].logProb;
+        row.maxWeights.push_back(trace.nodes[n].weights.size() ? trace.nodes[n].weights.maxCoeff() : 0.0f);
+    }
+    const Matrix w = trace.weightMatrix(path);
+    row.entropy = w.rows() ? meanEntropy(w) : 0.0;
+    if (gold && trace.targetTokens(path) == gold->targetTokens) {
+        // Rows of the target words (not the final <eos>), columns of the
+        // source words (not an appended <eos>).
+        const auto words = static_cast<Eigen::Index>(gold->targetTokens.size());
+        const int sourceWords = static_cast<int>(gold->sourceTokens.size());
+        row.aer = alignmentErrorRate({argmaxAlignment(w.topRows(std::min(words, w.rows())), sourceWords)},
+                                     {gold->alignment}, {gold->alignment});
+    }
+    row.milliseconds = milliseconds;
+    return row;
+}
+
+std::vector<CompareEntry> compareModels(const std::vector<const Result<Model> *> &models,
+                                        const CompareRequest &request)
+{
+    std::vector<CompareEntry> out(models.size());
+    tbb::task_group group;
+    // One task per model: models are read-only and each entry is written by one task.
+    for (size_t i = 0; i < models.size(); ++i) {
+        group.run([&, i] {
+            CompareEntry &e = out[i];
+            if (!models[i]->ok()) {
+                e.trace = models[i]->error();
+                e.row.error = models[i]->error().message;
+                return;
+            }
+            const Model &m = models[i]->value();
+            const auto start = std::chrono::steady_clock::now();
+            e.trace = request.target ? forceDecode(m, request.sentence, *request.target)
+                                     : translate(m, request.sentence, request.options);
+            const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+            if (e.trace.ok()) {
+                e.row = summarise(e.trace.value(), request.gold, ms);
+            } else {
+                e.row.model = m.name();
+                e.row.scorer = scorerDisplayName(m.config().attention);
+                e.row.error = e.trace.error().message;
+            }
+        });
+    }
+    group.wait();
+    return out;
+}
+
+Matrix weightDifference(const DecodeTrace &a, const DecodeTrace &b)
+{
+    const Matrix wa = a.weightMatrix(a.bestPath()), wb = b.weightMatrix(b.bestPath());
+    if (wa.rows() != wb.rows() || wa.cols() != wb.cols())
+        return Matrix();
+    return wa - wb;
+}
+
+std::optional<SentencePair> goldPairFor(const std::string &sentence)
+{
+    const auto tokens = tokenize(sentence);
+    if (!tokens || tokens->empty())
+        return std::nullopt;
+    const SentencePair seed = enFrSeedPair();
+    if (tokens.value() == seed.sourceTokens)
+        return seed;
+    static const TaskSplits task = makeEnFrTask();
+    for (const SentencePair &p : task.test.pairs)
+        if (p.sourceTokens == tokens.value())
+            return p;
+    return std::nullopt;
+}
+
+} // namespace alignscope
