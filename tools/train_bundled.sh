@@ -18,10 +18,13 @@ declare -A args=(
   [location]="--encoder gru --decoder luong --scorer location"
   [local-p]="--encoder gru --decoder luong --scorer general --local p --window 3"
 )
+# Luong's unscaled dot/general scores and local-p's predicted window learn
+# more slowly than additive attention: they get more epochs.
+declare -A epochs=([dot]=15 [general]=15 [local-p]=15)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(additive dot general concat scaled-dot location local-p)
 for name in "${names[@]}"; do
-  cmd="$cli train --task en-fr ${args[$name]} --epochs 6 --threads 2 --seed 1 --out $out/$name.safetensors"
+  cmd="$cli train --task en-fr ${args[$name]} --epochs ${epochs[$name]:-6} --threads 2 --seed 1 --out $out/$name.safetensors"
   echo "$cmd" > "$out/logs/$name.log"
   start=$(date +%s)
   $cmd >> "$out/logs/$name.log" 2>&1
