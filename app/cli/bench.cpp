@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 
 #include "alignscope/decode.h"
+#include "alignscope/safetensors.h"
 #include "alignscope/tasks.h"
 #include "alignscope/train.h"
 #include "attention/scorer.h"
@@ -132,7 +133,22 @@ json decodeBench(const Model &model, int repeat, const std::string &sentence)
     return out;
 }
 
-json trainBench(const Model &model, int pairs)
+/// The training pairs as space-joined tokens, for the PyTorch baseline to read.
+Result<void> dumpPairs(const Corpus &c, const std::string &path)
+{
+    std::string text;
+    for (const SentencePair &p : c.pairs) {
+        for (size_t i = 0; i < p.sourceTokens.size(); ++i)
+            text += (i ? " " : "") + p.sourceTokens[i];
+        text += '\t';
+        for (size_t i = 0; i < p.targetTokens.size(); ++i)
+            text += (i ? " " : "") + p.targetTokens[i];
+        text += '\n';
+    }
+    return writeFileAtomically(path, text);
+}
+
+json trainBench(const Model &model, int pairs, const std::string &dump)
 {
     TaskOptions o;
     o.trainSize = pairs;
@@ -140,6 +156,9 @@ json trainBench(const Model &model, int pairs)
     o.testSize = 10;
     const TaskSplits task = makeEnFrTask(o);
     json out;
+    if (!dump.empty())
+        if (auto r = dumpPairs(task.train, dump); !r)
+            out["dump_error"] = r.error().message;
     for (int threads : {1, 2}) {
         Model m = Model::initialise(model.config(), model.sourceVocab(), model.targetVocab(), 1);
         TrainOptions t;
@@ -180,7 +199,7 @@ json compareBench(int repeat)
 
 int benchCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{}, {"model", "section", "repeat", "train-pairs", "sentence"}, {}});
+    auto args = Args::parse(argv, {{}, {"model", "section", "repeat", "train-pairs", "sentence", "dump-tsv"}, {}});
     if (!args)
         return fail(args.error());
     auto repeat = args->integer("repeat", 9, 1, 1000);
@@ -201,7 +220,7 @@ int benchCommand(const Argv &argv)
     if (section == "all" || section == "decode")
         out["decode"] = decodeBench(model.value(), repeat.value(), args->value("sentence").value_or("The cat sat on the mat"));
     if (section == "all" || section == "train")
-        out["train"] = trainBench(model.value(), pairs.value());
+        out["train"] = trainBench(model.value(), pairs.value(), args->value("dump-tsv").value_or(""));
     if (section == "all" || section == "compare")
         out["compare"] = compareBench(repeat.value());
     std::cout << out.dump(2) << "\n";
