@@ -18,6 +18,10 @@ enum class InitMode {
     Zero,    ///< zeros
     Final,   ///< the encoder's final hidden state per layer (sizes must match)
     Bridge,  ///< tanh(W [final states of both directions] + b) per layer
+    /// Decoder layer k takes entry k of the encoder's final states in PyTorch's
+    /// h_n order (layer-major, forward before backward): the chatbot
+    /// tutorial's `encoder_hidden[:decoder.n_layers]`. Sizes must match.
+    FinalStack,
 };
 enum class MergeMode { Concat, Sum }; ///< bidirectional outputs: [fwd; bwd] or fwd + bwd
 

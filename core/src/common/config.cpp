@@ -23,7 +23,7 @@ constexpr Names<LocalMode> kLocal[] = {{LocalMode::None, "none"}, {LocalMode::Mo
                                        {LocalMode::Predictive, "p"}};
 constexpr Names<CellKind> kCells[] = {{CellKind::Gru, "gru"}, {CellKind::Lstm, "lstm"}};
 constexpr Names<InitMode> kInits[] = {{InitMode::Zero, "zero"}, {InitMode::Final, "final"},
-                                      {InitMode::Bridge, "bridge"}};
+                                      {InitMode::Bridge, "bridge"}, {InitMode::FinalStack, "final-stack"}};
 constexpr Names<MergeMode> kMerges[] = {{MergeMode::Concat, "concat"}, {MergeMode::Sum, "sum"}};
 constexpr Names<TokenizerMode> kModes[] = {{TokenizerMode::Word, "word"}, {TokenizerMode::Character, "char"}};
 
@@ -225,9 +225,12 @@ Result<void> validateConfig(const ModelConfig &c)
         return usageError("location attention needs max_source_length between 1 and 100000");
     if (c.attention.local != LocalMode::None && !inRange(c.attention.window, 1, 1000))
         return usageError("local attention needs a window D between 1 and 1000");
-    if (c.decoder.init == InitMode::Final &&
-        (c.decoder.hidden != c.encoder.hidden || c.decoder.cell != c.encoder.cell))
+    const bool fromFinal = c.decoder.init == InitMode::Final || c.decoder.init == InitMode::FinalStack;
+    if (fromFinal && (c.decoder.hidden != c.encoder.hidden || c.decoder.cell != c.encoder.cell))
         return usageError("init \"final\" needs the same cell and hidden size in encoder and decoder");
+    if (c.decoder.init == InitMode::FinalStack &&
+        c.decoder.layers > c.encoder.layers * (c.encoder.bidirectional ? 2 : 1))
+        return usageError("init \"final-stack\" needs at most as many decoder layers as the encoder has final states");
     if (!(c.dropout >= 0.0f && c.dropout < 1.0f))
         return usageError("dropout must be in [0, 1)");
     return {};

@@ -192,6 +192,13 @@ typename Network<T>::DecoderState Network<T>::initialState(ParamBinder<T> &p, co
             s.layers.push_back(fwd[src]);
             continue;
         }
+        if (d.init == InitMode::FinalStack) {
+            // PyTorch's h_n order: layer 0 forward, layer 0 backward, layer 1 forward, ...
+            const int directions = e.bidirectional ? 2 : 1;
+            const int layer = k / directions;
+            s.layers.push_back(k % directions ? bwd[layer] : fwd[layer]);
+            continue;
+        }
         if (d.init == InitMode::Zero) {
             h = g.constant(MatrixX<T>::Zero(B, d.hidden));
         } else {

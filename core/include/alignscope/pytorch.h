@@ -1,0 +1,74 @@
+#pragma once
+// PyTorch checkpoints: reading `torch.save(state_dict)` files (and the same
+// state_dicts saved as safetensors), and importing the models of the PyTorch
+// tutorials into AlignScope models.
+//
+// A .pt file is a zip archive with a pickle (data.pkl) and raw storages
+// (data/<key>). The pickle is read by a restricted unpickler that only knows
+// what a state_dict holds and refuses any other global; nothing is executed.
+
+#include "alignscope/config.h"
+#include "alignscope/model.h"
+#include "alignscope/result.h"
+#include "alignscope/safetensors.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace alignscope {
+
+/// A tensor's description in a checkpoint.
+struct CheckpointTensorInfo {
+    std::string name;                 ///< keys joined by '.', e.g. "en.gru.weight_ih_l0"
+    std::string dtype;                ///< "float32", "float64", "float16", "bfloat16", "int64"
+    std::vector<std::int64_t> shape;
+};
+
+/// The tensors of a PyTorch checkpoint (zip .pt or safetensors), validated.
+class PyTorchCheckpoint {
+public:
+    ~PyTorchCheckpoint();
+    PyTorchCheckpoint(PyTorchCheckpoint &&) noexcept;
+    PyTorchCheckpoint &operator=(PyTorchCheckpoint &&) noexcept;
+
+    /// Opens either format (told apart by content); every failure names the file.
+    static Result<PyTorchCheckpoint> open(const std::string &path);
+
+    const std::string &path() const;
+    /// Every tensor, sorted by name. Nested dicts ({'encoder': sd, ...}) flatten to "encoder.<key>".
+    const std::vector<CheckpointTensorInfo> &tensors() const;
+    const CheckpointTensorInfo *find(const std::string &name) const;
+    /// The tensor as row-major float; rejects NaN/Inf naming the tensor.
+    Result<FloatTensor> read(const std::string &name) const;
+
+private:
+    PyTorchCheckpoint();
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// Architectures `alignscope-cli import` knows.
+enum class PyTorchArchitecture {
+    Tutorial, ///< seq2seq_translation_tutorial (2023+): EncoderRNN + AttnDecoderRNN with BahdanauAttention
+    Chatbot,  ///< chatbot_tutorial: bidirectional EncoderRNN + LuongAttnDecoderRNN (dot/general/concat)
+};
+
+struct PyTorchImportOptions {
+    PyTorchArchitecture architecture = PyTorchArchitecture::Tutorial;
+    ScorerKind scorer = ScorerKind::Dot;  ///< chatbot's attn_model: Dot, General or Concat
+    int layers = 0;                       ///< chatbot: 0 = as many as the checkpoint holds
+    std::string checkpoint;               ///< one file with both modules ...
+    std::string encoder, decoder;         ///< ... or one state_dict per module
+    std::vector<std::string> sourceTokens; ///< index = id (the tutorial's index2word)
+    std::vector<std::string> targetTokens;
+};
+
+/// Builds an AlignScope model from a tutorial's state_dicts. Errors name
+/// the file and tensor (missing, or a shape the architecture does not allow).
+Result<Model> importPyTorch(const PyTorchImportOptions &options);
+
+/// A vocabulary file for import: a JSON array of strings, index = id.
+Result<std::vector<std::string>> readTokenListJson(const std::string &path);
+
+} // namespace alignscope
