@@ -140,6 +140,8 @@ QPoint HeatmapPainter::cellAt(QPointF pos, const QRectF &target, QPointF scroll)
 
 double HeatmapPainter::unit(double alpha) const
 {
+    if (m_options.signedRange > 0)
+        return 0.5 + 0.5 * alpha / m_options.signedRange;
     if (!m_options.logScale)
         return alpha;
     return (std::log10(std::max(alpha, kLogFloor)) - std::log10(kLogFloor)) / -std::log10(kLogFloor);
@@ -186,8 +188,7 @@ void HeatmapPainter::paintCells(QPainter &p, const QRectF &view, QPointF origin)
             p.fillRect(cell, QColor::fromRgb(m_colormap.rgb(u)));
             if (values) {
                 p.setPen(m_colormap.textColorOn(u));
-                const QString text = QString::number(m_data.value(r, col), 'f', 2).mid(1); // ".62"
-                p.drawText(cell, Qt::AlignCenter, m_data.value(r, col) >= 0.995f ? QStringLiteral("1") : text);
+                p.drawText(cell, Qt::AlignCenter, cellText(m_data.value(r, col)));
             }
         }
     }
@@ -197,6 +198,14 @@ void HeatmapPainter::paintCells(QPainter &p, const QRectF &view, QPointF origin)
     future.setAlphaF(0.06f);
     for (int r = std::max(r0, m_data.visibleRows); r < m_data.rows(); ++r)
         p.fillRect(QRectF(origin.x() + c0 * c, origin.y() + r * c, (c1 - c0) * c, c - 1), future);
+}
+
+QString HeatmapPainter::cellText(float v) const
+{
+    const QString text = QString::number(std::abs(v), 'f', 2).mid(1); // ".62"
+    if (m_options.signedRange > 0) // differences: "+.12", "−.30", "0"
+        return std::abs(v) < 0.005f ? QStringLiteral("0") : (v < 0 ? QStringLiteral("−") : QStringLiteral("+")) + text;
+    return v >= 0.995f ? QStringLiteral("1") : text;
 }
 
 void HeatmapPainter::paintCurrentRow(QPainter &p, const QRectF &, QPointF origin) const
@@ -291,7 +300,10 @@ void HeatmapPainter::paintColorBar(QPainter &p, const QRectF &, const QRectF &vi
     p.drawRect(bar);
     p.setPen(m_palette.color(QPalette::WindowText));
     p.setFont(m_font);
-    const QStringList ticks = m_options.logScale
+    const QString range = QString::number(m_options.signedRange, 'g', 2);
+    const QStringList ticks = m_options.signedRange > 0
+        ? QStringList{QStringLiteral("+") + range, QStringLiteral("0"), QStringLiteral("−") + range}
+        : m_options.logScale
         ? QStringList{QStringLiteral("1"), QStringLiteral("0.1"), QStringLiteral("0.01"), QStringLiteral("0.001"),
                       QStringLiteral("0.0001")}
         : QStringList{QStringLiteral("1"), QStringLiteral("0.5"), QStringLiteral("0")};

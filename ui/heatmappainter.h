@@ -27,6 +27,9 @@ struct HeatmapOptions {
     double cellSize = 40.0;    ///< logical pixels per cell side
     bool showColorBar = true;
     bool showValues = true;    ///< print α inside cells big enough to hold it
+    /// > 0: values are differences in [-signedRange, signedRange], coloured
+    /// around 0 (use the diverging colormap); logScale is ignored then.
+    double signedRange = 0.0;
 };
 
 /// What one heatmap shows; rows and columns already filtered by the options.
@@ -76,6 +79,7 @@ public:
 
 private:
     void paintCells(QPainter &p, const QRectF &view, QPointF origin) const;
+    QString cellText(float value) const;
     void paintCurrentRow(QPainter &p, const QRectF &view, QPointF origin) const;
     void paintRowLabels(QPainter &p, const QRectF &target, const QRectF &view, QPointF origin) const;
     void paintColumnLabels(QPainter &p, const QRectF &target, const QRectF &view, QPointF origin) const;

@@ -1,0 +1,197 @@
+#include "comparecontroller.h"
+
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <utility>
+
+namespace alignscope::ui {
+
+using ModelResultPtr = std::shared_ptr<const Result<Model>>;
+
+// Models loaded so far, by source. Jobs on the pool read and fill it, so it
+// outlives the controller through a shared pointer.
+struct CompareController::Cache {
+    std::mutex mutex;
+    std::map<QString, ModelResultPtr> models;
+
+    ModelResultPtr get(const QString &source)
+    {
+        {
+            std::lock_guard lock(mutex);
+            if (auto it = models.find(source); it != models.end())
+                return it->second;
+        }
+        // Loaded without the lock so models load in parallel; two jobs
+        // racing on one source both load it and the first one wins.
+        auto loaded = std::make_shared<Result<Model>>(load(source));
+        std::lock_guard lock(mutex);
+        return models.emplace(source, std::move(loaded)).first->second;
+    }
+
+    static Result<Model> load(const QString &source)
+    {
+        auto path = resolveModelPath(source.toStdString());
+        if (!path)
+            return path.error();
+        auto model = Model::load(path.value());
+        if (model && model->name().empty())
+            model->setName(QFileInfo(source).completeBaseName().toStdString());
+        return model;
+    }
+};
+
+namespace {
+
+// What the first phase of a run works out before the models decode.
+struct Preparation {
+    std::optional<SentencePair> gold;
+    std::optional<std::string> target;
+    QString problem; // why the requested target could not be used
+};
+
+template <typename T, typename Work, typename Done>
+void runAsync(QObject *receiver, Work work, Done done)
+{
+    auto *watcher = new QFutureWatcher<T>(receiver);
+    QObject::connect(watcher, &QFutureWatcher<T>::finished, receiver, [watcher, done]() mutable {
+        done(watcher->future().takeResult());
+        watcher->deleteLater();
+    });
+    watcher->setFuture(QtConcurrent::run(std::move(work)));
+}
+
+CompareResult decodeOne(const ModelResultPtr &model, const QString &source, const CompareRequest &request)
+{
+    std::vector<CompareEntry> entries = compareModels({model.get()}, request);
+    CompareResult r;
+    r.source = source;
+    r.row = std::move(entries.front().row);
+    if (entries.front().trace)
+        r.trace = std::make_shared<const DecodeTrace>(std::move(entries.front().trace).value());
+    if (r.row.model.empty())
+        r.row.model = QFileInfo(source).completeBaseName().toStdString();
+    return r;
+}
+
+} // namespace
+
+CompareController::CompareController(QObject *parent) : QObject(parent), m_cache(std::make_shared<Cache>())
+{
+    qRegisterMetaType<CompareTarget>();
+}
+
+CompareController::~CompareController() = default;
+
+void CompareController::setModels(const QStringList &sources)
+{
+    m_sources = sources.mid(0, kMaxModels);
+    run();
+}
+
+void CompareController::setSentence(const QString &sentence)
+{
+    if (sentence == m_sentence)
+        return;
+    m_sentence = sentence;
+    run();
+}
+
+void CompareController::setTarget(CompareTarget kind, const QString &typed, int modelIndex)
+{
+    m_targetKind = kind;
+    m_typedTarget = typed;
+    m_targetModel = modelIndex;
+    run();
+}
+
+void CompareController::run()
+{
+    const quint64 generation = ++m_generation;
+    m_results.clear();
+    for (const QString &s : std::as_const(m_sources))
+        m_results.append(CompareResult{s, nullptr, {}});
+    m_pending = int(m_sources.size()) + 1; // + the preparation phase
+    emit started(int(m_sources.size()));
+    if (m_sources.isEmpty() || m_sentence.trimmed().isEmpty()) {
+        m_pending = 0;
+        emit finished();
+        return;
+    }
+    const std::string sentence = m_sentence.toStdString();
+    const CompareTarget kind = m_targetKind;
+    const std::string typed = m_typedTarget.trimmed().toStdString();
+    const int index = std::clamp(m_targetModel, 0, int(m_sources.size()) - 1);
+    const QString reference = m_sources.value(index);
+    auto cache = m_cache;
+    auto prepare = [=] {
+        Preparation p;
+        p.gold = goldPairFor(sentence);
+        switch (kind) {
+        case CompareTarget::None: break;
+        case CompareTarget::Reference:
+            if (p.gold)
+                p.target = p.gold->target;
+            else
+                p.problem = tr("“%1” is not in the built-in corpus, so there is no reference to force; "
+                               "each model decodes on its own.").arg(QString::fromStdString(sentence));
+            break;
+        case CompareTarget::Typed:
+            if (!typed.empty())
+                p.target = typed;
+            else
+                p.problem = tr("Type a target to force every model on it; until then each model decodes on its own.");
+            break;
+        case CompareTarget::ModelOutput: {
+            const ModelResultPtr model = cache->get(reference);
+            auto trace = model->ok() ? translate(model->value(), sentence) : Result<DecodeTrace>(model->error());
+            if (trace)
+                p.target = trace->translation(trace->bestPath());
+            else
+                p.problem = tr("%1 could not translate the sentence: %2")
+                                .arg(reference, QString::fromStdString(trace.error().message));
+            break;
+        }
+        }
+        return p;
+    };
+    runAsync<Preparation>(this, prepare, [this, generation](Preparation p) {
+        if (generation != m_generation)
+            return;
+        --m_pending;
+        m_gold = std::move(p.gold);
+        m_resolvedTarget = p.target ? QString::fromStdString(*p.target) : QString();
+        if (!p.problem.isEmpty())
+            emit targetUnavailable(p.problem);
+        launch(generation, std::move(p.target));
+    });
+}
+
+void CompareController::launch(quint64 generation, std::optional<std::string> target)
+{
+    CompareRequest request;
+    request.sentence = m_sentence.toStdString();
+    request.target = std::move(target);
+    request.gold = m_gold;
+    for (int i = 0; i < int(m_sources.size()); ++i) {
+        auto cache = m_cache;
+        const QString source = m_sources[i];
+        runAsync<CompareResult>(
+            this, [cache, source, request] { return decodeOne(cache->get(source), source, request); },
+            [this, generation, i](CompareResult r) { deliver(generation, i, std::move(r)); });
+    }
+}
+
+void CompareController::deliver(quint64 generation, int index, CompareResult result)
+{
+    if (generation != m_generation)
+        return; // a newer sentence, target or model list overtook this run
+    m_results[index] = std::move(result);
+    emit resultReady(index);
+    if (--m_pending == 0)
+        emit finished();
+}
+
+} // namespace alignscope::ui

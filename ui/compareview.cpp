@@ -1,0 +1,535 @@
+#include "compareview.h"
+
+#include "heatmapview.h"
+
+#include "alignscope/metrics.h"
+
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPainter>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTableWidget>
+#include <QToolBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace alignscope::ui {
+namespace {
+
+constexpr double kMinCell = 10.0;
+constexpr double kMaxFitCell = 48.0;
+
+QString qs(const std::string &s) { return QString::fromStdString(s); }
+
+QTableWidgetItem *numberItem(double value, int decimals, const QString &tip = {})
+{
+    auto *item = new QTableWidgetItem(QString::number(value, 'f', decimals));
+    item->setData(Qt::UserRole, value);
+    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    item->setToolTip(tip);
+    return item;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------- ComparePanel
+
+ComparePanel::ComparePanel(QWidget *parent)
+    : QFrame(parent), m_trace(new TraceModel(this)), m_title(new QLabel(this)), m_stack(new QStackedWidget(this)),
+      m_note(new QLabel(this)), m_view(new HeatmapView(m_trace, this))
+{
+    setFrameShape(QFrame::StyledPanel);
+    QFont bold = m_title->font();
+    bold.setBold(true);
+    m_title->setFont(bold);
+    m_title->setContentsMargins(6, 3, 6, 0);
+    m_note->setAlignment(Qt::AlignCenter);
+    m_note->setWordWrap(true);
+    m_note->setMargin(12);
+    m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_stack->addWidget(m_note);
+    m_stack->addWidget(m_view);
+    HeatmapOptions o = m_view->options();
+    o.showColorBar = false; // one scale for the whole grid: α in [0, 1]
+    m_view->setOptions(o);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(1, 1, 1, 1);
+    layout->setSpacing(2);
+    layout->addWidget(m_title);
+    layout->addWidget(m_stack, 1);
+    setMinimumSize(200, 150);
+}
+
+void ComparePanel::setPending(const QString &source)
+{
+    m_title->setText(source);
+    m_note->setText(tr("Decoding…"));
+    m_note->setStyleSheet(QString());
+    m_stack->setCurrentWidget(m_note);
+    m_trace->setTrace(nullptr);
+}
+
+void ComparePanel::setResult(const CompareResult &result, int step)
+{
+    const CompareRow &row = result.row;
+    if (!result.trace) {
+        m_title->setText(row.model.empty() ? result.source : qs(row.model));
+        m_note->setText(tr("Could not decode with %1:\n%2").arg(result.source, qs(row.error)));
+        m_note->setStyleSheet(QStringLiteral("color: #c03030;"));
+        m_stack->setCurrentWidget(m_note);
+        m_trace->setTrace(nullptr);
+        return;
+    }
+    m_title->setText(tr("%1 · %2").arg(qs(row.model), qs(row.scorer)));
+    m_title->setToolTip(tr("→ %1").arg(qs(row.translation)));
+    m_trace->setTrace(result.trace, step);
+    m_stack->setCurrentWidget(m_view);
+}
+
+void ComparePanel::setStep(int step)
+{
+    m_trace->setStep(step);
+}
+
+QString ComparePanel::errorText() const
+{
+    return m_stack->currentWidget() == m_note && !m_note->styleSheet().isEmpty() ? m_note->text() : QString();
+}
+
+bool ComparePanel::showsHeatmap() const
+{
+    return m_stack->currentWidget() == m_view;
+}
+
+// -------------------------------------------------------------- DifferenceView
+
+DifferenceView::DifferenceView(QWidget *parent) : QWidget(parent)
+{
+    setBackgroundRole(QPalette::Base);
+    setAutoFillBackground(true);
+    setMinimumSize(220, 160);
+    m_options.colormap = ColormapKind::Diverging;
+    m_options.signedRange = 1.0;
+    setToolTip(tr("α_A − α_B per cell: red where A attends more, blue where B does, white where they agree."));
+}
+
+void DifferenceView::setTraces(TracePtr a, TracePtr b, int step, const QString &note)
+{
+    m_a = std::move(a);
+    m_b = std::move(b);
+    m_step = step;
+    m_note = note;
+    rebuild();
+}
+
+void DifferenceView::setStep(int step)
+{
+    m_step = step;
+    rebuild();
+}
+
+void DifferenceView::rebuild()
+{
+    m_data = HeatmapData();
+    const Matrix diff = m_a && m_b ? weightDifference(*m_a, *m_b) : Matrix(); // (T, n)
+    if (diff.size() > 0) {
+        const std::vector<int> path = m_a->bestPath();
+        for (const std::string &t : m_a->sourceTokens)
+            m_data.columnLabels << qs(t);
+        for (int j = 0; j < int(diff.cols()); ++j)
+            m_data.columnSources.push_back(j);
+        m_data.oovColumn.assign(diff.cols(), false);
+        for (int j : m_a->oovPositions)
+            m_data.oovColumn[j] = true;
+        for (int t = 0; t < int(diff.rows()); ++t) {
+            m_data.rowLabels << qs(m_a->nodes[path[t]].token);
+            m_data.rowSteps.push_back(t);
+            m_data.forcedRow.push_back(false);
+            for (int j = 0; j < int(diff.cols()); ++j)
+                m_data.values.push_back(diff(t, j));
+        }
+        m_data.scores = m_data.values; // tooltips of a difference show the difference
+        m_data.currentRow = std::clamp(m_step, 0, int(diff.rows()) - 1);
+        m_data.visibleRows = m_data.currentRow + 1;
+        // Symmetric scale around 0, rounded up to a tenth so the bar reads well.
+        const double largest = diff.cwiseAbs().maxCoeff();
+        m_options.signedRange = std::clamp(std::ceil(largest * 10.0) / 10.0, 0.1, 1.0);
+    }
+    fitCells();
+    update();
+}
+
+void DifferenceView::fitCells()
+{
+    if (m_data.rows() == 0 || m_data.columns() == 0)
+        return;
+    const QRectF cells = HeatmapPainter(m_data, m_options, font(), palette()).cellViewport(QRectF(rect()));
+    const double fit = std::min(cells.width() / m_data.columns(), cells.height() / m_data.rows());
+    m_options.cellSize = std::clamp(std::floor(fit), kMinCell, kMaxFitCell);
+}
+
+QRectF DifferenceView::cellRect(int row, int column) const
+{
+    return HeatmapPainter(m_data, m_options, font(), palette()).cellRect(row, column, QRectF(rect()));
+}
+
+void DifferenceView::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitCells();
+}
+
+void DifferenceView::paintEvent(QPaintEvent *)
+{
+    QPainter p(this);
+    if (m_data.rows() == 0) {
+        p.setPen(palette().color(QPalette::PlaceholderText));
+        p.drawText(rect().adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap,
+                   m_note.isEmpty() ? tr("Pick two models that both decoded.") : m_note);
+        return;
+    }
+    HeatmapPainter(m_data, m_options, font(), palette()).paint(p, QRectF(rect()));
+}
+
+// ----------------------------------------------------------------- CompareView
+
+CompareView::CompareView(TraceModel *follow, QComboBox *picker, QWidget *parent)
+    : QWidget(parent), m_follow(follow), m_picker(picker), m_controller(new CompareController(this))
+{
+    setObjectName(QStringLiteral("compareView"));
+    setToolTip(tr("The same sentence decoded by several models, stepping together with the main view"));
+    auto *gridHolder = new QWidget(this);
+    m_grid = new QGridLayout(gridHolder);
+    m_grid->setContentsMargins(0, 0, 0, 0);
+    m_grid->setSpacing(4);
+
+    m_difference = new DifferenceView(this);
+    m_differenceTitle = new QLabel(this);
+    m_differenceTitle->setContentsMargins(6, 0, 6, 0);
+    auto *differenceBox = new QWidget(this);
+    auto *dl = new QVBoxLayout(differenceBox);
+    dl->setContentsMargins(0, 0, 0, 0);
+    dl->setSpacing(2);
+    dl->addWidget(m_differenceTitle);
+    dl->addWidget(m_difference, 1);
+
+    m_table = new QTableWidget(0, ColumnCount, this);
+    m_table->setHorizontalHeaderLabels({tr("Model"), tr("Scorer"), tr("Translation"), tr("log P"), tr("Entropy"),
+                                        tr("Max α per step"), tr("AER"), tr("ms")});
+    m_table->horizontalHeaderItem(EntropyColumn)->setToolTip(tr("Mean attention entropy over the steps (nats)"));
+    m_table->horizontalHeaderItem(AerColumn)
+        ->setToolTip(tr("Alignment error rate against the corpus's gold links (only when the output matches the reference)"));
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(TranslationColumn, QHeaderView::Stretch);
+    m_table->verticalHeader()->hide();
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+
+    auto *bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->addWidget(differenceBox);
+    bottom->addWidget(m_table);
+    bottom->setStretchFactor(0, 2);
+    bottom->setStretchFactor(1, 3);
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(gridHolder);
+    split->addWidget(bottom);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
+    m_status = new QLabel(this);
+    m_status->setWordWrap(true);
+    m_status->setContentsMargins(6, 0, 6, 0);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(createControls());
+    layout->addWidget(m_status);
+    layout->addWidget(split, 1);
+
+    connect(m_controller, &CompareController::started, this, &CompareView::onStarted);
+    connect(m_controller, &CompareController::resultReady, this, &CompareView::onResultReady);
+    connect(m_controller, &CompareController::targetUnavailable, m_status, &QLabel::setText);
+    connect(m_controller, &CompareController::finished, this, [this] {
+        if (m_status->text().isEmpty() && !m_controller->resolvedTarget().isEmpty())
+            m_status->setText(tr("Every model is forced on “%1”.").arg(m_controller->resolvedTarget()));
+    });
+    if (m_follow)
+        connect(m_follow, &TraceModel::cursorChanged, this, &CompareView::followStep);
+
+    QStringList defaults;
+    for (const std::string &n : bundledModelNames())
+        defaults << qs(n);
+    setModelSources(defaults);
+}
+
+QWidget *CompareView::createControls()
+{
+    auto *bar = new QToolBar(this);
+    bar->setIconSize(QSize(16, 16));
+    m_modelsButton = new QToolButton(bar);
+    m_modelsButton->setText(tr("Models"));
+    m_modelsButton->setPopupMode(QToolButton::InstantPopup);
+    m_modelsButton->setToolTip(tr("Choose 2–8 models from the model picker to compare"));
+    m_modelsButton->setMenu(new QMenu(m_modelsButton));
+    connect(m_modelsButton->menu(), &QMenu::aboutToShow, this, &CompareView::rebuildModelMenu);
+    bar->addWidget(m_modelsButton);
+    bar->addSeparator();
+
+    m_mode = new QComboBox(bar);
+    m_mode->addItems({tr("Each model's own decode"), tr("Teacher-forced on one target")});
+    m_mode->setToolTip(tr("Own decode: each model translates freely. Teacher-forced: every model reads the same "
+                          "target, so every attention matrix has the same shape."));
+    bar->addWidget(m_mode);
+    m_targetSource = new QComboBox(bar);
+    m_targetSource->setToolTip(tr("The target every model is forced on"));
+    bar->addWidget(m_targetSource);
+    m_targetEdit = new QLineEdit(bar);
+    m_targetEdit->setPlaceholderText(tr("Type a target…"));
+    m_targetEdit->setClearButtonEnabled(true);
+    m_targetEdit->setMinimumWidth(180);
+    bar->addWidget(m_targetEdit);
+    connect(m_mode, &QComboBox::currentIndexChanged, this, &CompareView::applyTarget);
+    connect(m_targetSource, &QComboBox::activated, this, &CompareView::applyTarget);
+    connect(m_targetEdit, &QLineEdit::returnPressed, this, &CompareView::applyTarget);
+    bar->addSeparator();
+
+    bar->addWidget(new QLabel(tr(" Difference "), bar));
+    m_diffA = new QComboBox(bar);
+    m_diffB = new QComboBox(bar);
+    m_diffA->setToolTip(tr("Model A of the difference α_A − α_B"));
+    m_diffB->setToolTip(tr("Model B of the difference α_A − α_B"));
+    bar->addWidget(m_diffA);
+    bar->addWidget(new QLabel(tr(" − "), bar));
+    bar->addWidget(m_diffB);
+    connect(m_diffA, &QComboBox::activated, this, &CompareView::updateDifference);
+    connect(m_diffB, &QComboBox::activated, this, &CompareView::updateDifference);
+    m_targetSource->setVisible(false);
+    m_targetEdit->setVisible(false);
+    return bar;
+}
+
+void CompareView::rebuildModelMenu()
+{
+    QMenu *menu = m_modelsButton->menu();
+    menu->clear();
+    QList<QPair<QString, QString>> offered; // (label, source)
+    if (m_picker) {
+        for (int i = 0; i < m_picker->count(); ++i)
+            if (!m_picker->itemData(i).toString().isEmpty())
+                offered.append({m_picker->itemText(i), m_picker->itemData(i).toString()});
+    } else {
+        for (const std::string &n : bundledModelNames())
+            offered.append({qs(n), qs(n)});
+    }
+    for (const QString &s : m_controller->models()) // chosen files no longer in the picker
+        if (std::none_of(offered.begin(), offered.end(), [&](const auto &o) { return o.second == s; }))
+            offered.append({s, s});
+    const QStringList chosen = m_controller->models();
+    for (const auto &[label, source] : offered) {
+        QAction *a = menu->addAction(label);
+        a->setCheckable(true);
+        a->setChecked(chosen.contains(source));
+        a->setEnabled(a->isChecked() ? chosen.size() > 2 : chosen.size() < CompareController::kMaxModels);
+        connect(a, &QAction::toggled, this, [this, source = source](bool on) {
+            QStringList models = m_controller->models();
+            on ? models.append(source) : (void)models.removeAll(source);
+            setModelSources(models);
+        });
+    }
+}
+
+void CompareView::setModelSources(const QStringList &sources)
+{
+    m_controller->setModels(sources);
+    rebuildTargetChoices();
+}
+
+void CompareView::rebuildTargetChoices()
+{
+    const int previous = m_targetSource->currentIndex();
+    QSignalBlocker block(m_targetSource);
+    m_targetSource->clear();
+    m_targetSource->addItem(tr("Corpus reference"));
+    m_targetSource->addItem(tr("Typed target"));
+    for (const QString &s : m_controller->models())
+        m_targetSource->addItem(tr("Output of %1").arg(s));
+    m_targetSource->setCurrentIndex(std::clamp(previous, 0, m_targetSource->count() - 1));
+}
+
+void CompareView::setSentence(const QString &sentence)
+{
+    if (!isVisible()) {
+        m_pendingSentence = sentence; // decoding for a hidden view would only burn the cores
+        return;
+    }
+    m_pendingSentence.clear();
+    m_status->clear();
+    m_controller->setSentence(sentence);
+}
+
+void CompareView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (!m_pendingSentence.isEmpty())
+        setSentence(std::exchange(m_pendingSentence, QString()));
+}
+
+void CompareView::setTarget(CompareTarget kind, const QString &typed, int modelIndex)
+{
+    {
+        QSignalBlocker b1(m_mode), b2(m_targetSource);
+        m_mode->setCurrentIndex(kind == CompareTarget::None ? 0 : 1);
+        if (kind == CompareTarget::Reference)
+            m_targetSource->setCurrentIndex(0);
+        else if (kind == CompareTarget::Typed)
+            m_targetSource->setCurrentIndex(1);
+        else if (kind == CompareTarget::ModelOutput)
+            m_targetSource->setCurrentIndex(2 + modelIndex);
+        m_targetEdit->setText(typed);
+    }
+    applyTarget();
+}
+
+void CompareView::applyTarget()
+{
+    const bool forced = m_mode->currentIndex() == 1;
+    m_targetSource->setVisible(forced);
+    const int choice = m_targetSource->currentIndex();
+    m_targetEdit->setVisible(forced && choice == 1);
+    m_status->clear();
+    if (!forced)
+        m_controller->setTarget(CompareTarget::None);
+    else if (choice <= 0)
+        m_controller->setTarget(CompareTarget::Reference);
+    else if (choice == 1)
+        m_controller->setTarget(CompareTarget::Typed, m_targetEdit->text());
+    else
+        m_controller->setTarget(CompareTarget::ModelOutput, {}, choice - 2);
+}
+
+void CompareView::onStarted(int count)
+{
+    while (m_panels.size() > count)
+        delete m_panels.takeLast();
+    while (m_panels.size() < count)
+        m_panels.append(new ComparePanel(this));
+    for (ComparePanel *p : std::as_const(m_panels))
+        m_grid->removeWidget(p);
+    // Up to four across: 2 → 2×1, 3 → 3×1, 4 → 2×2, 5–6 → 3×2, 7–8 → 4×2.
+    const int columns = count <= 3 ? std::max(1, count) : count == 4 ? 2 : (count + 1) / 2;
+    for (int i = 0; i < count; ++i) {
+        m_grid->addWidget(m_panels[i], i / columns, i % columns);
+        m_panels[i]->setPending(m_controller->models().value(i));
+    }
+    for (int c = 0; c < 4; ++c)
+        m_grid->setColumnStretch(c, c < columns ? 1 : 0);
+    m_table->setRowCount(count);
+    for (int i = 0; i < count; ++i) {
+        m_table->setItem(i, ModelColumn, new QTableWidgetItem(m_controller->models().value(i)));
+        for (int c = ScorerColumn; c < ColumnCount; ++c)
+            m_table->setItem(i, c, new QTableWidgetItem(c == TranslationColumn ? tr("decoding…") : QString()));
+    }
+    const auto fill = [&](QComboBox *box, int fallback) {
+        const int keep = box->currentIndex();
+        QSignalBlocker block(box);
+        box->clear();
+        for (const QString &s : m_controller->models())
+            box->addItem(s);
+        box->setCurrentIndex(keep >= 0 && keep < count ? keep : std::min(fallback, count - 1));
+    };
+    fill(m_diffA, 0);
+    fill(m_diffB, 1);
+    updateDifference();
+}
+
+void CompareView::onResultReady(int index)
+{
+    const int step = m_follow ? m_follow->step() : 0;
+    m_panels[index]->setResult(m_controller->results()[index], step);
+    updateTable(index);
+    if (index == m_diffA->currentIndex() || index == m_diffB->currentIndex())
+        updateDifference();
+}
+
+void CompareView::setDifferencePair(int a, int b)
+{
+    m_diffA->setCurrentIndex(a);
+    m_diffB->setCurrentIndex(b);
+    updateDifference();
+}
+
+void CompareView::updateDifference()
+{
+    const auto &results = m_controller->results();
+    const int a = m_diffA->currentIndex(), b = m_diffB->currentIndex();
+    if (a < 0 || b < 0 || a >= results.size() || b >= results.size()) {
+        m_differenceTitle->setText(tr("Difference"));
+        m_difference->setTraces(nullptr, nullptr, 0, tr("Choose two models to subtract."));
+        return;
+    }
+    const TracePtr ta = results[a].trace, tb = results[b].trace;
+    m_differenceTitle->setText(tr("α(%1) − α(%2)").arg(results[a].source, results[b].source));
+    QString note;
+    if (!ta || !tb)
+        note = tr("Waiting for both models to decode.");
+    else if (weightDifference(*ta, *tb).size() == 0)
+        note = tr("The two matrices have different shapes: switch to “Teacher-forced on one target” so both "
+                  "models read the same target.");
+    m_difference->setTraces(ta, tb, m_follow ? m_follow->step() : 0, note);
+}
+
+void CompareView::updateTable(int index)
+{
+    const CompareResult &r = m_controller->results()[index];
+    const CompareRow &row = r.row;
+    auto *model = new QTableWidgetItem(row.model.empty() ? r.source : qs(row.model));
+    model->setToolTip(r.source);
+    m_table->setItem(index, ModelColumn, model);
+    m_table->setItem(index, ScorerColumn, new QTableWidgetItem(qs(row.scorer)));
+    if (!row.error.empty()) {
+        auto *error = new QTableWidgetItem(tr("error: %1").arg(qs(row.error)));
+        error->setForeground(QColor(0xc0, 0x30, 0x30));
+        error->setToolTip(qs(row.error));
+        m_table->setItem(index, TranslationColumn, error);
+        for (int c = LogProbColumn; c < ColumnCount; ++c)
+            m_table->setItem(index, c, new QTableWidgetItem());
+        return;
+    }
+    m_table->setItem(index, TranslationColumn, new QTableWidgetItem(qs(row.translation)));
+    m_table->setItem(index, LogProbColumn, numberItem(row.logProb, 3, tr("Sum of the token log-probabilities")));
+    m_table->setItem(index, EntropyColumn, numberItem(row.entropy, 3));
+    QStringList maxima;
+    QVariantList values;
+    for (float w : row.maxWeights) {
+        maxima << QString::number(w, 'f', 2);
+        values << double(w);
+    }
+    auto *maxItem = new QTableWidgetItem(maxima.join(QLatin1Char(' ')));
+    maxItem->setData(Qt::UserRole, values);
+    maxItem->setToolTip(tr("Largest attention weight at each step"));
+    m_table->setItem(index, MaxWeightColumn, maxItem);
+    if (row.aer >= 0)
+        m_table->setItem(index, AerColumn, numberItem(row.aer, 3));
+    else
+        m_table->setItem(index, AerColumn, new QTableWidgetItem(QStringLiteral("—")));
+    m_table->setItem(index, TimeColumn, numberItem(row.milliseconds, 1, tr("Decode time in milliseconds")));
+}
+
+void CompareView::followStep()
+{
+    const int step = m_follow->step();
+    for (ComparePanel *p : std::as_const(m_panels))
+        p->setStep(step);
+    m_difference->setStep(step);
+}
+
+} // namespace alignscope::ui

@@ -1,0 +1,141 @@
+#pragma once
+// CompareView: one sentence decoded by 2–8 models side by side. A grid of
+// heatmaps (one HeatmapView per model, each on its own TraceModel) steps in
+// lockstep with the main window's TraceModel; a difference heatmap shows
+// α_A − α_B of any two models on a diverging colormap centred on 0; a table
+// holds one summary row per model. Decoding runs in CompareController.
+
+#include "comparecontroller.h"
+#include "heatmappainter.h"
+
+#include <QFrame>
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QStackedWidget;
+class QTableWidget;
+class QToolButton;
+class QGridLayout;
+
+namespace alignscope::ui {
+
+class HeatmapView;
+
+/// One model's cell of the grid: its title, then its heatmap, or a
+/// "decoding…" note, or the error that stopped it.
+class ComparePanel : public QFrame {
+    Q_OBJECT
+public:
+    explicit ComparePanel(QWidget *parent = nullptr);
+
+    void setPending(const QString &source);
+    void setResult(const CompareResult &result, int step);
+    void setStep(int step);
+
+    TraceModel *traceModel() const { return m_trace; }
+    HeatmapView *view() const { return m_view; }
+    /// The error shown instead of a heatmap; empty when the model rendered.
+    QString errorText() const;
+    bool showsHeatmap() const;
+
+private:
+    TraceModel *m_trace;
+    QLabel *m_title;
+    QStackedWidget *m_stack;
+    QLabel *m_note;
+    HeatmapView *m_view;
+};
+
+/// α_A − α_B painted by HeatmapPainter with a signed, diverging scale.
+class DifferenceView : public QWidget {
+    Q_OBJECT
+public:
+    explicit DifferenceView(QWidget *parent = nullptr);
+
+    /// Empty traces or different shapes leave the view empty with `note`.
+    void setTraces(TracePtr a, TracePtr b, int step, const QString &note = {});
+    void setStep(int step);
+    const HeatmapData &data() const { return m_data; }
+    const HeatmapOptions &options() const { return m_options; }
+    /// Cell rectangle in widget coordinates (tests).
+    QRectF cellRect(int row, int column) const;
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    void rebuild();
+    void fitCells();
+
+    TracePtr m_a, m_b;
+    int m_step = 0;
+    QString m_note;
+    HeatmapData m_data;
+    HeatmapOptions m_options;
+};
+
+class CompareView : public QWidget {
+    Q_OBJECT
+public:
+    /// Follows `follow`'s step; offers the models listed in `picker` (the
+    /// main window's model picker; item data = source) when given.
+    explicit CompareView(TraceModel *follow, QComboBox *picker = nullptr, QWidget *parent = nullptr);
+
+    CompareController *controller() const { return m_controller; }
+    int panelCount() const { return int(m_panels.size()); }
+    ComparePanel *panel(int i) const { return m_panels.value(i); }
+    DifferenceView *differenceView() const { return m_difference; }
+    QTableWidget *summaryTable() const { return m_table; }
+    QComboBox *modeCombo() const { return m_mode; }
+    QComboBox *targetCombo() const { return m_targetSource; }
+    QLineEdit *targetEdit() const { return m_targetEdit; }
+
+    /// Table columns, in order.
+    enum Column { ModelColumn, ScorerColumn, TranslationColumn, LogProbColumn, EntropyColumn, MaxWeightColumn,
+                  AerColumn, TimeColumn, ColumnCount };
+
+public slots:
+    /// Bundled names or paths (2–8 make sense; more are cut).
+    void setModelSources(const QStringList &sources);
+    void setSentence(const QString &sentence);
+    /// Teacher-forced on `kind` (None: each model's own decode).
+    void setTarget(alignscope::ui::CompareTarget kind, const QString &typed = {}, int modelIndex = 0);
+    /// Which two models the difference heatmap subtracts (indices into the panels).
+    void setDifferencePair(int a, int b);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    QWidget *createControls();
+    void rebuildModelMenu();
+    void rebuildTargetChoices();
+    void applyTarget();
+    void onStarted(int count);
+    void onResultReady(int index);
+    void updateDifference();
+    void updateTable(int index);
+    void followStep();
+
+    TraceModel *m_follow;
+    QComboBox *m_picker;
+    CompareController *m_controller;
+    QList<ComparePanel *> m_panels;
+    QGridLayout *m_grid = nullptr;
+    DifferenceView *m_difference = nullptr;
+    QLabel *m_differenceTitle = nullptr;
+    QTableWidget *m_table = nullptr;
+    QToolButton *m_modelsButton = nullptr;
+    QComboBox *m_mode = nullptr;
+    QComboBox *m_targetSource = nullptr;
+    QLineEdit *m_targetEdit = nullptr;
+    QComboBox *m_diffA = nullptr;
+    QComboBox *m_diffB = nullptr;
+    QLabel *m_status = nullptr;
+    QString m_pendingSentence;  // set while hidden; decoded when shown
+};
+
+} // namespace alignscope::ui
