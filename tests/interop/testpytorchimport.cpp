@@ -222,6 +222,23 @@ private slots:
                  model.error().message.c_str());
     }
 
+    void testChatbotAttentionMustAgree()
+    {
+        const json f = fixture("chatbot_general_h9_l2");
+        PyTorchImportOptions o = optionsFor(f);
+        o.checkpoint = dataDir() + "chatbot_general_h9_l2.pt";
+        o.scorer = ScorerKind::Dot;
+        auto model = importPyTorch(o);
+        QVERIFY(!model.ok());
+        QVERIFY2(model.error().message.find("holds general attention (attn.attn without attn.v) but --attn says dot") !=
+                     std::string::npos,
+                 model.error().message.c_str());
+        o.scorer.reset(); // inferred from the tensors
+        auto inferred = importPyTorch(o);
+        QVERIFY(inferred.ok());
+        QVERIFY(inferred->config().attention.scorer == ScorerKind::General);
+    }
+
     void testChatbotLayersMustAgree()
     {
         const json f = fixture("chatbot_general_h9_l2");

@@ -13,6 +13,7 @@
 #include "alignscope/safetensors.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,8 @@ enum class PyTorchArchitecture {
 
 struct PyTorchImportOptions {
     PyTorchArchitecture architecture = PyTorchArchitecture::Tutorial;
-    ScorerKind scorer = ScorerKind::Dot;  ///< chatbot's attn_model: Dot, General or Concat
+    /// Chatbot's attn_model (Dot, General or Concat); unset = as the checkpoint's tensors say.
+    std::optional<ScorerKind> scorer;
     int layers = 0;                       ///< chatbot: 0 = as many as the checkpoint holds
     std::string checkpoint;               ///< one file with both modules ...
     std::string encoder, decoder;         ///< ... or one state_dict per module

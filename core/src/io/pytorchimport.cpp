@@ -168,6 +168,18 @@ Result<ModelConfig> tutorialConfig(const Sources &s)
     return c;
 }
 
+/// The chatbot's Attn keeps attn.v only for concat and attn.attn only for general and concat.
+Result<ScorerKind> chatbotScorer(const ModuleSource &d, std::optional<ScorerKind> asked)
+{
+    const bool linear = d.file->find(d.prefix + "attn.attn.weight"), v = d.file->find(d.prefix + "attn.v");
+    const ScorerKind held = v ? ScorerKind::Concat : linear ? ScorerKind::General : ScorerKind::Dot;
+    if (asked && *asked != held)
+        return fileError(d.file->path() + ": the decoder holds " + toString(held) + " attention (" +
+                         (v ? "attn.v" : linear ? "attn.attn without attn.v" : "no attn parameters") +
+                         ") but --attn says " + toString(*asked));
+    return held;
+}
+
 Result<ModelConfig> chatbotConfig(const Sources &s, const PyTorchImportOptions &o)
 {
     auto emb = shapeOf(s.encoder, "embedding.weight", 2);
@@ -188,7 +200,10 @@ Result<ModelConfig> chatbotConfig(const Sources &s, const PyTorchImportOptions &
     c.decoder.kind = DecoderKind::Luong;
     c.decoder.init = InitMode::FinalStack;
     c.decoder.inputFeeding = false;
-    c.attention.scorer = o.scorer;
+    auto scorer = chatbotScorer(s.decoder, o.scorer);
+    if (!scorer)
+        return scorer.error();
+    c.attention.scorer = scorer.value();
     c.sourceSpecials = c.targetSpecials = SpecialIds{0, 1, 2, -1};
     return c;
 }
