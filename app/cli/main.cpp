@@ -1,5 +1,6 @@
 // alignscope-cli: the headless entry point.
 #include "cli/commands.h"
+#include "cli/import.h"
 
 #include <cstdio>
 #include <functional>
@@ -17,6 +18,7 @@ int main(int argc, char **argv)
         {"eval", evalCommand},
         {"bench", benchCommand},
         {"compare", compareCommand},
+        {"import", importCommand},
     };
     if (argc < 2) {
         std::fputs(usage().c_str(), stderr);
