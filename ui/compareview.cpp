@@ -4,6 +4,7 @@
 
 #include "alignscope/metrics.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QGridLayout>
 #include <QHeaderView>
@@ -89,7 +90,8 @@ void ComparePanel::setResult(const CompareResult &result, int step)
         m_trace->setTrace(nullptr);
         return;
     }
-    m_title->setText(tr("%1 · %2").arg(qs(row.model), qs(row.scorer)));
+    // "additive", or "local-p · general+local-p" when the name does not say the scorer
+    m_title->setText(row.model == row.scorer ? qs(row.model) : tr("%1 · %2").arg(qs(row.model), qs(row.scorer)));
     m_title->setToolTip(tr("→ %1").arg(qs(row.translation)));
     m_trace->setTrace(result.trace, step);
     m_stack->setCurrentWidget(m_view);
@@ -291,12 +293,12 @@ QWidget *CompareView::createControls()
     bar->addWidget(m_mode);
     m_targetSource = new QComboBox(bar);
     m_targetSource->setToolTip(tr("The target every model is forced on"));
-    bar->addWidget(m_targetSource);
+    m_targetSourceAction = bar->addWidget(m_targetSource);
     m_targetEdit = new QLineEdit(bar);
     m_targetEdit->setPlaceholderText(tr("Type a target…"));
     m_targetEdit->setClearButtonEnabled(true);
     m_targetEdit->setMinimumWidth(180);
-    bar->addWidget(m_targetEdit);
+    m_targetEditAction = bar->addWidget(m_targetEdit);
     connect(m_mode, &QComboBox::currentIndexChanged, this, &CompareView::applyTarget);
     connect(m_targetSource, &QComboBox::activated, this, &CompareView::applyTarget);
     connect(m_targetEdit, &QLineEdit::returnPressed, this, &CompareView::applyTarget);
@@ -312,8 +314,8 @@ QWidget *CompareView::createControls()
     bar->addWidget(m_diffB);
     connect(m_diffA, &QComboBox::activated, this, &CompareView::updateDifference);
     connect(m_diffB, &QComboBox::activated, this, &CompareView::updateDifference);
-    m_targetSource->setVisible(false);
-    m_targetEdit->setVisible(false);
+    m_targetSourceAction->setVisible(false);
+    m_targetEditAction->setVisible(false);
     return bar;
 }
 
@@ -402,9 +404,9 @@ void CompareView::setTarget(CompareTarget kind, const QString &typed, int modelI
 void CompareView::applyTarget()
 {
     const bool forced = m_mode->currentIndex() == 1;
-    m_targetSource->setVisible(forced);
+    m_targetSourceAction->setVisible(forced);
     const int choice = m_targetSource->currentIndex();
-    m_targetEdit->setVisible(forced && choice == 1);
+    m_targetEditAction->setVisible(forced && choice == 1);
     m_status->clear();
     if (!forced)
         m_controller->setTarget(CompareTarget::None);

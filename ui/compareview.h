@@ -11,6 +11,7 @@
 #include <QFrame>
 #include <QWidget>
 
+class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -132,6 +133,8 @@ private:
     QComboBox *m_mode = nullptr;
     QComboBox *m_targetSource = nullptr;
     QLineEdit *m_targetEdit = nullptr;
+    QAction *m_targetSourceAction = nullptr; // tool bar widgets hide through their actions
+    QAction *m_targetEditAction = nullptr;
     QComboBox *m_diffA = nullptr;
     QComboBox *m_diffB = nullptr;
     QLabel *m_status = nullptr;

@@ -2,6 +2,7 @@
 
 #include "alignmentlinesview.h"
 #include "beamtreeview.h"
+#include "compareview.h"
 #include "contextview.h"
 #include "elidedlabel.h"
 #include "explainpanel.h"
@@ -114,6 +115,14 @@ void MainWindow::createDocks()
     resizeDocks({topk, explain}, {220, 380}, Qt::Vertical);
     resizeDocks({context, tree}, {560, 620}, Qt::Horizontal);
     resizeDocks({context}, {170}, Qt::Vertical);
+
+    // Compare models: a tab behind the heatmap; it decodes only while shown.
+    auto *compare = new CompareView(m_trace, m_modelPicker, this);
+    tabifyDockWidget(heat, addDock(tr("Compare models"), QStringLiteral("compareDock"), compare,
+                                   Qt::LeftDockWidgetArea, false));
+    heat->raise();
+    connect(m_controller, &DecodeController::traceReady, compare,
+            [compare](TracePtr trace) { compare->setSentence(QString::fromStdString(trace->input)); });
 }
 
 void MainWindow::connectModel()
