@@ -96,6 +96,8 @@ void TestNetwork::testGradients_data()
     QTest::newRow("bilstm bridge luong concat 2 layers") << "bilstm" << "luong" << "concat" << "none" << 2 << "bridge" << true;
     QTest::newRow("gru luong general no feeding") << "gru" << "luong" << "general" << "none" << 1 << "zero" << false;
     QTest::newRow("gru bahdanau additive no deep") << "gru" << "bahdanau" << "additive" << "none" << 1 << "final" << false;
+    // The chatbot tutorial's encoder_hidden[:n_layers]: decoder layer 1 starts from layer 0's backward state.
+    QTest::newRow("bigru final-stack luong general 2 layers") << "bigru" << "luong" << "general" << "none" << 2 << "final-stack" << false;
 }
 
 void TestNetwork::testGradients()
@@ -116,7 +118,8 @@ void TestNetwork::testGradients()
     c.decoder.cell = e->cell;
     c.decoder.layers = layers;
     c.decoder.kind = parseDecoder(decoder.toStdString()).value();
-    c.decoder.init = init == "bridge" ? InitMode::Bridge : init == "final" ? InitMode::Final : InitMode::Zero;
+    c.decoder.init = init == "bridge" ? InitMode::Bridge : init == "final" ? InitMode::Final
+                   : init == "final-stack" ? InitMode::FinalStack : InitMode::Zero;
     c.decoder.inputFeeding = flag;
     c.decoder.deepOutput = flag;
     c.attention.scorer = parseScorer(scorer.toStdString()).value();

@@ -249,11 +249,9 @@ def vocab(n, specials):
 
 
 def randomise(module, scale):
-    """Default init scaled so attention is far from uniform; fills the chatbot's uninitialised v."""
+    """Default init scaled so attention is far from uniform."""
     with torch.no_grad():
         for p in module.parameters():
-            if not torch.isfinite(p).all() or p.abs().max() > 1e3:
-                p.normal_()
             p.mul_(scale)
 
 
@@ -320,6 +318,9 @@ def make_chatbot(name, attn, hidden, n_words, layers, seed, sentences):
     embedding = nn.Embedding(n_words, hidden)
     encoder = ChatEncoderRNN(hidden, embedding, layers, 0.1)
     decoder = LuongAttnDecoderRNN(attn, embedding, hidden, n_words, layers, 0.1)
+    if attn == "concat":
+        with torch.no_grad():
+            decoder.attn.v.normal_()  # the tutorial leaves v uninitialised; fixtures must be reproducible
     randomise(encoder, 1.5)
     randomise(decoder, 1.5)
     # One Adam step so the optimizer states hold tensors, as a saved training run does.
@@ -400,6 +401,17 @@ def make_malformed(tutorial_files):
         for info in src.infolist():
             data = src.read(info.filename)
             dst.writestr(info.filename, data[:20] if info.filename.endswith("/data/0") else data)
+    # STACK_GLOBAL (protocol 4) naming os.system: an opcode a state_dict never uses.
+    stack = pickle_bytes(P.PROTO + b"\x04", P.SHORT_BINUNICODE + b"\x02os", P.SHORT_BINUNICODE + b"\x06system",
+                         P.STACK_GLOBAL, P.SHORT_BINUNICODE + b"\x02id", P.TUPLE1, P.REDUCE, P.STOP)
+    torch_zip(bad / "stack_global.pt", stack, {})
+    # The legacy (pre-2023) tutorial's AttnDecoderRNN: attention over MAX_LENGTH slots.
+    legacy = collections.OrderedDict()
+    for name, shape in [("embedding.weight", (11, 16)), ("attn.weight", (MAX_LENGTH, 32)), ("attn.bias", (MAX_LENGTH,)),
+                        ("attn_combine.weight", (16, 32)), ("attn_combine.bias", (16,)), ("out.weight", (11, 16)),
+                        ("out.bias", (11,))]:
+        legacy[name] = torch.zeros(shape)
+    torch.save(legacy, bad / "legacy_decoder.pt")
     # A decoder whose hidden size disagrees with the encoder's.
     torch.manual_seed(9)
     torch.save(AttnDecoderRNN(12, 11).state_dict(), bad / "decoder_hidden12.pt")

@@ -178,6 +178,7 @@ private slots:
             << "evil_global.pt"
             << "pickle names global os.system, which a state_dict never contains; refusing to load";
         QTest::newRow("builtins.eval") << "evil_eval.pt" << "pickle names global builtins.eval";
+        QTest::newRow("STACK_GLOBAL opcode") << "stack_global.pt" << "uses pickle opcode 0x93";
         QTest::newRow("truncated zip") << "truncated.pt" << "no zip end-of-directory record";
         QTest::newRow("missing storage") << "missing_storage.pt" << "which the archive does not hold";
         QTest::newRow("compressed entry") << "compressed.pt" << "is compressed (method 8)";
@@ -208,6 +209,18 @@ private slots:
         const std::string m = model.error().message;
         QVERIFY2(m.find("decoder_hidden12.pt: tensor \"") != std::string::npos, m.c_str());
         QVERIFY2(m.find("but pytorch-tutorial with hidden size 16 needs [") != std::string::npos, m.c_str());
+    }
+
+    void testLegacyTutorialIsExplained()
+    {
+        const json f = fixture("tutorial_h16");
+        PyTorchImportOptions o = optionsFor(f);
+        o.encoder = dataDir() + "tutorial_h16_encoder.pt";
+        o.decoder = dataDir() + "malformed/legacy_decoder.pt";
+        auto model = importPyTorch(o);
+        QVERIFY(!model.ok());
+        QVERIFY2(model.error().message.find("legacy (pre-2023) tutorial decoder") != std::string::npos,
+                 model.error().message.c_str());
     }
 
     void testVocabularySizeMustMatch()
