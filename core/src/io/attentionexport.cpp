@@ -1,0 +1,162 @@
+// Attention as data files (JSON, CSV, Pharaoh, Nematus). Numbers use the
+// shortest text that reads back to the same float, so exports round-trip.
+#include "alignscope/attentionexport.h"
+
+#include "alignscope/decode.h"
+#include "alignscope/safetensors.h"
+
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+namespace alignscope {
+namespace {
+
+std::string number(float v)
+{
+    if (!std::isfinite(v))
+        return "nan";
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
+
+// RFC 4180: fields holding a comma, quote, CR or LF are quoted, quotes doubled.
+std::string csvField(const std::string &s)
+{
+    if (s.find_first_of(",\"\r\n") == std::string::npos)
+        return s;
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"')
+            out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+bool sourceIsSpecial(const DecodeTrace &trace, size_t j)
+{
+    if (j < trace.sourceSpecial.size())
+        return trace.sourceSpecial[j];
+    // Traces built by hand may lack the flags: fall back to the <...> markers.
+    const std::string &t = trace.sourceTokens[j];
+    return t.size() > 2 && t.front() == '<' && t.back() == '>' && t != "<unk>";
+}
+
+// The last step of a finished path emits <eos>: it has weights but no word.
+bool stepIsEos(const DecodeTrace &trace, int node)
+{
+    return trace.nodes[size_t(node)].tokenId == trace.eosId;
+}
+
+std::string joined(const std::vector<std::string> &tokens)
+{
+    std::string out;
+    for (size_t i = 0; i < tokens.size(); ++i)
+        out += (i ? " " : "") + tokens[i];
+    return out;
+}
+
+} // namespace
+
+std::optional<AttentionFormat> parseAttentionFormat(const std::string &name)
+{
+    if (name == "json") return AttentionFormat::Json;
+    if (name == "csv") return AttentionFormat::Csv;
+    if (name == "pharaoh") return AttentionFormat::Pharaoh;
+    if (name == "nematus") return AttentionFormat::Nematus;
+    return std::nullopt;
+}
+
+std::string attentionFormatExtension(AttentionFormat format)
+{
+    switch (format) {
+    case AttentionFormat::Json: return "json";
+    case AttentionFormat::Csv: return "csv";
+    case AttentionFormat::Pharaoh: return "align";
+    case AttentionFormat::Nematus: return "txt";
+    }
+    return "txt";
+}
+
+std::string attentionToCsv(const DecodeTrace &trace, const std::vector<int> &path)
+{
+    std::string out;
+    for (const std::string &s : trace.sourceTokens)
+        out += "," + csvField(s);
+    out += "\r\n";
+    for (int node : path) {
+        const DecodeNode &n = trace.nodes[size_t(node)];
+        out += csvField(n.token);
+        for (Eigen::Index j = 0; j < n.weights.size(); ++j)
+            out += "," + number(n.weights[j]);
+        out += "\r\n";
+    }
+    return out;
+}
+
+std::string attentionToPharaoh(const DecodeTrace &trace, const std::vector<int> &path, double threshold)
+{
+    std::string out;
+    auto add = [&](size_t i, size_t t) { out += (out.empty() ? "" : " ") + std::to_string(i) + "-" + std::to_string(t); };
+    for (size_t t = 0; t < path.size(); ++t) {
+        if (stepIsEos(trace, path[t]))
+            continue;
+        const Vector &w = trace.nodes[size_t(path[t])].weights; // (n)
+        int best = -1;
+        for (Eigen::Index j = 0; j < w.size(); ++j) {
+            if (sourceIsSpecial(trace, size_t(j)))
+                continue;
+            if (threshold >= 0 && w[j] >= threshold)
+                add(size_t(j), t);
+            else if (threshold < 0 && (best < 0 || w[j] > w[best]))
+                best = int(j);
+        }
+        if (threshold < 0 && best >= 0)
+            add(size_t(best), t);
+    }
+    return out + "\n";
+}
+
+std::string attentionToNematus(const DecodeTrace &trace, const std::vector<int> &path, int sentenceId)
+{
+    std::vector<std::string> source;
+    for (size_t j = 0; j < trace.sourceTokens.size(); ++j)
+        if (!sourceIsSpecial(trace, j))
+            source.push_back(trace.sourceTokens[j]);
+    double logProb = 0.0;
+    for (int node : path)
+        logProb += trace.nodes[size_t(node)].logProb;
+    std::ostringstream out;
+    out << sentenceId << " ||| " << joined(trace.targetTokens(path)) << " ||| " << number(float(logProb))
+        << " ||| " << joined(source) << " ||| " << trace.sourceTokens.size() << " " << path.size() << "\n";
+    for (int node : path) {
+        const Vector &w = trace.nodes[size_t(node)].weights; // (n)
+        for (Eigen::Index j = 0; j < w.size(); ++j)
+            out << (j ? " " : "") << number(w[j]);
+        out << "\n";
+    }
+    out << "\n";
+    return out.str();
+}
+
+std::string exportAttention(AttentionFormat format, const DecodeTrace &trace, const std::vector<int> &path,
+                            const AttentionExportOptions &options)
+{
+    switch (format) {
+    case AttentionFormat::Json: return traceToJson(trace, path) + "\n";
+    case AttentionFormat::Csv: return attentionToCsv(trace, path);
+    case AttentionFormat::Pharaoh: return attentionToPharaoh(trace, path, options.threshold);
+    case AttentionFormat::Nematus: return attentionToNematus(trace, path, options.sentenceId);
+    }
+    return {};
+}
+
+Result<void> writeAttention(const std::string &file, AttentionFormat format, const DecodeTrace &trace,
+                            const std::vector<int> &path, const AttentionExportOptions &options)
+{
+    return writeFileAtomically(file, exportAttention(format, trace, path, options));
+}
+
+} // namespace alignscope
