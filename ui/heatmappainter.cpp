@@ -179,7 +179,10 @@ void HeatmapPainter::paintCells(QPainter &p, const QRectF &view, QPointF origin)
     const int c1 = std::min(m_data.columns(), int(std::ceil((view.right() - origin.x()) / c)));
     const bool values = m_options.showValues && c >= 34;
     QFont small = m_font;
-    small.setPointSizeF(m_font.pointSizeF() * 0.85);
+    if (m_font.pointSizeF() > 0)
+        small.setPointSizeF(m_font.pointSizeF() * 0.85);
+    else // pixel-sized figure fonts (exporter.h)
+        small.setPixelSize(std::max(1, int(std::lround(m_font.pixelSize() * 0.85))));
     p.setFont(small);
     for (int r = r0; r < r1; ++r) {
         for (int col = c0; col < c1; ++col) {

@@ -4,6 +4,7 @@
 #include "mainwindow.h"
 
 #include "elidedlabel.h"
+#include "exportdialog.h"
 #include "heatmapview.h"
 #include "messagebar.h"
 #include "sentenceedit.h"
@@ -194,6 +195,7 @@ void MainWindow::createMenus()
     rebuildRecentMenu();
     file->addSeparator();
     file->addAction(m_quitAction);
+    addExportActions(this, file, m_heatmap ? m_heatmap->view() : nullptr, m_trace);
 
     QMenu *decode = menuBar()->addMenu(tr("&Decode"));
     decode->addAction(m_focusSentenceAction);

@@ -18,6 +18,7 @@ int trainCommand(const Argv &args);
 int evalCommand(const Argv &args);
 int compareCommand(const Argv &args);
 int benchCommand(const Argv &args);
+int exportCommand(const Argv &args);
 
 /// Prints "alignscope-cli: <message>" on stderr and returns the exit code of its kind.
 int fail(const Error &error);

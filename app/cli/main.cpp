@@ -18,6 +18,7 @@ int main(int argc, char **argv)
         {"eval", evalCommand},
         {"bench", benchCommand},
         {"compare", compareCommand},
+        {"export", exportCommand},
         {"import", importCommand},
     };
     if (argc < 2) {

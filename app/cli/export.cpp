@@ -1,0 +1,209 @@
+// export: attention of one sentence, or of every line of a file, as data
+// (json, csv, pharaoh, nematus: always available) or as a figure (png, svg,
+// pdf: only in builds with the UI, see exportimage.h).
+#include "cli/args.h"
+#include "cli/commands.h"
+#ifdef ALIGNSCOPE_WITH_EXPORT
+#include "cli/exportimage.h"
+#endif
+
+#include "alignscope/attentionexport.h"
+#include "alignscope/decode.h"
+#include "alignscope/model.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+namespace alignscope::cli {
+namespace {
+
+bool isImageFormat(const std::string &f) { return f == "png" || f == "svg" || f == "pdf"; }
+
+std::string extensionOf(const std::string &format)
+{
+    if (auto data = parseAttentionFormat(format))
+        return attentionFormatExtension(*data);
+    return format;
+}
+
+struct Job {
+    std::vector<Model> models;
+    std::vector<std::string> names;
+    std::string format;
+    std::string view = "heatmap";
+    std::string sentence; // taken from the end of --models
+    DecodeOptions decode;
+    AttentionExportOptions data;
+#ifdef ALIGNSCOPE_WITH_EXPORT
+    std::unique_ptr<ImageExport> image;
+#endif
+};
+
+// Translates `sentence` with every model and writes one file (or stdout
+// when `file` is empty, data formats only).
+Result<void> exportOne(Job &job, const std::string &sentence, const std::string &file, int id)
+{
+    std::vector<std::shared_ptr<const DecodeTrace>> traces;
+    for (const Model &m : job.models) {
+        auto trace = translate(m, sentence, job.decode);
+        if (!trace)
+            return trace.error();
+        traces.push_back(std::make_shared<const DecodeTrace>(std::move(trace).value()));
+    }
+#ifdef ALIGNSCOPE_WITH_EXPORT
+    if (job.image)
+        return job.image->write(traces, job.names, file);
+#endif
+    const auto format = *parseAttentionFormat(job.format);
+    AttentionExportOptions options = job.data;
+    options.sentenceId = id;
+    const DecodeTrace &t = *traces.front();
+    if (file.empty()) {
+        std::cout << exportAttention(format, t, t.bestPath(), options);
+        return {};
+    }
+    return writeAttention(file, format, t, t.bestPath(), options);
+}
+
+Result<std::vector<std::string>> readLines(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return fileError("cannot read sentences from " + path);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+// One file per input line, named by line number (0001.png, ...). Bad lines
+// are reported and skipped; the batch succeeds if any line did.
+int exportBatch(Job &job, const std::string &input, const std::string &outDir)
+{
+    auto lines = readLines(input);
+    if (!lines)
+        return fail(lines.error());
+    std::error_code ec;
+    std::filesystem::create_directories(outDir, ec);
+    if (ec)
+        return fail(Error{ErrorKind::Internal, "cannot create output folder " + outDir + ": " + ec.message()});
+    int written = 0;
+    Error last = inputError(input + " has no sentences");
+    for (size_t i = 0; i < lines->size(); ++i) {
+        const std::string &line = (*lines)[i];
+        const std::string where = input + ":" + std::to_string(i + 1);
+        if (line.find_first_not_of(" \t") == std::string::npos) {
+            std::fprintf(stderr, "alignscope-cli: %s: empty line, skipped\n", where.c_str());
+            continue;
+        }
+        char name[32];
+        std::snprintf(name, sizeof name, "%04zu.", i + 1);
+        const std::string file = (std::filesystem::path(outDir) / (name + extensionOf(job.format))).string();
+        auto r = exportOne(job, line, file, int(i));
+        if (!r) {
+            std::fprintf(stderr, "alignscope-cli: %s: %s, skipped\n", where.c_str(), r.error().message.c_str());
+            last = r.error();
+            continue;
+        }
+        ++written;
+    }
+    std::fprintf(stderr, "alignscope-cli: wrote %d of %zu files to %s\n", written, lines->size(), outDir.c_str());
+    return written > 0 ? 0 : fail(last);
+}
+
+Result<void> loadModels(const Args &args, Job &job)
+{
+    std::vector<std::string> names = args.list("models");
+    // `--models A B "SENTENCE"`: the list swallows the sentence; it is the last word.
+    if (args.positionals().empty() && !args.value("input") && names.size() >= 2) {
+        job.sentence = names.back();
+        names.pop_back();
+    }
+    if (auto m = args.value("model"))
+        names.insert(names.begin(), *m);
+    if (names.empty())
+        return usageError("export needs --model FILE or a bundled model name (e.g. --model additive)");
+    if (job.view != "compare")
+        names.resize(1);
+    for (const std::string &name : names) {
+        auto path = resolveModelPath(name);
+        if (!path)
+            return path.error();
+        auto model = Model::load(path.value());
+        if (!model)
+            return model.error();
+        job.models.push_back(std::move(model).value());
+        job.names.push_back(name);
+    }
+    return {};
+}
+
+Result<void> setUp(const Args &args, Job &job)
+{
+    if (!args.value("format"))
+        return usageError("export needs --format png|svg|pdf|json|csv|pharaoh|nematus");
+    job.format = *args.value("format");
+    if (!isImageFormat(job.format) && !parseAttentionFormat(job.format))
+        return usageError("unknown --format \"" + job.format + "\"; use png, svg, pdf, json, csv, pharaoh or nematus");
+    job.view = args.value("view").value_or("heatmap");
+    if (job.view != "heatmap" && job.view != "lines" && job.view != "compare")
+        return usageError("--view must be heatmap, lines or compare");
+    if (job.view != "heatmap" && !isImageFormat(job.format))
+        return usageError("--view " + job.view + " is a figure; use --format png, svg or pdf");
+    auto threshold = args.number("threshold", -1.0, -1.0, 1.0);
+    auto beam = args.integer("beam", 1, 1, 64);
+    if (!threshold)
+        return threshold.error();
+    if (!beam)
+        return beam.error();
+    job.data.threshold = threshold.value();
+    job.decode.beamWidth = beam.value();
+    if (isImageFormat(job.format)) {
+#ifdef ALIGNSCOPE_WITH_EXPORT
+        auto image = openImageExport(args, job.format);
+        if (!image)
+            return image.error();
+        job.image = std::move(image).value();
+#else
+        return usageError("this build has no image export (built with ALIGNSCOPE_BUILD_UI=OFF); "
+                          "use --format json, csv, pharaoh or nematus");
+#endif
+    }
+    return loadModels(args, job);
+}
+
+} // namespace
+
+int exportCommand(const Argv &argv)
+{
+    auto args = Args::parse(argv, {{"no-colorbar", "no-values", "transparent", "hide-special"},
+                                   {"model", "format", "view", "scale", "out", "input", "title", "colormap", "page",
+                                    "font", "font-size", "cell-size", "threshold", "beam"},
+                                   {"models"}});
+    if (!args)
+        return fail(args.error());
+    Job job;
+    if (auto ok = setUp(args.value(), job); !ok)
+        return fail(ok.error());
+    const std::string out = args->value("out").value_or("");
+    if (auto input = args->value("input")) {
+        if (out.empty())
+            return fail(usageError("export --input needs --out FOLDER"));
+        return exportBatch(job, *input, out);
+    }
+    const std::string sentence = job.sentence.empty() ? args->joinedPositionals() : job.sentence;
+    if (sentence.empty())
+        return fail(usageError("no sentence given; pass it as the last argument or use --input FILE"));
+    if (out.empty() && isImageFormat(job.format))
+        return fail(usageError("export --format " + job.format + " needs --out FILE"));
+    auto r = exportOne(job, sentence, out, 0);
+    return r ? 0 : fail(r.error());
+}
+
+} // namespace alignscope::cli

@@ -1,0 +1,103 @@
+// Figures for `alignscope-cli export`: a headless QGuiApplication (offscreen
+// unless QT_QPA_PLATFORM says otherwise) and the window's own exporter.
+#include "cli/exportimage.h"
+
+#include "exporter.h"
+
+#include <QGuiApplication>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace alignscope::cli {
+namespace {
+
+using namespace alignscope::ui;
+
+class FigureWriter final : public ImageExport {
+public:
+    explicit FigureWriter(FigureOptions options) : m_options(std::move(options))
+    {
+        // Offscreen by default: a batch export must run without a display.
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        // Errors stay one line: Qt's own chatter (XDG_RUNTIME_DIR, fonts)
+        // is not the user's concern.
+        qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &, const QString &message) {
+            if (type == QtCriticalMsg || type == QtFatalMsg)
+                std::fprintf(stderr, "alignscope-cli: %s\n", qPrintable(message));
+        });
+        if (!QGuiApplication::instance())
+            m_app = std::make_unique<QGuiApplication>(m_argc, m_argv);
+    }
+
+    Result<void> write(const std::vector<std::shared_ptr<const DecodeTrace>> &traces,
+                       const std::vector<std::string> &names, const std::string &file) override
+    {
+        std::vector<std::unique_ptr<TraceModel>> models;
+        std::vector<FigurePanel> panels;
+        for (size_t i = 0; i < traces.size(); ++i) {
+            models.push_back(std::make_unique<TraceModel>());
+            models.back()->setTrace(traces[i]);
+            const bool captioned = traces.size() > 1;
+            panels.push_back({models.back().get(), captioned ? QString::fromStdString(names[i]) : QString()});
+        }
+        return FigureExporter(panels, m_options).write(QString::fromStdString(file));
+    }
+
+private:
+    FigureOptions m_options;
+    int m_argc = 1;
+    char m_name[16] = "alignscope-cli";
+    char *m_argv[2] = {m_name, nullptr};
+    std::unique_ptr<QGuiApplication> m_app;
+};
+
+Result<void> readOptions(const Args &args, FigureOptions &o)
+{
+    auto scale = args.number("scale", 2.0, 0.1, 16.0);
+    auto fontSize = args.number("font-size", 10.0, 4.0, 72.0);
+    auto cellSize = args.number("cell-size", 40.0, 4.0, 400.0);
+    for (const Result<double> *r : {&scale, &fontSize, &cellSize})
+        if (!*r)
+            return r->error();
+    o.scale = scale.value();
+    o.fontSize = fontSize.value();
+    o.cellSize = cellSize.value();
+    o.title = QString::fromStdString(args.value("title").value_or(""));
+    o.colorBar = !args.has("no-colorbar");
+    o.cellValues = !args.has("no-values");
+    o.whiteBackground = !args.has("transparent");
+    o.hideSpecial = args.has("hide-special");
+    if (auto f = args.value("font"))
+        o.fontFamily = QString::fromStdString(*f);
+    if (auto c = args.value("colormap")) {
+        const QString name = QString::fromStdString(*c).toLower();
+        o.colormap = Colormap::fromName(name);
+        if (Colormap::name(o.colormap) != name)
+            return usageError("unknown --colormap \"" + *c + "\"; use " +
+                              Colormap::sequentialNames().join(QStringLiteral(", ")).toLower().toStdString());
+    }
+    if (auto page = args.value("page")) {
+        auto p = parseFigurePage(QString::fromStdString(*page));
+        if (!p)
+            return usageError("--page must be fit, a4 or letter");
+        o.page = *p;
+    }
+    return {};
+}
+
+} // namespace
+
+Result<std::unique_ptr<ImageExport>> openImageExport(const Args &args, const std::string &format)
+{
+    FigureOptions o;
+    o.format = *parseFigureFormat(QString::fromStdString(format));
+    const std::string view = args.value("view").value_or("heatmap");
+    o.view = view == "lines" ? FigureView::Lines : FigureView::Heatmap;
+    if (auto ok = readOptions(args, o); !ok)
+        return ok.error();
+    return std::unique_ptr<ImageExport>(std::make_unique<FigureWriter>(std::move(o)));
+}
+
+} // namespace alignscope::cli

@@ -1,0 +1,357 @@
+// TestExport: figures as files. PNG pixel size and cell colours, SVG as XML
+// with every token as text, PDF page sizes, and the CLI's batch export.
+
+#include "exportdialog.h"
+#include "exporter.h"
+#include "heatmapview.h"
+#include "mainwindow.h"
+#include "tracemodel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QBuffer>
+#include <QClipboard>
+#include <QMimeData>
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QXmlStreamReader>
+
+#include <cmath>
+
+using namespace alignscope;
+using namespace alignscope::ui;
+
+namespace {
+
+const QStringList kSource = {QStringLiteral("le"), QStringLiteral("café"), QStringLiteral("Straße"),
+                             QStringLiteral("<eos>")};
+const QStringList kTarget = {QStringLiteral("the"), QStringLiteral("naïve"), QStringLiteral("κόσμος"),
+                             QStringLiteral("<eos>")};
+
+// Row t of the weights; row 1 holds 0.5 at column 1 (the colour test's cell).
+const float kWeights[4][4] = {
+    {0.7f, 0.1f, 0.1f, 0.1f},
+    {0.1f, 0.5f, 0.3f, 0.1f},
+    {0.05f, 0.15f, 0.75f, 0.05f},
+    {0.1f, 0.1f, 0.1f, 0.7f},
+};
+
+TracePtr makeTrace()
+{
+    DecodeTrace tr;
+    tr.model = "hand";
+    tr.scorer = "additive";
+    for (const QString &s : kSource)
+        tr.sourceTokens.push_back(s.toStdString());
+    tr.sourceSpecial = {0, 0, 0, 1};
+    tr.encoderStates = Matrix::Ones(4, 2);
+    for (int t = 0; t < 4; ++t) {
+        DecodeNode n;
+        n.step = t;
+        n.parent = t - 1;
+        n.token = kTarget[t].toStdString();
+        n.tokenId = t == 3 ? tr.eosId : 4 + t;
+        n.weights = Vector(4);
+        for (int j = 0; j < 4; ++j)
+            n.weights[j] = kWeights[t][j];
+        n.scores = n.weights.array().log();
+        n.context = Vector::Ones(2);
+        n.query = Vector::Ones(2);
+        n.finished = t == 3;
+        tr.nodes.push_back(n);
+    }
+    tr.hypotheses.push_back({3, -1.0, -1.0});
+    tr.complete = true;
+    return std::make_shared<const DecodeTrace>(std::move(tr));
+}
+
+struct Run {
+    int code = -1;
+    QByteArray out, err;
+};
+
+Run runCli(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(ALIGNSCOPE_CLI), args);
+    Run r;
+    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
+        p.kill();
+        p.waitForFinished(1000);
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+}
+
+} // namespace
+
+class TestExport : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void testPngSize_data();
+    void testPngSize();
+    void testPngCellColour_data();
+    void testPngCellColour();
+    void testSvgTokensAsText_data();
+    void testSvgTokensAsText();
+    void testPdfPageSize_data();
+    void testPdfPageSize();
+    void testWriteFile();
+    void testWindowActions();
+    void testCopyToClipboard();
+    void testCliBatch_data();
+    void testCliBatch();
+    void testCliCompareAndData();
+
+private:
+    TracePtr m_trace;
+    TraceModel m_model;
+    QTemporaryDir m_dir;
+    QString m_cliModel;
+};
+
+void TestExport::initTestCase()
+{
+    m_trace = makeTrace();
+    m_model.setTrace(m_trace, 1);
+    QCOMPARE(m_model.stepCount(), 4);
+}
+
+void TestExport::testPngSize_data()
+{
+    QTest::addColumn<double>("scale");
+    QTest::addColumn<bool>("title");
+    QTest::newRow("1x") << 1.0 << false;
+    QTest::newRow("2x") << 2.0 << false;
+    QTest::newRow("3x, title") << 3.0 << true;
+    QTest::newRow("1.5x") << 1.5 << false;
+}
+
+void TestExport::testPngSize()
+{
+    QFETCH(double, scale);
+    QFETCH(bool, title);
+    FigureOptions o;
+    o.scale = scale;
+    o.title = title ? QStringLiteral("Attention, “the naïve world”") : QString();
+    const FigureExporter e(m_model, o);
+    const QSizeF logical = e.figureSize();
+    QCOMPARE(logical, QSizeF(std::ceil(logical.width()), std::ceil(logical.height())));
+    QImage image;
+    QVERIFY(image.loadFromData(e.toPng(), "PNG"));
+    QCOMPARE(image.size(), QSize(int(std::lround(logical.width() * scale)), int(std::lround(logical.height() * scale))));
+    // The figure does not depend on the scale: 1x is the same logical size.
+    o.scale = 1.0;
+    QCOMPARE(FigureExporter(m_model, o).figureSize(), logical);
+}
+
+void TestExport::testPngCellColour_data()
+{
+    QTest::addColumn<int>("colormap");
+    QTest::addColumn<double>("scale");
+    QTest::newRow("viridis 2x") << int(ColormapKind::Viridis) << 2.0;
+    QTest::newRow("magma 1x") << int(ColormapKind::Magma) << 1.0;
+    QTest::newRow("grayscale 3x") << int(ColormapKind::Grayscale) << 3.0;
+}
+
+void TestExport::testPngCellColour()
+{
+    QFETCH(int, colormap);
+    QFETCH(double, scale);
+    FigureOptions o;
+    o.scale = scale;
+    o.colormap = ColormapKind(colormap);
+    o.cellValues = false;
+    const FigureExporter e(m_model, o);
+    QImage image;
+    QVERIFY(image.loadFromData(e.toPng(), "PNG"));
+    const Colormap map(o.colormap);
+    for (int row = 0; row < 4; ++row) {
+        for (int col = 0; col < 4; ++col) {
+            const QPointF c = e.cellRect(row, col).center() * scale;
+            const QRgb got = image.pixel(c.toPoint()) | 0xff000000u;
+            QCOMPARE(QColor(got).name(), QColor(map.rgb(kWeights[row][col])).name());
+        }
+    }
+}
+
+void TestExport::testSvgTokensAsText_data()
+{
+    QTest::addColumn<int>("view");
+    QTest::newRow("heatmap") << int(FigureView::Heatmap);
+    QTest::newRow("lines") << int(FigureView::Lines);
+}
+
+void TestExport::testSvgTokensAsText()
+{
+    QFETCH(int, view);
+    FigureOptions o;
+    o.format = FigureFormat::Svg;
+    o.view = FigureView(view);
+    o.title = QStringLiteral("Figure <1> & co");
+    const QByteArray svg = FigureExporter(m_model, o).render();
+    QXmlStreamReader xml(svg);
+    QStringList texts;
+    while (!xml.atEnd()) {
+        xml.readNext();
+        if (xml.isStartElement() && xml.name() == QLatin1String("text"))
+            texts << xml.readElementText(QXmlStreamReader::IncludeChildElements).trimmed();
+    }
+    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    for (const QString &token : kSource + kTarget + QStringList{o.title})
+        QVERIFY2(texts.contains(token), qPrintable(token + " not among " + texts.join(QLatin1Char('|'))));
+}
+
+void TestExport::testPdfPageSize_data()
+{
+    QTest::addColumn<QString>("page");
+    QTest::addColumn<QSizeF>("points"); // empty: the figure's own size
+    QTest::newRow("a4") << "a4" << QSizeF(595, 842);
+    QTest::newRow("letter") << "letter" << QSizeF(612, 792);
+    QTest::newRow("fit") << "fit" << QSizeF();
+}
+
+void TestExport::testPdfPageSize()
+{
+    QFETCH(QString, page);
+    QFETCH(QSizeF, points);
+    FigureOptions o;
+    o.format = FigureFormat::Pdf;
+    o.page = *parseFigurePage(page);
+    const FigureExporter e(m_model, o);
+    const QByteArray pdf = e.render();
+    QVERIFY(pdf.startsWith("%PDF"));
+    static const QRegularExpression box(
+        QStringLiteral(R"(/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\])"));
+    const auto m = box.match(QString::fromLatin1(pdf));
+    QVERIFY2(m.hasMatch(), "no /MediaBox");
+    const QSizeF got(m.captured(3).toDouble() - m.captured(1).toDouble(),
+                     m.captured(4).toDouble() - m.captured(2).toDouble());
+    const QSizeF want = points.isEmpty() ? e.figureSize() * 0.75 : points;
+    QVERIFY2(std::abs(got.width() - want.width()) <= 1.0 && std::abs(got.height() - want.height()) <= 1.0,
+             qPrintable(QString("MediaBox %1 x %2, expected %3 x %4")
+                            .arg(got.width()).arg(got.height()).arg(want.width()).arg(want.height())));
+}
+
+void TestExport::testWriteFile()
+{
+    FigureOptions o;
+    o.format = FigureFormat::Svg;
+    const FigureExporter e(m_model, o);
+    const QString file = m_dir.filePath("figure.svg");
+    QVERIFY(e.write(file).ok());
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().contains("<svg"));
+    QVERIFY(!e.write(m_dir.filePath("no/such/folder/figure.svg")).ok());
+}
+
+void TestExport::testWindowActions()
+{
+    MainWindow w;
+    QAction *exportAction = nullptr;
+    for (QAction *a : w.findChildren<QAction *>())
+        if (a->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_E))
+            exportAction = a;
+    QVERIFY(exportAction);
+    QWidget *viewport = w.heatmap()->view()->viewport();
+    QCOMPARE(viewport->contextMenuPolicy(), Qt::ActionsContextMenu);
+    QCOMPARE(viewport->actions().size(), 2);
+    QVERIFY(viewport->actions().contains(exportAction));
+}
+
+void TestExport::testCopyToClipboard()
+{
+    QApplication::clipboard()->clear();
+    copyFigureToClipboard(m_model, FigureOptions{});
+    const QMimeData *mime = QApplication::clipboard()->mimeData();
+    QVERIFY(mime);
+    QVERIFY(mime->hasImage());
+    QVERIFY(mime->data(QStringLiteral("image/svg+xml")).contains("<svg"));
+}
+
+void TestExport::testCliBatch_data()
+{
+    QTest::addColumn<QString>("format");
+    QTest::addColumn<QString>("extension");
+    QTest::newRow("png") << "png" << "png";
+    QTest::newRow("svg") << "svg" << "svg";
+    QTest::newRow("pdf") << "pdf" << "pdf";
+    QTest::newRow("csv") << "csv" << "csv";
+    QTest::newRow("pharaoh") << "pharaoh" << "align";
+}
+
+void TestExport::testCliBatch()
+{
+    QFETCH(QString, format);
+    QFETCH(QString, extension);
+    if (m_cliModel.isEmpty()) {
+        const QString source = m_dir.filePath("source.vocab"), target = m_dir.filePath("target.vocab");
+        QVERIFY(writeFile(source, "<pad>\n<sos>\n<eos>\n<unk>\nthe\ncat\nsat\non\nmat\n"));
+        QVERIFY(writeFile(target, "<pad>\n<sos>\n<eos>\n<unk>\nle\nchat\nest\nassis\nsur\ntapis\n"));
+        m_cliModel = m_dir.filePath("model.safetensors");
+        const Run r = runCli({"init", "--encoder", "bigru", "--decoder", "bahdanau", "--scorer", "additive",
+                              "--source-vocab", source, "--target-vocab", target, "--embedding", "8", "--hidden",
+                              "8", "--seed", "3", "--out", m_cliModel});
+        QVERIFY2(r.code == 0, r.err.constData());
+    }
+    // Lines 2 (empty) and 3 (not UTF-8) are bad; 1 and 4 are written.
+    const QString input = m_dir.filePath("sentences.txt");
+    QVERIFY(writeFile(input, "the cat sat\n\n\xff\xfe broken\non the mat\n"));
+    const QString out = m_dir.filePath("out-" + format);
+    const Run r = runCli({"export", "--model", m_cliModel, "--format", format, "--scale", "1", "--input", input,
+                          "--out", out});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(QDir(out).entryList(QDir::Files, QDir::Name),
+             QStringList({"0001." + extension, "0004." + extension}));
+    QVERIFY2(r.err.contains("sentences.txt:2") && r.err.contains("sentences.txt:3"), r.err.constData());
+    QVERIFY(!r.err.contains("sentences.txt:1:") && !r.err.contains("sentences.txt:4:"));
+    QFile first(QDir(out).filePath("0001." + extension));
+    QVERIFY(first.open(QIODevice::ReadOnly));
+    QVERIFY(first.size() > 0);
+
+    // Every line bad: nothing written, exit code of the last error.
+    const QString bad = m_dir.filePath("bad.txt");
+    QVERIFY(writeFile(bad, "\n   \n"));
+    const Run none = runCli({"export", "--model", m_cliModel, "--format", format, "--input", bad, "--out",
+                             m_dir.filePath("none-" + format)});
+    QCOMPARE(none.code, 4);
+}
+
+void TestExport::testCliCompareAndData()
+{
+    QVERIFY(!m_cliModel.isEmpty());
+    const QString file = m_dir.filePath("compare.svg");
+    Run r = runCli({"export", "--view", "compare", "--format", "svg", "--out", file, "--models", m_cliModel,
+                    m_cliModel, "the cat"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll().count("model.safetensors</text>"), 2); // one caption per model
+
+    r = runCli({"export", "--model", m_cliModel, "--format", "nematus", "the cat"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QVERIFY(r.out.startsWith("0 ||| "));
+    r = runCli({"export", "--model", m_cliModel, "--format", "gif", "the cat"});
+    QCOMPARE(r.code, 2);
+    r = runCli({"export", "--model", m_cliModel, "--format", "png", "the cat"}); // no --out
+    QCOMPARE(r.code, 2);
+}
+
+QTEST_MAIN(TestExport)
+#include "testexport.moc"

@@ -1,0 +1,210 @@
+#include "exportdialog.h"
+
+#include "heatmapview.h"
+
+#include "alignscope/attentionexport.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFontComboBox>
+#include <QFormLayout>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPushButton>
+
+namespace alignscope::ui {
+namespace {
+
+const QStringList kFormats = {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf"),
+                              QStringLiteral("json"), QStringLiteral("csv"), QStringLiteral("pharaoh"),
+                              QStringLiteral("nematus")};
+
+bool isFigure(const QString &format) { return parseFigureFormat(format).has_value(); }
+
+QString extensionOf(const QString &format)
+{
+    if (auto data = parseAttentionFormat(format.toStdString()))
+        return QString::fromStdString(attentionFormatExtension(*data));
+    return format;
+}
+
+FigureOptions viewDefaults(const HeatmapView *view)
+{
+    FigureOptions o;
+    if (view) {
+        o.colormap = view->options().colormap;
+        o.hideSpecial = view->options().hideSpecial;
+    }
+    return o;
+}
+
+} // namespace
+
+ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent) : QDialog(parent)
+{
+    setWindowTitle(tr("Export"));
+    auto *form = new QFormLayout(this);
+    m_format = new QComboBox(this);
+    for (const QString &f : kFormats)
+        m_format->addItem(f.toUpper(), f);
+    m_format->setCurrentIndex(int(initial.format));
+    m_view = new QComboBox(this);
+    m_view->addItem(tr("Heatmap"), QStringLiteral("heatmap"));
+    m_view->addItem(tr("Alignment lines"), QStringLiteral("lines"));
+    m_view->setCurrentIndex(int(initial.view));
+    m_scale = new QDoubleSpinBox(this);
+    m_scale->setRange(0.5, 8.0);
+    m_scale->setSingleStep(0.5);
+    m_scale->setSuffix(QStringLiteral("×"));
+    m_scale->setValue(initial.scale);
+    m_page = new QComboBox(this);
+    m_page->addItem(tr("Fit to figure"), QStringLiteral("fit"));
+    m_page->addItem(QStringLiteral("A4"), QStringLiteral("a4"));
+    m_page->addItem(QStringLiteral("Letter"), QStringLiteral("letter"));
+    m_page->setCurrentIndex(int(initial.page));
+    m_title = new QLineEdit(initial.title, this);
+    m_title->setPlaceholderText(tr("No title"));
+    m_colorBar = new QCheckBox(tr("Colour bar"), this);
+    m_colorBar->setChecked(initial.colorBar);
+    m_values = new QCheckBox(tr("Print α in cells"), this);
+    m_values->setChecked(initial.cellValues);
+    m_white = new QCheckBox(tr("White background (for print)"), this);
+    m_white->setChecked(initial.whiteBackground);
+    m_colormap = new QComboBox(this);
+    m_colormap->addItems(Colormap::sequentialNames());
+    m_colormap->setCurrentText(Colormap::name(initial.colormap));
+    m_font = new QFontComboBox(this);
+    m_font->setCurrentFont(QFont(initial.fontFamily));
+    m_fontSize = new QDoubleSpinBox(this);
+    m_fontSize->setRange(4, 72);
+    m_fontSize->setSuffix(tr(" pt"));
+    m_fontSize->setValue(initial.fontSize);
+
+    form->addRow(tr("&Format:"), m_format);
+    form->addRow(tr("&View:"), m_view);
+    form->addRow(tr("&Scale (PNG):"), m_scale);
+    form->addRow(tr("&Page (PDF):"), m_page);
+    form->addRow(tr("&Title:"), m_title);
+    form->addRow(tr("&Colormap:"), m_colormap);
+    form->addRow(tr("F&ont:"), m_font);
+    form->addRow(tr("Font si&ze:"), m_fontSize);
+    form->addRow(m_colorBar);
+    form->addRow(m_values);
+    form->addRow(m_white);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Export…"));
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_format, &QComboBox::currentIndexChanged, this, &ExportDialog::updateEnabled);
+    updateEnabled();
+}
+
+void ExportDialog::updateEnabled()
+{
+    const QString f = formatName();
+    const bool figure = isFigure(f);
+    for (QWidget *w : std::initializer_list<QWidget *>{m_view, m_title, m_colorBar, m_values, m_white, m_colormap,
+                                                       m_font, m_fontSize})
+        w->setEnabled(figure);
+    m_scale->setEnabled(f == QLatin1String("png"));
+    m_page->setEnabled(f == QLatin1String("pdf"));
+}
+
+QString ExportDialog::formatName() const { return m_format->currentData().toString(); }
+
+FigureOptions ExportDialog::options() const
+{
+    FigureOptions o;
+    o.format = parseFigureFormat(formatName()).value_or(FigureFormat::Png);
+    o.view = *parseFigureView(m_view->currentData().toString());
+    o.scale = m_scale->value();
+    o.page = *parseFigurePage(m_page->currentData().toString());
+    o.title = m_title->text();
+    o.colorBar = m_colorBar->isChecked();
+    o.cellValues = m_values->isChecked();
+    o.whiteBackground = m_white->isChecked();
+    o.colormap = Colormap::fromName(m_colormap->currentText());
+    o.fontFamily = m_font->currentFont().family();
+    o.fontSize = m_fontSize->value();
+    return o;
+}
+
+void exportWithDialog(QWidget *parent, const TraceModel &model, const FigureOptions &initial)
+{
+    if (model.isEmpty())
+        return;
+    ExportDialog dialog(initial, parent);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const QString format = dialog.formatName();
+    const QString ext = extensionOf(format);
+    const QString file = QFileDialog::getSaveFileName(parent, QObject::tr("Export attention"),
+                                                      QStringLiteral("attention.") + ext,
+                                                      QStringLiteral("%1 (*.%2)").arg(format.toUpper(), ext));
+    if (file.isEmpty())
+        return;
+    Result<void> written;
+    if (isFigure(format)) {
+        written = FigureExporter(model, dialog.options()).write(file);
+    } else {
+        written = writeAttention(QFile::encodeName(file).toStdString(), *parseAttentionFormat(format.toStdString()),
+                                 *model.trace(), model.path());
+    }
+    if (!written)
+        QMessageBox::warning(parent, QObject::tr("Export failed"), QString::fromStdString(written.error().message));
+}
+
+void copyFigureToClipboard(const TraceModel &model, const FigureOptions &options)
+{
+    if (model.isEmpty())
+        return;
+    FigureOptions o = options;
+    o.scale = 2.0;
+    const FigureExporter exporter(model, o);
+    auto *mime = new QMimeData;
+    mime->setImageData(exporter.toImage());
+    mime->setData(QStringLiteral("image/svg+xml"), exporter.toSvg());
+    QApplication::clipboard()->setMimeData(mime);
+}
+
+void addExportActions(QWidget *window, QMenu *fileMenu, HeatmapView *view, TraceModel *model)
+{
+    auto *exportAction = new QAction(QObject::tr("&Export…"), window);
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    exportAction->setStatusTip(QObject::tr("Export the heatmap or alignment lines as PNG, SVG or PDF, "
+                                           "or the attention as JSON, CSV, Pharaoh or Nematus"));
+    exportAction->setToolTip(QObject::tr("Export the attention (Ctrl+E)"));
+    QObject::connect(exportAction, &QAction::triggered, window,
+                     [window, view, model] { exportWithDialog(window, *model, viewDefaults(view)); });
+    auto *copyAction = new QAction(QObject::tr("&Copy image to clipboard"), window);
+    copyAction->setStatusTip(QObject::tr("Copy the heatmap as an image"));
+    QObject::connect(copyAction, &QAction::triggered, window,
+                     [view, model] { copyFigureToClipboard(*model, viewDefaults(view)); });
+    auto enable = [=] {
+        exportAction->setEnabled(!model->isEmpty());
+        copyAction->setEnabled(!model->isEmpty());
+    };
+    QObject::connect(model, &TraceModel::traceChanged, window, enable);
+    enable();
+    const QList<QAction *> existing = fileMenu->actions();
+    QAction *before = existing.isEmpty() ? nullptr : existing.back();
+    fileMenu->insertAction(before, exportAction);
+    fileMenu->insertSeparator(before);
+    window->addAction(exportAction);
+    if (view) {
+        view->viewport()->setContextMenuPolicy(Qt::ActionsContextMenu);
+        view->viewport()->addActions({exportAction, copyAction});
+    }
+}
+
+} // namespace alignscope::ui

@@ -1,0 +1,57 @@
+#pragma once
+// File ▸ Export…: a small dialog for format, view, scale, page and figure
+// options, then a save dialog; and "Copy image to clipboard". The figure
+// comes from FigureExporter (exporter.h), so the file looks like the screen.
+
+#include "exporter.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QFontComboBox;
+class QLineEdit;
+class QMenu;
+
+namespace alignscope::ui {
+
+class HeatmapView;
+
+class ExportDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit ExportDialog(const FigureOptions &initial, QWidget *parent = nullptr);
+
+    /// Chosen format name: png, svg, pdf, json, csv, pharaoh or nematus.
+    QString formatName() const;
+    /// Figure options as chosen (format only meaningful for png/svg/pdf).
+    FigureOptions options() const;
+
+private:
+    void updateEnabled();
+
+    QComboBox *m_format;
+    QComboBox *m_view;
+    QDoubleSpinBox *m_scale;
+    QComboBox *m_page;
+    QLineEdit *m_title;
+    QCheckBox *m_colorBar;
+    QCheckBox *m_values;
+    QCheckBox *m_white;
+    QComboBox *m_colormap;
+    QFontComboBox *m_font;
+    QDoubleSpinBox *m_fontSize;
+};
+
+/// Runs the dialog and the save dialog for `model`; reports failures in a
+/// message box. Does nothing when there is no trace.
+void exportWithDialog(QWidget *parent, const TraceModel &model, const FigureOptions &initial);
+/// Puts the heatmap figure on the clipboard (image at 2x and SVG data).
+void copyFigureToClipboard(const TraceModel &model, const FigureOptions &options);
+
+/// Adds File ▸ Export… (Ctrl+E) before the menu's last action (Quit) and
+/// Export… / Copy image to clipboard to the heatmap's context menu.
+void addExportActions(QWidget *window, QMenu *fileMenu, HeatmapView *view, TraceModel *model);
+
+} // namespace alignscope::ui

@@ -1,0 +1,94 @@
+#pragma once
+// Figure export: the heatmap or the alignment lines of a trace as PNG (at a
+// chosen scale), SVG (tokens as real <text>) or PDF (vector, A4, Letter or
+// the figure's own size). Files are painted by the same painters as the
+// screen, rendered into memory first and then written atomically.
+
+#include "colormap.h"
+#include "tracemodel.h"
+
+#include "alignscope/result.h"
+
+#include <QByteArray>
+#include <QFont>
+#include <QImage>
+#include <QRectF>
+#include <QSizeF>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QPainter;
+
+namespace alignscope::ui {
+
+enum class FigureFormat { Png, Svg, Pdf };
+enum class FigureView { Heatmap, Lines };
+enum class FigurePage { Fit, A4, Letter };
+
+struct FigureOptions {
+    FigureFormat format = FigureFormat::Png;
+    FigureView view = FigureView::Heatmap;
+    double scale = 2.0;              ///< PNG pixels per logical pixel
+    QString title;                   ///< drawn above the figure when not empty
+    bool colorBar = true;
+    bool cellValues = true;          ///< print α in cells large enough to hold it
+    bool hideSpecial = false;
+    ColormapKind colormap = ColormapKind::Viridis;
+    bool whiteBackground = true;     ///< else transparent (PNG, SVG) / unfilled (PDF)
+    QString fontFamily = QStringLiteral("DejaVu Sans");
+    double fontSize = 10.0;          ///< points, at 96 logical pixels per inch
+    double cellSize = 40.0;          ///< logical pixels per heatmap cell
+    FigurePage page = FigurePage::Fit;
+};
+
+/// "png", "svg", "pdf"; nullopt otherwise. Same for views and pages.
+std::optional<FigureFormat> parseFigureFormat(const QString &name);
+std::optional<FigureView> parseFigureView(const QString &name);
+std::optional<FigurePage> parseFigurePage(const QString &name);
+QString figureExtension(FigureFormat format);
+
+/// One trace in a figure, with an optional caption (a model's name).
+struct FigurePanel {
+    const TraceModel *model = nullptr;
+    QString caption;
+};
+
+/// Renders traces (the hypothesis each model shows, every step) as one
+/// figure: the title, then the panels stacked top to bottom (the compare view).
+class FigureExporter {
+public:
+    FigureExporter(const TraceModel &model, const FigureOptions &options);
+    FigureExporter(const std::vector<FigurePanel> &panels, const FigureOptions &options);
+    ~FigureExporter();
+
+    /// Logical size of the whole figure (title included), whole pixels.
+    QSizeF figureSize() const;
+    /// Heatmap cell (row = step, column = source position as shown) of the
+    /// first panel in figure coordinates; empty for the lines view.
+    QRectF cellRect(int row, int column) const;
+
+    /// Paints the figure with its top-left at (0, 0) in logical pixels.
+    void paint(QPainter &p) const;
+
+    QImage toImage() const;          ///< at options.scale, ARGB32
+    QByteArray toPng() const;
+    QByteArray toSvg() const;
+    QByteArray toPdf() const;
+    /// The bytes of options.format.
+    QByteArray render() const;
+    /// render() written atomically to `file`.
+    Result<void> write(const QString &file) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// Font used by figures: pixel-sized so measuring (screen DPI) and painting
+/// (PDF 1200 dpi, SVG 72 dpi) agree.
+QFont figureFont(const FigureOptions &options);
+
+} // namespace alignscope::ui
