@@ -75,5 +75,12 @@ int main(int argc, char **argv)
         const double ms = medianMs(runs, [&] { return FigureExporter(model, o).render().size(); }, bytes);
         std::printf("  %-4s %8.1f ms  %9lld bytes\n", qPrintable(figureExtension(f)), ms, static_cast<long long>(bytes));
     }
+    FigureOptions o;
+    qsizetype pixels = 0;
+    const double ms = medianMs(runs, [&] {
+        const QImage image = FigureExporter(model, o).toImage();
+        return qsizetype(image.width()) * image.height();
+    }, pixels);
+    std::printf("  png painting only (no encoding) %8.1f ms  %lld pixels\n", ms, static_cast<long long>(pixels));
     return 0;
 }
