@@ -87,8 +87,9 @@ void paintAlignmentLines(QPainter &p, const QRectF &target, const TraceModel &mo
     // Earlier steps first so the current step's lines lie on top.
     for (int s = options.allSteps ? 0 : current; s <= current; ++s) {
         const DecodeNode &node = *model.nodeAtStep(s);
-        QColor base = s == current ? accent : ink;
-        const double fade = s == current ? 1.0 : 0.35;
+        const bool now = options.highlightCurrent && s == current;
+        QColor base = now ? accent : ink;
+        const double fade = now || !options.highlightCurrent ? 1.0 : 0.35;
         const QPointF to(l.target[s].center().x(), l.target[s].top());
         for (int j = 0; j < model.sourceLength(); ++j) {
             const double a = node.weights[j];
@@ -105,7 +106,8 @@ void paintAlignmentLines(QPainter &p, const QRectF &target, const TraceModel &mo
     }
     QFont bold = font;
     bold.setBold(true);
-    const int picked = model.selectedSource();
+    const int picked = options.highlightCurrent ? model.selectedSource() : -1;
+    const int shown = options.highlightCurrent ? current : -1;
     auto drawToken = [&](const QRectF &box, const QString &text, bool highlight, bool strong, bool dim) {
         p.setPen(highlight ? Qt::NoPen : QPen(palette.color(QPalette::Mid), 1));
         p.setBrush(highlight ? accent : palette.color(QPalette::Base));
@@ -120,7 +122,7 @@ void paintAlignmentLines(QPainter &p, const QRectF &target, const TraceModel &mo
     for (int j = 0; j < model.sourceLength(); ++j)
         drawToken(l.source[j], sourceToken(model, j), false, j == picked, false);
     for (int s = 0; s < model.stepCount(); ++s)
-        drawToken(l.target[s], targetToken(model, s), s == current, s == current, s > current);
+        drawToken(l.target[s], targetToken(model, s), s == shown, s == shown, s > current);
     p.restore();
 }
 

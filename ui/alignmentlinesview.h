@@ -16,6 +16,7 @@ namespace alignscope::ui {
 struct AlignmentLinesOptions {
     double minWeight = 0.01;  ///< lines below this α are not drawn
     bool allSteps = true;     ///< earlier steps too, faded; else the current one only
+    bool highlightCurrent = true; ///< false (figures): every step alike, nothing picked
 };
 
 /// Geometry shared by painting and hit testing.

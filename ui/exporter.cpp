@@ -128,7 +128,11 @@ void FigureExporter::Impl::addPanel(const FigurePanel &source)
         d.heatmap.emplace(d.data, h, font, palette);
         d.body = d.heatmap->figureSize();
     } else {
-        d.body = QSizeF(std::max(400.0, AlignmentLinesLayout::minimumWidth(d.model, font)), kLinesHeight);
+        // The layout measures tokens in bold; leave room for that.
+        QFont bold = font;
+        bold.setBold(true);
+        d.body = QSizeF(std::ceil(std::max(400.0, AlignmentLinesLayout::minimumWidth(d.model, bold) + 2 * kMargin)),
+                        kLinesHeight);
     }
     if (!d.caption.isEmpty())
         d.captionHeight = QFontMetricsF(captionFont).height() + kMargin / 2;
@@ -192,6 +196,8 @@ void FigureExporter::paint(QPainter &p) const
         p.drawText(QRectF(kMargin, kMargin, d.size.width() - 2 * kMargin, d.titleHeight - kMargin),
                    Qt::AlignHCenter | Qt::AlignVCenter, d.options.title);
     }
+    AlignmentLinesOptions figureLines;
+    figureLines.highlightCurrent = false;
     for (const auto &panel : d.panels) {
         if (!panel->caption.isEmpty()) {
             p.setFont(d.captionFont);
@@ -205,7 +211,7 @@ void FigureExporter::paint(QPainter &p) const
         if (panel->heatmap)
             panel->heatmap->paint(p, target);
         else
-            paintAlignmentLines(p, target, panel->model, AlignmentLinesOptions{}, d.font, d.palette);
+            paintAlignmentLines(p, target, panel->model, figureLines, d.font, d.palette);
         p.restore();
     }
     p.restore();
