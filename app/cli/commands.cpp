@@ -2,6 +2,7 @@
 #include "cli/commands.h"
 
 #include "cli/args.h"
+#include "cli/modelargs.h"
 
 #include "alignscope/decode.h"
 #include "alignscope/model.h"
@@ -33,13 +34,13 @@ std::string usage()
            "       [--threads N] [--resume CKPT] [--batch B] [--lr X] [--hidden H] [--embedding E] --out FILE\n"
            "  eval --model FILE|NAME --task en-fr|dates|FILE [--split dev|test] [--json]\n"
            "  compare --models A B ... [--target TEXT] [--beam K] [--json] SENTENCE\n"
-           "  import --arch pytorch-tutorial|pytorch-chatbot [--attn dot|general|concat] [--layers N]\n"
-           "       (--checkpoint FILE | --encoder FILE --decoder FILE) --source-vocab JSON --target-vocab JSON\n"
-           "       --out FILE\n"
            "  export --model FILE|NAME --format png|svg|pdf|json|csv|pharaoh|nematus\n"
            "       [--view heatmap|lines|compare --models A B ...] [--scale S] [--page fit|a4|letter]\n"
            "       [--title T] [--colormap NAME] [--font F] [--font-size PT] [--no-colorbar] [--no-values]\n"
            "       [--transparent] [--threshold X] [--out FILE|FOLDER] (SENTENCE | --input FILE)\n"
+           "  import --arch pytorch-tutorial|pytorch-chatbot [--attn dot|general|concat] [--layers N]\n"
+           "       (--checkpoint FILE | --encoder FILE --decoder FILE) --source-vocab JSON --target-vocab JSON\n"
+           "       --out FILE\n"
            "  bench [--model NAME] [--section all|scoring|decode|train|compare] [--repeat N]\n"
            "  --version\n"
            "\n"
@@ -133,68 +134,17 @@ int inspectCommand(const Argv &argv)
     return 0;
 }
 
-namespace {
-
-Result<ModelConfig> configFromArgs(const Args &a)
-{
-    ModelConfig c;
-    for (const char *required : {"encoder", "decoder", "scorer"})
-        if (!a.value(required))
-            return usageError(std::string("init needs --") + required);
-    auto enc = parseEncoderKind(*a.value("encoder"));
-    auto dec = parseDecoder(*a.value("decoder"));
-    auto scorer = parseScorer(*a.value("scorer"));
-    if (!enc) return enc.error();
-    if (!dec) return dec.error();
-    if (!scorer) return scorer.error();
-    auto emb = a.integer("embedding", 64, 1, 4096);
-    auto hidden = a.integer("hidden", 128, 1, 4096);
-    auto layers = a.integer("layers", 1, 1, 4);
-    auto window = a.integer("window", 3, 1, 1000);
-    auto maxLen = a.integer("max-source-length", 64, 1, 100000);
-    for (const Result<int> *r : {&emb, &hidden, &layers, &window, &maxLen})
-        if (!*r)
-            return r->error();
-    c.encoder = enc.value();
-    c.encoder.embedding = emb.value();
-    c.encoder.hidden = hidden.value();
-    c.encoder.layers = layers.value();
-    c.decoder.kind = dec.value();
-    c.decoder.embedding = emb.value();
-    // Dot scoring compares the query with h_j directly, so the decoder's
-    // size follows the encoder's state size.
-    c.decoder.hidden = c.encoder.stateSize();
-    c.decoder.layers = layers.value();
-    c.decoder.cell = c.encoder.cell;
-    c.attention.scorer = scorer.value();
-    c.attention.dimension = hidden.value();
-    c.attention.window = window.value();
-    c.attention.maxSourceLength = maxLen.value();
-    if (auto local = a.value("local")) {
-        auto mode = parseLocalMode(*local);
-        if (!mode || mode.value() == LocalMode::None)
-            return usageError("--local must be m or p");
-        c.attention.local = mode.value();
-    }
-    auto valid = validateConfig(c);
-    if (!valid)
-        return valid.error();
-    return c;
-}
-
-} // namespace
-
 int initCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{}, {"encoder", "decoder", "scorer", "local", "window", "source-vocab",
-                                        "target-vocab", "embedding", "hidden", "layers", "seed", "out",
-                                        "max-source-length"}, {}});
+    OptionSpec spec{{}, {"source-vocab", "target-vocab", "seed", "out"}, {}};
+    spec.values.insert(std::begin(kModelValueOptions), std::end(kModelValueOptions));
+    auto args = Args::parse(argv, spec);
     if (!args)
         return fail(args.error());
     for (const char *required : {"source-vocab", "target-vocab", "out"})
         if (!args->value(required))
             return fail(usageError(std::string("init needs --") + required));
-    auto config = configFromArgs(args.value());
+    auto config = modelConfigFromArgs(args.value(), true, 64);
     if (!config)
         return fail(config.error());
     auto seed = args->integer("seed", 1, 0, 2147483647);

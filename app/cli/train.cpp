@@ -1,6 +1,7 @@
 // train and eval: the built-in tasks or a user's corpus.
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/modelargs.h"
 #include "cli/tasks.h"
 
 #include "alignscope/train.h"
@@ -20,58 +21,19 @@ const OptionSpec kTaskOptions = {
 OptionSpec trainSpec()
 {
     OptionSpec s = kTaskOptions;
-    s.values.insert({"encoder", "decoder", "scorer", "local", "window", "epochs", "threads", "resume", "out",
-                     "embedding", "hidden", "layers", "batch", "lr", "seed", "dropout", "teacher-forcing",
-                     "patience", "attention-dim", "max-source-length", "eval-sentences"});
+    s.values.insert({"epochs", "threads", "resume", "out", "batch", "lr", "seed", "teacher-forcing", "patience",
+                     "eval-sentences"});
+    s.values.insert(std::begin(kModelValueOptions), std::end(kModelValueOptions));
     return s;
 }
 
 Result<ModelConfig> trainConfig(const Args &a, const TaskInfo &task)
 {
-    ModelConfig c;
-    auto enc = parseEncoderKind(a.value("encoder").value_or("bigru"));
-    auto dec = parseDecoder(a.value("decoder").value_or("bahdanau"));
-    auto scorer = parseScorer(a.value("scorer").value_or("additive"));
-    if (!enc) return enc.error();
-    if (!dec) return dec.error();
-    if (!scorer) return scorer.error();
-    auto emb = a.integer("embedding", 64, 1, 4096);
-    auto hidden = a.integer("hidden", 128, 1, 4096);
-    auto layers = a.integer("layers", 1, 1, 4);
-    auto window = a.integer("window", 3, 1, 1000);
-    auto attDim = a.integer("attention-dim", 0, 0, 4096);
-    auto maxLen = a.integer("max-source-length", task.maxSourceLength, 1, 100000);
-    auto dropout = a.number("dropout", 0.1, 0.0, 0.9);
-    for (const Result<int> *r : {&emb, &hidden, &layers, &window, &attDim, &maxLen})
-        if (!*r)
-            return r->error();
-    if (!dropout)
-        return dropout.error();
-    c.encoder = enc.value();
-    c.encoder.embedding = emb.value();
-    c.encoder.hidden = hidden.value();
-    c.encoder.layers = layers.value();
-    c.decoder.kind = dec.value();
-    c.decoder.cell = c.encoder.cell;
-    c.decoder.embedding = emb.value();
-    c.decoder.layers = layers.value();
-    const bool dot = scorer.value() == ScorerKind::Dot || scorer.value() == ScorerKind::ScaledDot;
-    c.decoder.hidden = dot ? c.encoder.stateSize() : hidden.value();
-    c.attention.scorer = scorer.value();
-    c.attention.dimension = attDim.value() > 0 ? attDim.value() : hidden.value();
-    c.attention.window = window.value();
-    c.attention.maxSourceLength = maxLen.value();
-    if (auto local = a.value("local")) {
-        auto mode = parseLocalMode(*local);
-        if (!mode || mode.value() == LocalMode::None)
-            return usageError("--local must be m or p");
-        c.attention.local = mode.value();
-    }
-    c.sourceTokenizer = task.sourceTokenizer;
-    c.targetTokenizer = task.targetTokenizer;
-    c.dropout = static_cast<float>(dropout.value());
-    if (auto v = validateConfig(c); !v)
-        return v.error();
+    auto c = modelConfigFromArgs(a, false, task.maxSourceLength);
+    if (!c)
+        return c;
+    c->sourceTokenizer = task.sourceTokenizer;
+    c->targetTokenizer = task.targetTokenizer;
     return c;
 }
 
