@@ -14,6 +14,7 @@
 #include <cmath>
 #include <fstream>
 #include <iomanip>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -195,6 +196,39 @@ private slots:
         QVERIFY2(m.find(message.toStdString()) != std::string::npos, m.c_str());
         QVERIFY2(m.rfind(path, 0) == 0, "the message must start with the file");
         QCOMPARE(c.error().kind, ErrorKind::BadFile);
+    }
+
+    void testMutatedCheckpointsNeverCrash()
+    {
+        // Random byte flips (mostly inside data.pkl, which comes first) and
+        // truncations: each must open cleanly or fail with a message.
+        std::ifstream in(dataDir() + "tutorial_h16_encoder.pt", std::ios::binary);
+        const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        QVERIFY(good.size() > 2000);
+        const std::string path = QDir::temp().filePath("alignscope_mutated.pt").toStdString();
+        std::mt19937 rng(7);
+        auto tryOpen = [&](const std::string &bytes) {
+            std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+            auto c = PyTorchCheckpoint::open(path);
+            if (!c.ok()) {
+                QVERIFY(c.error().message.rfind(path, 0) == 0);
+                return;
+            }
+            for (const auto &t : c->tensors())
+                (void)c->read(t.name);
+        };
+        for (int i = 0; i < 600; ++i) {
+            std::string bytes = good;
+            const int flips = 1 + static_cast<int>(rng() % 4);
+            for (int k = 0; k < flips; ++k) {
+                const size_t span = rng() % 4 ? 1200 : bytes.size();
+                bytes[rng() % span] = static_cast<char>(rng());
+            }
+            tryOpen(bytes);
+        }
+        for (size_t n = 0; n < good.size(); n += 29)
+            tryOpen(good.substr(0, n));
+        std::remove(path.c_str());
     }
 
     void testShapeDisagreesWithArchitecture()

@@ -195,10 +195,10 @@ Result<void> PyTorchCheckpoint::Impl::openZip()
         std::string(reinterpret_cast<const char *>(bytes.data() + order->second.offset), order->second.size) != "little")
         return fileError(path + ": the checkpoint was saved big-endian, which is not supported");
     const ZipEntry pkl = entries->at(prefix + "data.pkl");
-    auto root = pickle::unpickle(std::span(bytes).subspan(pkl.offset, pkl.size), path);
-    if (!root)
-        return root.error();
-    for (auto &[name, t] : pickle::flattenTensors(*root.value())) {
+    auto tensors = pickle::unpickleTensors(std::span(bytes).subspan(pkl.offset, pkl.size), path);
+    if (!tensors)
+        return tensors.error();
+    for (auto &[name, t] : tensors.value()) {
         const auto storage = entries->find(prefix + "data/" + t.storage.key);
         if (storage == entries->end())
             return fileError(path + ": tensor \"" + name + "\" refers to storage data/" + t.storage.key +

@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstring>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 namespace alignscope::pickle {
@@ -30,12 +31,6 @@ bool allowedGlobal(const std::string &name)
            kStorageTypes.count(name) != 0;
 }
 
-ValuePtr make(Kind k)
-{
-    auto v = std::make_shared<Value>();
-    v->kind = k;
-    return v;
-}
 
 // Nested containers past this depth are not a state_dict (and would let a
 // crafted file recurse without bound).
@@ -44,6 +39,16 @@ constexpr int kMaxDepth = 64;
 class Unpickler {
 public:
     Unpickler(std::span<const std::uint8_t> bytes, const std::string &label) : m_bytes(bytes), m_label(label) {}
+
+    /// Breaks reference cycles (a list appended to itself through the memo)
+    /// so every value is freed.
+    ~Unpickler()
+    {
+        for (const ValuePtr &v : m_containers) {
+            v->items.clear();
+            v->entries.clear();
+        }
+    }
 
     Result<ValuePtr> run()
     {
@@ -68,7 +73,17 @@ private:
     std::size_t m_pos = 0;
     std::vector<ValuePtr> m_stack; // a null entry is a MARK
     std::unordered_map<std::uint32_t, ValuePtr> m_memo;
+    std::vector<ValuePtr> m_containers; // every tuple, list and dict made
     Error m_error;
+
+    ValuePtr make(Kind k)
+    {
+        auto v = std::make_shared<Value>();
+        v->kind = k;
+        if (k == Kind::Tuple || k == Kind::List || k == Kind::Dict)
+            m_containers.push_back(v);
+        return v;
+    }
 
     Error fail(const std::string &what) const { return fileError(m_label + ": " + what); }
     bool error(const std::string &what)
@@ -431,10 +446,12 @@ bool Unpickler::build()
     return true;
 }
 
-void flatten(const Value &v, const std::string &name, int depth,
+// Each container is walked once: a state_dict shares none, and a crafted
+// pickle must not make the walk exponential (or endless, through a cycle).
+void flatten(const Value &v, const std::string &name, int depth, std::set<const Value *> &seen,
              std::vector<std::pair<std::string, TensorRef>> &out)
 {
-    if (depth > kMaxDepth)
+    if (depth > kMaxDepth || !seen.insert(&v).second)
         return;
     auto join = [&](const std::string &key) { return name.empty() ? key : name + "." + key; };
     if (v.kind == Kind::Tensor) {
@@ -442,27 +459,28 @@ void flatten(const Value &v, const std::string &name, int depth,
     } else if (v.kind == Kind::Dict) {
         for (const auto &[k, item] : v.entries) {
             if (k->kind == Kind::String)
-                flatten(*item, join(k->text), depth + 1, out);
+                flatten(*item, join(k->text), depth + 1, seen, out);
             else if (k->kind == Kind::Int)
-                flatten(*item, join(std::to_string(k->integer)), depth + 1, out);
+                flatten(*item, join(std::to_string(k->integer)), depth + 1, seen, out);
         }
     } else if (v.kind == Kind::List || v.kind == Kind::Tuple) {
         for (std::size_t i = 0; i < v.items.size(); ++i)
-            flatten(*v.items[i], join(std::to_string(i)), depth + 1, out);
+            flatten(*v.items[i], join(std::to_string(i)), depth + 1, seen, out);
     }
 }
 
 } // namespace
 
-Result<ValuePtr> unpickle(std::span<const std::uint8_t> bytes, const std::string &label)
+Result<std::vector<std::pair<std::string, TensorRef>>> unpickleTensors(std::span<const std::uint8_t> bytes,
+                                                                       const std::string &label)
 {
-    return Unpickler(bytes, label).run();
-}
-
-std::vector<std::pair<std::string, TensorRef>> flattenTensors(const Value &root)
-{
+    Unpickler unpickler(bytes, label);
+    auto root = unpickler.run();
+    if (!root)
+        return root.error();
     std::vector<std::pair<std::string, TensorRef>> out;
-    flatten(root, "", 0, out);
+    std::set<const Value *> seen;
+    flatten(*root.value(), "", 0, seen, out);
     return out;
 }
 

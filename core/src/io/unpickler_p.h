@@ -51,12 +51,11 @@ struct Value {
     TensorRef tensor;
 };
 
-/// Unpickles `bytes`; errors start with `label` (the checkpoint's path).
-Result<ValuePtr> unpickle(std::span<const std::uint8_t> bytes, const std::string &label);
-
-/// Every tensor reachable through dicts (and lists) of `root`, named by
-/// joining keys with '.' ("en.embedding.weight"); other leaves are skipped.
-std::vector<std::pair<std::string, TensorRef>> flattenTensors(const Value &root);
+/// Unpickles `bytes` and returns every tensor reachable through its dicts
+/// (and lists), named by joining keys with '.' ("en.embedding.weight");
+/// other leaves are skipped. Errors start with `label` (the checkpoint's path).
+Result<std::vector<std::pair<std::string, TensorRef>>> unpickleTensors(std::span<const std::uint8_t> bytes,
+                                                                       const std::string &label);
 
 /// Bytes per element of a storage type.
 int elementSize(StorageType t);
