@@ -405,6 +405,14 @@ def make_malformed(tutorial_files):
     stack = pickle_bytes(P.PROTO + b"\x04", P.SHORT_BINUNICODE + b"\x02os", P.SHORT_BINUNICODE + b"\x06system",
                          P.STACK_GLOBAL, P.SHORT_BINUNICODE + b"\x02id", P.TUPLE1, P.REDUCE, P.STOP)
     torch_zip(bad / "stack_global.pt", stack, {})
+    # Lists sharing lists 70 levels deep (2^70 paths) and a list holding itself:
+    # no tensors, and the reader must neither hang nor recurse forever.
+    ops = [P.PROTO + b"\x02", P.EMPTY_LIST, P.BINPUT + b"\x00"]
+    for i in range(1, 71):
+        ops += [P.EMPTY_LIST, P.MARK, P.BINGET + bytes([i - 1]), P.BINGET + bytes([i - 1]), P.APPENDS,
+                P.BINPUT + bytes([i])]
+    ops += [P.BINGET + bytes([70]), P.APPEND, P.STOP]
+    torch_zip(bad / "shared_lists.pt", pickle_bytes(*ops), {})
     # The legacy (pre-2023) tutorial's AttnDecoderRNN: attention over MAX_LENGTH slots.
     legacy = collections.OrderedDict()
     for name, shape in [("embedding.weight", (11, 16)), ("attn.weight", (MAX_LENGTH, 32)), ("attn.bias", (MAX_LENGTH,)),

@@ -231,6 +231,14 @@ private slots:
         std::remove(path.c_str());
     }
 
+    void testSharedAndCyclicContainers()
+    {
+        // 2^70 paths through shared lists and a list that holds itself: walked once each.
+        auto c = PyTorchCheckpoint::open(dataDir() + "malformed/shared_lists.pt");
+        QVERIFY2(c.ok(), c.ok() ? "" : c.error().message.c_str());
+        QVERIFY(c->tensors().empty());
+    }
+
     void testShapeDisagreesWithArchitecture()
     {
         const json f = fixture("tutorial_h16");
