@@ -68,6 +68,20 @@ struct PyTorchImportOptions {
 
 /// Builds an AlignScope model from a tutorial's state_dicts. Errors name
 /// the file and tensor (missing, or a shape the architecture does not allow).
+///
+/// Numbers match the tutorials' evaluate() (greedy tokens, attention
+/// weights, log-probabilities; tests/interop/testpytorchimport.cpp). Known
+/// differences, none of which change the network's numbers:
+/// - Text: the tutorials' normalizeString (strip accents, keep [a-zA-Z.!?])
+///   is not ours (NFC, lowercase, punctuation and elisions split), so a
+///   sentence must use the tutorial's token forms (e.g. "j ai", not "j'ai").
+/// - Length: the translation tutorial always runs MAX_LENGTH = 10 steps and
+///   the chatbot max_length; AlignScope stops at EOS or its own limit.
+/// - The chatbot's voc_dict in the checkpoint is not read; pass the
+///   vocabulary (index2word) as a JSON file.
+/// - The legacy (pre-2023) translation tutorial's decoder (attention over
+///   MAX_LENGTH fixed slots from [embedding; hidden], attn_combine + ReLU)
+///   has no AlignScope equivalent and is refused with a message.
 Result<Model> importPyTorch(const PyTorchImportOptions &options);
 
 /// A vocabulary file for import: a JSON array of strings, index = id.
