@@ -420,6 +420,8 @@ def make_malformed(tutorial_files):
                         ("out.bias", (11,))]:
         legacy[name] = torch.zeros(shape)
     torch.save(legacy, bad / "legacy_decoder.pt")
+    # A transposed (non-contiguous) view saved as is.
+    torch.save(collections.OrderedDict(w=torch.arange(12.0).view(3, 4).t()), bad / "transposed.pt")
     # A decoder whose hidden size disagrees with the encoder's.
     torch.manual_seed(9)
     torch.save(AttnDecoderRNN(12, 11).state_dict(), bad / "decoder_hidden12.pt")

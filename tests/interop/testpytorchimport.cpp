@@ -183,6 +183,7 @@ private slots:
         QTest::newRow("truncated zip") << "truncated.pt" << "no zip end-of-directory record";
         QTest::newRow("missing storage") << "missing_storage.pt" << "which the archive does not hold";
         QTest::newRow("compressed entry") << "compressed.pt" << "is compressed (method 8)";
+        QTest::newRow("non-contiguous tensor") << "transposed.pt" << "is not contiguous";
         QTest::newRow("storage shorter than its tensor") << "short_storage.pt" << "does not fit its storage";
     }
     void testMalformed()

@@ -114,8 +114,9 @@ float elementAt(const std::uint8_t *p, pickle::StorageType t)
     return 0.0f;
 }
 
-/// Checks that every element the tensor addresses lies inside its storage.
-/// Sizes are bounded so the products below cannot overflow.
+/// Checks that the tensor is contiguous (row-major; any stride on a size-1
+/// dimension, as PyTorch allows) and lies inside its storage. 128-bit sums
+/// so no crafted size or stride can overflow.
 std::optional<std::string> checkTensor(const pickle::TensorRef &t, std::uint64_t storageBytes)
 {
     const int element = pickle::elementSize(t.storage.type);
@@ -123,16 +124,17 @@ std::optional<std::string> checkTensor(const pickle::TensorRef &t, std::uint64_t
     if (t.storage.numel > kLimit || static_cast<std::uint64_t>(t.storage.numel) * element > storageBytes)
         return "its storage holds " + std::to_string(storageBytes) + " bytes, fewer than the " +
                std::to_string(t.storage.numel) + " elements the pickle declares";
-    std::int64_t count = 1, last = t.offset;
-    for (std::size_t i = 0; i < t.shape.size(); ++i) {
-        if (t.shape[i] > kLimit || t.strides[i] > kLimit)
-            return std::string("its shape or strides are implausibly large");
-        count = std::min(count * t.shape[i], kLimit);
-        last += (t.shape[i] - 1) * t.strides[i];
+    __int128 count = 1;
+    for (std::size_t i = t.shape.size(); i-- > 0;) {
+        if (t.shape[i] != 1 && t.strides[i] != count)
+            return std::string("it is not contiguous; save tensor.contiguous() instead");
+        count *= t.shape[i];
+        if (count > kLimit)
+            return std::string("its shape is implausibly large");
     }
-    if (count > 0 && (t.offset > kLimit || last >= t.storage.numel))
-        return "it reaches element " + std::to_string(last) + " of a storage with " +
-               std::to_string(t.storage.numel) + " elements";
+    if (count > 0 && __int128(t.offset) + count > t.storage.numel)
+        return "it needs elements up to " + std::to_string(static_cast<std::int64_t>(t.offset + count)) +
+               " of a storage with " + std::to_string(t.storage.numel);
     return std::nullopt;
 }
 
@@ -232,22 +234,16 @@ Result<FloatTensor> PyTorchCheckpoint::Impl::readZip(const std::string &name) co
     for (auto d : t.shape)
         count *= d;
     out.data.resize(static_cast<std::size_t>(count));
-    // Row-major walk over the (possibly strided) view; checkTensor bounded every index.
-    std::vector<std::int64_t> index(t.shape.size(), 0);
+    if (count == 0)
+        return out;
+    // Contiguous and inside the storage: checkTensor made sure of both.
+    const std::uint8_t *first = bytes.data() + base + static_cast<std::uint64_t>(t.offset) * element;
     for (std::int64_t i = 0; i < count; ++i) {
-        std::int64_t at = t.offset;
-        for (std::size_t k = 0; k < index.size(); ++k)
-            at += index[k] * t.strides[k];
-        const float v = elementAt(bytes.data() + base + static_cast<std::uint64_t>(at) * element, t.storage.type);
+        const float v = elementAt(first + static_cast<std::uint64_t>(i) * element, t.storage.type);
         if (!std::isfinite(v))
             return fileError(path + ": tensor \"" + name + "\" holds a NaN or infinite value at element " +
                              std::to_string(i));
         out.data[static_cast<std::size_t>(i)] = v;
-        for (std::size_t k = index.size(); k-- > 0;) {
-            if (++index[k] < t.shape[k])
-                break;
-            index[k] = 0;
-        }
     }
     return out;
 }
