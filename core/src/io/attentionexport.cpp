@@ -54,7 +54,7 @@ std::string joined(const std::vector<std::string> &tokens)
 {
     std::string out;
     for (size_t i = 0; i < tokens.size(); ++i)
-        out += (i ? " " : "") + tokens[i];
+        out.append(i ? " " : "").append(tokens[i]);
     return out;
 }
 
@@ -84,13 +84,13 @@ std::string attentionToCsv(const DecodeTrace &trace, const std::vector<int> &pat
 {
     std::string out;
     for (const std::string &s : trace.sourceTokens)
-        out += "," + csvField(s);
+        out.append(",").append(csvField(s));
     out += "\r\n";
     for (int node : path) {
         const DecodeNode &n = trace.nodes[size_t(node)];
         out += csvField(n.token);
         for (Eigen::Index j = 0; j < n.weights.size(); ++j)
-            out += "," + number(n.weights[j]);
+            out.append(",").append(number(n.weights[j]));
         out += "\r\n";
     }
     return out;
@@ -99,7 +99,13 @@ std::string attentionToCsv(const DecodeTrace &trace, const std::vector<int> &pat
 std::string attentionToPharaoh(const DecodeTrace &trace, const std::vector<int> &path, double threshold)
 {
     std::string out;
-    auto add = [&](size_t i, size_t t) { out += (out.empty() ? "" : " ") + std::to_string(i) + "-" + std::to_string(t); };
+    auto add = [&out](size_t i, size_t t) { // appended piecewise: GCC 12 misreads `"" + std::string` (-Wrestrict)
+        if (!out.empty())
+            out += ' ';
+        out += std::to_string(i);
+        out += '-';
+        out += std::to_string(t);
+    };
     for (size_t t = 0; t < path.size(); ++t) {
         if (stepIsEos(trace, path[t]))
             continue;
