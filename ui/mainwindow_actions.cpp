@@ -71,6 +71,7 @@ void MainWindow::createActions()
     m_playAction = makeAction(this, tr("P&lay"), tr("Play or pause stepping through the decode"), {Qt::Key_Space},
                               QStyle::SP_MediaPlay);
     m_playAction->setCheckable(true);
+    m_playAction->setObjectName(QStringLiteral("playAction"));
     connect(m_firstAction, &QAction::triggered, m_trace, &TraceModel::first);
     connect(m_previousAction, &QAction::triggered, m_trace, &TraceModel::previous);
     connect(m_nextAction, &QAction::triggered, m_trace, &TraceModel::next);
@@ -158,6 +159,7 @@ void MainWindow::createToolBars()
     m_stepLabel->setToolTip(tr("Current step / number of steps of the selected hypothesis"));
     steps->addWidget(m_stepLabel);
     m_speed = new QComboBox(steps);
+    m_speed->setObjectName(QStringLiteral("playbackSpeed"));
     for (double s : kSpeeds)
         m_speed->addItem(tr("%1 steps/s").arg(s));
     m_speed->setCurrentIndex(1);
