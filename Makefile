@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := build-essential cmake pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build run test clean package
+.PHONY: all deps configure build run test clean package fuzz fuzz-deps
 
 all: build
 
@@ -45,3 +45,37 @@ test: build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# `make fuzz`: each libFuzzer target in tests/fuzz runs FUZZ_SECONDS on a copy
+# of its seed corpus (the committed corpus never grows); fails on any crash,
+# leak, timeout or out-of-memory. Findings land in $(FUZZ_DIR)/fuzz-work/<target>/.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := safetensors pytorch corpus tokenizer
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev llvm-14
+
+fuzz-deps: deps
+	@missing=$$(for p in $(FUZZ_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing missing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+fuzz: fuzz-deps
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DALIGNSCOPE_FUZZ=ON -DALIGNSCOPE_BUILD_UI=OFF -DALIGNSCOPE_BUILD_TESTS=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	  work=$(FUZZ_DIR)/fuzz-work/$$t; rm -rf $$work; mkdir -p $$work/corpus; \
+	  cp tests/fuzz/corpus/$$t/* $$work/corpus/; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(FUZZ_DIR)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$$work/ $$work/corpus > $$work/log.txt 2>&1 \
+	    || failed="$$failed $$t"; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^SUMMARY|^==[0-9]+==ERROR|Test unit written' $$work/log.txt; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes found in:$$failed (see $(FUZZ_DIR)/fuzz-work/*/log.txt)"; exit 1; fi; \
+	echo "fuzz: no crashes in $(FUZZ_TARGETS)"

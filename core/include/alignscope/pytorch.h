@@ -35,6 +35,8 @@ public:
 
     /// Opens either format (told apart by content); every failure names the file.
     static Result<PyTorchCheckpoint> open(const std::string &path);
+    /// The same from bytes in memory (fuzzing); errors start with `label`.
+    static Result<PyTorchCheckpoint> fromBytes(std::vector<std::uint8_t> bytes, const std::string &label);
 
     const std::string &path() const;
     /// Every tensor, sorted by name. Nested dicts ({'encoder': sd, ...}) flatten to "encoder.<key>".

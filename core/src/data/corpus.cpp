@@ -3,12 +3,14 @@
 // line cannot stop a training run; only an unreadable file is an Error.
 
 #include "alignscope/corpus.h"
+#include "data/corpus_p.h"
 
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <system_error>
 
 namespace alignscope {
@@ -81,15 +83,10 @@ Result<void> checkReadable(const std::string &path)
     return {};
 }
 
-/// Reads `path` line by line (CRLF and a leading BOM tolerated, blank lines
+/// Reads `in` line by line (CRLF and a leading BOM tolerated, blank lines
 /// skipped) and hands each line's tab-separated fields to `parse`.
-Result<Corpus> readLines(const std::string &path, const LineParser &parse)
+Corpus readLinesFrom(std::istream &in, const LineParser &parse)
 {
-    if (auto readable = checkReadable(path); !readable)
-        return readable.error();
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return fileError("cannot read corpus '" + path + "': permission denied or unreadable");
     Corpus corpus;
     std::string line;
     for (int lineNumber = 1; std::getline(in, line); ++lineNumber) {
@@ -105,6 +102,17 @@ Result<Corpus> readLines(const std::string &path, const LineParser &parse)
         else
             corpus.pairs.push_back(std::move(pair));
     }
+    return corpus;
+}
+
+Result<Corpus> readLines(const std::string &path, const LineParser &parse)
+{
+    if (auto readable = checkReadable(path); !readable)
+        return readable.error();
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return fileError("cannot read corpus '" + path + "': permission denied or unreadable");
+    Corpus corpus = readLinesFrom(in, parse);
     if (in.bad())
         return fileError("cannot read corpus '" + path + "': I/O error while reading");
     return corpus;
@@ -166,9 +174,11 @@ std::string formatPharaoh(const Alignment &alignment)
     return out;
 }
 
-Result<Corpus> readTsvCorpus(const std::string &path, const TokenizerOptions &source, const TokenizerOptions &target)
+namespace {
+
+LineParser tsvParser(const TokenizerOptions &source, const TokenizerOptions &target)
 {
-    return readLines(path, [&](const std::vector<std::string_view> &fields, SentencePair &pair) -> std::string {
+    return [&](const std::vector<std::string_view> &fields, SentencePair &pair) -> std::string {
         if (fields.size() < 2)
             return "no tab between source and target";
         if (fields.size() > 3)
@@ -185,20 +195,46 @@ Result<Corpus> readTsvCorpus(const std::string &path, const TokenizerOptions &so
         pair.alignment = std::move(links).value();
         pair.hasAlignment = true;
         return {};
-    });
+    };
 }
 
-Result<Corpus> readEngFraCorpus(const std::string &path, EngFraDirection direction, const TokenizerOptions &source,
-                                const TokenizerOptions &target)
+LineParser engFraParser(EngFraDirection direction, const TokenizerOptions &source, const TokenizerOptions &target)
 {
     const bool englishFirst = direction == EngFraDirection::EnglishToFrench;
-    return readLines(path, [&](const std::vector<std::string_view> &fields, SentencePair &pair) -> std::string {
+    return [&source, &target, englishFirst](const std::vector<std::string_view> &fields,
+                                            SentencePair &pair) -> std::string {
         if (fields.size() < 2)
             return "no tab between English and French";
         // Any third column is the Tatoeba attribution: not part of the pair.
         const auto english = fields[0], french = fields[1];
         return parseSides(englishFirst ? english : french, englishFirst ? french : english, source, target, pair);
-    });
+    };
+}
+
+} // namespace
+
+Result<Corpus> readTsvCorpus(const std::string &path, const TokenizerOptions &source, const TokenizerOptions &target)
+{
+    return readLines(path, tsvParser(source, target));
+}
+
+Result<Corpus> readEngFraCorpus(const std::string &path, EngFraDirection direction, const TokenizerOptions &source,
+                                const TokenizerOptions &target)
+{
+    return readLines(path, engFraParser(direction, source, target));
+}
+
+Corpus parseTsvCorpus(std::string_view text, const TokenizerOptions &source, const TokenizerOptions &target)
+{
+    std::istringstream in{std::string(text)};
+    return readLinesFrom(in, tsvParser(source, target));
+}
+
+Corpus parseEngFraCorpus(std::string_view text, EngFraDirection direction, const TokenizerOptions &source,
+                         const TokenizerOptions &target)
+{
+    std::istringstream in{std::string(text)};
+    return readLinesFrom(in, engFraParser(direction, source, target));
 }
 
 } // namespace alignscope

@@ -171,7 +171,7 @@ struct PyTorchCheckpoint::Impl {
     std::optional<SafetensorsFile> safetensors;
 
     Result<void> openZip();
-    Result<void> openSafetensors();
+    Result<void> openSafetensors(std::vector<std::uint8_t> fileBytes);
     Result<FloatTensor> readZip(const std::string &name) const;
 };
 
@@ -213,9 +213,9 @@ Result<void> PyTorchCheckpoint::Impl::openZip()
     return {};
 }
 
-Result<void> PyTorchCheckpoint::Impl::openSafetensors()
+Result<void> PyTorchCheckpoint::Impl::openSafetensors(std::vector<std::uint8_t> fileBytes)
 {
-    auto f = SafetensorsFile::open(path);
+    auto f = SafetensorsFile::fromBytes(std::move(fileBytes), path);
     if (!f)
         return f.error();
     for (const TensorInfo &t : f->tensors())
@@ -255,20 +255,25 @@ PyTorchCheckpoint &PyTorchCheckpoint::operator=(PyTorchCheckpoint &&) noexcept =
 
 Result<PyTorchCheckpoint> PyTorchCheckpoint::open(const std::string &path)
 {
-    PyTorchCheckpoint c;
-    c.m_impl->path = path;
     auto bytes = readWholeFile(path);
     if (!bytes)
         return bytes.error();
-    const bool zip = bytes->size() >= 4 && le<std::uint32_t>(*bytes, 0) == kLocalHeader;
+    return fromBytes(std::move(bytes.value()), path);
+}
+
+Result<PyTorchCheckpoint> PyTorchCheckpoint::fromBytes(std::vector<std::uint8_t> bytes, const std::string &label)
+{
+    PyTorchCheckpoint c;
+    c.m_impl->path = label;
+    const bool zip = bytes.size() >= 4 && le<std::uint32_t>(bytes, 0) == kLocalHeader;
     Result<void> opened;
     if (zip) {
-        c.m_impl->bytes = std::move(bytes.value());
+        c.m_impl->bytes = std::move(bytes);
         opened = c.m_impl->openZip();
-    } else if (bytes->size() >= 9 && (*bytes)[8] == '{') {
-        opened = c.m_impl->openSafetensors();
+    } else if (bytes.size() >= 9 && bytes[8] == '{') {
+        opened = c.m_impl->openSafetensors(std::move(bytes));
     } else {
-        return fileError(path + ": neither a torch.save zip archive nor a safetensors file "
+        return fileError(label + ": neither a torch.save zip archive nor a safetensors file "
                          "(legacy pre-1.6 torch.save files are not supported; re-save with a current PyTorch)");
     }
     if (!opened)

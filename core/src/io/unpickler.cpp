@@ -60,6 +60,8 @@ public:
             if (op == '.') {
                 if (m_stack.empty())
                     return fail("data.pkl stops with an empty stack");
+                if (!m_stack.back())
+                    return fail("data.pkl stops with a MARK on top of the stack instead of a value");
                 return m_stack.back();
             }
             if (!step(op, at))
