@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := build-essential cmake pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build run test clean package fuzz fuzz-deps
+.PHONY: all deps configure build run test clean package package-deps fuzz fuzz-deps
 
 all: build
 
@@ -42,6 +42,27 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# `make package`: alignscope_<version>-1_<arch>.deb and
+# alignscope-<version>-Linux-<arch>.tar.gz in $(BUILD_DIR), from the same build
+# as `make test` (only the install prefix is added, so nothing recompiles).
+PACKAGING_PACKAGES := dpkg-dev file appstream lintian
+
+package-deps:
+	@missing=$$(for p in $(PACKAGING_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing missing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+package: build package-deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_INSTALL_PREFIX=/usr
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	rm -f $(BUILD_DIR)/alignscope_*.deb $(BUILD_DIR)/alignscope-*.tar.gz
+	cd $(BUILD_DIR) && cpack -G "DEB;TGZ"
+	@ls -l $(BUILD_DIR)/alignscope_*.deb $(BUILD_DIR)/alignscope-*.tar.gz
 
 clean:
 	rm -rf $(BUILD_DIR)

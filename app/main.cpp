@@ -5,8 +5,21 @@
 #include <QApplication>
 #include <QCommandLineParser>
 
+#include <cstdio>
+#include <cstring>
+
 int main(int argc, char *argv[])
 {
+    // Answered before QApplication exists: that needs a display, and
+    // `alignscope --version` must also work over ssh or in a package check.
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--sentence") == 0 || std::strcmp(argv[i], "--step") == 0)
+            ++i; // its value may be anything, even "-v"
+        else if (std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-v") == 0) {
+            std::printf("AlignScope %s\n", ALIGNSCOPE_VERSION);
+            return 0;
+        }
+    }
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("AlignScope"));
     QApplication::setApplicationName(QStringLiteral("AlignScope"));
