@@ -91,9 +91,10 @@ fuzz: fuzz-deps
 	@failed=; for t in $(FUZZ_TARGETS); do \
 	  work=$(FUZZ_DIR)/fuzz-work/$$t; rm -rf $$work; mkdir -p $$work/corpus; \
 	  cp tests/fuzz/corpus/$$t/* $$work/corpus/; \
+	  dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  $(FUZZ_DIR)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  $(FUZZ_DIR)/tests/fuzz/fuzz_$$t $$dict -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix=$$work/ $$work/corpus > $$work/log.txt 2>&1 \
 	    || failed="$$failed $$t"; \
 	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^SUMMARY|^==[0-9]+==ERROR|Test unit written' $$work/log.txt; \

@@ -15,7 +15,7 @@ namespace alignscope {
 struct DecodeOptions {
     int beamWidth = 1;              ///< 1 = greedy
     std::vector<int> prefix;        ///< target ids forced before the model chooses
-    int maxLength = -1;             ///< -1: 2n + 10
+    int maxLength = -1;             ///< -1: 2n + 10, at most 1000
     int topK = 10;                  ///< candidates recorded per step
     double lengthPenalty = 1.0;     ///< score = logP / len^lengthPenalty (beam)
 };

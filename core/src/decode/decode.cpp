@@ -12,6 +12,11 @@ namespace alignscope {
 
 namespace {
 
+/// The default length guard (2n + 10) stops here: every step keeps n scores
+/// and weights, so a 10,000-token sentence would otherwise hold 20,010 steps
+/// (1.6 GB) of trace. An explicit maxLength is not capped.
+constexpr int kDefaultLengthCap = 1000;
+
 /// Indices of the k largest entries, largest first (ties: lower id first).
 std::vector<int> topIndices(const Vector &v, int k)
 {
@@ -68,7 +73,7 @@ struct DecodeSession::Impl {
         encoder = m.encode(trace.sourceIds);
         trace.encoderStates = encoder.states;
         const int n = static_cast<int>(trace.sourceIds.size());
-        maxLength = options.maxLength > 0 ? options.maxLength : 2 * n + 10;
+        maxLength = options.maxLength > 0 ? options.maxLength : std::min(2 * n + 10, kDefaultLengthCap);
         maxLength = std::max(maxLength, static_cast<int>(options.prefix.size()));
         options.beamWidth = std::max(1, options.beamWidth);
         live.push_back({-1, m.initialState(encoder), cfg.targetSpecials.sos, 0.0});

@@ -124,12 +124,15 @@ std::optional<std::string> checkTensor(const pickle::TensorRef &t, std::uint64_t
     if (t.storage.numel > kLimit || static_cast<std::uint64_t>(t.storage.numel) * element > storageBytes)
         return "its storage holds " + std::to_string(storageBytes) + " bytes, fewer than the " +
                std::to_string(t.storage.numel) + " elements the pickle declares";
-    __int128 count = 1;
+    // `extent` skips zero dimensions, so an empty tensor cannot hide huge
+    // ones whose product would overflow wherever the shape is multiplied out.
+    __int128 count = 1, extent = 1;
     for (std::size_t i = t.shape.size(); i-- > 0;) {
         if (t.shape[i] != 1 && t.strides[i] != count)
             return std::string("it is not contiguous; save tensor.contiguous() instead");
         count *= t.shape[i];
-        if (count > kLimit)
+        extent *= std::max<std::int64_t>(t.shape[i], 1);
+        if (extent > kLimit)
             return std::string("its shape is implausibly large");
     }
     if (count > 0 && __int128(t.offset) + count > t.storage.numel)
