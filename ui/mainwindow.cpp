@@ -10,6 +10,7 @@
 #include "messagebar.h"
 #include "sentenceedit.h"
 #include "topkview.h"
+#include "trainingpanel.h"
 
 #include <QCloseEvent>
 #include <QComboBox>
@@ -123,6 +124,15 @@ void MainWindow::createDocks()
     heat->raise();
     connect(m_controller, &DecodeController::traceReady, compare,
             [compare](TracePtr trace) { compare->setSentence(QString::fromStdString(trace->input)); });
+
+    // Training: a tab behind the heatmap, hidden until Train ▸ Train a model;
+    // a trained model joins the picker the way an opened file does.
+    auto *training = new TrainingPanel(this);
+    m_trainingDock = addDock(tr("Training"), QStringLiteral("trainingDock"), training, Qt::LeftDockWidgetArea, false);
+    tabifyDockWidget(heat, m_trainingDock);
+    m_trainingDock->hide();
+    heat->raise();
+    connect(training, &TrainingPanel::modelTrained, this, &MainWindow::openModelFile);
 }
 
 void MainWindow::connectModel()

@@ -123,6 +123,8 @@ private:
     QAction *m_focusSentenceAction = nullptr;
     QAction *m_resetPrefixAction = nullptr;
     QAction *m_resetLayoutAction = nullptr;
+    QAction *m_trainAction = nullptr;
+    QDockWidget *m_trainingDock = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QByteArray m_defaultState;

@@ -99,10 +99,18 @@ void MainWindow::createActions()
         for (QDockWidget *d : std::as_const(m_docks))
             d->show();
     });
+    m_trainAction = makeAction(this, tr("&Train a model…"),
+                               tr("Train a model in the window and watch its attention emerge"),
+                               {QKeySequence(Qt::CTRL | Qt::Key_T)});
+    m_trainAction->setObjectName(QStringLiteral("trainAction"));
+    connect(m_trainAction, &QAction::triggered, this, [this] {
+        m_trainingDock->show();
+        m_trainingDock->raise();
+    });
     // Window-wide so they work from any view; a focused text field still
     // gets its own arrow keys first.
     addActions({m_firstAction, m_previousAction, m_nextAction, m_lastAction, m_playAction, m_focusSentenceAction,
-                m_resetPrefixAction, m_openAction, m_quitAction});
+                m_resetPrefixAction, m_openAction, m_quitAction, m_trainAction});
 }
 
 void MainWindow::createToolBars()
@@ -205,6 +213,8 @@ void MainWindow::createMenus()
     decode->addActions({m_firstAction, m_previousAction, m_nextAction, m_lastAction, m_playAction});
     decode->addSeparator();
     decode->addAction(m_resetPrefixAction);
+
+    menuBar()->addMenu(tr("&Train"))->addAction(m_trainAction);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     int key = Qt::Key_1;

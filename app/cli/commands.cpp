@@ -32,6 +32,7 @@ std::string usage()
            "  train --task en-fr|dates|FILE [--format tsv|eng-fra] --encoder gru|bigru|lstm|bilstm\n"
            "       --decoder bahdanau|luong --scorer ... [--local m|p --window D] [--epochs N]\n"
            "       [--threads N] [--resume CKPT] [--batch B] [--lr X] [--hidden H] [--embedding E] --out FILE\n"
+           "       [--watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]]\n"
            "  eval --model FILE|NAME --task en-fr|dates|FILE [--split dev|test] [--json]\n"
            "  compare --models A B ... [--target TEXT] [--beam K] [--json] SENTENCE\n"
            "  export --model FILE|NAME --format png|svg|pdf|json|csv|pharaoh|nematus\n"

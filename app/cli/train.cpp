@@ -4,11 +4,21 @@
 #include "cli/modelargs.h"
 #include "cli/tasks.h"
 
+#include "alignscope/decode.h"
 #include "alignscope/train.h"
 
+#ifdef ALIGNSCOPE_WITH_EXPORT
+#include "cli/exportimage.h"
+#endif
+
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <unistd.h>
 
 namespace alignscope::cli {
@@ -22,7 +32,7 @@ OptionSpec trainSpec()
 {
     OptionSpec s = kTaskOptions;
     s.values.insert({"epochs", "threads", "resume", "out", "batch", "lr", "seed", "teacher-forcing", "patience",
-                     "eval-sentences"});
+                     "eval-sentences", "watch", "snapshots", "snapshot-format"});
     s.values.insert(std::begin(kModelValueOptions), std::end(kModelValueOptions));
     return s;
 }
@@ -101,6 +111,83 @@ void report(const TrainProgress &p, bool terminal)
                  p.epochs, p.loss, p.tokensPerSecond, formatDuration(p.etaSeconds).c_str());
 }
 
+/// `--watch SENTENCE --snapshots DIR`: the watched sentence decoded with
+/// the weights at the end of every epoch, as DIR/epoch-NNN.json and, with
+/// --snapshot-format png|svg, a heatmap figure beside it.
+class SnapshotWriter {
+public:
+    static Result<std::unique_ptr<SnapshotWriter>> open(const Args &a)
+    {
+        const auto watch = a.value("watch");
+        const auto dir = a.value("snapshots");
+        if (dir && !watch)
+            return usageError("--snapshots needs --watch SENTENCE (the sentence whose attention is written)");
+        if (watch && !dir)
+            return usageError("--watch needs --snapshots DIR (where the per-epoch traces go)");
+        const std::string format = a.value("snapshot-format").value_or("json");
+        if (format != "json" && format != "png" && format != "svg")
+            return usageError("--snapshot-format must be json, png or svg");
+        if (!watch)
+            return std::unique_ptr<SnapshotWriter>();
+        auto w = std::unique_ptr<SnapshotWriter>(new SnapshotWriter(*watch, *dir, format));
+        if (format != "json") {
+#ifdef ALIGNSCOPE_WITH_EXPORT
+            auto image = openImageExport(a, format);
+            if (!image)
+                return image.error();
+            w->m_image = std::move(image).value();
+#else
+            return usageError("--snapshot-format " + format + " needs a build with the UI (figure export); "
+                              "this one writes json only");
+#endif
+        }
+        std::error_code ec;
+        std::filesystem::create_directories(*dir, ec);
+        if (ec || !std::filesystem::is_directory(*dir))
+            return fileError(*dir + ": cannot create the snapshot folder (" + ec.message() + ")");
+        return w;
+    }
+
+    const std::string &sentence() const { return m_sentence; }
+
+    /// Decodes the watched sentence with `model` and writes epoch `epoch`'s files.
+    Result<void> write(const Model &model, int epoch) const
+    {
+        auto trace = translate(model, m_sentence);
+        if (!trace)
+            return trace.error();
+        char name[32];
+        std::snprintf(name, sizeof name, "epoch-%03d", epoch);
+        const std::filesystem::path base = std::filesystem::path(m_dir) / name;
+        const std::string json = base.string() + ".json";
+        std::ofstream out(json, std::ios::binary | std::ios::trunc);
+        out << traceToJson(trace.value(), trace->bestPath()) << "\n";
+        if (!out.flush())
+            return Error{ErrorKind::Internal, json + ": cannot write the snapshot"};
+#ifdef ALIGNSCOPE_WITH_EXPORT
+        if (m_image) {
+            auto shared = std::make_shared<const DecodeTrace>(std::move(trace).value());
+            const std::string title = model.name() + " - epoch " + std::to_string(epoch);
+            return m_image->write({shared}, {title}, base.string() + "." + m_format);
+        }
+#endif
+        return {};
+    }
+
+private:
+    SnapshotWriter(std::string sentence, std::string dir, std::string format)
+        : m_sentence(std::move(sentence)), m_dir(std::move(dir)), m_format(std::move(format))
+    {
+    }
+
+    std::string m_sentence;
+    std::string m_dir;
+    std::string m_format;
+#ifdef ALIGNSCOPE_WITH_EXPORT
+    std::unique_ptr<ImageExport> m_image;
+#endif
+};
+
 } // namespace
 
 int trainCommand(const Argv &argv)
@@ -110,6 +197,9 @@ int trainCommand(const Argv &argv)
         return fail(args.error());
     if (!args->value("out"))
         return fail(usageError("train needs --out FILE (where the trained model is written)"));
+    auto snapshots = SnapshotWriter::open(args.value());
+    if (!snapshots)
+        return fail(snapshots.error());
     auto task = loadTask(args.value());
     if (!task)
         return fail(task.error());
@@ -131,8 +221,27 @@ int trainCommand(const Argv &argv)
     std::fprintf(stderr, "training on %zu pairs (%s), %lld parameters, vocabularies %d/%d\n",
                  task->splits.train.pairs.size(), task->info.name.c_str(), parameterCount(model.parameters()),
                  model.sourceVocab().size(), model.targetVocab().size());
+    if (*snapshots) { // a sentence that cannot be decoded fails now, not after the first epoch
+        if (auto t = translate(model, (*snapshots)->sentence()); !t)
+            return fail(t.error());
+    }
     const bool terminal = isatty(STDERR_FILENO);
-    auto summary = trainer.run([&](const TrainProgress &p) { report(p, terminal); });
+    // A snapshot that cannot be written stops training at the next batch.
+    std::atomic<bool> stop{false};
+    std::optional<Error> snapshotError;
+    auto summary = trainer.run(
+        [&](const TrainProgress &p) {
+            report(p, terminal);
+            if (!p.epochEnd || !*snapshots || snapshotError)
+                return;
+            if (auto w = (*snapshots)->write(model, p.epoch); !w) {
+                snapshotError = w.error();
+                stop = true;
+            }
+        },
+        &stop);
+    if (snapshotError)
+        return fail(*snapshotError);
     if (!summary)
         return fail(summary.error());
     if (auto saved = model.save(out); !saved)

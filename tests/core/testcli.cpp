@@ -59,6 +59,7 @@ private slots:
     void testTranslatePlain();
     void testErrors_data();
     void testErrors();
+    void testTrainSnapshots();
 
 private:
     QTemporaryDir m_dir;
@@ -153,6 +154,17 @@ void TestCli::testErrors_data()
         << QStringList{"init", "--encoder", "gru", "--decoder", "luong", "--scorer", "cosine", "--source-vocab",
                        "%/source.vocab", "--target-vocab", "%/target.vocab", "--out", "%/x.safetensors"}
         << 2;
+    QTest::newRow("train: --snapshots without --watch")
+        << QStringList{"train", "--task", "en-fr", "--epochs", "1", "--out", "%/t.safetensors", "--snapshots",
+                       "%/snaps"}
+        << 2;
+    QTest::newRow("train: --watch without --snapshots")
+        << QStringList{"train", "--task", "en-fr", "--epochs", "1", "--out", "%/t.safetensors", "--watch", "the cat"}
+        << 2;
+    QTest::newRow("train: unknown snapshot format")
+        << QStringList{"train", "--task", "en-fr", "--epochs", "1", "--out", "%/t.safetensors", "--watch", "the cat",
+                       "--snapshots", "%/snaps", "--snapshot-format", "gif"}
+        << 2;
 }
 
 void TestCli::testErrors()
@@ -172,6 +184,30 @@ void TestCli::testErrors()
     QVERIFY2(o.err.endsWith('\n') && o.err.count('\n') == 1, qPrintable(describe(o)));
     QVERIFY2(o.err.size() > int(sizeof("alignscope-cli: ")), qPrintable(describe(o)));
     QVERIFY2(o.out.isEmpty(), qPrintable(describe(o)));
+}
+
+void TestCli::testTrainSnapshots()
+{
+    // A tiny EN->FR run: one trace of the watched sentence per epoch.
+    const QString snaps = m_dir.filePath("snapshots");
+    const Outcome o = runCli({"train", "--task", "en-fr", "--train-size", "100", "--dev-size", "10", "--test-size",
+                              "5", "--epochs", "2", "--hidden", "8", "--embedding", "8", "--eval-sentences", "5",
+                              "--out", m_dir.filePath("watched.safetensors"), "--watch", "The cat sat on the mat",
+                              "--snapshots", snaps});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    QCOMPARE(QDir(snaps).entryList(QDir::Files, QDir::Name), QStringList({"epoch-001.json", "epoch-002.json"}));
+    const std::vector<std::string> tokens = {"the", "cat", "sat", "on", "the", "mat", "<eos>"};
+    for (const QString &name : {QString("epoch-001.json"), QString("epoch-002.json")}) {
+        QFile f(QDir(snaps).filePath(name));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto j = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+        QVERIFY2(!j.is_discarded() && j.is_object(), qPrintable(name));
+        QCOMPARE(j.at("source_tokens").get<std::vector<std::string>>(), tokens);
+        const auto &steps = j.at("steps");
+        QVERIFY(steps.is_array() && !steps.empty());
+        for (const auto &step : steps)
+            QCOMPARE(step.at("weights").size(), tokens.size());
+    }
 }
 
 QTEST_APPLESS_MAIN(TestCli)

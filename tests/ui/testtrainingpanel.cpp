@@ -1,0 +1,192 @@
+// TestTrainingPanel: training from the window on a tiny EN->FR task. A short
+// run finishes, reports progress and joins the model picker; cancel (from a
+// paused run) keeps a checkpoint Model::load opens; the snapshot timeline
+// holds one entry per snapshot, each the watched sentence's attention.
+
+#include "losschart.h"
+#include "mainwindow.h"
+#include "tracemodel.h"
+#include "trainingpanel.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QFileInfo>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace alignscope;
+using namespace alignscope::ui;
+
+namespace {
+
+// Generous: CI machines are shared, and a run here takes a second or two.
+constexpr int kTimeout = 120000;
+
+const std::vector<std::string> kWatchedTokens = {"the", "cat", "sat", "on", "the", "mat", "<eos>"};
+
+TrainingSetup tinySetup(const QString &out, int epochs)
+{
+    TrainingSetup s;
+    s.task = TrainingSetup::Task::EnFr;
+    s.trainSize = 200;
+    s.epochs = epochs;
+    s.batchSize = 32;
+    s.hidden = 16;
+    s.embedding = 16;
+    s.learningRate = 0.01;
+    s.snapshotEvery = 3;
+    s.evalSentences = 10;
+    s.outPath = out;
+    return s;
+}
+
+} // namespace
+
+class TestTrainingPanel : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void testShortRunJoinsPicker();
+    void testCancelKeepsCheckpoint();
+    void testSnapshotTimeline();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestTrainingPanel::initTestCase()
+{
+    // Keep the user's real settings out of the tests.
+    QCoreApplication::setOrganizationName(QStringLiteral("AlignScopeTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("testtrainingpanel"));
+    QSettings().clear();
+    QVERIFY(m_dir.isValid());
+}
+
+void TestTrainingPanel::testShortRunJoinsPicker()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto *panel = window.findChild<TrainingPanel *>();
+    QVERIFY(panel);
+    QVERIFY(!panel->isVisible());
+    window.findChild<QAction *>(QStringLiteral("trainAction"))->trigger();
+    QTRY_VERIFY(panel->isVisible());
+
+    const QString out = m_dir.filePath(QStringLiteral("short.safetensors"));
+    panel->setSetup(tinySetup(out, 2));
+    QSignalSpy progress(panel->controller(), &TrainingController::progressed);
+    QSignalSpy estimated(panel->controller(), &TrainingController::estimated);
+    QSignalSpy trained(panel, &TrainingPanel::modelTrained);
+    QTest::mouseClick(panel->findChild<QPushButton *>(QStringLiteral("trainStart")), Qt::LeftButton);
+    QVERIFY(panel->controller()->isBusy());
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, kTimeout);
+    QCOMPARE(trained.first().first().toString(), out);
+    QVERIFY(QFileInfo::exists(out));
+    QVERIFY(Model::load(out.toStdString()));
+
+    QCOMPARE(estimated.count(), 1);
+    QVERIFY(panel->estimateText().contains(QStringLiteral("warm-up")));
+    QVERIFY(progress.count() >= 2);
+    const auto last = progress.last().first().value<TrainProgress>();
+    QVERIFY(last.epochEnd);
+    QCOMPARE(last.epoch, 2);
+    QCOMPARE(last.step, last.totalSteps);
+    QCOMPARE(panel->metricsTable()->rowCount(), 2);
+    QCOMPARE(panel->lossChart()->devPoints(), 2);
+    QVERIFY(panel->lossChart()->trainPoints() >= 1);
+    QVERIFY(panel->statusText().startsWith(QStringLiteral("Finished")));
+
+    // The window opens it like a file it was given: it joins the picker and becomes current.
+    QComboBox *picker = window.modelPicker();
+    QTRY_VERIFY_WITH_TIMEOUT(picker->findData(out) >= 0, kTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT(window.controller()->modelSource(), out, kTimeout);
+    QCOMPARE(picker->currentIndex(), picker->findData(out));
+}
+
+void TestTrainingPanel::testCancelKeepsCheckpoint()
+{
+    TrainingPanel panel;
+    panel.resize(1100, 700);
+    panel.show();
+    const QString out = m_dir.filePath(QStringLiteral("cancelled.safetensors"));
+    panel.setSetup(tinySetup(out, 200));
+    QSignalSpy progress(panel.controller(), &TrainingController::progressed);
+    QSignalSpy failed(panel.controller(), &TrainingController::failed);
+    panel.startTraining();
+    // After the first epoch its checkpoint is on disk before the next batch starts.
+    QTRY_VERIFY_WITH_TIMEOUT(panel.metricsTable()->rowCount() >= 1, kTimeout);
+
+    // Pause parks the worker: no progress while paused.
+    panel.togglePause();
+    QVERIFY(panel.controller()->isPaused());
+    QTest::qWait(300); // lets the batch in flight report
+    const int seen = progress.count();
+    QTest::qWait(500);
+    QCOMPARE(progress.count(), seen);
+
+    // Cancel wakes the paused worker and stops it before its next batch.
+    panel.cancelTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kTimeout);
+    QVERIFY(!panel.controller()->isBusy());
+    QCOMPARE(failed.first().at(1).toBool(), true);
+    const QString checkpoint = failed.first().at(2).toString();
+    QCOMPARE(checkpoint, out + QStringLiteral(".ckpt"));
+    QVERIFY(!QFileInfo::exists(out)); // a cancelled run saves no model
+    auto model = Model::load(checkpoint.toStdString());
+    QVERIFY2(model, model ? "" : model.error().message.c_str());
+    QVERIFY(panel.statusText().contains(QStringLiteral("Cancelled")));
+    QVERIFY(panel.statusText().contains(checkpoint));
+    // What the run had stays on screen.
+    QVERIFY(panel.metricsTable()->rowCount() >= 1);
+    QVERIFY(panel.timeline()->maximum() >= 1);
+}
+
+void TestTrainingPanel::testSnapshotTimeline()
+{
+    TrainingPanel panel;
+    panel.resize(1100, 700);
+    panel.show();
+    const QString out = m_dir.filePath(QStringLiteral("timeline.safetensors"));
+    panel.setSetup(tinySetup(out, 2));
+    QSignalSpy added(panel.controller(), &TrainingController::snapshotAdded);
+    QSignalSpy trained(&panel, &TrainingPanel::modelTrained);
+    panel.startTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, kTimeout);
+
+    // 200 pairs in batches of 32: 7 batches an epoch, 14 in all. Snapshots at
+    // step 0 (untrained), every 3rd step and at both epoch ends (7 and 14):
+    // 0, 3, 6, 7, 9, 12, 14.
+    const auto &snapshots = panel.controller()->snapshots();
+    QCOMPARE(int(snapshots.size()), 7);
+    QCOMPARE(added.count(), 7);
+    QCOMPARE(panel.timeline()->minimum(), 0);
+    QCOMPARE(panel.timeline()->maximum(), 6);
+    const std::vector<long long> steps = {0, 3, 6, 7, 9, 12, 14};
+    for (size_t i = 0; i < snapshots.size(); ++i) {
+        const DecodeTrace &t = *snapshots[i].trace;
+        QCOMPARE(snapshots[i].step, steps[i]);
+        QCOMPARE(t.sourceTokens, kWatchedTokens);
+        const std::vector<int> path = t.bestPath();
+        QVERIFY(!path.empty());
+        for (int node : path)
+            QCOMPARE(int(t.nodes[size_t(node)].weights.size()), int(kWatchedTokens.size()));
+    }
+    // Live: the heatmap shows the newest snapshot; scrubbing shows older ones.
+    QCOMPARE(panel.timeline()->value(), 6);
+    QCOMPARE(panel.snapshotTrace()->trace(), snapshots.back().trace.get());
+    panel.timeline()->setValue(0);
+    QCOMPARE(panel.snapshotTrace()->trace(), snapshots.front().trace.get());
+    QCOMPARE(snapshots.front().epoch, 0);
+    QCOMPARE(snapshots.back().epoch, 2);
+}
+
+QTEST_MAIN(TestTrainingPanel)
+#include "testtrainingpanel.moc"

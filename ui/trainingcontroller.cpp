@@ -1,0 +1,442 @@
+#include "trainingcontroller.h"
+
+#include "alignscope/corpus.h"
+#include "alignscope/decode.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QMetaObject>
+
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+
+namespace alignscope::ui {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+int threadCount(const TrainingSetup &s) { return s.threads > 0 ? s.threads : tbb::info::default_concurrency(); }
+
+TrainOptions trainOptions(const TrainingSetup &s)
+{
+    TrainOptions o;
+    o.epochs = s.epochs;
+    o.batchSize = s.batchSize;
+    o.learningRate = static_cast<float>(s.learningRate);
+    o.threads = s.threads;
+    o.seed = s.seed;
+    o.evalSentences = s.evalSentences;
+    return o;
+}
+
+/// A file corpus shuffled with the seed and split 90/5/5, as `alignscope-cli train` does.
+Result<PreparedTask> fileTask(const TrainingSetup &s)
+{
+    const std::string path = s.file.toStdString();
+    if (path.empty())
+        return usageError("choose a corpus file for the task");
+    auto corpus = s.task == TrainingSetup::Task::TsvFile
+                      ? readTsvCorpus(path)
+                      : readEngFraCorpus(path, EngFraDirection::EnglishToFrench);
+    if (!corpus)
+        return corpus.error();
+    if (corpus->pairs.size() < 3)
+        return fileError(path + ": " + corpus->summary() + "; training needs at least 3 valid pairs");
+    std::vector<SentencePair> pairs = std::move(corpus->pairs);
+    std::shuffle(pairs.begin(), pairs.end(), std::mt19937(s.seed));
+    const size_t held = std::max<size_t>(1, pairs.size() / 20);
+    PreparedTask t;
+    t.name = QFileInfo(s.file).fileName().toStdString();
+    t.splits.test.pairs.assign(pairs.end() - held, pairs.end());
+    t.splits.dev.pairs.assign(pairs.end() - 2 * held, pairs.end() - held);
+    const size_t train = std::min(pairs.size() - 2 * held, static_cast<size_t>(std::max(1, s.trainSize)));
+    t.splits.train.pairs.assign(pairs.begin(), pairs.begin() + static_cast<std::ptrdiff_t>(train));
+    size_t longest = 0;
+    for (const auto &p : t.splits.train.pairs)
+        longest = std::max(longest, p.sourceTokens.size());
+    t.maxSourceLength = static_cast<int>(longest) + 16;
+    return t;
+}
+
+/// Times a few batches on a copy of the model (after one untimed batch that
+/// allocates the gradient buffers) and one dev evaluation on a sample, and
+/// scales both to the run.
+TrainingEstimate measureWarmup(const Model &model, const PreparedTask &task, const TrainingSetup &s)
+{
+    constexpr int kBatches = 3;
+    constexpr size_t kEvalSample = 20;
+    TrainingEstimate e;
+    e.epochs = s.epochs;
+    e.threads = threadCount(s);
+    e.warmupBatches = kBatches;
+    const size_t n = task.splits.train.pairs.size();
+    e.batchesPerEpoch = static_cast<long long>((n + s.batchSize - 1) / s.batchSize);
+
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(e.threads));
+    Model copy = model;
+    Trainer trainer(copy, Corpus{}, Corpus{}, trainOptions(s));
+    // The trainer batches sentences of similar length, so the warm-up takes
+    // runs of the length-sorted examples spread over the whole range.
+    std::vector<Example> examples = makeExamples(copy, task.splits.train);
+    std::stable_sort(examples.begin(), examples.end(),
+                     [](const Example &a, const Example &b) { return a.source.size() < b.source.size(); });
+    const size_t b = std::min(examples.size(), static_cast<size_t>(s.batchSize));
+    auto batchAt = [&](int i) {
+        const size_t start = (examples.size() - b) * static_cast<size_t>(i) / kBatches;
+        return std::vector<Example>(examples.begin() + start, examples.begin() + start + b);
+    };
+    trainer.trainBatch(batchAt(kBatches / 2));
+    const auto t0 = Clock::now();
+    for (int i = 0; i < kBatches; ++i)
+        trainer.trainBatch(batchAt(i));
+    e.batchSeconds = secondsSince(t0) / kBatches;
+
+    // Loss over the dev set (teacher forced) and greedy decodes of
+    // evalSentences of it, timed apart because they scale differently.
+    const Corpus &dev = task.splits.dev;
+    Corpus sample;
+    sample.pairs.assign(dev.pairs.begin(), dev.pairs.begin() + std::min(dev.pairs.size(), kEvalSample));
+    const auto t1 = Clock::now();
+    evaluate(copy, sample, 0);
+    const double lossSeconds = secondsSince(t1);
+    const auto t2 = Clock::now();
+    evaluate(copy, sample, -1);
+    const double decodeSeconds = std::max(0.0, secondsSince(t2) - lossSeconds);
+    const double m = std::max<size_t>(1, sample.pairs.size());
+    const double decoded = std::min<double>(s.evalSentences, dev.pairs.size());
+    e.evalSeconds = lossSeconds * dev.pairs.size() / m + decodeSeconds * decoded / m;
+    e.seconds = e.epochs * (e.batchesPerEpoch * e.batchSeconds + e.evalSeconds);
+    return e;
+}
+
+} // namespace
+
+Result<PreparedTask> prepareTask(const TrainingSetup &s)
+{
+    if (s.task == TrainingSetup::Task::TsvFile || s.task == TrainingSetup::Task::EngFraFile)
+        return fileTask(s);
+    TaskOptions o;
+    o.seed = s.seed;
+    o.trainSize = std::max(10, s.trainSize);
+    // Dev loss is computed every epoch; a tenth of train (20..500) keeps it cheap.
+    o.devSize = std::clamp(s.trainSize / 10, 20, 500);
+    o.testSize = 1;
+    PreparedTask t;
+    if (s.task == TrainingSetup::Task::Dates) {
+        t.splits = makeDatesTask(o);
+        t.sourceTokenizer.mode = TokenizerMode::Character;
+        t.targetTokenizer.mode = TokenizerMode::Character;
+        t.maxSourceLength = 48;
+        t.name = "dates";
+    } else {
+        t.splits = makeEnFrTask(o);
+        t.maxSourceLength = 32;
+        t.name = "en-fr";
+    }
+    return t;
+}
+
+Result<ModelConfig> modelConfigFor(const TrainingSetup &s, const PreparedTask &task)
+{
+    auto encoder = parseEncoderKind(s.encoder.toStdString());
+    if (!encoder)
+        return encoder.error();
+    ModelConfig c;
+    c.encoder = encoder.value();
+    c.encoder.embedding = s.embedding;
+    c.encoder.hidden = s.hidden;
+    c.decoder.kind = s.decoder;
+    c.decoder.cell = c.encoder.cell;
+    c.decoder.embedding = s.embedding;
+    // Dot scores compare the query with h_j directly, so they need equal sizes.
+    const bool dot = s.scorer == ScorerKind::Dot || s.scorer == ScorerKind::ScaledDot;
+    c.decoder.hidden = dot ? c.encoder.stateSize() : s.hidden;
+    c.attention.scorer = s.scorer;
+    c.attention.dimension = s.hidden;
+    c.attention.local = s.local;
+    c.attention.window = s.window;
+    c.attention.maxSourceLength = task.maxSourceLength;
+    c.sourceTokenizer = task.sourceTokenizer;
+    c.targetTokenizer = task.targetTokenizer;
+    if (auto v = validateConfig(c); !v)
+        return v.error();
+    return c;
+}
+
+QString TrainingEstimate::explanation() const
+{
+    return QCoreApplication::translate("TrainingEstimate",
+                                       "%1 warm-up batches at %2 s × %3 batches × %4 epochs, plus %5 s of dev "
+                                       "evaluation per epoch, on %6 threads")
+        .arg(warmupBatches)
+        .arg(batchSeconds, 0, 'f', 3)
+        .arg(batchesPerEpoch)
+        .arg(epochs)
+        .arg(evalSeconds, 0, 'f', 1)
+        .arg(threads);
+}
+
+// ---- the worker ------------------------------------------------------------
+
+struct TrainingController::Run {
+    quint64 id = 0;
+    TrainingSetup setup;
+    bool estimateOnly = false;
+    std::atomic<bool> cancel{false};
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool paused = false;     // guarded by mutex
+    std::string watched;     // guarded by mutex
+    std::atomic<bool> training{false};
+
+    std::string watchedSentence()
+    {
+        std::lock_guard lock(mutex);
+        return watched;
+    }
+    /// Parks the calling worker while paused; cancel wakes it.
+    void waitWhilePaused()
+    {
+        std::unique_lock lock(mutex);
+        wake.wait(lock, [this] { return !paused || cancel.load(); });
+    }
+};
+
+TrainingController::TrainingController(QObject *parent) : QObject(parent)
+{
+    qRegisterMetaType<TrainProgress>();
+    qRegisterMetaType<TrainSummary>();
+    qRegisterMetaType<TrainingEstimate>();
+}
+
+TrainingController::~TrainingController()
+{
+    cancel();
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+bool TrainingController::start(const TrainingSetup &setup) { return launch(setup, false); }
+
+bool TrainingController::estimate(const TrainingSetup &setup) { return launch(setup, true); }
+
+bool TrainingController::isTraining() const { return m_run && m_run->training; }
+
+bool TrainingController::isPaused() const
+{
+    if (!m_run)
+        return false;
+    std::lock_guard lock(m_run->mutex);
+    return m_run->paused;
+}
+
+bool TrainingController::launch(const TrainingSetup &setup, bool estimateOnly)
+{
+    if (m_run)
+        return false;
+    if (m_thread.joinable())
+        m_thread.join(); // a finished worker that posted its last call
+    auto run = std::make_shared<Run>();
+    run->id = ++m_runId;
+    run->setup = setup;
+    run->estimateOnly = estimateOnly;
+    run->watched = setup.watched.toStdString();
+    m_run = run;
+    if (!estimateOnly)
+        m_snapshots.clear();
+    m_thread = std::thread([this, run] { work(run); });
+    emit stateChanged();
+    return true;
+}
+
+void TrainingController::pause()
+{
+    if (!m_run)
+        return;
+    {
+        std::lock_guard lock(m_run->mutex);
+        m_run->paused = true;
+    }
+    emit stateChanged();
+}
+
+void TrainingController::resume()
+{
+    if (!m_run)
+        return;
+    {
+        std::lock_guard lock(m_run->mutex);
+        m_run->paused = false;
+    }
+    m_run->wake.notify_all();
+    emit stateChanged();
+}
+
+void TrainingController::cancel()
+{
+    if (!m_run)
+        return;
+    {
+        std::lock_guard lock(m_run->mutex);
+        m_run->cancel = true;
+    }
+    m_run->wake.notify_all();
+}
+
+void TrainingController::setWatchedSentence(const QString &sentence)
+{
+    if (!m_run)
+        return;
+    std::lock_guard lock(m_run->mutex);
+    m_run->watched = sentence.toStdString();
+}
+
+template <typename F> void TrainingController::post(quint64 id, F f)
+{
+    // Queued onto this object's thread; Qt drops the call if the object is
+    // gone, and the destructor joins the worker before that anyway.
+    QMetaObject::invokeMethod(
+        this, [this, id, f = std::move(f)]() mutable {
+            if (id == m_runId)
+                f();
+        },
+        Qt::QueuedConnection);
+}
+
+void TrainingController::endRun(quint64 id)
+{
+    if (!m_run || m_run->id != id)
+        return;
+    m_run.reset();
+    if (m_thread.joinable())
+        m_thread.join(); // its last act was to post this call
+    emit stateChanged();
+}
+
+void TrainingController::work(std::shared_ptr<Run> run)
+{
+    const quint64 id = run->id;
+    auto fail = [&](const QString &message, bool cancelled, const QString &checkpoint) {
+        post(id, [this, id, message, cancelled, checkpoint] {
+            endRun(id);
+            emit failed(message, cancelled, checkpoint);
+        });
+    };
+    // Nothing thrown on the worker may end the program or reach a slot.
+    try {
+        if (!run->estimateOnly && run->setup.outPath.isEmpty())
+            return fail(tr("Choose where to save the model first."), false, {});
+        post(id, [this] { emit statusChanged(tr("Building the task…")); });
+        auto task = prepareTask(run->setup);
+        if (!task)
+            return fail(QString::fromStdString(task.error().message), false, {});
+        auto config = modelConfigFor(run->setup, task.value());
+        if (!config)
+            return fail(QString::fromStdString(config.error().message), false, {});
+        Model model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, run->setup.seed);
+        model.setName(QFileInfo(run->setup.outPath).completeBaseName().toStdString());
+        post(id, [this] { emit statusChanged(tr("Measuring a warm-up…")); });
+        const TrainingEstimate estimate = measureWarmup(model, task.value(), run->setup);
+        post(id, [this, estimate] { emit estimated(estimate); });
+        if (run->estimateOnly) {
+            post(id, [this, id] {
+                endRun(id);
+                emit statusChanged(QString());
+            });
+            return;
+        }
+        if (run->cancel)
+            return fail(tr("Cancelled before training started; nothing was written."), true, {});
+        post(id, [this] { emit statusChanged(tr("Training…")); });
+        trainModel(run, model, task.value());
+    } catch (const std::exception &e) {
+        fail(tr("Training failed: %1").arg(QString::fromLocal8Bit(e.what())), false, {});
+    }
+}
+
+void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task)
+{
+    const quint64 id = run->id;
+    const TrainingSetup &s = run->setup;
+    const std::string out = s.outPath.toStdString();
+    const QString checkpoint = s.outPath + QStringLiteral(".ckpt");
+    TrainOptions options = trainOptions(s);
+    options.checkpoint = checkpoint.toStdString();
+    QDir().mkpath(QFileInfo(s.outPath).absolutePath());
+    Trainer trainer(model, task.splits.train, task.splits.dev, options);
+
+    long long lastSnapshot = -1;
+    auto snapshot = [&](long long step, int epoch, double loss) {
+        const std::string sentence = run->watchedSentence();
+        if (sentence.empty() || step == lastSnapshot)
+            return;
+        lastSnapshot = step;
+        auto trace = translate(model, sentence, {}, &run->cancel);
+        if (!trace)
+            return; // an undecodable sentence (all spaces) just shows nothing new
+        TrainingSnapshot snap{std::make_shared<const DecodeTrace>(std::move(trace).value()), step, epoch, loss};
+        post(id, [this, snap] {
+            m_snapshots.push_back(snap);
+            emit snapshotAdded(int(m_snapshots.size()) - 1);
+        });
+    };
+    snapshot(0, 0, 0.0); // the untrained model: attention before anything was learnt
+
+    int epochsEnded = 0;
+    auto lastPost = Clock::now() - std::chrono::seconds(1);
+    auto progress = [&](const TrainProgress &p) {
+        // At most ~20 progress updates a second reach the GUI, and every epoch end.
+        if (p.epochEnd || p.step == p.totalSteps || Clock::now() - lastPost > std::chrono::milliseconds(50)) {
+            lastPost = Clock::now();
+            post(id, [this, p] { emit progressed(p); });
+        }
+        epochsEnded += p.epochEnd ? 1 : 0;
+        if (p.epochEnd || p.step % std::max(1, s.snapshotEvery) == 0)
+            snapshot(p.step, p.epoch, p.loss);
+        run->waitWhilePaused();
+    };
+    run->training = true;
+    post(id, [this] { emit stateChanged(); });
+    auto summary = trainer.run(progress, &run->cancel);
+    run->training = false;
+    if (!summary) {
+        const bool cancelled = summary.error().kind == ErrorKind::Cancelled;
+        // Only a checkpoint this run wrote counts; an older file may sit there.
+        const QString kept = epochsEnded > 0 && QFileInfo::exists(checkpoint) ? checkpoint : QString();
+        QString message = cancelled ? tr("Cancelled after %n epoch(s).", "", epochsEnded)
+                                    : tr("Training failed: %1").arg(QString::fromStdString(summary.error().message));
+        message += kept.isEmpty() ? tr(" No checkpoint was written yet.")
+                                  : tr(" The checkpoint of the last finished epoch is kept: %1").arg(kept);
+        post(id, [this, id, message, cancelled, kept] {
+            endRun(id);
+            emit failed(message, cancelled, kept);
+        });
+        return;
+    }
+    if (auto saved = model.save(out); !saved) {
+        const QString message = tr("Training finished but the model could not be saved: %1")
+                                    .arg(QString::fromStdString(saved.error().message));
+        post(id, [this, id, message, checkpoint] {
+            endRun(id);
+            emit failed(message, false, QFileInfo::exists(checkpoint) ? checkpoint : QString());
+        });
+        return;
+    }
+    const TrainSummary done = summary.value();
+    const QString path = s.outPath;
+    post(id, [this, id, path, done] {
+        endRun(id);
+        emit finished(path, done);
+    });
+}
+
+} // namespace alignscope::ui

@@ -1,0 +1,151 @@
+#pragma once
+// TrainingController runs core's Trainer on a thread of its own for the
+// training panel. The GUI thread never waits on it: the time estimate,
+// progress, snapshots of the watched sentence and the end of the run come
+// back as queued calls, and a run id drops whatever a newer run overtook.
+//
+// The Trainer calls its progress callback on the worker between batches,
+// when the weights are not being changed; that is where the worker decodes
+// the watched sentence with the current weights, and where pause parks it.
+// Cancel stops it within one batch and keeps the checkpoint of the last
+// finished epoch (OUT.ckpt, a model file Model::load opens).
+
+#include "decodecontroller.h"
+
+#include "alignscope/config.h"
+#include "alignscope/tasks.h"
+#include "alignscope/train.h"
+
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace alignscope::ui {
+
+/// Everything the panel's form sets.
+struct TrainingSetup {
+    enum class Task { EnFr, Dates, TsvFile, EngFraFile };
+    Task task = Task::EnFr;
+    QString file;                  ///< TsvFile / EngFraFile: the corpus, split 90/5/5 by a seeded shuffle
+    QString encoder = QStringLiteral("bigru"); ///< gru | bigru | lstm | bilstm
+    DecoderKind decoder = DecoderKind::Bahdanau;
+    ScorerKind scorer = ScorerKind::Additive;
+    LocalMode local = LocalMode::None;
+    int window = 3;                ///< D of a local window
+    int epochs = 5;
+    int batchSize = 32;
+    double learningRate = 5e-3;
+    int hidden = 64;
+    int embedding = 32;
+    int trainSize = 5000;          ///< pairs trained on (a file gives at most its 90%)
+    int threads = 0;               ///< 0 = every core
+    unsigned seed = 1;
+    QString outPath;               ///< the trained model; the checkpoint is outPath + ".ckpt"
+    QString watched = QStringLiteral("The cat sat on the mat");
+    int snapshotEvery = 20;        ///< batches between snapshots (plus one at every epoch end)
+    int evalSentences = 100;       ///< dev sentences decoded per epoch for BLEU, exact match, AER
+};
+
+/// How long a run should take, from a short warm-up measured on this machine.
+struct TrainingEstimate {
+    double seconds = 0.0;          ///< the whole run
+    double batchSeconds = 0.0;     ///< mean of the measured batches
+    double evalSeconds = 0.0;      ///< dev evaluation, per epoch
+    long long batchesPerEpoch = 0;
+    int epochs = 0;
+    int warmupBatches = 0;
+    int threads = 0;
+    /// "3 warm-up batches at 0.12 s × 157 batches × 5 epochs + 1.4 s dev evaluation per epoch".
+    QString explanation() const;
+};
+
+/// The watched sentence decoded with the weights after `step` batches.
+struct TrainingSnapshot {
+    TracePtr trace;
+    long long step = 0;
+    int epoch = 0;                 ///< 1-based epoch the step belongs to (0: before training)
+    double loss = 0.0;             ///< running train loss at that step
+};
+
+/// Splits of a task and how its text is tokenised.
+struct PreparedTask {
+    TaskSplits splits;
+    TokenizerOptions sourceTokenizer;
+    TokenizerOptions targetTokenizer;
+    int maxSourceLength = 64;
+    std::string name;
+};
+
+/// Builds the chosen task (blocking; built-in tasks of 30 000 pairs take a second).
+Result<PreparedTask> prepareTask(const TrainingSetup &setup);
+/// The model configuration of a setup, validated (dot scorers get a
+/// decoder as wide as the encoder's states, as the CLI does).
+Result<ModelConfig> modelConfigFor(const TrainingSetup &setup, const PreparedTask &task);
+
+class TrainingController : public QObject {
+    Q_OBJECT
+public:
+    explicit TrainingController(QObject *parent = nullptr);
+    /// Cancels a running worker and waits for it (at most one batch or one
+    /// dev evaluation): it posts to this object, so it must end first.
+    ~TrainingController() override;
+
+    /// Prepares the task, measures the warm-up, emits estimated and trains.
+    /// False (and nothing happens) while another run or estimate is going.
+    bool start(const TrainingSetup &setup);
+    /// Only prepares and measures the warm-up, then emits estimated.
+    bool estimate(const TrainingSetup &setup);
+    bool isBusy() const { return m_run != nullptr; }
+    bool isTraining() const;
+    bool isPaused() const;
+
+    /// Snapshots of the current (or last) run, oldest first.
+    const std::vector<TrainingSnapshot> &snapshots() const { return m_snapshots; }
+
+public slots:
+    /// Parks the worker before its next batch.
+    void pause();
+    void resume();
+    /// Stops within one batch; the last checkpoint stays.
+    void cancel();
+    /// The sentence the next snapshots decode (empty: no snapshots).
+    void setWatchedSentence(const QString &sentence);
+
+signals:
+    void stateChanged();
+    /// One line for the panel while preparing ("building the task…").
+    void statusChanged(const QString &text);
+    void estimated(const alignscope::ui::TrainingEstimate &estimate);
+    void progressed(const alignscope::TrainProgress &progress);
+    /// snapshots()[index] is new.
+    void snapshotAdded(int index);
+    /// The model is saved at `path`.
+    void finished(const QString &path, const alignscope::TrainSummary &summary);
+    /// Nothing was saved: `message` says why; `checkpoint` is the last
+    /// checkpoint kept on disk, empty when there is none.
+    void failed(const QString &message, bool cancelled, const QString &checkpoint);
+
+private:
+    struct Run;
+    bool launch(const TrainingSetup &setup, bool estimateOnly);
+    void work(std::shared_ptr<Run> run);
+    void trainModel(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task);
+    /// Runs `f` on the GUI thread unless run `id` has been overtaken.
+    template <typename F> void post(quint64 id, F f);
+    void endRun(quint64 id);
+
+    std::shared_ptr<Run> m_run;
+    std::thread m_thread;
+    quint64 m_runId = 0;
+    std::vector<TrainingSnapshot> m_snapshots;
+};
+
+} // namespace alignscope::ui
+
+Q_DECLARE_METATYPE(alignscope::TrainProgress)
+Q_DECLARE_METATYPE(alignscope::TrainSummary)
+Q_DECLARE_METATYPE(alignscope::ui::TrainingEstimate)
