@@ -67,12 +67,13 @@ Result<PreparedTask> fileTask(const TrainingSetup &s)
     return t;
 }
 
-/// Times a few batches on a copy of the model (after one untimed batch that
-/// allocates the gradient buffers) and one dev evaluation on a sample, and
-/// scales both to the run.
+/// Times a few batches on a copy of the model and one dev evaluation on a
+/// sample, and scales both to the run. Each sampled batch runs once untimed
+/// first: the first batch of a new length is several times slower than the
+/// next ones (buffers grow), which made an untimed-free estimate 2x too long.
 TrainingEstimate measureWarmup(const Model &model, const PreparedTask &task, const TrainingSetup &s)
 {
-    constexpr int kBatches = 3;
+    constexpr int kBatches = 4;
     constexpr size_t kEvalSample = 20;
     TrainingEstimate e;
     e.epochs = s.epochs;
@@ -85,19 +86,21 @@ TrainingEstimate measureWarmup(const Model &model, const PreparedTask &task, con
     Model copy = model;
     Trainer trainer(copy, Corpus{}, Corpus{}, trainOptions(s));
     // The trainer batches sentences of similar length, so the warm-up takes
-    // runs of the length-sorted examples spread over the whole range.
+    // runs of the length-sorted examples at the middle of each quarter.
     std::vector<Example> examples = makeExamples(copy, task.splits.train);
     std::stable_sort(examples.begin(), examples.end(),
                      [](const Example &a, const Example &b) { return a.source.size() < b.source.size(); });
     const size_t b = std::min(examples.size(), static_cast<size_t>(s.batchSize));
-    auto batchAt = [&](int i) {
-        const size_t start = (examples.size() - b) * static_cast<size_t>(i) / kBatches;
-        return std::vector<Example>(examples.begin() + start, examples.begin() + start + b);
-    };
-    trainer.trainBatch(batchAt(kBatches / 2));
+    std::vector<std::vector<Example>> batches;
+    for (int i = 0; i < kBatches; ++i) {
+        const size_t start = (examples.size() - b) * static_cast<size_t>(2 * i + 1) / (2 * kBatches);
+        batches.emplace_back(examples.begin() + start, examples.begin() + start + b);
+    }
+    for (const auto &batch : batches)
+        trainer.trainBatch(batch);
     const auto t0 = Clock::now();
-    for (int i = 0; i < kBatches; ++i)
-        trainer.trainBatch(batchAt(i));
+    for (const auto &batch : batches)
+        trainer.trainBatch(batch);
     e.batchSeconds = secondsSince(t0) / kBatches;
 
     // Loss over the dev set (teacher forced) and greedy decodes of
@@ -175,7 +178,7 @@ Result<ModelConfig> modelConfigFor(const TrainingSetup &s, const PreparedTask &t
 QString TrainingEstimate::explanation() const
 {
     return QCoreApplication::translate("TrainingEstimate",
-                                       "%1 warm-up batches at %2 s × %3 batches × %4 epochs, plus %5 s of dev "
+                                       "%1 warm-up batches (after one untimed pass) at %2 s × %3 batches × %4 epochs, plus %5 s of dev "
                                        "evaluation per epoch, on %6 threads")
         .arg(warmupBatches)
         .arg(batchSeconds, 0, 'f', 3)
