@@ -28,7 +28,7 @@ double niceStep(double max, int ticks)
 LossChart::LossChart(QWidget *parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("lossChart"));
-    setToolTip(tr("Loss per target token: the train curve is the running mean of the current epoch, "
+    setToolTip(tr("Loss per target token: the train curve is a moving average of the recent batches' loss, "
                   "the dev points the teacher-forced loss on the dev set after each epoch"));
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // LossChart: train and dev loss against the batch step, painted with
-// QPainter as points arrive. Train loss is the trainer's running mean of the
-// epoch (one point per progress update), dev loss one point per epoch end.
+// QPainter as points arrive: train loss as the controller smooths it (one
+// point per progress update), dev loss one point per epoch end.
 
 #include <QWidget>
 

@@ -121,6 +121,35 @@ TrainingEstimate measureWarmup(const Model &model, const PreparedTask &task, con
     return e;
 }
 
+/// The loss of each batch, recovered from the trainer's running mean of the
+/// epoch, smoothed with a bias-corrected exponential moving average: a curve
+/// that does not jump when the running mean restarts at an epoch boundary.
+class LossSmoother {
+public:
+    void add(const TrainProgress &p)
+    {
+        if (p.epoch != m_epoch) {
+            m_epoch = p.epoch;
+            m_epochStart = p.step - 1;
+            m_mean = 0.0;
+        }
+        const double n = double(p.step - m_epochStart);
+        const double batch = p.loss * n - m_mean * (n - 1.0);
+        m_mean = p.loss;
+        m_average = kDecay * m_average + (1.0 - kDecay) * batch;
+        m_weight = kDecay * m_weight + (1.0 - kDecay);
+    }
+    double value() const { return m_weight > 0.0 ? m_average / m_weight : 0.0; }
+
+private:
+    static constexpr double kDecay = 0.9;
+    int m_epoch = 0;
+    long long m_epochStart = 0;
+    double m_mean = 0.0;
+    double m_average = 0.0;
+    double m_weight = 0.0;
+};
+
 } // namespace
 
 Result<PreparedTask> prepareTask(const TrainingSetup &s)
@@ -370,7 +399,6 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &mode
 {
     const quint64 id = run->id;
     const TrainingSetup &s = run->setup;
-    const std::string out = s.outPath.toStdString();
     const QString checkpoint = s.outPath + QStringLiteral(".ckpt");
     TrainOptions options = trainOptions(s);
     options.checkpoint = checkpoint.toStdString();
@@ -395,12 +423,20 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &mode
     snapshot(0, 0, 0.0); // the untrained model: attention before anything was learnt
 
     int epochsEnded = 0;
+    LossSmoother smoother;
     auto lastPost = Clock::now() - std::chrono::seconds(1);
     auto progress = [&](const TrainProgress &p) {
+        if (!p.epochEnd)
+            smoother.add(p);
         // At most ~20 progress updates a second reach the GUI, and every epoch end.
         if (p.epochEnd || p.step == p.totalSteps || Clock::now() - lastPost > std::chrono::milliseconds(50)) {
             lastPost = Clock::now();
-            post(id, [this, p] { emit progressed(p); });
+            const double smoothed = smoother.value();
+            post(id, [this, p, smoothed] {
+                if (!p.epochEnd)
+                    emit trainLoss(p.step, smoothed);
+                emit progressed(p);
+            });
         }
         epochsEnded += p.epochEnd ? 1 : 0;
         if (p.epochEnd || p.step % std::max(1, s.snapshotEvery) == 0)
@@ -411,6 +447,15 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &mode
     post(id, [this] { emit stateChanged(); });
     auto summary = trainer.run(progress, &run->cancel);
     run->training = false;
+    finishRun(run, std::move(summary), model, epochsEnded);
+}
+
+void TrainingController::finishRun(const std::shared_ptr<Run> &run, Result<TrainSummary> summary,
+                                   const Model &model, int epochsEnded)
+{
+    const quint64 id = run->id;
+    const TrainingSetup &s = run->setup;
+    const QString checkpoint = s.outPath + QStringLiteral(".ckpt");
     if (!summary) {
         const bool cancelled = summary.error().kind == ErrorKind::Cancelled;
         // Only a checkpoint this run wrote counts; an older file may sit there.
@@ -425,7 +470,7 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &mode
         });
         return;
     }
-    if (auto saved = model.save(out); !saved) {
+    if (auto saved = model.save(s.outPath.toStdString()); !saved) {
         const QString message = tr("Training finished but the model could not be saved: %1")
                                     .arg(QString::fromStdString(saved.error().message));
         post(id, [this, id, message, checkpoint] {

@@ -121,6 +121,9 @@ signals:
     void statusChanged(const QString &text);
     void estimated(const alignscope::ui::TrainingEstimate &estimate);
     void progressed(const alignscope::TrainProgress &progress);
+    /// Train loss of the recent batches (a moving average of per-batch
+    /// losses) after `step` batches; sent with progressed, never at epoch ends.
+    void trainLoss(long long step, double loss);
     /// snapshots()[index] is new.
     void snapshotAdded(int index);
     /// The model is saved at `path`.
@@ -134,6 +137,9 @@ private:
     bool launch(const TrainingSetup &setup, bool estimateOnly);
     void work(std::shared_ptr<Run> run);
     void trainModel(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task);
+    /// Saves the model of a finished run, or says why there is none.
+    void finishRun(const std::shared_ptr<Run> &run, Result<TrainSummary> summary, const Model &model,
+                   int epochsEnded);
     /// Runs `f` on the GUI thread unless run `id` has been overtaken.
     template <typename F> void post(quint64 id, F f);
     void endRun(quint64 id);

@@ -96,14 +96,9 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     updateButtons();
 }
 
-QWidget *TrainingPanel::createSetup()
+/// Task, encoder, decoder, scorer and local window.
+void TrainingPanel::addModelRows(QFormLayout *form)
 {
-    auto *box = new QWidget;
-    auto *outer = new QVBoxLayout(box);
-    m_form = new QWidget(box);
-    auto *form = new QFormLayout(m_form);
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-
     m_task = combo(QStringLiteral("trainTask"),
                    {tr("EN→FR grammar (built-in)"), tr("Dates (built-in)"), tr("TSV file"), tr("eng-fra file")},
                    m_form);
@@ -138,7 +133,11 @@ QWidget *TrainingPanel::createSetup()
     localRow->addWidget(m_local, 1);
     localRow->addWidget(m_window);
     form->addRow(tr("Window"), localRow);
+}
 
+/// Hyper-parameters, threads, snapshots and where the model goes.
+void TrainingPanel::addRunRows(QFormLayout *form)
+{
     const TrainingSetup d;
     m_epochs = spin(QStringLiteral("trainEpochs"), 1, 1000, d.epochs, m_form);
     form->addRow(tr("E&pochs"), m_epochs);
@@ -175,12 +174,25 @@ QWidget *TrainingPanel::createSetup()
     auto *outRow = new QHBoxLayout;
     outRow->addWidget(m_outPath, 1);
     outRow->addWidget(outBrowse);
-    form->addRow(tr("Save &to"), outRow);
+    form->addRow(tr("Save to"), outRow);
+    connect(outBrowse, &QPushButton::clicked, this, &TrainingPanel::browseOutput);
+}
+
+QWidget *TrainingPanel::createSetup()
+{
+    auto *box = new QWidget;
+    auto *outer = new QVBoxLayout(box);
+    m_form = new QWidget(box);
+    auto *form = new QFormLayout(m_form);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+
+    addModelRows(form);
+    addRunRows(form);
     outer->addWidget(m_form);
     // Outside the form, which is disabled while training: the watched
     // sentence may change mid-run and the next snapshot decodes the new one.
     auto *watchForm = new QFormLayout;
-    m_watched = new QLineEdit(d.watched, box);
+    m_watched = new QLineEdit(TrainingSetup().watched, box);
     m_watched->setObjectName(QStringLiteral("trainWatched"));
     m_watched->setToolTip(tr("Any sentence; it may be changed while the model trains"));
     watchForm->addRow(tr("&Watch"), m_watched);
@@ -207,7 +219,6 @@ QWidget *TrainingPanel::createSetup()
     connect(m_local, &QComboBox::currentIndexChanged, this, [this](int i) { m_window->setEnabled(i > 0); });
     m_window->setEnabled(false);
     connect(m_taskBrowse, &QPushButton::clicked, this, &TrainingPanel::browseCorpus);
-    connect(outBrowse, &QPushButton::clicked, this, &TrainingPanel::browseOutput);
     connect(m_watched, &QLineEdit::textChanged, m_controller, &TrainingController::setWatchedSentence);
     connect(m_estimateButton, &QPushButton::clicked, this, &TrainingPanel::estimate);
     connect(m_start, &QPushButton::clicked, this, &TrainingPanel::startTraining);
@@ -280,6 +291,7 @@ void TrainingPanel::connectController()
     connect(m_controller, &TrainingController::statusChanged, this, [this](const QString &t) { setStatus(t); });
     connect(m_controller, &TrainingController::estimated, this, &TrainingPanel::onEstimated);
     connect(m_controller, &TrainingController::progressed, this, &TrainingPanel::onProgress);
+    connect(m_controller, &TrainingController::trainLoss, m_chart, &LossChart::addTrainLoss);
     connect(m_controller, &TrainingController::snapshotAdded, this, &TrainingPanel::onSnapshot);
     connect(m_controller, &TrainingController::finished, this, &TrainingPanel::onFinished);
     connect(m_controller, &TrainingController::failed, this, &TrainingPanel::onFailed);
@@ -346,7 +358,6 @@ void TrainingPanel::startTraining()
     m_progress->setValue(0);
     m_rate->clear();
     m_haveEstimate = false;
-    m_lastTrainLoss = 0.0;
     m_controller->start(setup());
 }
 
@@ -420,8 +431,6 @@ void TrainingPanel::onProgress(const TrainProgress &p)
     m_progress->setFormat(tr("epoch %1/%2 · %p%").arg(p.epoch).arg(p.epochs));
     m_rate->setText(tr("%L1 tokens/s · ETA %2").arg(qRound64(p.tokensPerSecond)).arg(formatDuration(p.etaSeconds)));
     if (!p.epochEnd) {
-        m_chart->addTrainLoss(p.step, p.loss);
-        m_lastTrainLoss = p.loss;
         return;
     }
     m_chart->addDevLoss(p.step, p.dev.loss);

@@ -12,6 +12,7 @@
 
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -60,6 +61,8 @@ signals:
 
 private:
     QWidget *createSetup();
+    void addModelRows(QFormLayout *form);
+    void addRunRows(QFormLayout *form);
     QWidget *createLiveView();
     void connectController();
     void updateButtons();
@@ -113,7 +116,6 @@ private:
 
     TrainingEstimate m_lastEstimate;
     bool m_haveEstimate = false;
-    double m_lastTrainLoss = 0.0;
 };
 
 /// "42 s", "3 min 05 s", "1 h 02 min".
