@@ -1,7 +1,8 @@
 // TestTrainingPanel: training from the window on a tiny EN->FR task. A short
 // run finishes, reports progress and joins the model picker; cancel (from a
 // paused run) keeps a checkpoint Model::load opens; the snapshot timeline
-// holds one entry per snapshot, each the watched sentence's attention.
+// holds one entry per snapshot, each the watched sentence's attention; a
+// run that cannot start says why.
 
 #include "losschart.h"
 #include "mainwindow.h"
@@ -55,6 +56,7 @@ private slots:
     void testShortRunJoinsPicker();
     void testCancelKeepsCheckpoint();
     void testSnapshotTimeline();
+    void testFailedRunSaysWhy();
 
 private:
     QTemporaryDir m_dir;
@@ -186,6 +188,24 @@ void TestTrainingPanel::testSnapshotTimeline()
     QCOMPARE(panel.snapshotTrace()->trace(), snapshots.front().trace.get());
     QCOMPARE(snapshots.front().epoch, 0);
     QCOMPARE(snapshots.back().epoch, 2);
+}
+
+void TestTrainingPanel::testFailedRunSaysWhy()
+{
+    TrainingPanel panel;
+    panel.show();
+    TrainingSetup s = tinySetup(m_dir.filePath(QStringLiteral("never.safetensors")), 1);
+    s.task = TrainingSetup::Task::TsvFile;
+    s.file = m_dir.filePath(QStringLiteral("missing.tsv"));
+    panel.setSetup(s);
+    QSignalSpy failed(panel.controller(), &TrainingController::failed);
+    panel.startTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kTimeout);
+    QCOMPARE(failed.first().at(1).toBool(), false);
+    QVERIFY2(panel.statusText().contains(QStringLiteral("missing.tsv")), qPrintable(panel.statusText()));
+    QVERIFY(!panel.controller()->isBusy());
+    QVERIFY(panel.findChild<QPushButton *>(QStringLiteral("trainStart"))->isEnabled());
+    QVERIFY(!QFileInfo::exists(s.outPath));
 }
 
 QTEST_MAIN(TestTrainingPanel)
