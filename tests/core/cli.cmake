@@ -4,3 +4,8 @@ alignscope_add_test(testcli SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testcli.cpp LABE
 set_target_properties(testcli PROPERTIES AUTOMOC ON)
 target_compile_definitions(testcli PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
 add_dependencies(testcli alignscope-cli)
+# The bad-input matrix of issue #10 (sentences via the CLI, damaged files).
+alignscope_add_test(testbadinput SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testbadinput.cpp LABELS unit
+  LIBS nlohmann_json::nlohmann_json)
+target_compile_definitions(testbadinput PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
+add_dependencies(testbadinput alignscope-cli)

@@ -2,3 +2,5 @@
 alignscope_add_test(testdecode SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testdecode.cpp LABELS unit
   LIBS nlohmann_json::nlohmann_json)
 set_target_properties(testdecode PROPERTIES AUTOMOC ON)
+# compareModels: concurrent decodes equal decodes alone (also under TSan).
+alignscope_add_test(testcompare SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testcompare.cpp LABELS unit)
