@@ -34,6 +34,7 @@ HeatmapView::HeatmapView(TraceModel *model, QWidget *parent) : QAbstractScrollAr
         rebuild();
         ensureCurrentRowVisible();
     });
+    rebuild(); // the model may already hold a trace
 }
 
 void HeatmapView::setOptions(const HeatmapOptions &options)

@@ -1,5 +1,9 @@
 // bench: the numbers of DESIGN.md, measured as medians and ratios in one run.
 #include "cli/args.h"
+#include "cli/benchutil.h"
+#ifdef ALIGNSCOPE_WITH_EXPORT
+#include "cli/benchui.h"
+#endif
 #include "cli/commands.h"
 
 #include "alignscope/decode.h"
@@ -23,23 +27,7 @@ namespace alignscope::cli {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using json = nlohmann::ordered_json;
-
-/// Median wall time in milliseconds of `repeat` runs of `f` (after one warm-up).
-template <typename F>
-double medianMs(int repeat, F &&f)
-{
-    f();
-    std::vector<double> t;
-    for (int i = 0; i < repeat; ++i) {
-        const auto start = Clock::now();
-        f();
-        t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    }
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-}
 
 /// Read bandwidth (GB/s) of a summing pass over a 256 MiB buffer with all threads.
 double readBandwidth(int repeat)
@@ -209,8 +197,13 @@ int benchCommand(const Argv &argv)
     if (!pairs)
         return fail(pairs.error());
     const std::string section = args->value("section").value_or("all");
-    if (section != "all" && section != "scoring" && section != "decode" && section != "train" && section != "compare")
-        return fail(usageError("--section must be all, scoring, decode, train or compare"));
+    const std::vector<std::string> sections = {"all", "scoring", "decode", "train", "compare", "ui"};
+    if (std::find(sections.begin(), sections.end(), section) == sections.end())
+        return fail(usageError("--section must be all, scoring, decode, train, compare or ui"));
+#ifndef ALIGNSCOPE_WITH_EXPORT
+    if (section == "ui")
+        return fail(usageError("--section ui needs a build with the window (ALIGNSCOPE_BUILD_UI=ON)"));
+#endif
     json out;
     auto model = benchModel(args->value("model").value_or("additive"));
     if ((section == "all" || section == "decode" || section == "train") && !model)
@@ -223,6 +216,10 @@ int benchCommand(const Argv &argv)
         out["train"] = trainBench(model.value(), pairs.value(), args->value("dump-tsv").value_or(""));
     if (section == "all" || section == "compare")
         out["compare"] = compareBench(repeat.value());
+#ifdef ALIGNSCOPE_WITH_EXPORT
+    if (section == "all" || section == "ui")
+        out["ui"] = uiBench(repeat.value());
+#endif
     std::cout << out.dump(2) << "\n";
     return 0;
 }
