@@ -77,8 +77,8 @@ def main():
             "`tools/model_card.py`. Architectures: `additive` is the seed document's variant 1",
             "(bidirectional GRU encoder, Bahdanau decoder with deep output); `dot`, `general`,",
             "`concat`, `scaled-dot` and `location` are variant 2 (GRU encoder, Luong decoder with",
-            "input feeding); `local-p` is Luong's local-p attention (window D = 3, Gaussian σ = D/2)",
-            "over the general score. Location attention has no content term, so its alignments",
+            "input feeding); `local-p` is Luong's local-p attention (window D = 5, Gaussian σ = D/2)",
+            "over the general score, reading a bidirectional GRU encoder. Location attention has no content term, so its alignments",
             "are positional by construction.", ""]
     open(os.path.join(MODELS, "README.md"), "w").write("\n".join(out))
 

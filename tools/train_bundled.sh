@@ -16,10 +16,12 @@ declare -A args=(
   [concat]="--encoder gru --decoder luong --scorer concat"
   [scaled-dot]="--encoder gru --decoder luong --scorer scaled-dot"
   [location]="--encoder gru --decoder luong --scorer location"
-  [local-p]="--encoder gru --decoder luong --scorer general --local p --window 3"
+  [local-p]="--encoder bigru --decoder luong --scorer general --local p --window 5"
 )
 # Luong's unscaled dot/general scores and local-p's predicted window learn
-# more slowly than additive attention: they get more epochs.
+# more slowly than additive attention: they get more epochs. local-p reads a
+# bidirectional encoder and a wider window (D = 5): with a unidirectional
+# encoder and D = 3 its predicted centre p_t never settled (83% exact match).
 declare -A epochs=([dot]=15 [general]=15 [local-p]=15)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(additive dot general concat scaled-dot location local-p)
