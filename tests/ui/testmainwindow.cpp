@@ -9,7 +9,11 @@
 #include "sentenceedit.h"
 #include "topkview.h"
 
+#include <QAction>
 #include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QLineEdit>
 #include <QSettings>
 #include <QSignalSpy>
@@ -37,6 +41,8 @@ private slots:
     void testBadModelFileShowsMessage();
     void testBeamTreeClickSelectsHypothesis();
     void testSettingsPersist();
+    void testPlayStepsAndStopsAtLastStep();
+    void testDroppingModelFileOpensIt();
 
 private:
     void waitForSentence(const QString &sentence);
@@ -248,6 +254,56 @@ void TestMainWindow::testSettingsPersist()
     waitForSentence(QStringLiteral("the cat sat"));
     QCOMPARE(heatmap()->options().colormap, ColormapKind::Magma);
     QVERIFY(m_window->sentenceEdit()->history().contains(QStringLiteral("the cat sat")));
+}
+
+void TestMainWindow::testPlayStepsAndStopsAtLastStep()
+{
+    waitForSentence(MainWindow::seedSentence());
+    TraceModel *t = m_window->traceModel();
+    QVERIFY(t->stepCount() >= 3);
+    auto *speed = m_window->findChild<QComboBox *>(QStringLiteral("playbackSpeed"));
+    auto *play = m_window->findChild<QAction *>(QStringLiteral("playAction"));
+    QVERIFY(speed && play);
+    speed->setCurrentIndex(speed->count() - 1); // fastest
+    t->first();
+    // Space plays: the cursor advances on its own.
+    QWidget *focus = QApplication::focusWidget() ? QApplication::focusWidget() : m_window.get();
+    QTest::keyClick(focus, Qt::Key_Space);
+    QVERIFY(play->isChecked());
+    QTRY_VERIFY_WITH_TIMEOUT(t->step() >= 1, 10000);
+    // Space again pauses: the cursor stays where it is.
+    QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget() : m_window.get(), Qt::Key_Space);
+    QVERIFY(!play->isChecked());
+    const int paused = t->step();
+    QTest::qWait(800);
+    QCOMPARE(t->step(), paused);
+    // Playing to the end stops by itself on the last step.
+    play->setChecked(true);
+    QTRY_COMPARE_WITH_TIMEOUT(t->step(), t->stepCount() - 1, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!play->isChecked(), 5000);
+}
+
+void TestMainWindow::testDroppingModelFileOpensIt()
+{
+    if (bundledModelNames().size() < 2)
+        QSKIP("needs two bundled models");
+    waitForSentence(MainWindow::seedSentence());
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("dropped.safetensors"));
+    QVERIFY(QFile::copy(QString::fromStdString(resolveModelPath("dot").value()), path));
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    const QPoint at = m_window->rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &drop);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->controller()->modelSource(), path, 20000);
+    // The dropped model decodes the sentence and joins the picker.
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->modelPicker()->currentText().contains(QStringLiteral("dropped")), 20000);
+    waitForSentence(MainWindow::seedSentence());
+    QCOMPARE(m_window->translationText(), QStringLiteral("le chat s'est assis sur le tapis"));
 }
 
 QTEST_MAIN(TestMainWindow)
