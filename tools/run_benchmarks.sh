@@ -16,12 +16,12 @@ trap 'rm -f "$tsv"' EXIT
 # OpenBLAS at its best: these two variables halve its speed on this host.
 torch() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tools/bench_torch.py "$@"; }
 
-"$cli" bench --section scoring --repeat 9
-"$cli" bench --section compare --repeat 9
+"$cli" bench --json --section scoring --repeat 9
+"$cli" bench --json --section compare --repeat 9
 for i in $(seq "$rounds"); do
   echo "# round $i"
-  "$cli" bench --section decode --model "$model" --repeat 51 --sentence "$sentence"
+  "$cli" bench --json --section decode --model "$model" --repeat 51 --sentence "$sentence"
   torch decode --model "$model" --threads 1 --sentence "$sentence" --runs 51
-  "$cli" bench --section train --model "$model" --train-pairs 2000 --dump-tsv "$tsv"
+  "$cli" bench --json --section train --model "$model" --train-pairs 2000 --dump-tsv "$tsv"
   for t in 1 2; do torch train --model "$model" --threads "$t" --tsv "$tsv" --batch 32 --steps 30; done
 done

@@ -46,43 +46,80 @@ double readBandwidth(int repeat)
     return buf.size() * sizeof(float) / (ms * 1e6);
 }
 
+/// Single-precision GEMM rate (GFLOP/s) of Eigen on 512 × 512 matrices, one thread:
+/// the compute ceiling the scoring figures are read against.
+double gemmPeak(int repeat)
+{
+    const int n = 512;
+    const Matrix a = Matrix::Random(n, n), b = Matrix::Random(n, n);
+    Matrix c(n, n);
+    const double ms = medianMs(repeat, [&] { c.noalias() = a * b; });
+    return 2.0 * n * n * n / (ms * 1e6);
+}
+
+/// One decode step's attention (scores, softmax, context) for every scorer at
+/// n ∈ {64, 1024, 16384} source positions, d = 512. Bytes = the keys and the
+/// encoder states read once; flops = 4·n·d (scores and context at their least).
 json scoringBench(int repeat)
 {
-    const int n = 16384, d = 512;
+    const int d = 512;
+    const std::vector<int> sizes = {64, 1024, 16384};
     Rng rng(7);
-    Matrix H(n, d), q(1, d);
+    Matrix H(sizes.back(), d), q(1, d);
     for (Eigen::Index i = 0; i < H.size(); ++i)
         H.data()[i] = rng.uniform(-1, 1);
     for (Eigen::Index i = 0; i < q.size(); ++i)
         q.data()[i] = rng.uniform(-1, 1);
     const double bandwidth = readBandwidth(repeat);
-    json out = {{"n", n}, {"d", d}, {"read_bandwidth_gb_s", bandwidth}};
-    for (ScorerKind kind : {ScorerKind::Dot, ScorerKind::Additive}) {
-        AttentionConfig c;
-        c.scorer = kind;
-        c.dimension = d;
-        Attention<float> attention(c, d, d);
-        ShapeMap shapes;
-        attention.declare(shapes);
-        ParameterSet<float> params;
-        for (const auto &[name, s] : shapes)
-            params.emplace(name, Matrix::Constant(s.first, s.second, 0.01f));
-        Graph<float> setup(false);
-        ParamBinder<float> sp(setup, params);
-        const Matrix keys = setup.value(attention.keys(sp, setup.external(H)));
-        // Time scores + softmax + context of one step: what a decode step pays.
-        const double ms = medianMs(repeat, [&] {
-            Graph<float> g(false);
-            ParamBinder<float> p(g, params);
-            Memory m{g.external(H), g.external(keys), n, {n}};
-            (void)attention.attend(p, g.external(q), m, 0);
-        });
-        // Bytes that must be read: the keys once (scores) and H once (context).
-        const double bytes = double(keys.size() + H.size()) * sizeof(float);
-        const double gbs = bytes / (ms * 1e6);
-        out[toString(kind)] = {{"ms", ms}, {"gb_s", gbs}, {"fraction_of_bandwidth", gbs / bandwidth}};
+    json out = {{"d", d}, {"read_bandwidth_gb_s", bandwidth}, {"gemm_gflop_s_1_thread", gemmPeak(repeat)}};
+    for (ScorerKind kind : {ScorerKind::Dot, ScorerKind::Additive, ScorerKind::General, ScorerKind::ScaledDot,
+                            ScorerKind::Concat, ScorerKind::Location}) {
+        json rows;
+        for (int n : sizes) {
+            AttentionConfig c;
+            c.scorer = kind;
+            c.dimension = d;
+            c.maxSourceLength = n;
+            Attention<float> attention(c, d, d);
+            ShapeMap shapes;
+            attention.declare(shapes);
+            ParameterSet<float> params;
+            for (const auto &[name, s] : shapes)
+                params.emplace(name, Matrix::Constant(s.first, s.second, 0.01f));
+            const Matrix states = H.topRows(n);
+            Graph<float> setup(false);
+            ParamBinder<float> sp(setup, params);
+            const Matrix keys = setup.value(attention.keys(sp, setup.external(states)));
+            const double ms = medianMs(repeat, [&] {
+                Graph<float> g(false);
+                ParamBinder<float> p(g, params);
+                Memory m{g.external(states), g.external(keys), n, {n}};
+                (void)attention.attend(p, g.external(q), m, 0);
+            });
+            const double bytes = double(keys.size() + states.size()) * sizeof(float);
+            const double gbs = bytes / (ms * 1e6);
+            rows["n" + std::to_string(n)] = {{"ms", ms},
+                                              {"gb_s", gbs},
+                                              {"gflop_s", 4.0 * n * d / (ms * 1e6)},
+                                              {"fraction_of_bandwidth", gbs / bandwidth}};
+        }
+        out[toString(kind)] = rows;
     }
     return out;
+}
+
+/// "section.key value" lines for people; --json prints the tree for scripts.
+void printText(const json &j, const std::string &prefix)
+{
+    for (const auto &[key, value] : j.items()) {
+        const std::string name = prefix.empty() ? key : prefix + "." + key;
+        if (value.is_object())
+            printText(value, name);
+        else if (value.is_number_float())
+            std::printf("%-52s %12.3f\n", name.c_str(), value.get<double>());
+        else
+            std::printf("%-52s %12s\n", name.c_str(), value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
+    }
 }
 
 Result<Model> benchModel(const std::string &name)
@@ -187,11 +224,13 @@ json compareBench(int repeat)
 
 int benchCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{}, {"model", "section", "repeat", "train-pairs", "sentence", "dump-tsv"}, {}});
+    auto args = Args::parse(argv, {{"quick", "json"}, {"model", "section", "repeat", "train-pairs", "sentence", "dump-tsv"}, {}});
     if (!args)
         return fail(args.error());
-    auto repeat = args->integer("repeat", 9, 1, 1000);
-    auto pairs = args->integer("train-pairs", 2000, 10, 1000000);
+    // --quick: fewer repeats and a small training set, under a minute in all.
+    const bool quick = args->has("quick");
+    auto repeat = args->integer("repeat", quick ? 3 : 9, 1, 1000);
+    auto pairs = args->integer("train-pairs", quick ? 300 : 2000, 10, 1000000);
     if (!repeat)
         return fail(repeat.error());
     if (!pairs)
@@ -220,7 +259,10 @@ int benchCommand(const Argv &argv)
     if (section == "all" || section == "ui")
         out["ui"] = uiBench(repeat.value());
 #endif
-    std::cout << out.dump(2) << "\n";
+    if (args->has("json"))
+        std::cout << out.dump(2) << "\n";
+    else
+        printText(out, "");
     return 0;
 }
 

@@ -42,7 +42,7 @@ std::string usage()
            "  import --arch pytorch-tutorial|pytorch-chatbot [--attn dot|general|concat] [--layers N]\n"
            "       (--checkpoint FILE | --encoder FILE --decoder FILE) --source-vocab JSON --target-vocab JSON\n"
            "       --out FILE\n"
-           "  bench [--model NAME] [--section all|scoring|decode|train|compare|ui] [--repeat N]\n"
+           "  bench [--quick] [--json] [--model NAME] [--section all|scoring|decode|train|compare|ui] [--repeat N]\n"
            "  --version\n"
            "\n"
            "Exit codes: 0 ok, 2 usage, 3 unreadable or invalid file, 4 invalid sentence.\n";
