@@ -16,6 +16,7 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDragEnterEvent>
+#include <QFile>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMimeData>
@@ -68,9 +69,19 @@ MainWindow::MainWindow(QWidget *parent)
     m_defaultState = saveState();
     loadSettings();
     startUp();
+    checkRecovery();
+    // The crash-recovery copy follows what the window shows, a moment after it changes.
+    m_recoveryTimer = new QTimer(this);
+    m_recoveryTimer->setSingleShot(true);
+    m_recoveryTimer->setInterval(2000);
+    connect(m_recoveryTimer, &QTimer::timeout, this, &MainWindow::writeRecovery);
+    connect(m_trace, &TraceModel::traceChanged, m_recoveryTimer, qOverload<>(&QTimer::start));
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    QFile::remove(recoveryPath()); // a normal end: nothing to recover
+}
 
 QDockWidget *MainWindow::addDock(const QString &title, const QString &name, QWidget *content, Qt::DockWidgetArea area,
                                  bool scroll)
@@ -219,6 +230,8 @@ void MainWindow::onModelChanged(const QString &name)
                                  .arg(params));
     setWindowTitle(tr("%1 — AlignScope").arg(name));
     m_resetPrefixAction->setEnabled(false);
+    // After the controller's own decode with the new model, which this overtakes.
+    QTimer::singleShot(0, this, &MainWindow::applyPendingPrefix);
 }
 
 void MainWindow::onTraceReady(TracePtr trace, int focusStep)

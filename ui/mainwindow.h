@@ -5,6 +5,7 @@
 // through the trace, it never decodes again.
 
 #include "decodecontroller.h"
+#include "session.h"
 #include "tracemodel.h"
 
 #include <QMainWindow>
@@ -52,7 +53,16 @@ public:
     /// The translation of the selected hypothesis as shown in the window.
     QString translationText() const;
 
+    /// What the window shows now, as a session (File ▸ Save session).
+    Session captureSession() const;
+    /// Where the crash-recovery copy of the session is kept while the window is open.
+    static QString recoveryPath();
+
 public slots:
+    /// Saves the session atomically; false (and a message in the window) on failure.
+    bool saveSessionFile(const QString &path);
+    /// Opens a session: all of it, or (on any error) nothing, with a message.
+    bool openSessionFile(const QString &path);
     /// Opens a model file (menu, recent list, drag and drop).
     void openModelFile(const QString &path);
     void showMessage(const QString &text, int kind = 2);
@@ -87,6 +97,11 @@ private:
     void forceCandidate(int step, int tokenId);
     void rememberRecent(const QString &path);
     void loadSettings();
+    // mainwindow_session.cpp
+    void applySession(const Session &session);
+    void applyPendingPrefix();
+    void writeRecovery();
+    void checkRecovery();
     void saveSettings() const;
 
     DecodeController *m_controller;
@@ -124,6 +139,11 @@ private:
     QAction *m_resetPrefixAction = nullptr;
     QAction *m_resetLayoutAction = nullptr;
     QAction *m_trainAction = nullptr;
+    QAction *m_saveSessionAction = nullptr;
+    QAction *m_openSessionAction = nullptr;
+    QTimer *m_recoveryTimer = nullptr;
+    std::vector<int> m_pendingPrefix; ///< a session's what-if, forced once its model is in
+    int m_pendingStep = 0;
     QDockWidget *m_trainingDock = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;

@@ -57,6 +57,23 @@ void MainWindow::createActions()
                                                           tr("AlignScope models (*.safetensors);;All files (*)"));
         openModelFile(path);
     });
+    m_saveSessionAction = makeAction(this, tr("&Save session…"),
+                                     tr("Save the sentence, model, forced tokens and view settings to a file"),
+                                     {QKeySequence::Save}, QStyle::SP_DialogSaveButton);
+    connect(m_saveSessionAction, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QStringLiteral("session.json"),
+                                                          tr("AlignScope sessions (*.json)"));
+        if (!path.isEmpty())
+            saveSessionFile(path);
+    });
+    m_openSessionAction = makeAction(this, tr("Open s&ession…"), tr("Restore a saved session"),
+                                     {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)});
+    connect(m_openSessionAction, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(),
+                                                          tr("AlignScope sessions (*.json);;All files (*)"));
+        if (!path.isEmpty())
+            openSessionFile(path);
+    });
     m_quitAction = makeAction(this, tr("&Quit"), tr("Quit AlignScope"), {QKeySequence::Quit});
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
 
@@ -203,6 +220,8 @@ void MainWindow::createMenus()
     file->addAction(m_openAction);
     m_recentMenu = file->addMenu(tr("Open &recent"));
     rebuildRecentMenu();
+    file->addSeparator();
+    file->addActions({m_openSessionAction, m_saveSessionAction});
     file->addSeparator();
     file->addAction(m_quitAction);
     addExportActions(this, file, m_heatmap ? m_heatmap->view() : nullptr, m_trace);

@@ -1,0 +1,208 @@
+// TestSession: File ▸ Save session / Open session bring the window back as it
+// was; files from a newer AlignScope or from elsewhere are refused whole.
+
+#include "heatmapview.h"
+#include "mainwindow.h"
+#include "messagebar.h"
+#include "session.h"
+#include "sentenceedit.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace alignscope;
+using namespace alignscope::ui;
+
+class TestSession : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void testJsonRoundTrip();
+    void testRefusesWhatItCannotRead_data();
+    void testRefusesWhatItCannotRead();
+    void testWindowRestoresSentenceModelPrefixAndViews();
+    void testFailedSaveKeepsPreviousFile();
+    void testRecoveryCopyKeptAfterAbnormalEnd();
+
+private:
+    static void waitFor(MainWindow &w, const QString &sentence);
+};
+
+void TestSession::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("AlignScopeTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("testsession"));
+    QSettings().clear();
+    QFile::remove(MainWindow::recoveryPath());
+}
+
+void TestSession::waitFor(MainWindow &w, const QString &sentence)
+{
+    TraceModel *t = w.traceModel();
+    QTRY_VERIFY_WITH_TIMEOUT(!t->isEmpty() && QString::fromStdString(t->trace()->input) == sentence, 20000);
+}
+
+void TestSession::testJsonRoundTrip()
+{
+    Session s;
+    s.model = QStringLiteral("/models/my model.safetensors");
+    s.sentence = QStringLiteral("Le café — 猫 🐈");
+    s.history = {QStringLiteral("a"), QStringLiteral("b")};
+    s.beamWidth = 4;
+    s.prefix = {5, 17, 3};
+    s.step = 2;
+    s.speed = 3;
+    s.colormap = ColormapKind::Magma;
+    s.logScale = true;
+    s.windowState = QByteArray("\x00\x01\xff state", 10);
+    auto back = sessionFromJson(sessionToJson(s));
+    QVERIFY2(back, back ? "" : back.error().message.c_str());
+    QCOMPARE(back->model, s.model);
+    QCOMPARE(back->sentence, s.sentence);
+    QCOMPARE(back->history, s.history);
+    QCOMPARE(back->beamWidth, 4);
+    QCOMPARE(back->prefix, s.prefix);
+    QCOMPARE(back->step, 2);
+    QCOMPARE(back->speed, 3);
+    QCOMPARE(back->colormap, ColormapKind::Magma);
+    QVERIFY(back->logScale && !back->hideSpecial);
+    QCOMPARE(back->windowState, s.windowState);
+}
+
+void TestSession::testRefusesWhatItCannotRead_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("newer") << QByteArray(R"({"format":"alignscope-session","version":2,"sentence":"x"})")
+                           << QStringLiteral("the session was saved by a newer AlignScope (session version 2; this one "
+                                             "reads up to 1): update AlignScope to open it");
+    QTest::newRow("other json") << QByteArray(R"({"steps":[]})")
+                                << QStringLiteral("not an AlignScope session file (no \"format\": \"alignscope-session\")");
+    QTest::newRow("not json") << QByteArray("session?")
+                              << QStringLiteral("not a session file: JSON error at byte 1 (illegal value)");
+    QTest::newRow("no version") << QByteArray(R"({"format":"alignscope-session"})")
+                                << QStringLiteral("the session file has no valid \"version\"");
+    QTest::newRow("bad prefix") << QByteArray(R"({"format":"alignscope-session","version":1,"prefix":[1,"x"]})")
+                                << QStringLiteral("the session's \"prefix\" must be a list of target token ids");
+    QTest::newRow("bad beam") << QByteArray(R"({"format":"alignscope-session","version":1,"beam_width":0.5})")
+                              << QStringLiteral("the session's \"beam_width\" (1–64), \"step\" (≥ 0) and \"speed\" "
+                                                "(0–3) must be whole numbers in range");
+    QTest::newRow("colormap") << QByteArray(R"({"format":"alignscope-session","version":1,"heatmap":{"colormap":"jet"}})")
+                              << QStringLiteral("the session names an unknown colormap \"jet\"");
+}
+
+void TestSession::testRefusesWhatItCannotRead()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, message);
+    auto s = sessionFromJson(json);
+    QVERIFY(!s);
+    QCOMPARE(s.error().kind, ErrorKind::BadFile);
+    QCOMPARE(QString::fromStdString(s.error().message), message);
+}
+
+void TestSession::testWindowRestoresSentenceModelPrefixAndViews()
+{
+    if (bundledModelNames().size() < 2)
+        QSKIP("needs two bundled models");
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("s.json"));
+    const QString sentence = QStringLiteral("the dog sat on the mat");
+    std::vector<int> prefix;
+    {
+        MainWindow w;
+        w.show();
+        waitFor(w, MainWindow::seedSentence());
+        w.controller()->loadModel(QStringLiteral("dot"));
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller()->modelSource(), QStringLiteral("dot"), 20000);
+        w.setSentence(sentence);
+        waitFor(w, sentence);
+        // A what-if: force the runner-up at step 2.
+        const DecodeNode *second = w.traceModel()->nodeAtStep(1);
+        QVERIFY(second && !second->topk.empty());
+        prefix = {w.traceModel()->nodeAtStep(0)->tokenId, second->topk.back().id};
+        w.controller()->forcePrefix(prefix, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(w.traceModel()->nodeAtStep(1)->tokenId == prefix[1], 20000);
+        HeatmapOptions o = w.heatmap()->view()->options();
+        o.colormap = ColormapKind::Cividis;
+        o.hideSpecial = true;
+        w.heatmap()->view()->setOptions(o);
+        QVERIFY(w.saveSessionFile(path));
+    }
+    QSettings().clear(); // the session alone must bring everything back
+    MainWindow w;
+    w.show();
+    waitFor(w, MainWindow::seedSentence());
+    QVERIFY(w.openSessionFile(path));
+    QTRY_COMPARE_WITH_TIMEOUT(w.controller()->modelSource(), QStringLiteral("dot"), 20000);
+    waitFor(w, sentence);
+    QTRY_VERIFY_WITH_TIMEOUT(w.controller()->prefix() == prefix
+                                 && w.traceModel()->nodeAtStep(1)->tokenId == prefix[1], 20000);
+    QCOMPARE(w.sentenceEdit()->text(), sentence);
+    QCOMPARE(w.heatmap()->view()->options().colormap, ColormapKind::Cividis);
+    QVERIFY(w.heatmap()->view()->options().hideSpecial);
+    QCOMPARE(w.traceModel()->step(), 1);
+}
+
+void TestSession::testFailedSaveKeepsPreviousFile()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("s.json"));
+    MainWindow w;
+    w.show();
+    waitFor(w, MainWindow::seedSentence());
+    QVERIFY(w.saveSessionFile(path));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray before = f.readAll();
+    f.close();
+    // A folder that does not exist: the error is shown, nothing is written.
+    QVERIFY(!w.saveSessionFile(dir.filePath(QStringLiteral("missing/s.json"))));
+    QCOMPARE(w.messageBar()->kind(), MessageBar::Kind::Error);
+    QVERIFY(w.messageBar()->text().contains(QStringLiteral("Could not save the session")));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("missing"))));
+    // A newer session file is refused and changes nothing in the window.
+    QFile newer(dir.filePath(QStringLiteral("newer.json")));
+    QVERIFY(newer.open(QIODevice::WriteOnly));
+    newer.write(R"({"format":"alignscope-session","version":9,"sentence":"the cat"})");
+    newer.close();
+    QVERIFY(!w.openSessionFile(newer.fileName()));
+    QVERIFY(w.messageBar()->text().contains(QStringLiteral("newer AlignScope")));
+    QCOMPARE(w.sentenceEdit()->text(), MainWindow::seedSentence());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), before);
+}
+
+void TestSession::testRecoveryCopyKeptAfterAbnormalEnd()
+{
+    auto w = std::make_unique<MainWindow>();
+    w->show();
+    waitFor(*w, MainWindow::seedSentence());
+    // The copy is written shortly after the trace changes.
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(MainWindow::recoveryPath()), 10000);
+    auto copy = loadSession(MainWindow::recoveryPath());
+    QVERIFY(copy);
+    QCOMPARE(copy->sentence, MainWindow::seedSentence());
+    // Simulate a crash: the copy stays behind; the next window keeps it aside and says so.
+    QFile::copy(MainWindow::recoveryPath(), MainWindow::recoveryPath() + QStringLiteral(".crash"));
+    w.reset(); // a normal end removes the copy...
+    QVERIFY(!QFile::exists(MainWindow::recoveryPath()));
+    QVERIFY(QFile::rename(MainWindow::recoveryPath() + QStringLiteral(".crash"), MainWindow::recoveryPath()));
+    MainWindow next; // ...an abnormal one leaves it, as here
+    QVERIFY(next.messageBar()->text().contains(QStringLiteral("did not close normally")));
+    const QString kept = QFileInfo(MainWindow::recoveryPath()).absoluteDir().filePath(
+        QStringLiteral("recovered-session.json"));
+    QVERIFY(loadSession(kept));
+}
+
+QTEST_MAIN(TestSession)
+#include "testsession.moc"

@@ -1,0 +1,138 @@
+// MainWindow's sessions: File ▸ Save session / Open session, and the
+// crash-recovery copy kept while the window is open.
+#include "mainwindow.h"
+
+#include "heatmapview.h"
+#include "messagebar.h"
+#include "sentenceedit.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTimer>
+
+namespace alignscope::ui {
+
+QString MainWindow::recoveryPath()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
+        .filePath(QStringLiteral("recovery-session.json"));
+}
+
+Session MainWindow::captureSession() const
+{
+    Session s;
+    s.model = m_controller->modelSource();
+    s.sentence = m_sentence->text();
+    s.history = m_sentence->history();
+    s.beamWidth = m_controller->beamWidth();
+    s.prefix = m_controller->prefix();
+    s.step = std::max(0, m_trace->step());
+    s.speed = m_speed->currentIndex();
+    const HeatmapOptions &o = m_heatmap->view()->options();
+    s.colormap = o.colormap;
+    s.hideSpecial = o.hideSpecial;
+    s.renormalise = o.renormalise;
+    s.logScale = o.logScale;
+    s.windowState = saveState();
+    return s;
+}
+
+bool MainWindow::saveSessionFile(const QString &path)
+{
+    if (auto r = saveSession(captureSession(), path); !r) {
+        showMessage(tr("Could not save the session: %1 — choose another folder; nothing was overwritten.")
+                        .arg(QString::fromStdString(r.error().message)),
+                    int(MessageBar::Kind::Error));
+        return false;
+    }
+    statusBar()->showMessage(tr("Session saved to %1").arg(path), 5000);
+    return true;
+}
+
+bool MainWindow::openSessionFile(const QString &path)
+{
+    auto session = loadSession(path);
+    if (!session) {
+        showMessage(tr("Could not open the session: %1").arg(QString::fromStdString(session.error().message)),
+                    int(MessageBar::Kind::Error));
+        return false;
+    }
+    applySession(session.value());
+    return true;
+}
+
+void MainWindow::applySession(const Session &s)
+{
+    togglePlay(false);
+    restoreState(s.windowState);
+    m_sentence->setHistory(s.history);
+    m_strategy->setCurrentIndex(s.beamWidth > 1 ? 1 : 0);
+    m_beamWidth->setValue(std::max(2, s.beamWidth));
+    m_controller->setBeamWidth(s.beamWidth);
+    m_speed->setCurrentIndex(s.speed);
+    HeatmapOptions o = m_heatmap->view()->options();
+    o.colormap = s.colormap;
+    o.hideSpecial = s.hideSpecial;
+    o.renormalise = s.renormalise;
+    o.logScale = s.logScale;
+    m_heatmap->view()->setOptions(o);
+    // The what-if prefix belongs to the session's model: it is forced once that
+    // model is in (a model change clears any prefix).
+    m_pendingPrefix = s.prefix;
+    m_pendingStep = s.step;
+    setStartStep(s.step);
+    m_sentence->setText(s.sentence);
+    m_controller->setSentence(s.sentence);
+    if (!s.model.isEmpty() && s.model != m_controller->modelSource())
+        m_controller->loadModel(s.model);
+    else
+        applyPendingPrefix();
+}
+
+void MainWindow::applyPendingPrefix()
+{
+    if (m_pendingPrefix.empty())
+        return;
+    const std::vector<int> prefix = std::exchange(m_pendingPrefix, {});
+    const ModelPtr model = m_controller->model();
+    if (!model)
+        return;
+    for (int id : prefix)
+        if (id >= model->targetVocab().size()) {
+            showMessage(tr("The session's forced tokens do not fit this model's vocabulary: decoding freely."),
+                        int(MessageBar::Kind::Warning));
+            return;
+        }
+    m_controller->forcePrefix(prefix, std::min(m_pendingStep, int(prefix.size()) - 1));
+    m_resetPrefixAction->setEnabled(true);
+}
+
+void MainWindow::writeRecovery()
+{
+    const QString path = recoveryPath();
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    (void)saveSession(captureSession(), path); // best effort: never disturbs the user
+}
+
+void MainWindow::checkRecovery()
+{
+    const QString path = recoveryPath();
+    if (!QFile::exists(path))
+        return;
+    // Left behind by a window that did not close normally: keep it aside
+    // (this window writes its own copy) and say where it is.
+    const QString kept = QFileInfo(path).absoluteDir().filePath(QStringLiteral("recovered-session.json"));
+    QFile::remove(kept);
+    if (!QFile::rename(path, kept))
+        return;
+    showMessage(tr("AlignScope did not close normally last time; its session was kept: File ▸ Open session… %1")
+                    .arg(kept),
+                int(MessageBar::Kind::Info));
+}
+
+} // namespace alignscope::ui

@@ -1,0 +1,152 @@
+#include "session.h"
+
+#include "alignscope/safetensors.h" // writeFileAtomically
+
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace alignscope::ui {
+namespace {
+
+const QString kFormat = QStringLiteral("alignscope-session");
+constexpr qint64 kMaxBytes = 16 << 20; // far above any real session
+
+Error bad(const QString &message)
+{
+    return Error{ErrorKind::BadFile, message.toStdString()};
+}
+
+} // namespace
+
+QByteArray sessionToJson(const Session &s)
+{
+    QJsonArray prefix;
+    for (int id : s.prefix)
+        prefix.append(id);
+    const QJsonObject heatmap{{QStringLiteral("colormap"), Colormap::name(s.colormap)},
+                              {QStringLiteral("hide_special"), s.hideSpecial},
+                              {QStringLiteral("renormalise"), s.renormalise},
+                              {QStringLiteral("log_scale"), s.logScale}};
+    const QJsonObject root{{QStringLiteral("format"), kFormat},
+                           {QStringLiteral("version"), Session::kVersion},
+                           {QStringLiteral("model"), s.model},
+                           {QStringLiteral("sentence"), s.sentence},
+                           {QStringLiteral("history"), QJsonArray::fromStringList(s.history)},
+                           {QStringLiteral("beam_width"), s.beamWidth},
+                           {QStringLiteral("prefix"), prefix},
+                           {QStringLiteral("step"), s.step},
+                           {QStringLiteral("speed"), s.speed},
+                           {QStringLiteral("heatmap"), heatmap},
+                           {QStringLiteral("window_state"), QString::fromLatin1(s.windowState.toBase64())}};
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+Result<Session> sessionFromJson(const QByteArray &json)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (doc.isNull())
+        return bad(QStringLiteral("not a session file: JSON error at byte %1 (%2)")
+                       .arg(parseError.offset)
+                       .arg(parseError.errorString()));
+    const QJsonObject o = doc.object();
+    if (!doc.isObject() || o.value(QStringLiteral("format")).toString() != kFormat)
+        return bad(QStringLiteral("not an AlignScope session file (no \"format\": \"alignscope-session\")"));
+    const QJsonValue version = o.value(QStringLiteral("version"));
+    if (!version.isDouble() || version.toInt() < 1)
+        return bad(QStringLiteral("the session file has no valid \"version\""));
+    if (version.toInt() > Session::kVersion)
+        return bad(QStringLiteral("the session was saved by a newer AlignScope (session version %1; this one reads "
+                                  "up to %2): update AlignScope to open it")
+                       .arg(version.toInt())
+                       .arg(Session::kVersion));
+
+    Session s;
+    // Every field is checked before anything is used: a bad one refuses the whole file.
+    auto text = [&](const char *key, QString &out) -> bool {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (v.isUndefined())
+            return true;
+        if (!v.isString())
+            return false;
+        out = v.toString();
+        return true;
+    };
+    auto integer = [&](const QJsonValue &v, int lo, int hi, int &out) -> bool {
+        if (v.isUndefined())
+            return true;
+        if (!v.isDouble() || v.toDouble() != double(v.toInt()) || v.toInt() < lo || v.toInt() > hi)
+            return false;
+        out = v.toInt();
+        return true;
+    };
+    auto flag = [](const QJsonValue &v, bool &out) -> bool {
+        if (v.isUndefined())
+            return true;
+        if (!v.isBool())
+            return false;
+        out = v.toBool();
+        return true;
+    };
+    QString state;
+    if (!text("model", s.model) || !text("sentence", s.sentence) || !text("window_state", state))
+        return bad(QStringLiteral("the session's \"model\", \"sentence\" and \"window_state\" must be text"));
+    if (!integer(o.value(QStringLiteral("beam_width")), 1, 64, s.beamWidth)
+        || !integer(o.value(QStringLiteral("step")), 0, 1 << 20, s.step)
+        || !integer(o.value(QStringLiteral("speed")), 0, 3, s.speed))
+        return bad(QStringLiteral("the session's \"beam_width\" (1–64), \"step\" (≥ 0) and \"speed\" (0–3) must be "
+                                  "whole numbers in range"));
+    for (const QJsonValue v : o.value(QStringLiteral("history")).toArray()) {
+        if (!v.isString())
+            return bad(QStringLiteral("the session's \"history\" must be a list of sentences"));
+        s.history << v.toString();
+    }
+    for (const QJsonValue v : o.value(QStringLiteral("prefix")).toArray()) {
+        int id = 0;
+        if (!integer(v, 0, 1 << 30, id))
+            return bad(QStringLiteral("the session's \"prefix\" must be a list of target token ids"));
+        s.prefix.push_back(id);
+    }
+    const QJsonObject heatmap = o.value(QStringLiteral("heatmap")).toObject();
+    QString colormap = Colormap::name(s.colormap);
+    if (heatmap.contains(QStringLiteral("colormap")))
+        colormap = heatmap.value(QStringLiteral("colormap")).toString();
+    if (Colormap::name(Colormap::fromName(colormap)) != colormap)
+        return bad(QStringLiteral("the session names an unknown colormap \"%1\"").arg(colormap));
+    s.colormap = Colormap::fromName(colormap);
+    if (!flag(heatmap.value(QStringLiteral("hide_special")), s.hideSpecial)
+        || !flag(heatmap.value(QStringLiteral("renormalise")), s.renormalise)
+        || !flag(heatmap.value(QStringLiteral("log_scale")), s.logScale))
+        return bad(QStringLiteral("the session's heatmap options must be true or false"));
+    s.windowState = QByteArray::fromBase64(state.toLatin1());
+    return s;
+}
+
+Result<void> saveSession(const Session &session, const QString &path)
+{
+    const QByteArray json = sessionToJson(session);
+    return writeFileAtomically(QFile::encodeName(path).toStdString(), json.toStdString());
+}
+
+Result<Session> loadSession(const QString &path)
+{
+    const QFileInfo info(path);
+    if (!info.exists())
+        return bad(QStringLiteral("%1: no such file").arg(path));
+    if (!info.isFile())
+        return bad(QStringLiteral("%1: not a file (a session is a .json file)").arg(path));
+    if (info.size() > kMaxBytes)
+        return bad(QStringLiteral("%1: too large for a session (%2 bytes)").arg(path).arg(info.size()));
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return bad(QStringLiteral("%1: cannot be read (%2)").arg(path, f.errorString()));
+    auto s = sessionFromJson(f.readAll());
+    if (!s)
+        return bad(QStringLiteral("%1: %2").arg(path, QString::fromStdString(s.error().message)));
+    return s;
+}
+
+} // namespace alignscope::ui

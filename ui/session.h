@@ -1,0 +1,44 @@
+#pragma once
+// A session: what the window shows, saved as versioned JSON so a user can
+// close AlignScope and come back to the same sentence, model, what-if prefix
+// and view settings. Reading refuses, whole, anything it does not understand:
+// a file from a newer AlignScope, another program's JSON, wrong field types.
+
+#include "heatmappainter.h"
+
+#include "alignscope/result.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace alignscope::ui {
+
+struct Session {
+    static constexpr int kVersion = 1;
+
+    QString model;              ///< bundled name or file path
+    QString sentence;
+    QStringList history;
+    int beamWidth = 1;
+    std::vector<int> prefix;    ///< forced target ids (what-if), in the model's vocabulary
+    int step = 0;               ///< 0-based step shown
+    int speed = 1;              ///< playback speed index
+    ColormapKind colormap = ColormapKind::Viridis;
+    bool hideSpecial = false;
+    bool renormalise = false;
+    bool logScale = false;
+    QByteArray windowState;     ///< QMainWindow::saveState(), dock layout
+};
+
+QByteArray sessionToJson(const Session &session);
+/// The session in `json`; a BadFile error naming what is wrong otherwise.
+Result<Session> sessionFromJson(const QByteArray &json);
+
+/// Writes atomically: the previous file stays whole if anything fails.
+Result<void> saveSession(const Session &session, const QString &path);
+Result<Session> loadSession(const QString &path);
+
+} // namespace alignscope::ui
