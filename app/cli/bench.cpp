@@ -144,6 +144,9 @@ json decodeBench(const Model &model, int repeat, const std::string &sentence)
     json out;
     out["sentence"] = sentence;
     out["greedy_sentence_ms"] = medianMs(repeat, [&] { (void)translate(model, sentence); });
+    DecodeOptions beam;
+    beam.beamWidth = 5;
+    out["beam5_sentence_ms"] = medianMs(repeat, [&] { (void)translate(model, sentence, beam); });
     const std::string fifty = sentenceOf(model, 50);
     auto source = model.prepareSource(fifty);
     out["redecode_50_tokens_ms"] = medianMs(repeat, [&] {
@@ -200,9 +203,12 @@ json trainBench(const Model &model, int pairs, const std::string &dump)
 json compareBench(int repeat)
 {
     std::vector<Model> models;
+    std::vector<std::string> names;
     for (const auto &name : bundledModelNames())
-        if (auto m = benchModel(name))
+        if (auto m = benchModel(name)) {
             models.push_back(std::move(m.value()));
+            names.push_back(name);
+        }
     if (models.empty())
         return {{"skipped", "no bundled models"}};
     std::vector<const Model *> ptrs;
@@ -210,6 +216,11 @@ json compareBench(int repeat)
         ptrs.push_back(&m);
     const std::string sentence = sentenceOf(models.front(), 20);
     json out = {{"models", models.size()}};
+    // Greedy latency of the seed sentence for every bundled model, one thread.
+    json greedy;
+    for (size_t i = 0; i < models.size(); ++i)
+        greedy[names[i]] = medianMs(repeat, [&] { (void)translate(models[i], "The cat sat on the mat"); });
+    out["seed_greedy_ms"] = greedy;
     double ms[3] = {};
     for (int threads : {1, 2}) {
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
