@@ -34,7 +34,7 @@ Session MainWindow::captureSession() const
     s.step = std::max(0, m_trace->step());
     s.speed = m_speed->currentIndex();
     const HeatmapOptions &o = m_heatmap->view()->options();
-    s.colormap = o.colormap;
+    s.colormap = Colormap::name(o.colormap);
     s.hideSpecial = o.hideSpecial;
     s.renormalise = o.renormalise;
     s.logScale = o.logScale;
@@ -76,7 +76,7 @@ void MainWindow::applySession(const Session &s)
     m_controller->setBeamWidth(s.beamWidth);
     m_speed->setCurrentIndex(s.speed);
     HeatmapOptions o = m_heatmap->view()->options();
-    o.colormap = s.colormap;
+    o.colormap = Colormap::fromName(s.colormap);
     o.hideSpecial = s.hideSpecial;
     o.renormalise = s.renormalise;
     o.logScale = s.logScale;

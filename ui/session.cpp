@@ -21,12 +21,17 @@ Error bad(const QString &message)
 
 } // namespace
 
+QStringList sessionColormaps()
+{
+    return {QStringLiteral("viridis"), QStringLiteral("magma"), QStringLiteral("cividis"), QStringLiteral("grayscale")};
+}
+
 QByteArray sessionToJson(const Session &s)
 {
     QJsonArray prefix;
     for (int id : s.prefix)
         prefix.append(id);
-    const QJsonObject heatmap{{QStringLiteral("colormap"), Colormap::name(s.colormap)},
+    const QJsonObject heatmap{{QStringLiteral("colormap"), s.colormap},
                               {QStringLiteral("hide_special"), s.hideSpecial},
                               {QStringLiteral("renormalise"), s.renormalise},
                               {QStringLiteral("log_scale"), s.logScale}};
@@ -111,12 +116,10 @@ Result<Session> sessionFromJson(const QByteArray &json)
         s.prefix.push_back(id);
     }
     const QJsonObject heatmap = o.value(QStringLiteral("heatmap")).toObject();
-    QString colormap = Colormap::name(s.colormap);
     if (heatmap.contains(QStringLiteral("colormap")))
-        colormap = heatmap.value(QStringLiteral("colormap")).toString();
-    if (Colormap::name(Colormap::fromName(colormap)) != colormap)
-        return bad(QStringLiteral("the session names an unknown colormap \"%1\"").arg(colormap));
-    s.colormap = Colormap::fromName(colormap);
+        s.colormap = heatmap.value(QStringLiteral("colormap")).toString();
+    if (!sessionColormaps().contains(s.colormap))
+        return bad(QStringLiteral("the session names an unknown colormap \"%1\"").arg(s.colormap));
     if (!flag(heatmap.value(QStringLiteral("hide_special")), s.hideSpecial)
         || !flag(heatmap.value(QStringLiteral("renormalise")), s.renormalise)
         || !flag(heatmap.value(QStringLiteral("log_scale")), s.logScale))

@@ -3,8 +3,7 @@
 // close AlignScope and come back to the same sentence, model, what-if prefix
 // and view settings. Reading refuses, whole, anything it does not understand:
 // a file from a newer AlignScope, another program's JSON, wrong field types.
-
-#include "heatmappainter.h"
+// Qt Core only, so the reader can be fuzzed without the widgets.
 
 #include "alignscope/result.h"
 
@@ -26,12 +25,15 @@ struct Session {
     std::vector<int> prefix;    ///< forced target ids (what-if), in the model's vocabulary
     int step = 0;               ///< 0-based step shown
     int speed = 1;              ///< playback speed index
-    ColormapKind colormap = ColormapKind::Viridis;
+    QString colormap = QStringLiteral("viridis"); ///< one of sessionColormaps()
     bool hideSpecial = false;
     bool renormalise = false;
     bool logScale = false;
     QByteArray windowState;     ///< QMainWindow::saveState(), dock layout
 };
+
+/// The colormap names a session may hold (Colormap::sequentialNames()).
+QStringList sessionColormaps();
 
 QByteArray sessionToJson(const Session &session);
 /// The session in `json`; a BadFile error naming what is wrong otherwise.

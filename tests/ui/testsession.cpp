@@ -61,7 +61,7 @@ void TestSession::testJsonRoundTrip()
     s.prefix = {5, 17, 3};
     s.step = 2;
     s.speed = 3;
-    s.colormap = ColormapKind::Magma;
+    s.colormap = QStringLiteral("magma");
     s.logScale = true;
     s.windowState = QByteArray("\x00\x01\xff state", 10);
     auto back = sessionFromJson(sessionToJson(s));
@@ -73,7 +73,9 @@ void TestSession::testJsonRoundTrip()
     QCOMPARE(back->prefix, s.prefix);
     QCOMPARE(back->step, 2);
     QCOMPARE(back->speed, 3);
-    QCOMPARE(back->colormap, ColormapKind::Magma);
+    QCOMPARE(back->colormap, QStringLiteral("magma"));
+    // Every colormap the window offers can be saved.
+    QCOMPARE(sessionColormaps(), Colormap::sequentialNames());
     QVERIFY(back->logScale && !back->hideSpecial);
     QCOMPARE(back->windowState, s.windowState);
 }
