@@ -19,6 +19,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QTest>
 
 #include <memory>
@@ -43,6 +44,7 @@ private slots:
     void testSettingsPersist();
     void testPlayStepsAndStopsAtLastStep();
     void testDroppingModelFileOpensIt();
+    void testTenThousandTokenSentence();
 
 private:
     void waitForSentence(const QString &sentence);
@@ -304,6 +306,31 @@ void TestMainWindow::testDroppingModelFileOpensIt()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->modelPicker()->currentText().contains(QStringLiteral("dropped")), 20000);
     waitForSentence(MainWindow::seedSentence());
     QCOMPARE(m_window->translationText(), QStringLiteral("le chat s'est assis sur le tapis"));
+}
+
+void TestMainWindow::testTenThousandTokenSentence()
+{
+    waitForSentence(MainWindow::seedSentence());
+    QStringList words;
+    for (int i = 0; i < 10000; ++i)
+        words << (i % 2 ? QStringLiteral("cat") : QStringLiteral("the"));
+    const QString sentence = words.join(QLatin1Char(' '));
+    m_window->setSentence(sentence);
+    // The GUI thread keeps handling events while the decode runs elsewhere.
+    int ticks = 0;
+    QTimer tick;
+    connect(&tick, &QTimer::timeout, [&] { ++ticks; });
+    tick.start(10);
+    TraceModel *t = m_window->traceModel();
+    QTRY_VERIFY_WITH_TIMEOUT(!t->isEmpty() && t->trace()->input == sentence.toStdString(), 120000);
+    QVERIFY(ticks > 0);
+    // Bounded: the length guard stops at 1000 steps; the heatmap has every column
+    // and paints only what is visible.
+    QVERIFY(t->stepCount() <= 1000);
+    QCOMPARE(heatmap()->data().columns(), 10001); // + <eos>
+    t->last();
+    const QImage frame = m_window->grab().toImage();
+    QVERIFY(!frame.isNull());
 }
 
 QTEST_MAIN(TestMainWindow)
