@@ -1,5 +1,7 @@
-// import --arch pytorch-tutorial|pytorch-chatbot: a tutorial's state_dicts
-// (torch.save or safetensors) plus its vocabularies into a model file.
+// import --arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot: a
+// tutorial's state_dicts (torch.save or safetensors) plus its vocabularies
+// (JSON files, the tutorial's eng-fra.txt, or the chatbot's voc_dict) into
+// a model file.
 #include "cli/import.h"
 
 #include "cli/args.h"
@@ -12,24 +14,79 @@ namespace alignscope::cli {
 
 namespace {
 
-const char *kUsage = "import --arch pytorch-tutorial|pytorch-chatbot [--attn dot|general|concat] [--layers N] "
-                     "(--checkpoint FILE | --encoder FILE --decoder FILE) --source-vocab FILE --target-vocab FILE "
-                     "--out FILE";
+const char *kUsage = "import --arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot "
+                     "[--attn dot|general|concat] [--layers N] (--checkpoint FILE | --encoder FILE --decoder FILE) "
+                     "[--source-vocab FILE --target-vocab FILE | --pairs eng-fra.txt [--max-length N] "
+                     "[--reverse|--no-reverse]] --out FILE";
+
+Result<PyTorchArchitecture> architectureFrom(const Args &a)
+{
+    const std::string arch = a.value("arch").value_or("");
+    for (auto k : {PyTorchArchitecture::Tutorial, PyTorchArchitecture::TutorialLegacy, PyTorchArchitecture::Chatbot})
+        if (arch == architectureName(k))
+            return k;
+    return usageError("import needs --arch pytorch-tutorial, pytorch-tutorial-legacy or pytorch-chatbot; usage: " +
+                      std::string(kUsage));
+}
+
+/// --source-vocab/--target-vocab, or --pairs rebuilt as the translation tutorial does.
+Result<void> readVocabularies(const Args &a, PyTorchImportOptions &o)
+{
+    const bool files = a.value("source-vocab") || a.value("target-vocab");
+    if (files && a.value("pairs"))
+        return usageError("give either --source-vocab/--target-vocab or --pairs, not both");
+    if (files) {
+        if (!a.value("source-vocab") || !a.value("target-vocab"))
+            return usageError("--source-vocab and --target-vocab go together; usage: " + std::string(kUsage));
+        auto source = readTokenListJson(*a.value("source-vocab"));
+        if (!source)
+            return source.error();
+        auto target = readTokenListJson(*a.value("target-vocab"));
+        if (!target)
+            return target.error();
+        o.sourceTokens = std::move(source.value());
+        o.targetTokens = std::move(target.value());
+        return {};
+    }
+    if (!a.value("pairs")) {
+        if (a.value("max-length") || a.has("reverse") || a.has("no-reverse"))
+            return usageError("--max-length, --reverse and --no-reverse go with --pairs");
+        return {}; // the chatbot's voc_dict, or an error from importPyTorch
+    }
+    if (o.architecture == PyTorchArchitecture::Chatbot)
+        return usageError("--pairs rebuilds the translation tutorial's vocabularies; the chatbot reads voc_dict "
+                          "or --source-vocab/--target-vocab");
+    if (a.has("reverse") && a.has("no-reverse"))
+        return usageError("give --reverse or --no-reverse, not both");
+    auto maxLength = a.integer("max-length", 10, 1, 100000);
+    if (!maxLength)
+        return maxLength.error();
+    TutorialPairsOptions p;
+    p.maxLength = maxLength.value();
+    p.reverse = !a.has("no-reverse");
+    p.normalize = o.architecture == PyTorchArchitecture::TutorialLegacy ? TokenizerMode::LegacyTutorialNormalize
+                                                                        : TokenizerMode::TutorialNormalize;
+    auto vocabs = readTutorialPairs(*a.value("pairs"), p);
+    if (!vocabs)
+        return vocabs.error();
+    o.sourceTokens = std::move(vocabs->source);
+    o.targetTokens = std::move(vocabs->target);
+    return {};
+}
 
 Result<PyTorchImportOptions> optionsFrom(const Args &a)
 {
     PyTorchImportOptions o;
-    const std::string arch = a.value("arch").value_or("");
-    if (arch == "pytorch-tutorial")
-        o.architecture = PyTorchArchitecture::Tutorial;
-    else if (arch == "pytorch-chatbot")
-        o.architecture = PyTorchArchitecture::Chatbot;
-    else
-        return usageError("import needs --arch pytorch-tutorial or --arch pytorch-chatbot; usage: " +
-                          std::string(kUsage));
+    auto arch = architectureFrom(a);
+    if (!arch)
+        return arch.error();
+    o.architecture = arch.value();
     if (const auto attn = a.value("attn")) {
         if (o.architecture == PyTorchArchitecture::Tutorial && *attn != "additive")
             return usageError("the translation tutorial's attention is additive (BahdanauAttention); drop --attn");
+        if (o.architecture == PyTorchArchitecture::TutorialLegacy)
+            return usageError("the pre-2023 translation tutorial's attention is fixed (attn over MAX_LENGTH slots); "
+                              "drop --attn");
         if (o.architecture == PyTorchArchitecture::Chatbot && *attn != "dot" && *attn != "general" && *attn != "concat")
             return usageError("--attn must be dot, general or concat (the chatbot tutorial's attn_model)");
         if (o.architecture == PyTorchArchitecture::Chatbot)
@@ -45,17 +102,10 @@ Result<PyTorchImportOptions> optionsFrom(const Args &a)
     const bool single = !o.checkpoint.empty(), anySeparate = !o.encoder.empty() || !o.decoder.empty();
     if (single == anySeparate || (anySeparate && (o.encoder.empty() || o.decoder.empty())))
         return usageError("give either --checkpoint FILE or both --encoder FILE and --decoder FILE");
-    for (const char *required : {"source-vocab", "target-vocab", "out"})
-        if (!a.value(required))
-            return usageError(std::string("import needs --") + required + "; usage: " + kUsage);
-    auto source = readTokenListJson(*a.value("source-vocab"));
-    if (!source)
-        return source.error();
-    auto target = readTokenListJson(*a.value("target-vocab"));
-    if (!target)
-        return target.error();
-    o.sourceTokens = std::move(source.value());
-    o.targetTokens = std::move(target.value());
+    if (!a.value("out"))
+        return usageError(std::string("import needs --out; usage: ") + kUsage);
+    if (auto vocabs = readVocabularies(a, o); !vocabs)
+        return vocabs.error();
     return o;
 }
 
@@ -63,8 +113,10 @@ Result<PyTorchImportOptions> optionsFrom(const Args &a)
 
 int importCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{}, {"arch", "attn", "layers", "checkpoint", "encoder", "decoder",
-                                        "source-vocab", "target-vocab", "out"}, {}});
+    auto args = Args::parse(argv, {{"reverse", "no-reverse"},
+                                   {"arch", "attn", "layers", "checkpoint", "encoder", "decoder", "source-vocab",
+                                    "target-vocab", "pairs", "max-length", "out"},
+                                   {}});
     if (!args)
         return fail(args.error());
     auto options = optionsFrom(args.value());

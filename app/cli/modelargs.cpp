@@ -13,6 +13,9 @@ Result<ModelConfig> modelConfigFromArgs(const Args &a, bool requireKinds, int de
     auto scorer = parseScorer(a.value("scorer").value_or("additive"));
     if (!enc) return enc.error();
     if (!dec) return dec.error();
+    if (dec.value() == DecoderKind::TutorialLegacy)
+        return usageError("--decoder tutorial-legacy is only for models imported with "
+                          "import --arch pytorch-tutorial-legacy; use bahdanau or luong");
     if (!scorer) return scorer.error();
     auto emb = a.integer("embedding", 64, 1, 4096);
     auto hidden = a.integer("hidden", 128, 1, 4096);

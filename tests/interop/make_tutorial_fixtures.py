@@ -12,6 +12,11 @@ reads the committed files):
 The modules below follow the tutorials' architecture line for line:
 - intermediate_source/seq2seq_translation_tutorial.py (2023+): EncoderRNN,
   BahdanauAttention, AttnDecoderRNN, evaluate();
+- the same tutorial before 2023: EncoderRNN stepped one token at a time,
+  AttnDecoderRNN with attn/attn_combine over max_length slots, evaluate()
+  (fixtures legacy_*; "weights" are the slots of the source tokens only);
+- both versions' normalizeString, readLangs/filterPair/Lang (normalize.json,
+  eng_fra_pairs.json from the hand-written eng-fra-mini.txt);
 - beginner_source/chatbot_tutorial.py: EncoderRNN (bidirectional, summed),
   Attn (dot/general/concat), LuongAttnDecoderRNN, GreedySearchDecoder.
 Checkpoints are float32; the reference runs the same modules in float64 on
@@ -30,7 +35,9 @@ import io
 import json
 import pathlib
 import pickle
+import re
 import struct
+import unicodedata
 import zipfile
 
 import torch
@@ -130,6 +137,151 @@ def evaluate_tutorial(encoder, decoder, input_ids):
             if idx.item() == EOS_token:
                 break
         return tokens, decoder_outputs[0], decoder_attn[0]
+
+
+# ---------------------------------------------------------------- legacy tutorial (before 2023)
+class LegacyEncoderRNN(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super(LegacyEncoderRNN, self).__init__()
+        self.hidden_size = hidden_size
+        self.embedding = nn.Embedding(input_size, hidden_size)
+        self.gru = nn.GRU(hidden_size, hidden_size)
+
+    def forward(self, input, hidden):
+        embedded = self.embedding(input).view(1, 1, -1)
+        output = embedded
+        output, hidden = self.gru(output, hidden)
+        return output, hidden
+
+    def initHidden(self, dtype):
+        return torch.zeros(1, 1, self.hidden_size, device=device, dtype=dtype)
+
+
+class LegacyAttnDecoderRNN(nn.Module):
+    def __init__(self, hidden_size, output_size, dropout_p=0.1, max_length=MAX_LENGTH):
+        super(LegacyAttnDecoderRNN, self).__init__()
+        self.hidden_size = hidden_size
+        self.output_size = output_size
+        self.dropout_p = dropout_p
+        self.max_length = max_length
+        self.embedding = nn.Embedding(self.output_size, self.hidden_size)
+        self.attn = nn.Linear(self.hidden_size * 2, self.max_length)
+        self.attn_combine = nn.Linear(self.hidden_size * 2, self.hidden_size)
+        self.dropout = nn.Dropout(self.dropout_p)
+        self.gru = nn.GRU(self.hidden_size, self.hidden_size)
+        self.out = nn.Linear(self.hidden_size, self.output_size)
+
+    def forward(self, input, hidden, encoder_outputs):
+        embedded = self.embedding(input).view(1, 1, -1)
+        embedded = self.dropout(embedded)
+        attn_weights = F.softmax(self.attn(torch.cat((embedded[0], hidden[0]), 1)), dim=1)
+        attn_applied = torch.bmm(attn_weights.unsqueeze(0), encoder_outputs.unsqueeze(0))
+        output = torch.cat((embedded[0], attn_applied[0]), 1)
+        output = self.attn_combine(output).unsqueeze(0)
+        output = F.relu(output)
+        output, hidden = self.gru(output, hidden)
+        output = F.log_softmax(self.out(output[0]), dim=1)
+        return output, hidden, attn_weights
+
+
+def evaluate_legacy(encoder, decoder, input_ids, max_length):
+    """The pre-2023 evaluate(): encoder_outputs is max_length x H, zero past the sentence."""
+    with torch.no_grad():
+        input_tensor = torch.tensor(input_ids + [EOS_token], dtype=torch.long).view(-1, 1)
+        input_length = input_tensor.size()[0]
+        encoder_hidden = encoder.initHidden(torch.float64)
+        encoder_outputs = torch.zeros(max_length, encoder.hidden_size, device=device, dtype=torch.float64)
+        for ei in range(input_length):
+            encoder_output, encoder_hidden = encoder(input_tensor[ei], encoder_hidden)
+            encoder_outputs[ei] += encoder_output[0, 0]
+        decoder_input = torch.tensor([[SOS_token]], device=device)
+        decoder_hidden = encoder_hidden
+        tokens, log_probs, weights = [], [], []
+        for di in range(max_length):
+            decoder_output, decoder_hidden, decoder_attention = decoder(decoder_input, decoder_hidden, encoder_outputs)
+            topv, topi = decoder_output.data.topk(1)
+            tokens.append(topi.item())
+            log_probs.append(decoder_output[0])
+            weights.append(decoder_attention[0, :input_length])  # the slots of the source tokens
+            if topi.item() == EOS_token:
+                break
+            decoder_input = topi.squeeze().detach()
+        return tokens, torch.stack(log_probs), torch.stack(weights)
+
+
+# ---------------------------------------------------------------- the tutorials' text handling
+def unicodeToAscii(s):
+    return ''.join(c for c in unicodedata.normalize('NFD', s) if unicodedata.category(c) != 'Mn')
+
+
+def normalizeString_legacy(s):
+    s = unicodeToAscii(s.lower().strip())
+    s = re.sub(r"([.!?])", r" \1", s)
+    s = re.sub(r"[^a-zA-Z.!?]+", r" ", s)
+    return s
+
+
+def normalizeString_2023(s):
+    s = unicodeToAscii(s.lower().strip())
+    s = re.sub(r"([.!?])", r" \1", s)
+    s = re.sub(r"[^a-zA-Z!?]+", r" ", s)
+    return s.strip()
+
+
+def normalizeString_chatbot(s):
+    s = unicodeToAscii(s.lower().strip())
+    s = re.sub(r"([.!?])", r" \1", s)
+    s = re.sub(r"[^a-zA-Z.!?]+", r" ", s)
+    s = re.sub(r"\s+", r" ", s).strip()
+    return s
+
+
+class Lang:
+    def __init__(self, name):
+        self.name = name
+        self.word2index = {}
+        self.word2count = {}
+        self.index2word = {0: "SOS", 1: "EOS"}
+        self.n_words = 2
+
+    def addSentence(self, sentence):
+        for word in sentence.split(' '):
+            self.addWord(word)
+
+    def addWord(self, word):
+        if word not in self.word2index:
+            self.word2index[word] = self.n_words
+            self.word2count[word] = 1
+            self.index2word[self.n_words] = word
+            self.n_words += 1
+        else:
+            self.word2count[word] += 1
+
+
+eng_prefixes = (
+    "i am ", "i m ",
+    "he is", "he s ",
+    "she is", "she s ",
+    "you are", "you re ",
+    "we are", "we re ",
+    "they are", "they re "
+)
+
+
+def prepare_pairs(path, normalizeString, max_length, reverse):
+    """readLangs + filterPairs + the Lang loop of prepareData, on one file."""
+    lines = open(path, encoding='utf-8').read().strip().split('\n')
+    pairs = [[normalizeString(s) for s in l.split('\t')] for l in lines]
+    if reverse:
+        pairs = [list(reversed(p)) for p in pairs]
+    input_lang, output_lang = Lang("in"), Lang("out")
+    kept = [p for p in pairs if len(p[0].split(' ')) < max_length and len(p[1].split(' ')) < max_length
+            and p[1].startswith(eng_prefixes)]
+    for pair in kept:
+        input_lang.addSentence(pair[0])
+        output_lang.addSentence(pair[1])
+    as_list = lambda lang: [lang.index2word[i] for i in range(lang.n_words)]
+    return {"source": as_list(input_lang), "target": as_list(output_lang), "read": len(pairs), "kept": len(kept)}
 
 
 # ---------------------------------------------------------------- chatbot
@@ -354,6 +506,156 @@ def make_chatbot(name, attn, hidden, n_words, layers, seed, sentences):
             "weights": {k: [float(x) for x in v.flatten()] for k, v in weights.items()}, "cases": cases}
 
 
+def make_legacy(name, hidden, n_src, n_tgt, max_length, seed, sentences, separate):
+    torch.manual_seed(seed)
+    encoder = LegacyEncoderRNN(n_src, hidden)
+    decoder = LegacyAttnDecoderRNN(hidden, n_tgt, max_length=max_length)
+    randomise(encoder, 2.0)
+    randomise(decoder, 2.5)
+    encoder.eval()
+    decoder.eval()
+    if separate:
+        files = {"encoder": name + "_encoder.pt", "decoder": name + "_decoder.pt"}
+        torch.save(encoder.state_dict(), OUT / files["encoder"])
+        torch.save(decoder.state_dict(), OUT / files["decoder"])
+    else:
+        files = {"checkpoint": name + ".pt"}
+        torch.save({"encoder": encoder.state_dict(), "decoder": decoder.state_dict()}, OUT / files["checkpoint"])
+    encoder.double()
+    decoder.double()
+    cases = []
+    for ids in sentences:
+        tokens, log_probs, weights = evaluate_legacy(encoder, decoder, ids, max_length)
+        cases.append(case(tokens, log_probs, weights, ids + [EOS_token]))
+    sd_d = decoder.state_dict()
+    weights = {"decoder.attention.location.bias": sd_d["attn.bias"], "decoder.combine.bias": sd_d["attn_combine.bias"],
+               "decoder.out.bias": sd_d["out.bias"]}
+    return {"architecture": "pytorch-tutorial-legacy", "attn": "location", "layers": 1, "hidden": hidden,
+            "max_length": max_length, "files": files,
+            "source_vocab": vocab(n_src, ["SOS", "EOS"]), "target_vocab": vocab(n_tgt, ["SOS", "EOS"]),
+            "weights": {k: [float(x) for x in v.flatten()] for k, v in weights.items()}, "cases": cases}
+
+
+TRICKY = ["Va !", "  J'ai 20 ans.  ", "Ça va?", "Où est l'hôtel...", "naïve café — déjà vu!", "İstanbul", "\u212a\u212b",
+          "Straße", "\"Quoi ?\" dit-il.", "œuvre ﬁn", "tab\there", "\u00a0nbsp\u2009thin\u3000", "...", "?!", "A.B.C",
+          "e\u0301te\u0301", "ﾃｽﾄ ok", "Hello,world", "", "  "]
+
+
+def make_text_fixtures():
+    """normalize.json: the three normalizeString versions and their split(' ');
+    eng_fra_pairs.json: prepareData's index2word from eng-fra-mini.txt."""
+    functions = {"pytorch-tutorial": normalizeString_2023, "pytorch-tutorial-legacy": normalizeString_legacy,
+                 "pytorch-chatbot": normalizeString_chatbot}
+    cases = [{"input": t, **{k: f(t) for k, f in functions.items()}} for t in TRICKY]
+    (OUT / "normalize.json").write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n")
+    pairs = OUT / "eng-fra-mini.txt"
+    out = []
+    for arch, max_length, reverse in [("pytorch-tutorial", 10, True), ("pytorch-tutorial-legacy", 10, True),
+                                      ("pytorch-tutorial", 8, False), ("pytorch-tutorial-legacy", 6, True)]:
+        built = prepare_pairs(pairs, functions[arch], max_length, reverse)
+        out.append({"arch": arch, "max_length": max_length, "reverse": reverse, **built})
+        print("pairs", arch, max_length, reverse, "read", built["read"], "kept", built["kept"],
+              "words", len(built["source"]), len(built["target"]))
+    (OUT / "eng_fra_pairs.json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+
+
+class Voc:
+    """chatbot_tutorial's Voc, line for line."""
+    def __init__(self, name):
+        self.name = name
+        self.trimmed = False
+        self.word2index = {}
+        self.word2count = {}
+        self.index2word = {PAD_token: "PAD", SOS_chat: "SOS", EOS_chat: "EOS"}
+        self.num_words = 3
+
+    def addSentence(self, sentence):
+        for word in sentence.split(' '):
+            self.addWord(word)
+
+    def addWord(self, word):
+        if word not in self.word2index:
+            self.word2index[word] = self.num_words
+            self.word2count[word] = 1
+            self.index2word[self.num_words] = word
+            self.num_words += 1
+        else:
+            self.word2count[word] += 1
+
+    def trim(self, min_count):
+        if self.trimmed:
+            return
+        self.trimmed = True
+        keep_words = [k for k, v in self.word2count.items() if v >= min_count]
+        self.word2index = {}
+        self.word2count = {}
+        self.index2word = {PAD_token: "PAD", SOS_chat: "SOS", EOS_chat: "EOS"}
+        self.num_words = 3
+        for word in keep_words:
+            self.addWord(word)
+
+
+CHAT_LINES = ["Hello there!", "How are you today?", "I'm fine, thank you.", "Where is the café?",
+              "It's over there.", "Thank you very much!", "You're welcome.", "What time is it?",
+              "It is five o'clock.", "Are you sure?", "Yes, I am sure.", "Good night."]
+
+
+def make_chatbot_voc(name, attn, hidden, layers, seed):
+    """A full chatbot checkpoint as the tutorial's trainIters saves it: a real
+    Voc in voc_dict, Adam states after one real step. Also a copy whose voc
+    was trimmed after the embedding was made (sizes disagree)."""
+    voc = Voc("toy")
+    for line in CHAT_LINES:
+        voc.addSentence(normalizeString_chatbot(line))
+    torch.manual_seed(seed)
+    embedding = nn.Embedding(voc.num_words, hidden)
+    encoder = ChatEncoderRNN(hidden, embedding, layers, 0.1)
+    decoder = LuongAttnDecoderRNN(attn, embedding, hidden, voc.num_words, layers, 0.1)
+    randomise(encoder, 1.5)
+    randomise(decoder, 1.5)
+    opt_e = torch.optim.Adam(encoder.parameters(), lr=1e-4)
+    opt_d = torch.optim.Adam(decoder.parameters(), lr=1e-4)
+    # One training step on the first exchange (teacher forced, NLL of the decoder's softmax).
+    src = [voc.word2index[w] for w in normalizeString_chatbot(CHAT_LINES[0]).split(' ')] + [EOS_chat]
+    tgt = [voc.word2index[w] for w in normalizeString_chatbot(CHAT_LINES[1]).split(' ')] + [EOS_chat]
+    enc_out, enc_hidden = encoder(torch.LongTensor([src]).t(), torch.tensor([len(src)]))
+    hidden_state, previous, loss = enc_hidden[:layers], torch.LongTensor([[SOS_chat]]), 0
+    for y in tgt:
+        out, hidden_state, _ = decoder(previous, hidden_state, enc_out)
+        loss = loss - torch.log(out[0, y])
+        previous = torch.LongTensor([[y]])
+    loss.backward()
+    opt_e.step()
+    opt_d.step()
+    encoder.eval()
+    decoder.eval()
+    checkpoint = {"iteration": 1, "en": encoder.state_dict(), "de": decoder.state_dict(),
+                  "en_opt": opt_e.state_dict(), "de_opt": opt_d.state_dict(), "loss": float(loss) / len(tgt),
+                  "voc_dict": voc.__dict__, "embedding": embedding.state_dict()}
+    files = {"checkpoint": name + ".pt"}
+    torch.save(checkpoint, OUT / files["checkpoint"])
+    encoder.double()
+    decoder.double()
+    cases = []
+    for line in ["Hello there!", "Where is the café?", "Are you sure?"]:
+        ids = [voc.word2index[w] for w in normalizeString_chatbot(line).split(' ')]
+        tokens, log_probs, weights = evaluate_chatbot(encoder, decoder, ids)
+        c = case(tokens, log_probs, weights, ids + [EOS_chat])
+        c["sentence"] = line
+        cases.append(c)
+    index2word = [voc.index2word[i] for i in range(voc.num_words)]
+    trimmed = Voc("toy")
+    for line in CHAT_LINES:
+        trimmed.addSentence(normalizeString_chatbot(line))
+    trimmed.trim(2)
+    checkpoint["voc_dict"] = trimmed.__dict__
+    torch.save(checkpoint, OUT / (name + "_trimmed_voc.pt"))
+    print(name, "voc", voc.num_words, "trimmed", trimmed.num_words)
+    return {"architecture": "pytorch-chatbot", "attn": attn, "layers": layers, "hidden": hidden, "files": files,
+            "source_vocab": index2word, "target_vocab": index2word, "trimmed_words": trimmed.num_words,
+            "weights": {}, "cases": cases}
+
+
 def pickle_bytes(*ops):
     return b"".join(ops)
 
@@ -442,6 +744,12 @@ def main():
     for attn, hidden, layers, seed in [("dot", 8, 1, 3), ("general", 9, 2, 4), ("concat", 6, 2, 5)]:
         name = "chatbot_%s_h%d_l%d" % (attn, hidden, layers)
         index.append((name, make_chatbot(name, attn, hidden, 14, layers, seed, [[3, 4, 5], [6, 7, 8, 9, 10, 3], [11]])))
+    index.append(("legacy_h16", make_legacy("legacy_h16", 16, 12, 11, MAX_LENGTH, 6,
+                                            [[2, 3, 4], [5, 2, 7, 6, 3, 8, 9, 10, 11], [8]], False)))
+    index.append(("legacy_h7_len13", make_legacy("legacy_h7_len13", 7, 9, 13, 13, 7,
+                                                 [[2, 3], [4, 5, 6, 7, 8, 2, 3, 4, 5, 6, 7, 8], [3, 3, 3]], True)))
+    index.append(("chatbot_voc_general_h10_l2", make_chatbot_voc("chatbot_voc_general_h10_l2", "general", 10, 2, 8)))
+    make_text_fixtures()
     for name, fixture in index:
         (OUT / (name + ".json")).write_text(json.dumps(fixture, indent=1) + "\n")
         margins = [c["min_margin"] for c in fixture["cases"]]

@@ -5,6 +5,7 @@
 // tests/interop/make_tutorial_fixtures.py (CI has no torch).
 // Shapes: T = decode steps, n = source tokens (incl. EOS), V = target vocab.
 
+#include "alignscope/decode.h"
 #include "alignscope/pytorch.h"
 
 #include <QtTest>
@@ -43,13 +44,18 @@ PyTorchImportOptions optionsFor(const json &f)
 {
     PyTorchImportOptions o;
     const bool chatbot = f["architecture"] == "pytorch-chatbot";
-    o.architecture = chatbot ? PyTorchArchitecture::Chatbot : PyTorchArchitecture::Tutorial;
+    o.architecture = chatbot ? PyTorchArchitecture::Chatbot
+                     : f["architecture"] == "pytorch-tutorial-legacy" ? PyTorchArchitecture::TutorialLegacy
+                                                                      : PyTorchArchitecture::Tutorial;
     if (chatbot)
         o.scorer = parseScorer(f["attn"].get<std::string>()).value();
     o.sourceTokens = tokens(f["source_vocab"]);
     o.targetTokens = tokens(f["target_vocab"]);
     return o;
 }
+
+/// The largest difference compareRow saw since it was last reset (reported per fixture).
+double g_largest = 0.0;
 
 /// Largest |a - b| over a row, with a label for the failure message.
 void compareRow(const Vector &ours, const json &theirs, const std::string &label)
@@ -58,6 +64,7 @@ void compareRow(const Vector &ours, const json &theirs, const std::string &label
     double worst = 0.0;
     for (Eigen::Index i = 0; i < ours.size(); ++i)
         worst = std::max(worst, std::abs(double(ours[i]) - theirs[static_cast<size_t>(i)].get<double>()));
+    g_largest = std::max(g_largest, worst);
     if (worst > kTolerance) {
         std::ostringstream m;
         m << label << ": largest difference " << std::setprecision(3) << worst;
@@ -116,6 +123,10 @@ private slots:
         QTest::newRow("chatbot dot, 1 layer") << "chatbot_dot_h8_l1" << "checkpoint";
         QTest::newRow("chatbot general, 2 layers, odd size") << "chatbot_general_h9_l2" << "checkpoint";
         QTest::newRow("chatbot concat, 2 layers") << "chatbot_concat_h6_l2" << "checkpoint";
+        QTest::newRow("chatbot general, full checkpoint with voc_dict")
+            << "chatbot_voc_general_h10_l2" << "checkpoint";
+        QTest::newRow("legacy tutorial h16, MAX_LENGTH 10") << "legacy_h16" << "checkpoint";
+        QTest::newRow("legacy tutorial h7 (odd), MAX_LENGTH 13") << "legacy_h7_len13" << "separate";
     }
     void testParity()
     {
@@ -136,8 +147,10 @@ private slots:
         QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
         QCOMPARE(model->config().decoder.hidden, f["hidden"].get<int>());
         QCOMPARE(model->config().decoder.layers, f["layers"].get<int>());
+        g_largest = 0.0;
         checkWeights(model.value(), f);
         checkCases(model.value(), f);
+        qInfo("%s: largest difference from PyTorch %.3g", qPrintable(name), g_largest);
     }
 
     void testImportedModelSavesAndLoads()
@@ -254,16 +267,113 @@ private slots:
         QVERIFY2(m.find("but pytorch-tutorial with hidden size 16 needs [") != std::string::npos, m.c_str());
     }
 
-    void testLegacyTutorialIsExplained()
+    void testWrongTutorialVersionNamesTheArch()
     {
-        const json f = fixture("tutorial_h16");
-        PyTorchImportOptions o = optionsFor(f);
-        o.encoder = dataDir() + "tutorial_h16_encoder.pt";
-        o.decoder = dataDir() + "malformed/legacy_decoder.pt";
+        PyTorchImportOptions o = optionsFor(fixture("legacy_h16"));
+        o.checkpoint = dataDir() + "legacy_h16.pt";
+        o.architecture = PyTorchArchitecture::Tutorial;
         auto model = importPyTorch(o);
         QVERIFY(!model.ok());
-        QVERIFY2(model.error().message.find("legacy (pre-2023) tutorial decoder") != std::string::npos,
+        QCOMPARE(model.error().kind, ErrorKind::BadFile);
+        QVERIFY2(model.error().message.find("pre-2023 tutorial's decoder (\"decoder.attn_combine.weight\", no "
+                                            "attention.Wa); import it with --arch pytorch-tutorial-legacy") !=
+                     std::string::npos,
                  model.error().message.c_str());
+        o = optionsFor(fixture("tutorial_h16"));
+        o.checkpoint = dataDir() + "tutorial_h16.pt";
+        o.architecture = PyTorchArchitecture::TutorialLegacy;
+        model = importPyTorch(o);
+        QVERIFY(!model.ok());
+        QVERIFY2(model.error().message.find("2023+ tutorial's decoder (\"decoder.attention.Wa.weight\"); "
+                                                "import it with --arch pytorch-tutorial") != std::string::npos,
+                 model.error().message.c_str());
+    }
+
+    void testLegacyTraceAndLimits()
+    {
+        // Letters only: the tutorial's normalizeString drops digits.
+        PyTorchImportOptions o = optionsFor(fixture("legacy_h16"));
+        o.checkpoint = dataDir() + "legacy_h16.pt";
+        for (size_t i = 2; i < o.sourceTokens.size(); ++i)
+            o.sourceTokens[i] = std::string(1, char('a' + i - 2));
+        auto model = importPyTorch(o);
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+        QVERIFY(model->config().decoder.kind == DecoderKind::TutorialLegacy);
+        QCOMPARE(model->config().attention.maxSourceLength, 10);
+        QCOMPARE(model->config().sourceTokenizer.mode, TokenizerMode::LegacyTutorialNormalize);
+        // 9 words + EOS fill the 10 slots; one more is refused with one line.
+        auto fits = model->prepareSource("A b c d e f g h i");
+        QVERIFY2(fits.ok(), fits.ok() ? "" : fits.error().message.c_str());
+        auto tooLong = model->prepareSource("a b c d e f g h i j");
+        QVERIFY(!tooLong.ok());
+        QCOMPARE(tooLong.error().kind, ErrorKind::BadInput);
+        QCOMPARE(tooLong.error().message, std::string("the sentence has 11 tokens (with <eos>) but this model attends "
+                                                      "over at most 10 (the tutorial's MAX_LENGTH); shorten it"));
+        // The trace's rows have one weight per source token and keep the
+        // mass of the empty slots out (sum < 1, not renormalised).
+        auto source = model->prepareSource("a b c");
+        QVERIFY(source.ok());
+        DecodeSession session(model.value(), source.value(), {});
+        QVERIFY(session.run().ok());
+        const DecodeTrace &trace = session.trace();
+        QCOMPARE(trace.sourceTokens, (std::vector<std::string>{"a", "b", "c", "EOS"}));
+        const Matrix w = trace.weightMatrix(trace.bestPath());
+        QCOMPARE(w.cols(), Eigen::Index(4));
+        for (Eigen::Index t = 0; t < w.rows(); ++t)
+            QVERIFY(w.row(t).sum() < 1.0f - 1e-4f && w.row(t).minCoeff() >= 0.0f);
+        // Saved and loaded, the metadata keeps the decoder, slots and tokenizer.
+        const std::string path = QDir::temp().filePath("alignscope_legacy_roundtrip.safetensors").toStdString();
+        QVERIFY(model->save(path).ok());
+        auto loaded = Model::load(path);
+        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
+        QVERIFY(loaded->config().decoder.kind == DecoderKind::TutorialLegacy);
+        QCOMPARE(loaded->config().attention.maxSourceLength, 10);
+        QCOMPARE(loaded->config().sourceTokenizer.mode, TokenizerMode::LegacyTutorialNormalize);
+        QVERIFY(!loaded->prepareSource("a b c d e f g h i j").ok());
+        std::remove(path.c_str());
+    }
+
+    void testChatbotVocabularyFromVocDict()
+    {
+        const json f = fixture("chatbot_voc_general_h10_l2");
+        PyTorchImportOptions o;
+        o.architecture = PyTorchArchitecture::Chatbot;
+        o.checkpoint = dataDir() + f["files"]["checkpoint"].get<std::string>();
+        auto model = importPyTorch(o); // no vocabulary files: voc_dict's index2word
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+        QCOMPARE(model->sourceVocab().tokens(), tokens(f["source_vocab"]));
+        QCOMPARE(model->targetVocab().tokens(), tokens(f["target_vocab"]));
+        checkCases(model.value(), f);
+        // Typed text is normalised as the chatbot's evaluate() does.
+        for (const json &c : f["cases"]) {
+            auto source = model->prepareSource(c["sentence"].get<std::string>());
+            QVERIFY2(source.ok(), source.ok() ? "" : source.error().message.c_str());
+            QCOMPARE(source->ids, c["source_ids"].get<std::vector<int>>());
+        }
+    }
+
+    void testVocDictSizeMustMatch()
+    {
+        const json f = fixture("chatbot_voc_general_h10_l2");
+        PyTorchImportOptions o;
+        o.architecture = PyTorchArchitecture::Chatbot;
+        o.checkpoint = dataDir() + "chatbot_voc_general_h10_l2_trimmed_voc.pt";
+        auto model = importPyTorch(o);
+        QVERIFY(!model.ok());
+        QCOMPARE(model.error().kind, ErrorKind::BadFile);
+        const std::string expected = "tensor \"en.embedding.weight\" has " +
+                                     std::to_string(f["source_vocab"].size()) + " rows but voc_dict's index2word has " +
+                                     std::to_string(f["trimmed_words"].get<int>()) + " tokens";
+        QVERIFY2(model.error().message.find(expected) != std::string::npos, model.error().message.c_str());
+        // A tutorial checkpoint without vocabularies says what to pass.
+        PyTorchImportOptions t = optionsFor(fixture("tutorial_h16"));
+        t.checkpoint = dataDir() + "tutorial_h16.pt";
+        t.sourceTokens.clear();
+        t.targetTokens.clear();
+        auto none = importPyTorch(t);
+        QVERIFY(!none.ok());
+        QVERIFY2(none.error().message.find("--source-vocab FILE --target-vocab FILE or --pairs") != std::string::npos,
+                 none.error().message.c_str());
     }
 
     void testVocabularySizeMustMatch()

@@ -10,7 +10,11 @@
 namespace alignscope {
 
 enum class CellKind { Gru, Lstm };
-enum class DecoderKind { Bahdanau, Luong };
+/// TutorialLegacy: the pre-2023 PyTorch translation tutorial's AttnDecoderRNN
+/// (weights from W [emb(y_{t-1}); s_{t-1}] over max_source_length fixed
+/// slots, softmax over all slots, ReLU(attn_combine [emb; c_t]) into the
+/// GRU). Import only: it has no batched training.
+enum class DecoderKind { Bahdanau, Luong, TutorialLegacy };
 enum class ScorerKind { Additive, Dot, General, ScaledDot, Concat, Location };
 enum class LocalMode { None, Monotonic, Predictive }; ///< Luong's global, local-m, local-p
 /// How the decoder's first state is made from the encoder.
@@ -51,7 +55,7 @@ struct AttentionConfig {
     int dimension = 128;        ///< additive / concat hidden size
     LocalMode local = LocalMode::None;
     int window = 3;             ///< D of [p_t - D, p_t + D]
-    int maxSourceLength = 64;   ///< location scorer's fixed length (incl. <eos>)
+    int maxSourceLength = 64;   ///< location scorer's and tutorial-legacy decoder's fixed length (incl. <eos>)
 };
 
 struct ModelConfig {
@@ -66,8 +70,11 @@ struct ModelConfig {
     TokenizerOptions targetTokenizer;
     float dropout = 0.1f;         ///< used by training only
 
-    /// Size of the decoder's query vector.
-    int queryStateSize() const { return decoder.hidden; }
+    /// Size of the decoder's query vector ([emb; s_{t-1}] for tutorial-legacy).
+    int queryStateSize() const
+    {
+        return decoder.kind == DecoderKind::TutorialLegacy ? decoder.embedding + decoder.hidden : decoder.hidden;
+    }
 };
 
 std::string toString(CellKind k);

@@ -39,6 +39,9 @@ public:
     static Result<PyTorchCheckpoint> fromBytes(std::vector<std::uint8_t> bytes, const std::string &label);
 
     const std::string &path() const;
+    /// A chatbot checkpoint's vocabulary: voc_dict['index2word'] as a list
+    /// (index = id), or why it cannot be read; unset when there is no voc_dict.
+    const std::optional<Result<std::vector<std::string>>> &vocabulary() const;
     /// Every tensor, sorted by name. Nested dicts ({'encoder': sd, ...}) flatten to "encoder.<key>".
     const std::vector<CheckpointTensorInfo> &tensors() const;
     const CheckpointTensorInfo *find(const std::string &name) const;
@@ -53,9 +56,13 @@ private:
 
 /// Architectures `alignscope-cli import` knows.
 enum class PyTorchArchitecture {
-    Tutorial, ///< seq2seq_translation_tutorial (2023+): EncoderRNN + AttnDecoderRNN with BahdanauAttention
-    Chatbot,  ///< chatbot_tutorial: bidirectional EncoderRNN + LuongAttnDecoderRNN (dot/general/concat)
+    Tutorial,       ///< seq2seq_translation_tutorial (2023+): EncoderRNN + AttnDecoderRNN with BahdanauAttention
+    TutorialLegacy, ///< the same tutorial before 2023: AttnDecoderRNN with attn + attn_combine over MAX_LENGTH slots
+    Chatbot,        ///< chatbot_tutorial: bidirectional EncoderRNN + LuongAttnDecoderRNN (dot/general/concat)
 };
+
+/// "pytorch-tutorial", "pytorch-tutorial-legacy" or "pytorch-chatbot".
+const char *architectureName(PyTorchArchitecture a);
 
 struct PyTorchImportOptions {
     PyTorchArchitecture architecture = PyTorchArchitecture::Tutorial;
@@ -64,27 +71,52 @@ struct PyTorchImportOptions {
     int layers = 0;                       ///< chatbot: 0 = as many as the checkpoint holds
     std::string checkpoint;               ///< one file with both modules ...
     std::string encoder, decoder;         ///< ... or one state_dict per module
-    std::vector<std::string> sourceTokens; ///< index = id (the tutorial's index2word)
+    /// index = id (the tutorial's index2word). Both empty: the chatbot
+    /// checkpoint's voc_dict is read (one vocabulary for both sides).
+    std::vector<std::string> sourceTokens;
     std::vector<std::string> targetTokens;
 };
 
 /// Builds an AlignScope model from a tutorial's state_dicts. Errors name
-/// the file and tensor (missing, or a shape the architecture does not allow).
+/// the file and tensor (missing, or a shape the architecture does not
+/// allow); a file of the other translation tutorial version names the
+/// --arch to use.
 ///
 /// Numbers match the tutorials' evaluate() (greedy tokens, attention
-/// weights, log-probabilities; tests/interop/testpytorchimport.cpp). Known
-/// differences, none of which change the network's numbers:
-/// - Text: the tutorials' normalizeString (strip accents, keep [a-zA-Z.!?])
-///   is not ours (NFC, lowercase, punctuation and elisions split), so a
-///   sentence must use the tutorial's token forms (e.g. "j ai", not "j'ai").
+/// weights, log-probabilities; tests/interop/testpytorchimport.cpp).
+/// - Text: the model's tokenizer is the tutorial's own normalizeString
+///   (TokenizerMode::TutorialNormalize, LegacyTutorialNormalize or
+///   ChatbotNormalize), so typed sentences become the tutorial's tokens.
 /// - Length: the translation tutorial always runs MAX_LENGTH = 10 steps and
 ///   the chatbot max_length; AlignScope stops at EOS or its own limit.
-/// - The chatbot's voc_dict in the checkpoint is not read; pass the
-///   vocabulary (index2word) as a JSON file.
-/// - The legacy (pre-2023) translation tutorial's decoder (attention over
-///   MAX_LENGTH fixed slots from [embedding; hidden], attn_combine + ReLU)
-///   has no AlignScope equivalent and is refused with a message.
+/// - Legacy tutorial (DecoderKind::TutorialLegacy): MAX_LENGTH is attn's
+///   row count; its softmax runs over all MAX_LENGTH slots, and the trace
+///   keeps the n weights on the source positions without renormalising,
+///   so a row sums to less than 1 (the rest fell on empty slots). Sentences
+///   longer than MAX_LENGTH (with EOS) are refused. Import only: `train`
+///   refuses this decoder.
 Result<Model> importPyTorch(const PyTorchImportOptions &options);
+
+/// How the translation tutorial's prepareData reads eng-fra.txt.
+struct TutorialPairsOptions {
+    int maxLength = 10;  ///< filterPair: both sides fewer than this many words
+    bool reverse = true; ///< the tutorial's prepareData('eng', 'fra', True): French -> English
+    /// normalizeString of the tutorial version (TutorialNormalize or LegacyTutorialNormalize).
+    TokenizerMode normalize = TokenizerMode::TutorialNormalize;
+};
+
+/// The vocabularies prepareData builds (Lang: SOS = 0, EOS = 1, then words
+/// in first-seen order over the kept pairs).
+struct TutorialVocabularies {
+    std::vector<std::string> source, target;
+    int pairsRead = 0, pairsKept = 0;
+};
+
+/// Rebuilds the tutorial's index2word from the user's pairs file (tab
+/// separated, English first) exactly as readLangs + filterPairs + Lang do:
+/// the English side must start with one of the tutorial's eng_prefixes.
+/// Errors name the file and line.
+Result<TutorialVocabularies> readTutorialPairs(const std::string &path, const TutorialPairsOptions &options);
 
 /// A vocabulary file for import: a JSON array of strings, index = id.
 Result<std::vector<std::string>> readTokenListJson(const std::string &path);

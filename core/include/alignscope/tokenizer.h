@@ -13,6 +13,11 @@ namespace alignscope {
 enum class TokenizerMode {
     Word,      ///< words, punctuation and elisions split
     Character, ///< one token per Unicode character; spaces become "▁"
+    /// The PyTorch tutorials' normalizeString, then split on ' ' (models
+    /// imported from them; `lowercase` is ignored, they always lowercase):
+    TutorialNormalize,       ///< translation tutorial 2023+: keeps [a-zA-Z!?], strips
+    LegacyTutorialNormalize, ///< translation tutorial before 2023: keeps [a-zA-Z.!?], no final strip
+    ChatbotNormalize,        ///< chatbot tutorial: keeps [a-zA-Z.!?], collapses spaces, strips
 };
 
 struct TokenizerOptions {
@@ -28,6 +33,15 @@ struct TokenizerOptions {
 /// "n't"); hyphenated words ("peut-être") and numbers with inner . , -
 /// ("3.5", "2021-03-03") stay whole.
 Result<std::vector<std::string>> tokenize(std::string_view text, const TokenizerOptions &options = {});
+/// The tutorial's normalizeString for one of the three tutorial modes:
+/// Python's lower() and strip(), unicodeToAscii (NFD, drop category Mn),
+/// " " before each of . ! ?, every run of other characters -> " ", then
+/// the mode's ending. The tokens are its split(' ') (the legacy mode can
+/// yield empty tokens, as Python does). BadInput on invalid UTF-8.
+Result<std::string> normalizeTutorialString(std::string_view text, TokenizerMode mode);
+/// Python's str.split(' '): every space separates, empty pieces kept.
+std::vector<std::string> splitOnSpace(std::string_view text);
+
 /// Joins tokens back into text ("s'" + "est" -> "s'est", no space before
 /// punctuation such as "," "." "?", French spacing not inserted).
 std::string detokenize(const std::vector<std::string> &tokens, const TokenizerOptions &options = {});

@@ -18,14 +18,19 @@ struct Names {
 constexpr Names<ScorerKind> kScorers[] = {{ScorerKind::Additive, "additive"}, {ScorerKind::Dot, "dot"},
                                           {ScorerKind::General, "general"}, {ScorerKind::ScaledDot, "scaled-dot"},
                                           {ScorerKind::Concat, "concat"}, {ScorerKind::Location, "location"}};
-constexpr Names<DecoderKind> kDecoders[] = {{DecoderKind::Bahdanau, "bahdanau"}, {DecoderKind::Luong, "luong"}};
+constexpr Names<DecoderKind> kDecoders[] = {{DecoderKind::Bahdanau, "bahdanau"}, {DecoderKind::Luong, "luong"},
+                                            {DecoderKind::TutorialLegacy, "tutorial-legacy"}};
 constexpr Names<LocalMode> kLocal[] = {{LocalMode::None, "none"}, {LocalMode::Monotonic, "m"},
                                        {LocalMode::Predictive, "p"}};
 constexpr Names<CellKind> kCells[] = {{CellKind::Gru, "gru"}, {CellKind::Lstm, "lstm"}};
 constexpr Names<InitMode> kInits[] = {{InitMode::Zero, "zero"}, {InitMode::Final, "final"},
                                       {InitMode::Bridge, "bridge"}, {InitMode::FinalStack, "final-stack"}};
 constexpr Names<MergeMode> kMerges[] = {{MergeMode::Concat, "concat"}, {MergeMode::Sum, "sum"}};
-constexpr Names<TokenizerMode> kModes[] = {{TokenizerMode::Word, "word"}, {TokenizerMode::Character, "char"}};
+constexpr Names<TokenizerMode> kModes[] = {{TokenizerMode::Word, "word"},
+                                           {TokenizerMode::Character, "char"},
+                                           {TokenizerMode::TutorialNormalize, "pytorch-tutorial"},
+                                           {TokenizerMode::LegacyTutorialNormalize, "pytorch-tutorial-legacy"},
+                                           {TokenizerMode::ChatbotNormalize, "pytorch-chatbot"}};
 
 template <typename E, size_t N>
 std::string nameOf(const Names<E> (&table)[N], E v)
@@ -223,6 +228,11 @@ Result<void> validateConfig(const ModelConfig &c)
                           std::to_string(c.encoder.stateSize()) + "); use general or additive instead");
     if (s == ScorerKind::Location && !inRange(c.attention.maxSourceLength, 1, 100000))
         return usageError("location attention needs max_source_length between 1 and 100000");
+    if (c.decoder.kind == DecoderKind::TutorialLegacy &&
+        (s != ScorerKind::Location || c.attention.local != LocalMode::None || c.decoder.layers != 1 ||
+         c.decoder.cell != CellKind::Gru || !inRange(c.attention.maxSourceLength, 1, 100000)))
+        return usageError("the tutorial-legacy decoder needs location attention without a local window, "
+                          "max_source_length between 1 and 100000, and one GRU layer");
     if (c.attention.local != LocalMode::None && !inRange(c.attention.window, 1, 1000))
         return usageError("local attention needs a window D between 1 and 1000");
     const bool fromFinal = c.decoder.init == InitMode::Final || c.decoder.init == InitMode::FinalStack;

@@ -36,11 +36,6 @@ struct Sources {
     ModuleSource encoder, decoder;
 };
 
-const char *archName(PyTorchArchitecture a)
-{
-    return a == PyTorchArchitecture::Tutorial ? "pytorch-tutorial" : "pytorch-chatbot";
-}
-
 /// One file holding both modules: {'encoder': sd, 'decoder': sd} or the chatbot's {'en': sd, 'de': sd}.
 Result<void> findPrefixes(Sources &s)
 {
@@ -122,13 +117,19 @@ std::pair<const ModuleSource *, std::string> theirName(const Sources &s, PyTorch
         {"decoder.embedding.", true, "embedding."},  {"decoder.rnn.", true, "gru."},
         {"decoder.attention.W.", true, "attention.Wa."}, {"decoder.attention.U.", true, "attention.Ua."},
         {"decoder.attention.v.", true, "attention.Va."}, {"decoder.out.", true, "out."}};
+    static const Rule legacy[] = {
+        {"encoder.embedding.", false, "embedding."}, {"encoder.rnn.", false, "gru."},
+        {"decoder.embedding.", true, "embedding."},  {"decoder.rnn.", true, "gru."},
+        {"decoder.attention.location.", true, "attn."}, {"decoder.combine.", true, "attn_combine."},
+        {"decoder.out.", true, "out."}};
     static const Rule chatbot[] = {
         {"encoder.embedding.", false, "embedding."}, {"encoder.rnn.", false, "gru."},
         {"decoder.embedding.", true, "embedding."},  {"decoder.rnn.", true, "gru."},
         {"decoder.attention.W.", true, "attn.attn."}, {"decoder.attention.v.weight", true, "attn.v"},
         {"decoder.concat.", true, "concat."},        {"decoder.out.", true, "out."}};
-    const auto &rules = arch == PyTorchArchitecture::Tutorial ? std::span<const Rule>(tutorial)
-                                                              : std::span<const Rule>(chatbot);
+    const auto rules = arch == PyTorchArchitecture::Tutorial         ? std::span<const Rule>(tutorial)
+                       : arch == PyTorchArchitecture::TutorialLegacy ? std::span<const Rule>(legacy)
+                                                                     : std::span<const Rule>(chatbot);
     for (const Rule &r : rules) {
         const std::string from = r.from;
         if (ours.compare(0, from.size(), from) == 0)
@@ -137,34 +138,63 @@ std::pair<const ModuleSource *, std::string> theirName(const Sources &s, PyTorch
     return {&s.decoder, ours};
 }
 
-ModelConfig baseConfig(int hidden)
+/// Sizes, tokenizer and specials shared by every tutorial.
+ModelConfig baseConfig(int hidden, PyTorchArchitecture arch)
 {
     ModelConfig c;
     c.encoder.embedding = c.encoder.hidden = hidden;
     c.decoder.embedding = c.decoder.hidden = hidden;
     c.attention.dimension = hidden;
     c.appendSourceEos = true;
-    c.sourceTokenizer = c.targetTokenizer = TokenizerOptions{TokenizerMode::Word, true};
+    const TokenizerMode mode = arch == PyTorchArchitecture::Tutorial         ? TokenizerMode::TutorialNormalize
+                               : arch == PyTorchArchitecture::TutorialLegacy ? TokenizerMode::LegacyTutorialNormalize
+                                                                             : TokenizerMode::ChatbotNormalize;
+    c.sourceTokenizer = c.targetTokenizer = TokenizerOptions{mode, true};
+    if (arch == PyTorchArchitecture::Chatbot)
+        c.sourceSpecials = c.targetSpecials = SpecialIds{0, 1, 2, -1};
+    else
+        c.sourceSpecials = c.targetSpecials = SpecialIds{0, 0, 1, -1}; // pad = SOS: the tutorial pads with zeros
     return c;
 }
 
-Result<ModelConfig> tutorialConfig(const Sources &s)
+/// The two translation tutorial versions differ only in the decoder's
+/// attention: attention.Wa (2023+) or attn + attn_combine (before).
+Result<void> checkTutorialVersion(const ModuleSource &d, PyTorchArchitecture asked)
+{
+    const bool current = d.file->find(d.prefix + "attention.Wa.weight");
+    const bool legacy = !current && d.file->find(d.prefix + "attn_combine.weight");
+    if (asked == PyTorchArchitecture::Tutorial && legacy)
+        return fileError(d.file->path() + ": this is the pre-2023 tutorial's decoder (\"" + d.prefix +
+                         "attn_combine.weight\", no attention.Wa); import it with --arch pytorch-tutorial-legacy");
+    if (asked == PyTorchArchitecture::TutorialLegacy && current)
+        return fileError(d.file->path() + ": this is the 2023+ tutorial's decoder (\"" + d.prefix +
+                         "attention.Wa.weight\"); import it with --arch pytorch-tutorial");
+    return {};
+}
+
+Result<ModelConfig> tutorialConfig(const Sources &s, PyTorchArchitecture arch)
 {
     auto emb = shapeOf(s.encoder, "embedding.weight", 2);
     if (!emb)
         return emb.error();
-    if (!s.decoder.file->find(s.decoder.prefix + "attention.Wa.weight") &&
-        s.decoder.file->find(s.decoder.prefix + "attn_combine.weight"))
-        return fileError(s.decoder.file->path() + ": this is the legacy (pre-2023) tutorial decoder "
-                         "(attn over MAX_LENGTH positions + attn_combine), which cannot be imported; "
-                         "retrain with the current tutorial's BahdanauAttention");
-    ModelConfig c = baseConfig(static_cast<int>((*emb)[1]));
-    c.decoder.kind = DecoderKind::Bahdanau;
+    if (auto version = checkTutorialVersion(s.decoder, arch); !version)
+        return version.error();
+    ModelConfig c = baseConfig(static_cast<int>((*emb)[1]), arch);
     c.decoder.init = InitMode::Final;
     c.decoder.deepOutput = false;
     c.decoder.inputFeeding = false;
-    c.attention.scorer = ScorerKind::Additive;
-    c.sourceSpecials = c.targetSpecials = SpecialIds{0, 0, 1, -1}; // pad = SOS: the tutorial pads with zeros
+    if (arch == PyTorchArchitecture::Tutorial) {
+        c.decoder.kind = DecoderKind::Bahdanau;
+        c.attention.scorer = ScorerKind::Additive;
+        return c;
+    }
+    // attn = Linear(2H, MAX_LENGTH): its rows are the fixed slots.
+    auto attn = shapeOf(s.decoder, "attn.weight", 2);
+    if (!attn)
+        return attn.error();
+    c.decoder.kind = DecoderKind::TutorialLegacy;
+    c.attention.scorer = ScorerKind::Location;
+    c.attention.maxSourceLength = static_cast<int>((*attn)[0]);
     return c;
 }
 
@@ -185,7 +215,7 @@ Result<ModelConfig> chatbotConfig(const Sources &s, const PyTorchImportOptions &
     auto emb = shapeOf(s.encoder, "embedding.weight", 2);
     if (!emb)
         return emb.error();
-    ModelConfig c = baseConfig(static_cast<int>((*emb)[1]));
+    ModelConfig c = baseConfig(static_cast<int>((*emb)[1]), PyTorchArchitecture::Chatbot);
     c.encoder.bidirectional = true;
     c.encoder.merge = MergeMode::Sum;
     c.encoder.layers = countLayers(s.encoder, "gru.");
@@ -204,7 +234,6 @@ Result<ModelConfig> chatbotConfig(const Sources &s, const PyTorchImportOptions &
     if (!scorer)
         return scorer.error();
     c.attention.scorer = scorer.value();
-    c.sourceSpecials = c.targetSpecials = SpecialIds{0, 1, 2, -1};
     return c;
 }
 
@@ -237,9 +266,41 @@ Result<void> checkVocabulary(const ModuleSource &m, const std::vector<std::strin
         return emb.error();
     if ((*emb)[0] != static_cast<std::int64_t>(tokens.size()))
         return fileError(m.file->path() + ": tensor \"" + m.prefix + "embedding.weight\" has " +
-                         std::to_string((*emb)[0]) + " rows but the " + which + " vocabulary has " +
+                         std::to_string((*emb)[0]) + " rows but " + which + " has " +
                          std::to_string(tokens.size()) + " tokens");
     return {};
+}
+
+} // namespace
+
+const char *architectureName(PyTorchArchitecture a)
+{
+    switch (a) {
+    case PyTorchArchitecture::Tutorial: return "pytorch-tutorial";
+    case PyTorchArchitecture::TutorialLegacy: return "pytorch-tutorial-legacy";
+    case PyTorchArchitecture::Chatbot: return "pytorch-chatbot";
+    }
+    return "?";
+}
+
+namespace {
+
+/// The vocabularies given, or the chatbot checkpoint's voc_dict for both sides.
+Result<std::pair<std::vector<std::string>, std::vector<std::string>>> vocabularies(const Sources &s,
+                                                                                 const PyTorchImportOptions &o)
+{
+    if (!o.sourceTokens.empty() || !o.targetTokens.empty())
+        return std::pair{o.sourceTokens, o.targetTokens};
+    const auto &voc = s.first->vocabulary();
+    if (o.architecture != PyTorchArchitecture::Chatbot || o.checkpoint.empty() || !voc)
+        return usageError(std::string(architectureName(o.architecture)) +
+                          " needs vocabularies: --source-vocab FILE --target-vocab FILE" +
+                          (o.architecture == PyTorchArchitecture::Chatbot
+                               ? " (or a checkpoint holding voc_dict)"
+                               : " or --pairs eng-fra.txt"));
+    if (!*voc)
+        return voc->error();
+    return std::pair{voc->value(), voc->value()};
 }
 
 } // namespace
@@ -250,20 +311,25 @@ Result<Model> importPyTorch(const PyTorchImportOptions &o)
     if (!sources)
         return sources.error();
     const Sources &s = sources.value();
-    auto config = o.architecture == PyTorchArchitecture::Tutorial ? tutorialConfig(s) : chatbotConfig(s, o);
+    auto config = o.architecture == PyTorchArchitecture::Chatbot ? chatbotConfig(s, o) : tutorialConfig(s, o.architecture);
     if (!config)
         return config.error();
     if (auto valid = validateConfig(*config); !valid)
         return fileError(s.encoder.file->path() + ": " + valid.error().message);
-    for (auto [m, tokens, which] : {std::tuple{&s.encoder, &o.sourceTokens, "source"},
-                                    std::tuple{&s.decoder, &o.targetTokens, "target"}})
-        if (auto ok = checkVocabulary(*m, *tokens, which); !ok)
+    auto vocabs = vocabularies(s, o);
+    if (!vocabs)
+        return vocabs.error();
+    const auto &[sourceTokens, targetTokens] = vocabs.value();
+    const bool fromVocDict = o.sourceTokens.empty() && o.targetTokens.empty();
+    for (auto [m, tokens, which] : {std::tuple{&s.encoder, &sourceTokens, "the source vocabulary"},
+                                    std::tuple{&s.decoder, &targetTokens, "the target vocabulary"}})
+        if (auto ok = checkVocabulary(*m, *tokens, fromVocDict ? "voc_dict's index2word" : which); !ok)
             return ok.error();
-    const int minimum = o.architecture == PyTorchArchitecture::Tutorial ? 2 : 3; // the specials' ids
-    if (static_cast<int>(std::min(o.sourceTokens.size(), o.targetTokens.size())) < minimum)
+    const int minimum = o.architecture == PyTorchArchitecture::Chatbot ? 3 : 2; // the specials' ids
+    if (static_cast<int>(std::min(sourceTokens.size(), targetTokens.size())) < minimum)
         return fileError("the vocabularies must hold at least the special tokens (" + std::to_string(minimum) + ")");
-    const Network<float> net(*config, static_cast<int>(o.sourceTokens.size()), static_cast<int>(o.targetTokens.size()));
-    const std::string why = std::string(archName(o.architecture)) + " with hidden size " +
+    const Network<float> net(*config, static_cast<int>(sourceTokens.size()), static_cast<int>(targetTokens.size()));
+    const std::string why = std::string(architectureName(o.architecture)) + " with hidden size " +
                             std::to_string(config->decoder.hidden);
     ParameterSet<float> params;
     for (const auto &[name, shape] : net.shapes()) {
@@ -273,8 +339,8 @@ Result<Model> importPyTorch(const PyTorchImportOptions &o)
             return m.error();
         params.emplace(name, std::move(m.value()));
     }
-    Model model(*config, Vocabulary(o.sourceTokens, config->sourceSpecials),
-                Vocabulary(o.targetTokens, config->targetSpecials), std::move(params));
+    Model model(*config, Vocabulary(sourceTokens, config->sourceSpecials),
+                Vocabulary(targetTokens, config->targetSpecials), std::move(params));
     const std::string named = o.checkpoint.empty() ? o.decoder : o.checkpoint;
     model.setName(std::filesystem::path(named).stem().string());
     return model;

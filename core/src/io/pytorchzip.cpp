@@ -172,6 +172,7 @@ struct PyTorchCheckpoint::Impl {
     std::vector<std::uint8_t> bytes;
     std::map<std::string, std::pair<pickle::TensorRef, std::uint64_t>> refs;
     std::optional<SafetensorsFile> safetensors;
+    std::optional<Result<std::vector<std::string>>> vocabulary; // voc_dict's index2word
 
     Result<void> openZip();
     Result<void> openSafetensors(std::vector<std::uint8_t> fileBytes);
@@ -200,10 +201,16 @@ Result<void> PyTorchCheckpoint::Impl::openZip()
         std::string(reinterpret_cast<const char *>(bytes.data() + order->second.offset), order->second.size) != "little")
         return fileError(path + ": the checkpoint was saved big-endian, which is not supported");
     const ZipEntry pkl = entries->at(prefix + "data.pkl");
-    auto tensors = pickle::unpickleTensors(std::span(bytes).subspan(pkl.offset, pkl.size), path);
-    if (!tensors)
-        return tensors.error();
-    for (auto &[name, t] : tensors.value()) {
+    auto contents = pickle::unpickle(std::span(bytes).subspan(pkl.offset, pkl.size), path);
+    if (!contents)
+        return contents.error();
+    if (contents->hasVocDict) {
+        if (contents->vocDictProblem.empty())
+            vocabulary = std::move(contents->index2word);
+        else
+            vocabulary = fileError(path + ": " + contents->vocDictProblem);
+    }
+    for (auto &[name, t] : contents->tensors) {
         const auto storage = entries->find(prefix + "data/" + t.storage.key);
         if (storage == entries->end())
             return fileError(path + ": tensor \"" + name + "\" refers to storage data/" + t.storage.key +
@@ -287,6 +294,10 @@ Result<PyTorchCheckpoint> PyTorchCheckpoint::fromBytes(std::vector<std::uint8_t>
 }
 
 const std::string &PyTorchCheckpoint::path() const { return m_impl->path; }
+const std::optional<Result<std::vector<std::string>>> &PyTorchCheckpoint::vocabulary() const
+{
+    return m_impl->vocabulary;
+}
 const std::vector<CheckpointTensorInfo> &PyTorchCheckpoint::tensors() const { return m_impl->infos; }
 
 const CheckpointTensorInfo *PyTorchCheckpoint::find(const std::string &name) const

@@ -471,18 +471,67 @@ void flatten(const Value &v, const std::string &name, int depth, std::set<const 
     }
 }
 
+const Value *entry(const Value &dict, const std::string &key)
+{
+    if (dict.kind != Kind::Dict)
+        return nullptr;
+    for (const auto &[k, v] : dict.entries)
+        if (k->kind == Kind::String && k->text == key)
+            return v.get();
+    return nullptr;
+}
+
+/// voc.__dict__['index2word'] ({int: str}) as a list; ids must be 0..n-1
+/// and agree with num_words when it is there (Voc.trim keeps both in step).
+void readIndexToWord(const Value &voc, Unpickled &out)
+{
+    const Value *words = entry(voc, "index2word");
+    if (!words) {
+        out.vocDictProblem = "voc_dict has no index2word dict";
+        return;
+    }
+    std::map<std::int64_t, std::string> byId;
+    for (const auto &[k, v] : words->entries) {
+        if (k->kind != Kind::Int || v->kind != Kind::String) {
+            out.vocDictProblem = "voc_dict.index2word must map integer ids to strings";
+            return;
+        }
+        byId[k->integer] = v->text;
+    }
+    std::int64_t expected = 0;
+    for (const auto &[id, word] : byId) {
+        if (id != expected) {
+            out.vocDictProblem = "voc_dict.index2word has no word for id " + std::to_string(expected);
+            return;
+        }
+        out.index2word.push_back(word);
+        ++expected;
+    }
+    const Value *num = entry(voc, "num_words");
+    if (num && num->kind == Kind::Int && num->integer != expected)
+        out.vocDictProblem = "voc_dict.num_words is " + std::to_string(num->integer) + " but index2word holds " +
+                             std::to_string(expected) + " words";
+    if (!out.vocDictProblem.empty() || expected == 0)
+        out.index2word.clear();
+    if (expected == 0 && out.vocDictProblem.empty())
+        out.vocDictProblem = "voc_dict.index2word is empty";
+}
+
 } // namespace
 
-Result<std::vector<std::pair<std::string, TensorRef>>> unpickleTensors(std::span<const std::uint8_t> bytes,
-                                                                       const std::string &label)
+Result<Unpickled> unpickle(std::span<const std::uint8_t> bytes, const std::string &label)
 {
     Unpickler unpickler(bytes, label);
     auto root = unpickler.run();
     if (!root)
         return root.error();
-    std::vector<std::pair<std::string, TensorRef>> out;
+    Unpickled out;
     std::set<const Value *> seen;
-    flatten(*root.value(), "", 0, seen, out);
+    flatten(*root.value(), "", 0, seen, out.tensors);
+    if (const Value *voc = entry(*root.value(), "voc_dict")) {
+        out.hasVocDict = true;
+        readIndexToWord(*voc, out);
+    }
     return out;
 }
 

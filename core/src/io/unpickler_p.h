@@ -51,11 +51,21 @@ struct Value {
     TensorRef tensor;
 };
 
-/// Unpickles `bytes` and returns every tensor reachable through its dicts
-/// (and lists), named by joining keys with '.' ("en.embedding.weight");
-/// other leaves are skipped. Errors start with `label` (the checkpoint's path).
-Result<std::vector<std::pair<std::string, TensorRef>>> unpickleTensors(std::span<const std::uint8_t> bytes,
-                                                                       const std::string &label);
+/// What import reads from a checkpoint's pickle.
+struct Unpickled {
+    /// Every tensor reachable through dicts (and lists), named by joining
+    /// keys with '.' ("en.embedding.weight", "en_opt.state.0.exp_avg").
+    std::vector<std::pair<std::string, TensorRef>> tensors;
+    /// A top-level 'voc_dict' (the chatbot's voc.__dict__): its index2word
+    /// as an id-ordered list, or what is wrong with it. Absent: both empty.
+    bool hasVocDict = false;
+    std::vector<std::string> index2word;
+    std::string vocDictProblem;
+};
+
+/// Unpickles `bytes`; other leaves (numbers, strings, None, ...) are
+/// skipped. Errors start with `label` (the checkpoint's path).
+Result<Unpickled> unpickle(std::span<const std::uint8_t> bytes, const std::string &label);
 
 /// Bytes per element of a storage type.
 int elementSize(StorageType t);

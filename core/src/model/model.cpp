@@ -70,7 +70,13 @@ Result<EncodedSource> Model::prepareSource(const std::string &sentence) const
             if (!m_source.contains(t))
                 return inputError("\"" + t + "\" is not in the model's vocabulary and the model has no "
                                   "<unk> token; rephrase without it");
-    return sourceFromTokens(tokens.value());
+    EncodedSource source = sourceFromTokens(tokens.value());
+    const int slots = m_config.attention.maxSourceLength;
+    if (m_config.decoder.kind == DecoderKind::TutorialLegacy && static_cast<int>(source.ids.size()) > slots)
+        return inputError("the sentence has " + std::to_string(source.ids.size()) + " tokens (with <eos>) but this "
+                          "model attends over at most " + std::to_string(slots) +
+                          " (the tutorial's MAX_LENGTH); shorten it");
+    return source;
 }
 
 EncodedSource Model::sourceFromTokens(const std::vector<std::string> &tokens) const

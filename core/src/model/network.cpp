@@ -5,6 +5,7 @@
 #include "model/cells.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace alignscope {
 
@@ -24,6 +25,8 @@ int decoderInputSize(const ModelConfig &c)
     const auto &d = c.decoder;
     if (d.kind == DecoderKind::Bahdanau)
         return d.embedding + c.encoder.stateSize();
+    if (d.kind == DecoderKind::TutorialLegacy)
+        return d.hidden; // ReLU(attn_combine [emb; c_t])
     return d.embedding + (d.inputFeeding ? d.hidden : 0);
 }
 
@@ -31,7 +34,7 @@ int decoderInputSize(const ModelConfig &c)
 
 template <typename T>
 Network<T>::Network(const ModelConfig &config, int sourceVocab, int targetVocab)
-    : m_config(config), m_attention(config.attention, config.decoder.hidden, config.encoder.stateSize())
+    : m_config(config), m_attention(config.attention, config.queryStateSize(), config.encoder.stateSize())
 {
     const auto &e = config.encoder;
     const auto &d = config.decoder;
@@ -52,6 +55,9 @@ Network<T>::Network(const ModelConfig &config, int sourceVocab, int targetVocab)
     if (d.kind == DecoderKind::Luong) {
         m_shapes["decoder.concat.weight"] = {d.hidden, d.hidden + D};
         m_shapes["decoder.concat.bias"] = {1, d.hidden};
+    } else if (d.kind == DecoderKind::TutorialLegacy) {
+        m_shapes["decoder.combine.weight"] = {d.hidden, d.embedding + D};
+        m_shapes["decoder.combine.bias"] = {1, d.hidden};
     } else if (d.deepOutput) {
         outIn = d.hidden + d.embedding + D;
     }
@@ -233,7 +239,13 @@ typename Network<T>::Step Network<T>::step(ParamBinder<T> &p, const Memory &memo
         }
         return x;
     };
-    if (d.kind == DecoderKind::Bahdanau) {
+    if (d.kind == DecoderKind::TutorialLegacy) {
+        out.query = ops::concatCols(g, {emb, hidden(g, state.layers.back())});
+        out.attention = legacyAttention(p, out.query, memory);
+        const Id combined = ops::relu(g, ops::linear(g, ops::concatCols(g, {emb, out.attention.context}),
+                                                     p("decoder.combine.weight"), p("decoder.combine.bias")));
+        out.logits = ops::linear(g, drop(runLayers(combined)), p("decoder.out.weight"), p("decoder.out.bias"));
+    } else if (d.kind == DecoderKind::Bahdanau) {
         // Attention from s_{t-1}; s_t = f(s_{t-1}, [emb(y_{t-1}); c_t]); output g(s_t, y_{t-1}, c_t).
         out.query = hidden(g, state.layers.back());
         out.attention = m_attention.attend(p, out.query, memory, t);
@@ -252,6 +264,32 @@ typename Network<T>::Step Network<T>::step(ParamBinder<T> &p, const Memory &memo
             out.next.feed = attentional;
         out.logits = ops::linear(g, drop(attentional), p("decoder.out.weight"), p("decoder.out.bias"));
     }
+    return out;
+}
+
+template <typename T>
+typename Attention<T>::Output Network<T>::legacyAttention(ParamBinder<T> &p, int query, const Memory &m) const
+{
+    // The pre-2023 tutorial: e = W_a [emb; s_{t-1}] + b over L fixed slots,
+    // softmax over all L (its encoder_outputs has zero rows past the
+    // sentence), so the weights on the n source positions may sum to < 1
+    // and are kept as they are. Only batches of one sentence (inference).
+    auto &g = p.graph();
+    const int L = m_config.attention.maxSourceLength;
+    assert(g.value(query).rows() == 1);
+    const Id all = ops::linear(g, query, p("decoder.attention.location.weight"),
+                               p("decoder.attention.location.bias")); // (1, L)
+    const Id soft = ops::maskedSoftmax(g, all, std::vector<ops::Window>{{0, L}});
+    typename Attention<T>::Output out;
+    // Model::prepareSource refuses sentences longer than L; a longer memory
+    // (a corpus pair) gets no weight past L instead of reading out of range.
+    auto widen = [&](Id x) {
+        return m.S <= L ? ops::sliceCols(g, x, 0, m.S)
+                        : ops::concatCols(g, {x, g.constant(MatrixX<T>::Zero(1, m.S - L))});
+    };
+    out.scores = widen(all);
+    out.weights = widen(soft);
+    out.context = ops::context(g, out.weights, m.states, m.S);
     return out;
 }
 

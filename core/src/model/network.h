@@ -73,6 +73,8 @@ private:
                               const std::vector<int> &backwardFinals, Eigen::Index B) const;
     int cell(ParamBinder<T> &p, CellKind kind, const std::string &prefix, const std::string &suffix,
              int x, int state) const;
+    /// The tutorial-legacy decoder's attention over its fixed slots; query (1, E + Hd).
+    typename Attention<T>::Output legacyAttention(ParamBinder<T> &p, int query, const Memory &m) const;
     void declareRnn(const std::string &prefix, CellKind cell, int layers, int input, int hidden, bool bidirectional);
 
     ModelConfig m_config;

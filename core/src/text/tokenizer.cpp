@@ -272,6 +272,21 @@ bool attachesRight(const std::string &t)
     return std::find(opening.begin(), opening.end(), t) != opening.end() || isElisionToken(t);
 }
 
+bool isTutorialMode(TokenizerMode m)
+{
+    return m == TokenizerMode::TutorialNormalize || m == TokenizerMode::LegacyTutorialNormalize ||
+           m == TokenizerMode::ChatbotNormalize;
+}
+
+/// The tutorials' ' '.join(decoded_words).
+std::string joinWithSpaces(const std::vector<std::string> &tokens)
+{
+    std::string out;
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        out += (i ? " " : "") + tokens[i];
+    return out;
+}
+
 std::string detokenizeCharacters(const std::vector<std::string> &tokens)
 {
     std::string out;
@@ -284,6 +299,13 @@ std::string detokenizeCharacters(const std::vector<std::string> &tokens)
 
 Result<std::vector<std::string>> tokenize(std::string_view text, const TokenizerOptions &options)
 {
+    if (isTutorialMode(options.mode)) {
+        auto normalised = normalizeTutorialString(text, options.mode);
+        if (!normalised)
+            return normalised.error();
+        // "" splits into [""] in Python; here it is the empty sentence.
+        return normalised->empty() ? std::vector<std::string>{} : splitOnSpace(normalised.value());
+    }
     if (const long bad = firstInvalidByte(text); bad >= 0)
         return inputError("invalid UTF-8 at byte " + std::to_string(bad));
     const CodePoints cps = normalise(text, options.lowercase);
@@ -296,6 +318,8 @@ std::string detokenize(const std::vector<std::string> &tokens, const TokenizerOp
 {
     if (options.mode == TokenizerMode::Character)
         return detokenizeCharacters(tokens);
+    if (isTutorialMode(options.mode))
+        return joinWithSpaces(tokens);
     std::string out;
     bool glueNext = true; // no space before the first token
     bool insideQuote = false;

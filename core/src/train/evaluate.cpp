@@ -68,7 +68,9 @@ EvalMetrics evaluate(const Model &model, const Corpus &corpus, int decodeLimit)
     if (ex.empty())
         return m;
     const Network<float> net(model.config(), model.sourceVocab().size(), model.targetVocab().size());
-    const size_t batch = 32, batches = (ex.size() + batch - 1) / batch;
+    // The tutorial-legacy decoder runs one sentence at a time (fixed slots, no padding masks).
+    const size_t batch = model.config().decoder.kind == DecoderKind::TutorialLegacy ? 1 : 32;
+    const size_t batches = (ex.size() + batch - 1) / batch;
     std::vector<double> losses(batches);
     tbb::parallel_for(size_t(0), batches, [&](size_t b) {
         losses[b] = summedLoss(net, model, ex, b * batch, std::min(ex.size(), (b + 1) * batch));

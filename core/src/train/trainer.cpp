@@ -166,6 +166,9 @@ bool Trainer::Impl::endEpoch(TrainProgress &p)
 Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProgress &)> &progress,
                                         const std::atomic<bool> *cancel)
 {
+    if (model.config().decoder.kind == DecoderKind::TutorialLegacy)
+        return usageError("the tutorial-legacy decoder (pre-2023 PyTorch tutorial, attention over fixed slots) "
+                          "is import-only and cannot be trained here; train a bahdanau or luong model instead");
     const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
     TrainSummary summary;

@@ -1,0 +1,13 @@
+#pragma once
+// Python string behaviour the PyTorch tutorials' text handling relies on.
+
+#include <string>
+#include <string_view>
+
+namespace alignscope {
+
+/// str.strip(): removes what str.isspace() calls whitespace from both ends
+/// of UTF-8 text (returned unchanged when it is not valid UTF-8).
+std::string pythonStrip(std::string_view text);
+
+} // namespace alignscope
