@@ -60,6 +60,7 @@ private slots:
     void testErrors_data();
     void testErrors();
     void testTrainSnapshots();
+    void testImportTutorialVocabularies();
 
 private:
     QTemporaryDir m_dir;
@@ -161,6 +162,31 @@ void TestCli::testErrors_data()
     QTest::newRow("train: --watch without --snapshots")
         << QStringList{"train", "--task", "en-fr", "--epochs", "1", "--out", "%/t.safetensors", "--watch", "the cat"}
         << 2;
+    // "$/" stands for tests/data/pytorch/.
+    QTest::newRow("import: legacy checkpoint as pytorch-tutorial")
+        << QStringList{"import", "--arch", "pytorch-tutorial", "--checkpoint", "$/legacy_h16.pt", "--pairs",
+                       "$/eng-fra-mini.txt", "--out", "%/x.safetensors"}
+        << 3;
+    QTest::newRow("import: --pairs vocabulary disagrees with the embedding")
+        << QStringList{"import", "--arch", "pytorch-tutorial-legacy", "--checkpoint", "$/legacy_h16.pt", "--pairs",
+                       "$/eng-fra-mini.txt", "--out", "%/x.safetensors"}
+        << 3;
+    QTest::newRow("import: --pairs with --source-vocab")
+        << QStringList{"import", "--arch", "pytorch-tutorial", "--checkpoint", "$/tutorial_pairs_h8.pt", "--pairs",
+                       "$/eng-fra-mini.txt", "--source-vocab", "%/source.vocab", "--out", "%/x.safetensors"}
+        << 2;
+    QTest::newRow("import: --pairs for the chatbot")
+        << QStringList{"import", "--arch", "pytorch-chatbot", "--checkpoint", "$/chatbot_dot_h8_l1.pt", "--pairs",
+                       "$/eng-fra-mini.txt", "--out", "%/x.safetensors"}
+        << 2;
+    QTest::newRow("import: voc_dict smaller than the embedding")
+        << QStringList{"import", "--arch", "pytorch-chatbot", "--checkpoint",
+                       "$/chatbot_voc_general_h10_l2_trimmed_voc.pt", "--out", "%/x.safetensors"}
+        << 3;
+    QTest::newRow("train: the import-only decoder")
+        << QStringList{"train", "--task", "en-fr", "--epochs", "1", "--decoder", "tutorial-legacy", "--out",
+                       "%/t.safetensors"}
+        << 2;
     QTest::newRow("train: unknown snapshot format")
         << QStringList{"train", "--task", "en-fr", "--epochs", "1", "--out", "%/t.safetensors", "--watch", "the cat",
                        "--snapshots", "%/snaps", "--snapshot-format", "gif"}
@@ -176,6 +202,8 @@ void TestCli::testErrors()
             a = m_model;
         else if (a.startsWith("%/"))
             a = m_dir.filePath(a.mid(2));
+        else if (a.startsWith("$/"))
+            a = QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/pytorch/") + a.mid(2);
     }
     const Outcome o = runCli(args);
     QVERIFY2(o.code == code, qPrintable(describe(o)));
@@ -208,6 +236,30 @@ void TestCli::testTrainSnapshots()
         for (const auto &step : steps)
             QCOMPARE(step.at("weights").size(), tokens.size());
     }
+}
+
+void TestCli::testImportTutorialVocabularies()
+{
+    // --pairs: the translation tutorial's vocabularies from eng-fra.txt, and its normalizeString on typed text.
+    const QString data = QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/pytorch/");
+    const QString out = m_dir.filePath("pairs.safetensors");
+    Outcome o = runCli({"import", "--arch", "pytorch-tutorial", "--checkpoint", data + "tutorial_pairs_h8.pt",
+                        "--pairs", data + "eng-fra-mini.txt", "--out", out});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    o = runCli({"translate", "--model", out, "--json", "  Tu es en retard !"});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    const auto j = nlohmann::json::parse(o.out.toStdString(), nullptr, false);
+    QCOMPARE(j.at("source_tokens").get<std::vector<std::string>>(),
+             (std::vector<std::string>{"tu", "es", "en", "retard", "!", "EOS"}));
+    // The chatbot's full checkpoint brings its own vocabulary (voc_dict).
+    o = runCli({"import", "--arch", "pytorch-chatbot", "--checkpoint", data + "chatbot_voc_general_h10_l2.pt", "--out",
+                m_dir.filePath("voc.safetensors")});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    o = runCli({"translate", "--model", m_dir.filePath("voc.safetensors"), "--json", "Where is the CAFÉ?"});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    const auto k = nlohmann::json::parse(o.out.toStdString(), nullptr, false);
+    QCOMPARE(k.at("source_tokens").get<std::vector<std::string>>(),
+             (std::vector<std::string>{"where", "is", "the", "cafe", "?", "EOS"}));
 }
 
 QTEST_APPLESS_MAIN(TestCli)

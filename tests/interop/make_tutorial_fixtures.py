@@ -557,6 +557,17 @@ def make_text_fixtures():
         print("pairs", arch, max_length, reverse, "read", built["read"], "kept", built["kept"],
               "words", len(built["source"]), len(built["target"]))
     (OUT / "eng_fra_pairs.json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+    # A 2023+ tutorial model sized for the pairs' vocabularies, and what its
+    # evaluate() feeds the encoder for typed sentences (indexesFromSentence).
+    built = out[0]
+    torch.manual_seed(11)
+    encoder, decoder = EncoderRNN(len(built["source"]), 8), AttnDecoderRNN(8, len(built["target"]))
+    torch.save({"encoder": encoder.state_dict(), "decoder": decoder.state_dict()}, OUT / "tutorial_pairs_h8.pt")
+    word2index = {w: i for i, w in enumerate(built["source"]) if i >= 2}
+    typed = ["Je suis fatigué.", "  Tu es en retard !", "Il est au CAFÉ?"]
+    ids = [[word2index[w] for w in normalizeString_2023(t).split(' ')] + [EOS_token] for t in typed]
+    (OUT / "tutorial_pairs_h8.json").write_text(json.dumps({"sentences": typed, "source_ids": ids}, indent=1,
+                                                           ensure_ascii=False) + "\n")
 
 
 class Voc:

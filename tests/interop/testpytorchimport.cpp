@@ -352,6 +352,26 @@ private slots:
         }
     }
 
+    void testPairsVocabularyImport()
+    {
+        // The vocabularies rebuilt from eng-fra.txt size the model, and typed
+        // sentences reach the encoder as the tutorial's indexesFromSentence + EOS.
+        auto vocabs = readTutorialPairs(dataDir() + "eng-fra-mini.txt", {});
+        QVERIFY2(vocabs.ok(), vocabs.ok() ? "" : vocabs.error().message.c_str());
+        PyTorchImportOptions o;
+        o.checkpoint = dataDir() + "tutorial_pairs_h8.pt";
+        o.sourceTokens = vocabs->source;
+        o.targetTokens = vocabs->target;
+        auto model = importPyTorch(o);
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+        const json expected = fixture("tutorial_pairs_h8");
+        for (size_t i = 0; i < expected["sentences"].size(); ++i) {
+            auto source = model->prepareSource(expected["sentences"][i].get<std::string>());
+            QVERIFY2(source.ok(), source.ok() ? "" : source.error().message.c_str());
+            QCOMPARE(source->ids, expected["source_ids"][i].get<std::vector<int>>());
+        }
+    }
+
     void testVocDictSizeMustMatch()
     {
         const json f = fixture("chatbot_voc_general_h10_l2");
