@@ -114,8 +114,9 @@ struct TutorialVocabularies {
 
 /// Rebuilds the tutorial's index2word from the user's pairs file (tab
 /// separated, English first) exactly as readLangs + filterPairs + Lang do:
-/// the English side must start with one of the tutorial's eng_prefixes.
-/// Errors name the file and line.
+/// filterPair tests the second side of each pair (English after the
+/// default reverse) against the tutorial's eng_prefixes. Errors name the
+/// file and line; a file from which no pair survives is an error.
 Result<TutorialVocabularies> readTutorialPairs(const std::string &path, const TutorialPairsOptions &options);
 
 /// A vocabulary file for import: a JSON array of strings, index = id.
