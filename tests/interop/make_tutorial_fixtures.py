@@ -735,6 +735,14 @@ def make_malformed(tutorial_files):
     torch.save(legacy, bad / "legacy_decoder.pt")
     # A transposed (non-contiguous) view saved as is.
     torch.save(collections.OrderedDict(w=torch.arange(12.0).view(3, 4).t()), bad / "transposed.pt")
+    # A chatbot checkpoint saving the Voc object itself instead of voc.__dict__:
+    # its class is a global the reader must refuse.
+    voc = Voc("toy")
+    voc.addSentence("hello there")
+    torch.save({"en": {"embedding.weight": torch.zeros(5, 2)}, "voc": voc}, bad / "voc_object.pt")
+    # A voc_dict whose index2word skips id 4.
+    gap = dict(voc.__dict__, index2word={0: "PAD", 1: "SOS", 2: "EOS", 3: "hello", 5: "there"})
+    torch.save({"voc_dict": gap}, bad / "voc_gap.pt")
     # A decoder whose hidden size disagrees with the encoder's.
     torch.manual_seed(9)
     torch.save(AttnDecoderRNN(12, 11).state_dict(), bad / "decoder_hidden12.pt")

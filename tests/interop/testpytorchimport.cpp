@@ -198,6 +198,8 @@ private slots:
         QTest::newRow("compressed entry") << "compressed.pt" << "is compressed (method 8)";
         QTest::newRow("non-contiguous tensor") << "transposed.pt" << "is not contiguous";
         QTest::newRow("storage shorter than its tensor") << "short_storage.pt" << "does not fit its storage";
+        QTest::newRow("a Voc object instead of voc.__dict__")
+            << "voc_object.pt" << "pickle names global __main__.Voc, which a state_dict never contains";
     }
     void testMalformed()
     {
@@ -350,6 +352,25 @@ private slots:
             QVERIFY2(source.ok(), source.ok() ? "" : source.error().message.c_str());
             QCOMPARE(source->ids, c["source_ids"].get<std::vector<int>>());
         }
+    }
+
+    void testVocDictIsChecked()
+    {
+        // A full chatbot checkpoint (optimizer states, numbers, bools, None) opens, and its voc_dict reads.
+        auto full = PyTorchCheckpoint::open(dataDir() + "chatbot_voc_general_h10_l2.pt");
+        QVERIFY2(full.ok(), full.ok() ? "" : full.error().message.c_str());
+        QVERIFY(full->vocabulary() && full->vocabulary()->ok());
+        QCOMPARE(full->vocabulary()->value(), tokens(fixture("chatbot_voc_general_h10_l2")["source_vocab"]));
+        QVERIFY(full->find("de_opt.state.0.exp_avg_sq"));
+        // A gap in index2word is named when the vocabulary is needed.
+        const std::string path = dataDir() + "malformed/voc_gap.pt";
+        auto gap = PyTorchCheckpoint::open(path);
+        QVERIFY2(gap.ok(), gap.ok() ? "" : gap.error().message.c_str());
+        QVERIFY(gap->vocabulary() && !gap->vocabulary()->ok());
+        QCOMPARE(gap->vocabulary()->error().message, path + ": voc_dict.index2word has no word for id 4");
+        // State_dicts alone have none.
+        auto plain = PyTorchCheckpoint::open(dataDir() + "tutorial_h16.pt");
+        QVERIFY(plain.ok() && !plain->vocabulary());
     }
 
     void testPairsVocabularyImport()
