@@ -2,6 +2,7 @@
 
 #include "alignmentlinesview.h"
 #include "heatmappainter.h"
+#include "pngencoder.h"
 
 #include "alignscope/safetensors.h"
 
@@ -235,15 +236,23 @@ QImage FigureExporter::toImage() const
 
 QByteArray FigureExporter::toPng() const
 {
-    QByteArray bytes;
-    QBuffer buffer(&bytes);
-    buffer.open(QIODevice::WriteOnly);
-    QImage image = toImage();
-    image.setDevicePixelRatio(1.0);
-    // Quality 80 is zlib level 1: a heatmap is large flat areas, so the file
-    // is barely bigger and encoding is several times faster than level 6.
-    image.save(&buffer, "PNG", 80);
-    return bytes;
+    const Impl &d = *m_impl;
+    const double s = std::max(0.01, d.options.scale);
+    const QSize size(int(std::lround(d.size.width() * s)), int(std::lround(d.size.height() * s)));
+    PngInfo info;
+    info.alpha = !d.options.whiteBackground;
+    info.dotsPerInch = 96.0 * s; // prints at the figure's logical size
+    info.title = d.options.title;
+    // Bands painted in parallel, each clipped to its rows so the painters
+    // skip the cells outside it (encodePng in pngencoder.h).
+    return encodePng(size, info, [&](QImage &band, int top) {
+        QPainter p(&band);
+        p.setRenderHint(QPainter::TextAntialiasing, true);
+        p.translate(0, -top);
+        p.scale(s, s);
+        p.setClipRect(QRectF(0, top / s, size.width() / s, band.height() / s));
+        paint(p);
+    });
 }
 
 QByteArray FigureExporter::toSvg() const

@@ -153,9 +153,12 @@ void HeatmapPainter::paint(QPainter &p, const QRectF &target, QPointF scroll) co
     p.setFont(m_font);
     const QRectF view = cellViewport(target);
     const QPointF origin = view.topLeft() - scroll;
+    // A caller's clip (an exposed region, an exported band) narrows the
+    // cells worth visiting.
+    const QRectF cells = p.hasClipping() ? view & p.clipBoundingRect() : view;
     p.save();
     p.setClipRect(view, Qt::IntersectClip);
-    paintCells(p, view, origin);
+    paintCells(p, cells, origin);
     paintCurrentRow(p, view, origin);
     p.restore();
     paintRowLabels(p, target, view, origin);

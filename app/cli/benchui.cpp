@@ -1,4 +1,7 @@
 // bench --section ui: the window's numbers, measured offscreen in this process.
+// oneTBB before Qt: Qt's `emit` macro would break its profiling.h.
+#include <tbb/global_control.h>
+
 #include "cli/benchui.h"
 #include "cli/benchutil.h"
 
@@ -92,6 +95,11 @@ json exportTimes(int repeat)
         out[name + "_bytes"] = bytes;
     }
     FigureOptions o;
+    {
+        // The PNG is painted and deflated in bands on every core; one core for comparison.
+        const tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+        out["png_1_thread_ms"] = medianMs(repeat, [&] { (void)FigureExporter(model, o).toPng(); });
+    }
     out["png_paint_only_ms"] = medianMs(repeat, [&] { (void)FigureExporter(model, o).toImage(); });
     return out;
 }

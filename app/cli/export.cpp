@@ -184,7 +184,7 @@ int exportCommand(const Argv &argv)
 {
     auto args = Args::parse(argv, {{"no-colorbar", "no-values", "transparent", "hide-special"},
                                    {"model", "format", "view", "scale", "out", "input", "title", "colormap", "page",
-                                    "font", "font-size", "cell-size", "threshold", "beam"},
+                                    "font", "font-size", "cell-size", "threshold", "beam", "dpi"},
                                    {"models"}});
     if (!args)
         return fail(args.error());

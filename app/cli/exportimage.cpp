@@ -62,6 +62,14 @@ Result<void> readOptions(const Args &args, FigureOptions &o)
         if (!*r)
             return r->error();
     o.scale = scale.value();
+    if (args.value("dpi")) { // the same figure, at a print resolution: 96 dpi is 1×
+        if (args.value("scale"))
+            return usageError("give --scale or --dpi, not both");
+        auto dpi = args.number("dpi", 192.0, 10.0, 1536.0);
+        if (!dpi)
+            return dpi.error();
+        o.scale = dpi.value() / 96.0;
+    }
     o.fontSize = fontSize.value();
     o.cellSize = cellSize.value();
     o.title = QString::fromStdString(args.value("title").value_or(""));

@@ -69,6 +69,38 @@ TracePtr makeTrace()
     return std::make_shared<const DecodeTrace>(std::move(tr));
 }
 
+/// An n × n trace with smoothly varying weights (rows sum to 1): large
+/// enough that a PNG is encoded in many bands.
+TracePtr makeGridTrace(int n)
+{
+    DecodeTrace tr;
+    tr.model = "grid";
+    tr.scorer = "dot";
+    for (int j = 0; j < n; ++j)
+        tr.sourceTokens.push_back(std::string("s").append(std::to_string(j)));
+    tr.sourceSpecial.assign(std::size_t(n), 0);
+    tr.encoderStates = Matrix::Ones(n, 2);
+    for (int t = 0; t < n; ++t) {
+        DecodeNode node;
+        node.step = t;
+        node.parent = t - 1;
+        node.token = std::string("t").append(std::to_string(t));
+        node.tokenId = t == n - 1 ? tr.eosId : 4 + t;
+        node.weights = Vector(n);
+        for (int j = 0; j < n; ++j)
+            node.weights[j] = float(1.0 / (1.0 + std::abs(t - j)));
+        node.weights /= node.weights.sum();
+        node.scores = node.weights.array().log();
+        node.context = Vector::Ones(2);
+        node.query = Vector::Ones(2);
+        node.finished = t == n - 1;
+        tr.nodes.push_back(node);
+    }
+    tr.hypotheses.push_back({n - 1, -1.0, -1.0});
+    tr.complete = true;
+    return std::make_shared<const DecodeTrace>(std::move(tr));
+}
+
 struct Run {
     int code = -1;
     QByteArray out, err;
@@ -107,6 +139,8 @@ private slots:
     void testPngSize();
     void testPngCellColour_data();
     void testPngCellColour();
+    void testPngMatchesPainter_data();
+    void testPngMatchesPainter();
     void testSvgTokensAsText_data();
     void testSvgTokensAsText();
     void testPdfPageSize_data();
@@ -117,6 +151,7 @@ private slots:
     void testCliBatch_data();
     void testCliBatch();
     void testCliCompareAndData();
+    void testCliDpi();
 
 private:
     TracePtr m_trace;
@@ -188,6 +223,61 @@ void TestExport::testPngCellColour()
             QCOMPARE(QColor(got).name(), QColor(map.rgb(kWeights[row][col])).name());
         }
     }
+}
+
+void TestExport::testPngMatchesPainter_data()
+{
+    QTest::addColumn<int>("size");
+    QTest::addColumn<double>("scale");
+    QTest::addColumn<bool>("white");
+    QTest::newRow("4x4 2x white") << 4 << 2.0 << true;
+    QTest::newRow("30x30 2x white, many bands") << 30 << 2.0 << true;
+    QTest::newRow("30x30 1.5x transparent") << 30 << 1.5 << false;
+    QTest::newRow("12x12 3x transparent") << 12 << 3.0 << false;
+}
+
+// The PNG is painted in bands on several threads and encoded by our own
+// writer: decoded, it must be the very image one painter draws in one go,
+// and carry the resolution and title.
+void TestExport::testPngMatchesPainter()
+{
+    QFETCH(int, size);
+    QFETCH(double, scale);
+    QFETCH(bool, white);
+    TraceModel model;
+    model.setTrace(size == 4 ? m_trace : makeGridTrace(size), 1);
+    FigureOptions o;
+    o.scale = scale;
+    o.whiteBackground = white;
+    o.title = QStringLiteral("Attention — naïve κόσμος");
+    const FigureExporter e(model, o);
+    QImage decoded;
+    const QByteArray png = e.toPng();
+    QVERIFY(decoded.loadFromData(png, "PNG"));
+    QCOMPARE(decoded.hasAlphaChannel(), !white);
+    const QImage expected = e.toImage().convertToFormat(QImage::Format_ARGB32);
+    decoded = decoded.convertToFormat(QImage::Format_ARGB32);
+    QCOMPARE(decoded.size(), expected.size());
+    QVERIFY(decoded.height() > 192 * 2 || size == 4);
+    int worst = 0;
+    for (int y = 0; y < expected.height(); ++y) {
+        const QRgb *a = reinterpret_cast<const QRgb *>(expected.constScanLine(y));
+        const QRgb *b = reinterpret_cast<const QRgb *>(decoded.constScanLine(y));
+        for (int x = 0; x < expected.width(); ++x) {
+            // Transparent pixels have no colour to compare.
+            if (qAlpha(a[x]) == 0 && qAlpha(b[x]) == 0)
+                continue;
+            worst = std::max({worst, std::abs(qRed(a[x]) - qRed(b[x])), std::abs(qGreen(a[x]) - qGreen(b[x])),
+                              std::abs(qBlue(a[x]) - qBlue(b[x])), std::abs(qAlpha(a[x]) - qAlpha(b[x]))});
+        }
+    }
+    // Un-premultiplying a half-transparent antialiased edge may round by one.
+    QVERIFY2(worst <= (white ? 0 : 1), qPrintable(QStringLiteral("largest channel difference %1").arg(worst)));
+    if (!white)
+        QCOMPARE(qAlpha(decoded.pixel(0, 0)), 0);
+    QVERIFY(std::abs(decoded.dotsPerMeterX() - 96.0 * scale / 0.0254) < 1.0);
+    QCOMPARE(decoded.text(QStringLiteral("Title")), o.title);
+    QCOMPARE(decoded.text(QStringLiteral("Software")), QStringLiteral("AlignScope"));
 }
 
 void TestExport::testSvgTokensAsText_data()
@@ -351,6 +441,25 @@ void TestExport::testCliCompareAndData()
     QCOMPARE(r.code, 2);
     r = runCli({"export", "--model", m_cliModel, "--format", "png", "the cat"}); // no --out
     QCOMPARE(r.code, 2);
+}
+
+
+// --dpi is the scale a printer thinks in; the file says its resolution.
+void TestExport::testCliDpi()
+{
+    QVERIFY(!m_cliModel.isEmpty());
+    const QString at1x = m_dir.filePath("dpi96.png"), at3x = m_dir.filePath("dpi288.png");
+    QCOMPARE(runCli({"export", "--model", m_cliModel, "--format", "png", "--dpi", "96", "--out", at1x, "the cat"}).code, 0);
+    QCOMPARE(runCli({"export", "--model", m_cliModel, "--format", "png", "--dpi", "288", "--out", at3x, "the cat"}).code, 0);
+    const QImage one(at1x), three(at3x);
+    QVERIFY(!one.isNull() && !three.isNull());
+    QCOMPARE(three.size(), one.size() * 3);
+    QVERIFY(std::abs(three.dotsPerMeterX() - 288 / 0.0254) < 1.0);
+    const Run both = runCli({"export", "--model", m_cliModel, "--format", "png", "--dpi", "288", "--scale", "2",
+                             "--out", m_dir.filePath("both.png"), "the cat"});
+    QCOMPARE(both.code, 2);
+    QVERIFY2(both.err.contains("--scale or --dpi"), both.err.constData());
+    QVERIFY(!QFile::exists(m_dir.filePath("both.png")));
 }
 
 QTEST_MAIN(TestExport)
