@@ -1,4 +1,5 @@
-// Fuzzes the tokenizer in both modes and the detokenizer on its output.
+// Fuzzes the tokenizer in every mode (ours and the PyTorch tutorials'
+// normalizeString) and the detokenizer on its output.
 #include "alignscope/tokenizer.h"
 
 #include <cstddef>
@@ -9,7 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 {
     using namespace alignscope;
     const std::string_view text(reinterpret_cast<const char *>(data), size);
-    for (const auto mode : {TokenizerMode::Word, TokenizerMode::Character}) {
+    for (const auto mode : {TokenizerMode::Word, TokenizerMode::Character, TokenizerMode::TutorialNormalize,
+                            TokenizerMode::LegacyTutorialNormalize, TokenizerMode::ChatbotNormalize}) {
         for (const bool lowercase : {true, false}) {
             const TokenizerOptions options{mode, lowercase};
             auto tokens = tokenize(text, options);
