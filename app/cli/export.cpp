@@ -10,7 +10,11 @@
 #include "alignscope/attentionexport.h"
 #include "alignscope/decode.h"
 #include "alignscope/model.h"
+#include "alignscope/safetensors.h"
 
+#include <nlohmann/json.hpp>
+
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -42,6 +46,47 @@ struct Job {
 #endif
 };
 
+/// A model's name as a file name part: a bundled name as it is, a file by its stem.
+std::string fileTag(const std::string &name)
+{
+    std::string tag = std::filesystem::path(name).stem().string();
+    for (char &c : tag)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+            c = '_';
+    return tag.empty() ? "model" : tag;
+}
+
+/// `--view compare` as data: JSON is one array of {"model", "trace"} (as
+/// `compare --json` without the summary); the line formats have no place
+/// for several matrices, so each model gets its own file, FILE's stem
+/// followed by the model (cat.csv -> cat.additive.csv, cat.dot.csv).
+Result<void> exportCompareData(const Job &job, const std::vector<std::shared_ptr<const DecodeTrace>> &traces,
+                               AttentionFormat format, const AttentionExportOptions &options, const std::string &file)
+{
+    if (format == AttentionFormat::Json) {
+        nlohmann::ordered_json out = nlohmann::ordered_json::array();
+        for (std::size_t i = 0; i < traces.size(); ++i)
+            out.push_back({{"model", job.names[i]},
+                           {"trace", nlohmann::ordered_json::parse(traceToJson(*traces[i], traces[i]->bestPath(), false))}});
+        const std::string text = out.dump(2) + "\n";
+        if (file.empty()) {
+            std::cout << text;
+            return {};
+        }
+        return writeFileAtomically(file, text);
+    }
+    if (file.empty())
+        return usageError("--view compare --format " + job.format + " writes one file per model; give --out FILE");
+    const std::filesystem::path base(file);
+    for (std::size_t i = 0; i < traces.size(); ++i) {
+        const std::filesystem::path one =
+            base.parent_path() / (base.stem().string() + "." + fileTag(job.names[i]) + base.extension().string());
+        if (auto ok = writeAttention(one.string(), format, *traces[i], traces[i]->bestPath(), options); !ok)
+            return ok.error();
+    }
+    return {};
+}
+
 // Translates `sentence` with every model and writes one file (or stdout
 // when `file` is empty, data formats only).
 Result<void> exportOne(Job &job, const std::string &sentence, const std::string &file, int id)
@@ -60,6 +105,8 @@ Result<void> exportOne(Job &job, const std::string &sentence, const std::string 
     const auto format = *parseAttentionFormat(job.format);
     AttentionExportOptions options = job.data;
     options.sentenceId = id;
+    if (job.view == "compare")
+        return exportCompareData(job, traces, format, options, file);
     const DecodeTrace &t = *traces.front();
     if (file.empty()) {
         std::cout << exportAttention(format, t, t.bestPath(), options);
@@ -154,8 +201,8 @@ Result<void> setUp(const Args &args, Job &job)
     job.view = args.value("view").value_or("heatmap");
     if (job.view != "heatmap" && job.view != "lines" && job.view != "compare")
         return usageError("--view must be heatmap, lines or compare");
-    if (job.view != "heatmap" && !isImageFormat(job.format))
-        return usageError("--view " + job.view + " is a figure; use --format png, svg or pdf");
+    if (job.view == "lines" && !isImageFormat(job.format))
+        return usageError("--view lines is a figure; use --format png, svg or pdf");
     auto threshold = args.number("threshold", -1.0, -1.0, 1.0);
     auto beam = args.integer("beam", 1, 1, 64);
     if (!threshold)

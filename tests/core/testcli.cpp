@@ -61,6 +61,7 @@ private slots:
     void testErrors();
     void testTrainSnapshots();
     void testImportTutorialVocabularies();
+    void testExportCompareData();
 
 private:
     QTemporaryDir m_dir;
@@ -260,6 +261,40 @@ void TestCli::testImportTutorialVocabularies()
     const auto k = nlohmann::json::parse(o.out.toStdString(), nullptr, false);
     QCOMPARE(k.at("source_tokens").get<std::vector<std::string>>(),
              (std::vector<std::string>{"where", "is", "the", "cafe", "?", "EOS"}));
+}
+
+// `export --view compare` as data: one JSON array holding each model's trace
+// (the same trace `export --format json` writes for that model alone), and
+// one file per model for the line formats.
+void TestCli::testExportCompareData()
+{
+    const QString sentence = QStringLiteral("the cat sat on the mat");
+    Outcome o = runCli({"export", "--view", "compare", "--format", "json", "--models", "additive", "dot", sentence});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    const auto all = nlohmann::json::parse(o.out.toStdString(), nullptr, false);
+    QVERIFY(all.is_array());
+    QCOMPARE(all.size(), std::size_t(2));
+    for (const auto &[index, name] : {std::pair{0, "additive"}, std::pair{1, "dot"}}) {
+        QCOMPARE(all[index].at("model").get<std::string>(), std::string(name));
+        const Outcome alone = runCli({"export", "--model", name, "--format", "json", sentence});
+        QVERIFY2(alone.code == 0, qPrintable(describe(alone)));
+        QCOMPARE(all[index].at("trace"), nlohmann::json::parse(alone.out.toStdString()));
+    }
+
+    const QString csv = m_dir.filePath("cat.csv");
+    o = runCli({"export", "--view", "compare", "--format", "csv", "--out", csv, "--models", "additive", m_model, sentence});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    QVERIFY(!QFile::exists(csv));
+    for (const QString &name : {QStringLiteral("cat.additive.csv"), QStringLiteral("cat.model.csv")}) {
+        QFile f(m_dir.filePath(name));
+        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(name));
+        QVERIFY(f.readLine().startsWith(","));
+    }
+    o = runCli({"export", "--view", "compare", "--format", "pharaoh", "--models", "additive", "dot", sentence});
+    QCOMPARE(o.code, 2);
+    QVERIFY2(o.err.contains("one file per model"), qPrintable(describe(o)));
+    o = runCli({"export", "--view", "lines", "--format", "csv", "--model", "additive", sentence});
+    QCOMPARE(o.code, 2);
 }
 
 QTEST_APPLESS_MAIN(TestCli)
