@@ -4,6 +4,7 @@
 
 #include "alignscope/corpus.h"
 #include "data/corpus_p.h"
+#include "text/pythonstring_p.h"
 
 #include <algorithm>
 #include <charconv>
@@ -20,19 +21,6 @@ constexpr size_t kReportedBadLines = 5;
 
 /// Why a line was rejected; empty when it was accepted.
 using LineParser = std::function<std::string(const std::vector<std::string_view> &fields, SentencePair &pair)>;
-
-std::vector<std::string_view> splitTabs(std::string_view line)
-{
-    std::vector<std::string_view> fields;
-    size_t start = 0;
-    while (true) {
-        const size_t tab = line.find('\t', start);
-        fields.push_back(line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
-        if (tab == std::string_view::npos)
-            return fields;
-        start = tab + 1;
-    }
-}
 
 bool isBlank(std::string_view s)
 {
@@ -97,7 +85,7 @@ Corpus readLinesFrom(std::istream &in, const LineParser &parse)
         if (isBlank(line))
             continue;
         SentencePair pair;
-        if (auto reason = parse(splitTabs(line), pair); !reason.empty())
+        if (auto reason = parse(splitKeepingEmpty(line, '\t'), pair); !reason.empty())
             recordBadLine(corpus, lineNumber, reason);
         else
             corpus.pairs.push_back(std::move(pair));

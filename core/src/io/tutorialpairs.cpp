@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <unordered_set>
 
 namespace alignscope {
@@ -68,21 +67,16 @@ Result<TutorialVocabularies> readTutorialPairs(const std::string &path, const Tu
     TutorialVocabularies v;
     v.source = v.target = {"SOS", "EOS"};
     std::unordered_set<std::string> seenSource, seenTarget; // Lang's word2index starts empty
-    std::istringstream lines(text);
-    std::string line;
     int number = 0;
-    while (std::getline(lines, line)) {
+    for (const std::string_view line : splitKeepingEmpty(text, '\n')) {
         ++number;
         std::vector<std::string> pair;
-        std::istringstream fields(line);
-        for (std::string field; std::getline(fields, field, '\t');) {
+        for (const std::string_view field : splitKeepingEmpty(line, '\t')) {
             auto normalised = normalizeTutorialString(field, o.normalize);
             if (!normalised)
                 return fileError(path + ": line " + std::to_string(number) + ": " + normalised.error().message);
             pair.push_back(std::move(normalised.value()));
         }
-        if (!line.empty() && line.back() == '\t')
-            pair.emplace_back(); // "a\t".split('\t') == ['a', '']
         if (pair.size() < 2)
             return fileError(path + ": line " + std::to_string(number) +
                              " has no tab; each line must be \"English<TAB>French\"");

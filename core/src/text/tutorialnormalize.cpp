@@ -7,15 +7,12 @@
 //   then: legacy translation nothing; 2023+ translation strip(); chatbot
 //   re.sub(r"\s+", " ", s).strip().
 // tests/interop/make_tutorial_fixtures.py writes Python's output for tricky
-// strings; testpytorchimport.cpp compares.
+// strings; testtutorialtext.cpp compares.
 
 #include "alignscope/tokenizer.h"
 #include "text/pythonstring_p.h"
 
 #include <utf8proc.h>
-
-#include <cstdlib>
-#include <memory>
 
 namespace alignscope {
 
@@ -82,21 +79,26 @@ CodePoints lowerStrip(const CodePoints &in)
 }
 
 /// unicodeToAscii: NFD, then drop nonspacing marks (category Mn).
+/// Decomposed character by character, without NFD's canonical reordering:
+/// reordering only moves combining marks, which are dropped here (Mn) or
+/// become spaces later like any other non-ASCII character, so the outcome
+/// is the same.
 CodePoints withoutMarks(const CodePoints &in)
 {
-    const std::string utf8 = encode(in);
-    utf8proc_uint8_t *raw = nullptr;
-    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t *>(utf8.data()),
-                                static_cast<utf8proc_ssize_t>(utf8.size()), &raw,
-                                static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_DECOMPOSE));
-    std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(raw, &std::free);
     CodePoints out;
-    if (n < 0)
-        return out; // cannot happen: the input was decoded from valid UTF-8
-    auto decomposed = decode(std::string_view(reinterpret_cast<const char *>(raw), static_cast<std::size_t>(n)));
-    for (char32_t c : decomposed.value())
-        if (utf8proc_category(static_cast<utf8proc_int32_t>(c)) != UTF8PROC_CATEGORY_MN)
-            out.push_back(c);
+    for (char32_t c : in) {
+        utf8proc_int32_t parts[8]; // canonical decompositions are at most 4 code points
+        int boundary = 0;
+        const auto n = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), parts, 8, UTF8PROC_DECOMPOSE,
+                                               &boundary);
+        if (n < 0 || n > 8) {
+            out.push_back(c); // cannot happen for a valid code point
+            continue;
+        }
+        for (utf8proc_ssize_t i = 0; i < n; ++i)
+            if (utf8proc_category(parts[i]) != UTF8PROC_CATEGORY_MN)
+                out.push_back(static_cast<char32_t>(parts[i]));
+    }
     return out;
 }
 
@@ -144,17 +146,23 @@ std::string pythonStrip(std::string_view text)
     return cps ? encode(strip(cps.value())) : std::string(text);
 }
 
-std::vector<std::string> splitOnSpace(std::string_view text)
+std::vector<std::string_view> splitKeepingEmpty(std::string_view text, char separator)
 {
-    std::vector<std::string> out;
+    std::vector<std::string_view> out;
     std::size_t start = 0;
     while (true) {
-        const auto at = text.find(' ', start);
-        out.emplace_back(text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+        const auto at = text.find(separator, start);
+        out.push_back(text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
         if (at == std::string_view::npos)
             return out;
         start = at + 1;
     }
+}
+
+std::vector<std::string> splitOnSpace(std::string_view text)
+{
+    const auto pieces = splitKeepingEmpty(text, ' ');
+    return {pieces.begin(), pieces.end()};
 }
 
 } // namespace alignscope
