@@ -311,6 +311,12 @@ private slots:
         QCOMPARE(tooLong.error().kind, ErrorKind::BadInput);
         QCOMPARE(tooLong.error().message, std::string("the sentence has 11 tokens (with <eos>) but this model attends "
                                                       "over at most 10 (the tutorial's MAX_LENGTH); shorten it"));
+        // Ids that bypass prepareSource (a corpus pair) do not read past the
+        // slots: positions past MAX_LENGTH get no weight.
+        const EncoderOutput enc = model->encode(std::vector<int>(12, 2));
+        const StepOutput past = model->step(enc, model->initialState(enc), 0, 0);
+        QCOMPARE(past.weights.size(), Eigen::Index(12));
+        QCOMPARE(past.weights.tail(2).sum(), 0.0f);
         // The trace's rows have one weight per source token and keep the
         // mass of the empty slots out (sum < 1, not renormalised).
         auto source = model->prepareSource("a b c");
