@@ -1,5 +1,6 @@
 #include "compareview.h"
 
+#include "exportdialog.h"
 #include "heatmapview.h"
 
 #include "alignscope/metrics.h"
@@ -202,6 +203,8 @@ void DifferenceView::paintEvent(QPaintEvent *)
     HeatmapPainter(m_data, m_options, font(), palette()).paint(p, QRectF(rect()));
 }
 
+QString ComparePanel::caption() const { return m_title->text(); }
+
 // ----------------------------------------------------------------- CompareView
 
 CompareView::CompareView(TraceModel *follow, QComboBox *picker, QWidget *parent)
@@ -256,6 +259,8 @@ CompareView::CompareView(TraceModel *follow, QComboBox *picker, QWidget *parent)
     layout->addWidget(createControls());
     layout->addWidget(m_status);
     layout->addWidget(split, 1);
+
+    createExportActions();
 
     connect(m_controller, &CompareController::started, this, &CompareView::onStarted);
     connect(m_controller, &CompareController::resultReady, this, &CompareView::onResultReady);
@@ -423,7 +428,12 @@ void CompareView::onStarted(int count)
     while (m_panels.size() > count)
         delete m_panels.takeLast();
     while (m_panels.size() < count)
-        m_panels.append(new ComparePanel(this));
+    {
+        auto *panel = new ComparePanel(this);
+        panel->view()->viewport()->setContextMenuPolicy(Qt::ActionsContextMenu);
+        panel->view()->viewport()->addActions({m_exportGrid, m_copyGrid});
+        m_panels.append(panel);
+    }
     for (ComparePanel *p : std::as_const(m_panels))
         m_grid->removeWidget(p);
     // Up to four across: 2 → 2×1, 3 → 3×1, 4 → 2×2, 5–6 → 3×2, 7–8 → 4×2.
@@ -467,6 +477,48 @@ void CompareView::setDifferencePair(int a, int b)
     m_diffA->setCurrentIndex(a);
     m_diffB->setCurrentIndex(b);
     updateDifference();
+}
+
+void CompareView::createExportActions()
+{
+    const auto action = [this](const QString &text, const char *name, auto slot) {
+        auto *a = new QAction(text, this);
+        a->setObjectName(QLatin1String(name));
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+    FigureOptions figure;
+    m_exportGrid = action(tr("&Export comparison…"), "exportComparison",
+                          [this, figure] { exportPanelsWithDialog(this, gridFigure(), figure); });
+    m_copyGrid = action(tr("&Copy comparison image"), "copyComparison",
+                        [this, figure] { copyPanelsToClipboard(gridFigure(), figure); });
+    m_exportDifference = action(tr("Export &difference…"), "exportDifference", [this, figure] {
+        exportPanelsWithDialog(this, differenceFigure(), figure, ExportDialog::HeatmapFiguresOnly);
+    });
+    m_copyDifference = action(tr("Copy difference &image"), "copyDifference",
+                              [this, figure] { copyPanelsToClipboard(differenceFigure(), figure); });
+    m_difference->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_difference->addActions({m_exportDifference, m_copyDifference});
+}
+
+std::vector<FigurePanel> CompareView::gridFigure() const
+{
+    std::vector<FigurePanel> panels;
+    for (const ComparePanel *p : m_panels)
+        if (p->showsHeatmap() && !p->traceModel()->isEmpty())
+            panels.push_back({p->traceModel(), p->caption()});
+    return panels;
+}
+
+std::vector<FigurePanel> CompareView::differenceFigure() const
+{
+    if (m_difference->data().rows() == 0)
+        return {};
+    FigurePanel panel;
+    panel.caption = m_differenceTitle->text();
+    panel.data = &m_difference->data();
+    panel.heatmap = m_difference->options();
+    return {panel};
 }
 
 void CompareView::updateDifference()

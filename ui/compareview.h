@@ -6,6 +6,7 @@
 // holds one summary row per model. Decoding runs in CompareController.
 
 #include "comparecontroller.h"
+#include "exporter.h"
 #include "heatmappainter.h"
 
 #include <QFrame>
@@ -37,6 +38,7 @@ public:
 
     TraceModel *traceModel() const { return m_trace; }
     HeatmapView *view() const { return m_view; }
+    QString caption() const;
     /// The error shown instead of a heatmap; empty when the model rendered.
     QString errorText() const;
     bool showsHeatmap() const;
@@ -94,6 +96,16 @@ public:
     QComboBox *targetCombo() const { return m_targetSource; }
     QLineEdit *targetEdit() const { return m_targetEdit; }
 
+    /// The grid as a figure: one captioned panel per model that rendered,
+    /// every step shown; the difference map with its signed scale.
+    std::vector<FigurePanel> gridFigure() const;
+    std::vector<FigurePanel> differenceFigure() const;
+    /// Export… and Copy image for the grid and for the difference map (their context menus).
+    QAction *exportGridAction() const { return m_exportGrid; }
+    QAction *copyGridAction() const { return m_copyGrid; }
+    QAction *exportDifferenceAction() const { return m_exportDifference; }
+    QAction *copyDifferenceAction() const { return m_copyDifference; }
+
     /// Table columns, in order.
     enum Column { ModelColumn, ScorerColumn, TranslationColumn, LogProbColumn, EntropyColumn, MaxWeightColumn,
                   AerColumn, TimeColumn, ColumnCount };
@@ -112,6 +124,7 @@ protected:
 
 private:
     QWidget *createControls();
+    void createExportActions();
     void rebuildModelMenu();
     void rebuildTargetChoices();
     void applyTarget();
@@ -138,6 +151,10 @@ private:
     QComboBox *m_diffA = nullptr;
     QComboBox *m_diffB = nullptr;
     QLabel *m_status = nullptr;
+    QAction *m_exportGrid = nullptr;
+    QAction *m_copyGrid = nullptr;
+    QAction *m_exportDifference = nullptr;
+    QAction *m_copyDifference = nullptr;
     QString m_pendingSentence;  // set while hidden; decoded when shown
 };
 

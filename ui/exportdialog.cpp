@@ -49,18 +49,20 @@ FigureOptions viewDefaults(const HeatmapView *view)
 
 } // namespace
 
-ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent) : QDialog(parent)
+ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent, Offer offer) : QDialog(parent)
 {
     setWindowTitle(tr("Export"));
     auto *form = new QFormLayout(this);
     m_format = new QComboBox(this);
     for (const QString &f : kFormats)
-        m_format->addItem(f.toUpper(), f);
+        if (offer == Everything || isFigure(f))
+            m_format->addItem(f.toUpper(), f);
     m_format->setCurrentIndex(int(initial.format));
     m_view = new QComboBox(this);
     m_view->addItem(tr("Heatmap"), QStringLiteral("heatmap"));
-    m_view->addItem(tr("Alignment lines"), QStringLiteral("lines"));
-    m_view->setCurrentIndex(int(initial.view));
+    if (offer != HeatmapFiguresOnly)
+        m_view->addItem(tr("Alignment lines"), QStringLiteral("lines"));
+    m_view->setCurrentIndex(offer == HeatmapFiguresOnly ? 0 : int(initial.view));
     m_scale = new QDoubleSpinBox(this);
     m_scale->setRange(0.5, 8.0);
     m_scale->setSingleStep(0.5);
@@ -113,7 +115,8 @@ void ExportDialog::updateEnabled()
 {
     const QString f = formatName();
     const bool figure = isFigure(f);
-    for (QWidget *w : std::initializer_list<QWidget *>{m_view, m_title, m_colorBar, m_values, m_white, m_colormap,
+    m_view->setEnabled(figure && m_view->count() > 1);
+    for (QWidget *w : std::initializer_list<QWidget *>{m_title, m_colorBar, m_values, m_white, m_colormap,
                                                        m_font, m_fontSize})
         w->setEnabled(figure);
     m_scale->setEnabled(f == QLatin1String("png"));
@@ -139,6 +142,38 @@ FigureOptions ExportDialog::options() const
     return o;
 }
 
+namespace {
+
+/// The save dialog for `format`; empty when the user cancels.
+QString askFileName(QWidget *parent, const QString &format, const QString &stem)
+{
+    const QString ext = extensionOf(format);
+    return QFileDialog::getSaveFileName(parent, QObject::tr("Export attention"), stem + QLatin1Char('.') + ext,
+                                        QStringLiteral("%1 (*.%2)").arg(format.toUpper(), ext));
+}
+
+void reportFailure(QWidget *parent, const Result<void> &written)
+{
+    if (!written)
+        QMessageBox::warning(parent, QObject::tr("Export failed"), QString::fromStdString(written.error().message));
+}
+
+void copyToClipboard(const FigureExporter &exporter)
+{
+    auto *mime = new QMimeData;
+    mime->setImageData(exporter.toImage());
+    mime->setData(QStringLiteral("image/svg+xml"), exporter.toSvg());
+    QApplication::clipboard()->setMimeData(mime);
+}
+
+FigureOptions atClipboardScale(FigureOptions o)
+{
+    o.scale = 2.0;
+    return o;
+}
+
+} // namespace
+
 void exportWithDialog(QWidget *parent, const TraceModel &model, const FigureOptions &initial)
 {
     if (model.isEmpty())
@@ -147,34 +182,38 @@ void exportWithDialog(QWidget *parent, const TraceModel &model, const FigureOpti
     if (dialog.exec() != QDialog::Accepted)
         return;
     const QString format = dialog.formatName();
-    const QString ext = extensionOf(format);
-    const QString file = QFileDialog::getSaveFileName(parent, QObject::tr("Export attention"),
-                                                      QStringLiteral("attention.") + ext,
-                                                      QStringLiteral("%1 (*.%2)").arg(format.toUpper(), ext));
+    const QString file = askFileName(parent, format, QStringLiteral("attention"));
     if (file.isEmpty())
         return;
-    Result<void> written;
-    if (isFigure(format)) {
-        written = FigureExporter(model, dialog.options()).write(file);
-    } else {
-        written = writeAttention(QFile::encodeName(file).toStdString(), *parseAttentionFormat(format.toStdString()),
-                                 *model.trace(), model.path());
-    }
-    if (!written)
-        QMessageBox::warning(parent, QObject::tr("Export failed"), QString::fromStdString(written.error().message));
+    if (isFigure(format))
+        return reportFailure(parent, FigureExporter(model, dialog.options()).write(file));
+    reportFailure(parent, writeAttention(QFile::encodeName(file).toStdString(),
+                                         *parseAttentionFormat(format.toStdString()), *model.trace(), model.path()));
 }
 
 void copyFigureToClipboard(const TraceModel &model, const FigureOptions &options)
 {
-    if (model.isEmpty())
+    if (!model.isEmpty())
+        copyToClipboard(FigureExporter(model, atClipboardScale(options)));
+}
+
+void exportPanelsWithDialog(QWidget *parent, const std::vector<FigurePanel> &panels, const FigureOptions &initial,
+                            ExportDialog::Offer offer)
+{
+    if (panels.empty())
         return;
-    FigureOptions o = options;
-    o.scale = 2.0;
-    const FigureExporter exporter(model, o);
-    auto *mime = new QMimeData;
-    mime->setImageData(exporter.toImage());
-    mime->setData(QStringLiteral("image/svg+xml"), exporter.toSvg());
-    QApplication::clipboard()->setMimeData(mime);
+    ExportDialog dialog(initial, parent, offer);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const QString file = askFileName(parent, dialog.formatName(), QStringLiteral("comparison"));
+    if (!file.isEmpty())
+        reportFailure(parent, FigureExporter(panels, dialog.options()).write(file));
+}
+
+void copyPanelsToClipboard(const std::vector<FigurePanel> &panels, const FigureOptions &options)
+{
+    if (!panels.empty())
+        copyToClipboard(FigureExporter(panels, atClipboardScale(options)));
 }
 
 void addExportActions(QWidget *window, QMenu *fileMenu, HeatmapView *view, TraceModel *model)

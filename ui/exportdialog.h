@@ -21,7 +21,9 @@ class HeatmapView;
 class ExportDialog : public QDialog {
     Q_OBJECT
 public:
-    explicit ExportDialog(const FigureOptions &initial, QWidget *parent = nullptr);
+    /// What the dialog may offer: a trace's data formats, the lines view.
+    enum Offer { Everything, FiguresOnly, HeatmapFiguresOnly };
+    explicit ExportDialog(const FigureOptions &initial, QWidget *parent = nullptr, Offer offer = Everything);
 
     /// Chosen format name: png, svg, pdf, json, csv, pharaoh or nematus.
     QString formatName() const;
@@ -49,6 +51,12 @@ private:
 void exportWithDialog(QWidget *parent, const TraceModel &model, const FigureOptions &initial);
 /// Puts the heatmap figure on the clipboard (image at 2x and SVG data).
 void copyFigureToClipboard(const TraceModel &model, const FigureOptions &options);
+
+/// The same for a figure of several panels (the compare grid, a difference
+/// map): figure formats only; `offer` says whether the lines view makes sense.
+void exportPanelsWithDialog(QWidget *parent, const std::vector<FigurePanel> &panels, const FigureOptions &initial,
+                            ExportDialog::Offer offer = ExportDialog::FiguresOnly);
+void copyPanelsToClipboard(const std::vector<FigurePanel> &panels, const FigureOptions &options);
 
 /// Adds File ▸ Export… (Ctrl+E) before the menu's last action (Quit) and
 /// Export… / Copy image to clipboard to the heatmap's context menu.

@@ -111,18 +111,22 @@ void FigureExporter::Impl::addPanel(const FigurePanel &source)
     auto panel = std::make_unique<ExportPanel>();
     ExportPanel &d = *panel;
     d.caption = source.caption;
-    d.model.setTrace(source.model->tracePtr());
-    if (!source.model->path().empty())
-        d.model.selectNode(source.model->path().back());
-    d.model.last();
-    if (options.view == FigureView::Heatmap) {
-        HeatmapOptions h;
-        h.colormap = options.colormap;
-        h.hideSpecial = options.hideSpecial;
+    if (source.model) {
+        d.model.setTrace(source.model->tracePtr());
+        if (!source.model->path().empty())
+            d.model.selectNode(source.model->path().back());
+        d.model.last();
+    }
+    if (options.view == FigureView::Heatmap || source.data) {
+        HeatmapOptions h = source.data ? source.heatmap : HeatmapOptions{};
+        if (!source.data) {
+            h.colormap = options.colormap;
+            h.hideSpecial = options.hideSpecial;
+        }
         h.cellSize = options.cellSize;
         h.showColorBar = options.colorBar;
         h.showValues = options.cellValues;
-        d.data = HeatmapData::fromTrace(d.model, h);
+        d.data = source.data ? *source.data : HeatmapData::fromTrace(d.model, h);
         d.data.visibleRows = d.data.rows();
         d.data.currentRow = -1;
         d.data.selectedColumn = -1;

@@ -5,6 +5,7 @@
 // screen, rendered into memory first and then written atomically.
 
 #include "colormap.h"
+#include "heatmappainter.h"
 #include "tracemodel.h"
 
 #include "alignscope/result.h"
@@ -17,6 +18,7 @@
 #include <QString>
 
 #include <memory>
+#include <utility>
 #include <optional>
 #include <vector>
 
@@ -50,10 +52,17 @@ std::optional<FigureView> parseFigureView(const QString &name);
 std::optional<FigurePage> parseFigurePage(const QString &name);
 QString figureExtension(FigureFormat format);
 
-/// One trace in a figure, with an optional caption (a model's name).
+/// One panel of a figure, with an optional caption (a model's name): a
+/// trace, drawn as the figure's view; or a heatmap already computed (a
+/// difference α_A − α_B), drawn with its own colour scale and every row.
 struct FigurePanel {
+    FigurePanel() = default;
+    FigurePanel(const TraceModel *trace, QString title) : model(trace), caption(std::move(title)) {}
+
     const TraceModel *model = nullptr;
     QString caption;
+    const HeatmapData *data = nullptr; ///< used instead of `model` when set
+    HeatmapOptions heatmap;            ///< `data`'s colormap and signed range
 };
 
 /// Renders traces (the hypothesis each model shows, every step) as one

@@ -4,12 +4,17 @@
 // fails to load shows its error while the others render.
 
 #include "compareview.h"
+#include "exporter.h"
 #include "heatmapview.h"
 
 #include "alignscope/metrics.h"
 #include "alignscope/tasks.h"
 
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
 #include <QComboBox>
+#include <QMimeData>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -62,6 +67,7 @@ private slots:
     void testSummaryTableMatchesCore();
     void testBadModelShowsErrorOthersRender();
     void testStaleResultsDropped();
+    void testExportGridAndDifference();
 
 private:
     void run(const QStringList &models, CompareTarget target = CompareTarget::None, const QString &typed = {},
@@ -241,6 +247,56 @@ void TestCompareView::testStaleResultsDropped()
     QTest::qWait(200); // any straggler of the first run would arrive now
     for (const CompareResult &r : c->results())
         QCOMPARE(QString::fromStdString(r.trace->input), sentence());
+}
+
+// The grid and the difference map export as figures: one captioned panel
+// per model (tokens and captions as SVG text), and the difference with its
+// own diverging scale, whatever colormap the figure options name.
+void TestCompareView::testExportGridAndDifference()
+{
+    run(m_models, CompareTarget::Reference);
+    const std::vector<FigurePanel> grid = m_view->gridFigure();
+    QCOMPARE(int(grid.size()), m_models.size());
+    FigureOptions o;
+    o.format = FigureFormat::Svg;
+    const QByteArray svg = FigureExporter(grid, o).toSvg();
+    for (const FigurePanel &p : grid) {
+        QVERIFY(!p.caption.isEmpty());
+        QVERIFY2(svg.contains(p.caption.toHtmlEscaped().toUtf8()), qPrintable(p.caption));
+    }
+    QCOMPARE(svg.count(">chat</text>"), m_models.size()); // a row label in every panel
+
+    m_view->setDifferencePair(0, 2);
+    const std::vector<FigurePanel> diff = m_view->differenceFigure();
+    QCOMPARE(diff.size(), std::size_t(1));
+    QVERIFY(diff.front().caption.contains(QStringLiteral("−")));
+    const HeatmapData &d = m_view->differenceView()->data();
+    const double range = m_view->differenceView()->options().signedRange;
+    o.format = FigureFormat::Png;
+    o.scale = 1.0;
+    o.cellValues = false;
+    o.colormap = ColormapKind::Viridis; // ignored: a difference keeps its diverging scale
+    const FigureExporter exporter(diff, o);
+    QImage image;
+    QVERIFY(image.loadFromData(exporter.toPng(), "PNG"));
+    const Colormap diverging(ColormapKind::Diverging);
+    for (int r = 0; r < d.rows(); ++r) // every row, not only those stepped through
+        for (int c = 0; c < d.columns(); ++c) {
+            const QRgb expected = diverging.rgb(0.5 + 0.5 * d.value(r, c) / range);
+            QCOMPARE(QColor(image.pixel(exporter.cellRect(r, c).center().toPoint())), QColor(expected));
+        }
+
+    // Context menus: the grid's heatmaps and the difference map.
+    QVERIFY(m_view->panel(0)->view()->viewport()->actions().contains(m_view->exportGridAction()));
+    QVERIFY(m_view->differenceView()->actions().contains(m_view->exportDifferenceAction()));
+    QApplication::clipboard()->clear();
+    m_view->copyDifferenceAction()->trigger();
+    const QMimeData *mime = QApplication::clipboard()->mimeData();
+    QVERIFY(mime && mime->hasImage());
+    QVERIFY(mime->data(QStringLiteral("image/svg+xml")).contains("<svg"));
+    m_view->copyGridAction()->trigger();
+    const QImage copied = qvariant_cast<QImage>(QApplication::clipboard()->mimeData()->imageData());
+    QCOMPARE(copied.size(), (FigureExporter(grid, o).figureSize() * 2).toSize());
 }
 
 QTEST_MAIN(TestCompareView)
