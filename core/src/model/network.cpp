@@ -240,6 +240,8 @@ typename Network<T>::Step Network<T>::step(ParamBinder<T> &p, const Memory &memo
         return x;
     };
     if (d.kind == DecoderKind::TutorialLegacy) {
+        // Pre-2023 PyTorch tutorial: weights from [emb(y_{t-1}); s_{t-1}] (1, E + Hd),
+        // s_t = GRU(s_{t-1}, ReLU(W_c [emb; c_t])), output out(s_t).
         out.query = ops::concatCols(g, {emb, hidden(g, state.layers.back())});
         out.attention = legacyAttention(p, out.query, memory);
         const Id combined = ops::relu(g, ops::linear(g, ops::concatCols(g, {emb, out.attention.context}),
@@ -273,7 +275,8 @@ typename Attention<T>::Output Network<T>::legacyAttention(ParamBinder<T> &p, int
     // The pre-2023 tutorial: e = W_a [emb; s_{t-1}] + b over L fixed slots,
     // softmax over all L (its encoder_outputs has zero rows past the
     // sentence), so the weights on the n source positions may sum to < 1
-    // and are kept as they are. Only batches of one sentence (inference).
+    // and are kept as they are; the context over the n real rows equals
+    // its sum over all L. Only batches of one sentence (inference).
     auto &g = p.graph();
     const int L = m_config.attention.maxSourceLength;
     assert(g.value(query).rows() == 1);
