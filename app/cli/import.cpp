@@ -129,9 +129,13 @@ int importCommand(const Argv &argv)
     if (auto saved = model->save(out); !saved)
         return fail(saved.error());
     const ModelConfig &c = model->config();
+    const bool slots = c.decoder.kind == DecoderKind::TutorialLegacy;
     std::cout << "wrote " << out << " (" << toString(c.decoder.kind) << " decoder, "
-              << scorerDisplayName(c.attention) << " attention, hidden " << c.decoder.hidden << ", "
-              << c.decoder.layers << " layer" << (c.decoder.layers > 1 ? "s" : "") << ")\n";
+              << scorerDisplayName(c.attention) << " attention"
+              << (slots ? " over " + std::to_string(c.attention.maxSourceLength) + " slots" : std::string())
+              << ", hidden " << c.decoder.hidden << ", " << c.decoder.layers << " layer"
+              << (c.decoder.layers > 1 ? "s" : "") << ", vocabularies " << model->sourceVocab().size() << " + "
+              << model->targetVocab().size() << ")\n";
     return 0;
 }
 
