@@ -216,7 +216,7 @@ void copyPanelsToClipboard(const std::vector<FigurePanel> &panels, const FigureO
         copyToClipboard(FigureExporter(panels, atClipboardScale(options)));
 }
 
-void addExportActions(QWidget *window, QMenu *fileMenu, HeatmapView *view, TraceModel *model)
+void addExportActions(QWidget *window, QMenu *fileMenu, HeatmapView *view, TraceModel *model, QWidget *linesView)
 {
     auto *exportAction = new QAction(QObject::tr("&Export…"), window);
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -229,9 +229,27 @@ void addExportActions(QWidget *window, QMenu *fileMenu, HeatmapView *view, Trace
     copyAction->setStatusTip(QObject::tr("Copy the heatmap as an image"));
     QObject::connect(copyAction, &QAction::triggered, window,
                      [view, model] { copyFigureToClipboard(*model, viewDefaults(view)); });
+    // The alignment lines' own menu: the same dialog and copy, as lines.
+    auto *exportLines = new QAction(QObject::tr("&Export…"), window);
+    exportLines->setObjectName(QStringLiteral("exportLines"));
+    auto *copyLines = new QAction(QObject::tr("&Copy image to clipboard"), window);
+    copyLines->setObjectName(QStringLiteral("copyLines"));
+    const auto asLines = [view] {
+        FigureOptions o = viewDefaults(view);
+        o.view = FigureView::Lines;
+        return o;
+    };
+    QObject::connect(exportLines, &QAction::triggered, window,
+                     [window, model, asLines] { exportWithDialog(window, *model, asLines()); });
+    QObject::connect(copyLines, &QAction::triggered, window,
+                     [model, asLines] { copyFigureToClipboard(*model, asLines()); });
+    if (linesView) {
+        linesView->setContextMenuPolicy(Qt::ActionsContextMenu);
+        linesView->addActions({exportLines, copyLines});
+    }
     auto enable = [=] {
-        exportAction->setEnabled(!model->isEmpty());
-        copyAction->setEnabled(!model->isEmpty());
+        for (QAction *a : {exportAction, copyAction, exportLines, copyLines})
+            a->setEnabled(!model->isEmpty());
     };
     QObject::connect(model, &TraceModel::traceChanged, window, enable);
     enable();

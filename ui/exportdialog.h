@@ -59,7 +59,9 @@ void exportPanelsWithDialog(QWidget *parent, const std::vector<FigurePanel> &pan
 void copyPanelsToClipboard(const std::vector<FigurePanel> &panels, const FigureOptions &options);
 
 /// Adds File ▸ Export… (Ctrl+E) before the menu's last action (Quit) and
-/// Export… / Copy image to clipboard to the heatmap's context menu.
-void addExportActions(QWidget *window, QMenu *fileMenu, HeatmapView *view, TraceModel *model);
+/// Export… / Copy image to clipboard to the heatmap's context menu, and to
+/// the alignment lines' (as a lines figure) when `linesView` is given.
+void addExportActions(QWidget *window, QMenu *fileMenu, HeatmapView *view, TraceModel *model,
+                      QWidget *linesView = nullptr);
 
 } // namespace alignscope::ui

@@ -3,6 +3,7 @@
 
 #include "mainwindow.h"
 
+#include "alignmentlinesview.h"
 #include "elidedlabel.h"
 #include "exportdialog.h"
 #include "heatmapview.h"
@@ -224,7 +225,7 @@ void MainWindow::createMenus()
     file->addActions({m_openSessionAction, m_saveSessionAction});
     file->addSeparator();
     file->addAction(m_quitAction);
-    addExportActions(this, file, m_heatmap ? m_heatmap->view() : nullptr, m_trace);
+    addExportActions(this, file, m_heatmap ? m_heatmap->view() : nullptr, m_trace, m_lines);
 
     QMenu *decode = menuBar()->addMenu(tr("&Decode"));
     decode->addAction(m_focusSentenceAction);

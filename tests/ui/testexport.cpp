@@ -1,6 +1,7 @@
 // TestExport: figures as files. PNG pixel size and cell colours, SVG as XML
 // with every token as text, PDF page sizes, and the CLI's batch export.
 
+#include "alignmentlinesview.h"
 #include "exportdialog.h"
 #include "exporter.h"
 #include "heatmapview.h"
@@ -363,6 +364,21 @@ void TestExport::testWindowActions()
     QCOMPARE(viewport->contextMenuPolicy(), Qt::ActionsContextMenu);
     QCOMPARE(viewport->actions().size(), 2);
     QVERIFY(viewport->actions().contains(exportAction));
+
+    // The alignment lines have their own menu, exporting lines.
+    auto *copyLines = w.findChild<QAction *>(QStringLiteral("copyLines"));
+    QVERIFY(copyLines && w.findChild<QAction *>(QStringLiteral("exportLines")));
+    auto *linesView = w.findChild<AlignmentLinesView *>();
+    QVERIFY(linesView && linesView->actions().contains(copyLines));
+    QCOMPARE(linesView->contextMenuPolicy(), Qt::ActionsContextMenu);
+    QTRY_VERIFY_WITH_TIMEOUT(copyLines->isEnabled(), 30000); // the seed sentence decoded
+    QApplication::clipboard()->clear();
+    copyLines->trigger();
+    const QImage copied = qvariant_cast<QImage>(QApplication::clipboard()->mimeData()->imageData());
+    FigureOptions lines;
+    lines.view = FigureView::Lines;
+    QCOMPARE(copied.size(), (FigureExporter(*w.traceModel(), lines).figureSize() * 2).toSize());
+    QVERIFY(copied.size() != (FigureExporter(*w.traceModel(), FigureOptions{}).figureSize() * 2).toSize());
 }
 
 void TestExport::testCopyToClipboard()
