@@ -37,6 +37,7 @@ import pathlib
 import pickle
 import re
 import struct
+import sys
 import unicodedata
 import zipfile
 
@@ -667,6 +668,19 @@ def make_chatbot_voc(name, attn, hidden, layers, seed):
             "weights": {}, "cases": cases}
 
 
+def export_with_tool(fixtures):
+    """Model files written by tools/export_pytorch.py, which testpytorchimport.cpp
+    loads and checks against the same references as the imports."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import export_pytorch
+    for name in ("legacy_h16", "chatbot_voc_general_h10_l2"):
+        f = fixtures[name]
+        c = torch.load(OUT / f["files"]["checkpoint"])
+        encoder, decoder = (c["encoder"], c["decoder"]) if "encoder" in c else (c["en"], c["de"])
+        export_pytorch.export(encoder, decoder, f["source_vocab"], f["target_vocab"],
+                              OUT / (name + "_exported.safetensors"))
+
+
 def pickle_bytes(*ops):
     return b"".join(ops)
 
@@ -769,6 +783,7 @@ def main():
                                                  [[2, 3], [4, 5, 6, 7, 8, 2, 3, 4, 5, 6, 7, 8], [3, 3, 3]], True)))
     index.append(("chatbot_voc_general_h10_l2", make_chatbot_voc("chatbot_voc_general_h10_l2", "general", 10, 2, 8)))
     make_text_fixtures()
+    export_with_tool(dict(index))
     for name, fixture in index:
         (OUT / (name + ".json")).write_text(json.dumps(fixture, indent=1) + "\n")
         margins = [c["min_margin"] for c in fixture["cases"]]

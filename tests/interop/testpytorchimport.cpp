@@ -153,6 +153,26 @@ private slots:
         qInfo("%s: largest difference from PyTorch %.3g", qPrintable(name), g_largest);
     }
 
+    void testExportToolFiles_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("legacy tutorial h16") << "legacy_h16";
+        QTest::newRow("chatbot general h10, 2 layers") << "chatbot_voc_general_h10_l2";
+    }
+    void testExportToolFiles()
+    {
+        // Files written by tools/export_pytorch.py where the model was trained
+        // open as AlignScope models and decode as PyTorch did.
+        QFETCH(QString, name);
+        const json f = fixture(name.toStdString());
+        auto model = Model::load(dataDir() + name.toStdString() + "_exported.safetensors");
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+        QCOMPARE(model->sourceVocab().tokens(), tokens(f["source_vocab"]));
+        g_largest = 0.0;
+        checkCases(model.value(), f);
+        qInfo("%s (exported): largest difference from PyTorch %.3g", qPrintable(name), g_largest);
+    }
+
     void testImportedModelSavesAndLoads()
     {
         const json f = fixture("chatbot_general_h9_l2");
