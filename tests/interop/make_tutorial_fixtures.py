@@ -27,7 +27,9 @@ Per model: <name>.json = {"architecture", "attn", "layers", "files": {...},
 "cases": [{"source_ids", "tokens" (greedy ids up to and incl. EOS or the
 step limit), "log_probs" (rows per step), "weights" (rows per step),
 "min_margin"}]}.
-Malformed checkpoints go to malformed/ (see make_malformed()).
+Malformed checkpoints go to malformed/ (see make_malformed()); *_exported.safetensors
+are written by tools/export_pytorch.py (export_with_tool()). Rerunning rewrites the
+malformed zips with new timestamps only; the torch.save files come out identical.
 """
 
 import collections
