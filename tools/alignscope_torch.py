@@ -17,7 +17,8 @@ state_dict names are the file's tensor names (bridge layers aside), so
 loading is load_state_dict(strict=True).
 
 Shapes: B = batch, S = padded source length, D = encoder state size
-(H or 2H), Hd = decoder hidden, Q = query size (= Hd), V = target vocab.
+(H or 2H), Hd = decoder hidden, Q = query size (= Hd; E + Hd for the
+tutorial-legacy decoder), V = target vocab, L = its MAX_LENGTH slots.
 
 Command line (needs torch: run with /usr/bin/python3):
   tools/alignscope_torch.py MODEL.safetensors TOKEN... [--target TOKEN...]
@@ -223,8 +224,11 @@ class Decoder(nn.Module):
         D = state_size(e)
         self.cfg = d
         self.embedding = nn.Embedding(vocab, d["embedding"])
+        legacy = d["kind"] == "tutorial-legacy"
         if d["kind"] == "bahdanau":
             rnn_in = d["embedding"] + D
+        elif legacy:
+            rnn_in = d["hidden"]  # ReLU(combine [emb; c_t])
         else:
             rnn_in = d["embedding"] + (d["hidden"] if d["input_feeding"] else 0)
         rnn = nn.LSTM if d["cell"] == "lstm" else nn.GRU
@@ -232,9 +236,12 @@ class Decoder(nn.Module):
         if d["init"] == "bridge":
             bridge_in = e["hidden"] * (2 if e["bidirectional"] else 1)
             self.bridge = nn.ModuleList(nn.Linear(bridge_in, d["hidden"]) for _ in range(d["layers"]))
-        self.attention = Attention(a, d["hidden"], D)
+        # The legacy decoder's attn reads [emb; s_{t-1}]: Q = E + Hd.
+        self.attention = Attention(a, d["embedding"] + d["hidden"] if legacy else d["hidden"], D)
         out_in = d["hidden"]
-        if d["kind"] == "luong":
+        if legacy:
+            self.combine = nn.Linear(d["embedding"] + D, d["hidden"])
+        elif d["kind"] == "luong":
             self.concat = nn.Linear(d["hidden"] + D, d["hidden"])
         elif d["deep_output"]:
             out_in = d["hidden"] + d["embedding"] + D
@@ -377,7 +384,21 @@ class AlignScopeModel(nn.Module):
         rnn_state, feed = state
         emb = self._drop(self.decoder.embedding(previous))
         top = lambda s: (s[0] if d["cell"] == "lstm" else s)[-1]
-        if d["kind"] == "bahdanau":
+        if d["kind"] == "tutorial-legacy":
+            # Pre-2023 PyTorch tutorial: e = W_a [emb; s_{t-1}] + b over L slots, softmax
+            # over all L, the source's S weights kept unrenormalised (batch 1, S <= L);
+            # s_t = GRU(s_{t-1}, ReLU(combine [emb; c_t])), output out(s_t).
+            query = torch.cat([emb, top(rnn_state)], 1)
+            # A source longer than L (AlignScope refuses such sentences) gets 0 past L, as network.cpp.
+            e = self.decoder.attention.location(query)  # (B, L)
+            S, L = memory.shape[1], e.shape[1]
+            widen = lambda x: x[:, :S] if S <= L else torch.cat([x, x.new_zeros(x.shape[0], S - L)], 1)
+            scores, weights = widen(e), widen(torch.softmax(e, dim=1))
+            context = torch.bmm(weights.unsqueeze(1), memory).squeeze(1)
+            combined = torch.relu(self.decoder.combine(torch.cat([emb, context], 1)))
+            h, rnn_state = self._run_rnn(combined, rnn_state)
+            logits = self.decoder.out(self._drop(h))
+        elif d["kind"] == "bahdanau":
             # Attention from s_{t-1}; s_t = f(s_{t-1}, [emb; c_t]); output g(s_t, emb, c_t).
             query = top(rnn_state)
             scores, weights, context = self.decoder.attention(query, memory, keys, lengths, t)
@@ -443,6 +464,8 @@ class AlignScopeModel(nn.Module):
     # -- training loss (batched, teacher forcing) --
     def loss(self, src, src_lengths, tgt, tgt_lengths):
         """Token cross-entropy / token count; tgt (B, T) ends in <eos>, padded with -100."""
+        if self.config["decoder"]["kind"] == "tutorial-legacy":
+            raise ValueError("the tutorial-legacy decoder is import-only (AlignScope's train refuses it)")
         memory, keys, state = self.encode(src, src_lengths)
         B, T = tgt.shape
         previous = torch.full((B,), self.tgt_special["sos"], dtype=torch.long)
