@@ -7,6 +7,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QEvent>
 #include <QGridLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -17,15 +18,20 @@
 #include <QStackedWidget>
 #include <QTableWidget>
 #include <QToolBar>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 namespace alignscope::ui {
 namespace {
+
+/// Up to four across: 2 → 2×1, 3 → 3×1, 4 → 2×2, 5–6 → 3×2, 7–8 → 4×2.
+int gridColumns(int count) { return count <= 3 ? std::max(1, count) : count == 4 ? 2 : (count + 1) / 2; }
 
 constexpr double kMinCell = 10.0;
 constexpr double kMaxFitCell = 48.0;
@@ -432,12 +438,12 @@ void CompareView::onStarted(int count)
         auto *panel = new ComparePanel(this);
         panel->view()->viewport()->setContextMenuPolicy(Qt::ActionsContextMenu);
         panel->view()->viewport()->addActions({m_exportGrid, m_copyGrid});
+        panel->view()->installEventFilter(this); // a resize changes the shared cell size
         m_panels.append(panel);
     }
     for (ComparePanel *p : std::as_const(m_panels))
         m_grid->removeWidget(p);
-    // Up to four across: 2 → 2×1, 3 → 3×1, 4 → 2×2, 5–6 → 3×2, 7–8 → 4×2.
-    const int columns = count <= 3 ? std::max(1, count) : count == 4 ? 2 : (count + 1) / 2;
+    const int columns = gridColumns(count);
     for (int i = 0; i < count; ++i) {
         m_grid->addWidget(m_panels[i], i / columns, i % columns);
         m_panels[i]->setPending(m_controller->models().value(i));
@@ -461,12 +467,14 @@ void CompareView::onStarted(int count)
     fill(m_diffA, 0);
     fill(m_diffB, 1);
     updateDifference();
+    updateSharedAxes();
 }
 
 void CompareView::onResultReady(int index)
 {
     const int step = m_follow ? m_follow->step() : 0;
     m_panels[index]->setResult(m_controller->results()[index], step);
+    updateSharedAxes();
     updateTable(index);
     if (index == m_diffA->currentIndex() || index == m_diffB->currentIndex())
         updateDifference();
@@ -576,6 +584,64 @@ void CompareView::updateTable(int index)
     else
         m_table->setItem(index, AerColumn, new QTableWidgetItem(QStringLiteral("—")));
     m_table->setItem(index, TimeColumn, numberItem(row.milliseconds, 1, tr("Decode time in milliseconds")));
+}
+
+bool CompareView::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::Resize && !m_axesPending) {
+        // Once per burst of resizes, after the layout has settled.
+        m_axesPending = true;
+        QTimer::singleShot(0, this, [this] {
+            m_axesPending = false;
+            updateSharedAxes();
+        });
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+bool CompareView::sharesAxes() const
+{
+    if (m_panels.size() < 2)
+        return false;
+    const HeatmapData *first = nullptr;
+    for (const ComparePanel *p : m_panels) {
+        if (!p->showsHeatmap() || p->traceModel()->isEmpty())
+            return false;
+        const HeatmapData &d = p->view()->data();
+        if (!first)
+            first = &d;
+        else if (d.rowLabels != first->rowLabels || d.columnLabels != first->columnLabels)
+            return false;
+    }
+    return true;
+}
+
+void CompareView::updateSharedAxes()
+{
+    const bool shared = sharesAxes();
+    const int count = int(m_panels.size()), columns = gridColumns(count);
+    for (int i = 0; i < count; ++i) {
+        HeatmapView *v = m_panels[i]->view();
+        HeatmapOptions o = v->options();
+        const bool rowLabels = !shared || i % columns == 0;
+        const bool columnLabels = !shared || i < columns;
+        const bool colorBar = !shared || i % columns == columns - 1 || i == count - 1;
+        if (o.showRowLabels != rowLabels || o.showColumnLabels != columnLabels || o.showColorBar != colorBar) {
+            o.showRowLabels = rowLabels;
+            o.showColumnLabels = columnLabels;
+            o.showColorBar = colorBar;
+            v->setOptions(o);
+        }
+    }
+    // The smallest panel's fit, for all: cells line up across the grid.
+    double limit = 0;
+    if (shared) {
+        limit = std::numeric_limits<double>::max();
+        for (const ComparePanel *p : std::as_const(m_panels))
+            limit = std::min(limit, p->view()->naturalFitCell());
+    }
+    for (ComparePanel *p : std::as_const(m_panels))
+        p->view()->setFitLimit(limit);
 }
 
 void CompareView::followStep()

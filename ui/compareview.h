@@ -119,12 +119,21 @@ public slots:
     /// Which two models the difference heatmap subtracts (indices into the panels).
     void setDifferencePair(int a, int b);
 
+    /// Whether the grid shares its axes: every panel rendered, all with the
+    /// same tokens on both axes (teacher forcing, or models that agree).
+    /// Then the target tokens show in the first grid column only, the source
+    /// tokens in the first grid row, the colour bar in the last column, and
+    /// every panel's cells take the smallest panel's fitted size.
+    bool sharesAxes() const;
+
 protected:
     void showEvent(QShowEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     QWidget *createControls();
     void createExportActions();
+    void updateSharedAxes();
     void rebuildModelMenu();
     void rebuildTargetChoices();
     void applyTarget();
@@ -151,6 +160,7 @@ private:
     QComboBox *m_diffA = nullptr;
     QComboBox *m_diffB = nullptr;
     QLabel *m_status = nullptr;
+    bool m_axesPending = false;
     QAction *m_exportGrid = nullptr;
     QAction *m_copyGrid = nullptr;
     QAction *m_exportDifference = nullptr;

@@ -99,10 +99,10 @@ HeatmapPainter::HeatmapPainter(const HeatmapData &data, const HeatmapOptions &op
         rowWidth = std::max(rowWidth, fm.horizontalAdvance(s));
     for (const QString &s : data.columnLabels)
         columnWidth = std::max(columnWidth, fm.horizontalAdvance(s));
-    m_rowLabelWidth = rowWidth + 3 * kPad;
+    m_rowLabelWidth = options.showRowLabels ? rowWidth + 3 * kPad : kPad;
     // Horizontal labels read better; turn them when any would spill over.
     m_verticalColumnLabels = columnWidth + kPad > options.cellSize;
-    m_columnLabelHeight = (m_verticalColumnLabels ? columnWidth : fm.height()) + 2 * kPad;
+    m_columnLabelHeight = options.showColumnLabels ? (m_verticalColumnLabels ? columnWidth : fm.height()) + 2 * kPad : kPad;
     m_barWidth = options.showColorBar ? kBarGap + kBarThickness + kPad + fm.horizontalAdvance(QStringLiteral("0.0001"))
                                       : 0.0;
 }
@@ -161,8 +161,10 @@ void HeatmapPainter::paint(QPainter &p, const QRectF &target, QPointF scroll) co
     paintCells(p, cells, origin);
     paintCurrentRow(p, view, origin);
     p.restore();
-    paintRowLabels(p, target, view, origin);
-    paintColumnLabels(p, target, view, origin);
+    if (m_options.showRowLabels)
+        paintRowLabels(p, target, view, origin);
+    if (m_options.showColumnLabels)
+        paintColumnLabels(p, target, view, origin);
     if (m_options.showColorBar) {
         // Beside the last column when the cells do not fill the view.
         const double right = std::min(view.right(), origin.x() + m_data.columns() * m_options.cellSize);

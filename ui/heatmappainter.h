@@ -27,6 +27,10 @@ struct HeatmapOptions {
     double cellSize = 40.0;    ///< logical pixels per cell side
     bool showColorBar = true;
     bool showValues = true;    ///< print α inside cells big enough to hold it
+    /// Off where a grid of heatmaps shares its axes: the target tokens once
+    /// per grid row, the source tokens once per grid column.
+    bool showRowLabels = true;
+    bool showColumnLabels = true;
     /// > 0: values are differences in [-signedRange, signedRange], coloured
     /// around 0 (use the diverging colormap); logScale is ignored then.
     double signedRange = 0.0;

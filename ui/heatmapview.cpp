@@ -56,14 +56,30 @@ HeatmapPainter HeatmapView::painter() const
     return HeatmapPainter(m_data, m_options, font(), palette());
 }
 
+double HeatmapView::naturalFitCell() const
+{
+    if (m_data.rows() == 0 || m_data.columns() == 0)
+        return kMaxFitCell;
+    // Measure the label margins at the current size, then give the rest to cells.
+    const QRectF cells = painter().cellViewport(QRectF(QPointF(0, 0), QSizeF(viewport()->size())));
+    const double fit = std::min(cells.width() / m_data.columns(), cells.height() / m_data.rows());
+    return std::clamp(std::floor(fit), kMinCell, kMaxFitCell);
+}
+
+void HeatmapView::setFitLimit(double limit)
+{
+    if (limit == m_fitLimit)
+        return;
+    m_fitLimit = limit;
+    if (m_fit)
+        rebuild();
+}
+
 void HeatmapView::updateGeometryFromData()
 {
     if (m_fit && m_data.rows() > 0 && m_data.columns() > 0) {
-        // Measure the label margins at the current size, then give the rest to cells.
-        const QRectF all(QPointF(0, 0), QSizeF(viewport()->size()));
-        const QRectF cells = painter().cellViewport(all);
-        const double fit = std::min(cells.width() / m_data.columns(), cells.height() / m_data.rows());
-        m_options.cellSize = std::clamp(std::floor(fit), kMinCell, kMaxFitCell);
+        const double natural = naturalFitCell();
+        m_options.cellSize = m_fitLimit > 0 ? std::clamp(std::min(natural, m_fitLimit), kMinCell, kMaxFitCell) : natural;
     }
     const HeatmapPainter p = painter();
     const QRectF cells = p.cellViewport(QRectF(QPointF(0, 0), QSizeF(viewport()->size())));

@@ -23,6 +23,12 @@ public:
     const HeatmapData &data() const { return m_data; }
     /// Whether the cell size follows the view's size.
     bool fitToView() const { return m_fit; }
+    /// The cell size fitting the whole matrix into the view (what fit mode
+    /// picks, before the limit below).
+    double naturalFitCell() const;
+    /// In fit mode, cells no larger than this: a grid sharing its axes keeps
+    /// every panel's cells the same size. 0 = no limit.
+    void setFitLimit(double limit);
 
     /// Cell rectangle in viewport coordinates (for tests and tooltips).
     QRectF cellRect(int row, int column) const;
@@ -56,6 +62,7 @@ private:
     HeatmapOptions m_options;
     HeatmapData m_data;
     bool m_fit = true;
+    double m_fitLimit = 0;
 };
 
 /// The heatmap with its options: colormap, hide special tokens,

@@ -68,6 +68,7 @@ private slots:
     void testBadModelShowsErrorOthersRender();
     void testStaleResultsDropped();
     void testExportGridAndDifference();
+    void testSharedAxes();
 
 private:
     void run(const QStringList &models, CompareTarget target = CompareTarget::None, const QString &typed = {},
@@ -297,6 +298,48 @@ void TestCompareView::testExportGridAndDifference()
     m_view->copyGridAction()->trigger();
     const QImage copied = qvariant_cast<QImage>(QApplication::clipboard()->mimeData()->imageData());
     QCOMPARE(copied.size(), (FigureExporter(grid, o).figureSize() * 2).toSize());
+}
+
+// Teacher-forced, every matrix has the same tokens: the grid shares its
+// axes (labels once per grid row and column, one colour bar, equal cells
+// lined up across panels). Each model's own decode does not.
+void TestCompareView::testSharedAxes()
+{
+    run(m_models, CompareTarget::Reference);
+    QVERIFY(m_view->sharesAxes());
+    QTest::qWait(50); // the resize-driven refit runs from the event loop
+    const HeatmapView *first = m_view->panel(0)->view();
+    const QRectF cell = first->cellRect(0, 0);
+    for (int i = 0; i < m_view->panelCount(); ++i) {
+        const HeatmapView *v = m_view->panel(i)->view();
+        QCOMPARE(v->options().showRowLabels, i == 0); // three panels: one grid row
+        QVERIFY(v->options().showColumnLabels);
+        QCOMPARE(v->options().showColorBar, i == m_view->panelCount() - 1);
+        QCOMPARE(v->cellRect(0, 0).size(), cell.size());
+        // The same row sits at the same height in every panel of a grid row.
+        const QPoint here = v->viewport()->mapTo(m_view.get(), v->cellRect(2, 0).topLeft().toPoint());
+        const QPoint there = first->viewport()->mapTo(m_view.get(), first->cellRect(2, 0).topLeft().toPoint());
+        QCOMPARE(here.y(), there.y());
+    }
+    // Panels without row labels give the room to cells, yet the cells stay the size of the first panel's.
+    QVERIFY(m_view->panel(1)->view()->cellRect(0, 0).left() < cell.left());
+
+    // Four panels: a 2 × 2 grid shares row labels down the first column and source tokens along the top.
+    run(m_models + QStringList{m_models[0]}, CompareTarget::Reference);
+    QVERIFY(m_view->sharesAxes());
+    const bool rowLabels[] = {true, false, true, false}, columnLabels[] = {true, true, false, false};
+    for (int i = 0; i < 4; ++i) {
+        QCOMPARE(m_view->panel(i)->view()->options().showRowLabels, rowLabels[i]);
+        QCOMPARE(m_view->panel(i)->view()->options().showColumnLabels, columnLabels[i]);
+    }
+
+    // Own decodes of different random models: shapes differ, every panel keeps its axes.
+    run(m_models);
+    if (!m_view->sharesAxes())
+        for (int i = 0; i < m_view->panelCount(); ++i) {
+            QVERIFY(m_view->panel(i)->view()->options().showRowLabels);
+            QVERIFY(m_view->panel(i)->view()->options().showColumnLabels);
+        }
 }
 
 QTEST_MAIN(TestCompareView)
