@@ -83,7 +83,11 @@ CompareController::CompareController(QObject *parent) : QObject(parent), m_cache
     qRegisterMetaType<CompareTarget>();
 }
 
-CompareController::~CompareController() = default;
+CompareController::~CompareController()
+{
+    if (m_cancel)
+        m_cancel->store(true); // jobs on the pool stop instead of finishing for nobody
+}
 
 void CompareController::setModels(const QStringList &sources)
 {
@@ -107,8 +111,30 @@ void CompareController::setTarget(CompareTarget kind, const QString &typed, int 
     run();
 }
 
+void CompareController::cancel()
+{
+    if (!busy())
+        return;
+    m_cancel->store(true);
+    ++m_generation; // results still on their way are dropped
+    m_pending = 0;
+    for (int i = 0; i < m_results.size(); ++i) {
+        CompareResult &r = m_results[i];
+        if (r.trace || !r.row.error.empty())
+            continue;
+        r.stopped = true;
+        r.row.model = QFileInfo(r.source).completeBaseName().toStdString();
+        r.row.error = "stopped before it finished";
+        emit resultReady(i);
+    }
+    emit finished();
+}
+
 void CompareController::run()
 {
+    if (m_cancel)
+        m_cancel->store(true); // the previous run's decodes stop early
+    m_cancel = std::make_shared<std::atomic<bool>>(false);
     const quint64 generation = ++m_generation;
     m_results.clear();
     for (const QString &s : std::as_const(m_sources))
@@ -177,9 +203,14 @@ void CompareController::launch(quint64 generation, std::optional<std::string> ta
     request.gold = m_gold;
     for (int i = 0; i < int(m_sources.size()); ++i) {
         auto cache = m_cache;
+        auto cancel = m_cancel; // kept alive by the job, read through request.cancel
         const QString source = m_sources[i];
         runAsync<CompareResult>(
-            this, [cache, source, request] { return decodeOne(cache->get(source), source, request); },
+            this,
+            [cache, cancel, source, request]() mutable {
+                request.cancel = cancel.get();
+                return decodeOne(cache->get(source), source, request);
+            },
             [this, generation, i](CompareResult r) { deliver(generation, i, std::move(r)); });
     }
 }

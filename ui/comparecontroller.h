@@ -13,6 +13,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,7 @@ struct CompareResult {
     QString source;   ///< bundled name or path, as requested
     TracePtr trace;   ///< null when loading or decoding failed
     CompareRow row;   ///< row.error set on failure
+    bool stopped = false; ///< cancelled before it finished (row.error says so)
 };
 
 /// Where the teacher-forced target comes from.
@@ -61,6 +63,9 @@ public slots:
     void setTarget(alignscope::ui::CompareTarget kind, const QString &typed = {}, int modelIndex = 0);
     /// Decodes again with the current settings.
     void run();
+    /// Stops the run: decodes still going end within a step; the models
+    /// not finished yet report `stopped`, and finished() follows at once.
+    void cancel();
 
 signals:
     /// A new run started: `count` panels, all empty.
@@ -89,6 +94,7 @@ private:
     quint64 m_generation = 0;
     int m_pending = 0;
     std::shared_ptr<Cache> m_cache; // loaded models, shared with running jobs
+    std::shared_ptr<std::atomic<bool>> m_cancel; // the current run's, shared with its jobs
 };
 
 } // namespace alignscope::ui

@@ -91,8 +91,13 @@ void ComparePanel::setResult(const CompareResult &result, int step)
     const CompareRow &row = result.row;
     if (!result.trace) {
         m_title->setText(row.model.empty() ? result.source : qs(row.model));
-        m_note->setText(tr("Could not decode with %1:\n%2").arg(result.source, qs(row.error)));
-        m_note->setStyleSheet(QStringLiteral("color: #c03030;"));
+        if (result.stopped) {
+            m_note->setText(tr("Stopped before %1 finished.").arg(result.source));
+            m_note->setStyleSheet(QString());
+        } else {
+            m_note->setText(tr("Could not decode with %1:\n%2").arg(result.source, qs(row.error)));
+            m_note->setStyleSheet(QStringLiteral("color: #c03030;"));
+        }
         m_stack->setCurrentWidget(m_note);
         m_trace->setTrace(nullptr);
         return;
@@ -268,6 +273,8 @@ CompareView::CompareView(TraceModel *follow, QComboBox *picker, QWidget *parent)
 
     createExportActions();
 
+    connect(m_controller, &CompareController::started, this, [this] { m_stop->setEnabled(m_controller->busy()); });
+    connect(m_controller, &CompareController::finished, this, [this] { m_stop->setEnabled(false); });
     connect(m_controller, &CompareController::started, this, &CompareView::onStarted);
     connect(m_controller, &CompareController::resultReady, this, &CompareView::onResultReady);
     connect(m_controller, &CompareController::targetUnavailable, m_status, &QLabel::setText);
@@ -295,6 +302,13 @@ QWidget *CompareView::createControls()
     m_modelsButton->setMenu(new QMenu(m_modelsButton));
     connect(m_modelsButton->menu(), &QMenu::aboutToShow, this, &CompareView::rebuildModelMenu);
     bar->addWidget(m_modelsButton);
+    // Stop: the decodes still running end within a step (Esc while the tab has focus).
+    m_stop = bar->addAction(tr("Stop"), m_controller, &CompareController::cancel);
+    m_stop->setObjectName(QStringLiteral("stopCompare"));
+    m_stop->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_stop->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_stop->setToolTip(tr("Stop the models still decoding (Esc)"));
+    m_stop->setEnabled(false);
     bar->addSeparator();
 
     m_mode = new QComboBox(bar);
@@ -558,8 +572,8 @@ void CompareView::updateTable(int index)
     m_table->setItem(index, ModelColumn, model);
     m_table->setItem(index, ScorerColumn, new QTableWidgetItem(qs(row.scorer)));
     if (!row.error.empty()) {
-        auto *error = new QTableWidgetItem(tr("error: %1").arg(qs(row.error)));
-        error->setForeground(QColor(0xc0, 0x30, 0x30));
+        auto *error = new QTableWidgetItem(r.stopped ? tr("stopped") : tr("error: %1").arg(qs(row.error)));
+        error->setForeground(r.stopped ? palette().color(QPalette::PlaceholderText) : QColor(0xc0, 0x30, 0x30));
         error->setToolTip(qs(row.error));
         m_table->setItem(index, TranslationColumn, error);
         for (int c = LogProbColumn; c < ColumnCount; ++c)

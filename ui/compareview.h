@@ -105,6 +105,8 @@ public:
     QAction *copyGridAction() const { return m_copyGrid; }
     QAction *exportDifferenceAction() const { return m_exportDifference; }
     QAction *copyDifferenceAction() const { return m_copyDifference; }
+    /// Stops the models still decoding (enabled while a run is busy).
+    QAction *stopAction() const { return m_stop; }
 
     /// Table columns, in order.
     enum Column { ModelColumn, ScorerColumn, TranslationColumn, LogProbColumn, EntropyColumn, MaxWeightColumn,
@@ -161,6 +163,7 @@ private:
     QComboBox *m_diffB = nullptr;
     QLabel *m_status = nullptr;
     bool m_axesPending = false;
+    QAction *m_stop = nullptr;
     QAction *m_exportGrid = nullptr;
     QAction *m_copyGrid = nullptr;
     QAction *m_exportDifference = nullptr;

@@ -44,6 +44,7 @@ class TestCompare : public QObject {
 private slots:
     void testConcurrentEqualsAlone_data();
     void testConcurrentEqualsAlone();
+    void testCancelStopsEveryDecode();
 };
 
 void TestCompare::testConcurrentEqualsAlone_data()
@@ -84,6 +85,29 @@ void TestCompare::testConcurrentEqualsAlone()
         }
         QVERIFY(!entries.back().trace.ok());
         QCOMPARE(entries.back().row.error, std::string("broken.safetensors: file is empty (0 bytes)"));
+    }
+}
+
+// A raised cancel flag ends every decode (own or forced) with Cancelled,
+// named in its row; nothing is left half-written in the entries.
+void TestCompare::testCancelStopsEveryDecode()
+{
+    std::vector<Result<Model>> models;
+    models.emplace_back(model(ScorerKind::Additive, 1));
+    models.emplace_back(model(ScorerKind::General, 2));
+    const std::vector<const Result<Model> *> pointers = {&models[0], &models[1]};
+    const std::atomic<bool> cancel{true};
+    for (bool forced : {false, true}) {
+        CompareRequest request;
+        request.sentence = "the cat sat";
+        if (forced)
+            request.target = "le chat assis";
+        request.cancel = &cancel;
+        for (const CompareEntry &e : compareModels(pointers, request)) {
+            QVERIFY(!e.trace.ok());
+            QCOMPARE(e.trace.error().kind, ErrorKind::Cancelled);
+            QCOMPARE(e.row.error, std::string("decoding cancelled"));
+        }
     }
 }
 

@@ -67,6 +67,7 @@ private slots:
     void testSummaryTableMatchesCore();
     void testBadModelShowsErrorOthersRender();
     void testStaleResultsDropped();
+    void testStop();
     void testExportGridAndDifference();
     void testSharedAxes();
 
@@ -248,6 +249,38 @@ void TestCompareView::testStaleResultsDropped()
     QTest::qWait(200); // any straggler of the first run would arrive now
     for (const CompareResult &r : c->results())
         QCOMPARE(QString::fromStdString(r.trace->input), sentence());
+}
+
+// Stop ends a run at once: unfinished panels say so (not as an error), the
+// table and Stop button follow, and nothing of the stopped run arrives later.
+void TestCompareView::testStop()
+{
+    CompareController *c = m_view->controller();
+    m_view->setModelSources(m_models);
+    QSignalSpy finished(c, &CompareController::finished);
+    QSignalSpy ready(c, &CompareController::resultReady);
+    m_view->setSentence(sentence());
+    QVERIFY(c->busy());
+    QVERIFY(m_view->stopAction()->isEnabled());
+    m_view->stopAction()->trigger(); // before the event loop could deliver anything
+    QVERIFY(!c->busy());
+    QCOMPARE(finished.count(), 1);
+    QVERIFY(!m_view->stopAction()->isEnabled());
+    for (int i = 0; i < m_view->panelCount(); ++i) {
+        QVERIFY(c->results()[i].stopped);
+        QVERIFY(!m_view->panel(i)->showsHeatmap());
+        QVERIFY(m_view->panel(i)->errorText().isEmpty()); // stopped is not an error
+    }
+    const int delivered = int(ready.count());
+    QTest::qWait(500); // the stopped run's jobs end; their results are dropped
+    QCOMPARE(int(ready.count()), delivered);
+    QCOMPARE(finished.count(), 1);
+
+    // Running again works as before.
+    c->run();
+    QTRY_VERIFY_WITH_TIMEOUT(!c->busy() && finished.count() == 2, 30000);
+    for (int i = 0; i < m_view->panelCount(); ++i)
+        QVERIFY(m_view->panel(i)->showsHeatmap());
 }
 
 // The grid and the difference map export as figures: one captioned panel

@@ -6,6 +6,7 @@
 #include "alignscope/corpus.h"
 #include "alignscope/decode.h"
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,8 @@ struct CompareRequest {
     std::optional<std::string> target;   ///< teacher-force every model on this text
     std::optional<SentencePair> gold;    ///< reference with gold links: AER where a path matches its target
     DecodeOptions options;
+    /// When it becomes true, decodes still running stop with a Cancelled error.
+    const std::atomic<bool> *cancel = nullptr;
 };
 
 /// Decodes with every model concurrently (one TBB task each). A model given

@@ -49,7 +49,7 @@ Result<DecodeTrace> translate(const Model &model, const std::string &sentence,
 /// Teacher-forces `targetText` (all tokens forced, then <eos>) so every
 /// model yields a matrix of the same shape.
 Result<DecodeTrace> forceDecode(const Model &model, const std::string &sentence,
-                                const std::string &targetText);
+                                const std::string &targetText, const std::atomic<bool> *cancel = nullptr);
 
 /// Decodes one sentence with several models concurrently (TBB task group).
 std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Model *> &models,

@@ -51,8 +51,8 @@ std::vector<CompareEntry> compareModels(const std::vector<const Result<Model> *>
             }
             const Model &m = models[i]->value();
             const auto start = std::chrono::steady_clock::now();
-            e.trace = request.target ? forceDecode(m, request.sentence, *request.target)
-                                     : translate(m, request.sentence, request.options);
+            e.trace = request.target ? forceDecode(m, request.sentence, *request.target, request.cancel)
+                                     : translate(m, request.sentence, request.options, request.cancel);
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
             if (e.trace.ok()) {
                 e.row = summarise(e.trace.value(), request.gold, ms);

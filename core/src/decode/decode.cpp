@@ -209,13 +209,14 @@ Result<DecodeTrace> translate(const Model &model, const std::string &sentence, c
     return trace;
 }
 
-Result<DecodeTrace> forceDecode(const Model &model, const std::string &sentence, const std::string &targetText)
+Result<DecodeTrace> forceDecode(const Model &model, const std::string &sentence, const std::string &targetText,
+                                const std::atomic<bool> *cancel)
 {
     DecodeOptions options;
     options.prefix = model.prepareTarget(targetText);
     options.prefix.push_back(model.config().targetSpecials.eos);
     options.maxLength = static_cast<int>(options.prefix.size());
-    return translate(model, sentence, options);
+    return translate(model, sentence, options, cancel);
 }
 
 std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Model *> &models, const std::string &sentence,
