@@ -79,12 +79,17 @@ HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions
             d.values.push_back(float(node.weights[j] * scale));
             d.scores.push_back(node.scores[j]);
         }
-        if (s <= model.step())
-            d.visibleRows = d.rows();
     }
-    d.currentRow = d.rowOfStep(model.step());
-    d.selectedColumn = model.hasSourcePick() ? d.columnOfSource(model.selectedSource()) : -1;
+    d.followCursor(model);
     return d;
+}
+
+void HeatmapData::followCursor(const TraceModel &model)
+{
+    const int step = model.step();
+    visibleRows = int(std::upper_bound(rowSteps.begin(), rowSteps.end(), step) - rowSteps.begin());
+    currentRow = rowOfStep(step);
+    selectedColumn = model.hasSourcePick() ? columnOfSource(model.selectedSource()) : -1;
 }
 
 HeatmapPainter::HeatmapPainter(const HeatmapData &data, const HeatmapOptions &options, const QFont &font,

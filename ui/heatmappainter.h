@@ -58,6 +58,10 @@ struct HeatmapData {
     int columnOfSource(int source) const;
 
     static HeatmapData fromTrace(const TraceModel &model, const HeatmapOptions &options);
+    /// The cursor's fields (visible rows, current row, picked column) from
+    /// `model`, whose path must be the one the data was built from: a step
+    /// changes only these, not the matrix.
+    void followCursor(const TraceModel &model);
 };
 
 /// True for markers such as <eos>, <sos>, <pad> (but not <unk>, a real word).

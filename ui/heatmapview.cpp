@@ -31,7 +31,14 @@ HeatmapView::HeatmapView(TraceModel *model, QWidget *parent) : QAbstractScrollAr
                   "Hover a cell for α and e, click it to explain it; Ctrl+wheel zooms."));
     connect(model, &TraceModel::traceChanged, this, &HeatmapView::rebuild);
     connect(model, &TraceModel::cursorChanged, this, [this] {
-        rebuild();
+        // A step moves the cursor over the same matrix; only another
+        // hypothesis (a different path) changes the rows.
+        if (m_model->path() == m_builtPath) {
+            m_data.followCursor(*m_model);
+            viewport()->update();
+        } else {
+            rebuild();
+        }
         ensureCurrentRowVisible();
     });
     rebuild(); // the model may already hold a trace
@@ -47,6 +54,7 @@ void HeatmapView::setOptions(const HeatmapOptions &options)
 void HeatmapView::rebuild()
 {
     m_data = HeatmapData::fromTrace(*m_model, m_options);
+    m_builtPath = m_model->path();
     updateGeometryFromData();
     viewport()->update();
 }

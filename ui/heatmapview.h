@@ -63,6 +63,7 @@ private:
     HeatmapData m_data;
     bool m_fit = true;
     double m_fitLimit = 0;
+    std::vector<int> m_builtPath; // the path m_data was built from
 };
 
 /// The heatmap with its options: colormap, hide special tokens,

@@ -58,6 +58,7 @@ private slots:
     void testBrightestCellIsArgmax();
     void testHideSpecialAndRenormalise();
     void testLongSourceScrolls();
+    void testStepsAndHypotheses();
 };
 
 void TestHeatmap::testBrightestCellIsArgmax_data()
@@ -147,6 +148,41 @@ void TestHeatmap::testLongSourceScrolls()
     const QRectF row = view.cellRect(59, 0);
     QVERIFY(row.bottom() <= view.viewport()->height() + 1);
     view.viewport()->grab(); // paints only the visible cells; must not hang
+}
+
+// Stepping moves the cursor over the same matrix; picking another beam
+// hypothesis swaps in that path's rows.
+void TestHeatmap::testStepsAndHypotheses()
+{
+    TracePtr base = makeTrace(4, {0, 1, 3});
+    DecodeTrace tr = *base;
+    DecodeNode other = tr.nodes[1]; // a second hypothesis branching at step 1
+    other.token = "z1";
+    other.weights = Vector::Zero(4);
+    other.weights[2] = 1.0f;
+    tr.nodes.push_back(other);
+    DecodeNode end = tr.nodes[2];
+    end.parent = 3;
+    tr.nodes.push_back(end);
+    tr.hypotheses.push_back({4, -2.0, -2.0});
+    TraceModel model;
+    model.setTrace(std::make_shared<const DecodeTrace>(std::move(tr)), 0);
+    HeatmapView view(&model);
+    view.resize(600, 400);
+    QCOMPARE(view.data().visibleRows, 1);
+    QCOMPARE(view.data().currentRow, 0);
+    model.setStep(2);
+    QCOMPARE(view.data().visibleRows, 3);
+    QCOMPARE(view.data().currentRow, 2);
+    QCOMPARE(view.data().rowLabels.at(1), QStringLiteral("y1"));
+    model.setStep(1);
+    QCOMPARE(view.data().visibleRows, 2);
+    model.selectNode(4); // the other hypothesis: row 1 is now z1, all weight on w2
+    QCOMPARE(view.data().rowLabels.at(1), QStringLiteral("z1"));
+    QCOMPARE(view.data().value(1, 2), 1.0f);
+    model.selectNode(2);
+    QCOMPARE(view.data().rowLabels.at(1), QStringLiteral("y1"));
+    QVERIFY(view.data().value(1, 2) < 0.5f);
 }
 
 QTEST_MAIN(TestHeatmap)
