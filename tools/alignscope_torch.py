@@ -6,7 +6,7 @@ core/src/attention/scorer.cpp + kernels.h and core/src/decode/decode.cpp.
 Uses:
   * numerical parity: tests/interop/make_parity_fixtures.py decodes with it
     and commits the outputs, testparity.cpp compares AlignScope with them;
-  * the fair baseline of BENCHMARKS.md (tools/bench_torch.py).
+  * the fair baseline of BENCHMARKS.md (bench/pytorch_reference.py).
 
 It reads an AlignScope .safetensors file itself (no safetensors package):
 8-byte little-endian header length, a JSON header (tensor name -> dtype,

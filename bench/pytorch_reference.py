@@ -16,7 +16,7 @@ as AlignScope (tools/alignscope_torch.py). Prints JSON lines.
       and starting weights.
 
 Best conditions: OpenBLAS with its own CPU detection, threads explicit:
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 tools/bench_torch.py ...
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/pytorch_reference.py ...
 --threads sets torch.set_num_threads and (unless --blas-threads) OpenBLAS's
 thread count alike. On a loaded machine 2 + 2 threads can oversubscribe the
 cores; try --blas-threads 1 and OMP_WAIT_POLICY=PASSIVE.
@@ -35,7 +35,7 @@ import time
 
 import torch
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tools"))
 import alignscope_torch as ast  # noqa: E402
 
 

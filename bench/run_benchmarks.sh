@@ -3,7 +3,7 @@
 # training pairs, interleaving the two in rounds so machine noise hits both;
 # prints JSON lines (read the medians into BENCHMARKS.md).
 # Needs Debian's python3-torch and libopenblas0-pthread for the baseline.
-# Usage: tools/run_benchmarks.sh [BUILD_DIR] [ROUNDS]
+# Usage: bench/run_benchmarks.sh [BUILD_DIR] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -14,7 +14,7 @@ sentence="the small cat sees the red house near the river"
 tsv=$(mktemp --suffix=.tsv)
 trap 'rm -f "$tsv"' EXIT
 # OpenBLAS at its best: these two variables halve its speed on this host.
-torch() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tools/bench_torch.py "$@"; }
+torch() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/pytorch_reference.py "$@"; }
 
 "$cli" bench --json --section scoring --repeat 9
 "$cli" bench --json --section compare --repeat 9
