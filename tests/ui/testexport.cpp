@@ -28,9 +28,10 @@ using namespace alignscope::ui;
 
 namespace {
 
-const QStringList kSource = {QStringLiteral("le"), QStringLiteral("café"), QStringLiteral("Straße"),
+// Accents, ß, Greek, CJK and an emoji: every token must survive as text.
+const QStringList kSource = {QStringLiteral("猫"), QStringLiteral("café"), QStringLiteral("Straße"),
                              QStringLiteral("<eos>")};
-const QStringList kTarget = {QStringLiteral("the"), QStringLiteral("naïve"), QStringLiteral("κόσμος"),
+const QStringList kTarget = {QStringLiteral("🐱"), QStringLiteral("naïve"), QStringLiteral("κόσμος"),
                              QStringLiteral("<eos>")};
 
 // Row t of the weights; row 1 holds 0.5 at column 1 (the colour test's cell).
