@@ -53,9 +53,41 @@ QString scorerFormula(const QString &scorer, const QString &q)
     return QStringLiteral("score(%1, %2)").arg(q, h);
 }
 
+// The pre-2023 PyTorch tutorial's decoder: one score per MAX_LENGTH slot from
+// [emb(y_{t-1}); s_{t-1}] (its attn Linear), never reading h_j.
+QString legacyScoreSection(const DecodeNode &node, int j)
+{
+    const QString q = QStringLiteral("[emb(y<sub>t−1</sub>) ; s<sub>t−1</sub>]");
+    QString html = QStringLiteral("<h4>1 · Score (attn over MAX_LENGTH slots, pre-2023 PyTorch tutorial)</h4>");
+    html += QStringLiteral("<p>e<sub>tj</sub> = (W<sub>a</sub> %1 + b<sub>a</sub>)<sub>j</sub> &nbsp;— one row of "
+                           "W<sub>a</sub> per slot j = 1…MAX_LENGTH; h<sub>j</sub> does not enter the score</p>")
+                .arg(q);
+    html += QStringLiteral("<table cellspacing=2><tr><td>%1 =</td><td>%2</td></tr></table>").arg(q, summary(node.query));
+    html += QStringLiteral("<p><b>e<sub>%1,%2</sub> = %3</b></p>").arg(node.step + 1).arg(j + 1).arg(num(node.scores[j]));
+    return html;
+}
+
+// Its softmax runs over all MAX_LENGTH slots and the weights on the source
+// are kept as they are, so the denominator is read back from the trace.
+QString legacyWeightSection(const DecodeNode &node, int j)
+{
+    const double alpha = node.weights[j];
+    const double onSource = node.weights.sum();
+    QString html = QStringLiteral("<h4>2 · Weight: softmax over all MAX_LENGTH slots</h4>");
+    html += QStringLiteral("<p>α<sub>tj</sub> = exp(e<sub>tj</sub>) / Σ<sub>k=1…MAX_LENGTH</sub> exp(e<sub>tk</sub>)"
+                           " &nbsp;— not renormalised over the n = %1 source positions</p>")
+                .arg(node.weights.size());
+    html += QStringLiteral("<p><b>α<sub>%1,%2</sub> = %3</b>; Σ<sub>j≤n</sub> α<sub>tj</sub> = %4 "
+                           "(the remaining %5 fell on empty slots)</p>")
+                .arg(node.step + 1).arg(j + 1).arg(num(alpha, 4), num(onSource, 4), num(std::max(0.0, 1 - onSource), 4));
+    return html;
+}
+
 QString scoreSection(const TraceModel &m, const DecodeNode &node, int j)
 {
     const DecodeTrace &tr = *m.trace();
+    if (tr.decoderKind == DecoderKind::TutorialLegacy)
+        return legacyScoreSection(node, j);
     const QString scorer = QString::fromStdString(tr.scorer);
     // Bahdanau's additive scorer reads the previous decoder state, Luong's the current one.
     const QString q = scorer.startsWith(QLatin1String("additive")) ? QStringLiteral("s<sub>t−1</sub>")
@@ -135,7 +167,9 @@ QString explainHtml(const TraceModel &model)
     QString html = QStringLiteral("<p>Step <b>t = %1</b> generating %2; source position <b>j = %3</b> %4%5.</p>")
                        .arg(node->step + 1).arg(tok(node->token)).arg(j + 1).arg(tok(tr.sourceTokens[size_t(j)]))
                        .arg(model.hasSourcePick() ? QString() : QObject::tr(" (the largest α; click a cell to pick another)"));
-    return html + scoreSection(model, *node, j) + weightSection(*node, j) + contextSection(model, *node, j)
+    const bool legacy = tr.decoderKind == DecoderKind::TutorialLegacy;
+    return html + scoreSection(model, *node, j) + (legacy ? legacyWeightSection(*node, j) : weightSection(*node, j))
+        + contextSection(model, *node, j)
         + outputSection(*node);
 }
 

@@ -1,0 +1,71 @@
+// The explain panel's equations follow the decoder the trace came from: the
+// pre-2023 PyTorch tutorial's decoder scores MAX_LENGTH slots from
+// [emb(y_{t-1}); s_{t-1}] and does not renormalise the source weights.
+
+#include "decodecontroller.h"
+#include "explainpanel.h"
+#include "tracemodel.h"
+
+#include "alignscope/decode.h"
+#include "alignscope/pytorch.h"
+
+#include <QtTest>
+
+using namespace alignscope;
+using namespace alignscope::ui;
+
+class TestExplainPanel : public QObject {
+    Q_OBJECT
+
+private slots:
+    void testLegacyTutorialFormula();
+    void testAdditiveFormula();
+
+private:
+    static QString explainFirstCell(const Model &model, const std::string &sentence);
+};
+
+QString TestExplainPanel::explainFirstCell(const Model &model, const std::string &sentence)
+{
+    auto trace = translate(model, sentence, {});
+    if (!trace)
+        return QString::fromStdString("translate failed: " + trace.error().message);
+    TraceModel m;
+    m.setTrace(std::make_shared<const DecodeTrace>(std::move(trace.value())));
+    m.selectCell(0, 1);
+    return explainHtml(m);
+}
+
+void TestExplainPanel::testLegacyTutorialFormula()
+{
+    PyTorchImportOptions o;
+    o.architecture = PyTorchArchitecture::TutorialLegacy;
+    o.checkpoint = ALIGNSCOPE_TEST_DATA_DIR "/pytorch/legacy_h16.pt";
+    o.sourceTokens = {"SOS", "EOS", "je", "suis", "tu", "es", "il", "est", "au", "cafe", "en", "retard"};
+    o.targetTokens = {"SOS", "EOS", "i", "am", "you", "are", "he", "is", "at", "late", "cafe"};
+    auto model = importPyTorch(o);
+    QVERIFY2(model, model ? "" : model.error().message.c_str());
+    const QString html = explainFirstCell(model.value(), "il est au cafe");
+    QVERIFY2(html.contains(QStringLiteral("[emb(y<sub>t−1</sub>) ; s<sub>t−1</sub>]")), qPrintable(html));
+    QVERIFY2(html.contains(QStringLiteral("MAX_LENGTH")), qPrintable(html));
+    QVERIFY2(html.contains(QStringLiteral("not renormalised")), qPrintable(html));
+    // Not the location scorer's W_a s_t, nor a softmax over the source alone.
+    QVERIFY2(!html.contains(QStringLiteral("the position j, not h")), qPrintable(html));
+    QVERIFY2(!html.contains(QStringLiteral("masks or windows")), qPrintable(html));
+}
+
+void TestExplainPanel::testAdditiveFormula()
+{
+    auto path = resolveModelPath("additive");
+    if (!path)
+        QSKIP("needs the bundled additive model");
+    auto model = Model::load(path.value());
+    QVERIFY(model);
+    const QString html = explainFirstCell(model.value(), "the cat sat on the mat");
+    QVERIFY2(html.contains(QStringLiteral("v<sub>a</sub><sup>⊤</sup> tanh(W<sub>a</sub> s<sub>t−1</sub>")),
+             qPrintable(html));
+    QVERIFY2(!html.contains(QStringLiteral("MAX_LENGTH")), qPrintable(html));
+}
+
+QTEST_MAIN(TestExplainPanel)
+#include "testexplainpanel.moc"
