@@ -51,11 +51,14 @@ constexpr double kSpeeds[] = {0.5, 1.0, 2.0, 4.0}; // steps per second
 
 void MainWindow::createActions()
 {
-    m_openAction = makeAction(this, tr("&Open model…"), tr("Open a model file (.safetensors)"), {QKeySequence::Open},
-                              QStyle::SP_DialogOpenButton);
+    m_openAction = makeAction(this, tr("&Open model…"),
+                              tr("Open a model file (.safetensors) or a PyTorch tutorial checkpoint (.pt, .pth)"),
+                              {QKeySequence::Open}, QStyle::SP_DialogOpenButton);
     connect(m_openAction, &QAction::triggered, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open model"), QString(),
-                                                          tr("AlignScope models (*.safetensors);;All files (*)"));
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open model"), QString(),
+            tr("Models (*.safetensors *.pt *.pth *.tar);;AlignScope models (*.safetensors);;"
+               "PyTorch checkpoints (*.pt *.pth *.tar *.safetensors);;All files (*)"));
         openModelFile(path);
     });
     m_saveSessionAction = makeAction(this, tr("&Save session…"),

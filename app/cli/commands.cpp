@@ -6,6 +6,7 @@
 
 #include "alignscope/decode.h"
 #include "alignscope/model.h"
+#include "alignscope/pytorch.h"
 #include "alignscope/safetensors.h"
 
 #include <cstdio>
@@ -46,6 +47,10 @@ std::string usage()
            "  bench [--quick] [--json] [--model NAME] [--section all|scoring|decode|train|compare|ui] [--repeat N]\n"
            "  --version\n"
            "\n"
+           "A model FILE is an AlignScope model or a PyTorch tutorial checkpoint (.pt, .pth, or a safetensors\n"
+           "state_dict) holding encoder and decoder; its vocabularies come from the chatbot's voc_dict or from\n"
+           "STEM.source-vocab.json and STEM.target-vocab.json beside it (JSON arrays, index = id).\n"
+           "\n"
            "Exit codes: 0 ok, 2 usage, 3 unreadable or invalid file, 4 invalid sentence.\n";
 }
 
@@ -57,6 +62,32 @@ Result<Model> openModel(const std::string &nameOrPath)
     if (!path)
         return path.error();
     return Model::load(path.value());
+}
+
+void printTensor(const std::string &name, const std::string &dtype, const std::vector<std::int64_t> &shape)
+{
+    std::cout << "  " << name << " " << dtype << " [";
+    for (size_t i = 0; i < shape.size(); ++i)
+        std::cout << (i ? ", " : "") << shape[i];
+    std::cout << "]\n";
+}
+
+/// The file's tensors under their own names: an AlignScope model's, or a
+/// PyTorch checkpoint's (opened directly, with its state_dict keys).
+Result<void> printTensors(const std::string &path)
+{
+    auto file = SafetensorsFile::open(path);
+    if (file && file->metadata().count("alignscope.config")) {
+        for (const TensorInfo &t : file->tensors())
+            printTensor(t.name, toString(t.dtype), t.shape);
+        return {};
+    }
+    auto checkpoint = PyTorchCheckpoint::open(path);
+    if (!checkpoint)
+        return checkpoint.error();
+    for (const CheckpointTensorInfo &t : checkpoint->tensors())
+        printTensor(t.name, t.dtype, t.shape);
+    return {};
 }
 
 Result<std::string> sentenceOf(const Args &a)
@@ -117,9 +148,6 @@ int inspectCommand(const Argv &argv)
     auto model = Model::load(path.value());
     if (!model)
         return fail(model.error());
-    auto file = SafetensorsFile::open(path.value());
-    if (!file)
-        return fail(file.error());
     std::cout << "file: " << path.value() << "\n"
               << "scorer: " << scorerDisplayName(model->config().attention) << "\n"
               << "config: " << configToJson(model->config()) << "\n"
@@ -127,12 +155,8 @@ int inspectCommand(const Argv &argv)
               << "target vocabulary: " << model->targetVocab().size() << " tokens\n"
               << "parameters: " << parameterCount(model->parameters()) << "\n"
               << "tensors:\n";
-    for (const TensorInfo &t : file->tensors()) {
-        std::cout << "  " << t.name << " " << toString(t.dtype) << " [";
-        for (size_t i = 0; i < t.shape.size(); ++i)
-            std::cout << (i ? ", " : "") << t.shape[i];
-        std::cout << "]\n";
-    }
+    if (auto listed = printTensors(path.value()); !listed)
+        return fail(listed.error());
     return 0;
 }
 

@@ -29,6 +29,18 @@ Result<PyTorchArchitecture> architectureFrom(const Args &a)
                       std::string(kUsage));
 }
 
+/// filterPair's MAX_LENGTH when --max-length is not given: the tutorial's 10,
+/// or the legacy decoder's own slot count (it was trained with that MAX_LENGTH).
+/// An unreadable file keeps 10; importPyTorch reports it.
+int defaultMaxLength(const PyTorchImportOptions &o)
+{
+    if (o.architecture != PyTorchArchitecture::TutorialLegacy)
+        return 10;
+    auto decoder = PyTorchCheckpoint::open(o.checkpoint.empty() ? o.decoder : o.checkpoint);
+    const auto slots = decoder ? legacySlotCount(decoder.value()) : std::nullopt;
+    return slots.value_or(10);
+}
+
 /// --source-vocab/--target-vocab, or --pairs rebuilt as the translation tutorial does.
 Result<void> readVocabularies(const Args &a, PyTorchImportOptions &o)
 {
@@ -58,7 +70,7 @@ Result<void> readVocabularies(const Args &a, PyTorchImportOptions &o)
                           "or --source-vocab/--target-vocab");
     if (a.has("reverse") && a.has("no-reverse"))
         return usageError("give --reverse or --no-reverse, not both");
-    auto maxLength = a.integer("max-length", 10, 1, 100000);
+    auto maxLength = a.integer("max-length", defaultMaxLength(o), 1, 100000);
     if (!maxLength)
         return maxLength.error();
     TutorialPairsOptions p;

@@ -61,6 +61,9 @@ private slots:
     void testErrors();
     void testTrainSnapshots();
     void testImportTutorialVocabularies();
+    void testOpenPyTorchCheckpointDirectly();
+    void testCheckpointWithoutVocabulary();
+    void testLegacyPairsMaxLengthFromCheckpoint();
     void testExportCompareData();
 
 private:
@@ -188,6 +191,11 @@ void TestCli::testErrors_data()
         << QStringList{"train", "--task", "en-fr", "--epochs", "1", "--decoder", "tutorial-legacy", "--out",
                        "%/t.safetensors"}
         << 2;
+    QTest::newRow("translate: a checkpoint without vocabulary")
+        << QStringList{"translate", "--model", "$/tutorial_h7.pt", "the cat"} << 3;
+    QTest::newRow("translate: a lone decoder state_dict")
+        << QStringList{"translate", "--model", "$/tutorial_h7_decoder.pt", "the cat"} << 3;
+    QTest::newRow("inspect: a lone encoder state_dict") << QStringList{"inspect", "$/tutorial_h7_encoder.pt"} << 3;
     QTest::newRow("train: unknown snapshot format")
         << QStringList{"train", "--task", "en-fr", "--epochs", "1", "--out", "%/t.safetensors", "--watch", "the cat",
                        "--snapshots", "%/snaps", "--snapshot-format", "gif"}
@@ -261,6 +269,105 @@ void TestCli::testImportTutorialVocabularies()
     const auto k = nlohmann::json::parse(o.out.toStdString(), nullptr, false);
     QCOMPARE(k.at("source_tokens").get<std::vector<std::string>>(),
              (std::vector<std::string>{"where", "is", "the", "cafe", "?", "EOS"}));
+}
+
+namespace {
+
+nlohmann::json traceWithoutName(const Outcome &o)
+{
+    auto j = nlohmann::json::parse(o.out.toStdString(), nullptr, false);
+    if (j.is_object())
+        j.erase("model");
+    return j;
+}
+
+} // namespace
+
+// --model FILE.pt without `import`: the same trace as the model import
+// writes, vocabulary from voc_dict or from STEM.source-vocab.json +
+// STEM.target-vocab.json beside the checkpoint.
+void TestCli::testOpenPyTorchCheckpointDirectly()
+{
+    const QString data = QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/pytorch/");
+    const QString sentence = QStringLiteral("Where is the CAFÉ?");
+    Outcome direct = runCli({"translate", "--model", data + "chatbot_voc_general_h10_l2.pt", "--json", sentence});
+    QVERIFY2(direct.code == 0, qPrintable(describe(direct)));
+    Outcome imported = runCli({"translate", "--model", data + "chatbot_voc_general_h10_l2_exported.safetensors",
+                               "--json", sentence});
+    QVERIFY2(imported.code == 0, qPrintable(describe(imported)));
+    QCOMPARE(traceWithoutName(direct), traceWithoutName(imported));
+
+    // The 2023+ tutorial has no voc_dict: sidecar files named after the checkpoint.
+    const QString checkpoint = m_dir.filePath("tutorial.pt");
+    QVERIFY(QFile::copy(data + "tutorial_h16.pt", checkpoint));
+    const QByteArray source = R"(["SOS", "EOS", "je", "suis", "tu", "es", "il", "est", "au", "cafe", "en", "retard"])";
+    const QByteArray target = R"(["SOS", "EOS", "i", "am", "you", "are", "he", "is", "at", "late", "cafe"])";
+    QVERIFY(writeFile(m_dir.filePath("tutorial.source-vocab.json"), source));
+    QVERIFY(writeFile(m_dir.filePath("tutorial.target-vocab.json"), target));
+    const QString french = QStringLiteral("Il est au CAFÉ");
+    direct = runCli({"translate", "--model", checkpoint, "--json", french});
+    QVERIFY2(direct.code == 0, qPrintable(describe(direct)));
+    const QString out = m_dir.filePath("tutorial-imported.safetensors");
+    imported = runCli({"import", "--arch", "pytorch-tutorial", "--checkpoint", checkpoint, "--source-vocab",
+                       m_dir.filePath("tutorial.source-vocab.json"), "--target-vocab",
+                       m_dir.filePath("tutorial.target-vocab.json"), "--out", out});
+    QVERIFY2(imported.code == 0, qPrintable(describe(imported)));
+    imported = runCli({"translate", "--model", out, "--json", french});
+    QCOMPARE(traceWithoutName(direct), traceWithoutName(imported));
+    QCOMPARE(traceWithoutName(direct).at("source_tokens").get<std::vector<std::string>>(),
+             (std::vector<std::string>{"il", "est", "au", "cafe", "EOS"}));
+
+    // The other commands taking a model read checkpoints the same way.
+    Outcome o = runCli({"inspect", checkpoint});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    QVERIFY2(o.out.contains("encoder.embedding.weight float32 [12, 16]"), qPrintable(describe(o)));
+    o = runCli({"compare", "--models", checkpoint, out, "--json", french});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    o = runCli({"export", "--model", checkpoint, "--format", "json", french});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    QCOMPARE(traceWithoutName(o).at("steps"), traceWithoutName(direct).at("steps"));
+}
+
+// No voc_dict and no sidecars: one line naming both files to add, or `import`.
+void TestCli::testCheckpointWithoutVocabulary()
+{
+    const QString data = QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/pytorch/");
+    const QString checkpoint = m_dir.filePath("novocab.pt");
+    QVERIFY(QFile::copy(data + "tutorial_h7.pt", checkpoint));
+    Outcome o = runCli({"translate", "--model", checkpoint, "the cat"});
+    QCOMPARE(o.code, 3);
+    QVERIFY2(o.err.count('\n') == 1, qPrintable(describe(o)));
+    for (const QString &part : {m_dir.filePath("novocab.source-vocab.json"), m_dir.filePath("novocab.target-vocab.json"),
+                                QStringLiteral("alignscope-cli import --arch pytorch-tutorial --checkpoint")})
+        QVERIFY2(o.err.contains(part.toUtf8()), qPrintable(describe(o)));
+    // Only one of the two files: the message says which one it found.
+    QVERIFY(writeFile(m_dir.filePath("novocab.source-vocab.json"), R"(["SOS", "EOS"])"));
+    o = runCli({"translate", "--model", checkpoint, "the cat"});
+    QCOMPARE(o.code, 3);
+    QVERIFY2(o.err.contains("but not the target file"), qPrintable(describe(o)));
+    // A lone decoder names the import that joins it with its encoder.
+    o = runCli({"translate", "--model", data + "tutorial_h7_decoder.pt", "the cat"});
+    QCOMPARE(o.code, 3);
+    QVERIFY2(o.err.contains("lone decoder") && o.err.contains("--encoder ENCODER.pt --decoder"), qPrintable(describe(o)));
+}
+
+// --pairs for the pre-2023 tutorial filters with the decoder's own MAX_LENGTH
+// (13 slots here) unless --max-length says otherwise. The mini pairs file
+// keeps a pair of 10-12 words only at 13, which the vocabulary sizes in the
+// (expected) size error show.
+void TestCli::testLegacyPairsMaxLengthFromCheckpoint()
+{
+    const QString data = QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/pytorch/");
+    const QStringList base{"import", "--arch", "pytorch-tutorial-legacy", "--encoder",
+                           data + "legacy_h7_len13_encoder.pt", "--decoder", data + "legacy_h7_len13_decoder.pt",
+                           "--pairs", data + "eng-fra-mini.txt", "--out", m_dir.filePath("len13.safetensors")};
+    const Outcome byDefault = runCli(base);
+    const Outcome thirteen = runCli(base + QStringList{"--max-length", "13"});
+    const Outcome ten = runCli(base + QStringList{"--max-length", "10"});
+    for (const Outcome *o : {&byDefault, &thirteen, &ten})
+        QVERIFY2(o->code == 3 && o->err.contains("vocabulary has"), qPrintable(describe(*o)));
+    QCOMPARE(byDefault.err, thirteen.err);
+    QVERIFY(byDefault.err != ten.err);
 }
 
 // `export --view compare` as data: one JSON array holding each model's trace

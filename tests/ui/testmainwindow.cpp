@@ -9,6 +9,8 @@
 #include "sentenceedit.h"
 #include "topkview.h"
 
+#include "alignscope/decode.h"
+
 #include <QAction>
 #include <QComboBox>
 #include <QDragEnterEvent>
@@ -44,11 +46,15 @@ private slots:
     void testSettingsPersist();
     void testPlayStepsAndStopsAtLastStep();
     void testDroppingModelFileOpensIt();
+    void testOpeningPyTorchCheckpoint();
+    void testDroppingCheckpointWithoutVocabularySaysWhere();
     void testTenThousandTokenSentence();
 
 private:
     void waitForSentence(const QString &sentence);
     void submit(const QString &sentence);
+    /// Drags `path` over the window and drops it there; false when the drag is refused.
+    bool dropOnWindow(const QString &path);
     HeatmapView *heatmap() const { return m_window->heatmap()->view(); }
 
     std::unique_ptr<MainWindow> m_window;
@@ -89,6 +95,20 @@ void TestMainWindow::submit(const QString &sentence)
     QTest::keyClick(edit, Qt::Key_Backspace);
     QTest::keyClicks(edit, sentence);
     QTest::keyClick(edit, Qt::Key_Return);
+}
+
+bool TestMainWindow::dropOnWindow(const QString &path)
+{
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    const QPoint at = m_window->rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &enter);
+    if (!enter.isAccepted())
+        return false;
+    QDropEvent drop(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window.get(), &drop);
+    return true;
 }
 
 void TestMainWindow::testOpensWithBundledModelAndSeed()
@@ -293,19 +313,52 @@ void TestMainWindow::testDroppingModelFileOpensIt()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("dropped.safetensors"));
     QVERIFY(QFile::copy(QString::fromStdString(resolveModelPath("dot").value()), path));
-    QMimeData mime;
-    mime.setUrls({QUrl::fromLocalFile(path)});
-    const QPoint at = m_window->rect().center();
-    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(m_window.get(), &enter);
-    QVERIFY(enter.isAccepted());
-    QDropEvent drop(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(m_window.get(), &drop);
+    QVERIFY(dropOnWindow(path));
     QTRY_COMPARE_WITH_TIMEOUT(m_window->controller()->modelSource(), path, 20000);
     // The dropped model decodes the sentence and joins the picker.
     QTRY_VERIFY_WITH_TIMEOUT(m_window->modelPicker()->currentText().contains(QStringLiteral("dropped")), 20000);
     waitForSentence(MainWindow::seedSentence());
     QCOMPARE(m_window->translationText(), QStringLiteral("le chat s'est assis sur le tapis"));
+}
+
+// A chatbot tutorial checkpoint opens as it is (File ▸ Open model goes through
+// openModelFile): vocabulary from its voc_dict, the same translation as the
+// model `alignscope-cli import` wrote from it.
+void TestMainWindow::testOpeningPyTorchCheckpoint()
+{
+    waitForSentence(MainWindow::seedSentence());
+    QTemporaryDir dir;
+    const QString data = QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/pytorch/");
+    const QString path = dir.filePath(QStringLiteral("chatbot.pt"));
+    QVERIFY(QFile::copy(data + QStringLiteral("chatbot_voc_general_h10_l2.pt"), path));
+    m_window->openModelFile(path);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->controller()->modelSource(), path, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->modelPicker()->currentText().contains(QStringLiteral("chatbot")), 20000);
+    const QString sentence = QStringLiteral("Where is the CAFÉ?");
+    m_window->setSentence(sentence);
+    waitForSentence(sentence);
+    const auto imported = Model::load((data + QStringLiteral("chatbot_voc_general_h10_l2_exported.safetensors")).toStdString());
+    QVERIFY(imported);
+    const auto expected = translate(imported.value(), sentence.toStdString(), {});
+    QVERIFY(expected);
+    QCOMPARE(m_window->translationText(), QString::fromStdString(expected->translation(expected->bestPath())));
+    QCOMPARE(m_window->traceModel()->trace()->sourceTokens.back(), std::string("EOS"));
+}
+
+void TestMainWindow::testDroppingCheckpointWithoutVocabularySaysWhere()
+{
+    waitForSentence(MainWindow::seedSentence());
+    const QString modelBefore = m_window->controller()->modelSource();
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("tutorial.pt"));
+    QVERIFY(QFile::copy(QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/pytorch/tutorial_h7.pt"), path));
+    QVERIFY(dropOnWindow(path));
+    QTRY_VERIFY2_WITH_TIMEOUT(m_window->messageBar()->kind() == MessageBar::Kind::Error
+                                  && !m_window->messageBar()->text().isEmpty(),
+                              qPrintable(m_window->messageBar()->text()), 20000);
+    QVERIFY2(m_window->messageBar()->text().contains(dir.filePath(QStringLiteral("tutorial.source-vocab.json"))),
+             qPrintable(m_window->messageBar()->text()));
+    QCOMPARE(m_window->controller()->modelSource(), modelBefore);
 }
 
 void TestMainWindow::testTenThousandTokenSentence()

@@ -53,6 +53,9 @@ public:
     Model(ModelConfig config, Vocabulary source, Vocabulary target, ParameterSet<float> params);
 
     /// Loads a model file; every failure names the file and what was wrong.
+    /// PyTorch checkpoints open too (openPyTorchModel in pytorch.h): a
+    /// torch.save zip (.pt, .pth, .tar) or a safetensors state_dict with no
+    /// alignscope.* metadata.
     static Result<Model> load(const std::string &path);
     /// Writes atomically (temporary file + rename).
     Result<void> save(const std::string &path) const;

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,41 @@ struct PyTorchImportOptions {
 ///   longer than MAX_LENGTH (with EOS) are refused. Import only: `train`
 ///   refuses this decoder.
 Result<Model> importPyTorch(const PyTorchImportOptions &options);
+
+/// What one checkpoint file holds, told from its keys.
+struct PyTorchContents {
+    enum class Modules {
+        Both,        ///< encoder and decoder (prefixes encoder./decoder., en./de., ..._state_dict.)
+        EncoderOnly, ///< a lone encoder state_dict (embedding + gru, no out)
+        DecoderOnly, ///< a lone decoder state_dict
+        Unknown,     ///< none of the tutorials' modules
+    };
+    Modules modules = Modules::Unknown;
+    /// From the decoder's keys (attention.Wa: Tutorial, attn_combine:
+    /// TutorialLegacy, concat: Chatbot), or a lone encoder's bidirectional GRU (Chatbot).
+    std::optional<PyTorchArchitecture> architecture;
+};
+PyTorchContents detectPyTorchContents(const PyTorchCheckpoint &checkpoint);
+
+/// The pre-2023 tutorial decoder's MAX_LENGTH (attn.weight's rows) in a
+/// file holding the decoder alone or both modules; unset when it has none.
+std::optional<int> legacySlotCount(const PyTorchCheckpoint &checkpoint);
+
+/// Where openPyTorchModel looks for vocabularies next to `checkpoint`:
+/// `<dir>/<stem>.source-vocab.json` and `<dir>/<stem>.target-vocab.json`,
+/// JSON arrays as `import --source-vocab/--target-vocab` take.
+std::pair<std::string, std::string> sidecarVocabularyPaths(const std::string &checkpoint);
+
+/// Opens a PyTorch checkpoint as a model without `import` (what Model::load
+/// does with a .pt/.pth file or a safetensors state_dict without
+/// alignscope.config): one file with both modules, its architecture read
+/// from the keys and the chatbot's scorer and layer count from its tensors.
+/// Vocabularies: the checkpoint's voc_dict, else the two sidecar files
+/// (sidecarVocabularyPaths). Errors are one line naming the file: no
+/// vocabulary (which files to put where, or `alignscope-cli import`), a
+/// lone encoder or decoder (two files need `import --encoder --decoder`),
+/// or keys of no tutorial.
+Result<Model> openPyTorchModel(const std::string &path);
 
 /// How the translation tutorial's prepareData reads eng-fra.txt.
 struct TutorialPairsOptions {

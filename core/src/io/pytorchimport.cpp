@@ -36,18 +36,26 @@ struct Sources {
     ModuleSource encoder, decoder;
 };
 
-/// One file holding both modules: {'encoder': sd, 'decoder': sd} or the chatbot's {'en': sd, 'de': sd}.
+/// The encoder's and decoder's key prefixes in a file holding both modules:
+/// {'encoder': sd, 'decoder': sd}, the chatbot's {'en': sd, 'de': sd}, or
+/// {'encoder_state_dict': sd, ...}.
+std::optional<std::pair<std::string, std::string>> modulePrefixes(const PyTorchCheckpoint &f)
+{
+    const std::pair<const char *, const char *> candidates[] = {
+        {"encoder.", "decoder."}, {"en.", "de."}, {"encoder_state_dict.", "decoder_state_dict."}};
+    for (const auto &[e, d] : candidates)
+        if (f.find(std::string(e) + "embedding.weight") && f.find(std::string(d) + "embedding.weight"))
+            return std::pair<std::string, std::string>{e, d};
+    return std::nullopt;
+}
+
 Result<void> findPrefixes(Sources &s)
 {
     const PyTorchCheckpoint &f = *s.first;
-    const std::pair<const char *, const char *> candidates[] = {
-        {"encoder.", "decoder."}, {"en.", "de."}, {"encoder_state_dict.", "decoder_state_dict."}};
-    for (const auto &[e, d] : candidates) {
-        if (f.find(std::string(e) + "embedding.weight") && f.find(std::string(d) + "embedding.weight")) {
-            s.encoder = {&f, e};
-            s.decoder = {&f, d};
-            return {};
-        }
+    if (const auto prefixes = modulePrefixes(f)) {
+        s.encoder = {&f, prefixes->first};
+        s.decoder = {&f, prefixes->second};
+        return {};
     }
     return fileError(f.path() + ": cannot find the encoder and decoder state_dicts (expected keys "
                      "\"encoder\"/\"decoder\" or \"en\"/\"de\" holding embedding.weight); pass "
@@ -304,6 +312,49 @@ Result<std::pair<std::vector<std::string>, std::vector<std::string>>> vocabulari
 }
 
 } // namespace
+
+namespace {
+
+/// The decoder's distinctive keys under `prefix`; unset when it is none of the tutorials'.
+std::optional<PyTorchArchitecture> decoderArchitecture(const PyTorchCheckpoint &f, const std::string &prefix)
+{
+    if (f.find(prefix + "attention.Wa.weight"))
+        return PyTorchArchitecture::Tutorial;
+    if (f.find(prefix + "attn_combine.weight"))
+        return PyTorchArchitecture::TutorialLegacy;
+    if (f.find(prefix + "concat.weight"))
+        return PyTorchArchitecture::Chatbot;
+    return std::nullopt;
+}
+
+} // namespace
+
+PyTorchContents detectPyTorchContents(const PyTorchCheckpoint &f)
+{
+    using Modules = PyTorchContents::Modules;
+    if (const auto prefixes = modulePrefixes(f))
+        return {Modules::Both, decoderArchitecture(f, prefixes->second)};
+    if (!f.find("embedding.weight") || !f.find("gru.weight_ih_l0"))
+        return {};
+    if (const auto arch = decoderArchitecture(f, ""))
+        return {Modules::DecoderOnly, arch};
+    if (f.find("out.weight"))
+        return {Modules::DecoderOnly, std::nullopt};
+    // Only the chatbot's encoder is bidirectional.
+    return {Modules::EncoderOnly, f.find("gru.weight_ih_l0_reverse")
+                                      ? std::optional(PyTorchArchitecture::Chatbot)
+                                      : std::nullopt};
+}
+
+std::optional<int> legacySlotCount(const PyTorchCheckpoint &f)
+{
+    const auto prefixes = modulePrefixes(f);
+    const std::string decoder = prefixes ? prefixes->second : std::string();
+    const CheckpointTensorInfo *attn = f.find(decoder + "attn.weight");
+    if (!attn || attn->shape.size() != 2 || !f.find(decoder + "attn_combine.weight"))
+        return std::nullopt;
+    return static_cast<int>(attn->shape[0]);
+}
 
 Result<Model> importPyTorch(const PyTorchImportOptions &o)
 {

@@ -1,12 +1,16 @@
 // Model files: safetensors with the alignscope.* metadata (DESIGN.md).
 #include "alignscope/model.h"
+#include "alignscope/pytorch.h"
 #include "alignscope/safetensors.h"
 
 #include "model/network.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 namespace alignscope {
 
@@ -72,14 +76,33 @@ Result<Matrix> readParameter(const SafetensorsFile &f, const std::string &name, 
     return Matrix(Eigen::Map<const Matrix>(t->data.data(), shape.first, shape.second));
 }
 
+/// torch.save writes a zip archive (.pt, .pth, the chatbot's .tar); ours never is one.
+bool isZipArchive(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    return in.read(magic, 4) && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+}
+
+/// A safetensors file with no alignscope.* metadata at all may be a PyTorch state_dict;
+/// one with some of it is a damaged AlignScope model and is reported as such.
+bool hasAlignScopeMetadata(const std::map<std::string, std::string> &meta)
+{
+    return std::any_of(meta.begin(), meta.end(), [](const auto &kv) { return kv.first.rfind("alignscope.", 0) == 0; });
+}
+
 } // namespace
 
 Result<Model> Model::load(const std::string &path)
 {
+    if (isZipArchive(path))
+        return openPyTorchModel(path);
     auto file = SafetensorsFile::open(path);
     if (!file)
         return file.error();
     const auto &meta = file->metadata();
+    if (!hasAlignScopeMetadata(meta))
+        return openPyTorchModel(path);
     auto cfgIt = meta.find(kConfigKey);
     if (cfgIt == meta.end())
         return fileError(path + ": metadata has no \"" + std::string(kConfigKey) +
