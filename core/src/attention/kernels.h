@@ -10,6 +10,7 @@
 // e_j is written by exactly one task and c_t is accumulated per column
 // chunk in a fixed j order, so results do not depend on the thread count.
 
+#include "attention/additive_avx512.h"
 #include "common/ops.h"
 
 #include <tbb/blocked_range.h>
@@ -17,6 +18,7 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace alignscope::ops {
 
@@ -75,6 +77,13 @@ Id additiveScores(G<T> &g, Id wq, Id uk, Id v, Id bv, Eigen::Index S)
     Mat<T> e(WQ.rows(), S);
     for (Eigen::Index b = 0; b < WQ.rows(); ++b) {
         forPositions(S, UK.cols(), [&](Eigen::Index lo, Eigen::Index hi) {
+            if constexpr (std::is_same_v<T, float>) {
+                if (!cache && detail::haveAvx512()) { // inference on an AVX-512 CPU: additive_avx512.h
+                    detail::additiveScoresAvx512(UK.row(b * S + lo).data(), UK.cols(), WQ.row(b).data(), vr.data(),
+                                                 int(UK.cols()), bias, &e(b, lo), 1, hi - lo);
+                    return;
+                }
+            }
             for (Eigen::Index j = lo; j < hi; ++j) {
                 const auto t = (UK.row(b * S + j) + WQ.row(b)).array().tanh();
                 e(b, j) = (t * vr.array()).sum() + bias;
