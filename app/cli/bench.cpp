@@ -131,14 +131,6 @@ Result<Model> benchModel(const std::string &name)
 }
 
 /// A sentence of `n` in-vocabulary source words.
-std::string sentenceOf(const Model &m, int n)
-{
-    std::string s;
-    for (int i = 0; i < n; ++i)
-        s += (i ? " " : "") + m.sourceVocab().token(4 + (i * 7) % std::max(1, m.sourceVocab().size() - 4));
-    return s;
-}
-
 json decodeBench(const Model &model, int repeat, const std::string &sentence)
 {
     json out;

@@ -124,16 +124,6 @@ bool waitForSentence(MainWindow &window, const QString &sentence, int timeoutMs 
     return shown();
 }
 
-/// A sentence of `n` in-vocabulary source words.
-QString sentenceOf(const Model &m, int n, int offset)
-{
-    QStringList words;
-    const int size = std::max(1, m.sourceVocab().size() - 4);
-    for (int i = 0; i < n; ++i)
-        words << QString::fromStdString(m.sourceVocab().token(4 + (offset + i * 7) % size));
-    return words.join(QLatin1Char(' '));
-}
-
 json windowTimes(int repeat)
 {
     QTemporaryDir settings;
@@ -153,7 +143,8 @@ json windowTimes(int repeat)
     out["window_ready_note"] = "MainWindow constructed, shown, seed decoded and painted (process start excluded)";
 
     const ModelPtr model = window.controller()->model();
-    const QString sentences[2] = {sentenceOf(*model, 50, 0), sentenceOf(*model, 50, 3)};
+    const QString sentences[2] = {QString::fromStdString(sentenceOf(*model, 50, 0)),
+                                  QString::fromStdString(sentenceOf(*model, 50, 3))};
     int which = 0;
     // Edit → decode off the GUI thread → every view repainted.
     out["redecode_50_tokens_ms"] = medianMs(repeat, [&] {

@@ -1,8 +1,11 @@
 #pragma once
 // Timing helpers shared by the bench sections (bench.cpp, benchui.cpp).
 
+#include "alignscope/model.h"
+
 #include <algorithm>
 #include <chrono>
+#include <string>
 #include <vector>
 
 namespace alignscope::cli {
@@ -21,6 +24,20 @@ double medianMs(int repeat, F &&f)
     }
     std::sort(t.begin(), t.end());
     return t[t.size() / 2];
+}
+
+/// A sentence of `n` in-vocabulary source words (every 7th word of the
+/// vocabulary from `offset`, specials skipped), space-joined.
+inline std::string sentenceOf(const Model &m, int n, int offset = 0)
+{
+    const int size = std::max(1, m.sourceVocab().size() - 4);
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+        if (i)
+            s += ' ';
+        s += m.sourceVocab().token(4 + (offset + i * 7) % size);
+    }
+    return s;
 }
 
 } // namespace alignscope::cli

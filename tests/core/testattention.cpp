@@ -333,6 +333,24 @@ Case handCase(ScorerKind scorer)
     return k;
 }
 
+/// One float attention step of query q over states H (one sentence):
+/// scores, weights and context, with recording on (training) or off.
+std::array<Matrix, 3> attendOnce(const AttentionConfig &config, const ParameterSet<float> &params,
+                                 const Matrix &H, const Matrix &q, bool record)
+{
+    const int n = int(H.rows()), d = int(H.cols());
+    Graph<float> g(record);
+    ParamBinder<float> p(g, params);
+    const Attention<float> attention(config, int(q.cols()), d);
+    Memory m;
+    m.states = g.external(H);
+    m.keys = attention.keys(p, m.states);
+    m.S = n;
+    m.lengths = {n};
+    const auto out = attention.attend(p, g.external(q), m, 0);
+    return {g.value(out.scores), g.value(out.weights), g.value(out.context)};
+}
+
 } // namespace
 
 class TestAttention : public QObject {
@@ -721,18 +739,8 @@ void TestAttention::testInferencePathMatchesTraining()
     const ParameterSet<float> params = castParameters<float>(randomParameters(config, d, d, rng));
     const Matrix H = randomMatrix(rng, n, d).cast<float>();
     const Matrix q = randomMatrix(rng, 1, d).cast<float>();
-    auto run = [&](bool record) {
-        Graph<float> g(record);
-        ParamBinder<float> p(g, params);
-        const Attention<float> attention(config, d, d);
-        Memory m;
-        m.states = g.external(H);
-        m.keys = attention.keys(p, m.states);
-        m.S = n;
-        m.lengths = {n};
-        return Matrix(g.value(attention.attend(p, g.external(q), m, 0).scores));
-    };
-    const Matrix decoding = run(false), training = run(true);
+    const Matrix decoding = attendOnce(config, params, H, q, false)[0];
+    const Matrix training = attendOnce(config, params, H, q, true)[0];
     QCOMPARE(decoding.cols(), Eigen::Index(n));
     const float worst = ((decoding - training).array().abs() / (1.0f + training.array().abs())).maxCoeff();
     // Summing A products in another order moves the last bits (4e-6 seen
@@ -761,16 +769,7 @@ void TestAttention::testThreadCountIndependence()
     const Matrix q = randomMatrix(rng, 1, d).cast<float>();
     auto run = [&](int threads) {
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
-        Graph<float> g(false);
-        ParamBinder<float> p(g, params);
-        const Attention<float> attention(config, d, d);
-        Memory m;
-        m.states = g.external(H);
-        m.keys = attention.keys(p, m.states);
-        m.S = n;
-        m.lengths = {n};
-        const auto out = attention.attend(p, g.external(q), m, 0);
-        return std::array<Matrix, 3>{g.value(out.scores), g.value(out.weights), g.value(out.context)};
+        return attendOnce(config, params, H, q, false);
     };
     const auto one = run(1), two = run(2);
     for (int i = 0; i < 3; ++i) {
