@@ -337,18 +337,15 @@ void MainWindow::loadSettings()
     QSettings s;
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
-    m_sentence->setHistory(s.value(QStringLiteral("history")).toStringList());
-    const int beam = s.value(QStringLiteral("beamWidth"), 1).toInt();
-    m_strategy->setCurrentIndex(beam > 1 ? 1 : 0);
-    m_beamWidth->setValue(std::max(2, beam));
-    m_controller->setBeamWidth(beam);
-    m_speed->setCurrentIndex(s.value(QStringLiteral("speed"), 1).toInt());
-    HeatmapOptions o = m_heatmap->view()->options();
-    o.colormap = Colormap::fromName(s.value(QStringLiteral("heatmap/colormap"), QStringLiteral("viridis")).toString());
-    o.hideSpecial = s.value(QStringLiteral("heatmap/hideSpecial"), false).toBool();
-    o.renormalise = s.value(QStringLiteral("heatmap/renormalise"), false).toBool();
-    o.logScale = s.value(QStringLiteral("heatmap/logScale"), false).toBool();
-    m_heatmap->view()->setOptions(o);
+    Session saved;
+    saved.history = s.value(QStringLiteral("history")).toStringList();
+    saved.beamWidth = s.value(QStringLiteral("beamWidth"), 1).toInt();
+    saved.speed = s.value(QStringLiteral("speed"), 1).toInt();
+    saved.colormap = s.value(QStringLiteral("heatmap/colormap"), QStringLiteral("viridis")).toString();
+    saved.hideSpecial = s.value(QStringLiteral("heatmap/hideSpecial"), false).toBool();
+    saved.renormalise = s.value(QStringLiteral("heatmap/renormalise"), false).toBool();
+    saved.logScale = s.value(QStringLiteral("heatmap/logScale"), false).toBool();
+    applyControls(saved);
 }
 
 void MainWindow::saveSettings() const

@@ -99,6 +99,9 @@ private:
     void loadSettings();
     // mainwindow_session.cpp
     void applySession(const Session &session);
+    /// The controls a session and the saved settings both restore: history,
+    /// strategy and beam width, playback speed, heatmap options.
+    void applyControls(const Session &session);
     void applyPendingPrefix();
     void writeRecovery();
     void checkRecovery();

@@ -70,17 +70,7 @@ void MainWindow::applySession(const Session &s)
 {
     togglePlay(false);
     restoreState(s.windowState);
-    m_sentence->setHistory(s.history);
-    m_strategy->setCurrentIndex(s.beamWidth > 1 ? 1 : 0);
-    m_beamWidth->setValue(std::max(2, s.beamWidth));
-    m_controller->setBeamWidth(s.beamWidth);
-    m_speed->setCurrentIndex(s.speed);
-    HeatmapOptions o = m_heatmap->view()->options();
-    o.colormap = Colormap::fromName(s.colormap);
-    o.hideSpecial = s.hideSpecial;
-    o.renormalise = s.renormalise;
-    o.logScale = s.logScale;
-    m_heatmap->view()->setOptions(o);
+    applyControls(s);
     // The what-if prefix belongs to the session's model: it is forced once that
     // model is in (a model change clears any prefix).
     m_pendingPrefix = s.prefix;
@@ -92,6 +82,21 @@ void MainWindow::applySession(const Session &s)
         m_controller->loadModel(s.model);
     else
         applyPendingPrefix();
+}
+
+void MainWindow::applyControls(const Session &s)
+{
+    m_sentence->setHistory(s.history);
+    m_strategy->setCurrentIndex(s.beamWidth > 1 ? 1 : 0);
+    m_beamWidth->setValue(std::max(2, s.beamWidth));
+    m_controller->setBeamWidth(s.beamWidth);
+    m_speed->setCurrentIndex(s.speed);
+    HeatmapOptions o = m_heatmap->view()->options();
+    o.colormap = Colormap::fromName(s.colormap);
+    o.hideSpecial = s.hideSpecial;
+    o.renormalise = s.renormalise;
+    o.logScale = s.logScale;
+    m_heatmap->view()->setOptions(o);
 }
 
 void MainWindow::applyPendingPrefix()
