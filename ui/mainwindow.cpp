@@ -122,14 +122,11 @@ void MainWindow::createDocks()
     splitDockWidget(heat, lines, Qt::Vertical);
     splitDockWidget(topk, explain, Qt::Vertical);
     splitDockWidget(context, tree, Qt::Horizontal);
-    resizeDocks({heat, topk}, {760, 420}, Qt::Horizontal);
-    resizeDocks({heat, lines}, {520, 150}, Qt::Vertical);
-    resizeDocks({topk, explain}, {220, 380}, Qt::Vertical);
-    resizeDocks({context, tree}, {560, 620}, Qt::Horizontal);
-    resizeDocks({context}, {170}, Qt::Vertical);
 
     // Compare models: a tab behind the heatmap; it decodes only while shown.
     auto *compare = new CompareView(m_trace, m_modelPicker, this);
+    // Tabs behind the heatmap must not make its area taller than the heatmap needs.
+    compare->setMinimumSize(320, 240);
     tabifyDockWidget(heat, addDock(tr("Compare models"), QStringLiteral("compareDock"), compare,
                                    Qt::LeftDockWidgetArea, false));
     heat->raise();
@@ -139,11 +136,19 @@ void MainWindow::createDocks()
     // Training: a tab behind the heatmap, hidden until Train ▸ Train a model;
     // a trained model joins the picker the way an opened file does.
     auto *training = new TrainingPanel(this);
+    training->setMinimumSize(320, 240);
     m_trainingDock = addDock(tr("Training"), QStringLiteral("trainingDock"), training, Qt::LeftDockWidgetArea, false);
     tabifyDockWidget(heat, m_trainingDock);
     m_trainingDock->hide();
     heat->raise();
     connect(training, &TrainingPanel::modelTrained, this, &MainWindow::openModelFile);
+
+    // Sizes last, once the tab bar under the heatmap takes its room.
+    resizeDocks({heat, topk}, {760, 420}, Qt::Horizontal);
+    resizeDocks({heat, lines}, {520, 150}, Qt::Vertical);
+    resizeDocks({topk, explain}, {220, 380}, Qt::Vertical);
+    resizeDocks({context, tree}, {560, 620}, Qt::Horizontal);
+    resizeDocks({context}, {170}, Qt::Vertical);
 }
 
 void MainWindow::connectModel()

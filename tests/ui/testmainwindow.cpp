@@ -35,6 +35,7 @@ private slots:
     void initTestCase();
     void init();
     void cleanup();
+    void testFitsLaptopScreen();
     void testOpensWithBundledModelAndSeed();
     void testTypingAndArrowKeysStep();
     void testHighlightedRowFollowsStep();
@@ -384,6 +385,15 @@ void TestMainWindow::testTenThousandTokenSentence()
     t->last();
     const QImage frame = m_window->grab().toImage();
     QVERIFY(!frame.isNull());
+}
+
+// The default layout fits a 1440 × 900 screen with room for a title bar:
+// docks tabbed behind the heatmap (compare, training) must not stretch it.
+void TestMainWindow::testFitsLaptopScreen()
+{
+    const QSize needed = m_window->minimumSizeHint();
+    QVERIFY2(needed.width() <= 1440 && needed.height() <= 860,
+             qPrintable(QStringLiteral("minimum size %1 × %2").arg(needed.width()).arg(needed.height())));
 }
 
 QTEST_MAIN(TestMainWindow)
