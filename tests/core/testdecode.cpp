@@ -168,6 +168,7 @@ private slots:
     void testWeightsSumToOne();
     void testTraceShapes();
     void testTopKSorted();
+    void testTopKTies();
     void testLengthGuard();
     void testForcedPrefix();
     void testForceDecode();
@@ -268,6 +269,38 @@ void TestDecode::testTopKSorted()
         for (const TopToken &t : node.topk)
             QVERIFY(t.id != 0 && t.id != 1);
     }
+}
+
+void TestDecode::testTopKTies()
+{
+    // Two tokens with identical output rows and a large bias tie for first
+    // place at every step: the lower id comes first and greedy picks it.
+    Model m = smallModel(ScorerKind::Dot);
+    auto &w = m.parameters().at("decoder.out.weight");
+    auto &b = m.parameters().at("decoder.out.bias");
+    w.row(6) = w.row(4);
+    b(0, 4) = b(0, 6) = 50.0f;
+    DecodeOptions o;
+    o.topK = 4;
+    o.maxLength = 3;
+    const auto trace = translate(m, "the cat", o);
+    QVERIFY(trace.ok());
+    for (const DecodeNode &node : trace->nodes) {
+        QCOMPARE(node.topk[0].id, 4);
+        QCOMPARE(node.topk[1].id, 6);
+        QCOMPARE(node.topk[0].prob, node.topk[1].prob);
+        QCOMPARE(node.tokenId, 4);
+    }
+    // The rest are the next most probable of the whole distribution.
+    const auto source = m.prepareSource("the cat").value();
+    const EncoderOutput enc = m.encode(source.ids);
+    const StepOutput first = m.step(enc, m.initialState(enc), m.config().targetSpecials.sos, 0);
+    std::vector<int> ids;
+    for (int v = 2; v < first.logProbs.size(); ++v)
+        ids.push_back(v);
+    std::stable_sort(ids.begin(), ids.end(), [&](int a, int c) { return first.logProbs[a] > first.logProbs[c]; });
+    for (int i = 0; i < 4; ++i)
+        QCOMPARE(trace->nodes[0].topk[i].id, ids[i]);
 }
 
 void TestDecode::testLengthGuard()

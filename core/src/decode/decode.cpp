@@ -18,15 +18,23 @@ namespace {
 constexpr int kDefaultLengthCap = 1000;
 
 /// Indices of the k largest entries, largest first (ties: lower id first).
+/// One pass keeping the best k in order: a step asks for k = 1 (greedy) and
+/// k = 10 (the trace's top-k) out of the whole target vocabulary.
 std::vector<int> topIndices(const Vector &v, int k)
 {
-    std::vector<int> idx(static_cast<size_t>(v.size()));
-    std::iota(idx.begin(), idx.end(), 0);
-    k = std::min<int>(k, static_cast<int>(idx.size()));
-    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
-                      [&](int a, int b) { return v[a] > v[b] || (v[a] == v[b] && a < b); });
-    idx.resize(k);
-    return idx;
+    const int n = static_cast<int>(v.size());
+    k = std::clamp(k, 0, n);
+    auto before = [&](int a, int b) { return v[a] > v[b] || (v[a] == v[b] && a < b); };
+    std::vector<int> top;
+    top.reserve(static_cast<size_t>(k) + 1);
+    for (int i = 0; i < n && k > 0; ++i) {
+        if (static_cast<int>(top.size()) == k && !before(i, top.back()))
+            continue;
+        top.insert(std::upper_bound(top.begin(), top.end(), i, before), i);
+        if (static_cast<int>(top.size()) > k)
+            top.pop_back();
+    }
+    return top;
 }
 
 } // namespace
