@@ -40,7 +40,7 @@ std::string usage()
            "       [--view heatmap|lines|compare --models A B ...] [--scale S] [--page fit|a4|letter]\n"
            "       [--title T] [--colormap NAME] [--font F] [--font-size PT] [--no-colorbar] [--no-values]\n"
            "       [--transparent] [--threshold X] [--out FILE|FOLDER] (SENTENCE | --input FILE)\n"
-           "  import --arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot [--attn dot|general|concat]\n"
+           "  import [--arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot] [--attn dot|general|concat]\n"
            "       [--layers N] (--checkpoint FILE | --encoder FILE --decoder FILE)\n"
            "       [--source-vocab JSON --target-vocab JSON | --pairs eng-fra.txt [--max-length N]\n"
            "       [--reverse|--no-reverse]] --out FILE\n"

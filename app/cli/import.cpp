@@ -1,4 +1,4 @@
-// import --arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot: a
+// import [--arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot]: a
 // tutorial's state_dicts (torch.save or safetensors) plus its vocabularies
 // (JSON files, the tutorial's eng-fra.txt, or the chatbot's voc_dict) into
 // a model file.
@@ -7,6 +7,7 @@
 #include "cli/args.h"
 
 #include "alignscope/pytorch.h"
+#include "alignscope/safetensors.h"
 
 #include <iostream>
 
@@ -14,19 +15,52 @@ namespace alignscope::cli {
 
 namespace {
 
-const char *kUsage = "import --arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot "
+const char *kUsage = "import [--arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot] "
                      "[--attn dot|general|concat] [--layers N] (--checkpoint FILE | --encoder FILE --decoder FILE) "
                      "[--source-vocab FILE --target-vocab FILE | --pairs eng-fra.txt [--max-length N] "
                      "[--reverse|--no-reverse]] --out FILE";
 
+/// A model file AlignScope wrote has nothing to import.
+Result<void> refuseAlignScopeModels(const Args &a)
+{
+    for (const char *option : {"checkpoint", "encoder", "decoder"}) {
+        const auto path = a.value(option);
+        if (!path)
+            continue;
+        auto file = SafetensorsFile::open(*path);
+        if (file && file->metadata().count("alignscope.config"))
+            return fileError(*path + " is already an AlignScope model: open it as it is (--model " + *path +
+                             "); import converts PyTorch tutorial checkpoints");
+    }
+    return {};
+}
+
+/// --arch, or without it the architecture the decoder's keys show (as
+/// opening a checkpoint directly tells them apart).
 Result<PyTorchArchitecture> architectureFrom(const Args &a)
 {
-    const std::string arch = a.value("arch").value_or("");
-    for (auto k : {PyTorchArchitecture::Tutorial, PyTorchArchitecture::TutorialLegacy, PyTorchArchitecture::Chatbot})
-        if (arch == architectureName(k))
-            return k;
-    return usageError("import needs --arch pytorch-tutorial, pytorch-tutorial-legacy or pytorch-chatbot; usage: " +
-                      std::string(kUsage));
+    if (auto refused = refuseAlignScopeModels(a); !refused)
+        return refused.error();
+    if (const auto arch = a.value("arch")) {
+        for (auto k : {PyTorchArchitecture::Tutorial, PyTorchArchitecture::TutorialLegacy, PyTorchArchitecture::Chatbot})
+            if (*arch == architectureName(k))
+                return k;
+        return usageError("--arch must be pytorch-tutorial, pytorch-tutorial-legacy or pytorch-chatbot; usage: " +
+                          std::string(kUsage));
+    }
+    const std::string file = a.value("checkpoint").value_or(a.value("decoder").value_or(""));
+    if (file.empty())
+        return usageError("give either --checkpoint FILE or both --encoder FILE and --decoder FILE");
+    auto checkpoint = PyTorchCheckpoint::open(file);
+    if (!checkpoint)
+        return checkpoint.error();
+    const PyTorchContents contents = detectPyTorchContents(checkpoint.value());
+    if (contents.modules == PyTorchContents::Modules::EncoderOnly && a.value("checkpoint"))
+        return fileError(file + " holds an encoder alone: give it as --encoder " + file + " with --decoder FILE");
+    if (!contents.architecture)
+        return fileError(file + ": its keys are none of the PyTorch tutorials' decoders (no attention.Wa, attn_combine "
+                                "or concat weights); give --arch if you know which tutorial it comes from");
+    return *contents.architecture;
 }
 
 /// filterPair's MAX_LENGTH when --max-length is not given: the tutorial's 10,

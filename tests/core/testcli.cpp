@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <fstream>
 
 namespace {
 
@@ -64,6 +65,7 @@ private slots:
     void testOpenPyTorchCheckpointDirectly();
     void testCheckpointWithoutVocabulary();
     void testLegacyPairsMaxLengthFromCheckpoint();
+    void testImportWithoutArch();
     void testExportCompareData();
 
 private:
@@ -368,6 +370,67 @@ void TestCli::testLegacyPairsMaxLengthFromCheckpoint()
         QVERIFY2(o->code == 3 && o->err.contains("vocabulary has"), qPrintable(describe(*o)));
     QCOMPARE(byDefault.err, thirteen.err);
     QVERIFY(byDefault.err != ten.err);
+}
+
+// Without --arch, import tells the tutorial from the decoder's keys: the
+// same model as with --arch for all three tutorials; a file that is none
+// of them is refused with a pointer to --arch.
+void TestCli::testImportWithoutArch()
+{
+    const QString data = QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/pytorch/");
+    // The pre-2023 fixture's vocabularies, as the JSON files import takes.
+    std::ifstream fixture((data + "legacy_h16.json").toStdString());
+    const auto legacy = nlohmann::json::parse(fixture);
+    const QString sourceVocab = m_dir.filePath("legacy-source.json"), targetVocab = m_dir.filePath("legacy-target.json");
+    std::ofstream(sourceVocab.toStdString()) << legacy.at("source_vocab").dump();
+    std::ofstream(targetVocab.toStdString()) << legacy.at("target_vocab").dump();
+    struct Case {
+        QString arch;
+        QStringList files;
+        QString sentence;
+    };
+    const std::vector<Case> cases = {
+        {"pytorch-tutorial", {"--checkpoint", data + "tutorial_pairs_h8.pt", "--pairs", data + "eng-fra-mini.txt"},
+         "tu es en retard"},
+        {"pytorch-tutorial-legacy",
+         {"--checkpoint", data + "legacy_h16.pt", "--source-vocab", sourceVocab, "--target-vocab", targetVocab},
+         QString()}, // its words (w0, w1, ...) hold digits, which the tutorial's normalizeString drops
+        {"pytorch-chatbot", {"--checkpoint", data + "chatbot_voc_general_h10_l2.pt"}, "where is the cafe"},
+    };
+    for (const Case &c : cases) {
+        const QString named = m_dir.filePath("named.safetensors"), detected = m_dir.filePath("detected.safetensors");
+        const Outcome withArch = runCli(QStringList{"import", "--arch", c.arch} + c.files + QStringList{"--out", named});
+        const Outcome without = runCli(QStringList{"import"} + c.files + QStringList{"--out", detected});
+        QVERIFY2(withArch.code == 0, qPrintable(describe(withArch)));
+        QVERIFY2(without.code == 0, qPrintable(describe(without)));
+        QCOMPARE(QString(without.out).replace(detected, named), withArch.out);
+        const Outcome shownA = runCli({"inspect", named}), shownB = runCli({"inspect", detected});
+        QVERIFY2(shownA.code == 0, qPrintable(describe(shownA)));
+        QCOMPARE(QString(shownB.out).replace(detected, named), shownA.out);
+        if (c.sentence.isEmpty())
+            continue;
+        const Outcome a = runCli({"translate", "--model", named, "--json", c.sentence});
+        const Outcome b = runCli({"translate", "--model", detected, "--json", c.sentence});
+        QVERIFY2(a.code == 0, qPrintable(describe(a)));
+        QCOMPARE(traceWithoutName(b), traceWithoutName(a));
+    }
+    // A file that is none of them: exit 3, one line, --arch named.
+    const QString never = m_dir.filePath("never.safetensors");
+    Outcome o = runCli({"import", "--checkpoint", data + "malformed/evil_global.pt", "--out", never});
+    QVERIFY2(o.code == 3 && o.err.count('\n') == 1, qPrintable(describe(o)));
+    o = runCli({"import", "--checkpoint", data + "malformed/legacy_decoder.pt", "--out", never});
+    QVERIFY2(o.code == 3 && o.err.contains("--arch") && o.err.count('\n') == 1, qPrintable(describe(o)));
+    // An encoder alone: import it with its decoder.
+    o = runCli({"import", "--checkpoint", data + "tutorial_h16_encoder.pt", "--out", never});
+    QVERIFY2(o.code == 3 && o.err.contains("--encoder") && o.err.count('\n') == 1, qPrintable(describe(o)));
+    // A model AlignScope wrote needs no import, with or without --arch.
+    for (const QStringList &arch : {QStringList{}, QStringList{"--arch", "pytorch-chatbot"}}) {
+        o = runCli(QStringList{"import"} + arch +
+                   QStringList{"--checkpoint", m_dir.filePath("named.safetensors"), "--out", never});
+        QVERIFY2(o.code == 3 && o.err.contains("already an AlignScope model") && o.err.count('\n') == 1,
+                 qPrintable(describe(o)));
+    }
+    QVERIFY(!QFileInfo::exists(never));
 }
 
 // `export --view compare` as data: one JSON array holding each model's trace
