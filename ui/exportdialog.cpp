@@ -5,6 +5,7 @@
 #include "alignscope/attentionexport.h"
 
 #include <QAction>
+#include <cmath>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -20,6 +21,8 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
+#include <QSignalBlocker>
+#include <QSpinBox>
 
 namespace alignscope::ui {
 namespace {
@@ -66,8 +69,24 @@ ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent, Offer 
     m_scale = new QDoubleSpinBox(this);
     m_scale->setRange(0.5, 8.0);
     m_scale->setSingleStep(0.5);
+    m_scale->setDecimals(3);
     m_scale->setSuffix(QStringLiteral("×"));
     m_scale->setValue(initial.scale);
+    // The same choice as a print resolution: 300 dpi is scale 3.125.
+    m_dpi = new QSpinBox(this);
+    m_dpi->setRange(int(0.5 * kDpiPerScale), int(8.0 * kDpiPerScale));
+    m_dpi->setSuffix(tr(" dpi"));
+    m_dpi->setValue(int(std::lround(initial.scale * kDpiPerScale)));
+    connect(m_scale, &QDoubleSpinBox::valueChanged, this, [this](double scale) {
+        const QSignalBlocker quiet(m_dpi);
+        m_dpi->setValue(int(std::lround(scale * kDpiPerScale)));
+        m_dpiChosen = false;
+    });
+    connect(m_dpi, &QSpinBox::valueChanged, this, [this](int dpi) {
+        const QSignalBlocker quiet(m_scale);
+        m_scale->setValue(dpi / kDpiPerScale);
+        m_dpiChosen = true;
+    });
     m_page = new QComboBox(this);
     m_page->addItem(tr("Fit to figure"), QStringLiteral("fit"));
     m_page->addItem(QStringLiteral("A4"), QStringLiteral("a4"));
@@ -94,6 +113,7 @@ ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent, Offer 
     form->addRow(tr("&Format:"), m_format);
     form->addRow(tr("&View:"), m_view);
     form->addRow(tr("&Scale (PNG):"), m_scale);
+    form->addRow(tr("&Resolution (PNG):"), m_dpi);
     form->addRow(tr("&Page (PDF):"), m_page);
     form->addRow(tr("&Title:"), m_title);
     form->addRow(tr("&Colormap:"), m_colormap);
@@ -120,6 +140,7 @@ void ExportDialog::updateEnabled()
                                                        m_font, m_fontSize})
         w->setEnabled(figure);
     m_scale->setEnabled(f == QLatin1String("png"));
+    m_dpi->setEnabled(f == QLatin1String("png"));
     m_page->setEnabled(f == QLatin1String("pdf"));
 }
 
@@ -130,7 +151,7 @@ FigureOptions ExportDialog::options() const
     FigureOptions o;
     o.format = parseFigureFormat(formatName()).value_or(FigureFormat::Png);
     o.view = *parseFigureView(m_view->currentData().toString());
-    o.scale = m_scale->value();
+    o.scale = m_dpiChosen ? m_dpi->value() / kDpiPerScale : m_scale->value();
     o.page = *parseFigurePage(m_page->currentData().toString());
     o.title = m_title->text();
     o.colorBar = m_colorBar->isChecked();

@@ -13,6 +13,7 @@ class QDoubleSpinBox;
 class QFontComboBox;
 class QLineEdit;
 class QMenu;
+class QSpinBox;
 
 namespace alignscope::ui {
 
@@ -30,12 +31,18 @@ public:
     /// Figure options as chosen (format only meaningful for png/svg/pdf).
     FigureOptions options() const;
 
+    /// PNG resolution in dots per inch: 96 × scale (1× is 96 dpi).
+    static constexpr double kDpiPerScale = 96.0;
+
 private:
     void updateEnabled();
 
     QComboBox *m_format;
     QComboBox *m_view;
     QDoubleSpinBox *m_scale;
+    QSpinBox *m_dpi;
+    /// Which of scale and dpi the user set last: options() takes it as given.
+    bool m_dpiChosen = false;
     QComboBox *m_page;
     QLineEdit *m_title;
     QCheckBox *m_colorBar;

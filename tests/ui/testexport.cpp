@@ -12,6 +12,9 @@
 #include <QApplication>
 #include <QBuffer>
 #include <QClipboard>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QSpinBox>
 #include <QMimeData>
 #include <QDir>
 #include <QFile>
@@ -154,6 +157,7 @@ private slots:
     void testCliBatch();
     void testCliCompareAndData();
     void testCliDpi();
+    void testDialogResolution();
 
 private:
     TracePtr m_trace;
@@ -477,6 +481,42 @@ void TestExport::testCliDpi()
     QCOMPARE(both.code, 2);
     QVERIFY2(both.err.contains("--scale or --dpi"), both.err.constData());
     QVERIFY(!QFile::exists(m_dir.filePath("both.png")));
+}
+
+// The export dialog offers PNG size as a scale or as a print resolution;
+// the two follow each other and the one set last is what the file gets.
+void TestExport::testDialogResolution()
+{
+    FigureOptions initial;
+    initial.scale = 2.0;
+    ExportDialog dialog(initial);
+    auto *scale = dialog.findChild<QDoubleSpinBox *>();
+    QSpinBox *dpi = nullptr;
+    for (QSpinBox *s : dialog.findChildren<QSpinBox *>())
+        if (s->suffix().contains(QLatin1String("dpi")))
+            dpi = s;
+    QVERIFY(scale && dpi);
+    QCOMPARE(dpi->value(), 192);
+    dpi->setValue(300);
+    QCOMPARE(dialog.options().scale, 300 / 96.0);
+    QCOMPARE(scale->value(), 3.125);
+    scale->setValue(1.5);
+    QCOMPARE(dpi->value(), 144);
+    QCOMPARE(dialog.options().scale, 1.5);
+    // 300 dpi chosen in the dialog: the PNG records 300 dpi and is 300/96 times the 1x size.
+    dpi->setValue(300);
+    const QString file = m_dir.filePath("dialog300.png"), one = m_dir.filePath("dialog96.png");
+    QVERIFY(FigureExporter(m_model, dialog.options()).write(file).ok());
+    FigureOptions at1x;
+    at1x.scale = 1.0;
+    QVERIFY(FigureExporter(m_model, at1x).write(one).ok());
+    const QImage image(file), base(one);
+    QVERIFY(std::abs(image.dotsPerMeterX() - 300 / 0.0254) < 1.0);
+    QVERIFY(std::abs(image.width() - base.width() * 300 / 96.0) <= 2.0);
+    // Only PNG has a pixel size.
+    auto *format = dialog.findChildren<QComboBox *>().first();
+    format->setCurrentIndex(format->findData(QStringLiteral("svg")));
+    QVERIFY(!dpi->isEnabled() && !scale->isEnabled());
 }
 
 QTEST_MAIN(TestExport)
