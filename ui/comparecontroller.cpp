@@ -1,8 +1,6 @@
 #include "comparecontroller.h"
 
-#include <QFileInfo>
-#include <QFutureWatcher>
-#include <QtConcurrent/QtConcurrentRun>
+#include "modeljobs.h"
 
 #include <algorithm>
 #include <utility>
@@ -26,21 +24,11 @@ struct CompareController::Cache {
         }
         // Loaded without the lock so models load in parallel; two jobs
         // racing on one source both load it and the first one wins.
-        auto loaded = std::make_shared<Result<Model>>(load(source));
+        auto loaded = std::make_shared<Result<Model>>(loadNamedModel(source));
         std::lock_guard lock(mutex);
         return models.emplace(source, std::move(loaded)).first->second;
     }
 
-    static Result<Model> load(const QString &source)
-    {
-        auto path = resolveModelPath(source.toStdString());
-        if (!path)
-            return path.error();
-        auto model = Model::load(path.value());
-        if (model && model->name().empty())
-            model->setName(QFileInfo(source).completeBaseName().toStdString());
-        return model;
-    }
 };
 
 namespace {
@@ -52,17 +40,6 @@ struct Preparation {
     QString problem; // why the requested target could not be used
 };
 
-template <typename T, typename Work, typename Done>
-void runAsync(QObject *receiver, Work work, Done done)
-{
-    auto *watcher = new QFutureWatcher<T>(receiver);
-    QObject::connect(watcher, &QFutureWatcher<T>::finished, receiver, [watcher, done]() mutable {
-        done(watcher->future().takeResult());
-        watcher->deleteLater();
-    });
-    watcher->setFuture(QtConcurrent::run(std::move(work)));
-}
-
 CompareResult decodeOne(const ModelResultPtr &model, const QString &source, const CompareRequest &request)
 {
     std::vector<CompareEntry> entries = compareModels({model.get()}, request);
@@ -72,7 +49,7 @@ CompareResult decodeOne(const ModelResultPtr &model, const QString &source, cons
     if (entries.front().trace)
         r.trace = std::make_shared<const DecodeTrace>(std::move(entries.front().trace).value());
     if (r.row.model.empty())
-        r.row.model = QFileInfo(source).completeBaseName().toStdString();
+        r.row.model = displayNameOf(source);
     return r;
 }
 
@@ -123,7 +100,7 @@ void CompareController::cancel()
         if (r.trace || !r.row.error.empty())
             continue;
         r.stopped = true;
-        r.row.model = QFileInfo(r.source).completeBaseName().toStdString();
+        r.row.model = displayNameOf(r.source);
         r.row.error = "stopped before it finished";
         emit resultReady(i);
     }

@@ -2,9 +2,7 @@
 
 #include "alignscope/tokenizer.h"
 
-#include <QFileInfo>
-#include <QFutureWatcher>
-#include <QtConcurrent/QtConcurrentRun>
+#include "modeljobs.h"
 
 namespace alignscope::ui {
 namespace {
@@ -16,29 +14,10 @@ struct LoadResult {
 
 LoadResult loadModelBlocking(const QString &nameOrPath)
 {
-    auto path = resolveModelPath(nameOrPath.toStdString());
-    if (!path)
-        return {nullptr, QString::fromStdString(path.error().message)};
-    auto model = Model::load(path.value());
+    auto model = loadNamedModel(nameOrPath);
     if (!model)
         return {nullptr, QString::fromStdString(model.error().message)};
-    auto shared = std::make_shared<Model>(std::move(model).value());
-    if (shared->name().empty())
-        shared->setName(QFileInfo(nameOrPath).completeBaseName().toStdString());
-    return {shared, {}};
-}
-
-// Runs `work` on the thread pool and hands its result to `done` on the
-// receiver's thread; the watcher deletes itself.
-template <typename T, typename Work, typename Done>
-void runAsync(QObject *receiver, Work work, Done done)
-{
-    auto *watcher = new QFutureWatcher<T>(receiver);
-    QObject::connect(watcher, &QFutureWatcher<T>::finished, receiver, [watcher, done]() mutable {
-        done(watcher->future().takeResult());
-        watcher->deleteLater();
-    });
-    watcher->setFuture(QtConcurrent::run(std::move(work)));
+    return {std::make_shared<Model>(std::move(model).value()), {}};
 }
 
 } // namespace
