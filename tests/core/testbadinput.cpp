@@ -5,6 +5,7 @@
 // characters or invalid UTF-8 (testcorpus), malformed safetensors headers
 // (testsafetensors), tokenizer UTF-8 errors (testtokenizer).
 
+#include "common/clirun.h"
 #include "alignscope/decode.h"
 #include "alignscope/model.h"
 #include "alignscope/safetensors.h"
@@ -26,39 +27,10 @@ using namespace alignscope;
 
 namespace {
 
-struct Outcome {
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Outcome runCli(const QStringList &args, int timeoutMs = 120000)
-{
-    QProcess p;
-    p.start(QStringLiteral(ALIGNSCOPE_CLI), args);
-    Outcome o;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished(1000);
-        return o;
-    }
-    o.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    o.out = p.readAllStandardOutput();
-    o.err = p.readAllStandardError();
-    return o;
-}
-
-QString describe(const Outcome &o)
-{
-    return QString("exit %1, stdout \"%2\", stderr \"%3\"").arg(o.code).arg(QString::fromUtf8(o.out.left(300)),
-                                                                           QString::fromUtf8(o.err.left(300)));
-}
-
-bool writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
-}
+using alignscope::testing::describe;
+using alignscope::testing::runCli;
+using alignscope::testing::writeFile;
+using Outcome = alignscope::testing::CliRun;
 
 QByteArray readFile(const QString &path)
 {

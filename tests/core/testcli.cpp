@@ -2,6 +2,8 @@
 // codes and one-line errors of DESIGN.md (0 ok, 2 usage, 3 bad file,
 // 4 bad sentence).
 
+#include "common/clirun.h"
+
 #include <QtTest>
 
 #include <QFile>
@@ -15,39 +17,10 @@
 
 namespace {
 
-struct Outcome {
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Outcome runCli(const QStringList &args)
-{
-    QProcess p;
-    p.start(QStringLiteral(ALIGNSCOPE_CLI), args);
-    Outcome o;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(60000)) {
-        p.kill();
-        p.waitForFinished(1000);
-        return o;
-    }
-    o.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    o.out = p.readAllStandardOutput();
-    o.err = p.readAllStandardError();
-    return o;
-}
-
-bool writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
-}
-
-QString describe(const Outcome &o)
-{
-    return QString("exit %1, stdout \"%2\", stderr \"%3\"").arg(o.code).arg(QString::fromUtf8(o.out.left(300)),
-                                                                           QString::fromUtf8(o.err.left(300)));
-}
+using alignscope::testing::describe;
+using alignscope::testing::runCli;
+using alignscope::testing::writeFile;
+using Outcome = alignscope::testing::CliRun;
 
 } // namespace
 

@@ -1,6 +1,7 @@
 // TestExport: figures as files. PNG pixel size and cell colours, SVG as XML
 // with every token as text, PDF page sizes, and the CLI's batch export.
 
+#include "common/clirun.h"
 #include "alignmentlinesview.h"
 #include "exportdialog.h"
 #include "exporter.h"
@@ -106,32 +107,9 @@ TracePtr makeGridTrace(int n)
     return std::make_shared<const DecodeTrace>(std::move(tr));
 }
 
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList &args)
-{
-    QProcess p;
-    p.start(QStringLiteral(ALIGNSCOPE_CLI), args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished(1000);
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-bool writeFile(const QString &path, const QByteArray &bytes)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
-}
+using alignscope::testing::runCli;
+using alignscope::testing::writeFile;
+using Run = alignscope::testing::CliRun;
 
 } // namespace
 

@@ -1,0 +1,50 @@
+#pragma once
+// Runs the alignscope-cli under test (its path is ALIGNSCOPE_CLI, set by
+// the test's CMake target) as a process and keeps what it printed: the
+// tests of the command line's contract (exit codes, one-line errors,
+// output files) share it.
+
+#include <QByteArray>
+#include <QFile>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+namespace alignscope::testing {
+
+struct CliRun {
+    int code = -1; ///< exit code; -1: did not start or finish in time, -2: crashed
+    QByteArray out;
+    QByteArray err;
+};
+
+inline CliRun runCli(const QStringList &args, int timeoutMs = 120000)
+{
+    QProcess p;
+    p.start(QStringLiteral(ALIGNSCOPE_CLI), args);
+    CliRun r;
+    if (!p.waitForStarted(10000) || !p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished(1000);
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+/// "exit N, stdout ..., stderr ..." for a failed check's message.
+inline QString describe(const CliRun &r)
+{
+    return QString("exit %1, stdout \"%2\", stderr \"%3\"").arg(r.code).arg(QString::fromUtf8(r.out.left(300)),
+                                                                           QString::fromUtf8(r.err.left(300)));
+}
+
+inline bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+}
+
+} // namespace alignscope::testing
