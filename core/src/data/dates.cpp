@@ -117,60 +117,63 @@ DateWords wordsFor(const CalendarDate &date)
             kWeekdays[day],             kWeekdayAbbrevs[day]};
 }
 
-// One format per case; each is a single line of fields and literals.
+// One pattern per DateFormat, in its order: literals, and in braces the
+// date's words. {d} {dd} day, {m} {mm} {Month} {Mon} month, {yyyy} {yy}
+// year (the fields the alignment links), {th} the ordinal's suffix,
+// {Weekday} {Wkd} the weekday's name.
+constexpr std::array<std::string_view, static_cast<std::size_t>(DateFormat::Count)> kPatterns = {
+    "{Month} {d}{th}, {yyyy}",        // MonthOrdinalCommaYear
+    "{Month} {d}, {yyyy}",            // MonthDayCommaYear
+    "{d} {Mon} {yy}",                 // DayAbbrevShortYear
+    "{Weekday} {d} {Month} {yyyy}",   // WeekdayDayMonthYear
+    "{Weekday}, {Month} {d}, {yyyy}", // WeekdayCommaMonthDayYear
+    "{Wkd} {d} {Mon} {yyyy}",         // AbbrevWeekdayDayAbbrevYear
+    "{dd}/{mm}/{yyyy}",               // SlashDayMonthYear
+    "{dd}.{mm}.{yyyy}",               // DotDayMonthYear
+    "{d}/{m}/{yy}",                   // SlashShort
+    "{yyyy} {Month} {d}",             // YearMonthDay
+    "{d}{th} of {Month} {yyyy}",      // OrdinalOfMonthYear
+    "the {d}{th} of {Month}, {yyyy}", // TheOrdinalOfMonthCommaYear
+    "{d} {Month} {yyyy}",             // DayMonthYear
+    "{Mon} {d} {yyyy}",               // AbbrevMonthDayYear
+    "{dd}-{Mon}-{yyyy}",              // DashDayAbbrevYear
+    "{yyyy}/{mm}/{dd}",               // SlashYearMonthDay
+};
+
+/// A pattern word's text, and the field it fills (null for none).
+std::pair<std::string_view, Field SourceDraft::*> wordOf(const DateWords &w, std::string_view name)
+{
+    if (name == "d") return {w.day, &SourceDraft::day};
+    if (name == "dd") return {w.day2, &SourceDraft::day};
+    if (name == "th") return {std::string_view(w.dayOrd).substr(w.day.size()), nullptr};
+    if (name == "m") return {w.month, &SourceDraft::month};
+    if (name == "mm") return {w.month2, &SourceDraft::month};
+    if (name == "Month") return {w.name, &SourceDraft::month};
+    if (name == "Mon") return {w.abbrev, &SourceDraft::month};
+    if (name == "yyyy") return {w.year, &SourceDraft::year};
+    if (name == "yy") return {w.year2, &SourceDraft::year};
+    if (name == "Weekday") return {w.weekdayName, nullptr};
+    assert(name == "Wkd" && "unknown word in a date pattern");
+    return {w.weekdayAbbrev, nullptr};
+}
+
 SourceDraft render(const DateWords &w, DateFormat format)
 {
+    const DateFormat f = format == DateFormat::Count ? DateFormat::SlashYearMonthDay : format;
+    const std::string_view pattern = kPatterns[static_cast<std::size_t>(f)];
     SourceDraft s;
-    switch (format) {
-    case DateFormat::MonthOrdinalCommaYear:
-        s.field(s.month, w.name).put(" ").field(s.day, w.day).put(w.dayOrd.substr(w.day.size())).put(", ").field(s.year, w.year);
-        break;
-    case DateFormat::MonthDayCommaYear:
-        s.field(s.month, w.name).put(" ").field(s.day, w.day).put(", ").field(s.year, w.year);
-        break;
-    case DateFormat::DayAbbrevShortYear:
-        s.field(s.day, w.day).put(" ").field(s.month, w.abbrev).put(" ").field(s.year, w.year2);
-        break;
-    case DateFormat::WeekdayDayMonthYear:
-        s.put(w.weekdayName).put(" ").field(s.day, w.day).put(" ").field(s.month, w.name).put(" ").field(s.year, w.year);
-        break;
-    case DateFormat::WeekdayCommaMonthDayYear:
-        s.put(w.weekdayName).put(", ").field(s.month, w.name).put(" ").field(s.day, w.day).put(", ").field(s.year, w.year);
-        break;
-    case DateFormat::AbbrevWeekdayDayAbbrevYear:
-        s.put(w.weekdayAbbrev).put(" ").field(s.day, w.day).put(" ").field(s.month, w.abbrev).put(" ").field(s.year, w.year);
-        break;
-    case DateFormat::SlashDayMonthYear:
-        s.field(s.day, w.day2).put("/").field(s.month, w.month2).put("/").field(s.year, w.year);
-        break;
-    case DateFormat::DotDayMonthYear:
-        s.field(s.day, w.day2).put(".").field(s.month, w.month2).put(".").field(s.year, w.year);
-        break;
-    case DateFormat::SlashShort:
-        s.field(s.day, w.day).put("/").field(s.month, w.month).put("/").field(s.year, w.year2);
-        break;
-    case DateFormat::YearMonthDay:
-        s.field(s.year, w.year).put(" ").field(s.month, w.name).put(" ").field(s.day, w.day);
-        break;
-    case DateFormat::OrdinalOfMonthYear:
-        s.field(s.day, w.day).put(w.dayOrd.substr(w.day.size())).put(" of ").field(s.month, w.name).put(" ").field(s.year, w.year);
-        break;
-    case DateFormat::TheOrdinalOfMonthCommaYear:
-        s.put("the ").field(s.day, w.day).put(w.dayOrd.substr(w.day.size())).put(" of ").field(s.month, w.name).put(", ").field(s.year, w.year);
-        break;
-    case DateFormat::DayMonthYear:
-        s.field(s.day, w.day).put(" ").field(s.month, w.name).put(" ").field(s.year, w.year);
-        break;
-    case DateFormat::AbbrevMonthDayYear:
-        s.field(s.month, w.abbrev).put(" ").field(s.day, w.day).put(" ").field(s.year, w.year);
-        break;
-    case DateFormat::DashDayAbbrevYear:
-        s.field(s.day, w.day2).put("-").field(s.month, w.abbrev).put("-").field(s.year, w.year);
-        break;
-    case DateFormat::SlashYearMonthDay:
-    case DateFormat::Count:
-        s.field(s.year, w.year).put("/").field(s.month, w.month2).put("/").field(s.day, w.day2);
-        break;
+    for (std::size_t i = 0; i < pattern.size();) {
+        const std::size_t open = pattern.find('{', i);
+        s.put(pattern.substr(i, open - i));
+        if (open == std::string_view::npos)
+            break;
+        const std::size_t close = pattern.find('}', open);
+        const auto [text, field] = wordOf(w, pattern.substr(open + 1, close - open - 1));
+        if (field)
+            s.field(s.*field, text);
+        else
+            s.put(text);
+        i = close + 1;
     }
     return s;
 }
