@@ -4,6 +4,9 @@
 #include "alignscope/train.h"
 
 #include <QTemporaryDir>
+
+#include <chrono>
+#include <thread>
 #include <QtTest>
 
 using namespace alignscope;
@@ -142,6 +145,36 @@ private slots:
         QVERIFY(!r.ok());
         QCOMPARE(r.error().kind, ErrorKind::Cancelled);
         QCOMPARE(lastStep, 3LL);
+    }
+
+    // A run paused in the progress callback (the window's Pause waits there)
+    // does not count the pause as training: the rate, the ETA and the
+    // summary's seconds leave it out. The pause is 1.5 s against steps of
+    // milliseconds, so the check has a wide margin on a loaded machine.
+    void testPauseIsNotTrainingTime()
+    {
+        const Corpus train = copyCorpus(64, 12), dev = copyCorpus(8, 13);
+        Model model = makeModelForCorpus({smallConfig(ScorerKind::Dot)}, train, 12);
+        TrainOptions o;
+        o.epochs = 1;
+        o.batchSize = 8;
+        o.evalSentences = 0;
+        const double pause = 1.5;
+        std::vector<TrainProgress> seen;
+        Trainer trainer(model, train, dev, o);
+        auto r = trainer.run([&](const TrainProgress &p) {
+            seen.push_back(p);
+            if (p.step == 2 && !p.epochEnd)
+                std::this_thread::sleep_for(std::chrono::duration<double>(pause));
+        });
+        QVERIFY(r.ok());
+        QVERIFY(seen.size() >= 4);
+        const TrainProgress &after = seen[3]; // step 4, reported after the pause
+        QCOMPARE(after.step, 4LL);
+        // Counting the pause, 4 steps would have taken over 1.5 s: ETA of the
+        // 4 left >= 1.5 s and fewer than 64 × 4 / 1.5 tokens/s.
+        QVERIFY2(after.etaSeconds < pause / 2, qPrintable(QString("ETA %1 s").arg(after.etaSeconds)));
+        QVERIFY2(r->seconds < pause, qPrintable(QString("%1 s").arg(r->seconds)));
     }
 
     void testCheckpointLoadsAsAModel()

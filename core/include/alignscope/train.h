@@ -79,7 +79,9 @@ public:
     /// Continues from a checkpoint written by an earlier run with the same data and options.
     Result<void> resume(const std::string &checkpoint);
     /// Trains until done, cancelled (stops within one batch; the last
-    /// checkpoint stays) or early-stopped.
+    /// checkpoint stays) or early-stopped. Time spent inside `progress`
+    /// (a paused run waits there) is left out of the rate, the ETA and the
+    /// summary's seconds.
     Result<TrainSummary> run(const std::function<void(const TrainProgress &)> &progress = {},
                              const std::atomic<bool> *cancel = nullptr);
     /// Mean loss of one batch (forward + backward), exposed for benchmarks.

@@ -173,6 +173,17 @@ Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProg
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
     TrainSummary summary;
     const auto start = Clock::now();
+    // Time spent in the progress callback is not training time: a paused
+    // run waits in there (the window's Pause), and rate and ETA leave it out.
+    Clock::duration outside{};
+    auto report = [&](const TrainProgress &p) {
+        if (!progress)
+            return;
+        const auto before = Clock::now();
+        progress(p);
+        outside += Clock::now() - before;
+    };
+    auto trainingSeconds = [&] { return std::chrono::duration<double>(Clock::now() - start - outside).count(); };
     long long tokensSeen = 0;
     long long stepsThisRun = 0;
     const long long perEpoch = static_cast<long long>(batches(0).size());
@@ -194,20 +205,18 @@ Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProg
             lossSum += trainBatch(batch, teacherForcing(epoch));
             tokensSeen += tokenCount(batch);
             ++batchesRun;
-            const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+            const double secs = trainingSeconds();
             p.step = stepsDone;
             p.loss = lossSum / batchesRun;
             p.learningRate = learningRate;
             p.tokensPerSecond = tokensSeen / std::max(secs, 1e-9);
             ++stepsThisRun;
             p.etaSeconds = static_cast<double>(total - stepsDone) * secs / static_cast<double>(stepsThisRun);
-            if (progress)
-                progress(p);
+            report(p);
         }
         const bool stop = endEpoch(p);
         p.loss = lossSum / std::max(1, batchesRun);
-        if (progress)
-            progress(p);
+        report(p);
         summary.dev = p.dev;
         if (!options.checkpoint.empty()) {
             auto saved = saveCheckpoint();
@@ -223,7 +232,7 @@ Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProg
         model.parameters() = best;
     summary.epochsRun = epochsDone;
     summary.bestDevLoss = bestDevLoss;
-    summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    summary.seconds = trainingSeconds();
     summary.tokensPerSecond = tokensSeen / std::max(summary.seconds, 1e-9);
     return summary;
 }
