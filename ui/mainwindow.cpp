@@ -135,7 +135,7 @@ void MainWindow::createDocks()
 
     // Training: a tab behind the heatmap, hidden until Train ▸ Train a model;
     // a trained model joins the picker the way an opened file does.
-    auto *training = new TrainingPanel(this);
+    auto *training = m_training = new TrainingPanel(this);
     training->setMinimumSize(320, 240);
     m_trainingDock = addDock(tr("Training"), QStringLiteral("trainingDock"), training, Qt::LeftDockWidgetArea, false);
     tabifyDockWidget(heat, m_trainingDock);
@@ -351,6 +351,7 @@ void MainWindow::loadSettings()
     saved.renormalise = s.value(QStringLiteral("heatmap/renormalise"), false).toBool();
     saved.logScale = s.value(QStringLiteral("heatmap/logScale"), false).toBool();
     applyControls(saved);
+    m_training->loadSettings(s);
 }
 
 void MainWindow::saveSettings() const
@@ -369,6 +370,7 @@ void MainWindow::saveSettings() const
     s.setValue(QStringLiteral("heatmap/hideSpecial"), o.hideSpecial);
     s.setValue(QStringLiteral("heatmap/renormalise"), o.renormalise);
     s.setValue(QStringLiteral("heatmap/logScale"), o.logScale);
+    m_training->saveSettings(s);
 }
 
 } // namespace alignscope::ui

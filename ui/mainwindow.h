@@ -31,6 +31,7 @@ class HeatmapPanel;
 class MessageBar;
 class SentenceEdit;
 class TopKView;
+class TrainingPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -148,6 +149,7 @@ private:
     std::vector<int> m_pendingPrefix; ///< a session's what-if, forced once its model is in
     int m_pendingStep = 0;
     QDockWidget *m_trainingDock = nullptr;
+    TrainingPanel *m_training = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QByteArray m_defaultState;

@@ -17,6 +17,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -326,8 +327,10 @@ void TrainingPanel::setSetup(const TrainingSetup &s)
     m_taskFile->setText(s.file);
     m_encoder->setCurrentText(s.encoder);
     m_decoder->setCurrentIndex(s.decoder == DecoderKind::Luong ? 1 : 0);
-    m_scorer->setCurrentIndex(int(std::find(std::begin(kScorers), std::end(kScorers), s.scorer) - std::begin(kScorers)));
-    m_local->setCurrentIndex(int(s.local));
+    if (const auto *k = std::find(std::begin(kScorers), std::end(kScorers), s.scorer); k != std::end(kScorers))
+        m_scorer->setCurrentIndex(int(k - std::begin(kScorers)));
+    if (int(s.local) >= 0 && int(s.local) < m_local->count())
+        m_local->setCurrentIndex(int(s.local));
     m_window->setValue(s.window);
     m_epochs->setValue(s.epochs);
     m_batch->setValue(s.batchSize);
@@ -339,6 +342,61 @@ void TrainingPanel::setSetup(const TrainingSetup &s)
     m_snapshotEvery->setValue(s.snapshotEvery);
     m_watched->setText(s.watched);
     m_outPath->setText(s.outPath);
+}
+
+void TrainingPanel::saveSettings(QSettings &settings) const
+{
+    const TrainingSetup s = setup();
+    settings.beginGroup(QStringLiteral("training"));
+    settings.setValue(QStringLiteral("task"), int(s.task));
+    settings.setValue(QStringLiteral("file"), s.file);
+    settings.setValue(QStringLiteral("encoder"), s.encoder);
+    settings.setValue(QStringLiteral("decoder"), QString::fromStdString(toString(s.decoder)));
+    settings.setValue(QStringLiteral("scorer"), QString::fromStdString(toString(s.scorer)));
+    settings.setValue(QStringLiteral("local"), int(s.local));
+    settings.setValue(QStringLiteral("window"), s.window);
+    settings.setValue(QStringLiteral("epochs"), s.epochs);
+    settings.setValue(QStringLiteral("batch"), s.batchSize);
+    settings.setValue(QStringLiteral("learningRate"), s.learningRate);
+    settings.setValue(QStringLiteral("hidden"), s.hidden);
+    settings.setValue(QStringLiteral("embedding"), s.embedding);
+    settings.setValue(QStringLiteral("trainSize"), s.trainSize);
+    settings.setValue(QStringLiteral("threads"), s.threads);
+    settings.setValue(QStringLiteral("snapshotEvery"), s.snapshotEvery);
+    settings.setValue(QStringLiteral("watched"), s.watched);
+    settings.setValue(QStringLiteral("outPath"), s.outPath);
+    settings.endGroup();
+}
+
+void TrainingPanel::loadSettings(const QSettings &settings)
+{
+    TrainingSetup s = setup();
+    auto value = [&](const char *key, const QVariant &fallback) {
+        return settings.value(QStringLiteral("training/") + QLatin1String(key), fallback);
+    };
+    if (const int task = value("task", int(s.task)).toInt(); task >= 0 && task <= int(TrainingSetup::Task::EngFraFile))
+        s.task = TrainingSetup::Task(task);
+    s.file = value("file", s.file).toString();
+    s.encoder = value("encoder", s.encoder).toString();
+    if (const QString decoder = value("decoder", QString()).toString(); decoder == QLatin1String("luong"))
+        s.decoder = DecoderKind::Luong;
+    else if (decoder == QLatin1String("bahdanau"))
+        s.decoder = DecoderKind::Bahdanau;
+    if (auto scorer = parseScorer(value("scorer", QString()).toString().toStdString()))
+        s.scorer = scorer.value();
+    s.local = LocalMode(value("local", int(s.local)).toInt());
+    s.window = value("window", s.window).toInt();
+    s.epochs = value("epochs", s.epochs).toInt();
+    s.batchSize = value("batch", s.batchSize).toInt();
+    s.learningRate = value("learningRate", s.learningRate).toDouble();
+    s.hidden = value("hidden", s.hidden).toInt();
+    s.embedding = value("embedding", s.embedding).toInt();
+    s.trainSize = value("trainSize", s.trainSize).toInt();
+    s.threads = value("threads", s.threads).toInt();
+    s.snapshotEvery = value("snapshotEvery", s.snapshotEvery).toInt();
+    s.watched = value("watched", s.watched).toString();
+    s.outPath = value("outPath", s.outPath).toString();
+    setSetup(s);
 }
 
 QString TrainingPanel::statusText() const { return m_status->text(); }

@@ -16,6 +16,7 @@ class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
+class QSettings;
 class QPushButton;
 class QSlider;
 class QSpinBox;
@@ -34,8 +35,13 @@ public:
 
     /// The form's current values.
     TrainingSetup setup() const;
-    /// Fills the form (tests, and a later "train again").
+    /// Fills the form (tests, and a later "train again"); values the form
+    /// does not offer leave their field as it is.
     void setSetup(const TrainingSetup &setup);
+    /// The form in the window's settings (group "training"), so the next
+    /// session starts from the last one's choices.
+    void saveSettings(QSettings &settings) const;
+    void loadSettings(const QSettings &settings);
 
     TrainingController *controller() const { return m_controller; }
     LossChart *lossChart() const { return m_chart; }

@@ -5,6 +5,7 @@
 #include "beamtreeview.h"
 #include "heatmapview.h"
 #include "mainwindow.h"
+#include "trainingpanel.h"
 #include "messagebar.h"
 #include "sentenceedit.h"
 #include "topkview.h"
@@ -272,11 +273,49 @@ void TestMainWindow::testSettingsPersist()
     submit(QStringLiteral("the cat sat"));
     waitForSentence(QStringLiteral("the cat sat"));
     m_window->heatmap()->colormapPicker()->setCurrentIndex(int(ColormapKind::Magma));
+    // The training form too: the next session starts from the last run's choices.
+    auto *training = m_window->findChild<TrainingPanel *>();
+    QVERIFY(training);
+    TrainingSetup chosen = training->setup();
+    chosen.task = TrainingSetup::Task::Dates;
+    chosen.encoder = QStringLiteral("lstm");
+    chosen.decoder = DecoderKind::Luong;
+    chosen.scorer = ScorerKind::General;
+    chosen.local = LocalMode::Predictive;
+    chosen.window = 5;
+    chosen.epochs = 7;
+    chosen.batchSize = 48;
+    chosen.learningRate = 0.002;
+    chosen.hidden = 96;
+    chosen.embedding = 24;
+    chosen.trainSize = 1234;
+    chosen.threads = 1;
+    chosen.snapshotEvery = 9;
+    chosen.watched = QStringLiteral("the dog sleeps");
+    chosen.outPath = QStringLiteral("/tmp/persisted.safetensors");
+    training->setSetup(chosen);
     m_window->close(); // saves
     m_window = std::make_unique<MainWindow>();
     waitForSentence(QStringLiteral("the cat sat"));
     QCOMPARE(heatmap()->options().colormap, ColormapKind::Magma);
     QVERIFY(m_window->sentenceEdit()->history().contains(QStringLiteral("the cat sat")));
+    const TrainingSetup restored = m_window->findChild<TrainingPanel *>()->setup();
+    QCOMPARE(int(restored.task), int(chosen.task));
+    QCOMPARE(restored.encoder, chosen.encoder);
+    QCOMPARE(int(restored.decoder), int(chosen.decoder));
+    QCOMPARE(int(restored.scorer), int(chosen.scorer));
+    QCOMPARE(int(restored.local), int(chosen.local));
+    QCOMPARE(restored.window, chosen.window);
+    QCOMPARE(restored.epochs, chosen.epochs);
+    QCOMPARE(restored.batchSize, chosen.batchSize);
+    QCOMPARE(restored.learningRate, chosen.learningRate);
+    QCOMPARE(restored.hidden, chosen.hidden);
+    QCOMPARE(restored.embedding, chosen.embedding);
+    QCOMPARE(restored.trainSize, chosen.trainSize);
+    QCOMPARE(restored.threads, chosen.threads);
+    QCOMPARE(restored.snapshotEvery, chosen.snapshotEvery);
+    QCOMPARE(restored.watched, chosen.watched);
+    QCOMPARE(restored.outPath, chosen.outPath);
 }
 
 void TestMainWindow::testPlayStepsAndStopsAtLastStep()
