@@ -223,6 +223,7 @@ struct TrainingController::Run {
     quint64 id = 0;
     TrainingSetup setup;
     bool estimateOnly = false;
+    bool resume = false;     // from setup.outPath + ".ckpt"
     std::atomic<bool> cancel{false};
     std::mutex mutex;
     std::condition_variable wake;
@@ -257,9 +258,11 @@ TrainingController::~TrainingController()
         m_thread.join();
 }
 
-bool TrainingController::start(const TrainingSetup &setup) { return launch(setup, false); }
+bool TrainingController::start(const TrainingSetup &setup) { return launch(setup, Mode::Train); }
 
-bool TrainingController::estimate(const TrainingSetup &setup) { return launch(setup, true); }
+bool TrainingController::continueFromCheckpoint(const TrainingSetup &setup) { return launch(setup, Mode::Continue); }
+
+bool TrainingController::estimate(const TrainingSetup &setup) { return launch(setup, Mode::EstimateOnly); }
 
 bool TrainingController::isTraining() const { return m_run && m_run->training; }
 
@@ -271,8 +274,9 @@ bool TrainingController::isPaused() const
     return m_run->paused;
 }
 
-bool TrainingController::launch(const TrainingSetup &setup, bool estimateOnly)
+bool TrainingController::launch(const TrainingSetup &setup, Mode mode)
 {
+    const bool estimateOnly = mode == Mode::EstimateOnly;
     if (m_run)
         return false;
     if (m_thread.joinable())
@@ -281,6 +285,7 @@ bool TrainingController::launch(const TrainingSetup &setup, bool estimateOnly)
     run->id = ++m_runId;
     run->setup = setup;
     run->estimateOnly = estimateOnly;
+    run->resume = mode == Mode::Continue;
     run->watched = setup.watched.toStdString();
     m_run = run;
     if (!estimateOnly)
@@ -404,6 +409,16 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &mode
     options.checkpoint = checkpoint.toStdString();
     QDir().mkpath(QFileInfo(s.outPath).absolutePath());
     Trainer trainer(model, task.splits.train, task.splits.dev, options);
+    if (run->resume) {
+        if (auto resumed = trainer.resume(checkpoint.toStdString()); !resumed) {
+            const QString message = tr("Cannot continue: %1").arg(QString::fromStdString(resumed.error().message));
+            post(id, [this, id, message, checkpoint] {
+                endRun(id);
+                emit failed(message, false, QFileInfo::exists(checkpoint) ? checkpoint : QString());
+            });
+            return;
+        }
+    }
 
     long long lastSnapshot = -1;
     auto snapshot = [&](long long step, int epoch, double loss) {
@@ -420,7 +435,8 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &mode
             emit snapshotAdded(int(m_snapshots.size()) - 1);
         });
     };
-    snapshot(0, 0, 0.0); // the untrained model: attention before anything was learnt
+    if (!run->resume)
+        snapshot(0, 0, 0.0); // the untrained model: attention before anything was learnt
 
     int epochsEnded = 0;
     LossSmoother smoother;
@@ -458,8 +474,9 @@ void TrainingController::finishRun(const std::shared_ptr<Run> &run, Result<Train
     const QString checkpoint = s.outPath + QStringLiteral(".ckpt");
     if (!summary) {
         const bool cancelled = summary.error().kind == ErrorKind::Cancelled;
-        // Only a checkpoint this run wrote counts; an older file may sit there.
-        const QString kept = epochsEnded > 0 && QFileInfo::exists(checkpoint) ? checkpoint : QString();
+        // Only a checkpoint this run wrote (or continued from) counts; an older file may sit there.
+        const bool ours = epochsEnded > 0 || run->resume;
+        const QString kept = ours && QFileInfo::exists(checkpoint) ? checkpoint : QString();
         QString message = cancelled ? tr("Cancelled after %n epoch(s).", "", epochsEnded)
                                     : tr("Training failed: %1").arg(QString::fromStdString(summary.error().message));
         message += kept.isEmpty() ? tr(" No checkpoint was written yet.")

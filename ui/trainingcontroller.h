@@ -97,6 +97,11 @@ public:
     /// Prepares the task, measures the warm-up, emits estimated and trains.
     /// False (and nothing happens) while another run or estimate is going.
     bool start(const TrainingSetup &setup);
+    /// Goes on from the checkpoint a cancelled run left (setup.outPath +
+    /// ".ckpt") with the same task and model options, up to setup.epochs
+    /// (more than before to train longer); a checkpoint of another model
+    /// fails with the reason.
+    bool continueFromCheckpoint(const TrainingSetup &setup);
     /// Only prepares and measures the warm-up, then emits estimated.
     bool estimate(const TrainingSetup &setup);
     bool isBusy() const { return m_run != nullptr; }
@@ -134,7 +139,8 @@ signals:
 
 private:
     struct Run;
-    bool launch(const TrainingSetup &setup, bool estimateOnly);
+    enum class Mode { Train, Continue, EstimateOnly };
+    bool launch(const TrainingSetup &setup, Mode mode);
     void work(std::shared_ptr<Run> run);
     void trainModel(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task);
     /// Saves the model of a finished run, or says why there is none.

@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -207,11 +208,15 @@ QWidget *TrainingPanel::createSetup()
     m_estimateButton = new QPushButton(tr("Estimate"), box);
     m_start = new QPushButton(tr("Start"), box);
     m_start->setObjectName(QStringLiteral("trainStart"));
+    m_continue = new QPushButton(tr("Continue"), box);
+    m_continue->setObjectName(QStringLiteral("trainContinue"));
+    m_continue->setToolTip(tr("Go on from the checkpoint beside \"Save to\" (.ckpt) that a cancelled run left; "
+                              "same task and model, up to the epochs set here"));
     m_pause = new QPushButton(tr("Pause"), box);
     m_pause->setObjectName(QStringLiteral("trainPause"));
     m_cancel = new QPushButton(tr("Cancel"), box);
     m_cancel->setObjectName(QStringLiteral("trainCancel"));
-    for (QPushButton *b : {m_estimateButton, m_start, m_pause, m_cancel})
+    for (QPushButton *b : {m_estimateButton, m_start, m_continue, m_pause, m_cancel})
         buttons->addWidget(b);
     outer->addLayout(buttons);
     outer->addStretch(1);
@@ -223,6 +228,8 @@ QWidget *TrainingPanel::createSetup()
     connect(m_watched, &QLineEdit::textChanged, m_controller, &TrainingController::setWatchedSentence);
     connect(m_estimateButton, &QPushButton::clicked, this, &TrainingPanel::estimate);
     connect(m_start, &QPushButton::clicked, this, &TrainingPanel::startTraining);
+    connect(m_continue, &QPushButton::clicked, this, &TrainingPanel::continueTraining);
+    connect(m_outPath, &QLineEdit::textChanged, this, &TrainingPanel::updateButtons);
     connect(m_pause, &QPushButton::clicked, this, &TrainingPanel::togglePause);
     connect(m_cancel, &QPushButton::clicked, this, &TrainingPanel::cancelTraining);
     return box;
@@ -407,6 +414,20 @@ void TrainingPanel::startTraining()
 {
     if (m_controller->isBusy())
         return;
+    clearRun();
+    m_controller->start(setup());
+}
+
+void TrainingPanel::continueTraining()
+{
+    if (m_controller->isBusy() || !m_continue->isEnabled())
+        return;
+    clearRun();
+    m_controller->continueFromCheckpoint(setup());
+}
+
+void TrainingPanel::clearRun()
+{
     m_chart->clear();
     m_metrics->setRowCount(0);
     m_snapshotTrace->setTrace(nullptr);
@@ -416,7 +437,6 @@ void TrainingPanel::startTraining()
     m_progress->setValue(0);
     m_rate->clear();
     m_haveEstimate = false;
-    m_controller->start(setup());
 }
 
 void TrainingPanel::estimate()
@@ -446,6 +466,8 @@ void TrainingPanel::updateButtons()
     const bool busy = m_controller->isBusy();
     m_form->setEnabled(!busy);
     m_start->setEnabled(!busy);
+    const QString out = m_outPath->text().trimmed();
+    m_continue->setEnabled(!busy && !out.isEmpty() && QFileInfo::exists(out + QStringLiteral(".ckpt")));
     m_estimateButton->setEnabled(!busy);
     m_pause->setEnabled(m_controller->isTraining());
     m_pause->setText(m_controller->isPaused() ? tr("Resume") : tr("Pause"));

@@ -57,6 +57,8 @@ public:
 
 public slots:
     void startTraining();
+    /// Continue (button): goes on from OUT.ckpt, which a cancelled run leaves.
+    void continueTraining();
     void estimate();
     void togglePause();
     void cancelTraining();
@@ -72,6 +74,8 @@ private:
     QWidget *createLiveView();
     void connectController();
     void updateButtons();
+    /// Empties the curves, table, timeline and progress for a new run.
+    void clearRun();
     void onTaskChanged();
     void browseCorpus();
     void browseOutput();
@@ -108,6 +112,7 @@ private:
     QLabel *m_estimate = nullptr;
     QPushButton *m_estimateButton = nullptr;
     QPushButton *m_start = nullptr;
+    QPushButton *m_continue = nullptr;
     QPushButton *m_pause = nullptr;
     QPushButton *m_cancel = nullptr;
 

@@ -57,6 +57,7 @@ private slots:
     void testCancelKeepsCheckpoint();
     void testSnapshotTimeline();
     void testFailedRunSaysWhy();
+    void testContinueFromCheckpoint();
 
 private:
     QTemporaryDir m_dir;
@@ -149,6 +150,66 @@ void TestTrainingPanel::testCancelKeepsCheckpoint()
     // What the run had stays on screen.
     QVERIFY(panel.metricsTable()->rowCount() >= 1);
     QVERIFY(panel.timeline()->maximum() >= 1);
+}
+
+// A cancelled run's checkpoint can be continued from the panel: training
+// goes on from the epoch it reached (not from scratch) up to the epochs now
+// set, and the model is saved as after an uninterrupted run.
+void TestTrainingPanel::testContinueFromCheckpoint()
+{
+    TrainingPanel panel;
+    panel.resize(1100, 700);
+    panel.show();
+    const QString out = m_dir.filePath(QStringLiteral("continued.safetensors"));
+    auto *continueButton = panel.findChild<QPushButton *>(QStringLiteral("trainContinue"));
+    QVERIFY(continueButton);
+    panel.setSetup(tinySetup(out, 200));
+    QVERIFY(!continueButton->isEnabled()); // no checkpoint yet
+    QSignalSpy failed(panel.controller(), &TrainingController::failed);
+    // Pause as soon as the first epoch ends, then cancel: its checkpoint stays.
+    int saved = 0; // the last epoch whose end was reported: the checkpoint's
+    connect(panel.controller(), &TrainingController::progressed, &panel, [&](const TrainProgress &p) {
+        if (!p.epochEnd)
+            return;
+        saved = std::max(saved, p.epoch);
+        if (!panel.controller()->isPaused())
+            panel.togglePause();
+    });
+    panel.startTraining();
+    QTRY_VERIFY_WITH_TIMEOUT(panel.controller()->isPaused(), kTimeout);
+    panel.cancelTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kTimeout);
+    disconnect(panel.controller(), &TrainingController::progressed, &panel, nullptr);
+    QVERIFY(QFileInfo::exists(out + QStringLiteral(".ckpt")));
+    QVERIFY(!QFileInfo::exists(out));
+    QVERIFY(continueButton->isEnabled());
+
+    // Continue with the run shortened to two more epochs (any number may be set).
+    QVERIFY(saved >= 1);
+    TrainingSetup shorter = panel.setup();
+    shorter.epochs = saved + 2;
+    panel.setSetup(shorter);
+    QSignalSpy progress(panel.controller(), &TrainingController::progressed);
+    QSignalSpy trained(&panel, &TrainingPanel::modelTrained);
+    QTest::mouseClick(continueButton, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, kTimeout);
+    QVERIFY(QFileInfo::exists(out));
+    QVERIFY(progress.count() >= 1);
+    QCOMPARE(progress.first().first().value<TrainProgress>().epoch, saved + 1); // not from scratch
+    QCOMPARE(progress.last().first().value<TrainProgress>().epoch, saved + 2);
+
+    // A checkpoint of another model is refused with the reason.
+    TrainingSetup other = shorter;
+    other.hidden = 24;
+    other.outPath = m_dir.filePath(QStringLiteral("other.safetensors"));
+    QVERIFY(QFile::copy(out + QStringLiteral(".ckpt"), other.outPath + QStringLiteral(".ckpt")));
+    panel.setSetup(other);
+    QVERIFY(continueButton->isEnabled());
+    failed.clear();
+    QTest::mouseClick(continueButton, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kTimeout);
+    QVERIFY2(panel.statusText().contains(QStringLiteral("differs")), qPrintable(panel.statusText()));
+    QVERIFY(!QFileInfo::exists(other.outPath));
 }
 
 void TestTrainingPanel::testSnapshotTimeline()
