@@ -6,8 +6,8 @@
 
 #include "cli/args.h"
 
+#include "alignscope/model.h"
 #include "alignscope/pytorch.h"
-#include "alignscope/safetensors.h"
 
 #include <iostream>
 
@@ -27,8 +27,7 @@ Result<void> refuseAlignScopeModels(const Args &a)
         const auto path = a.value(option);
         if (!path)
             continue;
-        auto file = SafetensorsFile::open(*path);
-        if (file && file->metadata().count("alignscope.config"))
+        if (Model::isModelFile(*path))
             return fileError(*path + " is already an AlignScope model: open it as it is (--model " + *path +
                              "); import converts PyTorch tutorial checkpoints");
     }

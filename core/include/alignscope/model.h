@@ -57,6 +57,10 @@ public:
     /// torch.save zip (.pt, .pth, .tar) or a safetensors state_dict with no
     /// alignscope.* metadata.
     static Result<Model> load(const std::string &path);
+    /// Whether load() reads `path` as an AlignScope model file (a safetensors
+    /// file with alignscope.* metadata, possibly damaged) rather than as a
+    /// PyTorch checkpoint; false for unreadable files.
+    static bool isModelFile(const std::string &path);
     /// Writes atomically (temporary file + rename).
     Result<void> save(const std::string &path) const;
     /// Writes the model plus extra tensors and metadata (training checkpoints).

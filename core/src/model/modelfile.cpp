@@ -93,6 +93,14 @@ bool hasAlignScopeMetadata(const std::map<std::string, std::string> &meta)
 
 } // namespace
 
+bool Model::isModelFile(const std::string &path)
+{
+    if (isZipArchive(path))
+        return false;
+    auto file = SafetensorsFile::open(path);
+    return file && hasAlignScopeMetadata(file->metadata());
+}
+
 Result<Model> Model::load(const std::string &path)
 {
     if (isZipArchive(path))
