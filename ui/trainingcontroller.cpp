@@ -223,7 +223,7 @@ struct TrainingController::Run {
     quint64 id = 0;
     TrainingSetup setup;
     bool estimateOnly = false;
-    bool resume = false;     // from setup.outPath + ".ckpt"
+    bool resume = false;     // from setup.checkpointPath()
     std::atomic<bool> cancel{false};
     std::mutex mutex;
     std::condition_variable wake;
@@ -359,26 +359,28 @@ void TrainingController::endRun(quint64 id)
     emit stateChanged();
 }
 
+void TrainingController::fail(quint64 id, const QString &message, bool cancelled, const QString &checkpoint)
+{
+    post(id, [this, id, message, cancelled, checkpoint] {
+        endRun(id);
+        emit failed(message, cancelled, checkpoint);
+    });
+}
+
 void TrainingController::work(std::shared_ptr<Run> run)
 {
     const quint64 id = run->id;
-    auto fail = [&](const QString &message, bool cancelled, const QString &checkpoint) {
-        post(id, [this, id, message, cancelled, checkpoint] {
-            endRun(id);
-            emit failed(message, cancelled, checkpoint);
-        });
-    };
     // Nothing thrown on the worker may end the program or reach a slot.
     try {
         if (!run->estimateOnly && run->setup.outPath.isEmpty())
-            return fail(tr("Choose where to save the model first."), false, {});
+            return fail(id, tr("Choose where to save the model first."), false, {});
         post(id, [this] { emit statusChanged(tr("Building the task…")); });
         auto task = prepareTask(run->setup);
         if (!task)
-            return fail(QString::fromStdString(task.error().message), false, {});
+            return fail(id, QString::fromStdString(task.error().message), false, {});
         auto config = modelConfigFor(run->setup, task.value());
         if (!config)
-            return fail(QString::fromStdString(config.error().message), false, {});
+            return fail(id, QString::fromStdString(config.error().message), false, {});
         Model model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, run->setup.seed);
         model.setName(QFileInfo(run->setup.outPath).completeBaseName().toStdString());
         post(id, [this] { emit statusChanged(tr("Measuring a warm-up…")); });
@@ -392,11 +394,11 @@ void TrainingController::work(std::shared_ptr<Run> run)
             return;
         }
         if (run->cancel)
-            return fail(tr("Cancelled before training started; nothing was written."), true, {});
+            return fail(id, tr("Cancelled before training started; nothing was written."), true, {});
         post(id, [this] { emit statusChanged(tr("Training…")); });
         trainModel(run, model, task.value());
     } catch (const std::exception &e) {
-        fail(tr("Training failed: %1").arg(QString::fromLocal8Bit(e.what())), false, {});
+        fail(id, tr("Training failed: %1").arg(QString::fromLocal8Bit(e.what())), false, {});
     }
 }
 
@@ -404,19 +406,15 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &mode
 {
     const quint64 id = run->id;
     const TrainingSetup &s = run->setup;
-    const QString checkpoint = s.outPath + QStringLiteral(".ckpt");
+    const QString checkpoint = s.checkpointPath();
     TrainOptions options = trainOptions(s);
     options.checkpoint = checkpoint.toStdString();
     QDir().mkpath(QFileInfo(s.outPath).absolutePath());
     Trainer trainer(model, task.splits.train, task.splits.dev, options);
     if (run->resume) {
         if (auto resumed = trainer.resume(checkpoint.toStdString()); !resumed) {
-            const QString message = tr("Cannot continue: %1").arg(QString::fromStdString(resumed.error().message));
-            post(id, [this, id, message, checkpoint] {
-                endRun(id);
-                emit failed(message, false, QFileInfo::exists(checkpoint) ? checkpoint : QString());
-            });
-            return;
+            return fail(id, tr("Cannot continue: %1").arg(QString::fromStdString(resumed.error().message)), false,
+                        QFileInfo::exists(checkpoint) ? checkpoint : QString());
         }
     }
 
@@ -471,7 +469,7 @@ void TrainingController::finishRun(const std::shared_ptr<Run> &run, Result<Train
 {
     const quint64 id = run->id;
     const TrainingSetup &s = run->setup;
-    const QString checkpoint = s.outPath + QStringLiteral(".ckpt");
+    const QString checkpoint = s.checkpointPath();
     if (!summary) {
         const bool cancelled = summary.error().kind == ErrorKind::Cancelled;
         // Only a checkpoint this run wrote (or continued from) counts; an older file may sit there.
@@ -481,20 +479,12 @@ void TrainingController::finishRun(const std::shared_ptr<Run> &run, Result<Train
                                     : tr("Training failed: %1").arg(QString::fromStdString(summary.error().message));
         message += kept.isEmpty() ? tr(" No checkpoint was written yet.")
                                   : tr(" The checkpoint of the last finished epoch is kept: %1").arg(kept);
-        post(id, [this, id, message, cancelled, kept] {
-            endRun(id);
-            emit failed(message, cancelled, kept);
-        });
-        return;
+        return fail(id, message, cancelled, kept);
     }
     if (auto saved = model.save(s.outPath.toStdString()); !saved) {
         const QString message = tr("Training finished but the model could not be saved: %1")
                                     .arg(QString::fromStdString(saved.error().message));
-        post(id, [this, id, message, checkpoint] {
-            endRun(id);
-            emit failed(message, false, QFileInfo::exists(checkpoint) ? checkpoint : QString());
-        });
-        return;
+        return fail(id, message, false, QFileInfo::exists(checkpoint) ? checkpoint : QString());
     }
     const TrainSummary done = summary.value();
     const QString path = s.outPath;

@@ -44,10 +44,13 @@ struct TrainingSetup {
     int trainSize = 5000;          ///< pairs trained on (a file gives at most its 90%)
     int threads = 0;               ///< 0 = every core
     unsigned seed = 1;
-    QString outPath;               ///< the trained model; the checkpoint is outPath + ".ckpt"
+    QString outPath;               ///< the trained model; the checkpoint is checkpointPath()
     QString watched = QStringLiteral("The cat sat on the mat");
     int snapshotEvery = 20;        ///< batches between snapshots (plus one at every epoch end)
     int evalSentences = 100;       ///< dev sentences decoded per epoch for BLEU, exact match, AER
+
+    /// Where the run keeps its checkpoint (and Continue reads it): OUT.ckpt.
+    QString checkpointPath() const { return outPath + QStringLiteral(".ckpt"); }
 };
 
 /// How long a run should take, from a short warm-up measured on this machine.
@@ -97,8 +100,8 @@ public:
     /// Prepares the task, measures the warm-up, emits estimated and trains.
     /// False (and nothing happens) while another run or estimate is going.
     bool start(const TrainingSetup &setup);
-    /// Goes on from the checkpoint a cancelled run left (setup.outPath +
-    /// ".ckpt") with the same task and model options, up to setup.epochs
+    /// Goes on from the checkpoint a cancelled run left
+    /// (setup.checkpointPath()) with the same task and model options, up to setup.epochs
     /// (more than before to train longer); a checkpoint of another model
     /// fails with the reason.
     bool continueFromCheckpoint(const TrainingSetup &setup);
@@ -143,6 +146,8 @@ private:
     bool launch(const TrainingSetup &setup, Mode mode);
     void work(std::shared_ptr<Run> run);
     void trainModel(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task);
+    /// Ends run `id` on this object's thread with failed(...).
+    void fail(quint64 id, const QString &message, bool cancelled, const QString &checkpoint);
     /// Saves the model of a finished run, or says why there is none.
     void finishRun(const std::shared_ptr<Run> &run, Result<TrainSummary> summary, const Model &model,
                    int epochsEnded);

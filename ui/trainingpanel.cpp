@@ -466,8 +466,8 @@ void TrainingPanel::updateButtons()
     const bool busy = m_controller->isBusy();
     m_form->setEnabled(!busy);
     m_start->setEnabled(!busy);
-    const QString out = m_outPath->text().trimmed();
-    m_continue->setEnabled(!busy && !out.isEmpty() && QFileInfo::exists(out + QStringLiteral(".ckpt")));
+    const TrainingSetup s = setup();
+    m_continue->setEnabled(!busy && !s.outPath.isEmpty() && QFileInfo::exists(s.checkpointPath()));
     m_estimateButton->setEnabled(!busy);
     m_pause->setEnabled(m_controller->isTraining());
     m_pause->setText(m_controller->isPaused() ? tr("Resume") : tr("Pause"));
