@@ -5,7 +5,6 @@
 #include "alignscope/attentionexport.h"
 
 #include <QAction>
-#include <cmath>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -23,6 +22,8 @@
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSpinBox>
+
+#include <cmath>
 
 namespace alignscope::ui {
 namespace {
@@ -74,17 +75,17 @@ ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent, Offer 
     m_scale->setValue(initial.scale);
     // The same choice as a print resolution: 300 dpi is scale 3.125.
     m_dpi = new QSpinBox(this);
-    m_dpi->setRange(int(0.5 * kDpiPerScale), int(8.0 * kDpiPerScale));
+    m_dpi->setRange(int(0.5 * kDotsPerInchAtScale1), int(8.0 * kDotsPerInchAtScale1));
     m_dpi->setSuffix(tr(" dpi"));
-    m_dpi->setValue(int(std::lround(initial.scale * kDpiPerScale)));
+    m_dpi->setValue(int(std::lround(initial.scale * kDotsPerInchAtScale1)));
     connect(m_scale, &QDoubleSpinBox::valueChanged, this, [this](double scale) {
         const QSignalBlocker quiet(m_dpi);
-        m_dpi->setValue(int(std::lround(scale * kDpiPerScale)));
+        m_dpi->setValue(int(std::lround(scale * kDotsPerInchAtScale1)));
         m_dpiChosen = false;
     });
     connect(m_dpi, &QSpinBox::valueChanged, this, [this](int dpi) {
         const QSignalBlocker quiet(m_scale);
-        m_scale->setValue(dpi / kDpiPerScale);
+        m_scale->setValue(dpi / kDotsPerInchAtScale1);
         m_dpiChosen = true;
     });
     m_page = new QComboBox(this);
@@ -151,7 +152,7 @@ FigureOptions ExportDialog::options() const
     FigureOptions o;
     o.format = parseFigureFormat(formatName()).value_or(FigureFormat::Png);
     o.view = *parseFigureView(m_view->currentData().toString());
-    o.scale = m_dpiChosen ? m_dpi->value() / kDpiPerScale : m_scale->value();
+    o.scale = m_dpiChosen ? m_dpi->value() / kDotsPerInchAtScale1 : m_scale->value();
     o.page = *parseFigurePage(m_page->currentData().toString());
     o.title = m_title->text();
     o.colorBar = m_colorBar->isChecked();

@@ -31,9 +31,6 @@ public:
     /// Figure options as chosen (format only meaningful for png/svg/pdf).
     FigureOptions options() const;
 
-    /// PNG resolution in dots per inch: 96 × scale (1× is 96 dpi).
-    static constexpr double kDpiPerScale = 96.0;
-
 private:
     void updateEnabled();
 

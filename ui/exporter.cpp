@@ -245,7 +245,7 @@ QByteArray FigureExporter::toPng() const
     const QSize size(int(std::lround(d.size.width() * s)), int(std::lround(d.size.height() * s)));
     PngInfo info;
     info.alpha = !d.options.whiteBackground;
-    info.dotsPerInch = 96.0 * s; // prints at the figure's logical size
+    info.dotsPerInch = kDotsPerInchAtScale1 * s; // prints at the figure's logical size
     info.title = d.options.title;
     // Bands painted in parallel, each clipped to its rows so the painters
     // skip the cells outside it (encodePng in pngencoder.h).

@@ -30,6 +30,10 @@ enum class FigureFormat { Png, Svg, Pdf };
 enum class FigureView { Heatmap, Lines };
 enum class FigurePage { Fit, A4, Letter };
 
+/// A figure's resolution at scale 1: PNG files record 96 dpi × scale, and
+/// a resolution asked in dpi (export --dpi, the export dialog) is that scale.
+inline constexpr double kDotsPerInchAtScale1 = 96.0;
+
 struct FigureOptions {
     FigureFormat format = FigureFormat::Png;
     FigureView view = FigureView::Heatmap;

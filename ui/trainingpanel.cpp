@@ -385,10 +385,8 @@ void TrainingPanel::loadSettings(const QSettings &settings)
         s.task = TrainingSetup::Task(task);
     s.file = value("file", s.file).toString();
     s.encoder = value("encoder", s.encoder).toString();
-    if (const QString decoder = value("decoder", QString()).toString(); decoder == QLatin1String("luong"))
-        s.decoder = DecoderKind::Luong;
-    else if (decoder == QLatin1String("bahdanau"))
-        s.decoder = DecoderKind::Bahdanau;
+    if (auto decoder = parseDecoder(value("decoder", QString()).toString().toStdString()))
+        s.decoder = decoder.value();
     if (auto scorer = parseScorer(value("scorer", QString()).toString().toStdString()))
         s.scorer = scorer.value();
     s.local = LocalMode(value("local", int(s.local)).toInt());

@@ -68,7 +68,7 @@ Result<void> readOptions(const Args &args, FigureOptions &o)
         auto dpi = args.number("dpi", 192.0, 10.0, 1536.0);
         if (!dpi)
             return dpi.error();
-        o.scale = dpi.value() / 96.0;
+        o.scale = dpi.value() / kDotsPerInchAtScale1;
     }
     o.fontSize = fontSize.value();
     o.cellSize = cellSize.value();
