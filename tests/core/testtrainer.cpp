@@ -149,32 +149,44 @@ private slots:
 
     // A run paused in the progress callback (the window's Pause waits there)
     // does not count the pause as training: the rate, the ETA and the
-    // summary's seconds leave it out. The pause is 1.5 s against steps of
-    // milliseconds, so the check has a wide margin on a loaded machine.
+    // summary's seconds leave it out. No speed is assumed: the checks are
+    // bounds from the clock alone (the trainer's time can be at most the
+    // wall time around it minus the pause), which fail whenever the pause
+    // is counted.
     void testPauseIsNotTrainingTime()
     {
+        using Clock = std::chrono::steady_clock;
         const Corpus train = copyCorpus(64, 12), dev = copyCorpus(8, 13);
         Model model = makeModelForCorpus({smallConfig(ScorerKind::Dot)}, train, 12);
         TrainOptions o;
         o.epochs = 1;
         o.batchSize = 8;
         o.evalSentences = 0;
-        const double pause = 1.5;
+        const auto pause = std::chrono::milliseconds(500);
+        auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
         std::vector<TrainProgress> seen;
+        std::vector<Clock::time_point> reportedAt;
         Trainer trainer(model, train, dev, o);
+        const auto begin = Clock::now();
         auto r = trainer.run([&](const TrainProgress &p) {
             seen.push_back(p);
+            reportedAt.push_back(Clock::now());
             if (p.step == 2 && !p.epochEnd)
-                std::this_thread::sleep_for(std::chrono::duration<double>(pause));
+                std::this_thread::sleep_for(pause);
         });
+        const auto end = Clock::now();
         QVERIFY(r.ok());
         QVERIFY(seen.size() >= 4);
         const TrainProgress &after = seen[3]; // step 4, reported after the pause
         QCOMPARE(after.step, 4LL);
-        // Counting the pause, 4 steps would have taken over 1.5 s: ETA of the
-        // 4 left >= 1.5 s and fewer than 64 × 4 / 1.5 tokens/s.
-        QVERIFY2(after.etaSeconds < pause / 2, qPrintable(QString("ETA %1 s").arg(after.etaSeconds)));
-        QVERIFY2(r->seconds < pause, qPrintable(QString("%1 s").arg(r->seconds)));
+        // ETA = steps left × training seconds so far / 4, and training seconds
+        // so far ≤ (wall time to this report) − pause.
+        const double trainedAtMost = seconds(reportedAt[3] - begin - pause);
+        const double etaAtMost = double(after.totalSteps - 4) * trainedAtMost / 4.0;
+        QVERIFY2(after.etaSeconds <= etaAtMost * (1 + 1e-9),
+                 qPrintable(QString("ETA %1 s, at most %2 s without the pause").arg(after.etaSeconds).arg(etaAtMost)));
+        QVERIFY2(r->seconds <= seconds(end - begin - pause) * (1 + 1e-9),
+                 qPrintable(QString("%1 s of %2 s wall time").arg(r->seconds).arg(seconds(end - begin))));
     }
 
     void testCheckpointLoadsAsAModel()
