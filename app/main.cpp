@@ -1,6 +1,6 @@
 // alignscope: the GUI entry point. Everything else lives in ui/ and core/.
 
-#include "mainwindow.h"
+#include "mainwindow/mainwindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -6,12 +6,11 @@
 #endif
 #include "cli/commands.h"
 
+#include "alignscope/attentionkernel.h"
 #include "alignscope/decode.h"
 #include "alignscope/safetensors.h"
 #include "alignscope/tasks.h"
 #include "alignscope/train.h"
-#include "attention/scorer.h"
-#include "common/random.h"
 
 #include <nlohmann/json.hpp>
 #include <tbb/global_control.h>
@@ -22,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <random>
 
 namespace alignscope::cli {
 
@@ -64,39 +64,22 @@ json scoringBench(int repeat)
 {
     const int d = 512;
     const std::vector<int> sizes = {64, 1024, 16384};
-    Rng rng(7);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
     Matrix H(sizes.back(), d), q(1, d);
     for (Eigen::Index i = 0; i < H.size(); ++i)
-        H.data()[i] = rng.uniform(-1, 1);
+        H.data()[i] = uniform(rng);
     for (Eigen::Index i = 0; i < q.size(); ++i)
-        q.data()[i] = rng.uniform(-1, 1);
+        q.data()[i] = uniform(rng);
     const double bandwidth = readBandwidth(repeat);
     json out = {{"d", d}, {"read_bandwidth_gb_s", bandwidth}, {"gemm_gflop_s_1_thread", gemmPeak(repeat)}};
     for (ScorerKind kind : {ScorerKind::Dot, ScorerKind::Additive, ScorerKind::General, ScorerKind::ScaledDot,
                             ScorerKind::Concat, ScorerKind::Location}) {
         json rows;
         for (int n : sizes) {
-            AttentionConfig c;
-            c.scorer = kind;
-            c.dimension = d;
-            c.maxSourceLength = n;
-            Attention<float> attention(c, d, d);
-            ShapeMap shapes;
-            attention.declare(shapes);
-            ParameterSet<float> params;
-            for (const auto &[name, s] : shapes)
-                params.emplace(name, Matrix::Constant(s.first, s.second, 0.01f));
-            const Matrix states = H.topRows(n);
-            Graph<float> setup(false);
-            ParamBinder<float> sp(setup, params);
-            const Matrix keys = setup.value(attention.keys(sp, setup.external(states)));
-            const double ms = medianMs(repeat, [&] {
-                Graph<float> g(false);
-                ParamBinder<float> p(g, params);
-                Memory m{g.external(states), g.external(keys), n, {n}};
-                (void)attention.attend(p, g.external(q), m, 0);
-            });
-            const double bytes = double(keys.size() + states.size()) * sizeof(float);
+            const AttentionStepKernel kernel(kind, H.topRows(n), q);
+            const double ms = medianMs(repeat, [&] { kernel.run(); });
+            const double bytes = kernel.bytesRead();
             const double gbs = bytes / (ms * 1e6);
             rows["n" + std::to_string(n)] = {{"ms", ms},
                                               {"gb_s", gbs},
@@ -122,16 +105,16 @@ void printText(const json &j, const std::string &prefix)
     }
 }
 
-Result<Model> benchModel(const std::string &name)
+Result<RnnModel> benchModel(const std::string &name)
 {
     auto path = resolveModelPath(name);
     if (!path)
         return path.error();
-    return Model::load(path.value());
+    return RnnModel::load(path.value());
 }
 
 /// A sentence of `n` in-vocabulary source words.
-json decodeBench(const Model &model, int repeat, const std::string &sentence)
+json decodeBench(const RnnModel &model, int repeat, const std::string &sentence)
 {
     json out;
     out["sentence"] = sentence;
@@ -168,7 +151,7 @@ Result<void> dumpPairs(const Corpus &c, const std::string &path)
     return writeFileAtomically(path, text);
 }
 
-json trainBench(const Model &model, int pairs, const std::string &dump)
+json trainBench(const RnnModel &model, int pairs, const std::string &dump)
 {
     TaskOptions o;
     o.trainSize = pairs;
@@ -180,7 +163,7 @@ json trainBench(const Model &model, int pairs, const std::string &dump)
         if (auto r = dumpPairs(task.train, dump); !r)
             out["dump_error"] = r.error().message;
     for (int threads : {1, 2}) {
-        Model m = Model::initialise(model.config(), model.sourceVocab(), model.targetVocab(), 1);
+        RnnModel m = RnnModel::initialise(model.config(), model.sourceVocab(), model.targetVocab(), 1);
         TrainOptions t;
         t.epochs = 1;
         t.threads = threads;
@@ -194,7 +177,7 @@ json trainBench(const Model &model, int pairs, const std::string &dump)
 
 json compareBench(int repeat)
 {
-    std::vector<Model> models;
+    std::vector<RnnModel> models;
     std::vector<std::string> names;
     for (const auto &name : bundledModelNames())
         if (auto m = benchModel(name)) {
@@ -203,8 +186,8 @@ json compareBench(int repeat)
         }
     if (models.empty())
         return {{"skipped", "no bundled models"}};
-    std::vector<const Model *> ptrs;
-    for (const Model &m : models)
+    std::vector<const Seq2Seq *> ptrs;
+    for (const RnnModel &m : models)
         ptrs.push_back(&m);
     const std::string sentence = sentenceOf(models.front(), 20);
     json out = {{"models", models.size()}};

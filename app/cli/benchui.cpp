@@ -5,12 +5,12 @@
 #include "cli/benchui.h"
 #include "cli/benchutil.h"
 
-#include "exporter.h"
-#include "heatmapview.h"
-#include "mainwindow.h"
-#include "tracemodel.h"
+#include "export/exporter.h"
+#include "attention/heatmapview.h"
+#include "mainwindow/mainwindow.h"
+#include "decode/tracemodel.h"
 
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -38,7 +38,8 @@ TracePtr randomTrace(int n, int T)
     std::uniform_real_distribution<float> u(0.0f, 1.0f);
     DecodeTrace tr;
     for (int j = 0; j < n; ++j)
-        tr.sourceTokens.push_back("src" + std::to_string(j));
+        tr.source.labels.push_back("src" + std::to_string(j));
+    tr.source.flags.assign(size_t(n), 0);
     tr.encoderStates = Matrix::Ones(n, 4);
     for (int t = 0; t < T; ++t) {
         DecodeNode node;
@@ -46,11 +47,11 @@ TracePtr randomTrace(int n, int T)
         node.parent = t - 1;
         node.tokenId = 10 + t;
         node.token = "tgt" + std::to_string(t);
-        node.weights = Vector(n);
+        Vector weights(n);
         for (int j = 0; j < n; ++j)
-            node.weights[j] = u(rng);
-        node.weights /= node.weights.sum();
-        node.scores = node.weights;
+            weights[j] = u(rng);
+        weights /= weights.sum();
+        node.cross = AttentionStack::single(weights, weights);
         tr.nodes.push_back(std::move(node));
     }
     tr.hypotheses.push_back({T - 1, -1.0, -1.0});
@@ -109,7 +110,7 @@ bool waitForSentence(MainWindow &window, const QString &sentence, int timeoutMs 
 {
     auto shown = [&] {
         const TraceModel *t = window.traceModel();
-        return !t->isEmpty() && QString::fromStdString(t->trace()->input) == sentence;
+        return !t->isEmpty() && QString::fromStdString(t->trace()->source.text) == sentence;
     };
     if (shown())
         return true;
@@ -142,7 +143,10 @@ json windowTimes(int repeat)
     out["window_ready_ms"] = launch.nsecsElapsed() / 1e6;
     out["window_ready_note"] = "MainWindow constructed, shown, seed decoded and painted (process start excluded)";
 
-    const ModelPtr model = window.controller()->model();
+    // The bundled models are the RNN family's, whose vocabulary gives the sentences.
+    const auto *model = dynamic_cast<const RnnModel *>(window.controller()->model().get());
+    if (!model)
+        return {{"skipped", "the window's model is not a bundled RNN model"}};
     const QString sentences[2] = {QString::fromStdString(sentenceOf(*model, 50, 0)),
                                   QString::fromStdString(sentenceOf(*model, 50, 3))};
     int which = 0;

@@ -2,6 +2,7 @@
 // Timing helpers shared by the bench sections (bench.cpp, benchui.cpp).
 
 #include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 
 #include <algorithm>
 #include <chrono>
@@ -28,7 +29,7 @@ double medianMs(int repeat, F &&f)
 
 /// A sentence of `n` in-vocabulary source words (every 7th word of the
 /// vocabulary from `offset`, specials skipped), space-joined.
-inline std::string sentenceOf(const Model &m, int n, int offset = 0)
+inline std::string sentenceOf(const RnnModel &m, int n, int offset = 0)
 {
     const int size = std::max(1, m.sourceVocab().size() - 4);
     std::string s;

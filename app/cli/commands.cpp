@@ -6,6 +6,7 @@
 
 #include "alignscope/decode.h"
 #include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 #include "alignscope/pytorch.h"
 #include "alignscope/safetensors.h"
 
@@ -24,7 +25,8 @@ std::string usage()
 {
     return "usage: alignscope-cli COMMAND [options]\n"
            "\n"
-           "  translate --model FILE|NAME [--beam K] [--prefix TEXT] [--json] SENTENCE\n"
+           "  translate --model FILE|NAME [--beam K] [--prefix TEXT] [--json] [--layer L --head H|mean|max]\n"
+           "       SENTENCE\n"
            "  inspect FILE|NAME\n"
            "  init --encoder gru|bigru|lstm|bilstm --decoder bahdanau|luong\n"
            "       --scorer additive|dot|general|scaled-dot|concat|location [--local m|p --window D]\n"
@@ -35,9 +37,11 @@ std::string usage()
            "       [--threads N] [--resume CKPT] [--batch B] [--lr X] [--hidden H] [--embedding E] --out FILE\n"
            "       [--watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]]\n"
            "  eval --model FILE|NAME --task en-fr|dates|FILE [--split dev|test] [--json]\n"
-           "  compare --models A B ... [--target TEXT] [--beam K] [--json] SENTENCE\n"
+           "  compare --models A B ... [--target TEXT] [--beam K] [--json] [--layer L --head H|mean|max]\n"
+           "       SENTENCE\n"
            "  export --model FILE|NAME --format png|svg|pdf|json|csv|pharaoh|nematus\n"
-           "       [--view heatmap|lines|compare --models A B ...] [--scale S] [--page fit|a4|letter]\n"
+           "       [--view heatmap|lines|compare --models A B ...] [--layer L --head H|mean|max]\n"
+           "       [--scale S] [--page fit|a4|letter]\n"
            "       [--title T] [--colormap NAME] [--font F] [--font-size PT] [--no-colorbar] [--no-values]\n"
            "       [--transparent] [--threshold X] [--out FILE|FOLDER] (SENTENCE | --input FILE)\n"
            "  import [--arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot] [--attn dot|general|concat]\n"
@@ -55,14 +59,6 @@ std::string usage()
 }
 
 namespace {
-
-Result<Model> openModel(const std::string &nameOrPath)
-{
-    auto path = resolveModelPath(nameOrPath);
-    if (!path)
-        return path.error();
-    return Model::load(path.value());
-}
 
 void printTensor(const std::string &name, const std::string &dtype, const std::vector<std::int64_t> &shape)
 {
@@ -101,7 +97,7 @@ Result<std::string> sentenceOf(const Args &a)
 
 int translateCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{"json"}, {"model", "beam", "prefix", "topk", "max-length"}, {}});
+    auto args = Args::parse(argv, {{"json"}, {"model", "beam", "prefix", "topk", "max-length", "layer", "head"}, {}});
     if (!args)
         return fail(args.error());
     if (!args->value("model"))
@@ -118,18 +114,21 @@ int translateCommand(const Argv &argv)
     auto model = openModel(*args->value("model"));
     if (!model)
         return fail(model.error());
+    auto selection = headSelectionFromArgs(args.value(), {model->get()});
+    if (!selection)
+        return fail(selection.error());
     DecodeOptions options;
     options.beamWidth = beam.value();
     options.topK = topk.value();
     options.maxLength = maxLength.value();
     if (auto prefix = args->value("prefix"))
-        options.prefix = model->prepareTarget(*prefix);
-    auto trace = translate(model.value(), sentence.value(), options);
+        options.prefix = model.value()->prepareTarget(*prefix);
+    auto trace = translate(*model.value(), sentence.value(), options);
     if (!trace)
         return fail(trace.error());
     const auto path = trace->bestPath();
     if (args->has("json"))
-        std::cout << traceToJson(trace.value(), path) << "\n";
+        std::cout << traceToJson(trace.value(), path, true, selection.value()) << "\n";
     else
         std::cout << trace->translation(path) << "\n";
     return 0;
@@ -145,10 +144,14 @@ int inspectCommand(const Argv &argv)
     auto path = resolveModelPath(args->positionals()[0]);
     if (!path)
         return fail(path.error());
-    auto model = Model::load(path.value());
+    auto model = RnnModel::load(path.value());
     if (!model)
         return fail(model.error());
+    const ModelDescription &d = model->description();
     std::cout << "file: " << path.value() << "\n"
+              << "architecture: " << d.architecture << " (" << d.summary << ")\n"
+              << "cross-attention: " << d.layers << " layer(s) x " << d.heads << " head(s)\n"
+              << "score: " << d.attention.score << "\n"
               << "scorer: " << scorerDisplayName(model->config().attention) << "\n"
               << "config: " << configToJson(model->config()) << "\n"
               << "source vocabulary: " << model->sourceVocab().size() << " tokens\n"
@@ -170,7 +173,7 @@ int initCommand(const Argv &argv)
     for (const char *required : {"source-vocab", "target-vocab", "out"})
         if (!args->value(required))
             return fail(usageError(std::string("init needs --") + required));
-    auto config = modelConfigFromArgs(args.value(), true, 64);
+    auto config = modelConfigFromArgs(args.value(), true);
     if (!config)
         return fail(config.error());
     auto seed = args->integer("seed", 1, 0, 2147483647);
@@ -182,7 +185,7 @@ int initCommand(const Argv &argv)
     auto target = Vocabulary::readFile(*args->value("target-vocab"));
     if (!target)
         return fail(target.error());
-    const Model model = Model::initialise(config.value(), source.value(), target.value(),
+    const RnnModel model = RnnModel::initialise(config.value(), source.value(), target.value(),
                                           static_cast<unsigned>(seed.value()));
     auto saved = model.save(*args->value("out"));
     if (!saved)

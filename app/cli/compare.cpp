@@ -1,6 +1,7 @@
 // compare: one sentence, several models, side by side.
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/modelargs.h"
 
 #include "alignscope/compare.h"
 
@@ -13,7 +14,7 @@ namespace alignscope::cli {
 
 int compareCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{"json"}, {"target", "beam"}, {"models"}});
+    auto args = Args::parse(argv, {{"json"}, {"target", "beam", "layer", "head"}, {"models"}});
     if (!args)
         return fail(args.error());
     auto names = args->list("models");
@@ -30,15 +31,21 @@ int compareCommand(const Argv &argv)
     auto beam = args->integer("beam", 1, 1, 64);
     if (!beam)
         return fail(beam.error());
-    std::vector<Result<Model>> models;
-    for (const std::string &name : names) {
-        auto path = resolveModelPath(name);
-        models.push_back(path ? Model::load(path.value()) : Result<Model>(path.error()));
-    }
-    std::vector<const Result<Model> *> ptrs;
-    for (const auto &m : models)
+    std::vector<Result<ModelPtr>> models;
+    for (const std::string &name : names)
+        models.push_back(openModel(name));
+    std::vector<const Result<ModelPtr> *> ptrs;
+    std::vector<const Seq2Seq *> opened;
+    for (const auto &m : models) {
         ptrs.push_back(&m);
+        if (m)
+            opened.push_back(m->get());
+    }
+    auto selection = headSelectionFromArgs(args.value(), opened);
+    if (!selection)
+        return fail(selection.error());
     CompareRequest request;
+    request.selection = selection.value();
     request.sentence = sentence;
     request.target = args->value("target");
     request.options.beamWidth = beam.value();
@@ -62,7 +69,7 @@ int compareCommand(const Argv &argv)
             nlohmann::ordered_json item = {{"model", names[i]}, {"summary", summary}};
             if (entries[i].trace.ok()) {
                 const DecodeTrace &t = entries[i].trace.value();
-                item["trace"] = nlohmann::ordered_json::parse(traceToJson(t, t.bestPath(), false));
+                item["trace"] = nlohmann::ordered_json::parse(traceToJson(t, t.bestPath(), false, request.selection));
             } else {
                 item["error"] = r.error;
             }

@@ -3,6 +3,7 @@
 // pdf: only in builds with the UI, see exportimage.h).
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/modelargs.h"
 #ifdef ALIGNSCOPE_WITH_EXPORT
 #include "cli/exportimage.h"
 #endif
@@ -34,7 +35,7 @@ std::string extensionOf(const std::string &format)
 }
 
 struct Job {
-    std::vector<Model> models;
+    std::vector<ModelPtr> models;
     std::vector<std::string> names;
     std::string format;
     std::string view = "heatmap";
@@ -67,7 +68,7 @@ Result<void> exportCompareData(const Job &job, const std::vector<std::shared_ptr
         nlohmann::ordered_json out = nlohmann::ordered_json::array();
         for (std::size_t i = 0; i < traces.size(); ++i)
             out.push_back({{"model", job.names[i]},
-                           {"trace", nlohmann::ordered_json::parse(traceToJson(*traces[i], traces[i]->bestPath(), false))}});
+                           {"trace", nlohmann::ordered_json::parse(traceToJson(*traces[i], traces[i]->bestPath(), false, options.selection))}});
         const std::string text = out.dump(2) + "\n";
         if (file.empty()) {
             std::cout << text;
@@ -92,15 +93,15 @@ Result<void> exportCompareData(const Job &job, const std::vector<std::shared_ptr
 Result<void> exportOne(Job &job, const std::string &sentence, const std::string &file, int id)
 {
     std::vector<std::shared_ptr<const DecodeTrace>> traces;
-    for (const Model &m : job.models) {
-        auto trace = translate(m, sentence, job.decode);
+    for (const ModelPtr &m : job.models) {
+        auto trace = translate(*m, sentence, job.decode);
         if (!trace)
             return trace.error();
         traces.push_back(std::make_shared<const DecodeTrace>(std::move(trace).value()));
     }
 #ifdef ALIGNSCOPE_WITH_EXPORT
     if (job.image)
-        return job.image->write(traces, job.names, file);
+        return job.image->write(traces, job.names, file, job.data.selection);
 #endif
     const auto format = *parseAttentionFormat(job.format);
     AttentionExportOptions options = job.data;
@@ -178,16 +179,19 @@ Result<void> loadModels(const Args &args, Job &job)
         return usageError("export needs --model FILE or a bundled model name (e.g. --model additive)");
     if (job.view != "compare")
         names.resize(1);
+    std::vector<const Seq2Seq *> opened;
     for (const std::string &name : names) {
-        auto path = resolveModelPath(name);
-        if (!path)
-            return path.error();
-        auto model = Model::load(path.value());
+        auto model = openModel(name);
         if (!model)
             return model.error();
-        job.models.push_back(std::move(model).value());
+        job.models.push_back(model.value());
         job.names.push_back(name);
+        opened.push_back(job.models.back().get());
     }
+    auto selection = headSelectionFromArgs(args, opened);
+    if (!selection)
+        return selection.error();
+    job.data.selection = selection.value();
     return {};
 }
 
@@ -231,7 +235,7 @@ int exportCommand(const Argv &argv)
 {
     auto args = Args::parse(argv, {{"no-colorbar", "no-values", "transparent", "hide-special"},
                                    {"model", "format", "view", "scale", "out", "input", "title", "colormap", "page",
-                                    "font", "font-size", "cell-size", "threshold", "beam", "dpi"},
+                                    "font", "font-size", "cell-size", "threshold", "beam", "dpi", "layer", "head"},
                                    {"models"}});
     if (!args)
         return fail(args.error());

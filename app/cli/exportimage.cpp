@@ -2,7 +2,7 @@
 // unless QT_QPA_PLATFORM says otherwise) and the window's own exporter.
 #include "cli/exportimage.h"
 
-#include "exporter.h"
+#include "export/exporter.h"
 
 #include <QGuiApplication>
 
@@ -32,13 +32,15 @@ public:
     }
 
     Result<void> write(const std::vector<std::shared_ptr<const DecodeTrace>> &traces,
-                       const std::vector<std::string> &names, const std::string &file) override
+                       const std::vector<std::string> &names, const std::string &file,
+                       const HeadSelection &selection) override
     {
         std::vector<std::unique_ptr<TraceModel>> models;
         std::vector<FigurePanel> panels;
         for (size_t i = 0; i < traces.size(); ++i) {
             models.push_back(std::make_unique<TraceModel>());
             models.back()->setTrace(traces[i]);
+            models.back()->setSelection(selection);
             const bool captioned = traces.size() > 1;
             panels.push_back({models.back().get(), captioned ? QString::fromStdString(names[i]) : QString()});
         }

@@ -17,9 +17,10 @@ class ImageExport {
 public:
     virtual ~ImageExport() = default;
     /// One figure: one trace, or several stacked (the compare view), each
-    /// titled with its model's name.
+    /// titled with its model's name, showing `selection`'s layer and head.
     virtual Result<void> write(const std::vector<std::shared_ptr<const DecodeTrace>> &traces,
-                               const std::vector<std::string> &names, const std::string &file) = 0;
+                               const std::vector<std::string> &names, const std::string &file,
+                               const HeadSelection &selection) = 0;
 };
 
 /// Parses the figure options of `args` and starts the GUI application;

@@ -6,7 +6,7 @@
 
 #include "cli/args.h"
 
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 #include "alignscope/pytorch.h"
 
 #include <iostream>
@@ -27,7 +27,7 @@ Result<void> refuseAlignScopeModels(const Args &a)
         const auto path = a.value(option);
         if (!path)
             continue;
-        if (Model::isModelFile(*path))
+        if (RnnModel::isModelFile(*path))
             return fileError(*path + " is already an AlignScope model: open it as it is (--model " + *path +
                              "); import converts PyTorch tutorial checkpoints");
     }

@@ -3,6 +3,8 @@
 // --scorer, --local/--window, sizes and layers.
 
 #include "alignscope/config.h"
+#include "alignscope/recipes.h"
+#include "alignscope/seq2seq.h"
 #include "cli/args.h"
 
 #include <iterator>
@@ -14,10 +16,18 @@ inline const char *const kModelValueOptions[] = {"encoder", "decoder", "scorer",
                                                  "embedding", "hidden", "layers", "attention-dim",
                                                  "max-source-length", "dropout"};
 
-/// A validated config. `requireKinds`: --encoder, --decoder and --scorer
-/// must be given (init); otherwise they default to bigru, bahdanau, additive.
-/// The decoder is as wide as --hidden, except for dot and scaled-dot scores,
-/// which compare the query with h_j directly and so take the encoder's state size.
-Result<ModelConfig> modelConfigFromArgs(const Args &a, bool requireKinds, int defaultMaxSourceLength);
+/// The options read onto `recipe` (a task's tokenizers and source length
+/// already set) and built by buildRnnConfig. `requireKinds`: --encoder,
+/// --decoder and --scorer must be given (init); otherwise they default to
+/// bigru, bahdanau, additive.
+Result<ModelConfig> modelConfigFromArgs(const Args &a, bool requireKinds, RnnRecipe recipe = {});
+
+/// Option names headSelectionFromArgs reads.
+inline const char *const kHeadOptions[] = {"layer", "head"};
+
+/// `--layer L --head H|mean|max` checked against every model given (each
+/// must have that layer and head); the default is the mean over the last
+/// layer's heads.
+Result<HeadSelection> headSelectionFromArgs(const Args &a, const std::vector<const Seq2Seq *> &models);
 
 } // namespace alignscope::cli

@@ -5,6 +5,7 @@
 #include "cli/tasks.h"
 
 #include "alignscope/decode.h"
+#include "alignscope/model.h"
 #include "alignscope/train.h"
 
 #ifdef ALIGNSCOPE_WITH_EXPORT
@@ -37,14 +38,9 @@ OptionSpec trainSpec()
     return s;
 }
 
-Result<ModelConfig> trainConfig(const Args &a, const TaskInfo &task)
+Result<ModelConfig> trainConfig(const Args &a, const PreparedTask &task)
 {
-    auto c = modelConfigFromArgs(a, false, task.maxSourceLength);
-    if (!c)
-        return c;
-    c->sourceTokenizer = task.sourceTokenizer;
-    c->targetTokenizer = task.targetTokenizer;
-    return c;
+    return modelConfigFromArgs(a, false, RnnRecipe{}.forTask(task));
 }
 
 Result<TrainOptions> trainOptions(const Args &a)
@@ -151,7 +147,7 @@ public:
     const std::string &sentence() const { return m_sentence; }
 
     /// Decodes the watched sentence with `model` and writes epoch `epoch`'s files.
-    Result<void> write(const Model &model, int epoch) const
+    Result<void> write(const RnnModel &model, int epoch) const
     {
         auto trace = translate(model, m_sentence);
         if (!trace)
@@ -168,7 +164,7 @@ public:
         if (m_image) {
             auto shared = std::make_shared<const DecodeTrace>(std::move(trace).value());
             const std::string title = model.name() + " - epoch " + std::to_string(epoch);
-            return m_image->write({shared}, {title}, base.string() + "." + m_format);
+            return m_image->write({shared}, {title}, base.string() + "." + m_format, {});
         }
 #endif
         return {};
@@ -203,7 +199,7 @@ int trainCommand(const Argv &argv)
     auto task = loadTask(args.value());
     if (!task)
         return fail(task.error());
-    auto config = trainConfig(args.value(), task->info);
+    auto config = trainConfig(args.value(), task.value());
     if (!config)
         return fail(config.error());
     auto options = trainOptions(args.value());
@@ -211,7 +207,7 @@ int trainCommand(const Argv &argv)
         return fail(options.error());
     const std::string out = *args->value("out");
     options->checkpoint = out + ".ckpt";
-    Model model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, options->seed);
+    RnnModel model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, options->seed);
     model.setName(toString(config->attention.scorer));
     Trainer trainer(model, task->splits.train, task->splits.dev, options.value());
     if (auto resume = args->value("resume")) {
@@ -219,7 +215,7 @@ int trainCommand(const Argv &argv)
             return fail(r.error());
     }
     std::fprintf(stderr, "training on %zu pairs (%s), %lld parameters, vocabularies %d/%d\n",
-                 task->splits.train.pairs.size(), task->info.name.c_str(), parameterCount(model.parameters()),
+                 task->splits.train.pairs.size(), task->name.c_str(), parameterCount(model.parameters()),
                  model.sourceVocab().size(), model.targetVocab().size());
     if (*snapshots) { // a sentence that cannot be decoded fails now, not after the first epoch
         if (auto t = translate(model, (*snapshots)->sentence()); !t)
@@ -265,7 +261,7 @@ int evalCommand(const Argv &argv)
     auto path = resolveModelPath(*args->value("model"));
     if (!path)
         return fail(path.error());
-    auto model = Model::load(path.value());
+    auto model = RnnModel::load(path.value());
     if (!model)
         return fail(model.error());
     auto task = loadTask(args.value());
@@ -280,7 +276,7 @@ int evalCommand(const Argv &argv)
     const Corpus &corpus = split == "dev" ? task->splits.dev : task->splits.test;
     const EvalMetrics m = evaluate(model.value(), corpus, limit.value());
     if (args->has("json")) {
-        nlohmann::ordered_json j = {{"model", model->name()}, {"task", task->info.name}, {"split", split},
+        nlohmann::ordered_json j = {{"model", model->name()}, {"task", task->name}, {"split", split},
                                     {"sentences", m.sentences}, {"loss", m.loss}, {"perplexity", m.perplexity},
                                     {"bleu", m.bleu}, {"exact_match", m.exactMatch},
                                     {"aer", m.aer < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.aer)},
@@ -289,7 +285,7 @@ int evalCommand(const Argv &argv)
     } else {
         std::printf("%s on %s/%s (%d sentences)\nBLEU %.2f  exact match %.2f%%  AER %s  entropy %.4f  loss %.4f  "
                     "perplexity %.4f\n",
-                    model->name().c_str(), task->info.name.c_str(), split.c_str(), m.sentences, m.bleu,
+                    model->name().c_str(), task->name.c_str(), split.c_str(), m.sentences, m.bleu,
                     100.0 * m.exactMatch, m.aer < 0 ? "n/a" : std::to_string(m.aer).c_str(), m.entropy, m.loss,
                     m.perplexity);
     }

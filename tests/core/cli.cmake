@@ -9,3 +9,8 @@ alignscope_add_test(testbadinput SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testbadinpu
   LIBS nlohmann_json::nlohmann_json)
 target_compile_definitions(testbadinput PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
 add_dependencies(testbadinput alignscope-cli)
+# The bundled models' traces and exports against tests/data/golden.
+alignscope_add_test(testgolden SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testgolden.cpp LABELS unit
+  LIBS nlohmann_json::nlohmann_json)
+target_compile_definitions(testgolden PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
+add_dependencies(testgolden alignscope-cli)

@@ -4,3 +4,6 @@ alignscope_add_test(testdecode SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testdecode.cp
 set_target_properties(testdecode PROPERTIES AUTOMOC ON)
 # compareModels: concurrent decodes equal decodes alone (also under TSan).
 alignscope_add_test(testcompare SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testcompare.cpp LABELS unit)
+# Layers × heads: the selection through trace, JSON, exports and metrics (synthetic multi-head traces).
+alignscope_add_test(testheads SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testheads.cpp LABELS unit
+  LIBS nlohmann_json::nlohmann_json)

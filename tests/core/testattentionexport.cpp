@@ -22,8 +22,8 @@ DecodeNode node(int step, int parent, int id, const std::string &token, std::vec
     n.tokenId = id;
     n.token = token;
     n.logProb = logProb;
-    n.weights = Eigen::Map<Vector>(w.data(), Eigen::Index(w.size()));
-    n.scores = n.weights.array().log();
+    const Vector weights = Eigen::Map<Vector>(w.data(), Eigen::Index(w.size()));
+    n.cross = AttentionStack::single(weights.array().log(), weights);
     n.context = Vector::Zero(2);
     n.finished = token == "<eos>";
     return n;
@@ -35,8 +35,8 @@ DecodeTrace handBuilt()
     DecodeTrace t;
     t.model = "hand";
     t.scorer = "additive";
-    t.sourceTokens = {"le", "chat,\"noir\"", "<eos>"};
-    t.sourceSpecial = {0, 0, 1};
+    t.source.labels = {"le", "chat,\"noir\"", "<eos>"};
+    t.source.flags = {0, 0, SourceAxis::Special};
     t.eosId = 2;
     t.nodes.push_back(node(0, -1, 5, "the", {0.7f, 0.2f, 0.1f}, -0.5f));
     t.nodes.push_back(node(1, 0, 6, "cat", {0.25f, 0.5f, 0.25f}, -0.25f));
@@ -53,8 +53,8 @@ DecodeTrace randomTrace(int T, int n, unsigned seed)
     std::uniform_real_distribution<float> u(0.0f, 1.0f);
     DecodeTrace t;
     for (int j = 0; j < n; ++j)
-        t.sourceTokens.push_back(j % 3 == 0 ? "w\"" + std::to_string(j) + ",x" : j % 3 == 1 ? "a\nb" : "é" + std::to_string(j));
-    t.sourceSpecial.assign(size_t(n), 0);
+        t.source.labels.push_back(j % 3 == 0 ? "w\"" + std::to_string(j) + ",x" : j % 3 == 1 ? "a\nb" : "é" + std::to_string(j));
+    t.source.flags.assign(size_t(n), 0);
     for (int s = 0; s < T; ++s) {
         std::vector<float> w(static_cast<size_t>(n));
         float sum = 0;
@@ -133,14 +133,14 @@ void TestAttentionExport::testCsvRoundTrip()
     const auto rows = readCsv(attentionToCsv(t, path));
     QCOMPARE(int(rows.size()), 1 + int(path.size()));
     QCOMPARE(rows[0].front(), std::string());
-    for (size_t j = 0; j < t.sourceTokens.size(); ++j)
-        QCOMPARE(rows[0][j + 1], t.sourceTokens[j]);
+    for (size_t j = 0; j < t.source.labels.size(); ++j)
+        QCOMPARE(rows[0][j + 1], t.source.labels[j]);
     for (size_t r = 0; r < path.size(); ++r) {
         const DecodeNode &n = t.nodes[size_t(path[r])];
         QCOMPARE(rows[r + 1].front(), n.token);
-        QCOMPARE(int(rows[r + 1].size()), 1 + int(n.weights.size()));
-        for (Eigen::Index j = 0; j < n.weights.size(); ++j)
-            QVERIFY2(std::abs(std::stod(rows[r + 1][size_t(j) + 1]) - n.weights[j]) <= 1e-6,
+        QCOMPARE(int(rows[r + 1].size()), 1 + int(n.weights().size()));
+        for (Eigen::Index j = 0; j < n.weights().size(); ++j)
+            QVERIFY2(std::abs(std::stod(rows[r + 1][size_t(j) + 1]) - n.weights()[j]) <= 1e-6,
                      qPrintable(QString("row %1 column %2").arg(r).arg(j)));
     }
 }
@@ -150,15 +150,15 @@ void TestAttentionExport::testJsonRoundTrip()
     const DecodeTrace t = randomTrace(5, 6, 7);
     const auto path = t.bestPath();
     const auto j = nlohmann::json::parse(exportAttention(AttentionFormat::Json, t, path));
-    QCOMPARE(j.at("source_tokens").get<std::vector<std::string>>(), t.sourceTokens);
+    QCOMPARE(j.at("source_tokens").get<std::vector<std::string>>(), t.source.labels);
     const auto &steps = j.at("steps");
     QCOMPARE(int(steps.size()), int(path.size()));
     for (size_t r = 0; r < path.size(); ++r) {
         const DecodeNode &n = t.nodes[size_t(path[r])];
         const auto w = steps[r].at("weights").get<std::vector<double>>();
-        QCOMPARE(int(w.size()), int(n.weights.size()));
+        QCOMPARE(int(w.size()), int(n.weights().size()));
         for (size_t c = 0; c < w.size(); ++c)
-            QVERIFY(std::abs(w[c] - n.weights[Eigen::Index(c)]) <= 1e-6);
+            QVERIFY(std::abs(w[c] - n.weights()[Eigen::Index(c)]) <= 1e-6);
     }
 }
 

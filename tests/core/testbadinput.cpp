@@ -7,7 +7,7 @@
 
 #include "common/clirun.h"
 #include "alignscope/decode.h"
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 #include "alignscope/safetensors.h"
 
 #include <QtTest>
@@ -44,7 +44,7 @@ Vocabulary vocab(const std::vector<std::string> &tokens)
 }
 
 /// A small untrained model: it may never emit <eos>, so decoding runs to the length guard.
-Model tinyModel()
+RnnModel tinyModel()
 {
     ModelConfig c;
     const auto e = parseEncoderKind("bigru").value();
@@ -58,7 +58,7 @@ Model tinyModel()
     c.decoder.kind = DecoderKind::Bahdanau;
     c.attention.scorer = ScorerKind::Additive;
     c.attention.dimension = 8;
-    return Model::initialise(c, vocab({"<pad>", "<sos>", "<eos>", "<unk>", "the", "cat", "sat", "on", "mat"}),
+    return RnnModel::initialise(c, vocab({"<pad>", "<sos>", "<eos>", "<unk>", "the", "cat", "sat", "on", "mat"}),
                              vocab({"<pad>", "<sos>", "<eos>", "<unk>", "le", "chat", "est", "assis", "sur", "tapis"}),
                              3u);
 }
@@ -186,7 +186,7 @@ void TestBadInput::testCliDecodes()
 
 void TestBadInput::testInvalidUtf8Sentence()
 {
-    const Model m = tinyModel();
+    const RnnModel m = tinyModel();
     const auto trace = translate(m, "the \xff cat", {});
     QVERIFY(!trace.ok());
     QCOMPARE(trace.error().kind, ErrorKind::BadInput);
@@ -214,7 +214,7 @@ void TestBadInput::testNonFiniteWeights()
     QVERIFY(poke(path, "decoder.out.bias", 2, value));
     const std::string expected = path + ": tensor \"decoder.out.bias\": value at flat index 2 is " + what.toStdString()
         + "; the weights are corrupt (did training diverge?)";
-    const auto loaded = Model::load(path);
+    const auto loaded = RnnModel::load(path);
     QVERIFY(!loaded.ok());
     QCOMPARE(loaded.error().kind, ErrorKind::BadFile);
     QCOMPARE(loaded.error().message, expected);
@@ -264,13 +264,13 @@ void TestBadInput::testStrayTempFileAfterKilledWrite()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath("run.ckpt");
-    const Model m = tinyModel();
+    const RnnModel m = tinyModel();
     QVERIFY(m.save(path.toStdString()).ok());
     const QByteArray previous = readFile(path);
     const QString stray = path + ".tmp-k1ll3d";
     QVERIFY(writeFile(stray, previous.left(previous.size() / 2)));
 
-    auto loaded = Model::load(path.toStdString());
+    auto loaded = RnnModel::load(path.toStdString());
     QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
     QCOMPARE(loaded->parameters().size(), m.parameters().size());
     for (const auto &[name, value] : m.parameters())
@@ -279,7 +279,7 @@ void TestBadInput::testStrayTempFileAfterKilledWrite()
     QVERIFY(m.save(path.toStdString()).ok());
     QCOMPARE(readFile(path), previous);
     QVERIFY(QFile::exists(stray)); // not ours to delete: another process may own it
-    const auto strayLoad = Model::load(stray.toStdString());
+    const auto strayLoad = RnnModel::load(stray.toStdString());
     QVERIFY(!strayLoad.ok());
     QCOMPARE(strayLoad.error().kind, ErrorKind::BadFile);
 }

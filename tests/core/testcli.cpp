@@ -96,6 +96,26 @@ void TestCli::testTranslateJson()
         QCOMPARE(s.at("context").size(), size_t(16)); // bigru, hidden 8: [fwd; bwd]
         QVERIFY(s.at("token").is_string());
         QVERIFY(s.at("topk").is_array() && !s.at("topk").empty());
+        // An RNN's attention is 1 layer x 1 head: cross_attention[0][0] is `weights`.
+        QVERIFY(s.at("token_id").is_number_integer());
+        QCOMPARE(s.at("cross_attention").size(), size_t(1));
+        QCOMPARE(s.at("cross_attention").at(0).size(), size_t(1));
+        QCOMPARE(s.at("cross_attention").at(0).at(0), w);
+    }
+    QCOMPARE(j.at("architecture").get<std::string>(), std::string("rnn"));
+    QCOMPARE(j.at("layers").get<int>(), 1);
+    QCOMPARE(j.at("heads").get<int>(), 1);
+    QCOMPARE(j.at("source").at("kind").get<std::string>(), std::string("text"));
+    QCOMPARE(j.at("source").at("spans").at(1), nlohmann::json::array({4, 7})); // "cat" in "The cat sat …"
+
+    // --layer 1 --head mean|max|1 are that one row, and say so.
+    for (const char *head : {"mean", "max", "1"}) {
+        const Outcome h = runCli({"translate", "--model", m_model, "--json", "--layer", "1", "--head", head,
+                                  "The cat sat on the mat"});
+        QVERIFY2(h.code == 0, qPrintable(describe(h)));
+        const auto k = nlohmann::json::parse(h.out.toStdString());
+        QCOMPARE(k.at("steps"), j.at("steps"));
+        QCOMPARE(k.at("selection").at("head").get<std::string>(), std::string(head));
     }
 }
 
@@ -121,6 +141,11 @@ void TestCli::testErrors_data()
     QTest::newRow("unknown option") << QStringList{"translate", "--model", "@", "--colour", "red", "the cat"} << 2;
     QTest::newRow("no sentence") << QStringList{"translate", "--model", "@"} << 2;
     QTest::newRow("missing model file") << QStringList{"translate", "--model", "%/absent.safetensors", "the cat"} << 3;
+    QTest::newRow("--layer past an RNN's one") << QStringList{"translate", "--model", "@", "--layer", "2", "the cat"} << 2;
+    QTest::newRow("--head past an RNN's one") << QStringList{"translate", "--model", "@", "--head", "2", "the cat"} << 2;
+    QTest::newRow("--head word") << QStringList{"translate", "--model", "@", "--head", "all", "the cat"} << 2;
+    QTest::newRow("export --layer 0") << QStringList{"export", "--model", "@", "--format", "csv", "--layer", "0", "the cat"} << 2;
+    QTest::newRow("compare --head 3") << QStringList{"compare", "--models", "@", "@", "--head", "3", "the cat"} << 2;
     QTest::newRow("garbage file") << QStringList{"translate", "--model", "%/garbage.safetensors", "the cat"} << 3;
     QTest::newRow("0-byte file") << QStringList{"translate", "--model", "%/empty.safetensors", "the cat"} << 3;
     QTest::newRow("directory") << QStringList{"translate", "--model", "%/folder.safetensors", "the cat"} << 3;

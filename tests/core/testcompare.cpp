@@ -4,7 +4,7 @@
 // under ThreadSanitizer by .ci/sanitize.
 
 #include "alignscope/compare.h"
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 
 #include <QtTest>
 
@@ -19,7 +19,7 @@ Vocabulary vocab(const std::vector<std::string> &tokens)
     return Vocabulary::fromTokens(tokens, "test").value();
 }
 
-Model model(ScorerKind scorer, unsigned seed)
+RnnModel model(ScorerKind scorer, unsigned seed)
 {
     ModelConfig c;
     c.encoder.embedding = 6;
@@ -30,7 +30,7 @@ Model model(ScorerKind scorer, unsigned seed)
     c.attention.dimension = 8;
     const bool bahdanau = scorer == ScorerKind::Additive;
     c.decoder.kind = bahdanau ? DecoderKind::Bahdanau : DecoderKind::Luong;
-    Model m = Model::initialise(c, vocab({"<pad>", "<sos>", "<eos>", "<unk>", "the", "cat", "sat"}),
+    RnnModel m = RnnModel::initialise(c, vocab({"<pad>", "<sos>", "<eos>", "<unk>", "the", "cat", "sat"}),
                                 vocab({"<pad>", "<sos>", "<eos>", "<unk>", "le", "chat", "assis"}), seed);
     m.setName("m" + std::to_string(seed));
     return m;
@@ -58,11 +58,11 @@ void TestCompare::testConcurrentEqualsAlone()
 {
     QFETCH(bool, forced);
     const tbb::global_control threads(tbb::global_control::max_allowed_parallelism, 2);
-    std::vector<Result<Model>> models;
+    std::vector<Result<ModelPtr>> models;
     for (unsigned seed = 1; seed <= 4; ++seed)
-        models.emplace_back(model(seed % 2 ? ScorerKind::Additive : ScorerKind::General, seed));
+        models.emplace_back(ModelPtr(std::make_shared<RnnModel>(model(seed % 2 ? ScorerKind::Additive : ScorerKind::General, seed))));
     models.emplace_back(Error{ErrorKind::BadFile, "broken.safetensors: file is empty (0 bytes)"});
-    std::vector<const Result<Model> *> pointers;
+    std::vector<const Result<ModelPtr> *> pointers;
     for (const auto &m : models)
         pointers.push_back(&m);
     CompareRequest request;
@@ -75,13 +75,13 @@ void TestCompare::testConcurrentEqualsAlone()
         QCOMPARE(entries.size(), models.size());
         for (size_t i = 0; i + 1 < models.size(); ++i) {
             QVERIFY2(entries[i].trace.ok(), entries[i].row.error.c_str());
-            const auto alone = forced ? forceDecode(models[i].value(), request.sentence, *request.target)
-                                      : translate(models[i].value(), request.sentence, request.options);
+            const auto alone = forced ? forceDecode(*models[i].value(), request.sentence, *request.target)
+                                      : translate(*models[i].value(), request.sentence, request.options);
             QVERIFY(alone.ok());
             const auto path = alone->bestPath();
             QCOMPARE(entries[i].trace->translation(entries[i].trace->bestPath()), alone->translation(path));
             QVERIFY(entries[i].trace->weightMatrix(entries[i].trace->bestPath()) == alone->weightMatrix(path));
-            QCOMPARE(entries[i].row.model, models[i]->name());
+            QCOMPARE(entries[i].row.model, models[i].value()->name());
         }
         QVERIFY(!entries.back().trace.ok());
         QCOMPARE(entries.back().row.error, std::string("broken.safetensors: file is empty (0 bytes)"));
@@ -92,10 +92,10 @@ void TestCompare::testConcurrentEqualsAlone()
 // named in its row; nothing is left half-written in the entries.
 void TestCompare::testCancelStopsEveryDecode()
 {
-    std::vector<Result<Model>> models;
-    models.emplace_back(model(ScorerKind::Additive, 1));
-    models.emplace_back(model(ScorerKind::General, 2));
-    const std::vector<const Result<Model> *> pointers = {&models[0], &models[1]};
+    std::vector<Result<ModelPtr>> models;
+    models.emplace_back(ModelPtr(std::make_shared<RnnModel>(model(ScorerKind::Additive, 1))));
+    models.emplace_back(ModelPtr(std::make_shared<RnnModel>(model(ScorerKind::General, 2))));
+    const std::vector<const Result<ModelPtr> *> pointers = {&models[0], &models[1]};
     const std::atomic<bool> cancel{true};
     for (bool forced : {false, true}) {
         CompareRequest request;

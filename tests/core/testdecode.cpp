@@ -5,7 +5,7 @@
 // models at once, and the trace JSON of DESIGN.md.
 
 #include "alignscope/decode.h"
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 
 #include <QtTest>
 
@@ -47,30 +47,30 @@ ModelConfig smallConfig(ScorerKind scorer, LocalMode local = LocalMode::None, in
     return c;
 }
 
-Model smallModel(ScorerKind scorer, LocalMode local = LocalMode::None, unsigned seed = 11u)
+RnnModel smallModel(ScorerKind scorer, LocalMode local = LocalMode::None, unsigned seed = 11u)
 {
-    return Model::initialise(smallConfig(scorer, local), vocab(kSourceTokens), vocab(kTargetTokens), seed);
+    return RnnModel::initialise(smallConfig(scorer, local), vocab(kSourceTokens), vocab(kTargetTokens), seed);
 }
 
 /// A model that never chooses <eos>: the length guard must end it.
-Model runawayModel()
+RnnModel runawayModel()
 {
-    Model m = smallModel(ScorerKind::Additive);
+    RnnModel m = smallModel(ScorerKind::Additive);
     m.parameters().at("decoder.out.bias")(0, kEos) = -100.0f;
     return m;
 }
 
-/// The decoder's own argmax loop written from Model::encode / step only.
-std::vector<int> referenceGreedy(const Model &m, const std::string &sentence, int maxLength,
+/// The decoder's own argmax loop written from RnnModel::encode / step only.
+std::vector<int> referenceGreedy(const RnnModel &m, const std::string &sentence, int maxLength,
                                  std::vector<Vector> *weights)
 {
     const auto source = m.prepareSource(sentence).value();
-    const EncoderOutput enc = m.encode(source.ids);
-    DecoderState state = m.initialState(enc);
+    const auto enc = m.encode(source);
+    DecoderStatePtr state = m.initialState(*enc);
     int previous = m.config().targetSpecials.sos;
     std::vector<int> tokens;
     for (int t = 0; t < maxLength; ++t) {
-        StepOutput out = m.step(enc, state, previous, t);
+        StepOutput out = m.step(*enc, *state, previous, t);
         int best = -1;
         for (int v = 0; v < out.logProbs.size(); ++v) {
             if (v == m.config().targetSpecials.pad || v == m.config().targetSpecials.sos)
@@ -79,7 +79,7 @@ std::vector<int> referenceGreedy(const Model &m, const std::string &sentence, in
                 best = v;
         }
         tokens.push_back(best);
-        weights->push_back(out.weights);
+        weights->push_back(selectWeights(out.cross, {}));
         if (best == kEos)
             break;
         state = out.next;
@@ -100,7 +100,7 @@ std::vector<int> tokenIds(const DecodeTrace &t, const std::vector<int> &path)
 void compareTraces(const DecodeTrace &a, const DecodeTrace &b, float tol)
 {
     QCOMPARE(a.nodes.size(), b.nodes.size());
-    QCOMPARE(a.sourceTokens, b.sourceTokens);
+    QCOMPARE(a.source.labels, b.source.labels);
     for (size_t i = 0; i < a.nodes.size(); ++i) {
         const DecodeNode &x = a.nodes[i], &y = b.nodes[i];
         QCOMPARE(x.tokenId, y.tokenId);
@@ -109,9 +109,9 @@ void compareTraces(const DecodeTrace &a, const DecodeTrace &b, float tol)
         QCOMPARE(x.forced, y.forced);
         QCOMPARE(x.finished, y.finished);
         QVERIFY(std::abs(x.logProb - y.logProb) <= tol);
-        QCOMPARE(x.weights.size(), y.weights.size());
-        QVERIFY((x.weights - y.weights).cwiseAbs().maxCoeff() <= tol);
-        QVERIFY((x.scores - y.scores).cwiseAbs().maxCoeff() <= tol);
+        QCOMPARE(x.weights().size(), y.weights().size());
+        QVERIFY((x.weights() - y.weights()).cwiseAbs().maxCoeff() <= tol);
+        QVERIFY((x.scores() - y.scores()).cwiseAbs().maxCoeff() <= tol);
         QVERIFY((x.context - y.context).cwiseAbs().maxCoeff() <= tol);
     }
     QCOMPARE(a.hypotheses.size(), b.hypotheses.size());
@@ -125,7 +125,7 @@ void compareTraces(const DecodeTrace &a, const DecodeTrace &b, float tol)
 /// s_t = 0 and c_t = 0, and Bahdanau's deep output reads emb(y_{t-1}) =
 /// one-hot(y_{t-1}) through decoder.out; column (Hd + prev) of out.weight
 /// holds log P(next | prev).
-Model beamBeatsGreedyModel()
+RnnModel beamBeatsGreedyModel()
 {
     ModelConfig c;
     c.encoder.embedding = 2;
@@ -138,7 +138,7 @@ Model beamBeatsGreedyModel()
     c.attention.dimension = 2;
     const Vocabulary source = vocab({"<pad>", "<sos>", "<eos>", "<unk>", "x", "y"});
     const Vocabulary target = vocab({"<pad>", "<sos>", "<eos>", "<unk>", "A", "B"});
-    ParameterSet<float> p = zerosLike(Model::initialParameters(c, 6, 6, 1u));
+    ParameterSet<float> p = zerosLike(RnnModel::initialParameters(c, 6, 6, 1u));
     p.at("decoder.embedding.weight") = Matrix::Identity(6, 6);
     Matrix &out = p.at("decoder.out.weight"); // (6, Hd + E + D) = (6, 2 + 6 + 2)
     out.middleCols(2, 6).setConstant(-50.0f);
@@ -155,7 +155,7 @@ Model beamBeatsGreedyModel()
     set(B, eos, 0.9);
     set(B, A, 0.05);
     set(B, B, 0.05);
-    return Model(c, source, target, std::move(p));
+    return RnnModel(c, source, target, std::move(p));
 }
 
 } // namespace
@@ -197,30 +197,30 @@ void TestDecode::testWeightsSumToOne_data()
 void TestDecode::testWeightsSumToOne()
 {
     QFETCH(int, scorer);
-    const Model m = smallModel(static_cast<ScorerKind>(scorer));
+    const RnnModel m = smallModel(static_cast<ScorerKind>(scorer));
     DecodeOptions o;
     o.beamWidth = 3;
     const auto trace = translate(m, "the cat sat the cat", o);
     QVERIFY(trace.ok());
     QVERIFY(!trace->nodes.empty());
     for (const DecodeNode &n : trace->nodes) {
-        QVERIFY(n.weights.allFinite());
-        QVERIFY(n.weights.minCoeff() >= 0.0f);
-        QVERIFY2(std::abs(n.weights.sum() - 1.0f) < 1e-5f, qPrintable(QString::number(n.weights.sum())));
+        QVERIFY(n.weights().allFinite());
+        QVERIFY(n.weights().minCoeff() >= 0.0f);
+        QVERIFY2(std::abs(n.weights().sum() - 1.0f) < 1e-5f, qPrintable(QString::number(n.weights().sum())));
     }
 }
 
 void TestDecode::testTraceShapes()
 {
-    const Model m = smallModel(ScorerKind::Additive);
+    const RnnModel m = smallModel(ScorerKind::Additive);
     const auto trace = translate(m, "The cat sat dog", {});
     QVERIFY(trace.ok());
     // n includes the <eos> the encoder sees; "dog" is out of vocabulary.
     const std::vector<std::string> tokens = {"the", "cat", "sat", "dog", "<eos>"};
-    QCOMPARE(trace->sourceTokens, tokens);
-    QCOMPARE(trace->sourceIds, (std::vector<int>{4, 5, 6, 3, 2}));
-    QCOMPARE(trace->oovPositions, std::vector<int>{3});
-    QCOMPARE(trace->input, std::string("The cat sat dog"));
+    QCOMPARE(trace->source.labels, tokens);
+    QCOMPARE(trace->source.ids, (std::vector<int>{4, 5, 6, 3, 2}));
+    QCOMPARE(trace->source.oovPositions(), std::vector<int>{3});
+    QCOMPARE(trace->source.text, std::string("The cat sat dog"));
     const Eigen::Index n = 5, d = m.config().encoder.stateSize();
     QCOMPARE(trace->encoderStates.rows(), n);
     QCOMPARE(trace->encoderStates.cols(), d);
@@ -228,12 +228,12 @@ void TestDecode::testTraceShapes()
     QCOMPARE(trace->scorer, std::string("additive"));
     QCOMPARE(trace->hypotheses.size(), size_t(1));
     for (const DecodeNode &node : trace->nodes) {
-        QCOMPARE(node.scores.size(), n);
-        QCOMPARE(node.weights.size(), n);
+        QCOMPARE(node.scores().size(), n);
+        QCOMPARE(node.weights().size(), n);
         QCOMPARE(node.context.size(), d);
         QCOMPARE(node.query.size(), Eigen::Index(m.config().decoder.hidden));
         // c_t = Σ_j α_tj h_j, recomputed from the trace.
-        const Vector c = (node.weights.transpose() * trace->encoderStates).transpose();
+        const Vector c = (node.weights().transpose() * trace->encoderStates).transpose();
         QVERIFY((c - node.context).cwiseAbs().maxCoeff() < 1e-5f);
     }
     const auto path = trace->bestPath();
@@ -245,7 +245,7 @@ void TestDecode::testTraceShapes()
 
 void TestDecode::testTopKSorted()
 {
-    const Model m = smallModel(ScorerKind::General);
+    const RnnModel m = smallModel(ScorerKind::General);
     DecodeOptions o;
     o.topK = 5;
     const auto trace = translate(m, "the cat", o);
@@ -275,7 +275,7 @@ void TestDecode::testTopKTies()
 {
     // Two tokens with identical output rows and a large bias tie for first
     // place at every step: the lower id comes first and greedy picks it.
-    Model m = smallModel(ScorerKind::Dot);
+    RnnModel m = smallModel(ScorerKind::Dot);
     auto &w = m.parameters().at("decoder.out.weight");
     auto &b = m.parameters().at("decoder.out.bias");
     w.row(6) = w.row(4);
@@ -293,8 +293,8 @@ void TestDecode::testTopKTies()
     }
     // The rest are the next most probable of the whole distribution.
     const auto source = m.prepareSource("the cat").value();
-    const EncoderOutput enc = m.encode(source.ids);
-    const StepOutput first = m.step(enc, m.initialState(enc), m.config().targetSpecials.sos, 0);
+    const auto enc = m.encode(source);
+    const StepOutput first = m.step(*enc, *m.initialState(*enc), m.config().targetSpecials.sos, 0);
     std::vector<int> ids;
     for (int v = 2; v < first.logProbs.size(); ++v)
         ids.push_back(v);
@@ -305,7 +305,7 @@ void TestDecode::testTopKTies()
 
 void TestDecode::testLengthGuard()
 {
-    const Model m = runawayModel();
+    const RnnModel m = runawayModel();
     const auto trace = translate(m, "the cat sat", {});
     QVERIFY(trace.ok());
     // n = 4 (with <eos>): the guard stops at 2n + 10 = 18 steps.
@@ -330,7 +330,7 @@ void TestDecode::testLengthGuard()
 
 void TestDecode::testForcedPrefix()
 {
-    const Model m = runawayModel();
+    const RnnModel m = runawayModel();
     DecodeOptions o;
     o.prefix = {5, 4}; // "chat le"
     const auto trace = translate(m, "the cat sat", o);
@@ -346,12 +346,12 @@ void TestDecode::testForcedPrefix()
 
     // A forced token's log-probability is the model's, not 0.
     const auto source = m.prepareSource("the cat sat").value();
-    const EncoderOutput enc = m.encode(source.ids);
-    const StepOutput first = m.step(enc, m.initialState(enc), 1, 0);
+    const auto enc = m.encode(source);
+    const StepOutput first = m.step(*enc, *m.initialState(*enc), 1, 0);
     QVERIFY(std::abs(trace->nodes[path[0]].logProb - first.logProbs[5]) < 1e-6f);
-    const StepOutput second = m.step(enc, first.next, 5, 1);
+    const StepOutput second = m.step(*enc, *first.next, 5, 1);
     QVERIFY(std::abs(trace->nodes[path[1]].logProb - second.logProbs[4]) < 1e-6f);
-    QVERIFY((trace->nodes[path[1]].weights - second.weights).cwiseAbs().maxCoeff() < 1e-6f);
+    QVERIFY((trace->nodes[path[1]].weights() - selectWeights(second.cross, {})).cwiseAbs().maxCoeff() < 1e-6f);
 
     // With a beam the prefix still holds on every hypothesis.
     o.beamWidth = 3;
@@ -366,7 +366,7 @@ void TestDecode::testForcedPrefix()
 
 void TestDecode::testForceDecode()
 {
-    const Model m = smallModel(ScorerKind::Dot);
+    const RnnModel m = smallModel(ScorerKind::Dot);
     const auto trace = forceDecode(m, "the cat sat", "le chat assis");
     QVERIFY(trace.ok());
     const auto path = trace->bestPath();
@@ -386,7 +386,7 @@ void TestDecode::testGreedyMatchesArgmaxLoop()
 {
     QFETCH(int, scorer);
     const LocalMode local = scorer >= 100 ? LocalMode::Predictive : LocalMode::None;
-    const Model m = smallModel(static_cast<ScorerKind>(scorer % 100), local, 23u);
+    const RnnModel m = smallModel(static_cast<ScorerKind>(scorer % 100), local, 23u);
     const std::string sentence = "the cat sat the";
     std::vector<Vector> weights;
     const auto expected = referenceGreedy(m, sentence, 2 * 5 + 10, &weights);
@@ -395,7 +395,7 @@ void TestDecode::testGreedyMatchesArgmaxLoop()
     const auto path = greedy->bestPath();
     QCOMPARE(tokenIds(greedy.value(), path), expected);
     for (size_t i = 0; i < path.size(); ++i)
-        QVERIFY((greedy->nodes[path[i]].weights - weights[i]).cwiseAbs().maxCoeff() < 1e-6f);
+        QVERIFY((greedy->nodes[path[i]].weights() - weights[i]).cwiseAbs().maxCoeff() < 1e-6f);
     // Greedy is beam search of width 1.
     DecodeOptions o;
     o.beamWidth = 1;
@@ -407,7 +407,7 @@ void TestDecode::testGreedyMatchesArgmaxLoop()
 
 void TestDecode::testBeamBeatsGreedy()
 {
-    const Model m = beamBeatsGreedyModel();
+    const RnnModel m = beamBeatsGreedyModel();
     const auto greedy = translate(m, "x y", {});
     QVERIFY(greedy.ok());
     DecodeOptions o;
@@ -429,7 +429,7 @@ void TestDecode::testBeamBeatsGreedy()
 
 void TestDecode::testBeamHypothesesSorted()
 {
-    const Model m = smallModel(ScorerKind::Concat);
+    const RnnModel m = smallModel(ScorerKind::Concat);
     DecodeOptions o;
     o.beamWidth = 4;
     const auto trace = translate(m, "the cat sat", o);
@@ -456,7 +456,7 @@ void TestDecode::testThreadCountIndependence()
     // A 2101-token source with key size 32: the attention kernels split the
     // positions across threads (grain 1024).
     ModelConfig c = smallConfig(ScorerKind::Dot, LocalMode::None, 32);
-    const Model m = Model::initialise(c, vocab(kSourceTokens), vocab(kTargetTokens), 5u);
+    const RnnModel m = RnnModel::initialise(c, vocab(kSourceTokens), vocab(kTargetTokens), 5u);
     std::string sentence;
     for (int i = 0; i < 700; ++i)
         sentence += "the cat sat ";
@@ -469,20 +469,20 @@ void TestDecode::testThreadCountIndependence()
     };
     const auto one = run(1), two = run(2);
     QVERIFY(one.ok() && two.ok());
-    QCOMPARE(one->sourceTokens.size(), size_t(2101));
+    QCOMPARE(one->source.labels.size(), size_t(2101));
     compareTraces(one.value(), two.value(), 1e-6f);
 }
 
 void TestDecode::testTranslateAllEqualsAlone()
 {
-    const Model a = smallModel(ScorerKind::Additive, LocalMode::None, 1u);
-    const Model b = smallModel(ScorerKind::Dot, LocalMode::Monotonic, 2u);
-    const Model c = smallModel(ScorerKind::General, LocalMode::Predictive, 3u);
+    const RnnModel a = smallModel(ScorerKind::Additive, LocalMode::None, 1u);
+    const RnnModel b = smallModel(ScorerKind::Dot, LocalMode::Monotonic, 2u);
+    const RnnModel c = smallModel(ScorerKind::General, LocalMode::Predictive, 3u);
     DecodeOptions o;
     o.beamWidth = 2;
     const auto all = translateAll({&a, &b, &c}, "the cat sat", o);
     QCOMPARE(all.size(), size_t(3));
-    const Model *models[] = {&a, &b, &c};
+    const RnnModel *models[] = {&a, &b, &c};
     for (int i = 0; i < 3; ++i) {
         const auto alone = translate(*models[i], "the cat sat", o);
         QVERIFY(all[i].ok() && alone.ok());
@@ -494,7 +494,7 @@ void TestDecode::testTranslateAllEqualsAlone()
 
 void TestDecode::testStepEqualsRun()
 {
-    const Model m = smallModel(ScorerKind::Additive);
+    const RnnModel m = smallModel(ScorerKind::Additive);
     DecodeOptions o;
     o.beamWidth = 3;
     auto source = m.prepareSource("the cat sat");
@@ -516,7 +516,7 @@ void TestDecode::testStepEqualsRun()
 
 void TestDecode::testCancel()
 {
-    const Model m = runawayModel();
+    const RnnModel m = runawayModel();
     std::atomic<bool> cancel{true};
     const auto r = translate(m, "the cat sat", {}, &cancel);
     QVERIFY(!r.ok());
@@ -538,7 +538,7 @@ void TestDecode::testCancel()
 
 void TestDecode::testTraceJson()
 {
-    const Model m = smallModel(ScorerKind::Additive);
+    const RnnModel m = smallModel(ScorerKind::Additive);
     DecodeOptions o;
     o.topK = 3;
     const auto trace = translate(m, "the cat sat", o);
@@ -573,7 +573,7 @@ void TestDecode::testTraceJson()
             double sum = 0.0;
             for (size_t k = 0; k < s.at("weights").size(); ++k) {
                 QVERIFY(s.at("weights")[k].is_number());
-                QVERIFY(std::abs(s.at("weights")[k].get<double>() - node.weights[Eigen::Index(k)]) < 1e-6);
+                QVERIFY(std::abs(s.at("weights")[k].get<double>() - node.weights()[Eigen::Index(k)]) < 1e-6);
                 sum += s.at("weights")[k].get<double>();
             }
             QVERIFY(std::abs(sum - 1.0) < 1e-5);

@@ -1,9 +1,9 @@
-// Model files (model/modelfile.cpp): save/load round trips for every
+// RnnModel files (model/modelfile.cpp): save/load round trips for every
 // scorer, and each way a file can be wrong reported with its own message
 // naming the file and the field.
 
 #include "alignscope/decode.h"
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 #include "alignscope/safetensors.h"
 
 #include <QtTest>
@@ -23,7 +23,7 @@ Vocabulary vocab(const std::vector<std::string> &tokens)
     return Vocabulary::fromTokens(tokens, "test").value();
 }
 
-Model tinyModel(ScorerKind scorer, LocalMode local, const QString &encoder)
+RnnModel tinyModel(ScorerKind scorer, LocalMode local, const QString &encoder)
 {
     ModelConfig c;
     const auto e = parseEncoderKind(encoder.toStdString()).value();
@@ -40,12 +40,12 @@ Model tinyModel(ScorerKind scorer, LocalMode local, const QString &encoder)
     c.attention.maxSourceLength = 9;
     const bool bahdanau = scorer == ScorerKind::Additive || scorer == ScorerKind::Location;
     c.decoder.kind = bahdanau ? DecoderKind::Bahdanau : DecoderKind::Luong;
-    return Model::initialise(c, vocab({"<pad>", "<sos>", "<eos>", "<unk>", "the", "cat", "sat"}),
+    return RnnModel::initialise(c, vocab({"<pad>", "<sos>", "<eos>", "<unk>", "the", "cat", "sat"}),
                              vocab({"<pad>", "<sos>", "<eos>", "<unk>", "le", "chat", "assis", "sur"}), 42u);
 }
 
-/// The tensors Model::save writes (PyTorch layout: biases 1-D).
-std::map<std::string, FloatTensor> tensorsOf(const Model &m)
+/// The tensors RnnModel::save writes (PyTorch layout: biases 1-D).
+std::map<std::string, FloatTensor> tensorsOf(const RnnModel &m)
 {
     std::map<std::string, FloatTensor> out;
     for (const auto &[name, value] : m.parameters()) {
@@ -58,14 +58,14 @@ std::map<std::string, FloatTensor> tensorsOf(const Model &m)
     return out;
 }
 
-std::map<std::string, std::string> metadataOf(const Model &m)
+std::map<std::string, std::string> metadataOf(const RnnModel &m)
 {
     return {{"alignscope.config", configToJson(m.config())},
             {"alignscope.source_vocab", nlohmann::json(m.sourceVocab().tokens()).dump()},
             {"alignscope.target_vocab", nlohmann::json(m.targetVocab().tokens()).dump()}};
 }
 
-std::string editConfig(const Model &m, const std::function<void(nlohmann::json &)> &edit)
+std::string editConfig(const RnnModel &m, const std::function<void(nlohmann::json &)> &edit)
 {
     nlohmann::json j = nlohmann::json::parse(configToJson(m.config()));
     edit(j);
@@ -118,14 +118,14 @@ void TestModelFile::testRoundTrip()
     QFETCH(int, scorer);
     QFETCH(int, local);
     QFETCH(QString, encoder);
-    const Model original = tinyModel(static_cast<ScorerKind>(scorer), static_cast<LocalMode>(local), encoder);
+    const RnnModel original = tinyModel(static_cast<ScorerKind>(scorer), static_cast<LocalMode>(local), encoder);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const std::string path = dir.filePath("model.safetensors").toStdString();
     QVERIFY(original.save(path).ok());
-    auto loaded = Model::load(path);
+    auto loaded = RnnModel::load(path);
     QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
-    const Model &m = loaded.value();
+    const RnnModel &m = loaded.value();
 
     QCOMPARE(configToJson(m.config()), configToJson(original.config()));
     QCOMPARE(m.sourceVocab().tokens(), original.sourceVocab().tokens());
@@ -150,14 +150,14 @@ void TestModelFile::testRoundTrip()
         QCOMPARE(a->nodes[i].tokenId, b->nodes[i].tokenId);
         QCOMPARE(a->nodes[i].parent, b->nodes[i].parent);
         QCOMPARE(a->nodes[i].logProb, b->nodes[i].logProb);
-        QVERIFY(a->nodes[i].weights == b->nodes[i].weights);
+        QVERIFY(a->nodes[i].weights() == b->nodes[i].weights());
     }
 }
 
 void TestModelFile::testFileLayout()
 {
     // PyTorch's layout: biases 1-D, weights [out, in]; the three metadata keys.
-    const Model m = tinyModel(ScorerKind::Additive, LocalMode::None, "gru");
+    const RnnModel m = tinyModel(ScorerKind::Additive, LocalMode::None, "gru");
     QTemporaryDir dir;
     const std::string path = dir.filePath("m.safetensors").toStdString();
     QVERIFY(m.save(path).ok());
@@ -205,7 +205,7 @@ void TestModelFile::testLoadErrors()
 {
     QFETCH(int, damage);
     QFETCH(QString, message);
-    const Model m = tinyModel(ScorerKind::Dot, LocalMode::None, "gru");
+    const RnnModel m = tinyModel(ScorerKind::Dot, LocalMode::None, "gru");
     auto tensors = tensorsOf(m);
     auto meta = metadataOf(m);
     switch (static_cast<Damage>(damage)) {
@@ -243,7 +243,7 @@ void TestModelFile::testLoadErrors()
     QTemporaryDir dir;
     const std::string path = dir.filePath("broken.safetensors").toStdString();
     QVERIFY(writeSafetensors(path, tensors, meta).ok());
-    const auto loaded = Model::load(path);
+    const auto loaded = RnnModel::load(path);
     QVERIFY(!loaded.ok());
     QCOMPARE(loaded.error().kind, ErrorKind::BadFile);
     const QString got = QString::fromStdString(loaded.error().message);
@@ -257,7 +257,7 @@ void TestModelFile::testMissingFile()
 {
     QTemporaryDir dir;
     const std::string path = dir.filePath("absent.safetensors").toStdString();
-    const auto loaded = Model::load(path);
+    const auto loaded = RnnModel::load(path);
     QVERIFY(!loaded.ok());
     QCOMPARE(loaded.error().kind, ErrorKind::BadFile);
     QVERIFY(QString::fromStdString(loaded.error().message).contains(QString::fromStdString(path)));

@@ -4,7 +4,7 @@
 // vocabularies of 7, embeddings of 3, hidden 4; a batch of two sentences
 // of different lengths (so padding and masking are on the path).
 
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 #include "model/network.h"
 
 #include <QtTest>
@@ -130,7 +130,7 @@ void TestNetwork::testGradients()
     QVERIFY2(valid.ok(), valid.ok() ? "" : valid.error().message.c_str());
 
     const Network<double> net(c, kVocab, kVocab);
-    ParameterSet<double> params = castParameters<double>(Model::initialParameters(c, kVocab, kVocab, 17u));
+    ParameterSet<double> params = castParameters<double>(RnnModel::initialParameters(c, kVocab, kVocab, 17u));
     QCOMPARE(params.size(), net.shapes().size());
     ParameterSet<double> grads = zerosLike(params);
     const double loss = lossOf(net, params, &grads);
@@ -183,7 +183,7 @@ void TestNetwork::testLossIsMeanTokenCrossEntropy()
     // and the mean token cross-entropy is exactly log 7.
     ModelConfig c = tinyConfig();
     const Network<double> net(c, kVocab, kVocab);
-    ParameterSet<double> params = zerosLike(castParameters<double>(Model::initialParameters(c, kVocab, kVocab, 1u)));
+    ParameterSet<double> params = zerosLike(castParameters<double>(RnnModel::initialParameters(c, kVocab, kVocab, 1u)));
     QVERIFY(std::abs(lossOf(net, params) - std::log(7.0)) < 1e-12);
 }
 
@@ -194,7 +194,7 @@ void TestNetwork::testBatchEqualsAlone()
     ModelConfig c = tinyConfig();
     c.encoder.bidirectional = true;
     const Network<double> net(c, kVocab, kVocab);
-    const ParameterSet<double> params = castParameters<double>(Model::initialParameters(c, kVocab, kVocab, 3u));
+    const ParameterSet<double> params = castParameters<double>(RnnModel::initialParameters(c, kVocab, kVocab, 3u));
     auto single = [&](size_t b) {
         Graph<double> g(false);
         ParamBinder<double> p(g, params);

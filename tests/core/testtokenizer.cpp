@@ -38,6 +38,8 @@ private slots:
     void testInvalidUtf8();
     void testDetokenize_data();
     void testDetokenize();
+    void testSpans_data();
+    void testSpans();
     void testRoundTrip_data();
     void testRoundTrip();
 };
@@ -193,6 +195,45 @@ void TestTokenizer::testRoundTrip()
     const auto tokens = tokenize(text.toStdString(), options);
     QVERIFY(tokens.ok());
     QCOMPARE(QString::fromStdString(detokenize(*tokens, options)), text);
+}
+
+// Each token's bytes in the typed text, through lowercasing, NFC, the
+// typographic apostrophe, elisions, character mode's "▁" and the
+// tutorials' ASCII folding: what the sentence field underlines.
+void TestTokenizer::testSpans_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("mode");
+    QTest::addColumn<QStringList>("typed"); // the text under each token's span
+    QTest::newRow("words") << "The Cat sat." << int(TokenizerMode::Word)
+                           << QStringList{"The", "Cat", "sat", "."};
+    QTest::newRow("elision") << "L’homme s'est assis" << int(TokenizerMode::Word)
+                             << QStringList{"L’", "homme", "s'", "est", "assis"};
+    QTest::newRow("decomposed é") << "Cafe\u0301 noir" /* e + combining acute */ << int(TokenizerMode::Word)
+                                  << QStringList{"Cafe\u0301", "noir"};
+    QTest::newRow("characters") << "ab c" << int(TokenizerMode::Character) << QStringList{"a", "b", " ", "c"};
+    QTest::newRow("tutorial") << "Il est  en retard!" << int(TokenizerMode::TutorialNormalize)
+                              << QStringList{"Il", "est", "en", "retard", "!"};
+    QTest::newRow("tutorial accents") << "Ça été." << int(TokenizerMode::LegacyTutorialNormalize)
+                                      << QStringList{"Ça", "été", "."};
+}
+
+void TestTokenizer::testSpans()
+{
+    QFETCH(QString, text);
+    QFETCH(int, mode);
+    QFETCH(QStringList, typed);
+    const TokenizerOptions options{TokenizerMode(mode), true};
+    const std::string utf8 = text.toStdString();
+    const auto tokens = tokenize(utf8, options);
+    QVERIFY(tokens);
+    const auto spans = locateTokens(utf8, tokens.value(), options);
+    QCOMPARE(int(spans.size()), int(tokens->size()));
+    QStringList got;
+    for (const TextSpan &span : spans)
+        got << (span.typed() ? QString::fromStdString(utf8.substr(size_t(span.begin), size_t(span.end - span.begin)))
+                             : QStringLiteral("(untyped)"));
+    QCOMPARE(got, typed);
 }
 
 QTEST_APPLESS_MAIN(TestTokenizer)

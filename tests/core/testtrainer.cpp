@@ -65,7 +65,7 @@ private slots:
     void testCopyTaskLearnsDiagonalAttention()
     {
         const Corpus train = copyCorpus(1500, 1), dev = copyCorpus(100, 2);
-        Model model = makeModelForCorpus({smallConfig(ScorerKind::Additive)}, train, 3);
+        RnnModel model = makeModelForCorpus({smallConfig(ScorerKind::Additive)}, train, 3);
         TrainOptions o;
         o.epochs = 12;
         o.batchSize = 32;
@@ -86,7 +86,7 @@ private slots:
         const Corpus train = copyCorpus(200, 4), dev = copyCorpus(20, 5);
         ParameterSet<float> results[2];
         for (int threads : {1, 2}) {
-            Model model = makeModelForCorpus({smallConfig(ScorerKind::Dot)}, train, 6);
+            RnnModel model = makeModelForCorpus({smallConfig(ScorerKind::Dot)}, train, 6);
             TrainOptions o;
             o.epochs = 2;
             o.threads = threads;
@@ -109,18 +109,18 @@ private slots:
         o.evalSentences = 0;
         o.checkpoint = dir.filePath("run.ckpt").toStdString();
 
-        Model straight = makeModelForCorpus({smallConfig(ScorerKind::General)}, train, 9);
+        RnnModel straight = makeModelForCorpus({smallConfig(ScorerKind::General)}, train, 9);
         QVERIFY(Trainer(straight, train, dev, o).run().ok());
 
         // Interrupted: cancel during epoch 2, so only epoch 1's checkpoint exists.
-        Model first = makeModelForCorpus({smallConfig(ScorerKind::General)}, train, 9);
+        RnnModel first = makeModelForCorpus({smallConfig(ScorerKind::General)}, train, 9);
         std::atomic<bool> cancel{false};
         Trainer interrupted(first, train, dev, o);
         auto r = interrupted.run([&](const TrainProgress &p) { if (p.epoch == 2) cancel = true; }, &cancel);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().kind, ErrorKind::Cancelled);
 
-        Model resumed = makeModelForCorpus({smallConfig(ScorerKind::General)}, train, 9);
+        RnnModel resumed = makeModelForCorpus({smallConfig(ScorerKind::General)}, train, 9);
         Trainer again(resumed, train, dev, o);
         QVERIFY(again.resume(o.checkpoint).ok());
         QVERIFY(again.run().ok());
@@ -130,7 +130,7 @@ private slots:
     void testCancelStopsWithinOneBatch()
     {
         const Corpus train = copyCorpus(400, 10), dev = copyCorpus(10, 11);
-        Model model = makeModelForCorpus({smallConfig(ScorerKind::Additive)}, train, 12);
+        RnnModel model = makeModelForCorpus({smallConfig(ScorerKind::Additive)}, train, 12);
         TrainOptions o;
         o.epochs = 5;
         o.evalSentences = 0;
@@ -157,7 +157,7 @@ private slots:
     {
         using Clock = std::chrono::steady_clock;
         const Corpus train = copyCorpus(64, 12), dev = copyCorpus(8, 13);
-        Model model = makeModelForCorpus({smallConfig(ScorerKind::Dot)}, train, 12);
+        RnnModel model = makeModelForCorpus({smallConfig(ScorerKind::Dot)}, train, 12);
         TrainOptions o;
         o.epochs = 1;
         o.batchSize = 8;
@@ -193,13 +193,13 @@ private slots:
     {
         QTemporaryDir dir;
         const Corpus train = copyCorpus(100, 13), dev = copyCorpus(10, 14);
-        Model model = makeModelForCorpus({smallConfig(ScorerKind::Additive)}, train, 15);
+        RnnModel model = makeModelForCorpus({smallConfig(ScorerKind::Additive)}, train, 15);
         TrainOptions o;
         o.epochs = 1;
         o.evalSentences = 0;
         o.checkpoint = dir.filePath("m.ckpt").toStdString();
         QVERIFY(Trainer(model, train, dev, o).run().ok());
-        auto loaded = Model::load(o.checkpoint);
+        auto loaded = RnnModel::load(o.checkpoint);
         QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
         QVERIFY(translate(loaded.value(), "a b c").ok());
     }
@@ -208,7 +208,7 @@ private slots:
     {
         QTemporaryDir dir;
         const Corpus train = copyCorpus(50, 16), dev = copyCorpus(5, 17);
-        Model model = makeModelForCorpus({smallConfig(ScorerKind::Additive)}, train, 18);
+        RnnModel model = makeModelForCorpus({smallConfig(ScorerKind::Additive)}, train, 18);
         const std::string path = dir.filePath("plain.safetensors").toStdString();
         QVERIFY(model.save(path).ok());
         Trainer trainer(model, train, dev, {});

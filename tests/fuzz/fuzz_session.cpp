@@ -1,6 +1,6 @@
 // Fuzzes the session reader (File ▸ Open session): any input is refused
 // whole or read; what is read writes back and reads again the same.
-#include "session.h"
+#include "mainwindow/session.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -7,7 +7,7 @@
 // Shapes: T = decode steps, n = source tokens (incl. <eos>), d = state size.
 
 #include "alignscope/decode.h"
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 
 #include <QtTest>
 
@@ -88,8 +88,9 @@ std::string compareDecode(const DecodeTrace &trace, const json &want)
         const double lp = want.at("log_probs").at(t).get<double>();
         if (!(std::abs(lp - node.logProb) <= kTolerance))
             return step + "log_prob: AlignScope " + number(node.logProb) + ", PyTorch " + number(lp);
-        for (const auto &[key, value] : {std::pair<const char *, const Vector *>{"scores", &node.scores},
-                                         {"weights", &node.weights}, {"context", &node.context}}) {
+        const Vector scores = node.scores(), weights = node.weights();
+        for (const auto &[key, value] : {std::pair<const char *, const Vector *>{"scores", &scores},
+                                         {"weights", &weights}, {"context", &node.context}}) {
             const std::string bad = compareTensor(step + key, want.at(key).at(t), *value);
             if (!bad.empty())
                 return bad;
@@ -145,15 +146,15 @@ void TestParity::check(bool forced)
     QFETCH(int, index);
     const json doc = readJson(fixture.toStdString());
     QVERIFY(doc.is_object());
-    auto model = Model::load(parityDir() + "/" + doc.at("model").get<std::string>());
+    auto model = RnnModel::load(parityDir() + "/" + doc.at("model").get<std::string>());
     QVERIFY2(model, model ? "" : model.error().message.c_str());
     const json &c = doc.at("cases").at(index);
     const std::string sentence = c.at("sentence").get<std::string>();
     auto trace = forced ? forceDecode(*model, sentence, c.at("forced").at("target").get<std::string>())
                         : translate(*model, sentence);
     QVERIFY2(trace, trace ? "" : trace.error().message.c_str());
-    QCOMPARE(json(trace->sourceTokens), c.at("source_tokens"));
-    QCOMPARE(json(trace->sourceIds), c.at("source_ids"));
+    QCOMPARE(json(trace->source.labels), c.at("source_tokens"));
+    QCOMPARE(json(trace->source.ids), c.at("source_ids"));
     const std::string bad = compareDecode(*trace, c.at(forced ? "forced" : "greedy"));
     QVERIFY2(bad.empty(), (sentence + ": " + bad).c_str());
 }

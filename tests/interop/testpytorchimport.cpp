@@ -73,19 +73,19 @@ void compareRow(const Vector &ours, const json &theirs, const std::string &label
 }
 
 /// Greedy decoding step by step against the tutorial's evaluate().
-void checkCases(const Model &model, const json &f)
+void checkCases(const RnnModel &model, const json &f)
 {
     for (size_t c = 0; c < f["cases"].size(); ++c) {
         const json &ref = f["cases"][c];
         const auto ids = ref["source_ids"].get<std::vector<int>>();
-        const EncoderOutput enc = model.encode(ids);
-        DecoderState state = model.initialState(enc);
+        const auto enc = model.encodeIds(ids);
+        DecoderStatePtr state = model.initialState(*enc);
         int previous = model.config().targetSpecials.sos;
         for (size_t t = 0; t < ref["tokens"].size(); ++t) {
             const std::string where = "case " + std::to_string(c) + " step " + std::to_string(t);
-            const StepOutput s = model.step(enc, state, previous, static_cast<int>(t));
+            const StepOutput s = model.step(*enc, *state, previous, static_cast<int>(t));
             compareRow(s.logProbs, ref["log_probs"][t], where + " log-probs");
-            compareRow(s.weights, ref["weights"][t], where + " attention weights");
+            compareRow(selectWeights(s.cross, {}), ref["weights"][t], where + " attention weights");
             Eigen::Index best;
             s.logProbs.maxCoeff(&best);
             QCOMPARE(static_cast<int>(best), ref["tokens"][t].get<int>());
@@ -95,7 +95,7 @@ void checkCases(const Model &model, const json &f)
     }
 }
 
-void checkWeights(const Model &model, const json &f)
+void checkWeights(const RnnModel &model, const json &f)
 {
     for (const auto &[name, values] : f["weights"].items()) {
         const auto it = model.parameters().find(name);
@@ -165,7 +165,7 @@ private slots:
         // open as AlignScope models and decode as PyTorch did.
         QFETCH(QString, name);
         const json f = fixture(name.toStdString());
-        auto model = Model::load(dataDir() + name.toStdString() + "_exported.safetensors");
+        auto model = RnnModel::load(dataDir() + name.toStdString() + "_exported.safetensors");
         QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
         QCOMPARE(model->sourceVocab().tokens(), tokens(f["source_vocab"]));
         g_largest = 0.0;
@@ -182,7 +182,7 @@ private slots:
         QVERIFY(model.ok());
         const std::string path = QDir::temp().filePath("alignscope_import_roundtrip.safetensors").toStdString();
         QVERIFY(model->save(path).ok());
-        auto loaded = Model::load(path);
+        auto loaded = RnnModel::load(path);
         QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
         QCOMPARE(loaded->config().decoder.init, InitMode::FinalStack);
         checkCases(loaded.value(), f);
@@ -333,10 +333,11 @@ private slots:
                                                       "over at most 10 (the tutorial's MAX_LENGTH); shorten it"));
         // Ids that bypass prepareSource (a corpus pair) do not read past the
         // slots: positions past MAX_LENGTH get no weight.
-        const EncoderOutput enc = model->encode(std::vector<int>(12, 2));
-        const StepOutput past = model->step(enc, model->initialState(enc), 0, 0);
-        QCOMPARE(past.weights.size(), Eigen::Index(12));
-        QCOMPARE(past.weights.tail(2).sum(), 0.0f);
+        const auto enc = model->encodeIds(std::vector<int>(12, 2));
+        const StepOutput past = model->step(*enc, *model->initialState(*enc), 0, 0);
+        const Vector weights = selectWeights(past.cross, {});
+        QCOMPARE(weights.size(), Eigen::Index(12));
+        QCOMPARE(weights.tail(2).sum(), 0.0f);
         // The trace's rows have one weight per source token and keep the
         // mass of the empty slots out (sum < 1, not renormalised).
         auto source = model->prepareSource("a b c");
@@ -344,7 +345,7 @@ private slots:
         DecodeSession session(model.value(), source.value(), {});
         QVERIFY(session.run().ok());
         const DecodeTrace &trace = session.trace();
-        QCOMPARE(trace.sourceTokens, (std::vector<std::string>{"a", "b", "c", "EOS"}));
+        QCOMPARE(trace.source.labels, (std::vector<std::string>{"a", "b", "c", "EOS"}));
         const Matrix w = trace.weightMatrix(trace.bestPath());
         QCOMPARE(w.cols(), Eigen::Index(4));
         for (Eigen::Index t = 0; t < w.rows(); ++t)
@@ -352,7 +353,7 @@ private slots:
         // Saved and loaded, the metadata keeps the decoder, slots and tokenizer.
         const std::string path = QDir::temp().filePath("alignscope_legacy_roundtrip.safetensors").toStdString();
         QVERIFY(model->save(path).ok());
-        auto loaded = Model::load(path);
+        auto loaded = RnnModel::load(path);
         QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
         QVERIFY(loaded->config().decoder.kind == DecoderKind::TutorialLegacy);
         QCOMPARE(loaded->config().attention.maxSourceLength, 10);
@@ -376,7 +377,7 @@ private slots:
         for (const json &c : f["cases"]) {
             auto source = model->prepareSource(c["sentence"].get<std::string>());
             QVERIFY2(source.ok(), source.ok() ? "" : source.error().message.c_str());
-            QCOMPARE(source->ids, c["source_ids"].get<std::vector<int>>());
+            QCOMPARE(source->axis.ids, c["source_ids"].get<std::vector<int>>());
         }
     }
 
@@ -415,7 +416,7 @@ private slots:
         for (size_t i = 0; i < expected["sentences"].size(); ++i) {
             auto source = model->prepareSource(expected["sentences"][i].get<std::string>());
             QVERIFY2(source.ok(), source.ok() ? "" : source.error().message.c_str());
-            QCOMPARE(source->ids, expected["source_ids"][i].get<std::vector<int>>());
+            QCOMPARE(source->axis.ids, expected["source_ids"][i].get<std::vector<int>>());
         }
     }
 

@@ -1,9 +1,9 @@
-// Opening PyTorch checkpoints as models without `import` (Model::load ->
+// Opening PyTorch checkpoints as models without `import` (RnnModel::load ->
 // openPyTorchModel): what a file holds is told from its keys, vocabularies
 // come from voc_dict or from STEM.source-vocab.json + STEM.target-vocab.json,
 // and the model equals the one `import` builds from the same inputs.
 
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 #include "alignscope/pytorch.h"
 #include "alignscope/safetensors.h"
 
@@ -37,7 +37,7 @@ void writeJsonArray(const std::string &path, const std::vector<std::string> &tok
 }
 
 /// Same config, vocabularies and parameters (the name follows the file).
-void compareModels(const Model &a, const Model &b)
+void compareModels(const RnnModel &a, const RnnModel &b)
 {
     QCOMPARE(configToJson(a.config()), configToJson(b.config()));
     QCOMPARE(a.sourceVocab().tokens(), b.sourceVocab().tokens());
@@ -108,9 +108,9 @@ private slots:
     // the one tools/export_pytorch.py and `import` write.
     void testVocDictCheckpointOpens()
     {
-        auto direct = Model::load(dataDir() + "chatbot_voc_general_h10_l2.pt");
+        auto direct = RnnModel::load(dataDir() + "chatbot_voc_general_h10_l2.pt");
         QVERIFY2(direct, direct ? "" : direct.error().message.c_str());
-        auto imported = Model::load(dataDir() + "chatbot_voc_general_h10_l2_exported.safetensors");
+        auto imported = RnnModel::load(dataDir() + "chatbot_voc_general_h10_l2_exported.safetensors");
         QVERIFY(imported);
         compareModels(direct.value(), imported.value());
         QCOMPARE(direct->name(), std::string("chatbot_voc_general_h10_l2"));
@@ -143,7 +143,7 @@ private slots:
         auto imported = importPyTorch(o);
         QVERIFY(imported);
         for (const std::string &path : {pt, st}) {
-            auto direct = Model::load(path);
+            auto direct = RnnModel::load(path);
             QVERIFY2(direct, direct ? "" : direct.error().message.c_str());
             compareModels(direct.value(), imported.value());
         }
@@ -167,7 +167,7 @@ private slots:
         writeJsonArray(target, o.targetTokens);
         auto imported = importPyTorch(o);
         QVERIFY(imported);
-        auto direct = Model::load(pt);
+        auto direct = RnnModel::load(pt);
         QVERIFY2(direct, direct ? "" : direct.error().message.c_str());
         compareModels(direct.value(), imported.value());
     }
@@ -198,7 +198,7 @@ private slots:
         QTemporaryDir dir; // a copy, so no sidecar of a neighbour is found
         const QString path = dir.filePath(file);
         QVERIFY(QFile::copy(QString::fromStdString(dataDir()) + file, path));
-        auto model = Model::load(path.toStdString());
+        auto model = RnnModel::load(path.toStdString());
         QVERIFY(!model);
         QCOMPARE(model.error().kind, ErrorKind::BadFile);
         const QString message = QString::fromStdString(model.error().message);
@@ -220,7 +220,7 @@ private slots:
         meta.erase("alignscope.config");
         const std::string path = dir.filePath("damaged.safetensors").toStdString();
         QVERIFY(writeSafetensors(path, tensors, meta));
-        auto model = Model::load(path);
+        auto model = RnnModel::load(path);
         QVERIFY(!model);
         QVERIFY2(model.error().message.find("metadata has no \"alignscope.config\"") != std::string::npos,
                  model.error().message.c_str());

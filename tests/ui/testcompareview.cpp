@@ -3,11 +3,12 @@
 // centre colour), the summary table shows core's numbers, and a model that
 // fails to load shows its error while the others render.
 
-#include "compareview.h"
-#include "exporter.h"
-#include "heatmapview.h"
+#include "compare/compareview.h"
+#include "export/exporter.h"
+#include "attention/heatmapview.h"
 
 #include "alignscope/metrics.h"
+#include "alignscope/rnnmodel.h"
 #include "alignscope/tasks.h"
 
 #include <QAction>
@@ -45,7 +46,7 @@ ModelConfig smallConfig(ScorerKind scorer)
 QString saveModel(const QTemporaryDir &dir, ScorerKind scorer, unsigned seed)
 {
     const SentencePair pair = enFrSeedPair();
-    Model m = Model::initialise(smallConfig(scorer), Vocabulary::build({pair.sourceTokens}),
+    RnnModel m = RnnModel::initialise(smallConfig(scorer), Vocabulary::build({pair.sourceTokens}),
                                 Vocabulary::build({pair.targetTokens}), seed);
     m.setName("random-" + std::to_string(seed));
     const QString path = dir.filePath(QStringLiteral("m%1.safetensors").arg(seed));
@@ -198,7 +199,7 @@ void TestCompareView::testSummaryTableMatchesCore()
         QVariantList maxima;
         for (int n : path) {
             logProb += t.nodes[n].logProb;
-            maxima << double(t.nodes[n].weights.maxCoeff());
+            maxima << double(t.nodes[n].weights().maxCoeff());
         }
         auto number = [&](int column) { return table->item(i, column)->data(Qt::UserRole).toDouble(); };
         QCOMPARE(table->item(i, CompareView::TranslationColumn)->text(), QString::fromStdString(t.translation(path)));
@@ -248,7 +249,7 @@ void TestCompareView::testStaleResultsDropped()
     QTRY_VERIFY_WITH_TIMEOUT(!c->busy() && finished.count() > 0, 30000);
     QTest::qWait(200); // any straggler of the first run would arrive now
     for (const CompareResult &r : c->results())
-        QCOMPARE(QString::fromStdString(r.trace->input), sentence());
+        QCOMPARE(QString::fromStdString(r.trace->source.text), sentence());
 }
 
 // Stop ends a run at once: unfinished panels say so (not as an error), the

@@ -2,9 +2,9 @@
 // pre-2023 PyTorch tutorial's decoder scores MAX_LENGTH slots from
 // [emb(y_{t-1}); s_{t-1}] and does not renormalise the source weights.
 
-#include "decodecontroller.h"
-#include "explainpanel.h"
-#include "tracemodel.h"
+#include "decode/decodecontroller.h"
+#include "attention/explainpanel.h"
+#include "decode/tracemodel.h"
 
 #include "alignscope/decode.h"
 #include "alignscope/pytorch.h"
@@ -22,10 +22,10 @@ private slots:
     void testAdditiveFormula();
 
 private:
-    static QString explainFirstCell(const Model &model, const std::string &sentence);
+    static QString explainFirstCell(const RnnModel &model, const std::string &sentence);
 };
 
-QString TestExplainPanel::explainFirstCell(const Model &model, const std::string &sentence)
+QString TestExplainPanel::explainFirstCell(const RnnModel &model, const std::string &sentence)
 {
     auto trace = translate(model, sentence, {});
     if (!trace)
@@ -59,7 +59,7 @@ void TestExplainPanel::testAdditiveFormula()
     auto path = resolveModelPath("additive");
     if (!path)
         QSKIP("needs the bundled additive model");
-    auto model = Model::load(path.value());
+    auto model = RnnModel::load(path.value());
     QVERIFY(model);
     const QString html = explainFirstCell(model.value(), "the cat sat on the mat");
     QVERIFY2(html.contains(QStringLiteral("v<sub>a</sub><sup>⊤</sup> tanh(W<sub>a</sub> s<sub>t−1</sub>")),

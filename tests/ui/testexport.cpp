@@ -2,12 +2,12 @@
 // with every token as text, PDF page sizes, and the CLI's batch export.
 
 #include "common/clirun.h"
-#include "alignmentlinesview.h"
-#include "exportdialog.h"
-#include "exporter.h"
-#include "heatmapview.h"
-#include "mainwindow.h"
-#include "tracemodel.h"
+#include "attention/alignmentlinesview.h"
+#include "export/exportdialog.h"
+#include "export/exporter.h"
+#include "attention/heatmapview.h"
+#include "mainwindow/mainwindow.h"
+#include "decode/tracemodel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -52,8 +52,8 @@ TracePtr makeTrace()
     tr.model = "hand";
     tr.scorer = "additive";
     for (const QString &s : kSource)
-        tr.sourceTokens.push_back(s.toStdString());
-    tr.sourceSpecial = {0, 0, 0, 1};
+        tr.source.labels.push_back(s.toStdString());
+    tr.source.flags = {0, 0, 0, SourceAxis::Special};
     tr.encoderStates = Matrix::Ones(4, 2);
     for (int t = 0; t < 4; ++t) {
         DecodeNode n;
@@ -61,10 +61,10 @@ TracePtr makeTrace()
         n.parent = t - 1;
         n.token = kTarget[t].toStdString();
         n.tokenId = t == 3 ? tr.eosId : 4 + t;
-        n.weights = Vector(4);
+        Vector weights(4);
         for (int j = 0; j < 4; ++j)
-            n.weights[j] = kWeights[t][j];
-        n.scores = n.weights.array().log();
+            weights[j] = kWeights[t][j];
+        n.cross = AttentionStack::single(weights.array().log(), weights);
         n.context = Vector::Ones(2);
         n.query = Vector::Ones(2);
         n.finished = t == 3;
@@ -83,8 +83,8 @@ TracePtr makeGridTrace(int n)
     tr.model = "grid";
     tr.scorer = "dot";
     for (int j = 0; j < n; ++j)
-        tr.sourceTokens.push_back(std::string("s").append(std::to_string(j)));
-    tr.sourceSpecial.assign(std::size_t(n), 0);
+        tr.source.labels.push_back(std::string("s").append(std::to_string(j)));
+    tr.source.flags.assign(std::size_t(n), 0);
     tr.encoderStates = Matrix::Ones(n, 2);
     for (int t = 0; t < n; ++t) {
         DecodeNode node;
@@ -92,11 +92,11 @@ TracePtr makeGridTrace(int n)
         node.parent = t - 1;
         node.token = std::string("t").append(std::to_string(t));
         node.tokenId = t == n - 1 ? tr.eosId : 4 + t;
-        node.weights = Vector(n);
+        Vector weights(n);
         for (int j = 0; j < n; ++j)
-            node.weights[j] = float(1.0 / (1.0 + std::abs(t - j)));
-        node.weights /= node.weights.sum();
-        node.scores = node.weights.array().log();
+            weights[j] = float(1.0 / (1.0 + std::abs(t - j)));
+        weights /= weights.sum();
+        node.cross = AttentionStack::single(weights.array().log(), weights);
         node.context = Vector::Ones(2);
         node.query = Vector::Ones(2);
         node.finished = t == n - 1;

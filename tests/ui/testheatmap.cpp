@@ -1,8 +1,8 @@
 // TestHeatmap: the heatmap as pixels. Builds traces with known weights and
 // reads the colours back from the rendered image.
 
-#include "heatmapview.h"
-#include "tracemodel.h"
+#include "attention/heatmapview.h"
+#include "decode/tracemodel.h"
 
 #include <QScrollBar>
 #include <QTest>
@@ -20,8 +20,11 @@ TracePtr makeTrace(int sourceLength, const std::vector<int> &peaks)
     DecodeTrace tr;
     tr.scorer = "additive";
     for (int j = 0; j + 1 < sourceLength; ++j)
-        tr.sourceTokens.push_back("w" + std::to_string(j));
-    tr.sourceTokens.push_back("<eos>");
+        tr.source.labels.push_back("w" + std::to_string(j));
+    tr.source.labels.push_back("<eos>");
+    tr.source.flags.assign(size_t(sourceLength), 0);
+    tr.source.flags.back() = SourceAxis::Special;
+    tr.eosId = 4 + int(peaks.size()) - 1;
     tr.encoderStates = Matrix::Ones(sourceLength, 4);
     for (int t = 0; t < int(peaks.size()); ++t) {
         DecodeNode n;
@@ -29,11 +32,12 @@ TracePtr makeTrace(int sourceLength, const std::vector<int> &peaks)
         n.parent = t - 1;
         n.token = t + 1 == int(peaks.size()) ? "<eos>" : "y" + std::to_string(t);
         n.tokenId = 4 + t;
-        n.scores = Vector(sourceLength);
+        Vector scores(sourceLength);
         for (int j = 0; j < sourceLength; ++j)
-            n.scores[j] = -0.5f * float((j - peaks[t]) * (j - peaks[t]));
-        n.weights = (n.scores.array() - n.scores.maxCoeff()).exp();
-        n.weights /= n.weights.sum();
+            scores[j] = -0.5f * float((j - peaks[t]) * (j - peaks[t]));
+        Vector weights = (scores.array() - scores.maxCoeff()).exp();
+        weights /= weights.sum();
+        n.cross = AttentionStack::single(scores, weights);
         n.context = Vector::Ones(4);
         n.query = Vector::Ones(4);
         n.finished = t + 1 == int(peaks.size());
@@ -103,7 +107,7 @@ void TestHeatmap::testBrightestCellIsArgmax()
             }
         }
         Eigen::Index argmax = 0;
-        model.nodeAtStep(r)->weights.maxCoeff(&argmax);
+        model.nodeAtStep(r)->weights().maxCoeff(&argmax);
         QCOMPARE(view.data().columnSources[size_t(brightest)], int(argmax));
     }
 }
@@ -158,8 +162,9 @@ void TestHeatmap::testStepsAndHypotheses()
     DecodeTrace tr = *base;
     DecodeNode other = tr.nodes[1]; // a second hypothesis branching at step 1
     other.token = "z1";
-    other.weights = Vector::Zero(4);
-    other.weights[2] = 1.0f;
+    Vector weights = Vector::Zero(4);
+    weights[2] = 1.0f;
+    other.cross = AttentionStack::single(weights, weights);
     tr.nodes.push_back(other);
     DecodeNode end = tr.nodes[2];
     end.parent = 3;

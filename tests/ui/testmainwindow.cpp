@@ -2,13 +2,13 @@
 // sentence, steps with the keyboard, marks unknown words, forces a
 // candidate, reports errors in the window.
 
-#include "beamtreeview.h"
-#include "heatmapview.h"
-#include "mainwindow.h"
-#include "trainingpanel.h"
-#include "messagebar.h"
-#include "sentenceedit.h"
-#include "topkview.h"
+#include "attention/beamtreeview.h"
+#include "attention/heatmapview.h"
+#include "mainwindow/mainwindow.h"
+#include "training/trainingpanel.h"
+#include "widgets/messagebar.h"
+#include "widgets/sentenceedit.h"
+#include "attention/topkview.h"
 
 #include "alignscope/decode.h"
 
@@ -86,7 +86,7 @@ void TestMainWindow::cleanup()
 void TestMainWindow::waitForSentence(const QString &sentence)
 {
     TraceModel *t = m_window->traceModel();
-    QTRY_VERIFY_WITH_TIMEOUT(!t->isEmpty() && QString::fromStdString(t->trace()->input) == sentence, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!t->isEmpty() && QString::fromStdString(t->trace()->source.text) == sentence, 20000);
 }
 
 void TestMainWindow::submit(const QString &sentence)
@@ -377,12 +377,12 @@ void TestMainWindow::testOpeningPyTorchCheckpoint()
     const QString sentence = QStringLiteral("Where is the CAFÉ?");
     m_window->setSentence(sentence);
     waitForSentence(sentence);
-    const auto imported = Model::load((data + QStringLiteral("chatbot_voc_general_h10_l2_exported.safetensors")).toStdString());
+    const auto imported = RnnModel::load((data + QStringLiteral("chatbot_voc_general_h10_l2_exported.safetensors")).toStdString());
     QVERIFY(imported);
     const auto expected = translate(imported.value(), sentence.toStdString(), {});
     QVERIFY(expected);
     QCOMPARE(m_window->translationText(), QString::fromStdString(expected->translation(expected->bestPath())));
-    QCOMPARE(m_window->traceModel()->trace()->sourceTokens.back(), std::string("EOS"));
+    QCOMPARE(m_window->traceModel()->trace()->source.labels.back(), std::string("EOS"));
 }
 
 void TestMainWindow::testDroppingCheckpointWithoutVocabularySaysWhere()
@@ -415,7 +415,7 @@ void TestMainWindow::testTenThousandTokenSentence()
     connect(&tick, &QTimer::timeout, [&] { ++ticks; });
     tick.start(10);
     TraceModel *t = m_window->traceModel();
-    QTRY_VERIFY_WITH_TIMEOUT(!t->isEmpty() && t->trace()->input == sentence.toStdString(), 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(!t->isEmpty() && t->trace()->source.text == sentence.toStdString(), 120000);
     QVERIFY(ticks > 0);
     // Bounded: the length guard stops at 1000 steps; the heatmap has every column
     // and paints only what is visible.

@@ -1,11 +1,11 @@
 // TestSession: File ▸ Save session / Open session bring the window back as it
 // was; files from a newer AlignScope or from elsewhere are refused whole.
 
-#include "heatmapview.h"
-#include "mainwindow.h"
-#include "messagebar.h"
-#include "session.h"
-#include "sentenceedit.h"
+#include "attention/heatmapview.h"
+#include "mainwindow/mainwindow.h"
+#include "widgets/messagebar.h"
+#include "mainwindow/session.h"
+#include "widgets/sentenceedit.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -48,7 +48,7 @@ void TestSession::initTestCase()
 void TestSession::waitFor(MainWindow &w, const QString &sentence)
 {
     TraceModel *t = w.traceModel();
-    QTRY_VERIFY_WITH_TIMEOUT(!t->isEmpty() && QString::fromStdString(t->trace()->input) == sentence, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!t->isEmpty() && QString::fromStdString(t->trace()->source.text) == sentence, 20000);
 }
 
 void TestSession::testJsonRoundTrip()

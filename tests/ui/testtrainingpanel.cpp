@@ -1,13 +1,13 @@
 // TestTrainingPanel: training from the window on a tiny EN->FR task. A short
 // run finishes, reports progress and joins the model picker; cancel (from a
-// paused run) keeps a checkpoint Model::load opens; the snapshot timeline
+// paused run) keeps a checkpoint RnnModel::load opens; the snapshot timeline
 // holds one entry per snapshot, each the watched sentence's attention; a
 // run that cannot start says why.
 
-#include "losschart.h"
-#include "mainwindow.h"
-#include "tracemodel.h"
-#include "trainingpanel.h"
+#include "training/losschart.h"
+#include "mainwindow/mainwindow.h"
+#include "decode/tracemodel.h"
+#include "training/trainingpanel.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -93,7 +93,7 @@ void TestTrainingPanel::testShortRunJoinsPicker()
     QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, kTimeout);
     QCOMPARE(trained.first().first().toString(), out);
     QVERIFY(QFileInfo::exists(out));
-    QVERIFY(Model::load(out.toStdString()));
+    QVERIFY(RnnModel::load(out.toStdString()));
 
     QCOMPARE(estimated.count(), 1);
     QVERIFY(panel->estimateText().contains(QStringLiteral("warm-up")));
@@ -143,7 +143,7 @@ void TestTrainingPanel::testCancelKeepsCheckpoint()
     const QString checkpoint = failed.first().at(2).toString();
     QCOMPARE(checkpoint, out + QStringLiteral(".ckpt"));
     QVERIFY(!QFileInfo::exists(out)); // a cancelled run saves no model
-    auto model = Model::load(checkpoint.toStdString());
+    auto model = RnnModel::load(checkpoint.toStdString());
     QVERIFY2(model, model ? "" : model.error().message.c_str());
     QVERIFY(panel.statusText().contains(QStringLiteral("Cancelled")));
     QVERIFY(panel.statusText().contains(checkpoint));
@@ -236,11 +236,11 @@ void TestTrainingPanel::testSnapshotTimeline()
     for (size_t i = 0; i < snapshots.size(); ++i) {
         const DecodeTrace &t = *snapshots[i].trace;
         QCOMPARE(snapshots[i].step, steps[i]);
-        QCOMPARE(t.sourceTokens, kWatchedTokens);
+        QCOMPARE(t.source.labels, kWatchedTokens);
         const std::vector<int> path = t.bestPath();
         QVERIFY(!path.empty());
         for (int node : path)
-            QCOMPARE(int(t.nodes[size_t(node)].weights.size()), int(kWatchedTokens.size()));
+            QCOMPARE(int(t.nodes[size_t(node)].weights().size()), int(kWatchedTokens.size()));
     }
     // Live: the heatmap shows the newest snapshot; scrubbing shows older ones.
     QCOMPARE(panel.timeline()->value(), 6);

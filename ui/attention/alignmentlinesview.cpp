@@ -1,4 +1,4 @@
-#include "alignmentlinesview.h"
+#include "attention/alignmentlinesview.h"
 
 #include <QFontMetricsF>
 #include <QMouseEvent>
@@ -13,7 +13,7 @@ namespace {
 constexpr double kPad = 8.0;
 constexpr double kGap = 10.0; // between neighbouring token boxes
 
-QString sourceToken(const TraceModel &m, int j) { return QString::fromStdString(m.trace()->sourceTokens[j]); }
+QString sourceToken(const TraceModel &m, int j) { return QString::fromStdString(m.trace()->source.labels[size_t(j)]); }
 QString targetToken(const TraceModel &m, int s) { return QString::fromStdString(m.nodeAtStep(s)->token); }
 
 // Lays `count` boxes of the given widths centred on one row of `width`.
@@ -86,13 +86,13 @@ void paintAlignmentLines(QPainter &p, const QRectF &target, const TraceModel &mo
     const int current = model.step();
     // Earlier steps first so the current step's lines lie on top.
     for (int s = options.allSteps ? 0 : current; s <= current; ++s) {
-        const DecodeNode &node = *model.nodeAtStep(s);
+        const Vector weights = model.weightsAt(s); // (n) under the layer/head selection
         const bool now = options.highlightCurrent && s == current;
         QColor base = now ? accent : ink;
         const double fade = now || !options.highlightCurrent ? 1.0 : 0.35;
         const QPointF to(l.target[s].center().x(), l.target[s].top());
         for (int j = 0; j < model.sourceLength(); ++j) {
-            const double a = node.weights[j];
+            const double a = j < weights.size() ? weights[j] : 0.0;
             if (a < options.minWeight)
                 continue;
             base.setAlphaF(float(std::clamp(a, 0.08, 1.0) * fade));

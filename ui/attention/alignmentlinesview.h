@@ -3,7 +3,7 @@
 // above, target tokens below, one line per (target, source) pair whose
 // opacity and width are α. The current step's lines use the accent colour.
 
-#include "tracemodel.h"
+#include "decode/tracemodel.h"
 
 #include <QFont>
 #include <QPalette>

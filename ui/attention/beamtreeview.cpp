@@ -1,4 +1,4 @@
-#include "beamtreeview.h"
+#include "attention/beamtreeview.h"
 
 #include <QFontMetricsF>
 #include <QKeyEvent>

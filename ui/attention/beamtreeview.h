@@ -3,7 +3,7 @@
 // to right, each node with its token and cumulative log-probability.
 // Clicking a node selects the hypothesis through it for every view.
 
-#include "tracemodel.h"
+#include "decode/tracemodel.h"
 
 #include <QFont>
 #include <QPalette>

@@ -1,6 +1,6 @@
-#include "contextview.h"
+#include "attention/contextview.h"
 
-#include "colormap.h"
+#include "widgets/colormap.h"
 
 #include <QFontMetricsF>
 #include <QPainter>
@@ -35,14 +35,15 @@ std::vector<Contribution> contributions(const TraceModel &model, const DecodeNod
 {
     const Matrix &H = model.trace()->encoderStates; // (n, d)
     std::vector<Contribution> out;
-    const std::vector<int> top = largestPositions(node.weights, k);
+    const Vector weights = model.weightsAt(node.step); // (n) under the layer/head selection
+    const std::vector<int> top = largestPositions(weights, k);
     Vector rest = node.context;
     for (int r = 0; r < int(top.size()); ++r) {
         const int j = top[r];
-        Vector v = node.weights[j] * H.row(j).transpose();
+        Vector v = weights[j] * H.row(j).transpose();
         rest -= v;
-        out.push_back({QStringLiteral("%1  α=%2").arg(QString::fromStdString(model.trace()->sourceTokens[j]))
-                           .arg(node.weights[j], 0, 'f', 2),
+        out.push_back({QStringLiteral("%1  α=%2").arg(QString::fromStdString(model.trace()->source.labels[size_t(j)]))
+                           .arg(weights[j], 0, 'f', 2),
                        contributionColor(r), std::move(v)});
     }
     if (model.sourceLength() > int(top.size()))

@@ -3,7 +3,7 @@
 // and below it a stacked bar per dimension showing how the largest source
 // positions' contributions α_tj·h_j add up to it (the rest in grey).
 
-#include "tracemodel.h"
+#include "decode/tracemodel.h"
 
 #include <QFont>
 #include <QPalette>

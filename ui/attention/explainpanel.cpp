@@ -1,4 +1,4 @@
-#include "explainpanel.h"
+#include "attention/explainpanel.h"
 
 #include <QScrollBar>
 
@@ -35,113 +35,138 @@ QString summary(const Vector &v)
         .arg(num(v.norm(), 2));
 }
 
-QString scorerFormula(const QString &scorer, const QString &q)
+// The description's plain-text markup as HTML: x_{ab} and x_a become
+// subscripts, x^{ab} and x^a superscripts.
+QString markup(const std::string &text)
 {
-    const QString h = QStringLiteral("h<sub>j</sub>");
-    if (scorer.startsWith(QLatin1String("additive")))
-        return QStringLiteral("v<sub>a</sub><sup>⊤</sup> tanh(W<sub>a</sub> %1 + U<sub>a</sub> %2)").arg(q, h);
-    if (scorer.startsWith(QLatin1String("scaled")))
-        return QStringLiteral("%1<sup>⊤</sup> %2 / √d").arg(q, h);
-    if (scorer.startsWith(QLatin1String("dot")))
-        return QStringLiteral("%1<sup>⊤</sup> %2").arg(q, h);
-    if (scorer.startsWith(QLatin1String("general")))
-        return QStringLiteral("%1<sup>⊤</sup> W<sub>a</sub> %2").arg(q, h);
-    if (scorer.startsWith(QLatin1String("concat")))
-        return QStringLiteral("v<sub>a</sub><sup>⊤</sup> tanh(W<sub>a</sub> [%1 ; %2])").arg(q, h);
-    if (scorer.startsWith(QLatin1String("location")))
-        return QStringLiteral("(W<sub>a</sub> %1)<sub>j</sub> &nbsp;— the position j, not h<sub>j</sub>").arg(q);
-    return QStringLiteral("score(%1, %2)").arg(q, h);
+    const QString in = QString::fromStdString(text).toHtmlEscaped();
+    QString out;
+    for (int i = 0; i < in.size(); ++i) {
+        const QChar c = in[i];
+        if ((c != QLatin1Char('_') && c != QLatin1Char('^')) || i + 1 >= in.size()) {
+            out += c;
+            continue;
+        }
+        const QString tag = c == QLatin1Char('_') ? QStringLiteral("sub") : QStringLiteral("sup");
+        QString inner;
+        if (in[i + 1] == QLatin1Char('{')) {
+            const int close = in.indexOf(QLatin1Char('}'), i + 2);
+            const int end = close < 0 ? in.size() : close;
+            inner = in.mid(i + 2, end - i - 2);
+            i = end;
+        } else {
+            inner = in[++i];
+        }
+        out += QStringLiteral("<%1>%2</%1>").arg(tag, inner);
+    }
+    return out;
 }
 
-// The pre-2023 PyTorch tutorial's decoder: one score per MAX_LENGTH slot from
-// [emb(y_{t-1}); s_{t-1}] (its attn Linear), never reading h_j.
-QString legacyScoreSection(const DecodeNode &node, int j)
+/// "e<sub>3,2</sub>": a symbol with the 1-based step and position.
+QString indexed(const QString &symbol, const DecodeNode &node, int j)
 {
-    const QString q = QStringLiteral("[emb(y<sub>t−1</sub>) ; s<sub>t−1</sub>]");
-    QString html = QStringLiteral("<h4>1 · Score (attn over MAX_LENGTH slots, pre-2023 PyTorch tutorial)</h4>");
-    html += QStringLiteral("<p>e<sub>tj</sub> = (W<sub>a</sub> %1 + b<sub>a</sub>)<sub>j</sub> &nbsp;— one row of "
-                           "W<sub>a</sub> per slot j = 1…MAX_LENGTH; h<sub>j</sub> does not enter the score</p>")
-                .arg(q);
-    html += QStringLiteral("<table cellspacing=2><tr><td>%1 =</td><td>%2</td></tr></table>").arg(q, summary(node.query));
-    html += QStringLiteral("<p><b>e<sub>%1,%2</sub> = %3</b></p>").arg(node.step + 1).arg(j + 1).arg(num(node.scores[j]));
-    return html;
+    return QStringLiteral("%1<sub>%2,%3</sub>").arg(symbol).arg(node.step + 1).arg(j + 1);
 }
 
-// Its softmax runs over all MAX_LENGTH slots and the weights on the source
-// are kept as they are, so the denominator is read back from the trace.
-QString legacyWeightSection(const DecodeNode &node, int j)
+/// What the selection is, when there is more than one row to choose from.
+QString selectionNote(const TraceModel &m)
 {
-    const double alpha = node.weights[j];
-    const double onSource = node.weights.sum();
-    QString html = QStringLiteral("<h4>2 · Weight: softmax over all MAX_LENGTH slots</h4>");
-    html += QStringLiteral("<p>α<sub>tj</sub> = exp(e<sub>tj</sub>) / Σ<sub>k=1…MAX_LENGTH</sub> exp(e<sub>tk</sub>)"
-                           " &nbsp;— not renormalised over the n = %1 source positions</p>")
-                .arg(node.weights.size());
-    html += QStringLiteral("<p><b>α<sub>%1,%2</sub> = %3</b>; Σ<sub>j≤n</sub> α<sub>tj</sub> = %4 "
-                           "(the remaining %5 fell on empty slots)</p>")
-                .arg(node.step + 1).arg(j + 1).arg(num(alpha, 4), num(onSource, 4), num(std::max(0.0, 1 - onSource), 4));
-    return html;
+    if (!m.hasHeads())
+        return {};
+    const DecodeTrace &tr = *m.trace();
+    return QStringLiteral("<p><i>%1</i></p>")
+        .arg(QString::fromStdString(m.selection().label(tr.layers(), tr.heads())).toHtmlEscaped());
 }
 
-QString scoreSection(const TraceModel &m, const DecodeNode &node, int j)
+QString scoreSection(const TraceModel &m, const DecodeNode &node, int j, const Vector &scores)
 {
     const DecodeTrace &tr = *m.trace();
-    if (tr.decoderKind == DecoderKind::TutorialLegacy)
-        return legacyScoreSection(node, j);
-    const QString scorer = QString::fromStdString(tr.scorer);
-    // Bahdanau's additive scorer reads the previous decoder state, Luong's the current one.
-    const QString q = scorer.startsWith(QLatin1String("additive")) ? QStringLiteral("s<sub>t−1</sub>")
-                                                                    : QStringLiteral("s<sub>t</sub>");
-    QString html = QStringLiteral("<h4>1 · Score (%1)</h4>").arg(scorer.toHtmlEscaped());
-    html += QStringLiteral("<p>e<sub>tj</sub> = %1</p><table cellspacing=2>").arg(scorerFormula(scorer, q));
-    html += QStringLiteral("<tr><td>%1 =</td><td>%2</td></tr>").arg(q, summary(node.query));
-    if (j < tr.encoderStates.rows())
+    const AttentionDescription &a = tr.description.attention;
+    QString html = QStringLiteral("<h4>1 · Score (%1)</h4>").arg(QString::fromStdString(a.scorer).toHtmlEscaped());
+    html += QStringLiteral("<p>%1").arg(markup(a.score));
+    if (!a.note.empty())
+        html += QStringLiteral(" &nbsp;— %1").arg(markup(a.note));
+    html += QStringLiteral("</p><table cellspacing=2>");
+    if (node.query.size() > 0)
+        html += QStringLiteral("<tr><td>%1 =</td><td>%2</td></tr>").arg(markup(a.query), summary(node.query));
+    if (a.scoreReadsKey && j < tr.encoderStates.rows())
         html += QStringLiteral("<tr><td>h<sub>%1</sub> =</td><td>%2</td></tr>")
                     .arg(j + 1).arg(summary(tr.encoderStates.row(j).transpose()));
-    html += QStringLiteral("</table><p><b>e<sub>%1,%2</sub> = %3</b></p>").arg(node.step + 1).arg(j + 1)
-                .arg(num(node.scores[j]));
+    return html + QStringLiteral("</table><p><b>%1 = %2</b></p>").arg(indexed(QStringLiteral("e"), node, j), num(scores[j]));
+}
+
+// The pre-2023 tutorial's softmax runs over all MAX_LENGTH slots and the
+// weights on the source are kept as they are, so the denominator is read
+// back from the trace.
+QString slotWeightSection(const AttentionDescription &a, const DecodeNode &node, int j, const Vector &weights)
+{
+    const double onSource = weights.sum();
+    QString html = QStringLiteral("<h4>2 · Weight: softmax over all MAX_LENGTH slots</h4>");
+    html += QStringLiteral("<p>%1 &nbsp;— not renormalised over the n = %2 source positions</p>")
+                .arg(markup(a.weight)).arg(weights.size());
+    html += QStringLiteral("<p><b>%1 = %2</b>; Σ<sub>j≤n</sub> α<sub>tj</sub> = %3 "
+                           "(the remaining %4 fell on empty slots)</p>")
+                .arg(indexed(QStringLiteral("α"), node, j), num(weights[j], 4), num(onSource, 4),
+                     num(std::max(0.0, 1 - onSource), 4));
     return html;
 }
 
-QString weightSection(const DecodeNode &node, int j)
+// A mean or max over heads is not one softmax: each head normalises its own scores.
+QString reducedWeightSection(const TraceModel &m, const DecodeNode &node, int j, const Vector &weights)
 {
+    const DecodeTrace &tr = *m.trace();
+    const bool mean = m.selection().reduce == HeadSelection::Reduce::Mean;
+    QString html = QStringLiteral("<h4>2 · Weight: %1 over %2 heads</h4>")
+                       .arg(mean ? QObject::tr("mean") : QObject::tr("maximum")).arg(tr.heads());
+    html += QStringLiteral("<p>each head h has its own %1; the row shown is their %2</p>")
+                .arg(markup(tr.description.attention.weight), mean ? QObject::tr("mean") : QObject::tr("element-wise maximum"));
+    return html + QStringLiteral("<p><b>%1 = %2</b></p>").arg(indexed(QStringLiteral("α"), node, j), num(weights[j], 4));
+}
+
+QString weightSection(const TraceModel &m, const DecodeNode &node, int j, const Vector &scores, const Vector &weights)
+{
+    const AttentionDescription &a = m.trace()->description.attention;
+    if (!a.softmaxOverSource)
+        return slotWeightSection(a, node, j, weights);
+    if (m.hasHeads() && m.selection().reduce != HeadSelection::Reduce::Head)
+        return reducedWeightSection(m, node, j, weights);
     // Shown with the max subtracted, the way it is computed without overflow.
-    const double top = node.scores.maxCoeff();
+    const double top = scores.maxCoeff();
     double sum = 0;
-    for (Eigen::Index k = 0; k < node.scores.size(); ++k)
-        sum += std::exp(double(node.scores[k]) - top);
-    const double mine = std::exp(double(node.scores[j]) - top);
+    for (Eigen::Index k = 0; k < scores.size(); ++k)
+        sum += std::exp(double(scores[k]) - top);
+    const double mine = std::exp(double(scores[j]) - top);
     QString html = QStringLiteral("<h4>2 · Weight: softmax over j</h4>");
-    html += QStringLiteral("<p>α<sub>tj</sub> = exp(e<sub>tj</sub>) / Σ<sub>k</sub> exp(e<sub>tk</sub>)<br>"
-                           "&nbsp;&nbsp;= exp(%1 − %2) / Σ<sub>k</sub> exp(e<sub>tk</sub> − %2)<br>"
-                           "&nbsp;&nbsp;= %3 / %4 = %5</p>")
-                .arg(num(node.scores[j]), num(top), num(mine, 4), num(sum, 4), num(mine / sum, 4));
-    html += QStringLiteral("<p><b>α<sub>%1,%2</sub> = %3</b> (from the trace").arg(node.step + 1).arg(j + 1)
-                .arg(num(node.weights[j], 4));
-    if (std::abs(mine / sum - node.weights[j]) > 1e-3)
+    html += QStringLiteral("<p>%1<br>"
+                           "&nbsp;&nbsp;= exp(%2 − %3) / Σ<sub>k</sub> exp(e<sub>tk</sub> − %3)<br>"
+                           "&nbsp;&nbsp;= %4 / %5 = %6</p>")
+                .arg(markup(a.weight), num(scores[j]), num(top), num(mine, 4), num(sum, 4), num(mine / sum, 4));
+    html += QStringLiteral("<p><b>%1 = %2</b> (from the trace").arg(indexed(QStringLiteral("α"), node, j), num(weights[j], 4));
+    if (std::abs(mine / sum - weights[j]) > 1e-3)
         html += QStringLiteral("; it differs because this model masks or windows its attention");
     return html + QStringLiteral(")</p>");
 }
 
-QString contextSection(const TraceModel &m, const DecodeNode &node, int j)
+QString contextSection(const TraceModel &m, const DecodeNode &node, int j, const Vector &weights)
 {
     const DecodeTrace &tr = *m.trace();
-    std::vector<int> order(size_t(node.weights.size()));
+    std::vector<int> order(size_t(weights.size()));
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return node.weights[a] > node.weights[b]; });
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return weights[a] > weights[b]; });
     QStringList terms;
     for (size_t r = 0; r < std::min<size_t>(3, order.size()); ++r)
-        terms << QStringLiteral("%1·h<sub>%2</sub>%3").arg(num(node.weights[order[r]])).arg(order[r] + 1)
-                     .arg(tok(tr.sourceTokens[size_t(order[r])]));
+        terms << QStringLiteral("%1·h<sub>%2</sub>%3").arg(num(weights[order[r]])).arg(order[r] + 1)
+                     .arg(tok(tr.source.labels[size_t(order[r])]));
     if (order.size() > 3)
         terms << QStringLiteral("…");
-    QString html = QStringLiteral("<h4>3 · Context</h4><p>c<sub>t</sub> = Σ<sub>j</sub> α<sub>tj</sub> h<sub>j</sub> = %1</p>")
-                       .arg(terms.join(QStringLiteral(" + ")));
+    QString html = QStringLiteral("<h4>3 · Context</h4><p>%1 = %2</p>")
+                       .arg(markup(tr.description.attention.context), terms.join(QStringLiteral(" + ")));
     if (j < tr.encoderStates.rows()) {
-        const Vector part = node.weights[j] * tr.encoderStates.row(j).transpose();
+        const Vector part = weights[j] * tr.encoderStates.row(j).transpose();
         html += QStringLiteral("<p>α<sub>tj</sub> h<sub>j</sub> = %1</p>").arg(summary(part));
     }
-    html += QStringLiteral("<p>c<sub>%1</sub> = %2</p>").arg(node.step + 1).arg(summary(node.context));
+    if (node.context.size() > 0)
+        html += QStringLiteral("<p>c<sub>%1</sub> = %2</p>").arg(node.step + 1).arg(summary(node.context));
     return html;
 }
 
@@ -161,15 +186,16 @@ QString explainHtml(const TraceModel &model)
 {
     const DecodeNode *node = model.currentNode();
     const int j = model.selectedSource();
-    if (!node || j < 0 || j >= node->scores.size())
+    const Vector scores = model.scoresAt(model.step());   // (n) under the layer/head selection
+    const Vector weights = model.weightsAt(model.step()); // (n)
+    if (!node || j < 0 || j >= scores.size())
         return QObject::tr("<p>Decode a sentence, then pick a cell of the heatmap to follow its numbers.</p>");
     const DecodeTrace &tr = *model.trace();
     QString html = QStringLiteral("<p>Step <b>t = %1</b> generating %2; source position <b>j = %3</b> %4%5.</p>")
-                       .arg(node->step + 1).arg(tok(node->token)).arg(j + 1).arg(tok(tr.sourceTokens[size_t(j)]))
+                       .arg(node->step + 1).arg(tok(node->token)).arg(j + 1).arg(tok(tr.source.labels[size_t(j)]))
                        .arg(model.hasSourcePick() ? QString() : QObject::tr(" (the largest α; click a cell to pick another)"));
-    const bool legacy = tr.decoderKind == DecoderKind::TutorialLegacy;
-    return html + scoreSection(model, *node, j) + (legacy ? legacyWeightSection(*node, j) : weightSection(*node, j))
-        + contextSection(model, *node, j)
+    return html + selectionNote(model) + scoreSection(model, *node, j, scores)
+        + weightSection(model, *node, j, scores, weights) + contextSection(model, *node, j, weights)
         + outputSection(*node);
 }
 

@@ -4,7 +4,7 @@
 // scorer's formula, α_tj as a softmax over j, and c_t = Σ_j α_tj h_j, so a
 // learner can follow one number end to end.
 
-#include "tracemodel.h"
+#include "decode/tracemodel.h"
 
 #include <QTextBrowser>
 

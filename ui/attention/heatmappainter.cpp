@@ -1,4 +1,4 @@
-#include "heatmappainter.h"
+#include "attention/heatmappainter.h"
 
 #include <QFontMetricsF>
 #include <QPainter>
@@ -30,12 +30,6 @@ bool labelShown(int index, int current, double cell, double textHeight)
 
 } // namespace
 
-bool isSpecialToken(const QString &token)
-{
-    return token.size() > 2 && token.startsWith(QLatin1Char('<')) && token.endsWith(QLatin1Char('>'))
-        && token != QLatin1String("<unk>");
-}
-
 int HeatmapData::rowOfStep(int step) const
 {
     auto it = std::find(rowSteps.begin(), rowSteps.end(), step);
@@ -48,38 +42,50 @@ int HeatmapData::columnOfSource(int source) const
     return it == columnSources.end() ? -1 : int(it - columnSources.begin());
 }
 
-HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions &options)
+HeatmapData HeatmapData::build(const SourceAxis &source, const std::vector<HeatmapRow> &rows, const Matrix &values,
+                               const Matrix &scores, const HeatmapOptions &options)
 {
     HeatmapData d;
-    const DecodeTrace *trace = model.trace();
-    if (model.isEmpty())
-        return d;
-    const auto &oov = trace->oovPositions;
-    for (int j = 0; j < model.sourceLength(); ++j) {
-        const QString token = label(trace->sourceTokens[j]);
-        if (options.hideSpecial && isSpecialToken(token))
+    const int n = std::min(source.size(), int(values.cols()));
+    for (int j = 0; j < n; ++j) {
+        if (options.hideSpecial && source.isSpecial(j))
             continue;
         d.columnSources.push_back(j);
-        d.columnLabels << token;
-        d.oovColumn.push_back(std::find(oov.begin(), oov.end(), j) != oov.end());
+        d.columnLabels << label(source.labels[size_t(j)]);
+        d.oovColumn.push_back(source.isOov(j));
     }
-    for (int s = 0; s < model.stepCount(); ++s) {
-        const DecodeNode &node = *model.nodeAtStep(s);
-        const QString token = label(node.token);
-        if (options.hideSpecial && isSpecialToken(token))
+    const bool renormalise = options.renormalise && options.signedRange <= 0;
+    for (size_t r = 0; r < rows.size() && Eigen::Index(r) < values.rows(); ++r) {
+        const HeatmapRow &row = rows[r];
+        if (options.hideSpecial && row.special)
             continue;
-        d.rowSteps.push_back(s);
-        d.rowLabels << token;
-        d.forcedRow.push_back(node.forced);
+        d.rowSteps.push_back(row.step);
+        d.rowLabels << row.label;
+        d.forcedRow.push_back(row.forced);
         double sum = 0;
         for (int j : d.columnSources)
-            sum += node.weights[j];
-        const double scale = options.renormalise && sum > 0 ? 1.0 / sum : 1.0;
+            sum += values(Eigen::Index(r), j);
+        const double scale = renormalise && sum > 0 ? 1.0 / sum : 1.0;
         for (int j : d.columnSources) {
-            d.values.push_back(float(node.weights[j] * scale));
-            d.scores.push_back(node.scores[j]);
+            d.values.push_back(float(values(Eigen::Index(r), j) * scale));
+            d.scores.push_back(scores(Eigen::Index(r), j));
         }
     }
+    return d;
+}
+
+HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions &options)
+{
+    if (model.isEmpty())
+        return {};
+    const DecodeTrace &trace = *model.trace();
+    std::vector<HeatmapRow> rows;
+    for (int s = 0; s < model.stepCount(); ++s) {
+        const DecodeNode &node = *model.nodeAtStep(s);
+        rows.push_back({label(node.token), s, node.forced, node.tokenId == trace.eosId});
+    }
+    HeatmapData d = build(trace.source, rows, model.weightMatrix(),
+                          trace.scoreMatrix(model.path(), model.selection()), options);
     d.followCursor(model);
     return d;
 }
@@ -92,24 +98,53 @@ void HeatmapData::followCursor(const TraceModel &model)
     selectedColumn = model.hasSourcePick() ? columnOfSource(model.selectedSource()) : -1;
 }
 
+HeatmapLabelMetrics HeatmapLabelMetrics::measure(const HeatmapData &data, const QFont &font)
+{
+    HeatmapLabelMetrics m;
+    m.font = font;
+    m.boldFont = font;
+    m.boldFont.setBold(true);
+    const QFontMetricsF fm(m.boldFont);
+    for (const QString &s : data.rowLabels)
+        m.rowLabelWidth = std::max(m.rowLabelWidth, fm.horizontalAdvance(s));
+    for (const QString &s : data.columnLabels)
+        m.columnLabelWidth = std::max(m.columnLabelWidth, fm.horizontalAdvance(s));
+    m.lineHeight = fm.height();
+    m.barLabelWidth = fm.horizontalAdvance(QStringLiteral("0.0001"));
+    return m;
+}
+
+double CellFit::fit(const HeatmapData &data, const HeatmapOptions &options, const HeatmapLabelMetrics &metrics,
+                    QSizeF area, double limit)
+{
+    if (data.rows() == 0 || data.columns() == 0)
+        return kMaxFit;
+    // Measure the label margins at the current size, then give the rest to cells.
+    const QRectF cells = HeatmapPainter(data, options, metrics, QPalette()).cellViewport(QRectF(QPointF(0, 0), area));
+    double fit = std::floor(std::min(cells.width() / data.columns(), cells.height() / data.rows()));
+    if (limit > 0)
+        fit = std::min(fit, limit);
+    return std::clamp(fit, kMin, kMaxFit);
+}
+
 HeatmapPainter::HeatmapPainter(const HeatmapData &data, const HeatmapOptions &options, const QFont &font,
                                const QPalette &palette)
-    : m_data(data), m_options(options), m_colormap(options.colormap), m_font(font), m_boldFont(font),
-      m_palette(palette)
+    : HeatmapPainter(data, options, HeatmapLabelMetrics::measure(data, font), palette)
 {
-    m_boldFont.setBold(true);
-    const QFontMetricsF fm(m_boldFont);
-    double rowWidth = 0, columnWidth = 0;
-    for (const QString &s : data.rowLabels)
-        rowWidth = std::max(rowWidth, fm.horizontalAdvance(s));
-    for (const QString &s : data.columnLabels)
-        columnWidth = std::max(columnWidth, fm.horizontalAdvance(s));
-    m_rowLabelWidth = options.showRowLabels ? rowWidth + 3 * kPad : kPad;
+}
+
+HeatmapPainter::HeatmapPainter(const HeatmapData &data, const HeatmapOptions &options,
+                               const HeatmapLabelMetrics &metrics, const QPalette &palette)
+    : m_data(data), m_options(options), m_colormap(options.colormap), m_font(metrics.font),
+      m_boldFont(metrics.boldFont), m_palette(palette)
+{
+    m_rowLabelWidth = options.showRowLabels ? metrics.rowLabelWidth + 3 * kPad : kPad;
     // Horizontal labels read better; turn them when any would spill over.
-    m_verticalColumnLabels = columnWidth + kPad > options.cellSize;
-    m_columnLabelHeight = options.showColumnLabels ? (m_verticalColumnLabels ? columnWidth : fm.height()) + 2 * kPad : kPad;
-    m_barWidth = options.showColorBar ? kBarGap + kBarThickness + kPad + fm.horizontalAdvance(QStringLiteral("0.0001"))
-                                      : 0.0;
+    m_verticalColumnLabels = metrics.columnLabelWidth + kPad > options.cellSize;
+    m_columnLabelHeight = options.showColumnLabels
+                              ? (m_verticalColumnLabels ? metrics.columnLabelWidth : metrics.lineHeight) + 2 * kPad
+                              : kPad;
+    m_barWidth = options.showColorBar ? kBarGap + kBarThickness + kPad + metrics.barLabelWidth : 0.0;
 }
 
 QSizeF HeatmapPainter::figureSize() const

@@ -4,8 +4,8 @@
 // steps, columns source tokens. Labels stay put while the cells scroll, and
 // only cells inside the clip are painted so a 500-token source stays fast.
 
-#include "colormap.h"
-#include "tracemodel.h"
+#include "widgets/colormap.h"
+#include "decode/tracemodel.h"
 
 #include <QFont>
 #include <QPalette>
@@ -36,6 +36,14 @@ struct HeatmapOptions {
     double signedRange = 0.0;
 };
 
+/// One row of a heatmap before filtering: its label and where it came from.
+struct HeatmapRow {
+    QString label;
+    int step = 0;
+    bool forced = false;
+    bool special = false;  ///< the target's <eos> (hidden with the special columns)
+};
+
 /// What one heatmap shows; rows and columns already filtered by the options.
 struct HeatmapData {
     QStringList rowLabels;
@@ -57,6 +65,13 @@ struct HeatmapData {
     int rowOfStep(int step) const;
     int columnOfSource(int source) const;
 
+    /// The one builder every heatmap goes through (the step-through view, the
+    /// compare grid, the difference map, the exporters): `values` and
+    /// `scores` are (rows, n) over `source`'s columns; the options' filters
+    /// (hide special, renormalise) apply here.
+    static HeatmapData build(const SourceAxis &source, const std::vector<HeatmapRow> &rows, const Matrix &values,
+                             const Matrix &scores, const HeatmapOptions &options);
+    /// The trace model's path under its layer/head selection.
     static HeatmapData fromTrace(const TraceModel &model, const HeatmapOptions &options);
     /// The cursor's fields (visible rows, current row, picked column) from
     /// `model`, whose path must be the one the data was built from: a step
@@ -64,12 +79,36 @@ struct HeatmapData {
     void followCursor(const TraceModel &model);
 };
 
-/// True for markers such as <eos>, <sos>, <pad> (but not <unk>, a real word).
-bool isSpecialToken(const QString &token);
+/// Label sizes of one HeatmapData in one font, measured once: views keep
+/// them so hovering and painting never measure every label again.
+struct HeatmapLabelMetrics {
+    QFont font;
+    QFont boldFont;
+    double rowLabelWidth = 0;     ///< widest row label
+    double columnLabelWidth = 0;  ///< widest column label
+    double lineHeight = 0;
+    double barLabelWidth = 0;     ///< the colour bar's widest tick label
+
+    static HeatmapLabelMetrics measure(const HeatmapData &data, const QFont &font);
+};
+
+/// The one cell-fit policy of every heatmap on screen.
+struct CellFit {
+    static constexpr double kMin = 12.0;    ///< smaller cells scroll instead
+    static constexpr double kMaxFit = 56.0; ///< a short sentence fitted larger looks bloated
+    static constexpr double kMaxZoom = 96.0;
+    /// The largest whole-pixel cell that fits `data` into `area` with its
+    /// labels and bar, clamped to [kMin, kMaxFit] (and to `limit` when > 0).
+    static double fit(const HeatmapData &data, const HeatmapOptions &options, const HeatmapLabelMetrics &metrics,
+                      QSizeF area, double limit = 0);
+};
 
 class HeatmapPainter {
 public:
     HeatmapPainter(const HeatmapData &data, const HeatmapOptions &options, const QFont &font,
+                   const QPalette &palette);
+    /// With labels measured before (a view's cached metrics).
+    HeatmapPainter(const HeatmapData &data, const HeatmapOptions &options, const HeatmapLabelMetrics &metrics,
                    const QPalette &palette);
 
     /// Whole figure at scroll offset 0 (export size).

@@ -1,4 +1,6 @@
-#include "heatmapview.h"
+#include "attention/heatmapview.h"
+
+#include "widgets/headpicker.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -14,11 +16,6 @@
 #include <cmath>
 
 namespace alignscope::ui {
-namespace {
-constexpr double kMinCell = 12.0;
-constexpr double kMaxCell = 96.0;
-constexpr double kMaxFitCell = 56.0; // beyond this a short sentence looks bloated
-} // namespace
 
 HeatmapView::HeatmapView(TraceModel *model, QWidget *parent) : QAbstractScrollArea(parent), m_model(model)
 {
@@ -54,6 +51,7 @@ void HeatmapView::setOptions(const HeatmapOptions &options)
 void HeatmapView::rebuild()
 {
     m_data = HeatmapData::fromTrace(*m_model, m_options);
+    m_metrics = HeatmapLabelMetrics::measure(m_data, font());
     m_builtPath = m_model->path();
     updateGeometryFromData();
     viewport()->update();
@@ -61,17 +59,19 @@ void HeatmapView::rebuild()
 
 HeatmapPainter HeatmapView::painter() const
 {
-    return HeatmapPainter(m_data, m_options, font(), palette());
+    return HeatmapPainter(m_data, m_options, m_metrics, palette());
 }
 
 double HeatmapView::naturalFitCell() const
 {
-    if (m_data.rows() == 0 || m_data.columns() == 0)
-        return kMaxFitCell;
-    // Measure the label margins at the current size, then give the rest to cells.
-    const QRectF cells = painter().cellViewport(QRectF(QPointF(0, 0), QSizeF(viewport()->size())));
-    const double fit = std::min(cells.width() / m_data.columns(), cells.height() / m_data.rows());
-    return std::clamp(std::floor(fit), kMinCell, kMaxFitCell);
+    return CellFit::fit(m_data, m_options, m_metrics, QSizeF(viewport()->size()));
+}
+
+void HeatmapView::changeEvent(QEvent *event)
+{
+    QAbstractScrollArea::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        rebuild();
 }
 
 void HeatmapView::setFitLimit(double limit)
@@ -86,8 +86,7 @@ void HeatmapView::setFitLimit(double limit)
 void HeatmapView::updateGeometryFromData()
 {
     if (m_fit && m_data.rows() > 0 && m_data.columns() > 0) {
-        const double natural = naturalFitCell();
-        m_options.cellSize = m_fitLimit > 0 ? std::clamp(std::min(natural, m_fitLimit), kMinCell, kMaxFitCell) : natural;
+        m_options.cellSize = CellFit::fit(m_data, m_options, m_metrics, QSizeF(viewport()->size()), m_fitLimit);
     }
     const HeatmapPainter p = painter();
     const QRectF cells = p.cellViewport(QRectF(QPointF(0, 0), QSizeF(viewport()->size())));
@@ -195,14 +194,14 @@ void HeatmapView::wheelEvent(QWheelEvent *event)
 void HeatmapView::zoomIn()
 {
     m_fit = false;
-    m_options.cellSize = std::min(kMaxCell, std::round(m_options.cellSize * 1.25));
+    m_options.cellSize = std::min(CellFit::kMaxZoom, std::round(m_options.cellSize * 1.25));
     rebuild();
 }
 
 void HeatmapView::zoomOut()
 {
     m_fit = false;
-    m_options.cellSize = std::max(kMinCell, std::round(m_options.cellSize / 1.25));
+    m_options.cellSize = std::max(CellFit::kMin, std::round(m_options.cellSize / 1.25));
     rebuild();
 }
 
@@ -265,6 +264,22 @@ HeatmapPanel::HeatmapPanel(TraceModel *model, QWidget *parent) : QWidget(parent)
         QSignalBlocker block(m_colormap);
         m_colormap->setCurrentIndex(int(m_view->options().colormap));
     });
+
+    // Layer and head: only for models with more than one row of attention.
+    m_heads = new HeadPicker(bar);
+    QAction *first = bar->actions().value(0);
+    QAction *headsAction = bar->insertWidget(first, m_heads);
+    QAction *gap = bar->insertSeparator(first);
+    auto syncHeads = [this, model, headsAction, gap] {
+        const DecodeTrace *t = model->trace();
+        m_heads->setShape(t ? t->layers() : 1, t ? t->heads() : 1);
+        m_heads->setSelection(model->selection());
+        headsAction->setVisible(m_heads->hasChoice());
+        gap->setVisible(m_heads->hasChoice());
+    };
+    connect(model, &TraceModel::traceChanged, this, syncHeads);
+    connect(m_heads, &HeadPicker::selectionChanged, model, &TraceModel::setSelection);
+    syncHeads();
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

@@ -3,7 +3,7 @@
 // cell shows the token pair with α_tj and e_tj, clicking picks the cell for
 // the explain panel. HeatmapPanel adds the option bar above it.
 
-#include "heatmappainter.h"
+#include "attention/heatmappainter.h"
 
 #include <QAbstractScrollArea>
 #include <QWidget>
@@ -12,6 +12,8 @@ class QComboBox;
 class QAction;
 
 namespace alignscope::ui {
+
+class HeadPicker;
 
 class HeatmapView : public QAbstractScrollArea {
     Q_OBJECT
@@ -44,6 +46,7 @@ signals:
     void optionsChanged();
 
 protected:
+    void changeEvent(QEvent *event) override;
     void paintEvent(QPaintEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
@@ -61,6 +64,7 @@ private:
     TraceModel *m_model;
     HeatmapOptions m_options;
     HeatmapData m_data;
+    HeatmapLabelMetrics m_metrics; // of m_data in font(): measured on rebuild, not per mouse move
     bool m_fit = true;
     double m_fitLimit = 0;
     std::vector<int> m_builtPath; // the path m_data was built from
@@ -74,10 +78,13 @@ public:
     explicit HeatmapPanel(TraceModel *model, QWidget *parent = nullptr);
     HeatmapView *view() const { return m_view; }
     QComboBox *colormapPicker() const { return m_colormap; }
+    /// Layer and head; shown only for models with more than one.
+    HeadPicker *headPicker() const { return m_heads; }
 
 private:
     HeatmapView *m_view;
     QComboBox *m_colormap;
+    HeadPicker *m_heads;
 };
 
 } // namespace alignscope::ui

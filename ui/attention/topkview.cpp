@@ -1,4 +1,4 @@
-#include "topkview.h"
+#include "attention/topkview.h"
 
 #include <QFontMetricsF>
 #include <QKeyEvent>

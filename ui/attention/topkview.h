@@ -3,7 +3,7 @@
 // bars. Clicking a candidate (or Enter on the focused one) asks to force it
 // and decode again from there (the what-if).
 
-#include "tracemodel.h"
+#include "decode/tracemodel.h"
 
 #include <QFont>
 #include <QPalette>

@@ -1,13 +1,13 @@
-#include "comparecontroller.h"
+#include "compare/comparecontroller.h"
 
-#include "modeljobs.h"
+#include "decode/modeljobs.h"
 
 #include <algorithm>
 #include <utility>
 
 namespace alignscope::ui {
 
-using ModelResultPtr = std::shared_ptr<const Result<Model>>;
+using ModelResultPtr = std::shared_ptr<const Result<ModelPtr>>;
 
 // Models loaded so far, by source. Jobs on the pool read and fill it, so it
 // outlives the controller through a shared pointer.
@@ -24,7 +24,7 @@ struct CompareController::Cache {
         }
         // Loaded without the lock so models load in parallel; two jobs
         // racing on one source both load it and the first one wins.
-        auto loaded = std::make_shared<Result<Model>>(loadNamedModel(source));
+        auto loaded = std::make_shared<Result<ModelPtr>>(loadNamedModel(source));
         std::lock_guard lock(mutex);
         return models.emplace(source, std::move(loaded)).first->second;
     }
@@ -149,7 +149,7 @@ void CompareController::run()
             break;
         case CompareTarget::ModelOutput: {
             const ModelResultPtr model = cache->get(reference);
-            auto trace = model->ok() ? translate(model->value(), sentence) : Result<DecodeTrace>(model->error());
+            auto trace = model->ok() ? translate(*model->value(), sentence) : Result<DecodeTrace>(model->error());
             if (trace)
                 p.target = trace->translation(trace->bestPath());
             else

@@ -5,7 +5,7 @@
 // trace, the summary row and the decode time. A generation counter drops
 // results that a newer sentence, target or model list has overtaken.
 
-#include "decodecontroller.h"
+#include "decode/decodecontroller.h"
 
 #include "alignscope/compare.h"
 

@@ -1,7 +1,8 @@
-#include "compareview.h"
+#include "compare/compareview.h"
 
-#include "exportdialog.h"
-#include "heatmapview.h"
+#include "export/exportdialog.h"
+#include "attention/heatmapview.h"
+#include "widgets/headpicker.h"
 
 #include "alignscope/metrics.h"
 
@@ -32,9 +33,6 @@ namespace {
 
 /// Up to four across: 2 → 2×1, 3 → 3×1, 4 → 2×2, 5–6 → 3×2, 7–8 → 4×2.
 int gridColumns(int count) { return count <= 3 ? std::max(1, count) : count == 4 ? 2 : (count + 1) / 2; }
-
-constexpr double kMinCell = 10.0;
-constexpr double kMaxFitCell = 48.0;
 
 QString qs(const std::string &s) { return QString::fromStdString(s); }
 
@@ -145,6 +143,12 @@ void DifferenceView::setTraces(TracePtr a, TracePtr b, int step, const QString &
     rebuild();
 }
 
+void DifferenceView::setSelection(const HeadSelection &selection)
+{
+    m_selection = selection;
+    rebuild();
+}
+
 void DifferenceView::setStep(int step)
 {
     m_step = step;
@@ -154,24 +158,14 @@ void DifferenceView::setStep(int step)
 void DifferenceView::rebuild()
 {
     m_data = HeatmapData();
-    const Matrix diff = m_a && m_b ? weightDifference(*m_a, *m_b) : Matrix(); // (T, n)
+    const Matrix diff = m_a && m_b ? weightDifference(*m_a, *m_b, m_selection) : Matrix(); // (T, n)
     if (diff.size() > 0) {
         const std::vector<int> path = m_a->bestPath();
-        for (const std::string &t : m_a->sourceTokens)
-            m_data.columnLabels << qs(t);
-        for (int j = 0; j < int(diff.cols()); ++j)
-            m_data.columnSources.push_back(j);
-        m_data.oovColumn.assign(diff.cols(), false);
-        for (int j : m_a->oovPositions)
-            m_data.oovColumn[j] = true;
-        for (int t = 0; t < int(diff.rows()); ++t) {
-            m_data.rowLabels << qs(m_a->nodes[path[t]].token);
-            m_data.rowSteps.push_back(t);
-            m_data.forcedRow.push_back(false);
-            for (int j = 0; j < int(diff.cols()); ++j)
-                m_data.values.push_back(diff(t, j));
-        }
-        m_data.scores = m_data.values; // tooltips of a difference show the difference
+        std::vector<HeatmapRow> rows;
+        for (int t = 0; t < int(diff.rows()); ++t)
+            rows.push_back({qs(m_a->nodes[path[t]].token), t, false, false});
+        // Tooltips of a difference show the difference.
+        m_data = HeatmapData::build(m_a->source, rows, diff, diff, m_options);
         m_data.currentRow = std::clamp(m_step, 0, int(diff.rows()) - 1);
         m_data.visibleRows = m_data.currentRow + 1;
         // Symmetric scale around 0, rounded up to a tenth so the bar reads well.
@@ -186,9 +180,7 @@ void DifferenceView::fitCells()
 {
     if (m_data.rows() == 0 || m_data.columns() == 0)
         return;
-    const QRectF cells = HeatmapPainter(m_data, m_options, font(), palette()).cellViewport(QRectF(rect()));
-    const double fit = std::min(cells.width() / m_data.columns(), cells.height() / m_data.rows());
-    m_options.cellSize = std::clamp(std::floor(fit), kMinCell, kMaxFitCell);
+    m_options.cellSize = CellFit::fit(m_data, m_options, HeatmapLabelMetrics::measure(m_data, font()), QSizeF(size()));
 }
 
 QRectF DifferenceView::cellRect(int row, int column) const
@@ -339,6 +331,12 @@ QWidget *CompareView::createControls()
     bar->addWidget(m_diffB);
     connect(m_diffA, &QComboBox::activated, this, &CompareView::updateDifference);
     connect(m_diffB, &QComboBox::activated, this, &CompareView::updateDifference);
+    m_heads = new HeadPicker(bar);
+    QAction *gap = bar->addSeparator();
+    m_headsAction = bar->addWidget(m_heads);
+    connect(m_heads, &HeadPicker::selectionChanged, this, &CompareView::setSelection);
+    connect(m_headsAction, &QAction::visibleChanged, gap, [this, gap] { gap->setVisible(m_headsAction->isVisible()); });
+    m_headsAction->setVisible(false);
     m_targetSourceAction->setVisible(false);
     m_targetEditAction->setVisible(false);
     return bar;
@@ -488,10 +486,39 @@ void CompareView::onResultReady(int index)
 {
     const int step = m_follow ? m_follow->step() : 0;
     m_panels[index]->setResult(m_controller->results()[index], step);
+    m_panels[index]->traceModel()->setSelection(m_selection);
+    updateHeadPicker();
     updateSharedAxes();
     updateTable(index);
     if (index == m_diffA->currentIndex() || index == m_diffB->currentIndex())
         updateDifference();
+}
+
+void CompareView::updateHeadPicker()
+{
+    // The largest shape among the models: a layer or head a smaller model
+    // lacks shows its nearest (selectRow clamps), the label says which.
+    int layers = 1, heads = 1;
+    for (const CompareResult &r : m_controller->results())
+        if (r.trace) {
+            layers = std::max(layers, r.trace->layers());
+            heads = std::max(heads, r.trace->heads());
+        }
+    m_heads->setShape(layers, heads);
+    m_heads->setSelection(m_selection);
+    m_headsAction->setVisible(m_heads->hasChoice());
+}
+
+void CompareView::setSelection(const HeadSelection &selection)
+{
+    m_selection = selection;
+    m_heads->setSelection(selection);
+    for (ComparePanel *p : std::as_const(m_panels))
+        p->traceModel()->setSelection(selection);
+    m_difference->setSelection(selection);
+    for (int i = 0; i < m_controller->results().size(); ++i)
+        updateTable(i);
+    updateSharedAxes();
 }
 
 void CompareView::setDifferencePair(int a, int b)
@@ -566,7 +593,8 @@ void CompareView::updateDifference()
 void CompareView::updateTable(int index)
 {
     const CompareResult &r = m_controller->results()[index];
-    const CompareRow &row = r.row;
+    // Entropy, max α and AER read the selected layer / head.
+    const CompareRow row = r.trace ? summarise(*r.trace, m_controller->gold(), r.row.milliseconds, m_selection) : r.row;
     auto *model = new QTableWidgetItem(row.model.empty() ? r.source : qs(row.model));
     model->setToolTip(r.source);
     m_table->setItem(index, ModelColumn, model);

@@ -5,9 +5,9 @@
 // α_A − α_B of any two models on a diverging colormap centred on 0; a table
 // holds one summary row per model. Decoding runs in CompareController.
 
-#include "comparecontroller.h"
-#include "exporter.h"
-#include "heatmappainter.h"
+#include "compare/comparecontroller.h"
+#include "export/exporter.h"
+#include "attention/heatmappainter.h"
 
 #include <QFrame>
 #include <QWidget>
@@ -22,6 +22,8 @@ class QToolButton;
 class QGridLayout;
 
 namespace alignscope::ui {
+
+class HeadPicker;
 
 class HeatmapView;
 
@@ -60,6 +62,8 @@ public:
     /// Empty traces or different shapes leave the view empty with `note`.
     void setTraces(TracePtr a, TracePtr b, int step, const QString &note = {});
     void setStep(int step);
+    /// The layer / head both traces are read with.
+    void setSelection(const HeadSelection &selection);
     const HeatmapData &data() const { return m_data; }
     const HeatmapOptions &options() const { return m_options; }
     /// Cell rectangle in widget coordinates (tests).
@@ -74,6 +78,7 @@ private:
     void fitCells();
 
     TracePtr m_a, m_b;
+    HeadSelection m_selection;
     int m_step = 0;
     QString m_note;
     HeatmapData m_data;
@@ -94,6 +99,11 @@ public:
     QTableWidget *summaryTable() const { return m_table; }
     QComboBox *modeCombo() const { return m_mode; }
     QComboBox *targetCombo() const { return m_targetSource; }
+    /// Layer and head for every panel, the difference and the table (shown
+    /// when a model has more than one).
+    HeadPicker *headPicker() const { return m_heads; }
+    const HeadSelection &selection() const { return m_selection; }
+    void setSelection(const HeadSelection &selection);
     QLineEdit *targetEdit() const { return m_targetEdit; }
 
     /// The grid as a figure: one captioned panel per model that rendered,
@@ -144,6 +154,7 @@ private:
     void updateDifference();
     void updateTable(int index);
     void followStep();
+    void updateHeadPicker();
 
     TraceModel *m_follow;
     QComboBox *m_picker;
@@ -162,6 +173,9 @@ private:
     QComboBox *m_diffA = nullptr;
     QComboBox *m_diffB = nullptr;
     QLabel *m_status = nullptr;
+    HeadPicker *m_heads = nullptr;
+    QAction *m_headsAction = nullptr;
+    HeadSelection m_selection;
     bool m_axesPending = false;
     QAction *m_stop = nullptr;
     QAction *m_exportGrid = nullptr;

@@ -1,14 +1,15 @@
-#include "decodecontroller.h"
+#include "decode/decodecontroller.h"
 
+#include "alignscope/rnnmodel.h"
 #include "alignscope/tokenizer.h"
 
-#include "modeljobs.h"
+#include "decode/modeljobs.h"
 
 namespace alignscope::ui {
 namespace {
 
 struct LoadResult {
-    std::shared_ptr<Model> model;
+    ModelPtr model;
     QString error;
 };
 
@@ -17,7 +18,7 @@ LoadResult loadModelBlocking(const QString &nameOrPath)
     auto model = loadNamedModel(nameOrPath);
     if (!model)
         return {nullptr, QString::fromStdString(model.error().message)};
-    return {std::make_shared<Model>(std::move(model).value()), {}};
+    return {model.value(), {}};
 }
 
 } // namespace
@@ -149,7 +150,7 @@ ModelPtr makeRandomModel()
     ModelConfig config;
     config.encoder.embedding = config.decoder.embedding = 16;
     config.encoder.hidden = config.decoder.hidden = config.attention.dimension = 32;
-    auto model = std::make_shared<Model>(Model::initialise(config, source, target, 7));
+    auto model = std::make_shared<RnnModel>(RnnModel::initialise(config, source, target, 7));
     model->setName("random (untrained)");
     return model;
 }

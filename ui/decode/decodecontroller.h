@@ -1,5 +1,5 @@
 #pragma once
-// DecodeController owns the current Model and runs loading and decoding on
+// DecodeController owns the current model and runs loading and decoding on
 // the thread pool. The GUI thread never waits: results come back through
 // signals, and a generation counter drops any result that was overtaken by
 // a newer request (editing the sentence also raises the cancel flag of the
@@ -18,7 +18,6 @@
 namespace alignscope::ui {
 
 using TracePtr = std::shared_ptr<const DecodeTrace>;
-using ModelPtr = std::shared_ptr<const Model>;
 
 class DecodeController : public QObject {
     Q_OBJECT

@@ -1,4 +1,4 @@
-#include "modeljobs.h"
+#include "decode/modeljobs.h"
 
 #include <QFileInfo>
 
@@ -6,14 +6,11 @@ namespace alignscope::ui {
 
 std::string displayNameOf(const QString &source) { return QFileInfo(source).completeBaseName().toStdString(); }
 
-Result<Model> loadNamedModel(const QString &nameOrPath)
+Result<ModelPtr> loadNamedModel(const QString &nameOrPath)
 {
-    auto path = resolveModelPath(nameOrPath.toStdString());
-    if (!path)
-        return path.error();
-    auto model = Model::load(path.value());
-    if (model && model->name().empty())
-        model->setName(displayNameOf(nameOrPath));
+    auto model = openModel(nameOrPath.toStdString());
+    if (model && model.value()->name().empty())
+        std::const_pointer_cast<Seq2Seq>(model.value())->setName(displayNameOf(nameOrPath));
     return model;
 }
 

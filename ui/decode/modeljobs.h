@@ -31,6 +31,6 @@ std::string displayNameOf(const QString &source);
 
 /// Loads a bundled model by name or a model file by path (blocking: call it
 /// off the GUI thread), named by displayNameOf when it has no name.
-Result<Model> loadNamedModel(const QString &nameOrPath);
+Result<ModelPtr> loadNamedModel(const QString &nameOrPath);
 
 } // namespace alignscope::ui

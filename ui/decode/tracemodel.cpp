@@ -1,4 +1,4 @@
-#include "tracemodel.h"
+#include "decode/tracemodel.h"
 
 #include <algorithm>
 
@@ -10,6 +10,8 @@ void TraceModel::setTrace(TracePtr trace, int step)
 {
     m_trace = std::move(trace);
     m_path = m_trace ? m_trace->bestPath() : std::vector<int>{};
+    if (m_trace && !m_selection.fits(m_trace->layers(), m_trace->heads()))
+        m_selection = HeadSelection{}; // a model with fewer layers or heads than the last one
     m_source = -1;
     m_step = std::clamp(step, 0, std::max(0, stepCount() - 1));
     emit traceChanged();
@@ -30,19 +32,48 @@ const DecodeNode *TraceModel::currentNode() const
 
 int TraceModel::sourceLength() const
 {
-    return m_trace ? int(m_trace->sourceTokens.size()) : 0;
+    return m_trace ? m_trace->sourceLength() : 0;
 }
 
 int TraceModel::selectedSource() const
 {
     if (m_source >= 0 && m_source < sourceLength())
         return m_source;
-    const DecodeNode *node = currentNode();
-    if (!node || node->weights.size() == 0)
+    const Vector w = weightsAt(m_step);
+    if (w.size() == 0)
         return -1;
     Eigen::Index j = 0;
-    node->weights.maxCoeff(&j);
+    w.maxCoeff(&j);
     return int(j);
+}
+
+Vector TraceModel::weightsAt(int step) const
+{
+    if (isEmpty() || step < 0 || step >= stepCount())
+        return {};
+    return m_trace->weights(m_path[size_t(step)], m_selection);
+}
+
+Vector TraceModel::scoresAt(int step) const
+{
+    if (isEmpty() || step < 0 || step >= stepCount())
+        return {};
+    return m_trace->scores(m_path[size_t(step)], m_selection);
+}
+
+Matrix TraceModel::weightMatrix() const
+{
+    return m_trace ? m_trace->weightMatrix(m_path, m_selection) : Matrix();
+}
+
+void TraceModel::setSelection(const HeadSelection &selection)
+{
+    if (selection == m_selection)
+        return;
+    m_selection = selection;
+    emit traceChanged();
+    emit cursorChanged();
+    emit selectionChanged();
 }
 
 void TraceModel::setStep(int step)

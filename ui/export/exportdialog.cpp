@@ -1,6 +1,6 @@
-#include "exportdialog.h"
+#include "export/exportdialog.h"
 
-#include "heatmapview.h"
+#include "attention/heatmapview.h"
 
 #include "alignscope/attentionexport.h"
 

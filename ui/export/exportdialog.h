@@ -3,7 +3,7 @@
 // options, then a save dialog; and "Copy image to clipboard". The figure
 // comes from FigureExporter (exporter.h), so the file looks like the screen.
 
-#include "exporter.h"
+#include "export/exporter.h"
 
 #include <QDialog>
 

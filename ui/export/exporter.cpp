@@ -1,8 +1,8 @@
-#include "exporter.h"
+#include "export/exporter.h"
 
-#include "alignmentlinesview.h"
-#include "heatmappainter.h"
-#include "pngencoder.h"
+#include "attention/alignmentlinesview.h"
+#include "attention/heatmappainter.h"
+#include "export/pngencoder.h"
 
 #include "alignscope/safetensors.h"
 
@@ -113,6 +113,7 @@ void FigureExporter::Impl::addPanel(const FigurePanel &source)
     d.caption = source.caption;
     if (source.model) {
         d.model.setTrace(source.model->tracePtr());
+        d.model.setSelection(source.model->selection()); // the layer and head on screen
         if (!source.model->path().empty())
             d.model.selectNode(source.model->path().back());
         d.model.last();

@@ -4,9 +4,9 @@
 // the figure's own size). Files are painted by the same painters as the
 // screen, rendered into memory first and then written atomically.
 
-#include "colormap.h"
-#include "heatmappainter.h"
-#include "tracemodel.h"
+#include "widgets/colormap.h"
+#include "attention/heatmappainter.h"
+#include "decode/tracemodel.h"
 
 #include "alignscope/result.h"
 

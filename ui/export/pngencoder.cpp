@@ -1,7 +1,7 @@
 // oneTBB first: Qt's `emit` macro would break its profiling.h.
 #include <tbb/parallel_for.h>
 
-#include "pngencoder.h"
+#include "export/pngencoder.h"
 
 #include <zlib.h>
 

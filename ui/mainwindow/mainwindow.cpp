@@ -1,16 +1,16 @@
-#include "mainwindow.h"
+#include "mainwindow/mainwindow.h"
 
-#include "alignmentlinesview.h"
-#include "beamtreeview.h"
-#include "compareview.h"
-#include "contextview.h"
-#include "elidedlabel.h"
-#include "explainpanel.h"
-#include "heatmapview.h"
-#include "messagebar.h"
-#include "sentenceedit.h"
-#include "topkview.h"
-#include "trainingpanel.h"
+#include "attention/alignmentlinesview.h"
+#include "attention/beamtreeview.h"
+#include "compare/compareview.h"
+#include "attention/contextview.h"
+#include "widgets/elidedlabel.h"
+#include "attention/explainpanel.h"
+#include "attention/heatmapview.h"
+#include "widgets/messagebar.h"
+#include "widgets/sentenceedit.h"
+#include "attention/topkview.h"
+#include "training/trainingpanel.h"
 
 #include <QCloseEvent>
 #include <QComboBox>
@@ -25,6 +25,7 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QJsonDocument>
 #include <QTimer>
 #include <QToolBar>
 
@@ -131,7 +132,7 @@ void MainWindow::createDocks()
                                    Qt::LeftDockWidgetArea, false));
     heat->raise();
     connect(m_controller, &DecodeController::traceReady, compare,
-            [compare](TracePtr trace) { compare->setSentence(QString::fromStdString(trace->input)); });
+            [compare](TracePtr trace) { compare->setSentence(QString::fromStdString(trace->source.text)); });
 
     // Training: a tab behind the heatmap, hidden until Train ▸ Train a model;
     // a trained model joins the picker the way an opened file does.
@@ -228,11 +229,10 @@ void MainWindow::onModelChanged(const QString &name)
     if (!source.isEmpty() && !bundledNames().contains(source))
         rememberRecent(source);
     populateModelPicker();
-    const ModelPtr model = m_controller->model();
-    const long long params = parameterCount(model->parameters());
-    statusBar()->showMessage(tr("Model %1 · %2 attention · %3 parameters")
-                                 .arg(name, QString::fromStdString(scorerDisplayName(model->config().attention)))
-                                 .arg(params));
+    const ModelDescription &about = m_controller->model()->description();
+    statusBar()->showMessage(tr("Model %1 · %2 · %3 parameters")
+                                 .arg(name, QString::fromStdString(about.summary))
+                                 .arg(about.parameters));
     setWindowTitle(tr("%1 — AlignScope").arg(name));
     m_resetPrefixAction->setEnabled(false);
     // After the controller's own decode with the new model, which this overtakes.
@@ -246,15 +246,12 @@ void MainWindow::onTraceReady(TracePtr trace, int focusStep)
     if (m_startStep > 0 && focusStep == 0)
         focusStep = std::exchange(m_startStep, 0);
     m_trace->setTrace(trace, focusStep);
-    QStringList tokens, words;
-    QList<int> oov;
-    for (const std::string &t : trace->sourceTokens)
-        tokens << QString::fromStdString(t);
-    for (int j : trace->oovPositions) {
-        oov << j;
-        words << tokens.value(j);
-    }
-    m_sentence->setOovRanges(oovCharacterRanges(m_sentence->text(), tokens, oov), words);
+    QStringList words;
+    for (int j : trace->source.oovPositions())
+        words << QString::fromStdString(trace->source.labels[size_t(j)]);
+    // Spans index the text that was decoded; a field edited since waits for its own trace.
+    const bool current = trace->source.text == m_sentence->text().toStdString();
+    m_sentence->setOovRanges(current ? oovCharacterRanges(trace->source) : QList<QPair<int, int>>{}, words);
     m_resetPrefixAction->setEnabled(!m_controller->prefix().empty());
 }
 
@@ -268,10 +265,10 @@ void MainWindow::onTraceChanged()
 
 QString MainWindow::translationText() const
 {
-    const ModelPtr model = m_controller->model();
-    if (m_trace->isEmpty() || !model)
+    if (m_trace->isEmpty())
         return {};
-    return QString::fromStdString(model->detokenize(m_trace->trace()->targetTokens(m_trace->path())));
+    // Detokenised by the trace (the model that made it), not the model selected now.
+    return QString::fromStdString(m_trace->trace()->translation(m_trace->path()));
 }
 
 void MainWindow::forceCandidate(int step, int tokenId)
@@ -350,6 +347,8 @@ void MainWindow::loadSettings()
     saved.hideSpecial = s.value(QStringLiteral("heatmap/hideSpecial"), false).toBool();
     saved.renormalise = s.value(QStringLiteral("heatmap/renormalise"), false).toBool();
     saved.logScale = s.value(QStringLiteral("heatmap/logScale"), false).toBool();
+    const QJsonObject selection = QJsonDocument::fromJson(s.value(QStringLiteral("heatmap/attention")).toByteArray()).object();
+    saved.selection = selectionFromJson(selection).value_or(HeadSelection{});
     applyControls(saved);
     m_training->loadSettings(s);
 }
@@ -370,6 +369,7 @@ void MainWindow::saveSettings() const
     s.setValue(QStringLiteral("heatmap/hideSpecial"), o.hideSpecial);
     s.setValue(QStringLiteral("heatmap/renormalise"), o.renormalise);
     s.setValue(QStringLiteral("heatmap/logScale"), o.logScale);
+    s.setValue(QStringLiteral("heatmap/attention"), QJsonDocument(selectionToJson(m_trace->selection())).toJson());
     m_training->saveSettings(s);
 }
 

@@ -4,9 +4,9 @@
 // in DecodeController off the GUI thread; stepping only moves the cursor
 // through the trace, it never decodes again.
 
-#include "decodecontroller.h"
-#include "session.h"
-#include "tracemodel.h"
+#include "decode/decodecontroller.h"
+#include "mainwindow/session.h"
+#include "decode/tracemodel.h"
 
 #include <QMainWindow>
 

@@ -1,15 +1,15 @@
 // MainWindow's actions, menus and tool bars: every command has a menu
 // entry, a tooltip and a shortcut, so the whole window works from the keyboard.
 
-#include "mainwindow.h"
+#include "mainwindow/mainwindow.h"
 
-#include "alignmentlinesview.h"
-#include "elidedlabel.h"
-#include "exportdialog.h"
-#include "heatmapview.h"
-#include "messagebar.h"
-#include "sentenceedit.h"
-#include "topkview.h"
+#include "attention/alignmentlinesview.h"
+#include "widgets/elidedlabel.h"
+#include "export/exportdialog.h"
+#include "attention/heatmapview.h"
+#include "widgets/messagebar.h"
+#include "widgets/sentenceedit.h"
+#include "attention/topkview.h"
 
 #include <QAction>
 #include <QActionGroup>

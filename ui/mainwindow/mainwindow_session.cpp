@@ -1,10 +1,10 @@
 // MainWindow's sessions: File ▸ Save session / Open session, and the
 // crash-recovery copy kept while the window is open.
-#include "mainwindow.h"
+#include "mainwindow/mainwindow.h"
 
-#include "heatmapview.h"
-#include "messagebar.h"
-#include "sentenceedit.h"
+#include "attention/heatmapview.h"
+#include "widgets/messagebar.h"
+#include "widgets/sentenceedit.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -38,6 +38,7 @@ Session MainWindow::captureSession() const
     s.hideSpecial = o.hideSpecial;
     s.renormalise = o.renormalise;
     s.logScale = o.logScale;
+    s.selection = m_trace->selection();
     s.windowState = saveState();
     return s;
 }
@@ -97,6 +98,7 @@ void MainWindow::applyControls(const Session &s)
     o.renormalise = s.renormalise;
     o.logScale = s.logScale;
     m_heatmap->view()->setOptions(o);
+    m_trace->setSelection(s.selection);
 }
 
 void MainWindow::applyPendingPrefix()

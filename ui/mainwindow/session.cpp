@@ -1,4 +1,4 @@
-#include "session.h"
+#include "mainwindow/session.h"
 
 #include "alignscope/safetensors.h" // writeFileAtomically
 
@@ -26,6 +26,39 @@ QStringList sessionColormaps()
     return {QStringLiteral("viridis"), QStringLiteral("magma"), QStringLiteral("cividis"), QStringLiteral("grayscale")};
 }
 
+QJsonObject selectionToJson(const HeadSelection &selection)
+{
+    const QJsonValue layer = selection.layer < 0 ? QJsonValue(QStringLiteral("last")) : QJsonValue(selection.layer + 1);
+    QJsonValue head;
+    switch (selection.reduce) {
+    case HeadSelection::Reduce::Mean: head = QStringLiteral("mean"); break;
+    case HeadSelection::Reduce::Max: head = QStringLiteral("max"); break;
+    case HeadSelection::Reduce::Head: head = selection.head + 1; break;
+    }
+    return {{QStringLiteral("layer"), layer}, {QStringLiteral("head"), head}};
+}
+
+std::optional<HeadSelection> selectionFromJson(const QJsonObject &json)
+{
+    constexpr int kMost = 1024; // more layers or heads than any model has
+    HeadSelection s;
+    const QJsonValue layer = json.value(QStringLiteral("layer"));
+    if (layer.isDouble() && layer.toDouble() == double(layer.toInt()) && layer.toInt() >= 1 && layer.toInt() <= kMost)
+        s.layer = layer.toInt() - 1;
+    else if (!layer.isUndefined() && layer.toString() != QLatin1String("last"))
+        return std::nullopt;
+    const QJsonValue head = json.value(QStringLiteral("head"));
+    if (head.isDouble() && head.toDouble() == double(head.toInt()) && head.toInt() >= 1 && head.toInt() <= kMost) {
+        s.reduce = HeadSelection::Reduce::Head;
+        s.head = head.toInt() - 1;
+    } else if (head.toString() == QLatin1String("max")) {
+        s.reduce = HeadSelection::Reduce::Max;
+    } else if (!head.isUndefined() && head.toString() != QLatin1String("mean")) {
+        return std::nullopt;
+    }
+    return s;
+}
+
 QByteArray sessionToJson(const Session &s)
 {
     QJsonArray prefix;
@@ -45,6 +78,7 @@ QByteArray sessionToJson(const Session &s)
                            {QStringLiteral("step"), s.step},
                            {QStringLiteral("speed"), s.speed},
                            {QStringLiteral("heatmap"), heatmap},
+                           {QStringLiteral("attention"), selectionToJson(s.selection)},
                            {QStringLiteral("window_state"), QString::fromLatin1(s.windowState.toBase64())}};
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
@@ -124,6 +158,14 @@ Result<Session> sessionFromJson(const QByteArray &json)
         || !flag(heatmap.value(QStringLiteral("renormalise")), s.renormalise)
         || !flag(heatmap.value(QStringLiteral("log_scale")), s.logScale))
         return bad(QStringLiteral("the session's heatmap options must be true or false"));
+    const QJsonValue attention = o.value(QStringLiteral("attention"));
+    if (!attention.isUndefined()) {
+        const auto selection = attention.isObject() ? selectionFromJson(attention.toObject()) : std::nullopt;
+        if (!selection)
+            return bad(QStringLiteral("the session's \"attention\" must name a layer (\"last\" or 1, 2, …) and a "
+                                      "head (\"mean\", \"max\" or 1, 2, …)"));
+        s.selection = *selection;
+    }
     s.windowState = QByteArray::fromBase64(state.toLatin1());
     return s;
 }

@@ -5,12 +5,15 @@
 // a file from a newer AlignScope, another program's JSON, wrong field types.
 // Qt Core only, so the reader can be fuzzed without the widgets.
 
+#include "alignscope/heads.h"
 #include "alignscope/result.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
+#include <optional>
 #include <vector>
 
 namespace alignscope::ui {
@@ -29,11 +32,17 @@ struct Session {
     bool hideSpecial = false;
     bool renormalise = false;
     bool logScale = false;
+    HeadSelection selection;    ///< the layer and head the views show
     QByteArray windowState;     ///< QMainWindow::saveState(), dock layout
 };
 
 /// The colormap names a session may hold (Colormap::sequentialNames()).
 QStringList sessionColormaps();
+
+/// A selection as a session stores it: {"layer": "last" | 1-based,
+/// "head": "mean" | "max" | 1-based}; and back (nullopt when malformed).
+QJsonObject selectionToJson(const HeadSelection &selection);
+std::optional<HeadSelection> selectionFromJson(const QJsonObject &json);
 
 QByteArray sessionToJson(const Session &session);
 /// The session in `json`; a BadFile error naming what is wrong otherwise.

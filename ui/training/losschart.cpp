@@ -1,4 +1,4 @@
-#include "losschart.h"
+#include "training/losschart.h"
 
 #include <QPainter>
 #include <QPainterPath>

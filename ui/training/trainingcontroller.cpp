@@ -1,4 +1,4 @@
-#include "trainingcontroller.h"
+#include "training/trainingcontroller.h"
 
 #include "alignscope/corpus.h"
 #include "alignscope/decode.h"
@@ -38,40 +38,11 @@ TrainOptions trainOptions(const TrainingSetup &s)
     return o;
 }
 
-/// A file corpus shuffled with the seed and split 90/5/5, as `alignscope-cli train` does.
-Result<PreparedTask> fileTask(const TrainingSetup &s)
-{
-    const std::string path = s.file.toStdString();
-    if (path.empty())
-        return usageError("choose a corpus file for the task");
-    auto corpus = s.task == TrainingSetup::Task::TsvFile
-                      ? readTsvCorpus(path)
-                      : readEngFraCorpus(path, EngFraDirection::EnglishToFrench);
-    if (!corpus)
-        return corpus.error();
-    if (corpus->pairs.size() < 3)
-        return fileError(path + ": " + corpus->summary() + "; training needs at least 3 valid pairs");
-    std::vector<SentencePair> pairs = std::move(corpus->pairs);
-    std::shuffle(pairs.begin(), pairs.end(), std::mt19937(s.seed));
-    const size_t held = std::max<size_t>(1, pairs.size() / 20);
-    PreparedTask t;
-    t.name = QFileInfo(s.file).fileName().toStdString();
-    t.splits.test.pairs.assign(pairs.end() - held, pairs.end());
-    t.splits.dev.pairs.assign(pairs.end() - 2 * held, pairs.end() - held);
-    const size_t train = std::min(pairs.size() - 2 * held, static_cast<size_t>(std::max(1, s.trainSize)));
-    t.splits.train.pairs.assign(pairs.begin(), pairs.begin() + static_cast<std::ptrdiff_t>(train));
-    size_t longest = 0;
-    for (const auto &p : t.splits.train.pairs)
-        longest = std::max(longest, p.sourceTokens.size());
-    t.maxSourceLength = static_cast<int>(longest) + 16;
-    return t;
-}
-
 /// Times a few batches on a copy of the model and one dev evaluation on a
 /// sample, and scales both to the run. Each sampled batch runs once untimed
 /// first: the first batch of a new length is several times slower than the
 /// next ones (buffers grow), which made an untimed-free estimate 2x too long.
-TrainingEstimate measureWarmup(const Model &model, const PreparedTask &task, const TrainingSetup &s)
+TrainingEstimate measureWarmup(const RnnModel &model, const PreparedTask &task, const TrainingSetup &s)
 {
     constexpr int kBatches = 4;
     constexpr size_t kEvalSample = 20;
@@ -83,7 +54,7 @@ TrainingEstimate measureWarmup(const Model &model, const PreparedTask &task, con
     e.batchesPerEpoch = static_cast<long long>((n + s.batchSize - 1) / s.batchSize);
 
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(e.threads));
-    Model copy = model;
+    RnnModel copy = model;
     Trainer trainer(copy, Corpus{}, Corpus{}, trainOptions(s));
     // The trainer batches sentences of similar length, so the warm-up takes
     // runs of the length-sorted examples at the middle of each quarter.
@@ -152,56 +123,48 @@ private:
 
 } // namespace
 
+TaskRequest taskRequestFor(const TrainingSetup &s)
+{
+    TaskRequest r;
+    r.seed = s.seed;
+    r.trainSize = std::max(10, s.trainSize);
+    switch (s.task) {
+    case TrainingSetup::Task::EnFr: r.name = "en-fr"; break;
+    case TrainingSetup::Task::Dates: r.name = "dates"; break;
+    case TrainingSetup::Task::TsvFile:
+    case TrainingSetup::Task::EngFraFile:
+        r.name = s.file.toStdString();
+        r.format = s.task == TrainingSetup::Task::TsvFile ? "tsv" : "eng-fra";
+        break;
+    }
+    // Dev loss is computed every epoch; a tenth of train (20..500) keeps it cheap.
+    r.devSize = std::clamp(s.trainSize / 10, 20, 500);
+    r.testSize = 1;
+    return r;
+}
+
 Result<PreparedTask> prepareTask(const TrainingSetup &s)
 {
-    if (s.task == TrainingSetup::Task::TsvFile || s.task == TrainingSetup::Task::EngFraFile)
-        return fileTask(s);
-    TaskOptions o;
-    o.seed = s.seed;
-    o.trainSize = std::max(10, s.trainSize);
-    // Dev loss is computed every epoch; a tenth of train (20..500) keeps it cheap.
-    o.devSize = std::clamp(s.trainSize / 10, 20, 500);
-    o.testSize = 1;
-    PreparedTask t;
-    if (s.task == TrainingSetup::Task::Dates) {
-        t.splits = makeDatesTask(o);
-        t.sourceTokenizer.mode = TokenizerMode::Character;
-        t.targetTokenizer.mode = TokenizerMode::Character;
-        t.maxSourceLength = 48;
-        t.name = "dates";
-    } else {
-        t.splits = makeEnFrTask(o);
-        t.maxSourceLength = 32;
-        t.name = "en-fr";
-    }
-    return t;
+    const bool file = s.task == TrainingSetup::Task::TsvFile || s.task == TrainingSetup::Task::EngFraFile;
+    if (file && s.file.isEmpty())
+        return usageError("choose a corpus file for the task");
+    auto task = alignscope::prepareTask(taskRequestFor(s));
+    if (task && file)
+        task->name = QFileInfo(s.file).fileName().toStdString();
+    return task;
 }
 
 Result<ModelConfig> modelConfigFor(const TrainingSetup &s, const PreparedTask &task)
 {
-    auto encoder = parseEncoderKind(s.encoder.toStdString());
-    if (!encoder)
-        return encoder.error();
-    ModelConfig c;
-    c.encoder = encoder.value();
-    c.encoder.embedding = s.embedding;
-    c.encoder.hidden = s.hidden;
-    c.decoder.kind = s.decoder;
-    c.decoder.cell = c.encoder.cell;
-    c.decoder.embedding = s.embedding;
-    // Dot scores compare the query with h_j directly, so they need equal sizes.
-    const bool dot = s.scorer == ScorerKind::Dot || s.scorer == ScorerKind::ScaledDot;
-    c.decoder.hidden = dot ? c.encoder.stateSize() : s.hidden;
-    c.attention.scorer = s.scorer;
-    c.attention.dimension = s.hidden;
-    c.attention.local = s.local;
-    c.attention.window = s.window;
-    c.attention.maxSourceLength = task.maxSourceLength;
-    c.sourceTokenizer = task.sourceTokenizer;
-    c.targetTokenizer = task.targetTokenizer;
-    if (auto v = validateConfig(c); !v)
-        return v.error();
-    return c;
+    RnnRecipe r;
+    r.encoder = s.encoder.toStdString();
+    r.decoder = toString(s.decoder);
+    r.scorer = toString(s.scorer);
+    r.local = s.local == LocalMode::None ? std::string() : toString(s.local);
+    r.window = s.window;
+    r.embedding = s.embedding;
+    r.hidden = s.hidden;
+    return buildRnnConfig(r.forTask(task));
 }
 
 QString TrainingEstimate::explanation() const
@@ -381,7 +344,7 @@ void TrainingController::work(std::shared_ptr<Run> run)
         auto config = modelConfigFor(run->setup, task.value());
         if (!config)
             return fail(id, QString::fromStdString(config.error().message), false, {});
-        Model model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, run->setup.seed);
+        RnnModel model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, run->setup.seed);
         model.setName(QFileInfo(run->setup.outPath).completeBaseName().toStdString());
         post(id, [this] { emit statusChanged(tr("Measuring a warm-up…")); });
         const TrainingEstimate estimate = measureWarmup(model, task.value(), run->setup);
@@ -402,7 +365,7 @@ void TrainingController::work(std::shared_ptr<Run> run)
     }
 }
 
-void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task)
+void TrainingController::trainModel(const std::shared_ptr<Run> &run, RnnModel &model, const PreparedTask &task)
 {
     const quint64 id = run->id;
     const TrainingSetup &s = run->setup;
@@ -465,7 +428,7 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &mode
 }
 
 void TrainingController::finishRun(const std::shared_ptr<Run> &run, Result<TrainSummary> summary,
-                                   const Model &model, int epochsEnded)
+                                   const RnnModel &model, int epochsEnded)
 {
     const quint64 id = run->id;
     const TrainingSetup &s = run->setup;

@@ -8,11 +8,12 @@
 // when the weights are not being changed; that is where the worker decodes
 // the watched sentence with the current weights, and where pause parks it.
 // Cancel stops it within one batch and keeps the checkpoint of the last
-// finished epoch (OUT.ckpt, a model file Model::load opens).
+// finished epoch (OUT.ckpt, a model file RnnModel::load opens).
 
-#include "decodecontroller.h"
+#include "decode/decodecontroller.h"
 
 #include "alignscope/config.h"
+#include "alignscope/recipes.h"
 #include "alignscope/tasks.h"
 #include "alignscope/train.h"
 
@@ -74,19 +75,14 @@ struct TrainingSnapshot {
     double loss = 0.0;             ///< running train loss at that step
 };
 
-/// Splits of a task and how its text is tokenised.
-struct PreparedTask {
-    TaskSplits splits;
-    TokenizerOptions sourceTokenizer;
-    TokenizerOptions targetTokenizer;
-    int maxSourceLength = 64;
-    std::string name;
-};
-
-/// Builds the chosen task (blocking; built-in tasks of 30 000 pairs take a second).
+/// The core task request of the form's task (built-in tasks sized from
+/// the form: dev a tenth of train within 20..500, one test pair).
+TaskRequest taskRequestFor(const TrainingSetup &setup);
+/// Builds the chosen task (blocking; built-in tasks of 30 000 pairs take a
+/// second); a file task is named by its file name.
 Result<PreparedTask> prepareTask(const TrainingSetup &setup);
-/// The model configuration of a setup, validated (dot scorers get a
-/// decoder as wide as the encoder's states, as the CLI does).
+/// The model configuration of a setup, built by core's buildRnnConfig as
+/// the CLI's is.
 Result<ModelConfig> modelConfigFor(const TrainingSetup &setup, const PreparedTask &task);
 
 class TrainingController : public QObject {
@@ -145,11 +141,11 @@ private:
     enum class Mode { Train, Continue, EstimateOnly };
     bool launch(const TrainingSetup &setup, Mode mode);
     void work(std::shared_ptr<Run> run);
-    void trainModel(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task);
+    void trainModel(const std::shared_ptr<Run> &run, RnnModel &model, const PreparedTask &task);
     /// Ends run `id` on this object's thread with failed(...).
     void fail(quint64 id, const QString &message, bool cancelled, const QString &checkpoint);
     /// Saves the model of a finished run, or says why there is none.
-    void finishRun(const std::shared_ptr<Run> &run, Result<TrainSummary> summary, const Model &model,
+    void finishRun(const std::shared_ptr<Run> &run, Result<TrainSummary> summary, const RnnModel &model,
                    int epochsEnded);
     /// Runs `f` on the GUI thread unless run `id` has been overtaken.
     template <typename F> void post(quint64 id, F f);

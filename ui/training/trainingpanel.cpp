@@ -1,8 +1,8 @@
-#include "trainingpanel.h"
+#include "training/trainingpanel.h"
 
-#include "heatmapview.h"
-#include "losschart.h"
-#include "tracemodel.h"
+#include "attention/heatmapview.h"
+#include "training/losschart.h"
+#include "decode/tracemodel.h"
 
 #include <QComboBox>
 #include <QDir>

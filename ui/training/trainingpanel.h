@@ -6,7 +6,7 @@
 // snapshot taken so far, and dev metrics per epoch. The work itself runs in
 // TrainingController on a thread of its own.
 
-#include "trainingcontroller.h"
+#include "training/trainingcontroller.h"
 
 #include <QWidget>
 

@@ -1,4 +1,4 @@
-#include "colormap.h"
+#include "widgets/colormap.h"
 
 #include <cmath>
 #include <vector>

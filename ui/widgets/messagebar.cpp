@@ -1,4 +1,4 @@
-#include "messagebar.h"
+#include "widgets/messagebar.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

@@ -1,4 +1,4 @@
-#include "sentenceedit.h"
+#include "widgets/sentenceedit.h"
 
 #include <QCoreApplication>
 #include <QInputMethodEvent>
@@ -12,18 +12,20 @@ constexpr int kHistorySize = 20;
 constexpr int kDebounceMs = 350;
 } // namespace
 
-QList<QPair<int, int>> oovCharacterRanges(const QString &text, const QStringList &tokens,
-                                          const QList<int> &oovPositions)
+QList<QPair<int, int>> oovCharacterRanges(const SourceAxis &source)
 {
+    // Spans count UTF-8 bytes; the field counts UTF-16 code units.
+    auto units = [&](int from, int to) {
+        return int(QString::fromUtf8(source.text.data() + from, to - from).size());
+    };
     QList<QPair<int, int>> ranges;
-    int from = 0;
-    for (int i = 0; i < tokens.size(); ++i) {
-        const int at = text.indexOf(tokens[i], from, Qt::CaseInsensitive);
-        if (at < 0)
-            continue; // normalised differently (e.g. <eos>); skip rather than guess
-        if (oovPositions.contains(i))
-            ranges.append({at, int(tokens[i].size())});
-        from = at + int(tokens[i].size());
+    const int textBytes = int(source.text.size());
+    for (int j : source.oovPositions()) {
+        if (size_t(j) >= source.spans.size())
+            continue;
+        const TextSpan span = source.spans[size_t(j)];
+        if (span.typed() && span.end <= textBytes)
+            ranges.append({units(0, span.begin), units(span.begin, span.end)});
     }
     return ranges;
 }

@@ -3,6 +3,8 @@
 // a wavy red line and their tooltip says they decode as <unk>. Typing emits
 // sentenceEdited after a short pause; Enter emits sentenceSubmitted at once.
 
+#include "alignscope/source.h"
+
 #include <QComboBox>
 #include <QList>
 #include <QPair>
@@ -11,10 +13,9 @@ class QTimer;
 
 namespace alignscope::ui {
 
-/// Character ranges (start, length) in `text` of the tokens at `oovPositions`,
-/// found by matching the tokens left to right without regard to case.
-QList<QPair<int, int>> oovCharacterRanges(const QString &text, const QStringList &tokens,
-                                          const QList<int> &oovPositions);
+/// Character ranges (start, length) in the source's typed text of the
+/// tokens flagged OOV, from the spans the tokenizer recorded.
+QList<QPair<int, int>> oovCharacterRanges(const SourceAxis &source);
 
 class SentenceEdit : public QComboBox {
     Q_OBJECT

@@ -27,21 +27,26 @@ struct AttentionExportOptions {
     double threshold = -1.0;
     /// Nematus: sentence id written first in the header line.
     int sentenceId = 0;
+    /// Which layer and head (or reduction) every format exports.
+    HeadSelection selection;
 };
 
 /// (T, n) matrix as CSV (RFC 4180, CRLF): header row = empty cell then the
 /// source tokens; each row = target token then its weights.
-std::string attentionToCsv(const DecodeTrace &trace, const std::vector<int> &path);
+std::string attentionToCsv(const DecodeTrace &trace, const std::vector<int> &path,
+                           const HeadSelection &selection = {});
 
 /// Pharaoh `i-j` pairs (i = source, j = target position, 0-based), sorted by
 /// j then i, space separated, one line. Special tokens (<eos>, ...) on
 /// either side are never aligned; the argmax ranges over real source tokens.
-std::string attentionToPharaoh(const DecodeTrace &trace, const std::vector<int> &path, double threshold = -1.0);
+std::string attentionToPharaoh(const DecodeTrace &trace, const std::vector<int> &path, double threshold = -1.0,
+                               const HeadSelection &selection = {});
 
 /// Nematus soft alignments: `id ||| target ||| score ||| source ||| n T`,
 /// then T rows of n weights, then an empty line. target/source are the
 /// tokens without the final <eos>; score is the path's log-probability.
-std::string attentionToNematus(const DecodeTrace &trace, const std::vector<int> &path, int sentenceId = 0);
+std::string attentionToNematus(const DecodeTrace &trace, const std::vector<int> &path, int sentenceId = 0,
+                               const HeadSelection &selection = {});
 
 /// The text of `format` for the trace's path.
 std::string exportAttention(AttentionFormat format, const DecodeTrace &trace, const std::vector<int> &path,

@@ -5,6 +5,7 @@
 
 #include "alignscope/corpus.h"
 #include "alignscope/decode.h"
+#include "alignscope/model.h"
 
 #include <atomic>
 #include <optional>
@@ -35,21 +36,24 @@ struct CompareRequest {
     std::optional<std::string> target;   ///< teacher-force every model on this text
     std::optional<SentencePair> gold;    ///< reference with gold links: AER where a path matches its target
     DecodeOptions options;
+    /// Which layer and head the summary rows (entropy, max α, AER) read.
+    HeadSelection selection;
     /// When it becomes true, decodes still running stop with a Cancelled error.
     const std::atomic<bool> *cancel = nullptr;
 };
 
 /// Decodes with every model concurrently (one TBB task each). A model given
 /// as an Error (failed to load) keeps its error in its row; the others run.
-std::vector<CompareEntry> compareModels(const std::vector<const Result<Model> *> &models,
+std::vector<CompareEntry> compareModels(const std::vector<const Result<ModelPtr> *> &models,
                                         const CompareRequest &request);
 
 /// Summary row of one trace along its best path. AER is computed when the
 /// path's target tokens equal the gold pair's.
-CompareRow summarise(const DecodeTrace &trace, const std::optional<SentencePair> &gold, double milliseconds);
+CompareRow summarise(const DecodeTrace &trace, const std::optional<SentencePair> &gold, double milliseconds,
+                     const HeadSelection &selection = {});
 
 /// α_A − α_B along the best paths; empty when the shapes differ.
-Matrix weightDifference(const DecodeTrace &a, const DecodeTrace &b);
+Matrix weightDifference(const DecodeTrace &a, const DecodeTrace &b, const HeadSelection &selection = {});
 
 /// The built-in EN->FR pair (with gold links) whose source is `sentence`:
 /// the held-out seed pair, or a pair of the default test split.

@@ -2,7 +2,7 @@
 // Step-wise decoding behind one small interface, so the UI can drive greedy,
 // beam and forced-prefix decoding one step at a time and read the trace.
 
-#include "alignscope/model.h"
+#include "alignscope/seq2seq.h"
 #include "alignscope/trace.h"
 
 #include <atomic>
@@ -23,7 +23,7 @@ struct DecodeOptions {
 /// Decodes one sentence one step at a time and records every step.
 class DecodeSession {
 public:
-    DecodeSession(const Model &model, EncodedSource source, DecodeOptions options);
+    DecodeSession(const Seq2Seq &model, EncodedSource source, DecodeOptions options);
     ~DecodeSession();
     DecodeSession(DecodeSession &&) noexcept;
     DecodeSession &operator=(DecodeSession &&) noexcept;
@@ -42,21 +42,24 @@ private:
 };
 
 /// Convenience: prepare + decode to the end.
-Result<DecodeTrace> translate(const Model &model, const std::string &sentence,
+Result<DecodeTrace> translate(const Seq2Seq &model, const std::string &sentence,
                               const DecodeOptions &options = {},
                               const std::atomic<bool> *cancel = nullptr);
 
 /// Teacher-forces `targetText` (all tokens forced, then <eos>) so every
 /// model yields a matrix of the same shape.
-Result<DecodeTrace> forceDecode(const Model &model, const std::string &sentence,
+Result<DecodeTrace> forceDecode(const Seq2Seq &model, const std::string &sentence,
                                 const std::string &targetText, const std::atomic<bool> *cancel = nullptr);
 
 /// Decodes one sentence with several models concurrently (TBB task group).
-std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Model *> &models,
+std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Seq2Seq *> &models,
                                               const std::string &sentence,
                                               const DecodeOptions &options = {});
 
-/// Trace JSON of DESIGN.md (`translate --json`), with extra fields allowed.
-std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, bool pretty = true);
+/// Trace JSON of DESIGN.md (`translate --json`), with extra fields allowed:
+/// every step's `weights`/`scores` are `selection`'s row, `cross_attention`
+/// holds every layer and head.
+std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, bool pretty = true,
+                        const HeadSelection &selection = {});
 
 } // namespace alignscope

@@ -8,7 +8,7 @@
 // what a state_dict holds and refuses any other global; nothing is executed.
 
 #include "alignscope/config.h"
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 #include "alignscope/result.h"
 #include "alignscope/safetensors.h"
 
@@ -96,7 +96,7 @@ struct PyTorchImportOptions {
 ///   so a row sums to less than 1 (the rest fell on empty slots). Sentences
 ///   longer than MAX_LENGTH (with EOS) are refused. Import only: `train`
 ///   refuses this decoder.
-Result<Model> importPyTorch(const PyTorchImportOptions &options);
+Result<RnnModel> importPyTorch(const PyTorchImportOptions &options);
 
 /// What one checkpoint file holds, told from its keys.
 struct PyTorchContents {
@@ -122,7 +122,7 @@ std::optional<int> legacySlotCount(const PyTorchCheckpoint &checkpoint);
 /// JSON arrays as `import --source-vocab/--target-vocab` take.
 std::pair<std::string, std::string> sidecarVocabularyPaths(const std::string &checkpoint);
 
-/// Opens a PyTorch checkpoint as a model without `import` (what Model::load
+/// Opens a PyTorch checkpoint as a model without `import` (what RnnModel::load
 /// does with a .pt/.pth file or a safetensors state_dict without
 /// alignscope.config): one file with both modules, its architecture read
 /// from the keys and the chatbot's scorer and layer count from its tensors.
@@ -131,7 +131,7 @@ std::pair<std::string, std::string> sidecarVocabularyPaths(const std::string &ch
 /// vocabulary (which files to put where, or `alignscope-cli import`), a
 /// lone encoder or decoder (two files need `import --encoder --decoder`),
 /// or keys of no tutorial.
-Result<Model> openPyTorchModel(const std::string &path);
+Result<RnnModel> openPyTorchModel(const std::string &path);
 
 /// How the translation tutorial's prepareData reads eng-fra.txt.
 struct TutorialPairsOptions {

@@ -3,6 +3,7 @@
 // punctuation and French elisions: "s'est" -> "s'" "est").
 
 #include "alignscope/result.h"
+#include "alignscope/source.h"
 
 #include <string>
 #include <string_view>
@@ -41,6 +42,12 @@ Result<std::vector<std::string>> tokenize(std::string_view text, const Tokenizer
 Result<std::string> normalizeTutorialString(std::string_view text, TokenizerMode mode);
 /// Python's str.split(' '): every space separates, empty pieces kept.
 std::vector<std::string> splitOnSpace(std::string_view text);
+
+/// Where each of `tokens` (what tokenize() made of `text` with `options`)
+/// came from in `text`: byte ranges, in order. A token that was not typed
+/// (or cannot be found after normalisation) gets an untyped span.
+std::vector<TextSpan> locateTokens(std::string_view text, const std::vector<std::string> &tokens,
+                                   const TokenizerOptions &options = {});
 
 /// Joins tokens back into text ("s'" + "est" -> "s'est", no space before
 /// punctuation such as "," "." "?", French spacing not inserted).

@@ -1,9 +1,12 @@
 #pragma once
 // DecodeTrace: everything a view shows about one decode. The UI reads it and
 // never recomputes attention. Shapes: n = source length (including <eos>
-// when the encoder sees it), d = encoder state size, q = query size.
+// when the encoder sees it), d = encoder state size, q = query size,
+// L × H = the model's cross-attention layers × heads, T = steps on a path.
 
-#include "alignscope/config.h"
+#include "alignscope/heads.h"
+#include "alignscope/seq2seq.h"
+#include "alignscope/source.h"
 #include "alignscope/tensor.h"
 
 #include <functional>
@@ -29,12 +32,16 @@ struct DecodeNode {
     bool forced = false;        ///< fixed by a prefix, not chosen by the model
     float logProb = 0.0f;       ///< log p(token | history)
     double cumulativeLogProb = 0.0;
-    Vector query;               ///< (q) decoder state the scorer saw
-    Vector scores;              ///< (n) raw e_tj
-    Vector weights;             ///< (n) α_tj
+    Vector query;               ///< (q) decoder state the scorer saw (RNN)
+    AttentionStack cross;       ///< (L*H, n) cross-attention scores e and weights α of every layer and head
+    AttentionStack self;        ///< (L*H, step+1) decoder self-attention; empty when the model has none
     Vector context;             ///< (d) c_t = Σ_j α_tj h_j
     std::vector<TopToken> topk; ///< best next tokens, most probable first
     bool finished = false;      ///< token is <eos> or the length guard hit
+
+    /// (n) cross-attention weights / raw scores for a layer/head selection.
+    Vector weights(const HeadSelection &selection = {}) const { return selectWeights(cross, selection); }
+    Vector scores(const HeadSelection &selection = {}) const { return selectScores(cross, selection); }
 };
 
 /// A finished hypothesis: a leaf of the tree with its final score.
@@ -47,14 +54,8 @@ struct Hypothesis {
 struct DecodeTrace {
     std::string model;                      ///< display name of the model
     std::string scorer;                     ///< scorer name, e.g. "additive"
-    std::string input;                      ///< the sentence as typed (set by translate(); part of the contract)
-    std::vector<std::string> sourceTokens;  ///< as the encoder sees them
-    std::vector<int> sourceIds;
-    std::vector<int> oovPositions;          ///< indices into sourceTokens
-    std::vector<char> sourceSpecial;        ///< 1 where a source token is a special token (<eos>, ...)
-    ScorerKind scorerKind = ScorerKind::Additive;
-    LocalMode localMode = LocalMode::None;
-    DecoderKind decoderKind = DecoderKind::Bahdanau; ///< Bahdanau: query s_{t-1}; Luong: query h_t
+    ModelDescription description;           ///< architecture, layers × heads, the equations
+    SourceAxis source;                      ///< the n columns; `source.text` is the sentence as typed
     Matrix encoderStates;                   ///< (n, d) H
     std::vector<DecodeNode> nodes;          ///< every hypothesis at every step
     std::vector<Hypothesis> hypotheses;     ///< finished, best first
@@ -75,10 +76,19 @@ struct DecodeTrace {
     std::string translation(const std::vector<int> &path) const;
     /// Joins target tokens back into text; set by the decoder.
     std::function<std::string(const std::vector<std::string> &)> detokenizer;
-    /// (T, n) weights along a path; rows in step order.
-    Matrix weightMatrix(const std::vector<int> &path) const;
-    /// (T, n) raw scores along a path.
-    Matrix scoreMatrix(const std::vector<int> &path) const;
+    int layers() const { return description.layers; }
+    int heads() const { return description.heads; }
+    int sourceLength() const { return source.size(); }
+    /// (n) cross-attention weights of one node for a selection.
+    Vector weights(int node, const HeadSelection &selection = {}) const;
+    /// (n) raw cross-attention scores of one node for a selection.
+    Vector scores(int node, const HeadSelection &selection = {}) const;
+    /// (T, n) weights along a path for a selection; rows in step order.
+    /// Every reader of attention (views, metrics, exporters) goes through
+    /// this and scoreMatrix, so a layer/head choice reaches all of them.
+    Matrix weightMatrix(const std::vector<int> &path, const HeadSelection &selection = {}) const;
+    /// (T, n) raw scores along a path for a selection.
+    Matrix scoreMatrix(const std::vector<int> &path, const HeadSelection &selection = {}) const;
 };
 
 } // namespace alignscope

@@ -5,7 +5,7 @@
 // thread count, atomic per-epoch checkpoints and exact resume.
 
 #include "alignscope/corpus.h"
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 
 #include <atomic>
 #include <functional>
@@ -73,7 +73,7 @@ struct Example {
 class Trainer {
 public:
     /// `model` is trained in place.
-    Trainer(Model &model, const Corpus &train, const Corpus &dev, TrainOptions options);
+    Trainer(RnnModel &model, const Corpus &train, const Corpus &dev, TrainOptions options);
     ~Trainer();
 
     /// Continues from a checkpoint written by an earlier run with the same data and options.
@@ -93,11 +93,11 @@ private:
 };
 
 /// Examples of a corpus for a model's vocabularies.
-std::vector<Example> makeExamples(const Model &model, const Corpus &corpus);
+std::vector<Example> makeExamples(const RnnModel &model, const Corpus &corpus);
 
 /// Loss on a corpus (teacher forced) and, over the first `decodeLimit`
 /// pairs, greedy BLEU, exact match, AER against gold links and entropy.
-EvalMetrics evaluate(const Model &model, const Corpus &corpus, int decodeLimit = -1);
+EvalMetrics evaluate(const RnnModel &model, const Corpus &corpus, int decodeLimit = -1);
 
 /// A model shaped for a corpus: vocabularies built from it.
 struct ModelSpec {
@@ -105,6 +105,6 @@ struct ModelSpec {
     int minCount = 1;
     int maxVocab = 0;
 };
-Model makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned seed);
+RnnModel makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned seed);
 
 } // namespace alignscope

@@ -34,7 +34,7 @@ public:
         const Id wq = ops::linear(g, query, p(m_p + "W.weight"), p(m_p + "W.bias"));
         return ops::additiveScores(g, wq, m.keys, p(m_p + "v.weight"), p(m_p + "v.bias"), m.S);
     }
-    std::string formula() const override { return "e_tj = vᵀ tanh(W s_{t-1} + U h_j)"; }
+    std::string formula(const std::string &q) const override { return "e_{tj} = v_a^⊤ tanh(W_a " + q + " + U_a h_j)"; }
 
 private:
     int m_a, m_q, m_d;
@@ -52,9 +52,9 @@ public:
         const Id e = ops::dotScores(p.graph(), query, m.keys, m.S);
         return m_scaled ? ops::scale(p.graph(), e, T(1) / std::sqrt(T(m_d))) : e;
     }
-    std::string formula() const override
+    std::string formula(const std::string &q) const override
     {
-        return m_scaled ? "e_tj = h_tᵀ h_j / √d" : "e_tj = h_tᵀ h_j";
+        return "e_{tj} = " + q + "^⊤ h_j" + (m_scaled ? " / √d" : "");
     }
 
 private:
@@ -80,7 +80,7 @@ public:
     {
         return ops::dotScores(p.graph(), query, m.keys, m.S);
     }
-    std::string formula() const override { return "e_tj = h_tᵀ W h_j"; }
+    std::string formula(const std::string &q) const override { return "e_{tj} = " + q + "^⊤ W_a h_j"; }
 
 private:
     int m_q, m_d;
@@ -110,7 +110,7 @@ public:
         const Id wq = ops::linear(g, query, ops::sliceCols(g, p(m_p + "W.weight"), 0, m_q));
         return ops::additiveScores(g, wq, m.keys, p(m_p + "v.weight"), -1, m.S);
     }
-    std::string formula() const override { return "e_tj = vᵀ tanh(W [h_t; h_j])"; }
+    std::string formula(const std::string &q) const override { return "e_{tj} = v_a^⊤ tanh(W_a [" + q + " ; h_j])"; }
 
 private:
     int m_a, m_q, m_d;
@@ -137,7 +137,7 @@ public:
         const Id pad = g.constant(MatrixX<T>::Zero(g.value(query).rows(), m.S - m_l));
         return ops::concatCols(g, {all, pad});
     }
-    std::string formula() const override { return "e_t = W_a h_t"; }
+    std::string formula(const std::string &q) const override { return "e_{tj} = (W_a " + q + ")_j"; }
 
 private:
     int m_l, m_q;

@@ -32,8 +32,9 @@ public:
     virtual int keys(ParamBinder<T> &p, int states) const { (void)p; return states; }
     /// Raw scores e (B, S) of queries q (B, Q) against the memory.
     virtual int scores(ParamBinder<T> &p, int query, const Memory &m) const = 0;
-    /// Short formula shown to learners.
-    virtual std::string formula() const = 0;
+    /// e_{tj} for a query written `query` (the decoder kind decides whether
+    /// it is s_{t−1} or h_t), in the markup of AttentionDescription.
+    virtual std::string formula(const std::string &query) const = 0;
 };
 
 /// Builds the scorer of a config. Q = query size, D = memory state size.

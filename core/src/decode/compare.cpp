@@ -10,18 +10,19 @@
 
 namespace alignscope {
 
-CompareRow summarise(const DecodeTrace &trace, const std::optional<SentencePair> &gold, double milliseconds)
+CompareRow summarise(const DecodeTrace &trace, const std::optional<SentencePair> &gold, double milliseconds,
+                     const HeadSelection &selection)
 {
     CompareRow row;
     row.model = trace.model;
     row.scorer = trace.scorer;
     const std::vector<int> path = trace.bestPath();
     row.translation = trace.translation(path);
-    for (int n : path) {
-        row.logProb += trace.nodes[n].logProb;
-        row.maxWeights.push_back(trace.nodes[n].weights.size() ? trace.nodes[n].weights.maxCoeff() : 0.0f);
+    const Matrix w = trace.weightMatrix(path, selection); // (T, n)
+    for (size_t t = 0; t < path.size(); ++t) {
+        row.logProb += trace.nodes[path[t]].logProb;
+        row.maxWeights.push_back(w.cols() ? w.row(Eigen::Index(t)).maxCoeff() : 0.0f);
     }
-    const Matrix w = trace.weightMatrix(path);
     row.entropy = w.rows() ? meanEntropy(w) : 0.0;
     if (gold && trace.targetTokens(path) == gold->targetTokens) {
         // Rows of the target words (not the final <eos>), columns of the
@@ -35,7 +36,7 @@ CompareRow summarise(const DecodeTrace &trace, const std::optional<SentencePair>
     return row;
 }
 
-std::vector<CompareEntry> compareModels(const std::vector<const Result<Model> *> &models,
+std::vector<CompareEntry> compareModels(const std::vector<const Result<ModelPtr> *> &models,
                                         const CompareRequest &request)
 {
     std::vector<CompareEntry> out(models.size());
@@ -49,16 +50,16 @@ std::vector<CompareEntry> compareModels(const std::vector<const Result<Model> *>
                 e.row.error = models[i]->error().message;
                 return;
             }
-            const Model &m = models[i]->value();
+            const Seq2Seq &m = *models[i]->value();
             const auto start = std::chrono::steady_clock::now();
             e.trace = request.target ? forceDecode(m, request.sentence, *request.target, request.cancel)
                                      : translate(m, request.sentence, request.options, request.cancel);
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
             if (e.trace.ok()) {
-                e.row = summarise(e.trace.value(), request.gold, ms);
+                e.row = summarise(e.trace.value(), request.gold, ms, request.selection);
             } else {
                 e.row.model = m.name();
-                e.row.scorer = scorerDisplayName(m.config().attention);
+                e.row.scorer = m.description().attention.scorer;
                 e.row.error = e.trace.error().message;
             }
         });
@@ -67,9 +68,9 @@ std::vector<CompareEntry> compareModels(const std::vector<const Result<Model> *>
     return out;
 }
 
-Matrix weightDifference(const DecodeTrace &a, const DecodeTrace &b)
+Matrix weightDifference(const DecodeTrace &a, const DecodeTrace &b, const HeadSelection &selection)
 {
-    const Matrix wa = a.weightMatrix(a.bestPath()), wb = b.weightMatrix(b.bestPath());
+    const Matrix wa = a.weightMatrix(a.bestPath(), selection), wb = b.weightMatrix(b.bestPath(), selection);
     if (wa.rows() != wb.rows() || wa.cols() != wb.cols())
         return Matrix();
     return wa - wb;

@@ -43,7 +43,7 @@ struct DecodeSession::Impl {
     /// A hypothesis still being extended.
     struct Live {
         int node = -1;           ///< last node, -1 before the first step
-        DecoderState state;
+        DecoderStatePtr state;
         int previous = 0;        ///< token fed at the next step
         double logProb = 0.0;
     };
@@ -54,37 +54,29 @@ struct DecodeSession::Impl {
         double logProb = 0.0;
     };
 
-    const Model *model;
+    const Seq2Seq *model;
     DecodeOptions options;
-    EncoderOutput encoder;
+    std::shared_ptr<const EncodedMemory> encoder;
     DecodeTrace trace;
     std::vector<Live> live;
     int t = 0;
     int maxLength = 0;
 
-    Impl(const Model &m, EncodedSource source, DecodeOptions o) : model(&m), options(std::move(o))
+    Impl(const Seq2Seq &m, EncodedSource source, DecodeOptions o) : model(&m), options(std::move(o))
     {
-        const auto &cfg = m.config();
         trace.model = m.name();
-        trace.scorer = scorerDisplayName(cfg.attention);
-        trace.sourceTokens = std::move(source.tokens);
-        trace.sourceIds = std::move(source.ids);
-        trace.oovPositions = std::move(source.oovPositions);
-        for (int id : trace.sourceIds)
-            trace.sourceSpecial.push_back(m.sourceVocab().isSpecial(id) ? 1 : 0);
-        trace.scorerKind = cfg.attention.scorer;
-        trace.localMode = cfg.attention.local;
-        trace.decoderKind = cfg.decoder.kind;
-        trace.eosId = cfg.targetSpecials.eos;
-        const TokenizerOptions targetTokenizer = cfg.targetTokenizer;
-        trace.detokenizer = [targetTokenizer](const std::vector<std::string> &t) { return detokenize(t, targetTokenizer); };
-        encoder = m.encode(trace.sourceIds);
-        trace.encoderStates = encoder.states;
-        const int n = static_cast<int>(trace.sourceIds.size());
+        trace.description = m.description();
+        trace.scorer = trace.description.attention.scorer;
+        trace.eosId = m.targetSpecials().eos;
+        trace.detokenizer = m.detokenizer();
+        encoder = m.encode(source);
+        trace.source = std::move(source.axis);
+        trace.encoderStates = encoder->states;
+        const int n = trace.sourceLength();
         maxLength = options.maxLength > 0 ? options.maxLength : std::min(2 * n + 10, kDefaultLengthCap);
         maxLength = std::max(maxLength, static_cast<int>(options.prefix.size()));
         options.beamWidth = std::max(1, options.beamWidth);
-        live.push_back({-1, m.initialState(encoder), cfg.targetSpecials.sos, 0.0});
+        live.push_back({-1, m.initialState(*encoder), m.targetSpecials().sos, 0.0});
     }
 
     double score(double logProb, int length) const
@@ -122,12 +114,12 @@ struct DecodeSession::Impl {
         node.logProb = out.logProbs[c.token];
         node.cumulativeLogProb = c.logProb;
         node.query = out.query;
-        node.scores = out.scores;
-        node.weights = out.weights;
+        node.cross = out.cross;
+        node.self = out.self;
         node.context = out.context;
         for (int id : topIndices(out.logProbs, options.topK))
             node.topk.push_back({id, vocab.token(id), std::exp(out.logProbs[id])});
-        node.finished = c.token == model->config().targetSpecials.eos || t + 1 >= maxLength;
+        node.finished = c.token == model->targetSpecials().eos || t + 1 >= maxLength;
         trace.nodes.push_back(std::move(node));
         return static_cast<int>(trace.nodes.size()) - 1;
     }
@@ -141,7 +133,7 @@ struct DecodeSession::Impl {
     /// <pad> and <sos> are never emitted: they get no probability mass to choose from.
     void maskUnemittable(StepOutput &out) const
     {
-        const SpecialIds &s = model->config().targetSpecials;
+        const SpecialIds &s = model->targetSpecials();
         for (int id : {s.pad, s.sos})
             if (id >= 0 && id < out.logProbs.size() && id != s.eos)
                 out.logProbs[id] = -std::numeric_limits<float>::infinity();
@@ -154,7 +146,7 @@ struct DecodeSession::Impl {
         std::vector<StepOutput> outs;
         outs.reserve(live.size());
         for (const Live &h : live) {
-            outs.push_back(model->step(encoder, h.state, h.previous, t));
+            outs.push_back(model->step(*encoder, *h.state, h.previous, t));
             maskUnemittable(outs.back());
         }
         std::vector<Live> next;
@@ -179,7 +171,7 @@ struct DecodeSession::Impl {
     }
 };
 
-DecodeSession::DecodeSession(const Model &model, EncodedSource source, DecodeOptions options)
+DecodeSession::DecodeSession(const Seq2Seq &model, EncodedSource source, DecodeOptions options)
     : m_impl(std::make_unique<Impl>(model, std::move(source), std::move(options)))
 {
 }
@@ -202,7 +194,7 @@ Result<void> DecodeSession::run(const std::atomic<bool> *cancel)
     return {};
 }
 
-Result<DecodeTrace> translate(const Model &model, const std::string &sentence, const DecodeOptions &options,
+Result<DecodeTrace> translate(const Seq2Seq &model, const std::string &sentence, const DecodeOptions &options,
                               const std::atomic<bool> *cancel)
 {
     auto source = model.prepareSource(sentence);
@@ -212,22 +204,20 @@ Result<DecodeTrace> translate(const Model &model, const std::string &sentence, c
     auto done = session.run(cancel);
     if (!done)
         return done.error();
-    DecodeTrace trace = session.takeTrace();
-    trace.input = sentence;
-    return trace;
+    return session.takeTrace();
 }
 
-Result<DecodeTrace> forceDecode(const Model &model, const std::string &sentence, const std::string &targetText,
+Result<DecodeTrace> forceDecode(const Seq2Seq &model, const std::string &sentence, const std::string &targetText,
                                 const std::atomic<bool> *cancel)
 {
     DecodeOptions options;
     options.prefix = model.prepareTarget(targetText);
-    options.prefix.push_back(model.config().targetSpecials.eos);
+    options.prefix.push_back(model.targetSpecials().eos);
     options.maxLength = static_cast<int>(options.prefix.size());
     return translate(model, sentence, options, cancel);
 }
 
-std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Model *> &models, const std::string &sentence,
+std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Seq2Seq *> &models, const std::string &sentence,
                                               const DecodeOptions &options)
 {
     std::vector<Result<DecodeTrace>> results(models.size(), Error{ErrorKind::Internal, "not decoded"});

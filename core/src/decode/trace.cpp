@@ -62,31 +62,43 @@ std::string DecodeTrace::translation(const std::vector<int> &p) const
     return out;
 }
 
+Vector DecodeTrace::weights(int node, const HeadSelection &selection) const
+{
+    return selectWeights(nodes[node].cross, selection);
+}
+
+Vector DecodeTrace::scores(int node, const HeadSelection &selection) const
+{
+    return selectScores(nodes[node].cross, selection);
+}
+
 namespace {
 
-template <typename Get>
-Matrix stackRows(const DecodeTrace &t, const std::vector<int> &p, Get get)
+/// (T, n): one selected row per node of the path; a row shorter than n (a
+/// trace cut short) is padded with zeros.
+Matrix stackRows(const DecodeTrace &t, const std::vector<int> &p, const HeadSelection &selection, bool weights)
 {
-    const Eigen::Index n = static_cast<Eigen::Index>(t.sourceTokens.size());
+    const Eigen::Index n = t.sourceLength();
     Matrix m = Matrix::Zero(static_cast<Eigen::Index>(p.size()), n);
     for (size_t i = 0; i < p.size(); ++i) {
-        const Vector &v = get(t.nodes[p[i]]);
-        m.row(static_cast<Eigen::Index>(i)).head(std::min<Eigen::Index>(n, v.size())) =
-            v.head(std::min<Eigen::Index>(n, v.size())).transpose();
+        const AttentionStack &a = t.nodes[p[i]].cross;
+        const Vector v = selectRow(weights ? a.weights : a.scores, a, selection);
+        const Eigen::Index k = std::min<Eigen::Index>(n, v.size());
+        m.row(static_cast<Eigen::Index>(i)).head(k) = v.head(k).transpose();
     }
     return m;
 }
 
 } // namespace
 
-Matrix DecodeTrace::weightMatrix(const std::vector<int> &p) const
+Matrix DecodeTrace::weightMatrix(const std::vector<int> &p, const HeadSelection &selection) const
 {
-    return stackRows(*this, p, [](const DecodeNode &n) -> const Vector & { return n.weights; });
+    return stackRows(*this, p, selection, true);
 }
 
-Matrix DecodeTrace::scoreMatrix(const std::vector<int> &p) const
+Matrix DecodeTrace::scoreMatrix(const std::vector<int> &p, const HeadSelection &selection) const
 {
-    return stackRows(*this, p, [](const DecodeNode &n) -> const Vector & { return n.scores; });
+    return stackRows(*this, p, selection, false);
 }
 
 } // namespace alignscope

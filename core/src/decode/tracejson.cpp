@@ -20,33 +20,99 @@ json numbers(const Vector &v)
     return a;
 }
 
-json stepJson(const DecodeNode &n)
+/// [L][H][columns] of one step's stack.
+json stackJson(const AttentionStack &a, const Matrix &rows)
+{
+    json layers = json::array();
+    for (int l = 0; l < a.layers; ++l) {
+        json heads = json::array();
+        for (int h = 0; h < a.heads; ++h)
+            heads.push_back(numbers(rows.row(a.rowOf(l, h)).transpose()));
+        layers.push_back(std::move(heads));
+    }
+    return layers;
+}
+
+json stepJson(const DecodeNode &n, const HeadSelection &selection)
 {
     json topk = json::array();
     for (const TopToken &t : n.topk)
         topk.push_back({{"token", t.token}, {"prob", t.prob}});
-    return {{"token", n.token}, {"scores", numbers(n.scores)}, {"weights", numbers(n.weights)},
-            {"context", numbers(n.context)}, {"topk", topk}, {"query", numbers(n.query)},
-            {"log_prob", n.logProb}, {"forced", n.forced}};
+    json j = {{"token", n.token}, {"scores", numbers(selectScores(n.cross, selection))},
+              {"weights", numbers(selectWeights(n.cross, selection))}, {"context", numbers(n.context)},
+              {"topk", topk}, {"query", numbers(n.query)}, {"log_prob", n.logProb}, {"forced", n.forced},
+              {"token_id", n.tokenId}, {"cross_attention", stackJson(n.cross, n.cross.weights)},
+              {"cross_scores", stackJson(n.cross, n.cross.scores)}};
+    if (!n.self.empty())
+        j["self_attention"] = stackJson(n.self, n.self.weights);
+    return j;
+}
+
+json spansJson(const SourceAxis &s)
+{
+    json spans = json::array();
+    for (const TextSpan &span : s.spans)
+        spans.push_back(span.typed() ? json::array({span.begin, span.end}) : json(nullptr));
+    return spans;
+}
+
+json sourceJson(const SourceAxis &s)
+{
+    json j = {{"kind", toString(s.kind)}, {"labels", s.labels}};
+    std::vector<int> special;
+    for (int k = 0; k < s.size(); ++k)
+        if (s.isSpecial(k))
+            special.push_back(k);
+    j["special_positions"] = special;
+    j["oov_positions"] = s.oovPositions();
+    switch (s.kind) {
+    case SourceKind::Text:
+        j["text"] = s.text;
+        j["ids"] = s.ids;
+        j["spans"] = spansJson(s); // bytes [begin, end) of the UTF-8 text; null: not typed
+        break;
+    case SourceKind::Audio:
+        j["hop_seconds"] = s.hopSeconds;
+        j["first_frame_seconds"] = s.firstFrameSeconds;
+        break;
+    case SourceKind::Image: {
+        j["grid"] = {s.gridRows, s.gridColumns};
+        j["extra_before"] = s.extraBefore;
+        j["image_size"] = {s.image.width, s.image.height};
+        json boxes = json::array();
+        for (const PixelBox &b : s.boxes)
+            boxes.push_back({b.x, b.y, b.width, b.height});
+        j["boxes"] = boxes;
+        break;
+    }
+    }
+    return j;
+}
+
+json selectionJson(const DecodeTrace &trace, const HeadSelection &selection)
+{
+    return {{"layer", selection.layerIn(trace.layers()) + 1}, {"head", headName(selection)},
+            {"label", selection.label(trace.layers(), trace.heads())}};
 }
 
 } // namespace
 
-std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, bool pretty)
+std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, bool pretty,
+                        const HeadSelection &selection)
 {
     json j;
     j["model"] = trace.model;
     j["scorer"] = trace.scorer;
-    j["input"] = trace.input;
-    j["source_tokens"] = trace.sourceTokens;
-    j["oov_positions"] = trace.oovPositions;
+    j["input"] = trace.source.text;
+    j["source_tokens"] = trace.source.labels;
+    j["oov_positions"] = trace.source.oovPositions();
     const auto targets = trace.targetTokens(path);
     j["target_tokens"] = targets;
     j["translation"] = trace.translation(path);
     json steps = json::array();
     double logProb = 0.0;
     for (int n : path) {
-        steps.push_back(stepJson(trace.nodes[n]));
+        steps.push_back(stepJson(trace.nodes[n], selection));
         logProb += trace.nodes[n].logProb;
     }
     j["steps"] = steps;
@@ -56,6 +122,12 @@ std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, 
         hyps.push_back({{"target_tokens", trace.targetTokens(trace.path(h.node))}, {"log_prob", h.logProb},
                         {"score", h.score}});
     j["hypotheses"] = hyps;
+    j["architecture"] = trace.description.architecture;
+    j["summary"] = trace.description.summary;
+    j["layers"] = trace.layers();
+    j["heads"] = trace.heads();
+    j["selection"] = selectionJson(trace, selection);
+    j["source"] = sourceJson(trace.source);
     return pretty ? j.dump(2) : j.dump();
 }
 

@@ -35,15 +35,6 @@ std::string csvField(const std::string &s)
     return out + "\"";
 }
 
-bool sourceIsSpecial(const DecodeTrace &trace, size_t j)
-{
-    if (j < trace.sourceSpecial.size())
-        return trace.sourceSpecial[j];
-    // Traces built by hand may lack the flags: fall back to the <...> markers.
-    const std::string &t = trace.sourceTokens[j];
-    return t.size() > 2 && t.front() == '<' && t.back() == '>' && t != "<unk>";
-}
-
 // The last step of a finished path emits <eos>: it has weights but no word.
 bool stepIsEos(const DecodeTrace &trace, int node)
 {
@@ -80,24 +71,26 @@ std::string attentionFormatExtension(AttentionFormat format)
     return "txt";
 }
 
-std::string attentionToCsv(const DecodeTrace &trace, const std::vector<int> &path)
+std::string attentionToCsv(const DecodeTrace &trace, const std::vector<int> &path, const HeadSelection &selection)
 {
     std::string out;
-    for (const std::string &s : trace.sourceTokens)
+    for (const std::string &s : trace.source.labels)
         out.append(",").append(csvField(s));
     out += "\r\n";
-    for (int node : path) {
-        const DecodeNode &n = trace.nodes[size_t(node)];
-        out += csvField(n.token);
-        for (Eigen::Index j = 0; j < n.weights.size(); ++j)
-            out.append(",").append(number(n.weights[j]));
+    const Matrix w = trace.weightMatrix(path, selection); // (T, n)
+    for (size_t t = 0; t < path.size(); ++t) {
+        out += csvField(trace.nodes[size_t(path[t])].token);
+        for (Eigen::Index j = 0; j < w.cols(); ++j)
+            out.append(",").append(number(w(Eigen::Index(t), j)));
         out += "\r\n";
     }
     return out;
 }
 
-std::string attentionToPharaoh(const DecodeTrace &trace, const std::vector<int> &path, double threshold)
+std::string attentionToPharaoh(const DecodeTrace &trace, const std::vector<int> &path, double threshold,
+                               const HeadSelection &selection)
 {
+    const Matrix weights = trace.weightMatrix(path, selection); // (T, n)
     std::string out;
     auto add = [&out](size_t i, size_t t) { // appended piecewise: GCC 12 misreads `"" + std::string` (-Wrestrict)
         if (!out.empty())
@@ -109,10 +102,10 @@ std::string attentionToPharaoh(const DecodeTrace &trace, const std::vector<int> 
     for (size_t t = 0; t < path.size(); ++t) {
         if (stepIsEos(trace, path[t]))
             continue;
-        const Vector &w = trace.nodes[size_t(path[t])].weights; // (n)
+        const auto w = weights.row(Eigen::Index(t)); // (n)
         int best = -1;
         for (Eigen::Index j = 0; j < w.size(); ++j) {
-            if (sourceIsSpecial(trace, size_t(j)))
+            if (trace.source.isSpecial(int(j)))
                 continue;
             if (threshold >= 0 && w[j] >= threshold)
                 add(size_t(j), t);
@@ -125,22 +118,23 @@ std::string attentionToPharaoh(const DecodeTrace &trace, const std::vector<int> 
     return out + "\n";
 }
 
-std::string attentionToNematus(const DecodeTrace &trace, const std::vector<int> &path, int sentenceId)
+std::string attentionToNematus(const DecodeTrace &trace, const std::vector<int> &path, int sentenceId,
+                               const HeadSelection &selection)
 {
     std::vector<std::string> source;
-    for (size_t j = 0; j < trace.sourceTokens.size(); ++j)
-        if (!sourceIsSpecial(trace, j))
-            source.push_back(trace.sourceTokens[j]);
+    for (int j = 0; j < trace.sourceLength(); ++j)
+        if (!trace.source.isSpecial(j))
+            source.push_back(trace.source.labels[size_t(j)]);
     double logProb = 0.0;
     for (int node : path)
         logProb += trace.nodes[size_t(node)].logProb;
     std::ostringstream out;
     out << sentenceId << " ||| " << joined(trace.targetTokens(path)) << " ||| " << number(float(logProb))
-        << " ||| " << joined(source) << " ||| " << trace.sourceTokens.size() << " " << path.size() << "\n";
-    for (int node : path) {
-        const Vector &w = trace.nodes[size_t(node)].weights; // (n)
-        for (Eigen::Index j = 0; j < w.size(); ++j)
-            out << (j ? " " : "") << number(w[j]);
+        << " ||| " << joined(source) << " ||| " << trace.sourceLength() << " " << path.size() << "\n";
+    const Matrix w = trace.weightMatrix(path, selection); // (T, n)
+    for (Eigen::Index t = 0; t < w.rows(); ++t) {
+        for (Eigen::Index j = 0; j < w.cols(); ++j)
+            out << (j ? " " : "") << number(w(t, j));
         out << "\n";
     }
     out << "\n";
@@ -151,10 +145,10 @@ std::string exportAttention(AttentionFormat format, const DecodeTrace &trace, co
                             const AttentionExportOptions &options)
 {
     switch (format) {
-    case AttentionFormat::Json: return traceToJson(trace, path) + "\n";
-    case AttentionFormat::Csv: return attentionToCsv(trace, path);
-    case AttentionFormat::Pharaoh: return attentionToPharaoh(trace, path, options.threshold);
-    case AttentionFormat::Nematus: return attentionToNematus(trace, path, options.sentenceId);
+    case AttentionFormat::Json: return traceToJson(trace, path, true, options.selection) + "\n";
+    case AttentionFormat::Csv: return attentionToCsv(trace, path, options.selection);
+    case AttentionFormat::Pharaoh: return attentionToPharaoh(trace, path, options.threshold, options.selection);
+    case AttentionFormat::Nematus: return attentionToNematus(trace, path, options.sentenceId, options.selection);
     }
     return {};
 }

@@ -356,7 +356,7 @@ std::optional<int> legacySlotCount(const PyTorchCheckpoint &f)
     return static_cast<int>(attn->shape[0]);
 }
 
-Result<Model> importPyTorch(const PyTorchImportOptions &o)
+Result<RnnModel> importPyTorch(const PyTorchImportOptions &o)
 {
     auto sources = openSources(o);
     if (!sources)
@@ -390,7 +390,7 @@ Result<Model> importPyTorch(const PyTorchImportOptions &o)
             return m.error();
         params.emplace(name, std::move(m.value()));
     }
-    Model model(*config, Vocabulary(sourceTokens, config->sourceSpecials),
+    RnnModel model(*config, Vocabulary(sourceTokens, config->sourceSpecials),
                 Vocabulary(targetTokens, config->targetSpecials), std::move(params));
     const std::string named = o.checkpoint.empty() ? o.decoder : o.checkpoint;
     model.setName(std::filesystem::path(named).stem().string());

@@ -84,7 +84,7 @@ std::pair<std::string, std::string> sidecarVocabularyPaths(const std::string &ch
     return {stem.string() + ".source-vocab.json", stem.string() + ".target-vocab.json"};
 }
 
-Result<Model> openPyTorchModel(const std::string &path)
+Result<RnnModel> openPyTorchModel(const std::string &path)
 {
     auto file = PyTorchCheckpoint::open(path);
     if (!file)

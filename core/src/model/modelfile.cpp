@@ -1,5 +1,5 @@
-// Model files: safetensors with the alignscope.* metadata (DESIGN.md).
-#include "alignscope/model.h"
+// RnnModel files: safetensors with the alignscope.* metadata (DESIGN.md).
+#include "alignscope/rnnmodel.h"
 #include "alignscope/pytorch.h"
 #include "alignscope/safetensors.h"
 
@@ -93,7 +93,7 @@ bool hasAlignScopeMetadata(const std::map<std::string, std::string> &meta)
 
 } // namespace
 
-bool Model::isModelFile(const std::string &path)
+bool RnnModel::isModelFile(const std::string &path)
 {
     if (isZipArchive(path))
         return false;
@@ -101,7 +101,7 @@ bool Model::isModelFile(const std::string &path)
     return file && hasAlignScopeMetadata(file->metadata());
 }
 
-Result<Model> Model::load(const std::string &path)
+Result<RnnModel> RnnModel::load(const std::string &path)
 {
     if (isZipArchive(path))
         return openPyTorchModel(path);
@@ -132,17 +132,17 @@ Result<Model> Model::load(const std::string &path)
             return m.error();
         params.emplace(name, std::move(m.value()));
     }
-    Model model(std::move(config.value()), std::move(source.value()), std::move(target.value()), std::move(params));
+    RnnModel model(std::move(config.value()), std::move(source.value()), std::move(target.value()), std::move(params));
     model.setName(std::filesystem::path(path).stem().string());
     return model;
 }
 
-Result<void> Model::save(const std::string &path) const
+Result<void> RnnModel::save(const std::string &path) const
 {
     return save(path, {}, {});
 }
 
-Result<void> Model::save(const std::string &path, const std::map<std::string, FloatTensor> &extraTensors,
+Result<void> RnnModel::save(const std::string &path, const std::map<std::string, FloatTensor> &extraTensors,
                          const std::map<std::string, std::string> &extraMetadata) const
 {
     std::map<std::string, FloatTensor> tensors = extraTensors;

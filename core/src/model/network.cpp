@@ -284,7 +284,7 @@ typename Attention<T>::Output Network<T>::legacyAttention(ParamBinder<T> &p, int
                                p("decoder.attention.location.bias")); // (1, L)
     const Id soft = ops::maskedSoftmax(g, all, std::vector<ops::Window>{{0, L}});
     typename Attention<T>::Output out;
-    // Model::prepareSource refuses sentences longer than L; a longer memory
+    // RnnModel::prepareSource refuses sentences longer than L; a longer memory
     // (a corpus pair) gets no weight past L instead of reading out of range.
     auto widen = [&](Id x) {
         return m.S <= L ? ops::sliceCols(g, x, 0, m.S)

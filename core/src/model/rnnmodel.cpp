@@ -1,6 +1,6 @@
-// Model: single-sentence inference over the shared Network code, and
-// where bundled models are found.
-#include "alignscope/model.h"
+// RnnModel: the RNN family behind Seq2Seq: single-sentence inference over
+// the shared Network code, and the family's self-description.
+#include "alignscope/rnnmodel.h"
 
 #include "common/random.h"
 #include "model/network.h"
@@ -21,15 +21,27 @@ Vector asVector(const Matrix &m) { return Eigen::Map<const Vector>(m.data(), m.s
 
 } // namespace
 
-Model::Model(ModelConfig config, Vocabulary source, Vocabulary target, ParameterSet<float> params)
+RnnModel::RnnModel(ModelConfig config, Vocabulary source, Vocabulary target, ParameterSet<float> params)
     : m_config(std::move(config)), m_source(std::move(source)), m_target(std::move(target)),
       m_params(std::move(params)),
       m_network(std::make_shared<Network<float>>(m_config, m_source.size(), m_target.size())),
-      m_name(toString(m_config.attention.scorer))
+      m_description(describeRnn(m_config, parameterCount(m_params)))
 {
+    setName(toString(m_config.attention.scorer));
 }
 
-ParameterSet<float> Model::initialParameters(const ModelConfig &config, int sourceVocab, int targetVocab,
+Result<void> RnnModel::trainable() const
+{
+    if (m_config.decoder.kind == DecoderKind::TutorialLegacy)
+        return usageError("the tutorial-legacy decoder (pre-2023 PyTorch tutorial, attention over fixed slots) "
+                          "is import-only and cannot be trained here; train a bahdanau or luong model instead");
+    return {};
+}
+
+// The tutorial-legacy decoder runs one sentence at a time (fixed slots, no padding masks).
+int RnnModel::evaluationBatch() const { return m_config.decoder.kind == DecoderKind::TutorialLegacy ? 1 : 32; }
+
+ParameterSet<float> RnnModel::initialParameters(const ModelConfig &config, int sourceVocab, int targetVocab,
                                              unsigned seed)
 {
     Network<float> net(config, sourceVocab, targetVocab);
@@ -52,13 +64,13 @@ ParameterSet<float> Model::initialParameters(const ModelConfig &config, int sour
     return params;
 }
 
-Model Model::initialise(ModelConfig config, Vocabulary source, Vocabulary target, unsigned seed)
+RnnModel RnnModel::initialise(ModelConfig config, Vocabulary source, Vocabulary target, unsigned seed)
 {
     ParameterSet<float> params = initialParameters(config, source.size(), target.size(), seed);
-    return Model(std::move(config), std::move(source), std::move(target), std::move(params));
+    return RnnModel(std::move(config), std::move(source), std::move(target), std::move(params));
 }
 
-Result<EncodedSource> Model::prepareSource(const std::string &sentence) const
+Result<EncodedSource> RnnModel::prepareSource(const std::string &sentence) const
 {
     auto tokens = tokenize(sentence, m_config.sourceTokenizer);
     if (!tokens)
@@ -71,30 +83,40 @@ Result<EncodedSource> Model::prepareSource(const std::string &sentence) const
                 return inputError("\"" + t + "\" is not in the model's vocabulary and the model has no "
                                   "<unk> token; rephrase without it");
     EncodedSource source = sourceFromTokens(tokens.value());
+    source.axis.text = sentence;
+    source.axis.spans = locateTokens(sentence, tokens.value(), m_config.sourceTokenizer);
+    source.axis.spans.resize(source.axis.labels.size()); // the appended <eos> was not typed
     const int slots = m_config.attention.maxSourceLength;
-    if (m_config.decoder.kind == DecoderKind::TutorialLegacy && static_cast<int>(source.ids.size()) > slots)
-        return inputError("the sentence has " + std::to_string(source.ids.size()) + " tokens (with <eos>) but this "
+    if (m_config.decoder.kind == DecoderKind::TutorialLegacy && source.axis.size() > slots)
+        return inputError("the sentence has " + std::to_string(source.axis.size()) + " tokens (with <eos>) but this "
                           "model attends over at most " + std::to_string(slots) +
                           " (the tutorial's MAX_LENGTH); shorten it");
     return source;
 }
 
-EncodedSource Model::sourceFromTokens(const std::vector<std::string> &tokens) const
+EncodedSource RnnModel::sourceFromTokens(const std::vector<std::string> &tokens) const
 {
-    EncodedSource out;
-    out.tokens = tokens;
-    out.ids = m_source.encode(out.tokens, &out.oovPositions);
-    for (int &id : out.ids)
+    std::vector<int> oov;
+    std::vector<int> ids = m_source.encode(tokens, &oov);
+    for (int &id : ids)
         if (id < 0)
             id = m_config.sourceSpecials.pad;
+    EncodedSource out{SourceAxis::textSource({}, tokens, std::move(ids))};
+    SourceAxis &axis = out.axis;
     if (m_config.appendSourceEos) {
-        out.tokens.push_back(m_source.token(m_config.sourceSpecials.eos));
-        out.ids.push_back(m_config.sourceSpecials.eos);
+        axis.labels.push_back(m_source.token(m_config.sourceSpecials.eos));
+        axis.ids.push_back(m_config.sourceSpecials.eos);
     }
+    axis.flags.assign(axis.labels.size(), 0);
+    for (int j : oov)
+        axis.flags[size_t(j)] |= SourceAxis::Oov;
+    for (int j = 0; j < axis.size(); ++j)
+        if (m_source.isSpecial(axis.ids[size_t(j)]) && !axis.isOov(j))
+            axis.flags[size_t(j)] |= SourceAxis::Special;
     return out;
 }
 
-std::vector<int> Model::prepareTarget(const std::string &text) const
+std::vector<int> RnnModel::prepareTarget(const std::string &text) const
 {
     auto tokens = tokenize(text, m_config.targetTokenizer);
     if (!tokens)
@@ -102,110 +124,76 @@ std::vector<int> Model::prepareTarget(const std::string &text) const
     return m_target.encode(tokens.value());
 }
 
-std::string Model::detokenize(const std::vector<std::string> &tokens) const
+std::string RnnModel::detokenize(const std::vector<std::string> &tokens) const
 {
     return alignscope::detokenize(tokens, m_config.targetTokenizer);
 }
 
-EncoderOutput Model::encode(const std::vector<int> &sourceIds) const
+std::function<std::string(const std::vector<std::string> &)> RnnModel::detokenizer() const
+{
+    const TokenizerOptions options = m_config.targetTokenizer;
+    return [options](const std::vector<std::string> &tokens) { return alignscope::detokenize(tokens, options); };
+}
+
+std::shared_ptr<const RnnMemory> RnnModel::encodeIds(const std::vector<int> &sourceIds) const
 {
     Graph<float> g(false);
     ParamBinder<float> p(g, m_params);
     const auto enc = m_network->encode(p, {sourceIds});
-    EncoderOutput out;
-    out.states = g.value(enc.memory.states);
-    out.keys = g.value(enc.memory.keys);
+    auto out = std::make_shared<RnnMemory>();
+    out->states = g.value(enc.memory.states);
+    out->keys = g.value(enc.memory.keys);
     for (int layer : enc.initial.layers)
-        out.initialState.push_back(asVector(g.value(layer)));
+        out->initialState.push_back(asVector(g.value(layer)));
     return out;
 }
 
-DecoderState Model::initialState(const EncoderOutput &enc) const
+std::shared_ptr<const EncodedMemory> RnnModel::encode(const EncodedSource &source) const
 {
-    DecoderState s;
-    s.layers = enc.initialState;
+    return encodeIds(source.axis.ids);
+}
+
+DecoderStatePtr RnnModel::initialState(const EncodedMemory &memory) const
+{
+    const auto &enc = static_cast<const RnnMemory &>(memory);
+    auto s = std::make_shared<RnnState>();
+    s->layers = enc.initialState;
     if (m_config.decoder.kind == DecoderKind::Luong && m_config.decoder.inputFeeding)
-        s.feed = Vector::Zero(m_config.decoder.hidden);
+        s->feed = Vector::Zero(m_config.decoder.hidden);
     return s;
 }
 
-StepOutput Model::step(const EncoderOutput &enc, const DecoderState &state, int previousToken, int t) const
+StepOutput RnnModel::step(const EncodedMemory &memory, const DecoderState &decoderState, int previousToken,
+                          int t) const
 {
+    // Only this family's own encode() and step() make these.
+    const auto &enc = static_cast<const RnnMemory &>(memory);
+    const auto &state = static_cast<const RnnState &>(decoderState);
     Graph<float> g(false);
     ParamBinder<float> p(g, m_params);
-    Memory memory;
-    memory.states = g.external(enc.states);
-    memory.keys = g.external(enc.keys);
-    memory.S = enc.states.rows();
-    memory.lengths = {static_cast<int>(enc.states.rows())};
+    Memory m;
+    m.states = g.external(enc.states);
+    m.keys = g.external(enc.keys);
+    m.S = enc.states.rows();
+    m.lengths = {static_cast<int>(enc.states.rows())};
     Network<float>::DecoderState s;
     for (const Vector &layer : state.layers)
         s.layers.push_back(g.constant(asRow(layer)));
     if (state.feed.size() > 0)
         s.feed = g.constant(asRow(state.feed));
-    const auto st = m_network->step(p, memory, s, {previousToken}, t);
-    StepOutput out;
+    const auto st = m_network->step(p, m, s, {previousToken}, t);
+    auto next = std::make_shared<RnnState>();
     for (int layer : st.next.layers)
-        out.next.layers.push_back(asVector(g.value(layer)));
+        next->layers.push_back(asVector(g.value(layer)));
     if (st.next.feed >= 0)
-        out.next.feed = asVector(g.value(st.next.feed));
+        next->feed = asVector(g.value(st.next.feed));
+    StepOutput out;
+    out.next = std::move(next);
     out.query = asVector(g.value(st.query));
-    out.scores = asVector(g.value(st.attention.scores));
-    out.weights = asVector(g.value(st.attention.weights));
+    out.cross = AttentionStack::single(asVector(g.value(st.attention.scores)), asVector(g.value(st.attention.weights)));
     out.context = asVector(g.value(st.attention.context));
     out.logProbs = asVector(ops::logSoftmaxRows<float>(g.value(st.logits)));
     return out;
-}
-
-std::string bundledModelsDir()
-{
-    std::vector<fs::path> candidates;
-    if (const char *env = std::getenv("ALIGNSCOPE_MODELS_DIR"))
-        candidates.emplace_back(env);
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        // Installed: <prefix>/bin/alignscope -> <prefix>/share/alignscope/models.
-        candidates.push_back(exe.parent_path().parent_path() / "share/alignscope/models");
-        candidates.push_back(exe.parent_path() / "models");
-    }
-    candidates.emplace_back(ALIGNSCOPE_SOURCE_MODELS_DIR);
-    for (const fs::path &c : candidates)
-        if (fs::is_directory(c, ec))
-            return c.string();
-    return {};
-}
-
-std::vector<std::string> bundledModelNames()
-{
-    std::vector<std::string> names;
-    const std::string dir = bundledModelsDir();
-    if (dir.empty())
-        return names;
-    std::error_code ec;
-    for (const auto &entry : fs::directory_iterator(dir, ec))
-        if (entry.path().extension() == ".safetensors")
-            names.push_back(entry.path().stem().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
-Result<std::string> resolveModelPath(const std::string &nameOrPath)
-{
-    std::error_code ec;
-    if (fs::exists(nameOrPath, ec))
-        return nameOrPath;
-    const std::string dir = bundledModelsDir();
-    if (!dir.empty() && nameOrPath.find('/') == std::string::npos) {
-        const fs::path p = fs::path(dir) / (nameOrPath + ".safetensors");
-        if (fs::exists(p, ec))
-            return p.string();
-    }
-    std::string known;
-    for (const auto &n : bundledModelNames())
-        known += (known.empty() ? "" : ", ") + n;
-    return fileError(nameOrPath + ": no such model file or bundled model" +
-                     (known.empty() ? std::string(" (no bundled models installed)") : " (bundled: " + known + ")"));
 }
 
 } // namespace alignscope

@@ -5,6 +5,8 @@
 
 #include "alignscope/tokenizer.h"
 
+#include "text/pythonstring_p.h"
+
 #include <utf8proc.h>
 
 #include <algorithm>
@@ -312,6 +314,79 @@ Result<std::vector<std::string>> tokenize(std::string_view text, const Tokenizer
     if (options.mode == TokenizerMode::Character)
         return characterTokens(cps);
     return wordTokens(cps);
+}
+
+namespace {
+
+/// A stretch of the typed text that normalises on its own: a code point
+/// with combining class 0 and the marks after it (NFC composes only within
+/// such a stretch).
+struct Segment {
+    int begin = 0, end = 0; ///< bytes of the typed text
+};
+
+std::vector<Segment> segments(std::string_view text)
+{
+    std::vector<Segment> out;
+    const auto *p = reinterpret_cast<const utf8proc_uint8_t *>(text.data());
+    utf8proc_ssize_t pos = 0;
+    const auto size = static_cast<utf8proc_ssize_t>(text.size());
+    while (pos < size) {
+        utf8proc_int32_t cp = 0;
+        const auto n = utf8proc_iterate(p + pos, size - pos, &cp);
+        if (n <= 0)
+            break;
+        if (out.empty() || utf8proc_get_property(cp)->combining_class == 0)
+            out.push_back({static_cast<int>(pos), static_cast<int>(pos + n)});
+        else
+            out.back().end = static_cast<int>(pos + n);
+        pos += n;
+    }
+    return out;
+}
+
+/// What the tokenizer turns one segment into: the characters its tokens
+/// are made of (spaces only where a token holds one: "▁" in character mode).
+CodePoints fold(std::string_view segment, const TokenizerOptions &options)
+{
+    if (isTutorialMode(options.mode)) {
+        auto t = normalizeTutorialString(segment, options.mode);
+        return t ? normalise(pythonStrip(t.value()), false) : CodePoints{};
+    }
+    CodePoints cps = normalise(segment, options.lowercase);
+    if (options.mode == TokenizerMode::Character && !cps.empty() && isSpaceLike(cps.front()))
+        return normalise(kSpaceMarker, false);
+    return cps;
+}
+
+} // namespace
+
+std::vector<TextSpan> locateTokens(std::string_view text, const std::vector<std::string> &tokens,
+                                   const TokenizerOptions &options)
+{
+    std::vector<TextSpan> spans(tokens.size());
+    if (firstInvalidByte(text) >= 0)
+        return spans;
+    const std::vector<Segment> parts = segments(text);
+    CodePoints folded;       // the text as the tokenizer sees it
+    std::vector<int> owner;  // segment of each folded code point
+    for (size_t s = 0; s < parts.size(); ++s)
+        for (char32_t c : fold(text.substr(size_t(parts[s].begin), size_t(parts[s].end - parts[s].begin)), options)) {
+            folded.push_back(c);
+            owner.push_back(static_cast<int>(s));
+        }
+    size_t cursor = 0;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        if (firstInvalidByte(tokens[i]) >= 0 || tokens[i].empty())
+            continue;
+        const CodePoints t = normalise(tokens[i], false);
+        const size_t at = folded.find(t, cursor);
+        if (at == CodePoints::npos)
+            continue; // not typed (a marker the model adds); later tokens still match
+        spans[i] = {parts[size_t(owner[at])].begin, parts[size_t(owner[at + t.size() - 1])].end};
+        cursor = at + t.size();
+    }
+    return spans;
 }
 
 std::string detokenize(const std::vector<std::string> &tokens, const TokenizerOptions &options)

@@ -41,7 +41,7 @@ Result<void> readSet(const SafetensorsFile &f, const std::string &prefix, Parame
 
 } // namespace
 
-Result<void> TrainerState::save(const std::string &path, const Model &model) const
+Result<void> TrainerState::save(const std::string &path, const RnnModel &model) const
 {
     std::map<std::string, FloatTensor> extra;
     addSet(extra, "optimizer.m.", adam->firstMoments());
@@ -54,7 +54,7 @@ Result<void> TrainerState::save(const std::string &path, const Model &model) con
     return model.save(path, extra, {{kTrainerKey, j.dump()}});
 }
 
-Result<void> TrainerState::load(const std::string &path, Model &model)
+Result<void> TrainerState::load(const std::string &path, RnnModel &model)
 {
     auto file = SafetensorsFile::open(path);
     if (!file)
@@ -66,7 +66,7 @@ Result<void> TrainerState::load(const std::string &path, Model &model)
     const auto j = nlohmann::json::parse(it->second, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return fileError(path + ": \"" + std::string(kTrainerKey) + "\" is not valid JSON");
-    auto loaded = Model::load(path);
+    auto loaded = RnnModel::load(path);
     if (!loaded)
         return loaded.error();
     if (configToJson(loaded->config()) != configToJson(model.config()) ||

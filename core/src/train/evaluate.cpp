@@ -15,7 +15,7 @@ namespace alignscope {
 namespace {
 
 /// Summed token NLL of examples [begin, end), teacher forced, no dropout.
-double summedLoss(const Network<float> &net, const Model &model, const std::vector<Example> &ex, size_t begin,
+double summedLoss(const Network<float> &net, const RnnModel &model, const std::vector<Example> &ex, size_t begin,
                   size_t end)
 {
     std::vector<std::vector<int>> src, tgt;
@@ -35,7 +35,7 @@ struct SentenceResult {
     int rows = 0;
 };
 
-SentenceResult decodeOne(const Model &model, const SentencePair &pair)
+SentenceResult decodeOne(const RnnModel &model, const SentencePair &pair)
 {
     SentenceResult r;
     DecodeSession greedy(model, model.sourceFromTokens(pair.sourceTokens), {});
@@ -61,15 +61,14 @@ SentenceResult decodeOne(const Model &model, const SentencePair &pair)
 
 } // namespace
 
-EvalMetrics evaluate(const Model &model, const Corpus &corpus, int decodeLimit)
+EvalMetrics evaluate(const RnnModel &model, const Corpus &corpus, int decodeLimit)
 {
     EvalMetrics m;
     const std::vector<Example> ex = makeExamples(model, corpus);
     if (ex.empty())
         return m;
     const Network<float> net(model.config(), model.sourceVocab().size(), model.targetVocab().size());
-    // The tutorial-legacy decoder runs one sentence at a time (fixed slots, no padding masks).
-    const size_t batch = model.config().decoder.kind == DecoderKind::TutorialLegacy ? 1 : 32;
+    const size_t batch = static_cast<size_t>(model.evaluationBatch());
     const size_t batches = (ex.size() + batch - 1) / batch;
     std::vector<double> losses(batches);
     tbb::parallel_for(size_t(0), batches, [&](size_t b) {
@@ -112,7 +111,7 @@ EvalMetrics evaluate(const Model &model, const Corpus &corpus, int decodeLimit)
     return m;
 }
 
-Model makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned seed)
+RnnModel makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned seed)
 {
     std::vector<std::vector<std::string>> sources, targets;
     for (const SentencePair &p : train.pairs) {
@@ -121,7 +120,7 @@ Model makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned se
     }
     Vocabulary src = Vocabulary::build(sources, spec.minCount, spec.maxVocab);
     Vocabulary tgt = Vocabulary::build(targets, spec.minCount, spec.maxVocab);
-    return Model::initialise(spec.config, std::move(src), std::move(tgt), seed);
+    return RnnModel::initialise(spec.config, std::move(src), std::move(tgt), seed);
 }
 
 } // namespace alignscope

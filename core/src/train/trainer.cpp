@@ -46,7 +46,7 @@ int tokenCount(const std::vector<Example> &batch)
 } // namespace
 
 struct Trainer::Impl {
-    Model &model;
+    RnnModel &model;
     TrainOptions options;
     std::vector<Example> train;
     std::vector<Example> dev;
@@ -61,7 +61,7 @@ struct Trainer::Impl {
     ParameterSet<float> best;
     std::vector<ParameterSet<float>> shardGrads;
 
-    Impl(Model &m, const Corpus &t, const Corpus &d, TrainOptions o)
+    Impl(RnnModel &m, const Corpus &t, const Corpus &d, TrainOptions o)
         : model(m), options(std::move(o)), train(makeExamples(m, t)), dev(makeExamples(m, d)), devCorpus(d),
           network(m.config(), m.sourceVocab().size(), m.targetVocab().size()), adam(m.parameters()),
           learningRate(options.learningRate)
@@ -166,9 +166,8 @@ bool Trainer::Impl::endEpoch(TrainProgress &p)
 Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProgress &)> &progress,
                                         const std::atomic<bool> *cancel)
 {
-    if (model.config().decoder.kind == DecoderKind::TutorialLegacy)
-        return usageError("the tutorial-legacy decoder (pre-2023 PyTorch tutorial, attention over fixed slots) "
-                          "is import-only and cannot be trained here; train a bahdanau or luong model instead");
+    if (auto able = model.trainable(); !able)
+        return able.error();
     const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
     TrainSummary summary;
@@ -237,7 +236,7 @@ Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProg
     return summary;
 }
 
-Trainer::Trainer(Model &model, const Corpus &train, const Corpus &dev, TrainOptions options)
+Trainer::Trainer(RnnModel &model, const Corpus &train, const Corpus &dev, TrainOptions options)
     : m_impl(std::make_unique<Impl>(model, train, dev, std::move(options)))
 {
 }
@@ -257,14 +256,14 @@ double Trainer::trainBatch(const std::vector<Example> &batch)
     return m_impl->trainBatch(batch, m_impl->options.teacherForcingStart);
 }
 
-std::vector<Example> makeExamples(const Model &model, const Corpus &corpus)
+std::vector<Example> makeExamples(const RnnModel &model, const Corpus &corpus)
 {
     std::vector<Example> out;
     out.reserve(corpus.pairs.size());
     const int eos = model.config().targetSpecials.eos;
     for (const SentencePair &p : corpus.pairs) {
         Example e;
-        e.source = model.sourceFromTokens(p.sourceTokens).ids;
+        e.source = model.sourceFromTokens(p.sourceTokens).axis.ids;
         e.target = model.targetVocab().encode(p.targetTokens);
         for (int &id : e.target)
             if (id < 0)

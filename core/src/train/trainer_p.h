@@ -1,7 +1,7 @@
 #pragma once
 // The trainer's resumable state, viewed through pointers into Trainer::Impl.
 
-#include "alignscope/model.h"
+#include "alignscope/rnnmodel.h"
 #include "train/adam.h"
 
 namespace alignscope {
@@ -15,8 +15,8 @@ struct TrainerState {
     int *badEpochs;
     ParameterSet<float> *best;
 
-    Result<void> save(const std::string &path, const Model &model) const;
-    Result<void> load(const std::string &path, Model &model);
+    Result<void> save(const std::string &path, const RnnModel &model) const;
+    Result<void> load(const std::string &path, RnnModel &model);
 };
 
 } // namespace alignscope

@@ -1,0 +1,63 @@
+#pragma once
+// Recipes: the few choices a user makes to train a model (a task and an
+// RNN's shape), turned into splits and a ModelConfig in one place for the
+// CLI (`train`, `init`, `eval`) and the window's Training tab.
+
+#include "alignscope/config.h"
+#include "alignscope/corpus.h"
+#include "alignscope/result.h"
+#include "alignscope/tasks.h"
+
+#include <string>
+
+namespace alignscope {
+
+/// A built-in task ("en-fr", "dates") or a corpus file, and its sizes.
+struct TaskRequest {
+    std::string name = "en-fr";     ///< "en-fr", "dates", or a corpus file's path
+    std::string format = "tsv";     ///< a file's format: "tsv" or "eng-fra"
+    EngFraDirection direction = EngFraDirection::EnglishToFrench;
+    unsigned seed = 1;
+    int trainSize = -1;             ///< -1: the task's default (en-fr 30,000, dates 20,000, a file: all)
+    int devSize = 500;              ///< built-in tasks; a file keeps 5 % each for dev and test
+    int testSize = 500;
+};
+
+/// A task ready to train on: splits plus what the model must be built with.
+struct PreparedTask {
+    std::string name;
+    TaskSplits splits;
+    TokenizerOptions sourceTokenizer;
+    TokenizerOptions targetTokenizer;
+    int maxSourceLength = 64;       ///< the location scorer's fixed length
+};
+
+/// Makes the splits of `request`; a file is shuffled with the seed and split
+/// 90/5/5. Errors name the file or the option.
+Result<PreparedTask> prepareTask(const TaskRequest &request);
+
+/// The shape of an RNN model as `train`/`init` and the Training tab ask for it.
+struct RnnRecipe {
+    std::string encoder = "bigru";  ///< gru | bigru | lstm | bilstm
+    std::string decoder = "bahdanau";
+    std::string scorer = "additive";
+    std::string local;              ///< "", "m" or "p"
+    int window = 3;
+    int embedding = 64;
+    int hidden = 128;
+    int layers = 1;
+    int attentionDim = 0;           ///< 0: the hidden size
+    int maxSourceLength = 64;
+    float dropout = 0.1f;
+    TokenizerOptions sourceTokenizer;
+    TokenizerOptions targetTokenizer;
+
+    /// Takes the task's tokenizers and fixed source length.
+    RnnRecipe &forTask(const PreparedTask &task);
+};
+
+/// The validated ModelConfig of a recipe (dot scorers get a decoder as wide
+/// as the encoder's states); usage errors name the option.
+Result<ModelConfig> buildRnnConfig(const RnnRecipe &recipe);
+
+} // namespace alignscope

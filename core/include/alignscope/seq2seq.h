@@ -1,0 +1,114 @@
+#pragma once
+// Seq2Seq: the one interface every encoder–decoder family implements
+// (today the RNN family; Transformers, speech and vision plug in here).
+// Decoding, comparing, exporting and every view talk to a model only
+// through it: prepare the source, encode once, step the decoder from an
+// opaque state, and describe itself.
+// Shapes: n = source columns, d = encoder state size, V = target vocabulary.
+
+#include "alignscope/heads.h"
+#include "alignscope/result.h"
+#include "alignscope/source.h"
+#include "alignscope/tensor.h"
+#include "alignscope/vocabulary.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace alignscope {
+
+/// The attention mechanism as the explain panel shows it. Formulas use a
+/// small plain-text markup: `x_{sub}` and `x^{sup}` (a single character
+/// needs no braces), Unicode for the rest ("e_{tj} = v_a^⊤ tanh(W_a s_{t−1} + U_a h_j)").
+struct AttentionDescription {
+    std::string scorer;          ///< display name, e.g. "additive", "general+local-p", "scaled dot product"
+    std::string query;           ///< the query symbol, e.g. "s_{t−1}" (Bahdanau) or "h_t" (Luong)
+    std::string key = "h_j";     ///< what the query is compared with
+    std::string score;           ///< e_{tj} = ...
+    std::string weight = "α_{tj} = exp(e_{tj}) / Σ_k exp(e_{tk})";
+    std::string context = "c_t = Σ_j α_{tj} h_j";
+    std::string note;            ///< what is unusual, e.g. a score that does not read h_j
+    bool scoreReadsKey = true;   ///< false for location-based scores
+    /// False when the softmax runs over more than the n source positions
+    /// (the pre-2023 tutorial's fixed MAX_LENGTH slots): α on the source then
+    /// sums to less than 1 and is not renormalised.
+    bool softmaxOverSource = true;
+    /// True when weights may differ from a plain softmax of the scores
+    /// (a local window or a mask).
+    bool windowed = false;
+};
+
+/// What a model says about itself: the window's info line, `inspect`, the
+/// trace's architecture fields and the explain panel's equations.
+struct ModelDescription {
+    std::string architecture;    ///< "rnn" (later "transformer", "t5", "whisper", ...)
+    std::string summary;         ///< one line, e.g. "bigru encoder, Bahdanau gru decoder, additive attention"
+    int layers = 1;              ///< cross-attention layers
+    int heads = 1;               ///< cross-attention heads per layer
+    bool selfAttention = false;  ///< the decoder has self-attention (recorded in the trace)
+    long long parameters = 0;
+    SourceKind sourceKind = SourceKind::Text;
+    AttentionDescription attention;
+};
+
+/// The encoder's output for one source, opaque to decoding: a model keeps
+/// what its steps need (keys, cached projections) in its own subclass.
+struct EncodedMemory {
+    virtual ~EncodedMemory() = default;
+    Matrix states; ///< (n, d) H, shown by the context view and the explain panel
+};
+
+/// One hypothesis' decoder state. Immutable once made, so beam hypotheses
+/// that share a history share it.
+struct DecoderState {
+    virtual ~DecoderState() = default;
+};
+using DecoderStatePtr = std::shared_ptr<const DecoderState>;
+
+/// Everything one decoder step computed for one hypothesis.
+struct StepOutput {
+    DecoderStatePtr next;
+    Vector query;                 ///< (q) what the scorer saw (RNN); empty where there is no single query
+    AttentionStack cross;         ///< (L*H, n) cross-attention
+    AttentionStack self;          ///< (L*H, t+1) decoder self-attention; empty when the model has none
+    Vector context;               ///< (d) c_t (RNN); a Transformer's last cross-attention output
+    Vector logProbs;              ///< (V) log p(y_t | ...)
+};
+
+/// A source prepared for the encoder.
+struct EncodedSource {
+    SourceAxis axis;              ///< what the columns are; `axis.ids` for a text source
+};
+
+class Seq2Seq {
+public:
+    virtual ~Seq2Seq() = default;
+
+    const std::string &name() const { return m_name; }
+    void setName(std::string name) { m_name = std::move(name); }
+
+    virtual const ModelDescription &description() const = 0;
+    virtual const Vocabulary &targetVocab() const = 0;
+    /// <sos>, <eos>, <pad> ... of the target side.
+    virtual const SpecialIds &targetSpecials() const = 0;
+
+    /// Tokenises a typed sentence; BadInput when it is empty or unusable.
+    virtual Result<EncodedSource> prepareSource(const std::string &sentence) const = 0;
+    /// Target text into ids (no <sos>/<eos>), for forced prefixes.
+    virtual std::vector<int> prepareTarget(const std::string &text) const = 0;
+    /// Joins target tokens back into text, as this model's tokenizer does.
+    virtual std::function<std::string(const std::vector<std::string> &)> detokenizer() const = 0;
+
+    virtual std::shared_ptr<const EncodedMemory> encode(const EncodedSource &source) const = 0;
+    virtual DecoderStatePtr initialState(const EncodedMemory &memory) const = 0;
+    /// One decoder step from `state` after `previousToken` (t = 0-based step).
+    virtual StepOutput step(const EncodedMemory &memory, const DecoderState &state, int previousToken,
+                            int t) const = 0;
+
+private:
+    std::string m_name;
+};
+
+} // namespace alignscope

@@ -1,0 +1,78 @@
+// Opening a model by name or path, and where the bundled models are found.
+#include "alignscope/model.h"
+
+#include "alignscope/rnnmodel.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+namespace alignscope {
+
+namespace fs = std::filesystem;
+
+Result<ModelPtr> openModel(const std::string &nameOrPath)
+{
+    auto path = resolveModelPath(nameOrPath);
+    if (!path)
+        return path.error();
+    // Every file opened today is the RNN family's (an AlignScope model or a
+    // PyTorch tutorial checkpoint); other families add their readers here.
+    auto model = RnnModel::load(path.value());
+    if (!model)
+        return model.error();
+    return ModelPtr(std::make_shared<RnnModel>(std::move(model).value()));
+}
+
+std::string bundledModelsDir()
+{
+    std::vector<fs::path> candidates;
+    if (const char *env = std::getenv("ALIGNSCOPE_MODELS_DIR"))
+        candidates.emplace_back(env);
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        // Installed: <prefix>/bin/alignscope -> <prefix>/share/alignscope/models.
+        candidates.push_back(exe.parent_path().parent_path() / "share/alignscope/models");
+        candidates.push_back(exe.parent_path() / "models");
+    }
+    candidates.emplace_back(ALIGNSCOPE_SOURCE_MODELS_DIR);
+    for (const fs::path &c : candidates)
+        if (fs::is_directory(c, ec))
+            return c.string();
+    return {};
+}
+
+std::vector<std::string> bundledModelNames()
+{
+    std::vector<std::string> names;
+    const std::string dir = bundledModelsDir();
+    if (dir.empty())
+        return names;
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(dir, ec))
+        if (entry.path().extension() == ".safetensors")
+            names.push_back(entry.path().stem().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+Result<std::string> resolveModelPath(const std::string &nameOrPath)
+{
+    std::error_code ec;
+    if (fs::exists(nameOrPath, ec))
+        return nameOrPath;
+    const std::string dir = bundledModelsDir();
+    if (!dir.empty() && nameOrPath.find('/') == std::string::npos) {
+        const fs::path p = fs::path(dir) / (nameOrPath + ".safetensors");
+        if (fs::exists(p, ec))
+            return p.string();
+    }
+    std::string known;
+    for (const auto &n : bundledModelNames())
+        known += (known.empty() ? "" : ", ") + n;
+    return fileError(nameOrPath + ": no such model file or bundled model" +
+                     (known.empty() ? std::string(" (no bundled models installed)") : " (bundled: " + known + ")"));
+}
+
+} // namespace alignscope

@@ -1,0 +1,119 @@
+// Task presets and RNN configs: one place for the CLI and the window.
+#include "alignscope/recipes.h"
+
+#include "common/random.h"
+
+#include <algorithm>
+
+namespace alignscope {
+
+namespace {
+
+Result<PreparedTask> fileTask(const TaskRequest &r)
+{
+    if (r.format != "tsv" && r.format != "eng-fra")
+        return usageError("--format must be tsv or eng-fra");
+    auto corpus = r.format == "tsv" ? readTsvCorpus(r.name) : readEngFraCorpus(r.name, r.direction);
+    if (!corpus)
+        return corpus.error();
+    if (corpus->pairs.size() < 3)
+        return fileError(r.name + ": " + corpus->summary() + "; training needs at least 3 valid pairs");
+    std::vector<SentencePair> pairs = std::move(corpus->pairs);
+    Rng rng(r.seed);
+    for (size_t i = pairs.size(); i > 1; --i)
+        std::swap(pairs[i - 1], pairs[rng.below(static_cast<std::uint32_t>(i))]);
+    const size_t held = std::max<size_t>(1, pairs.size() / 20);
+    PreparedTask t;
+    t.name = r.name;
+    t.splits.test.pairs.assign(pairs.end() - held, pairs.end());
+    t.splits.dev.pairs.assign(pairs.end() - 2 * held, pairs.end() - held);
+    size_t train = pairs.size() - 2 * held;
+    if (r.trainSize > 0)
+        train = std::min(train, static_cast<size_t>(r.trainSize));
+    t.splits.train.pairs.assign(pairs.begin(), pairs.begin() + static_cast<std::ptrdiff_t>(train));
+    size_t longest = 0;
+    for (const auto &p : t.splits.train.pairs)
+        longest = std::max(longest, p.sourceTokens.size());
+    t.maxSourceLength = static_cast<int>(longest) + 16;
+    return t;
+}
+
+} // namespace
+
+Result<PreparedTask> prepareTask(const TaskRequest &r)
+{
+    if (r.name != "en-fr" && r.name != "dates")
+        return fileTask(r);
+    TaskOptions o;
+    o.seed = r.seed;
+    o.devSize = r.devSize;
+    o.testSize = r.testSize;
+    PreparedTask t;
+    t.name = r.name;
+    if (r.name == "en-fr") {
+        o.trainSize = r.trainSize > 0 ? r.trainSize : 30000;
+        t.splits = makeEnFrTask(o);
+        t.maxSourceLength = 32;
+    } else {
+        o.trainSize = r.trainSize > 0 ? r.trainSize : 20000;
+        t.splits = makeDatesTask(o);
+        t.sourceTokenizer.mode = TokenizerMode::Character;
+        t.targetTokenizer.mode = TokenizerMode::Character;
+        t.maxSourceLength = 48;
+    }
+    return t;
+}
+
+RnnRecipe &RnnRecipe::forTask(const PreparedTask &task)
+{
+    sourceTokenizer = task.sourceTokenizer;
+    targetTokenizer = task.targetTokenizer;
+    maxSourceLength = task.maxSourceLength;
+    return *this;
+}
+
+Result<ModelConfig> buildRnnConfig(const RnnRecipe &r)
+{
+    auto encoder = parseEncoderKind(r.encoder);
+    if (!encoder)
+        return encoder.error();
+    auto decoder = parseDecoder(r.decoder);
+    if (!decoder)
+        return decoder.error();
+    if (decoder.value() == DecoderKind::TutorialLegacy)
+        return usageError("--decoder tutorial-legacy is only for models imported with "
+                          "import --arch pytorch-tutorial-legacy; use bahdanau or luong");
+    auto scorer = parseScorer(r.scorer);
+    if (!scorer)
+        return scorer.error();
+    ModelConfig c;
+    c.encoder = encoder.value();
+    c.encoder.embedding = r.embedding;
+    c.encoder.hidden = r.hidden;
+    c.encoder.layers = r.layers;
+    c.decoder.kind = decoder.value();
+    c.decoder.cell = c.encoder.cell;
+    c.decoder.embedding = r.embedding;
+    c.decoder.layers = r.layers;
+    // Dot scores compare the query with h_j directly, so they need equal sizes.
+    const bool dot = scorer.value() == ScorerKind::Dot || scorer.value() == ScorerKind::ScaledDot;
+    c.decoder.hidden = dot ? c.encoder.stateSize() : r.hidden;
+    c.attention.scorer = scorer.value();
+    c.attention.dimension = r.attentionDim > 0 ? r.attentionDim : r.hidden;
+    c.attention.window = r.window;
+    c.attention.maxSourceLength = r.maxSourceLength;
+    if (!r.local.empty()) {
+        auto mode = parseLocalMode(r.local);
+        if (!mode || mode.value() == LocalMode::None)
+            return usageError("--local must be m or p");
+        c.attention.local = mode.value();
+    }
+    c.dropout = r.dropout;
+    c.sourceTokenizer = r.sourceTokenizer;
+    c.targetTokenizer = r.targetTokenizer;
+    if (auto v = validateConfig(c); !v)
+        return v.error();
+    return c;
+}
+
+} // namespace alignscope
