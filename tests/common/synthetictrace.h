@@ -75,7 +75,8 @@ inline std::shared_ptr<const DecodeTrace> syntheticTrace(SourceAxis source, int 
     tr.description.summary = "synthetic " + std::to_string(layers) + " x " + std::to_string(heads);
     tr.description.layers = layers;
     tr.description.heads = heads;
-    tr.description.attention.scorer = "scaled dot product";
+    tr.description.scorer = "scaled-dot";
+    tr.description.attention.title = "scaled dot product";
     tr.description.attention.query = "q_t";
     tr.description.attention.key = "k_j";
     tr.description.attention.score = "e_{tj} = q_t^⊤ k_j / √d_k";

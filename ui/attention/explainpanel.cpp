@@ -82,7 +82,7 @@ QString scoreSection(const TraceModel &m, const DecodeNode &node, int j, const V
 {
     const DecodeTrace &tr = *m.trace();
     const AttentionDescription &a = tr.description.attention;
-    QString html = QStringLiteral("<h4>1 · Score (%1)</h4>").arg(QString::fromStdString(a.scorer).toHtmlEscaped());
+    QString html = QStringLiteral("<h4>1 · Score (%1)</h4>").arg(QString::fromStdString(a.title).toHtmlEscaped());
     html += QStringLiteral("<p>%1").arg(markup(a.score));
     if (!a.note.empty())
         html += QStringLiteral(" &nbsp;— %1").arg(markup(a.note));

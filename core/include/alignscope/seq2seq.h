@@ -23,7 +23,7 @@ namespace alignscope {
 /// small plain-text markup: `x_{sub}` and `x^{sup}` (a single character
 /// needs no braces), Unicode for the rest ("e_{tj} = v_a^⊤ tanh(W_a s_{t−1} + U_a h_j)").
 struct AttentionDescription {
-    std::string scorer;          ///< display name, e.g. "additive", "general+local-p", "scaled dot product"
+    std::string title;           ///< the explain panel's heading, e.g. "additive", "pre-2023 tutorial slots"
     std::string query;           ///< the query symbol, e.g. "s_{t−1}" (Bahdanau) or "h_t" (Luong)
     std::string key = "h_j";     ///< what the query is compared with
     std::string score;           ///< e_{tj} = ...
@@ -45,6 +45,7 @@ struct AttentionDescription {
 struct ModelDescription {
     std::string architecture;    ///< "rnn" (later "transformer", "t5", "whisper", ...)
     std::string summary;         ///< one line, e.g. "bigru encoder, Bahdanau gru decoder, additive attention"
+    std::string scorer;          ///< short scorer name: the trace's "scorer", compare tables ("additive", "general+local-p")
     int layers = 1;              ///< cross-attention layers
     int heads = 1;               ///< cross-attention heads per layer
     bool selfAttention = false;  ///< the decoder has self-attention (recorded in the trace)

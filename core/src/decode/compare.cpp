@@ -59,7 +59,7 @@ std::vector<CompareEntry> compareModels(const std::vector<const Result<ModelPtr>
                 e.row = summarise(e.trace.value(), request.gold, ms, request.selection);
             } else {
                 e.row.model = m.name();
-                e.row.scorer = m.description().attention.scorer;
+                e.row.scorer = m.description().scorer;
                 e.row.error = e.trace.error().message;
             }
         });

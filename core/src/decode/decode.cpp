@@ -66,7 +66,7 @@ struct DecodeSession::Impl {
     {
         trace.model = m.name();
         trace.description = m.description();
-        trace.scorer = trace.description.attention.scorer;
+        trace.scorer = trace.description.scorer;
         trace.eosId = m.targetSpecials().eos;
         trace.detokenizer = m.detokenizer();
         encoder = m.encode(source);

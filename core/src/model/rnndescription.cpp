@@ -38,7 +38,7 @@ std::string decoderName(const DecoderConfig &d)
 AttentionDescription legacyAttention(const std::string &q)
 {
     AttentionDescription a;
-    a.scorer = "tutorial slots";
+    a.title = "attn over MAX_LENGTH slots, pre-2023 PyTorch tutorial";
     a.query = q;
     a.score = "e_{tj} = (W_a " + q + " + b_a)_j";
     a.weight = "α_{tj} = exp(e_{tj}) / Σ_{k=1…MAX_LENGTH} exp(e_{tk})";
@@ -55,13 +55,14 @@ ModelDescription describeRnn(const ModelConfig &c, long long parameters)
     ModelDescription d;
     d.architecture = "rnn";
     d.parameters = parameters;
+    d.scorer = scorerDisplayName(c.attention);
     const std::string q = querySymbol(c.decoder.kind);
     if (c.decoder.kind == DecoderKind::TutorialLegacy) {
         d.attention = legacyAttention(q);
     } else {
         const auto scorer = makeScorer<float>(c.attention, c.queryStateSize(), c.encoder.stateSize());
         AttentionDescription &a = d.attention;
-        a.scorer = scorerDisplayName(c.attention);
+        a.title = d.scorer;
         a.query = q;
         a.score = scorer->formula(q);
         a.scoreReadsKey = c.attention.scorer != ScorerKind::Location;
@@ -73,8 +74,10 @@ ModelDescription describeRnn(const ModelConfig &c, long long parameters)
                      std::to_string(c.attention.window) + ", p_t + " + std::to_string(c.attention.window) +
                      "] are zero" + (c.attention.local == LocalMode::Predictive ? ", the rest scaled by a Gaussian" : "");
     }
-    d.summary = encoderName(c.encoder) + " encoder, " + decoderName(c.decoder) + " decoder, " + d.attention.scorer +
-                " attention";
+    const std::string attention = c.decoder.kind == DecoderKind::TutorialLegacy
+                                      ? "attention over " + std::to_string(c.attention.maxSourceLength) + " fixed slots"
+                                      : d.scorer + " attention";
+    d.summary = encoderName(c.encoder) + " encoder, " + decoderName(c.decoder) + " decoder, " + attention;
     return d;
 }
 
