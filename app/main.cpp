@@ -7,13 +7,15 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 int main(int argc, char *argv[])
 {
     // Answered before QApplication exists: that needs a display, and
     // `alignscope --version` must also work over ssh or in a package check.
     for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--sentence") == 0 || std::strcmp(argv[i], "--step") == 0)
+        if (std::strcmp(argv[i], "--sentence") == 0 || std::strcmp(argv[i], "--step") == 0
+            || std::strcmp(argv[i], "--layout") == 0)
             ++i; // its value may be anything, even "-v"
         else if (std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-v") == 0) {
             std::printf("AlignScope %s\n", ALIGNSCOPE_VERSION);
@@ -34,10 +36,19 @@ int main(int argc, char *argv[])
     parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("A model file to open (optional)."), QStringLiteral("[model]"));
     QCommandLineOption sentence(QStringLiteral("sentence"), QStringLiteral("Source sentence to decode."), QStringLiteral("text"));
     QCommandLineOption step(QStringLiteral("step"), QStringLiteral("Step to show once decoded (1-based)."), QStringLiteral("n"));
-    parser.addOptions({sentence, step});
+    QCommandLineOption layout(QStringLiteral("layout"), QStringLiteral("Start in a layout: step, compare or train."),
+                              QStringLiteral("name"));
+    parser.addOptions({sentence, step, layout});
     parser.process(app);
+    std::optional<alignscope::ui::Workspace> workspace;
+    if (parser.isSet(layout) && !(workspace = alignscope::ui::workspaceFromName(parser.value(layout)))) {
+        std::fprintf(stderr, "alignscope: --layout must be step, compare or train\n");
+        return 2;
+    }
 
     alignscope::ui::MainWindow window;
+    if (workspace)
+        window.workspaces()->switchTo(*workspace);
     if (parser.isSet(sentence))
         window.setSentence(parser.value(sentence));
     if (parser.isSet(step))

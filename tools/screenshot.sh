@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Makes resources/screenshots/main.png: starts the window on a virtual X
-# display with fresh settings, waits for the seed sentence to decode, steps
-# to the third token so the heatmap shows a few rows, and grabs the screen.
-# Usage: tools/screenshot.sh [BUILD_DIR]   (needs Xvfb and ImageMagick's import)
+# Makes the README's screenshots: starts the window on a virtual X display
+# with fresh settings in one layout, waits for it to settle, and grabs the
+# screen.
+#   tools/screenshot.sh [BUILD_DIR] [LAYOUT] [OUT]
+# LAYOUT: step (default; steps to the third token so the heatmap shows a few
+# rows, -> resources/screenshots/main.png), compare (the seven bundled models
+# -> compare.png) or train (Start pressed on the built-in EN->FR task, grabbed
+# 40 s into the run -> training.png). Needs Xvfb, xdotool and ImageMagick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
+layout=${2:-step}
+case $layout in
+  step) out=${3:-resources/screenshots/main.png}; wait=5 ;;
+  compare) out=${3:-resources/screenshots/compare.png}; wait=12 ;;
+  train) out=${3:-resources/screenshots/training.png}; wait=6 ;;
+  *) echo "screenshot.sh: LAYOUT is step, compare or train" >&2; exit 2 ;;
+esac
 app="$build/app/alignscope"
-out=resources/screenshots/main.png
 [ -x "$app" ] || { echo "screenshot.sh: $app not built" >&2; exit 2; }
-command -v Xvfb >/dev/null && command -v import >/dev/null || { echo "screenshot.sh: needs Xvfb and ImageMagick" >&2; exit 2; }
+for tool in Xvfb import xdotool; do
+  command -v $tool >/dev/null || { echo "screenshot.sh: needs Xvfb, xdotool and ImageMagick" >&2; exit 2; }
+done
 
 display=:$((90 + RANDOM % 9))
 home=$(mktemp -d)
@@ -18,11 +30,16 @@ Xvfb "$display" -screen 0 1440x900x24 >/dev/null 2>&1 &
 xvfb_pid=$!
 sleep 1
 # A throwaway HOME keeps the user's saved layout and sentence out of the picture.
-mkdir -p "$home/run" && chmod 700 "$home/run"
-HOME="$home" XDG_CONFIG_HOME="$home/config" XDG_RUNTIME_DIR="$home/run" DISPLAY="$display" \
-  "$app" --step 3 -geometry 1440x900+0+0 >/dev/null 2>&1 &
+mkdir -p "$home/run" "$home/docs" && chmod 700 "$home/run"
+HOME="$home" XDG_CONFIG_HOME="$home/config" XDG_RUNTIME_DIR="$home/run" XDG_DOCUMENTS_DIR="$home/docs" \
+  DISPLAY="$display" "$app" --step 3 --layout "$layout" -geometry 1440x900+0+0 >/dev/null 2>&1 &
 app_pid=$!
-sleep 5
+sleep "$wait"
+if [ "$layout" = train ]; then
+  # Start: the button's place in a 1440x900 window (the form's last row of buttons).
+  DISPLAY="$display" xdotool mousemove "${START_X:-213}" "${START_Y:-623}" click 1
+  sleep 40
+fi
 mkdir -p "$(dirname "$out")"
 DISPLAY="$display" import -window root -crop 1440x900+0+0 "$out"
 echo "wrote $out"

@@ -16,11 +16,15 @@ constexpr double kLogFloor = 1e-4; // log scale spans 1e-4 .. 1
 
 QString label(const std::string &token) { return QString::fromStdString(token); }
 
-// When cells are smaller than a line of text, label every k-th row or
-// column only (the current one always), so labels never overprint.
-bool labelShown(int index, int current, double cell, double textHeight)
+// Labels shrink with the cells down to kMinLabelPixels; only cells smaller
+// than that (a huge figure, never the window: CellFit keeps cells at 12 px
+// or more there) label every k-th row or column (the current one always),
+// so labels never overprint.
+constexpr double kMinLabelPixels = 7.0;
+
+bool labelShown(int index, int current, double cell)
 {
-    const int stride = std::max(1, int(std::ceil(textHeight / cell)));
+    const int stride = std::max(1, int(std::ceil(kMinLabelPixels / cell)));
     if (index == current)
         return true;
     if (current >= 0 && std::abs(index - current) < stride)
@@ -109,13 +113,16 @@ HeatmapLabelMetrics HeatmapLabelMetrics::measure(const HeatmapData &data, const 
         m.rowLabelWidth = std::max(m.rowLabelWidth, fm.horizontalAdvance(s));
     for (const QString &s : data.columnLabels)
         m.columnLabelWidth = std::max(m.columnLabelWidth, fm.horizontalAdvance(s));
+    // A very long token is elided rather than widening the margin for all.
+    m.rowLabelWidth = std::min(m.rowLabelWidth, kMaxLabelExtent);
+    m.columnLabelWidth = std::min(m.columnLabelWidth, kMaxLabelExtent);
     m.lineHeight = fm.height();
     m.barLabelWidth = fm.horizontalAdvance(QStringLiteral("0.0001"));
     return m;
 }
 
 double CellFit::fit(const HeatmapData &data, const HeatmapOptions &options, const HeatmapLabelMetrics &metrics,
-                    QSizeF area, double limit)
+                    QSizeF area, double limit, double minimum)
 {
     if (data.rows() == 0 || data.columns() == 0)
         return kMaxFit;
@@ -124,7 +131,7 @@ double CellFit::fit(const HeatmapData &data, const HeatmapOptions &options, cons
     double fit = std::floor(std::min(cells.width() / data.columns(), cells.height() / data.rows()));
     if (limit > 0)
         fit = std::min(fit, limit);
-    return std::clamp(fit, kMin, kMaxFit);
+    return std::clamp(fit, minimum, kMaxFit);
 }
 
 HeatmapPainter::HeatmapPainter(const HeatmapData &data, const HeatmapOptions &options, const QFont &font,
@@ -273,6 +280,51 @@ void HeatmapPainter::paintCurrentRow(QPainter &p, const QRectF &, QPointF origin
     }
 }
 
+QFont HeatmapPainter::labelFont(bool bold) const
+{
+    QFont f = bold ? m_boldFont : m_font;
+    const double height = QFontMetricsF(f).height();
+    const double room = m_options.cellSize - 1;
+    if (height <= room)
+        return f;
+    // Shrink to the cell (down to a legible minimum) instead of skipping labels.
+    const double scale = std::max(room, kMinLabelPixels) / height;
+    if (f.pointSizeF() > 0)
+        f.setPointSizeF(f.pointSizeF() * scale);
+    else
+        f.setPixelSize(std::max(1, int(f.pixelSize() * scale)));
+    return f;
+}
+
+QString HeatmapPainter::shownRowLabel(int row) const
+{
+    const QFontMetricsF fm(labelFont(row == m_data.currentRow));
+    return fm.elidedText(m_data.rowLabels[row], Qt::ElideRight, std::max(1.0, m_rowLabelWidth - 2 * kPad));
+}
+
+QString HeatmapPainter::shownColumnLabel(int column) const
+{
+    const QFontMetricsF fm(labelFont(column == m_data.selectedColumn));
+    const double room = m_verticalColumnLabels ? m_columnLabelHeight - 2 * kPad : m_options.cellSize;
+    return fm.elidedText(m_data.columnLabels[column], Qt::ElideRight, std::max(1.0, room));
+}
+
+QPoint HeatmapPainter::labelAt(QPointF pos, const QRectF &target, QPointF scroll) const
+{
+    const QRectF view = cellViewport(target);
+    const QPointF origin = view.topLeft() - scroll;
+    const double c = m_options.cellSize;
+    if (m_options.showRowLabels && pos.x() < view.left() && pos.y() >= view.top() && pos.y() < view.bottom()) {
+        const int r = int(std::floor((pos.y() - origin.y()) / c));
+        return {-1, r >= 0 && r < m_data.visibleRows ? r : -1};
+    }
+    if (m_options.showColumnLabels && pos.y() < view.top() && pos.x() >= view.left() && pos.x() < view.right()) {
+        const int col = int(std::floor((pos.x() - origin.x()) / c));
+        return {col >= 0 && col < m_data.columns() ? col : -1, -1};
+    }
+    return {-1, -1};
+}
+
 void HeatmapPainter::paintRowLabels(QPainter &p, const QRectF &target, const QRectF &view, QPointF origin) const
 {
     const double c = m_options.cellSize;
@@ -280,15 +332,15 @@ void HeatmapPainter::paintRowLabels(QPainter &p, const QRectF &target, const QRe
     p.setClipRect(QRectF(target.left(), view.top(), m_rowLabelWidth, view.height()), Qt::IntersectClip);
     for (int r = 0; r < m_data.visibleRows; ++r) {
         const QRectF box(target.left(), origin.y() + r * c, m_rowLabelWidth - kPad, c);
-        if (box.bottom() < view.top() || box.top() > view.bottom()
-            || !labelShown(r, m_data.currentRow, c, QFontMetricsF(m_font).height()))
+        if (box.bottom() < view.top() || box.top() > view.bottom() || !labelShown(r, m_data.currentRow, c))
             continue;
         const bool current = r == m_data.currentRow;
-        QFont f = current ? m_boldFont : m_font;
+        QFont f = labelFont(current);
         f.setItalic(m_data.forcedRow[r]); // forced (what-if) tokens read as italic
         p.setFont(f);
+        const QString text = shownRowLabel(r);
         if (current) {
-            const double w = QFontMetricsF(f).horizontalAdvance(m_data.rowLabels[r]) + 2 * kPad;
+            const double w = QFontMetricsF(f).horizontalAdvance(text) + 2 * kPad;
             QRectF pill(box.right() - w, box.center().y() - c * 0.35, w, c * 0.7);
             p.setPen(Qt::NoPen);
             p.setBrush(m_palette.color(QPalette::Highlight));
@@ -297,7 +349,7 @@ void HeatmapPainter::paintRowLabels(QPainter &p, const QRectF &target, const QRe
         } else {
             p.setPen(m_palette.color(QPalette::WindowText));
         }
-        p.drawText(box.adjusted(0, 0, -kPad, 0), Qt::AlignRight | Qt::AlignVCenter, m_data.rowLabels[r]);
+        p.drawText(box.adjusted(0, 0, -kPad, 0), Qt::AlignRight | Qt::AlignVCenter, text);
     }
     p.restore();
 }
@@ -311,23 +363,21 @@ void HeatmapPainter::paintColumnLabels(QPainter &p, const QRectF &target, const 
     const int c0 = std::max(0, int((view.left() - origin.x()) / c));
     const int c1 = std::min(m_data.columns(), int(std::ceil((view.right() - origin.x()) / c)));
     for (int col = c0; col < c1; ++col) {
-        const bool picked = col == m_data.selectedColumn;
-        if (!labelShown(col, m_data.selectedColumn, c, QFontMetricsF(m_font).height()))
+        if (!labelShown(col, m_data.selectedColumn, c))
             continue;
-        p.setFont(picked ? m_boldFont : m_font);
+        p.setFont(labelFont(col == m_data.selectedColumn));
         p.setPen(m_data.oovColumn[col] ? oovColor : m_palette.color(QPalette::WindowText));
+        const QString text = shownColumnLabel(col);
         const double x = origin.x() + col * c;
         const double bottom = target.top() + m_columnLabelHeight - kPad;
         if (m_verticalColumnLabels) {
             p.save();
             p.translate(x + c / 2, bottom);
             p.rotate(-90);
-            p.drawText(QRectF(0, -c / 2, m_columnLabelHeight, c), Qt::AlignLeft | Qt::AlignVCenter,
-                       m_data.columnLabels[col]);
+            p.drawText(QRectF(0, -c / 2, m_columnLabelHeight, c), Qt::AlignLeft | Qt::AlignVCenter, text);
             p.restore();
         } else {
-            p.drawText(QRectF(x, target.top(), c, bottom - target.top()), Qt::AlignHCenter | Qt::AlignBottom,
-                       m_data.columnLabels[col]);
+            p.drawText(QRectF(x, target.top(), c, bottom - target.top()), Qt::AlignHCenter | Qt::AlignBottom, text);
         }
     }
     p.restore();

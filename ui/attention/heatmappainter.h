@@ -79,6 +79,10 @@ struct HeatmapData {
     void followCursor(const TraceModel &model);
 };
 
+/// Token labels longer than this (logical pixels) are elided; the view's
+/// tooltip shows them whole.
+inline constexpr double kMaxLabelExtent = 180.0;
+
 /// Label sizes of one HeatmapData in one font, measured once: views keep
 /// them so hovering and painting never measure every label again.
 struct HeatmapLabelMetrics {
@@ -98,9 +102,9 @@ struct CellFit {
     static constexpr double kMaxFit = 56.0; ///< a short sentence fitted larger looks bloated
     static constexpr double kMaxZoom = 96.0;
     /// The largest whole-pixel cell that fits `data` into `area` with its
-    /// labels and bar, clamped to [kMin, kMaxFit] (and to `limit` when > 0).
+    /// labels and bar, clamped to [minimum, kMaxFit] (and to `limit` when > 0).
     static double fit(const HeatmapData &data, const HeatmapOptions &options, const HeatmapLabelMetrics &metrics,
-                      QSizeF area, double limit = 0);
+                      QSizeF area, double limit = 0, double minimum = kMin);
 };
 
 class HeatmapPainter {
@@ -121,6 +125,15 @@ public:
     QPoint cellAt(QPointF pos, const QRectF &target, QPointF scroll = {}) const;
     /// Colour coordinate in [0, 1] of an α value under the options.
     double unit(double alpha) const;
+    /// The text a row / column label is drawn with: the token, elided to its
+    /// room; never empty for a token that has text (labels are shrunk to the
+    /// cell rather than left out).
+    QString shownRowLabel(int row) const;
+    QString shownColumnLabel(int column) const;
+    /// The font labels are drawn in at this cell size (smaller cells, smaller text).
+    QFont labelFont(bool bold) const;
+    /// Row (y) or column (x) whose label is under `pos`, -1 elsewhere.
+    QPoint labelAt(QPointF pos, const QRectF &target, QPointF scroll = {}) const;
 
     void paint(QPainter &p, const QRectF &target, QPointF scroll = {}) const;
 

@@ -64,7 +64,22 @@ HeatmapPainter HeatmapView::painter() const
 
 double HeatmapView::naturalFitCell() const
 {
-    return CellFit::fit(m_data, m_options, m_metrics, QSizeF(viewport()->size()));
+    return CellFit::fit(m_data, m_options, m_metrics, QSizeF(viewport()->size()), 0, m_minimumCell);
+}
+
+QSize HeatmapView::sizeForCell(double cell) const
+{
+    HeatmapOptions o = m_options;
+    o.cellSize = cell;
+    const QSizeF figure = HeatmapPainter(m_data, o, m_metrics, palette()).figureSize();
+    return QSize(int(std::ceil(figure.width())), int(std::ceil(figure.height())));
+}
+
+void HeatmapView::setMinimumCell(double cell)
+{
+    m_minimumCell = cell;
+    if (m_fit)
+        rebuild();
 }
 
 void HeatmapView::changeEvent(QEvent *event)
@@ -86,7 +101,8 @@ void HeatmapView::setFitLimit(double limit)
 void HeatmapView::updateGeometryFromData()
 {
     if (m_fit && m_data.rows() > 0 && m_data.columns() > 0) {
-        m_options.cellSize = CellFit::fit(m_data, m_options, m_metrics, QSizeF(viewport()->size()), m_fitLimit);
+        m_options.cellSize = CellFit::fit(m_data, m_options, m_metrics, QSizeF(viewport()->size()), m_fitLimit,
+                                          m_minimumCell);
     }
     const HeatmapPainter p = painter();
     const QRectF cells = p.cellViewport(QRectF(QPointF(0, 0), QSizeF(viewport()->size())));
@@ -151,10 +167,23 @@ void HeatmapView::resizeEvent(QResizeEvent *event)
     updateGeometryFromData();
 }
 
+QString HeatmapView::labelToolTip(QPointF pos) const
+{
+    const QPoint label = painter().labelAt(pos, QRectF(viewport()->rect()), scrollOffset());
+    if (label.x() >= 0)
+        return m_data.columnLabels[label.x()].toHtmlEscaped()
+            + (m_data.oovColumn[label.x()] ? tr("<br><i>out of vocabulary: decoded as &lt;unk&gt;</i>") : QString());
+    if (label.y() >= 0)
+        return m_data.rowLabels[label.y()].toHtmlEscaped();
+    return {};
+}
+
 void HeatmapView::mouseMoveEvent(QMouseEvent *event)
 {
     const QPoint cell = painter().cellAt(event->position(), QRectF(viewport()->rect()), scrollOffset());
-    const QString tip = cellToolTip(cell.y(), cell.x());
+    QString tip = cellToolTip(cell.y(), cell.x());
+    if (tip.isEmpty()) // a label: the whole token, however it was elided
+        tip = labelToolTip(event->position());
     if (tip.isEmpty())
         QToolTip::hideText();
     else
@@ -167,7 +196,8 @@ bool HeatmapView::viewportEvent(QEvent *event)
     // outside the cells.
     if (event->type() == QEvent::ToolTip) {
         auto *help = static_cast<QHelpEvent *>(event);
-        if (painter().cellAt(help->pos(), QRectF(viewport()->rect()), scrollOffset()).x() >= 0)
+        if (painter().cellAt(help->pos(), QRectF(viewport()->rect()), scrollOffset()).x() >= 0
+            || !labelToolTip(help->pos()).isEmpty())
             return true;
     }
     return QAbstractScrollArea::viewportEvent(event);

@@ -36,6 +36,14 @@ public:
     QRectF cellRect(int row, int column) const;
     /// Tooltip text of a cell: token pair, α and e.
     QString cellToolTip(int row, int column) const;
+    /// Tooltip of the token label under `pos` (viewport coordinates): the whole token.
+    QString labelToolTip(QPointF pos) const;
+    /// What the view paints with now (labels measured once per rebuild).
+    HeatmapPainter painter() const;
+    /// The view's size that shows every cell at `cell` pixels with its labels and bar.
+    QSize sizeForCell(double cell) const;
+    /// Fitted cells never go below this (CellFit::kMin by default; the compare grid asks for more).
+    void setMinimumCell(double cell);
 
 public slots:
     void zoomIn();
@@ -59,7 +67,6 @@ private:
     void updateGeometryFromData();
     void ensureCurrentRowVisible();
     QPointF scrollOffset() const;
-    HeatmapPainter painter() const;
 
     TraceModel *m_model;
     HeatmapOptions m_options;
@@ -67,6 +74,7 @@ private:
     HeatmapLabelMetrics m_metrics; // of m_data in font(): measured on rebuild, not per mouse move
     bool m_fit = true;
     double m_fitLimit = 0;
+    double m_minimumCell = CellFit::kMin;
     std::vector<int> m_builtPath; // the path m_data was built from
 };
 

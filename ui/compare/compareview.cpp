@@ -15,6 +15,7 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QPainter>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableWidget>
@@ -67,12 +68,28 @@ ComparePanel::ComparePanel(QWidget *parent)
     HeatmapOptions o = m_view->options();
     o.showColorBar = false; // one scale for the whole grid: α in [0, 1]
     m_view->setOptions(o);
+    m_view->setMinimumCell(kMinimumCell);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(1, 1, 1, 1);
     layout->setSpacing(2);
     layout->addWidget(m_title);
     layout->addWidget(m_stack, 1);
     setMinimumSize(200, 150);
+    // Shared axes turn labels on and off: the room needed changes with them.
+    connect(m_view, &HeatmapView::optionsChanged, this, &ComparePanel::updateMinimumSize);
+}
+
+void ComparePanel::updateMinimumSize()
+{
+    if (!showsHeatmap()) {
+        setMinimumSize(200, 150);
+        return;
+    }
+    const QSize figure = m_view->sizeForCell(kMinimumCell);
+    const QMargins m = layout()->contentsMargins();
+    setMinimumSize(std::max(200, figure.width() + m.left() + m.right() + 2 * frameWidth()),
+                   std::max(150, figure.height() + m_title->sizeHint().height() + layout()->spacing() + m.top()
+                                     + m.bottom() + 2 * frameWidth()));
 }
 
 void ComparePanel::setPending(const QString &source)
@@ -105,6 +122,7 @@ void ComparePanel::setResult(const CompareResult &result, int step)
     m_title->setToolTip(tr("→ %1").arg(qs(row.translation)));
     m_trace->setTrace(result.trace, step);
     m_stack->setCurrentWidget(m_view);
+    updateMinimumSize();
 }
 
 void ComparePanel::setStep(int step)
@@ -247,11 +265,18 @@ CompareView::CompareView(TraceModel *follow, QComboBox *picker, QWidget *parent)
     bottom->addWidget(m_table);
     bottom->setStretchFactor(0, 2);
     bottom->setStretchFactor(1, 3);
+    // The grid scrolls rather than shrink cells below ComparePanel::kMinimumCell.
+    auto *gridScroll = new QScrollArea(this);
+    gridScroll->setObjectName(QStringLiteral("compareGridScroll"));
+    gridScroll->setWidget(gridHolder);
+    gridScroll->setWidgetResizable(true);
+    gridScroll->setFrameShape(QFrame::NoFrame);
     auto *split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(gridHolder);
+    split->addWidget(gridScroll);
     split->addWidget(bottom);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 1);
+    split->setSizes({2000, 1000}); // two thirds for the grid, whatever the bottom's size hints ask
 
     m_status = new QLabel(this);
     m_status->setWordWrap(true);
@@ -608,7 +633,9 @@ void CompareView::updateTable(int index)
             m_table->setItem(index, c, new QTableWidgetItem());
         return;
     }
-    m_table->setItem(index, TranslationColumn, new QTableWidgetItem(qs(row.translation)));
+    auto *translation = new QTableWidgetItem(qs(row.translation));
+    translation->setToolTip(qs(row.translation)); // whole, when the column elides it
+    m_table->setItem(index, TranslationColumn, translation);
     m_table->setItem(index, LogProbColumn, numberItem(row.logProb, 3, tr("Sum of the token log-probabilities")));
     m_table->setItem(index, EntropyColumn, numberItem(row.entropy, 3));
     QStringList maxima;

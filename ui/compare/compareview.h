@@ -44,8 +44,14 @@ public:
     /// The error shown instead of a heatmap; empty when the model rendered.
     QString errorText() const;
     bool showsHeatmap() const;
+    /// Cells of the compare grid are never smaller than this: the grid
+    /// scrolls instead (7 models stay readable on a 1440 × 900 screen).
+    static constexpr double kMinimumCell = 16.0;
 
 private:
+    /// Room for every cell at kMinimumCell with its labels.
+    void updateMinimumSize();
+
     TraceModel *m_trace;
     QLabel *m_title;
     QStackedWidget *m_stack;

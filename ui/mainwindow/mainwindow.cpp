@@ -35,6 +35,7 @@ namespace alignscope::ui {
 namespace {
 
 constexpr int kRecentModels = 8;
+constexpr int kInfoSeconds = 8; // an information message's time in the bar before the status bar
 
 QStringList bundledNames()
 {
@@ -67,7 +68,9 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_status);
     connectModel();
     resize(1400, 900);
-    m_defaultState = saveState();
+    m_workspaces = new Workspaces(this, [this](Workspace w) { arrangeWorkspace(w); });
+    connect(m_workspaces, &Workspaces::switched, this, &MainWindow::onWorkspaceSwitched);
+    m_workspaces->captureDefaults();
     loadSettings();
     startUp();
     checkRecovery();
@@ -144,6 +147,26 @@ void MainWindow::createDocks()
     heat->raise();
     connect(training, &TrainingPanel::modelTrained, this, &MainWindow::openModelFile);
 
+    m_compareDock = findChild<QDockWidget *>(QStringLiteral("compareDock"));
+}
+
+void MainWindow::arrangeWorkspace(Workspace w)
+{
+    auto dock = [this](const char *name) { return findChild<QDockWidget *>(QLatin1String(name)); };
+    QDockWidget *heat = dock("heatmapDock"), *lines = dock("linesDock"), *topk = dock("topkDock");
+    QDockWidget *explain = dock("explainDock"), *context = dock("contextDock"), *tree = dock("beamDock");
+    // Every dock keeps its place when hidden, so a workspace is the set shown
+    // and the one raised in the tabs behind the heatmap.
+    QDockWidget *main = w == Workspace::Compare ? m_compareDock : w == Workspace::Train ? m_trainingDock : heat;
+    for (QDockWidget *d : std::as_const(m_docks)) {
+        d->setFloating(false);
+        // Step-through shows every view, compare behind the heatmap; the others their main view alone.
+        d->setVisible(w == Workspace::StepThrough ? d != m_trainingDock : d == main);
+    }
+    main->show();
+    main->raise();
+    if (w != Workspace::StepThrough)
+        return;
     // Sizes last, once the tab bar under the heatmap takes its room.
     resizeDocks({heat, topk}, {760, 420}, Qt::Horizontal);
     resizeDocks({heat, lines}, {520, 150}, Qt::Vertical);
@@ -289,6 +312,16 @@ void MainWindow::showMessage(const QString &text, int kind)
 {
     m_messages->showMessage(text, MessageBar::Kind(kind));
     m_messageBarHolder->show();
+    if (MessageBar::Kind(kind) != MessageBar::Kind::Info)
+        return;
+    // News, not a problem: after a few seconds it moves into the status bar
+    // and gives the views their room back.
+    QTimer::singleShot(kInfoSeconds * 1000, this, [this, text] {
+        if (m_messages->kind() != MessageBar::Kind::Info || m_messages->text() != text)
+            return;
+        m_messages->dismiss();
+        statusBar()->showMessage(text, 60000);
+    });
 }
 
 void MainWindow::setSentence(const QString &sentence)
@@ -338,7 +371,7 @@ void MainWindow::loadSettings()
 {
     QSettings s;
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
-    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    m_workspaces->load(s);
     Session saved;
     saved.history = s.value(QStringLiteral("history")).toStringList();
     saved.beamWidth = s.value(QStringLiteral("beamWidth"), 1).toInt();
@@ -358,6 +391,7 @@ void MainWindow::saveSettings() const
     QSettings s;
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     s.setValue(QStringLiteral("window/state"), saveState());
+    m_workspaces->save(s);
     if (!m_controller->modelSource().isEmpty())
         s.setValue(QStringLiteral("model"), m_controller->modelSource());
     s.setValue(QStringLiteral("sentence"), m_sentence->text());

@@ -6,6 +6,7 @@
 
 #include "decode/decodecontroller.h"
 #include "mainwindow/session.h"
+#include "mainwindow/workspaces.h"
 #include "decode/tracemodel.h"
 
 #include <QMainWindow>
@@ -51,6 +52,11 @@ public:
     ExplainPanel *explainPanel() const { return m_explain; }
     MessageBar *messageBar() const { return m_messages; }
     QComboBox *modelPicker() const { return m_modelPicker; }
+    TrainingPanel *trainingPanel() const { return m_training; }
+    /// The per-task arrangements of the docks (View ▸ Layout, Ctrl+1…3).
+    Workspaces *workspaces() const { return m_workspaces; }
+    /// The action that switches to a workspace (its mode-bar button).
+    QAction *workspaceAction(Workspace w) const { return m_workspaceActions.value(int(w)); }
     /// The translation of the selected hypothesis as shown in the window.
     QString translationText() const;
 
@@ -82,11 +88,15 @@ private:
     void createActions();
     void createMenus();
     void createToolBars();
+    void createWorkspaceActions();
     void rebuildRecentMenu();
     void updateStepControls();
     void togglePlay(bool play);
     // mainwindow.cpp
     void createDocks();
+    /// The default arrangement of a workspace (Workspaces calls it).
+    void arrangeWorkspace(Workspace w);
+    void onWorkspaceSwitched(Workspace w);
     QDockWidget *addDock(const QString &title, const QString &name, QWidget *content, Qt::DockWidgetArea area,
                          bool scroll);
     void connectModel();
@@ -152,7 +162,9 @@ private:
     TrainingPanel *m_training = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
-    QByteArray m_defaultState;
+    Workspaces *m_workspaces = nullptr;
+    QList<QAction *> m_workspaceActions; // by Workspace
+    QDockWidget *m_compareDock = nullptr;
     bool m_haveModel = false;
     int m_startStep = 0;
 };

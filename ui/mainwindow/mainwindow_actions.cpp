@@ -114,17 +114,16 @@ void MainWindow::createActions()
                                      {QKeySequence(Qt::CTRL | Qt::Key_Backspace)}, QStyle::SP_BrowserReload);
     m_resetPrefixAction->setEnabled(false);
     connect(m_resetPrefixAction, &QAction::triggered, m_controller, &DecodeController::clearPrefix);
-    m_resetLayoutAction = makeAction(this, tr("&Reset layout"), tr("Put every view back in its place"), {});
-    connect(m_resetLayoutAction, &QAction::triggered, this, [this] {
-        restoreState(m_defaultState);
-        for (QDockWidget *d : std::as_const(m_docks))
-            d->show();
-    });
+    m_resetLayoutAction = makeAction(this, tr("&Reset layout"), tr("Put this layout's views back in their places"), {});
+    connect(m_resetLayoutAction, &QAction::triggered, this, [this] { m_workspaces->reset(); });
+    m_resetLayoutAction->setObjectName(QStringLiteral("resetLayout"));
+    createWorkspaceActions();
     m_trainAction = makeAction(this, tr("&Train a model…"),
                                tr("Train a model in the window and watch its attention emerge"),
                                {QKeySequence(Qt::CTRL | Qt::Key_T)});
     m_trainAction->setObjectName(QStringLiteral("trainAction"));
     connect(m_trainAction, &QAction::triggered, this, [this] {
+        m_workspaces->switchTo(Workspace::Train);
         m_trainingDock->show();
         m_trainingDock->raise();
     });
@@ -134,8 +133,51 @@ void MainWindow::createActions()
                 m_resetPrefixAction, m_openAction, m_quitAction, m_trainAction});
 }
 
+// Step through, Compare, Train: one checkable action each (Ctrl+1…3), in
+// View ▸ Layout and on a mode bar down the left edge, as Qt Creator's modes.
+void MainWindow::createWorkspaceActions()
+{
+    struct Mode {
+        Workspace workspace;
+        QString text, tip;
+    };
+    const Mode modes[] = {
+        {Workspace::StepThrough, tr("Step"), tr("Step through a decode: the heatmap first, with every view")},
+        {Workspace::Compare, tr("Compare"), tr("Compare models: the grid of heatmaps, the difference and the table")},
+        {Workspace::Train, tr("Train"), tr("Train a model: the form, the charts and the watched sentence")},
+    };
+    auto *group = new QActionGroup(this);
+    int key = Qt::Key_1;
+    for (const Mode &m : modes) {
+        QAction *a = makeAction(this, m.text, m.tip, {QKeySequence(Qt::CTRL | Qt::Key(key++))});
+        a->setObjectName(QStringLiteral("layout-") + workspaceName(m.workspace));
+        a->setCheckable(true);
+        group->addAction(a);
+        connect(a, &QAction::triggered, this, [this, w = m.workspace] {
+            if (w != m_workspaces->current())
+                m_workspaces->switchTo(w);
+        });
+        m_workspaceActions << a;
+    }
+    m_workspaceActions.front()->setChecked(true);
+    addActions(m_workspaceActions);
+}
+
+void MainWindow::onWorkspaceSwitched(Workspace w)
+{
+    if (QAction *a = m_workspaceActions.value(int(w)))
+        a->setChecked(true);
+}
+
 void MainWindow::createToolBars()
 {
+    QToolBar *modes = new QToolBar(tr("Layouts"), this);
+    modes->setObjectName(QStringLiteral("layoutToolBar"));
+    modes->setMovable(false);
+    modes->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    modes->addActions(m_workspaceActions);
+    addToolBar(Qt::LeftToolBarArea, modes);
+
     QToolBar *input = addToolBar(tr("Sentence"));
     input->setObjectName(QStringLiteral("sentenceToolBar"));
     m_modelPicker = new QComboBox(input);
@@ -254,6 +296,10 @@ void MainWindow::createMenus()
         m_viewMenu->addAction(focus);
     }
     m_viewMenu->addSeparator();
+    QMenu *layouts = m_viewMenu->addMenu(tr("&Layout"));
+    layouts->addActions(m_workspaceActions);
+    layouts->addSeparator();
+    layouts->addAction(m_resetLayoutAction);
     QMenu *panels = m_viewMenu->addMenu(tr("&Panels"));
     for (QDockWidget *dock : std::as_const(m_docks))
         panels->addAction(dock->toggleViewAction());

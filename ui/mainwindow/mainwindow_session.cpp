@@ -39,6 +39,7 @@ Session MainWindow::captureSession() const
     s.renormalise = o.renormalise;
     s.logScale = o.logScale;
     s.selection = m_trace->selection();
+    s.layout = workspaceName(m_workspaces->current());
     s.windowState = saveState();
     return s;
 }
@@ -70,6 +71,8 @@ bool MainWindow::openSessionFile(const QString &path)
 void MainWindow::applySession(const Session &s)
 {
     togglePlay(false);
+    if (const auto w = workspaceFromName(s.layout); w && *w != m_workspaces->current())
+        m_workspaces->switchTo(*w);
     restoreState(s.windowState);
     applyControls(s);
     // The what-if prefix belongs to the session's model: it is forced once that

@@ -79,6 +79,7 @@ QByteArray sessionToJson(const Session &s)
                            {QStringLiteral("speed"), s.speed},
                            {QStringLiteral("heatmap"), heatmap},
                            {QStringLiteral("attention"), selectionToJson(s.selection)},
+                           {QStringLiteral("layout"), s.layout},
                            {QStringLiteral("window_state"), QString::fromLatin1(s.windowState.toBase64())}};
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
@@ -131,8 +132,11 @@ Result<Session> sessionFromJson(const QByteArray &json)
         return true;
     };
     QString state;
-    if (!text("model", s.model) || !text("sentence", s.sentence) || !text("window_state", state))
-        return bad(QStringLiteral("the session's \"model\", \"sentence\" and \"window_state\" must be text"));
+    if (!text("model", s.model) || !text("sentence", s.sentence) || !text("window_state", state)
+        || !text("layout", s.layout))
+        return bad(QStringLiteral("the session's \"model\", \"sentence\", \"layout\" and \"window_state\" must be text"));
+    if (s.layout != QLatin1String("step") && s.layout != QLatin1String("compare") && s.layout != QLatin1String("train"))
+        return bad(QStringLiteral("the session names an unknown layout \"%1\" (step, compare or train)").arg(s.layout));
     if (!integer(o.value(QStringLiteral("beam_width")), 1, 64, s.beamWidth)
         || !integer(o.value(QStringLiteral("step")), 0, 1 << 20, s.step)
         || !integer(o.value(QStringLiteral("speed")), 0, 3, s.speed))

@@ -33,6 +33,7 @@ struct Session {
     bool renormalise = false;
     bool logScale = false;
     HeadSelection selection;    ///< the layer and head the views show
+    QString layout = QStringLiteral("step"); ///< the workspace: "step", "compare" or "train"
     QByteArray windowState;     ///< QMainWindow::saveState(), dock layout
 };
 

@@ -142,7 +142,7 @@ void LossChart::paint(QPainter &p, const QRectF &target) const
     }
     if (m_train.empty() && m_dev.empty()) {
         p.setPen(palette().color(QPalette::PlaceholderText));
-        p.drawText(plot, Qt::AlignCenter, tr("Loss curves appear here while a model trains"));
+        p.drawText(plot, Qt::AlignCenter | Qt::TextWordWrap, tr("Loss curves appear here while a model trains"));
     }
     p.restore();
 }

@@ -19,12 +19,14 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QThread>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -87,6 +89,7 @@ TrainingPanel::TrainingPanel(QWidget *parent)
     scroll->setWidget(createSetup());
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    m_setupArea = scroll;
     split->addWidget(scroll);
     split->addWidget(createLiveView());
     split->setStretchFactor(1, 1);
@@ -251,10 +254,19 @@ QWidget *TrainingPanel::createLiveView()
     m_progress->setValue(0);
     m_rate = new QLabel(top);
     m_rate->setObjectName(QStringLiteral("trainRate"));
+    m_setupToggle = new QToolButton(top);
+    m_setupToggle->setObjectName(QStringLiteral("trainSetupToggle"));
+    m_setupToggle->setCheckable(true);
+    m_setupToggle->setChecked(true);
+    m_setupToggle->setText(tr("Setup"));
+    m_setupToggle->setToolTip(tr("Show or fold away the training form (it folds when a run starts)"));
+    connect(m_setupToggle, &QToolButton::toggled, this, &TrainingPanel::setSetupVisible);
+    progressRow->addWidget(m_setupToggle);
     progressRow->addWidget(m_progress, 1);
     progressRow->addWidget(m_rate);
     topLayout->addLayout(progressRow);
     m_chart = new LossChart(top);
+    m_chart->setMinimumHeight(180); // loss curves must stay readable beside a long form
     topLayout->addWidget(m_chart, 1);
     live->addWidget(top);
 
@@ -262,6 +274,7 @@ QWidget *TrainingPanel::createLiveView()
     auto *watchLayout = new QVBoxLayout(watch);
     m_heatmap = new HeatmapView(m_snapshotTrace, watch);
     m_heatmap->setFitToView(true);
+    m_heatmap->setMinimumHeight(200); // large enough to see the diagonal appear
     watchLayout->addWidget(m_heatmap, 1);
     auto *timelineRow = new QHBoxLayout;
     m_timeline = new QSlider(Qt::Horizontal, watch);
@@ -413,7 +426,8 @@ void TrainingPanel::startTraining()
     if (m_controller->isBusy())
         return;
     clearRun();
-    m_controller->start(setup());
+    if (m_controller->start(setup()))
+        setSetupVisible(false);
 }
 
 void TrainingPanel::continueTraining()
@@ -421,7 +435,17 @@ void TrainingPanel::continueTraining()
     if (m_controller->isBusy() || !m_continue->isEnabled())
         return;
     clearRun();
-    m_controller->continueFromCheckpoint(setup());
+    if (m_controller->continueFromCheckpoint(setup()))
+        setSetupVisible(false);
+}
+
+bool TrainingPanel::setupVisible() const { return !m_setupArea->isHidden(); }
+
+void TrainingPanel::setSetupVisible(bool visible)
+{
+    m_setupArea->setVisible(visible);
+    QSignalBlocker block(m_setupToggle);
+    m_setupToggle->setChecked(visible);
 }
 
 void TrainingPanel::clearRun()

@@ -21,6 +21,7 @@ class QPushButton;
 class QSlider;
 class QSpinBox;
 class QTableWidget;
+class QToolButton;
 
 namespace alignscope::ui {
 
@@ -45,6 +46,12 @@ public:
 
     TrainingController *controller() const { return m_controller; }
     LossChart *lossChart() const { return m_chart; }
+    /// The watched sentence's heatmap.
+    HeatmapView *watchedHeatmap() const { return m_heatmap; }
+    /// The setup form folds away once a run starts (the charts take its room); the
+    /// Setup button beside the progress bar shows it again.
+    bool setupVisible() const;
+    void setSetupVisible(bool visible);
     /// Scrubs through the snapshots; at its right end it follows new ones.
     QSlider *timeline() const { return m_timeline; }
     /// The snapshot the heatmap shows.
@@ -116,6 +123,8 @@ private:
     QPushButton *m_pause = nullptr;
     QPushButton *m_cancel = nullptr;
 
+    QWidget *m_setupArea = nullptr;
+    QToolButton *m_setupToggle = nullptr;
     QLabel *m_status = nullptr;
     QProgressBar *m_progress = nullptr;
     QLabel *m_rate = nullptr;
