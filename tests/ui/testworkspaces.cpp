@@ -14,6 +14,7 @@
 #include "alignscope/model.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QDockWidget>
 #include <QSettings>
 #include <QScrollArea>
@@ -41,6 +42,7 @@ private slots:
     void testSwitchKeepsChangesAndResets();
     void testRestoredAfterRestart();
     void testInfoMessageMovesToStatusBar();
+    void testDarkPaletteEveryLayout();
 
 private:
     std::unique_ptr<MainWindow> openWindow(QSize size);
@@ -205,6 +207,50 @@ void TestWorkspaces::testInfoMessageMovesToStatusBar()
     w->showMessage(QStringLiteral("Could not open."), int(MessageBar::Kind::Error));
     QTest::qWait(200);
     QCOMPARE(w->messageBar()->text(), QStringLiteral("Could not open.")); // errors stay until dismissed
+}
+
+// With a dark palette every layout's main view paints dark, with light
+// text: nothing hard-codes a light background or dark ink.
+void TestWorkspaces::testDarkPaletteEveryLayout()
+{
+    const QPalette light = QApplication::palette();
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+    dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+    dark.setColor(QPalette::AlternateBase, QColor(0x2b, 0x2b, 0x2b));
+    dark.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        dark.setColor(role, QColor(0xe8, 0xe8, 0xe8));
+    dark.setColor(QPalette::Highlight, QColor(0x3d, 0x8e, 0xd8));
+    dark.setColor(QPalette::HighlightedText, Qt::white);
+    dark.setColor(QPalette::PlaceholderText, QColor(0x90, 0x90, 0x90));
+    QApplication::setPalette(dark);
+    auto w = openWindow({1440, 900});
+    QVERIFY(w);
+    const struct {
+        Workspace workspace;
+        const char *dock;
+    } layouts[] = {{Workspace::StepThrough, "heatmapDock"}, {Workspace::Compare, "compareDock"},
+                   {Workspace::Train, "trainingDock"}};
+    for (const auto &l : layouts) {
+        w->workspaces()->switchTo(l.workspace);
+        if (l.workspace == Workspace::Compare)
+            QTRY_VERIFY_WITH_TIMEOUT(!w->findChild<CompareView *>()->controller()->busy(), 60000);
+        QTest::qWait(20);
+        const QImage shot = dock(*w, l.dock)->widget()->grab().toImage();
+        QVERIFY(!shot.isNull());
+        long long dim = 0, bright = 0, all = 0;
+        for (int y = 0; y < shot.height(); y += 2)
+            for (int x = 0; x < shot.width(); x += 2, ++all) {
+                const int v = qGray(shot.pixel(x, y));
+                dim += v < 90;
+                bright += v > 200;
+            }
+        QVERIFY2(dim > all / 2, qPrintable(QStringLiteral("%1: %2% dark").arg(l.dock).arg(100 * dim / all)));
+        QVERIFY2(bright > 0, l.dock); // the text, in the palette's light ink
+    }
+    w.reset();
+    QApplication::setPalette(light);
 }
 
 QTEST_MAIN(TestWorkspaces)
