@@ -1,0 +1,263 @@
+#pragma once
+// The Transformer's reusable parts over Graph<T>, forward and backward side
+// by side: matrix products, softmax, norms (LayerNorm, RMSNorm), the
+// activations (GELU erf / tanh, SiLU), and multi-head attention (self,
+// causal self, cross) with additive masks and per-head position biases, in
+// the scaled form of "Attention Is All You Need" and T5's unscaled one.
+// Plus the position encodings that are plain functions of the positions:
+// sinusoidal tables and T5's relative-position buckets.
+// Shapes: T = query positions, S = key positions, H = heads, dk / dv =
+// per-head key and value sizes, d = model width. One sequence per call:
+// queries (T, H*dk), keys (S, H*dk), values (S, H*dv).
+
+#include "common/ops.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace alignscope::ops {
+
+/// A B. A (m, k), B (k, n) -> (m, n).
+template <typename T>
+Id matmul(G<T> &g, Id a, Id b)
+{
+    Mat<T> y = g.value(a) * g.value(b);
+    return g.op(std::move(y), {a, b}, [a, b](G<T> &g) {
+        const Mat<T> &dy = g.grad(g.current());
+        if (g.needsGrad(a))
+            g.grad(a).noalias() += dy * g.value(b).transpose();
+        if (g.needsGrad(b))
+            g.grad(b).noalias() += g.value(a).transpose() * dy;
+    });
+}
+
+/// a + c for a constant c of a's shape (an additive mask: 0 or −∞).
+template <typename T>
+Id addConstant(G<T> &g, Id a, const Mat<T> &c)
+{
+    return g.op(g.value(a) + c, {a}, [a](G<T> &g) { g.grad(a) += g.grad(g.current()); });
+}
+
+/// Row-wise softmax; a row of −∞ only (every key masked) gives zeros.
+template <typename T>
+Id softmaxRows(G<T> &g, Id a)
+{
+    const Mat<T> &x = g.value(a);
+    Mat<T> y(x.rows(), x.cols());
+    for (Eigen::Index r = 0; r < x.rows(); ++r) {
+        const T m = x.row(r).maxCoeff();
+        if (!std::isfinite(m)) {
+            y.row(r).setZero();
+            continue;
+        }
+        y.row(r) = (x.row(r).array() - m).exp();
+        y.row(r) /= y.row(r).sum();
+    }
+    Mat<T> cached = y;
+    return g.op(std::move(y), {a}, [a, s = std::move(cached)](G<T> &g) {
+        // dx = s ⊙ (dy − Σ_j dy_j s_j), per row.
+        const Mat<T> &dy = g.grad(g.current());
+        const auto dot = (dy.cwiseProduct(s)).rowwise().sum();
+        g.grad(a).array() += s.array() * (dy.colwise() - dot).array();
+    });
+}
+
+/// LayerNorm over each row: (x − mean) / √(var + eps) · γ + β. x (R, d), γ and β (1, d).
+template <typename T>
+Id layerNorm(G<T> &g, Id x, Id gamma, Id beta, T eps)
+{
+    const Mat<T> &v = g.value(x);
+    const Eigen::Index d = v.cols();
+    Mat<T> xhat(v.rows(), d);
+    std::vector<T> inv(size_t(v.rows()));
+    for (Eigen::Index r = 0; r < v.rows(); ++r) {
+        const T mean = v.row(r).mean();
+        const T var = (v.row(r).array() - mean).square().mean();
+        inv[size_t(r)] = T(1) / std::sqrt(var + eps);
+        xhat.row(r) = (v.row(r).array() - mean) * inv[size_t(r)];
+    }
+    Mat<T> y = xhat.array().rowwise() * g.value(gamma).row(0).array();
+    y.rowwise() += g.value(beta).row(0);
+    return g.op(std::move(y), {x, gamma, beta}, [x, gamma, beta, xhat = std::move(xhat), inv = std::move(inv)](G<T> &g) {
+        const Mat<T> &dy = g.grad(g.current());
+        if (g.needsGrad(gamma))
+            g.grad(gamma).row(0) += dy.cwiseProduct(xhat).colwise().sum();
+        if (g.needsGrad(beta))
+            g.grad(beta).row(0) += dy.colwise().sum();
+        if (!g.needsGrad(x))
+            return;
+        // dx = inv/d · (d·dx̂ − Σ dx̂ − x̂ Σ dx̂⊙x̂), dx̂ = dy ⊙ γ.
+        const Mat<T> dxhat = dy.array().rowwise() * g.value(gamma).row(0).array();
+        const T d = T(dxhat.cols());
+        for (Eigen::Index r = 0; r < dxhat.rows(); ++r) {
+            const T sum = dxhat.row(r).sum(), dot = dxhat.row(r).dot(xhat.row(r));
+            g.grad(x).row(r).array() += inv[size_t(r)] / d * (d * dxhat.row(r).array() - sum - xhat.row(r).array() * dot);
+        }
+    });
+}
+
+/// RMSNorm (T5's LayerNorm): x / √(mean(x²) + eps) · γ, no centring, no bias.
+template <typename T>
+Id rmsNorm(G<T> &g, Id x, Id gamma, T eps)
+{
+    const Mat<T> &v = g.value(x);
+    std::vector<T> inv(size_t(v.rows()));
+    Mat<T> y(v.rows(), v.cols());
+    for (Eigen::Index r = 0; r < v.rows(); ++r) {
+        inv[size_t(r)] = T(1) / std::sqrt(v.row(r).squaredNorm() / T(v.cols()) + eps);
+        y.row(r) = v.row(r).array() * inv[size_t(r)] * g.value(gamma).row(0).array();
+    }
+    return g.op(std::move(y), {x, gamma}, [x, gamma, inv = std::move(inv)](G<T> &g) {
+        const Mat<T> &dy = g.grad(g.current());
+        const Mat<T> &v = g.value(x);
+        const auto gam = g.value(gamma).row(0).array();
+        for (Eigen::Index r = 0; r < v.rows(); ++r) {
+            const T s = inv[size_t(r)];
+            if (g.needsGrad(gamma))
+                g.grad(gamma).row(0).array() += dy.row(r).array() * v.row(r).array() * s;
+            if (g.needsGrad(x)) {
+                // d/dx (x s) with s = (mean x² + eps)^−½: s·u − s³/d · x (x·u), u = dy ⊙ γ.
+                const auto u = (dy.row(r).array() * gam).matrix();
+                const T xu = v.row(r).dot(u);
+                g.grad(x).row(r).array() += s * u.array() - s * s * s / T(v.cols()) * xu * v.row(r).array();
+            }
+        }
+    });
+}
+
+enum class GeluForm { Erf, Tanh }; ///< exact, and the tanh approximation ("gelu_new", T5 v1.1)
+
+/// GELU, element-wise.
+template <typename T>
+Id gelu(G<T> &g, Id a, GeluForm form)
+{
+    const Mat<T> &x = g.value(a);
+    Mat<T> y(x.rows(), x.cols()), dydx(x.rows(), x.cols());
+    const T c = std::sqrt(T(2) / T(3.14159265358979323846)), k = T(0.044715);
+    for (Eigen::Index i = 0; i < x.size(); ++i) {
+        const T v = x.data()[i];
+        if (form == GeluForm::Erf) {
+            const T cdf = T(0.5) * (T(1) + std::erf(v / std::sqrt(T(2))));
+            const T pdf = std::exp(-v * v / T(2)) / std::sqrt(T(2) * T(3.14159265358979323846));
+            y.data()[i] = v * cdf;
+            dydx.data()[i] = cdf + v * pdf;
+        } else {
+            const T inner = c * (v + k * v * v * v), t = std::tanh(inner);
+            y.data()[i] = T(0.5) * v * (T(1) + t);
+            dydx.data()[i] = T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * c * (T(1) + T(3) * k * v * v);
+        }
+    }
+    return g.op(std::move(y), {a}, [a, dydx = std::move(dydx)](G<T> &g) {
+        g.grad(a) += g.grad(g.current()).cwiseProduct(dydx);
+    });
+}
+
+/// SiLU (swish): x · σ(x), element-wise.
+template <typename T>
+Id silu(G<T> &g, Id a)
+{
+    const Mat<T> s = sigmoidOf<T>(g.value(a));
+    Mat<T> y = g.value(a).cwiseProduct(s);
+    return g.op(std::move(y), {a}, [a, s](G<T> &g) {
+        const Mat<T> &x = g.value(a);
+        g.grad(a).array() += g.grad(g.current()).array() * (s.array() * (T(1) + x.array() * (T(1) - s.array())));
+    });
+}
+
+/// Additive masks (0 where allowed, −∞ where not), (T, S).
+template <typename T>
+Mat<T> causalMask(Eigen::Index n)
+{
+    Mat<T> m = Mat<T>::Zero(n, n);
+    for (Eigen::Index i = 0; i < n; ++i)
+        m.row(i).tail(n - i - 1).setConstant(-std::numeric_limits<T>::infinity());
+    return m;
+}
+template <typename T>
+Mat<T> paddingMask(Eigen::Index queries, Eigen::Index keys, Eigen::Index validKeys)
+{
+    Mat<T> m = Mat<T>::Zero(queries, keys);
+    m.rightCols(keys - validKeys).setConstant(-std::numeric_limits<T>::infinity());
+    return m;
+}
+
+/// What one multi-head attention computed: the output for the next layer
+/// and, per head, the raw scores and the weights a view shows.
+struct MultiHeadOutput {
+    Id output = -1;               ///< (T, H*dv) the heads side by side, before W_o
+    std::vector<Id> scores;       ///< H × (T, S) e (scaled, biased, before the mask)
+    std::vector<Id> weights;      ///< H × (T, S) α
+};
+
+struct MultiHeadOptions {
+    int heads = 1;
+    bool scaled = true;           ///< divide by √dk (T5 folds it into its weights: false)
+};
+
+/// softmax(q_h k_hᵀ / √dk + bias_h + mask) v_h for every head h.
+/// `mask` (T, S) is constant (or empty: none); `bias` holds one (T, S) node
+/// per head (T5's relative position bias, differentiable) or is empty.
+template <typename T>
+MultiHeadOutput multiHeadAttention(G<T> &g, Id q, Id k, Id v, const MultiHeadOptions &o, const Mat<T> &mask = {},
+                                   const std::vector<Id> &bias = {})
+{
+    const Eigen::Index dk = g.value(q).cols() / o.heads, dv = g.value(v).cols() / o.heads;
+    MultiHeadOutput out;
+    std::vector<Id> heads;
+    for (int h = 0; h < o.heads; ++h) {
+        const Id qh = sliceCols(g, q, h * dk, dk), kh = sliceCols(g, k, h * dk, dk), vh = sliceCols(g, v, h * dv, dv);
+        Id e = linear(g, qh, kh); // (T, S) q_h k_hᵀ
+        if (o.scaled)
+            e = scale(g, e, T(1) / std::sqrt(T(dk)));
+        if (!bias.empty())
+            e = add(g, e, bias[size_t(h)]);
+        out.scores.push_back(e);
+        const Id a = softmaxRows(g, mask.size() ? addConstant(g, e, mask) : e);
+        out.weights.push_back(a);
+        heads.push_back(matmul(g, a, vh)); // (T, dv)
+    }
+    out.output = heads.size() == 1 ? heads.front() : concatCols(g, heads);
+    return out;
+}
+
+/// The sinusoidal position table of "Attention Is All You Need": row p,
+/// column 2i = sin(p / 10000^(2i/d)), 2i+1 = cos(...). (n, d).
+template <typename T>
+Mat<T> sinusoidalPositions(Eigen::Index n, Eigen::Index d)
+{
+    Mat<T> table(n, d);
+    for (Eigen::Index p = 0; p < n; ++p)
+        for (Eigen::Index i = 0; i < d; i += 2) {
+            const double angle = double(p) / std::pow(10000.0, double(i) / double(d));
+            table(p, i) = T(std::sin(angle));
+            if (i + 1 < d)
+                table(p, i + 1) = T(std::cos(angle));
+        }
+    return table;
+}
+
+/// T5's bucket of a relative position (key − query): exact buckets for small
+/// distances, logarithmic ones up to `maxDistance`; bidirectional (the
+/// encoder) splits the buckets between the two signs, causal (the decoder)
+/// keeps only the past.
+inline int relativePositionBucket(int relative, bool bidirectional, int buckets, int maxDistance)
+{
+    int bucket = 0;
+    if (bidirectional) {
+        buckets /= 2;
+        if (relative > 0)
+            bucket += buckets;
+        relative = std::abs(relative);
+    } else {
+        relative = -std::min(relative, 0);
+    }
+    const int exact = buckets / 2;
+    if (relative < exact)
+        return bucket + relative;
+    const int large = exact + int(std::log(double(relative) / exact) / std::log(double(maxDistance) / exact)
+                                  * (buckets - exact));
+    return bucket + std::min(large, buckets - 1);
+}
+
+} // namespace alignscope::ops
