@@ -8,3 +8,5 @@ set_target_properties(testnetwork PROPERTIES AUTOMOC ON)
 alignscope_add_test(testmodelfile SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testmodelfile.cpp LABELS unit
   LIBS nlohmann_json::nlohmann_json)
 set_target_properties(testmodelfile PROPERTIES AUTOMOC ON)
+# The Transformer encoder–decoder: cache vs full forward, whole-network gradients, traces of every head.
+alignscope_add_test(testtransformermodel SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testtransformermodel.cpp LABELS unit)

@@ -1,7 +1,7 @@
 // The Transformer's parts (core/src/transformer/blocks.h): every op's
 // backward against central finite differences in double precision; the
-// forward against PyTorch's own functions (tests/data/parity/
-// transformer_blocks.json, made by tests/interop/make_transformer_block_
+// forward against PyTorch's own functions (tests/data/transformer/
+// blocks_torch.json, made by tests/interop/make_transformer_block_
 // fixtures.py); the attention's masks and per-head rows; and the plain
 // functions' values (sinusoidal table, T5's relative buckets).
 
@@ -166,8 +166,8 @@ void TestTransformerBlocks::testGradients()
 // PyTorch's functions on the same inputs, in float64: within 1e-12.
 void TestTransformerBlocks::testTorchParity()
 {
-    std::ifstream in(ALIGNSCOPE_TEST_DATA_DIR "/parity/transformer_blocks.json");
-    QVERIFY2(in, "tests/data/parity/transformer_blocks.json is missing");
+    std::ifstream in(ALIGNSCOPE_TEST_DATA_DIR "/transformer/blocks_torch.json");
+    QVERIFY2(in, "tests/data/transformer/blocks_torch.json is missing");
     const nlohmann::json f = nlohmann::json::parse(in);
     Graph<double> g(false);
     auto input = [&](const nlohmann::json &j, const char *key) { return g.constant(fromJson(j.at(key))); };

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Regenerates tests/data/parity/transformer_blocks.json: PyTorch's own
+"""Regenerates tests/data/transformer/blocks_torch.json: PyTorch's own
 functions on seeded random inputs, for testtransformerblocks' parity cases.
 
   /usr/bin/python3 tests/interop/make_transformer_block_fixtures.py
@@ -24,7 +24,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "data", "parity", "transformer_blocks.json")
+OUT = os.path.join(os.path.dirname(__file__), "..", "data", "transformer", "blocks_torch.json")
 
 
 def rows(t):

@@ -4,15 +4,12 @@
 
 #include "common/random.h"
 #include "model/network.h"
+#include "model/textsource_p.h"
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <unistd.h>
 
 namespace alignscope {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -72,23 +69,12 @@ RnnModel RnnModel::initialise(ModelConfig config, Vocabulary source, Vocabulary 
 
 Result<EncodedSource> RnnModel::prepareSource(const std::string &sentence) const
 {
-    auto tokens = tokenize(sentence, m_config.sourceTokenizer);
-    if (!tokens)
-        return inputError("the sentence is not valid text: " + tokens.error().message);
-    if (tokens->empty())
-        return inputError("the sentence is empty: type at least one word");
-    if (m_source.specials().unk < 0)
-        for (const std::string &t : tokens.value())
-            if (!m_source.contains(t))
-                return inputError("\"" + t + "\" is not in the model's vocabulary and the model has no "
-                                  "<unk> token; rephrase without it");
-    EncodedSource source = sourceFromTokens(tokens.value());
-    source.axis.text = sentence;
-    source.axis.spans = locateTokens(sentence, tokens.value(), m_config.sourceTokenizer);
-    source.axis.spans.resize(source.axis.labels.size()); // the appended <eos> was not typed
+    auto source = prepareTextSource(sentence, m_config.sourceTokenizer, m_source, m_config.appendSourceEos);
+    if (!source)
+        return source;
     const int slots = m_config.attention.maxSourceLength;
-    if (m_config.decoder.kind == DecoderKind::TutorialLegacy && source.axis.size() > slots)
-        return inputError("the sentence has " + std::to_string(source.axis.size()) + " tokens (with <eos>) but this "
+    if (m_config.decoder.kind == DecoderKind::TutorialLegacy && source->axis.size() > slots)
+        return inputError("the sentence has " + std::to_string(source->axis.size()) + " tokens (with <eos>) but this "
                           "model attends over at most " + std::to_string(slots) +
                           " (the tutorial's MAX_LENGTH); shorten it");
     return source;
@@ -96,24 +82,7 @@ Result<EncodedSource> RnnModel::prepareSource(const std::string &sentence) const
 
 EncodedSource RnnModel::sourceFromTokens(const std::vector<std::string> &tokens) const
 {
-    std::vector<int> oov;
-    std::vector<int> ids = m_source.encode(tokens, &oov);
-    for (int &id : ids)
-        if (id < 0)
-            id = m_config.sourceSpecials.pad;
-    EncodedSource out{SourceAxis::textSource({}, tokens, std::move(ids))};
-    SourceAxis &axis = out.axis;
-    if (m_config.appendSourceEos) {
-        axis.labels.push_back(m_source.token(m_config.sourceSpecials.eos));
-        axis.ids.push_back(m_config.sourceSpecials.eos);
-    }
-    axis.flags.assign(axis.labels.size(), 0);
-    for (int j : oov)
-        axis.flags[size_t(j)] |= SourceAxis::Oov;
-    for (int j = 0; j < axis.size(); ++j)
-        if (m_source.isSpecial(axis.ids[size_t(j)]) && !axis.isOov(j))
-            axis.flags[size_t(j)] |= SourceAxis::Special;
-    return out;
+    return textSourceFromTokens(tokens, m_source, m_config.appendSourceEos);
 }
 
 std::vector<int> RnnModel::prepareTarget(const std::string &text) const

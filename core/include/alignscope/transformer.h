@@ -1,0 +1,50 @@
+#pragma once
+// TransformerSpec: what makes one Transformer encoder–decoder out of the
+// shared parts, in the manner of CTranslate2's model specs: the families
+// (a T5, a BART, a Marian, the "Attention Is All You Need" base) differ only
+// in these fields.
+
+#include "alignscope/result.h"
+
+#include <string>
+
+namespace alignscope {
+
+struct TransformerSpec {
+    enum class Norm { Layer, Rms };                              ///< LayerNorm, or T5's RMSNorm
+    enum class Positions { Sinusoidal, Learned, Relative };      ///< added to embeddings, or T5's biases
+    enum class Activation { Relu, GeluErf, GeluTanh, Silu };
+
+    int encoderLayers = 2;
+    int decoderLayers = 2;
+    int heads = 4;
+    int dModel = 64;
+    int ffn = 256;
+    Norm norm = Norm::Layer;
+    bool preNorm = true;            ///< norm before each sublayer (and a final norm per stack); else after
+    Positions positions = Positions::Sinusoidal;
+    int maxPositions = 512;         ///< rows of a learned position table
+    int relativeBuckets = 32;       ///< T5's relative attention buckets
+    int relativeMaxDistance = 128;
+    Activation activation = Activation::Relu;
+    bool gatedFeedForward = false;  ///< act(x W_gate) ⊙ (x W_in), as T5 v1.1
+    bool bias = true;               ///< biases in linears and norms (T5 has none)
+    bool scaledAttention = true;    ///< divide scores by √dk (T5 does not)
+    bool scaleEmbedding = false;    ///< multiply embeddings by √d (Marian, BART with scale_embedding)
+    bool tiedOutput = true;         ///< the output layer is the target embedding
+    bool rescaleTiedOutput = false; ///< T5: the decoder output times d^−½ before a tied output layer
+    bool sharedEmbedding = false;   ///< source and target share one table (one vocabulary)
+    double eps = 1e-5;
+
+    int headSize() const { return dModel / heads; }
+};
+
+std::string toString(TransformerSpec::Norm n);
+std::string toString(TransformerSpec::Positions p);
+std::string toString(TransformerSpec::Activation a);
+
+/// Checks sizes and combinations (d divisible by heads, positive sizes, ...);
+/// usage errors name the field.
+Result<void> validateSpec(const TransformerSpec &spec);
+
+} // namespace alignscope

@@ -1,0 +1,66 @@
+#pragma once
+// TransformerModel: a Transformer encoder–decoder (TransformerSpec) behind
+// Seq2Seq. Every decoder step records each layer's and head's
+// cross-attention and causal self-attention; the decoder keeps a key/value
+// cache per hypothesis, and cross-attention's keys and values are computed
+// once per source.
+
+#include "alignscope/parameters.h"
+#include "alignscope/seq2seq.h"
+#include "alignscope/tokenizer.h"
+#include "alignscope/transformer.h"
+#include "alignscope/vocabulary.h"
+
+#include <memory>
+
+namespace alignscope {
+
+template <typename T>
+class TransformerNetwork;
+
+class TransformerModel final : public Seq2Seq {
+public:
+    TransformerModel(TransformerSpec spec, Vocabulary source, Vocabulary target, ParameterSet<float> params,
+                     TokenizerOptions sourceTokenizer = {}, TokenizerOptions targetTokenizer = {});
+    ~TransformerModel() override;
+    TransformerModel(TransformerModel &&) noexcept;
+
+    /// Random weights of the spec's shapes (Xavier-uniform matrices, unit norms, zero biases).
+    static TransformerModel initialise(const TransformerSpec &spec, Vocabulary source, Vocabulary target,
+                                       unsigned seed, TokenizerOptions sourceTokenizer = {},
+                                       TokenizerOptions targetTokenizer = {});
+
+    const TransformerSpec &spec() const { return m_spec; }
+    const ParameterSet<float> &parameters() const { return m_params; }
+    ParameterSet<float> &parameters() { return m_params; }
+    const Vocabulary &sourceVocab() const { return m_source; }
+    /// The network the weights belong to (training and tests use it directly).
+    const TransformerNetwork<float> &network() const { return *m_network; }
+
+    // Seq2Seq
+    const ModelDescription &description() const override { return m_description; }
+    const Vocabulary &targetVocab() const override { return m_target; }
+    const SpecialIds &targetSpecials() const override { return m_target.specials(); }
+    Result<EncodedSource> prepareSource(const std::string &sentence) const override;
+    std::vector<int> prepareTarget(const std::string &text) const override;
+    std::function<std::string(const std::vector<std::string> &)> detokenizer() const override;
+    std::shared_ptr<const EncodedMemory> encode(const EncodedSource &source) const override;
+    DecoderStatePtr initialState(const EncodedMemory &memory) const override;
+    StepOutput step(const EncodedMemory &memory, const DecoderState &state, int previousToken,
+                    int t) const override;
+
+private:
+    TransformerSpec m_spec;
+    Vocabulary m_source;
+    Vocabulary m_target;
+    ParameterSet<float> m_params;
+    TokenizerOptions m_sourceTokenizer;
+    TokenizerOptions m_targetTokenizer;
+    std::unique_ptr<TransformerNetwork<float>> m_network;
+    ModelDescription m_description;
+};
+
+/// The self-description of a Transformer spec: its equations, layers × heads.
+ModelDescription describeTransformer(const TransformerSpec &spec, long long parameters);
+
+} // namespace alignscope

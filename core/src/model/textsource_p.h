@@ -1,0 +1,23 @@
+#pragma once
+// A typed sentence or a corpus pair's tokens as a text source, the way
+// every model family with a word vocabulary prepares it.
+
+#include "alignscope/seq2seq.h"
+#include "alignscope/tokenizer.h"
+
+#include <string>
+#include <vector>
+
+namespace alignscope {
+
+/// Ids of `tokens` (OOV words -> <unk>, or <pad> when the vocabulary has
+/// none), <eos> appended when asked, flags Special and Oov set.
+EncodedSource textSourceFromTokens(const std::vector<std::string> &tokens, const Vocabulary &vocab, bool appendEos);
+
+/// Tokenises `sentence` and records where each token was typed; BadInput
+/// when it is not valid text, is empty, or holds a word the vocabulary lacks
+/// and the vocabulary has no <unk>.
+Result<EncodedSource> prepareTextSource(const std::string &sentence, const TokenizerOptions &tokenizer,
+                                        const Vocabulary &vocab, bool appendEos);
+
+} // namespace alignscope

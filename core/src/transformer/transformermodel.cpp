@@ -1,0 +1,172 @@
+// TransformerModel: the Transformer family behind Seq2Seq, over the shared
+// TransformerNetwork code with recording off.
+#include "alignscope/transformermodel.h"
+
+#include "common/random.h"
+#include "model/textsource_p.h"
+#include "transformer/network.h"
+
+#include <cmath>
+
+namespace alignscope {
+
+namespace {
+
+/// The encoder's output as decoding needs it: the states a view shows, and
+/// per decoder layer the cross-attention keys and values (n, d).
+struct TransformerMemory final : EncodedMemory {
+    std::vector<Matrix> crossKeys, crossValues;
+};
+
+/// One hypothesis: the self-attention cache of every decoder layer.
+struct TransformerState final : DecoderState {
+    std::vector<TransformerNetwork<float>::LayerCache> cache;
+};
+
+/// A (L*H, columns) stack from per-layer, per-head (1, columns) rows.
+AttentionStack stackOf(const Graph<float> &g, const std::vector<TransformerNetwork<float>::AttentionRecord> &layers)
+{
+    AttentionStack s;
+    s.layers = int(layers.size());
+    s.heads = int(layers.front().weights.size());
+    const Eigen::Index columns = g.value(layers.front().weights.front()).cols();
+    s.scores.resize(s.layers * s.heads, columns);
+    s.weights.resize(s.layers * s.heads, columns);
+    for (int l = 0; l < s.layers; ++l)
+        for (int h = 0; h < s.heads; ++h) {
+            s.scores.row(s.rowOf(l, h)) = g.value(layers[size_t(l)].scores[size_t(h)]).row(0);
+            s.weights.row(s.rowOf(l, h)) = g.value(layers[size_t(l)].weights[size_t(h)]).row(0);
+        }
+    return s;
+}
+
+} // namespace
+
+ModelDescription describeTransformer(const TransformerSpec &spec, long long parameters)
+{
+    ModelDescription d;
+    d.architecture = "transformer";
+    d.scorer = spec.scaledAttention ? "scaled-dot" : "dot";
+    d.layers = spec.decoderLayers;
+    d.heads = spec.heads;
+    d.selfAttention = true;
+    d.parameters = parameters;
+    const std::string bias = spec.positions == TransformerSpec::Positions::Relative ? " + b_{h}(j − t)" : "";
+    AttentionDescription &a = d.attention;
+    a.title = std::string(spec.scaledAttention ? "scaled dot product" : "dot product (T5, unscaled)") +
+              ", head h of layer l";
+    a.query = "q_t = W_q^{(h)} x_t";
+    a.key = "k_j = W_k^{(h)} h_j";
+    a.score = "e_{tj} = q_t^⊤ k_j" + std::string(spec.scaledAttention ? " / √d_k" : "") + bias;
+    a.context = "o_t = W_o [Σ_j α^{(1)}_{tj} v_j ; … ; Σ_j α^{(H)}_{tj} v_j],  v_j = W_v^{(h)} h_j";
+    a.note = "each of the " + std::to_string(spec.heads) + " heads has its own W_q, W_k, W_v";
+    d.summary = std::to_string(spec.encoderLayers) + " + " + std::to_string(spec.decoderLayers) + " layer Transformer, " +
+                std::to_string(spec.heads) + " heads, d " + std::to_string(spec.dModel) + ", " +
+                (spec.preNorm ? "pre-" : "post-") + toString(spec.norm) + " norm, " + toString(spec.positions) +
+                " positions";
+    return d;
+}
+
+TransformerModel::TransformerModel(TransformerSpec spec, Vocabulary source, Vocabulary target,
+                                   ParameterSet<float> params, TokenizerOptions sourceTokenizer,
+                                   TokenizerOptions targetTokenizer)
+    : m_spec(spec), m_source(std::move(source)), m_target(std::move(target)), m_params(std::move(params)),
+      m_sourceTokenizer(sourceTokenizer), m_targetTokenizer(targetTokenizer),
+      m_network(std::make_unique<TransformerNetwork<float>>(m_spec, m_source.size(), m_target.size())),
+      m_description(describeTransformer(m_spec, parameterCount(m_params)))
+{
+    setName("transformer");
+}
+
+TransformerModel::~TransformerModel() = default;
+TransformerModel::TransformerModel(TransformerModel &&) noexcept = default;
+
+TransformerModel TransformerModel::initialise(const TransformerSpec &spec, Vocabulary source, Vocabulary target,
+                                              unsigned seed, TokenizerOptions sourceTokenizer,
+                                              TokenizerOptions targetTokenizer)
+{
+    const TransformerNetwork<float> net(spec, source.size(), target.size());
+    Rng rng(seed);
+    ParameterSet<float> params;
+    for (const auto &[name, shape] : net.shapes()) {
+        Matrix m(shape.first, shape.second);
+        const bool bias = name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0;
+        const bool normWeight = name.find("norm.weight") != std::string::npos;
+        if (bias || normWeight) {
+            m.setConstant(normWeight ? 1.0f : 0.0f);
+        } else {
+            // Xavier-uniform for projections; embeddings and biases tables alike, by their own shape.
+            const float bound = std::sqrt(6.0f / float(shape.first + shape.second));
+            for (Eigen::Index i = 0; i < m.size(); ++i)
+                m.data()[i] = rng.uniform(-bound, bound);
+        }
+        params.emplace(name, std::move(m));
+    }
+    return TransformerModel(spec, std::move(source), std::move(target), std::move(params), sourceTokenizer,
+                            targetTokenizer);
+}
+
+Result<EncodedSource> TransformerModel::prepareSource(const std::string &sentence) const
+{
+    return prepareTextSource(sentence, m_sourceTokenizer, m_source, true);
+}
+
+std::vector<int> TransformerModel::prepareTarget(const std::string &text) const
+{
+    auto tokens = tokenize(text, m_targetTokenizer);
+    return tokens ? m_target.encode(tokens.value()) : std::vector<int>{};
+}
+
+std::function<std::string(const std::vector<std::string> &)> TransformerModel::detokenizer() const
+{
+    const TokenizerOptions options = m_targetTokenizer;
+    return [options](const std::vector<std::string> &tokens) { return detokenize(tokens, options); };
+}
+
+std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSource &source) const
+{
+    Graph<float> g(false);
+    ParamBinder<float> p(g, m_params);
+    const auto enc = m_network->encode(p, source.axis.ids);
+    auto out = std::make_shared<TransformerMemory>();
+    out->states = g.value(enc.states);
+    for (size_t l = 0; l < enc.crossKeys.size(); ++l) {
+        out->crossKeys.push_back(g.value(enc.crossKeys[l]));
+        out->crossValues.push_back(g.value(enc.crossValues[l]));
+    }
+    return out;
+}
+
+DecoderStatePtr TransformerModel::initialState(const EncodedMemory &) const
+{
+    auto s = std::make_shared<TransformerState>();
+    s->cache.assign(size_t(m_spec.decoderLayers), {Matrix(0, m_spec.dModel), Matrix(0, m_spec.dModel)});
+    return s;
+}
+
+StepOutput TransformerModel::step(const EncodedMemory &memory, const DecoderState &state, int previousToken,
+                                  int t) const
+{
+    // Only this family's own encode() and initialState() make these.
+    const auto &m = static_cast<const TransformerMemory &>(memory);
+    const auto &s = static_cast<const TransformerState &>(state);
+    Graph<float> g(false);
+    ParamBinder<float> p(g, m_params);
+    TransformerNetwork<float>::Encoded enc;
+    enc.states = g.external(m.states);
+    for (size_t l = 0; l < m.crossKeys.size(); ++l) {
+        enc.crossKeys.push_back(g.external(m.crossKeys[l]));
+        enc.crossValues.push_back(g.external(m.crossValues[l]));
+    }
+    auto decoded = m_network->decodeStep(p, enc, s.cache, previousToken, t);
+    auto next = std::make_shared<TransformerState>();
+    next->cache = std::move(decoded.cache);
+    StepOutput out;
+    out.next = std::move(next);
+    out.cross = stackOf(g, decoded.cross);
+    out.self = stackOf(g, decoded.self);
+    out.logProbs = ops::logSoftmaxRows<float>(g.value(decoded.logits)).row(0).transpose(); // (V)
+    return out;
+}
+
+} // namespace alignscope

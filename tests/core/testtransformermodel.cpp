@@ -1,0 +1,223 @@
+// TransformerModel (#18): the assembled encoder–decoder for every family's
+// choices (norm kind and place, positions, activation, gating, biases, tied
+// output). A cached step equals the teacher-forced full forward's row; the
+// whole network's gradient matches finite differences in double; decoding
+// through the strategies records L × H cross-attention and the causal
+// self-attention of every step.
+
+#include "transformer/network.h"
+
+#include "alignscope/decode.h"
+#include "alignscope/transformermodel.h"
+
+#include <QtTest>
+
+#include <random>
+
+using namespace alignscope;
+using Spec = TransformerSpec;
+
+Q_DECLARE_METATYPE(alignscope::TransformerSpec)
+
+class TestTransformerModel : public QObject {
+    Q_OBJECT
+
+private slots:
+    void testCachedStepsEqualFullForward_data();
+    void testCachedStepsEqualFullForward();
+    void testNetworkGradient_data();
+    void testNetworkGradient();
+    void testTraceHoldsEveryHead_data();
+    void testTraceHoldsEveryHead();
+    void testSpecValidation();
+};
+
+namespace {
+
+Vocabulary words(std::vector<std::string> tokens)
+{
+    return Vocabulary::build({std::move(tokens)});
+}
+
+TransformerModel tinyModel(const Spec &spec, unsigned seed = 5)
+{
+    return TransformerModel::initialise(spec, words({"the", "cat", "sat", "on", "mat"}),
+                                        words({"le", "chat", "assis", "sur", "tapis"}), seed);
+}
+
+void addSpecs()
+{
+    QTest::addColumn<Spec>("spec");
+    Spec base;
+    base.encoderLayers = base.decoderLayers = 2;
+    base.heads = 4;
+    base.dModel = 16;
+    base.ffn = 24;
+    QTest::newRow("base: post-norm, sinusoidal, relu") << [&] { Spec s = base; s.preNorm = false; return s; }();
+    QTest::newRow("pre-norm, learned positions, gelu, untied") << [&] {
+        Spec s = base;
+        s.positions = Spec::Positions::Learned;
+        s.activation = Spec::Activation::GeluErf;
+        s.tiedOutput = false;
+        s.scaleEmbedding = true;
+        return s;
+    }();
+    QTest::newRow("T5: rms, relative, gated gelu-tanh, no bias, unscaled") << [&] {
+        Spec s = base;
+        s.norm = Spec::Norm::Rms;
+        s.positions = Spec::Positions::Relative;
+        s.relativeBuckets = 8;
+        s.relativeMaxDistance = 16;
+        s.activation = Spec::Activation::GeluTanh;
+        s.gatedFeedForward = true;
+        s.bias = false;
+        s.scaledAttention = false;
+        s.rescaleTiedOutput = true;
+        return s;
+    }();
+    QTest::newRow("silu, 3 + 1 layers") << [&] {
+        Spec s = base;
+        s.activation = Spec::Activation::Silu;
+        s.encoderLayers = 3;
+        s.decoderLayers = 1;
+        return s;
+    }();
+}
+
+} // namespace
+
+void TestTransformerModel::testCachedStepsEqualFullForward_data() { addSpecs(); }
+
+// Decoding position by position with the key/value cache gives the same
+// logits and attention as the teacher-forced forward over the whole prefix.
+void TestTransformerModel::testCachedStepsEqualFullForward()
+{
+    QFETCH(Spec, spec);
+    const TransformerModel model = tinyModel(spec);
+    const std::vector<int> source = {4, 5, 6, 2}, inputs = {1, 4, 7, 5, 6};
+    Graph<float> g(false);
+    ParamBinder<float> p(g, model.parameters());
+    const auto &net = model.network();
+    const auto enc = net.encode(p, source);
+    const auto all = net.decodeAll(p, enc, inputs);
+    std::vector<TransformerNetwork<float>::LayerCache> cache(size_t(spec.decoderLayers),
+                                                             {Matrix(0, spec.dModel), Matrix(0, spec.dModel)});
+    for (int t = 0; t < int(inputs.size()); ++t) {
+        const auto step = net.decodeStep(p, enc, cache, inputs[size_t(t)], t);
+        const Matrix row = g.value(all.logits).row(t);
+        const float d = (g.value(step.logits) - row).cwiseAbs().maxCoeff();
+        QVERIFY2(d < 1e-5f, qPrintable(QStringLiteral("step %1: logits differ by %2").arg(t).arg(d)));
+        for (int l = 0; l < spec.decoderLayers; ++l)
+            for (int h = 0; h < spec.heads; ++h) {
+                const Matrix cross = g.value(all.cross[size_t(l)].weights[size_t(h)]).row(t);
+                QVERIFY((g.value(step.cross[size_t(l)].weights[size_t(h)]) - cross).cwiseAbs().maxCoeff() < 1e-5f);
+                const Matrix self = g.value(all.self[size_t(l)].weights[size_t(h)]).row(t).head(t + 1);
+                QVERIFY((g.value(step.self[size_t(l)].weights[size_t(h)]) - self).cwiseAbs().maxCoeff() < 1e-5f);
+            }
+        cache = step.cache;
+        QCOMPARE(cache.front().keys.rows(), Eigen::Index(t + 1));
+    }
+}
+
+void TestTransformerModel::testNetworkGradient_data() { addSpecs(); }
+
+// The teacher-forced loss of the whole network, recorded in double: its
+// gradient w.r.t. entries of every kind of parameter against central
+// differences.
+void TestTransformerModel::testNetworkGradient()
+{
+    QFETCH(Spec, spec);
+    const TransformerNetwork<double> net(spec, 9, 9);
+    const TransformerModel model = tinyModel(spec, 9);
+    ParameterSet<double> params, grads;
+    for (const auto &[name, m] : model.parameters()) {
+        params.emplace(name, m.cast<double>());
+        grads.emplace(name, MatrixX<double>::Zero(m.rows(), m.cols()));
+    }
+    const std::vector<int> source = {4, 5, 6, 2}, inputs = {1, 4, 7, 5}, targets = {4, 7, 5, 2};
+    auto loss = [&](ParameterSet<double> *gradients) {
+        Graph<double> g(gradients != nullptr);
+        ParamBinder<double> p(g, params, gradients);
+        const auto d = net.decodeAll(p, net.encode(p, source), inputs);
+        const int l = ops::crossEntropy(g, d.logits, targets, 0.25);
+        if (gradients)
+            g.backward(l);
+        return g.value(l)(0, 0);
+    };
+    loss(&grads);
+    std::mt19937 rng(3);
+    int checked = 0;
+    for (auto &[name, m] : params) {
+        // A few entries of every tensor: enough to catch a wrong term in any op.
+        for (int k = 0; k < 3; ++k, ++checked) {
+            const Eigen::Index i = Eigen::Index(rng() % std::uint32_t(m.size()));
+            const double saved = m.data()[i], h = 1e-6;
+            m.data()[i] = saved + h;
+            const double up = loss(nullptr);
+            m.data()[i] = saved - h;
+            const double down = loss(nullptr);
+            m.data()[i] = saved;
+            const double numeric = (up - down) / (2 * h), analytic = grads.at(name).data()[i];
+            QVERIFY2(std::abs(analytic - numeric) < 1e-6 * std::max(1.0, std::abs(numeric)),
+                     qPrintable(QStringLiteral("%1[%2]: analytic %3, numeric %4").arg(QString::fromStdString(name))
+                                    .arg(i).arg(analytic, 0, 'g', 10).arg(numeric, 0, 'g', 10)));
+        }
+    }
+    QVERIFY(checked > 60);
+}
+
+void TestTransformerModel::testTraceHoldsEveryHead_data() { addSpecs(); }
+
+// Greedy, beam and forced decodes record, at every step, L × H rows of
+// cross-attention over the source and causal self-attention over the
+// positions so far; each row is a distribution.
+void TestTransformerModel::testTraceHoldsEveryHead()
+{
+    QFETCH(Spec, spec);
+    const TransformerModel model = tinyModel(spec);
+    QCOMPARE(model.description().layers, spec.decoderLayers);
+    QCOMPARE(model.description().heads, spec.heads);
+    QCOMPARE(model.description().architecture, std::string("transformer"));
+    for (int beam : {1, 3}) {
+        DecodeOptions o;
+        o.beamWidth = beam;
+        o.maxLength = 6;
+        auto trace = translate(model, "the cat sat", o);
+        QVERIFY2(trace, trace ? "" : trace.error().message.c_str());
+        QCOMPARE(trace->sourceLength(), 4); // the cat sat <eos>
+        for (const DecodeNode &node : trace->nodes) {
+            QCOMPARE(node.cross.layers, spec.decoderLayers);
+            QCOMPARE(node.cross.heads, spec.heads);
+            QCOMPARE(node.cross.weights.rows(), Eigen::Index(spec.decoderLayers * spec.heads));
+            QCOMPARE(node.cross.weights.cols(), Eigen::Index(4));
+            QCOMPARE(node.self.weights.cols(), Eigen::Index(node.step + 1));
+            for (Eigen::Index r = 0; r < node.cross.weights.rows(); ++r) {
+                QVERIFY(std::abs(node.cross.weights.row(r).sum() - 1.0f) < 1e-5f);
+                QVERIFY(std::abs(node.self.weights.row(r).sum() - 1.0f) < 1e-5f);
+            }
+        }
+        // The selection reaches the matrix: one head differs from the mean.
+        const auto path = trace->bestPath();
+        QVERIFY(trace->weightMatrix(path, HeadSelection::of(0, 0)) != trace->weightMatrix(path, HeadSelection{}));
+    }
+    auto forced = forceDecode(model, "the cat sat", "le chat assis");
+    QVERIFY(forced);
+    QCOMPARE(forced->targetTokens(forced->bestPath()), (std::vector<std::string>{"le", "chat", "assis"}));
+}
+
+void TestTransformerModel::testSpecValidation()
+{
+    Spec s;
+    QVERIFY(validateSpec(s));
+    s.dModel = 30;
+    s.heads = 4;
+    auto bad = validateSpec(s);
+    QVERIFY(!bad);
+    QVERIFY(QString::fromStdString(bad.error().message).contains(QStringLiteral("divisible")));
+    s = Spec();
+    s.heads = 0;
+    QVERIFY(!validateSpec(s));
+}
+
+QTEST_APPLESS_MAIN(TestTransformerModel)
+#include "testtransformermodel.moc"
