@@ -7,6 +7,7 @@
 #include "alignscope/decode.h"
 #include "alignscope/model.h"
 #include "alignscope/rnnmodel.h"
+#include "alignscope/transformermodel.h"
 #include "alignscope/pytorch.h"
 #include "alignscope/safetensors.h"
 
@@ -32,6 +33,10 @@ std::string usage()
            "       --scorer additive|dot|general|scaled-dot|concat|location [--local m|p --window D]\n"
            "       --source-vocab FILE --target-vocab FILE [--embedding E] [--hidden H] [--layers L]\n"
            "       [--seed N] --out FILE\n"
+           "  init --encoder transformer [--layers L] [--heads H] [--d-model D] [--ffn F] [--norm pre|post]\n"
+           "       [--norm-kind layer|rms] [--positions sinusoidal|learned|relative]\n"
+           "       [--activation relu|gelu|gelu-tanh|silu] [--gated-ffn]\n"
+           "       --source-vocab FILE --target-vocab FILE [--seed N] --out FILE\n"
            "  train --task en-fr|dates|FILE [--format tsv|eng-fra] --encoder gru|bigru|lstm|bilstm\n"
            "       --decoder bahdanau|luong --scorer ... [--local m|p --window D] [--epochs N]\n"
            "       [--threads N] [--resume CKPT] [--batch B] [--lr X] [--hidden H] [--embedding E] --out FILE\n"
@@ -144,35 +149,71 @@ int inspectCommand(const Argv &argv)
     auto path = resolveModelPath(args->positionals()[0]);
     if (!path)
         return fail(path.error());
-    auto model = RnnModel::load(path.value());
+    auto model = openModel(path.value());
     if (!model)
         return fail(model.error());
-    const ModelDescription &d = model->description();
+    const ModelDescription &d = model.value()->description();
     std::cout << "file: " << path.value() << "\n"
               << "architecture: " << d.architecture << " (" << d.summary << ")\n"
               << "cross-attention: " << d.layers << " layer(s) x " << d.heads << " head(s)\n"
               << "score: " << d.attention.score << "\n"
-              << "scorer: " << scorerDisplayName(model->config().attention) << "\n"
-              << "config: " << configToJson(model->config()) << "\n"
-              << "source vocabulary: " << model->sourceVocab().size() << " tokens\n"
-              << "target vocabulary: " << model->targetVocab().size() << " tokens\n"
-              << "parameters: " << parameterCount(model->parameters()) << "\n"
+              << "scorer: " << d.scorer << "\n";
+    if (const auto *rnn = dynamic_cast<const RnnModel *>(model.value().get()))
+        std::cout << "config: " << configToJson(rnn->config()) << "\n"
+                  << "source vocabulary: " << rnn->sourceVocab().size() << " tokens\n";
+    if (const auto *t = dynamic_cast<const TransformerModel *>(model.value().get()))
+        std::cout << "config: " << transformerConfigToJson({t->spec(), t->sourceVocab().specials(), t->targetSpecials()})
+                  << "\n"
+                  << "source vocabulary: " << t->sourceVocab().size() << " tokens\n";
+    std::cout << "target vocabulary: " << model.value()->targetVocab().size() << " tokens\n"
+              << "parameters: " << d.parameters << "\n"
               << "tensors:\n";
     if (auto listed = printTensors(path.value()); !listed)
         return fail(listed.error());
     return 0;
 }
 
+namespace {
+
+/// `init --encoder transformer`: a randomly initialised Transformer model file.
+int initTransformer(const Args &args, const Vocabulary &source, const Vocabulary &target, unsigned seed)
+{
+    auto spec = transformerSpecFromArgs(args);
+    if (!spec)
+        return fail(spec.error());
+    const TransformerModel model = TransformerModel::initialise(spec.value(), source, target, seed);
+    if (auto saved = model.save(*args.value("out")); !saved)
+        return fail(saved.error());
+    std::cout << "wrote " << *args.value("out") << " (" << model.description().parameters << " parameters, "
+              << model.description().summary << ")\n";
+    return 0;
+}
+
+} // namespace
+
 int initCommand(const Argv &argv)
 {
-    OptionSpec spec{{}, {"source-vocab", "target-vocab", "seed", "out"}, {}};
+    OptionSpec spec{{"gated-ffn"}, {"source-vocab", "target-vocab", "seed", "out"}, {}};
     spec.values.insert(std::begin(kModelValueOptions), std::end(kModelValueOptions));
+    spec.values.insert(std::begin(kTransformerValueOptions), std::end(kTransformerValueOptions));
     auto args = Args::parse(argv, spec);
     if (!args)
         return fail(args.error());
     for (const char *required : {"source-vocab", "target-vocab", "out"})
         if (!args->value(required))
             return fail(usageError(std::string("init needs --") + required));
+    if (args->value("encoder") == "transformer") {
+        auto seed = args->integer("seed", 1, 0, 2147483647);
+        auto source = Vocabulary::readFile(*args->value("source-vocab"));
+        auto target = Vocabulary::readFile(*args->value("target-vocab"));
+        if (!seed)
+            return fail(seed.error());
+        if (!source)
+            return fail(source.error());
+        if (!target)
+            return fail(target.error());
+        return initTransformer(args.value(), source.value(), target.value(), static_cast<unsigned>(seed.value()));
+    }
     auto config = modelConfigFromArgs(args.value(), true);
     if (!config)
         return fail(config.error());

@@ -36,6 +36,28 @@ Result<ModelConfig> modelConfigFromArgs(const Args &a, bool requireKinds, RnnRec
     return buildRnnConfig(recipe);
 }
 
+Result<TransformerSpec> transformerSpecFromArgs(const Args &a)
+{
+    auto layers = a.integer("layers", 2, 1, 64);
+    auto heads = a.integer("heads", 4, 1, 128);
+    auto d = a.integer("d-model", 64, 1, 16384);
+    auto ffn = a.integer("ffn", 0, 0, 65536);
+    for (const Result<int> *r : {&layers, &heads, &d, &ffn})
+        if (!*r)
+            return r->error();
+    TransformerRecipe r;
+    r.layers = layers.value();
+    r.heads = heads.value();
+    r.dModel = d.value();
+    r.ffn = ffn.value();
+    r.norm = a.value("norm").value_or(r.norm);
+    r.normKind = a.value("norm-kind").value_or(r.normKind);
+    r.positions = a.value("positions").value_or(r.positions);
+    r.activation = a.value("activation").value_or(r.activation);
+    r.gatedFeedForward = a.has("gated-ffn");
+    return buildTransformerSpec(r);
+}
+
 Result<HeadSelection> headSelectionFromArgs(const Args &a, const std::vector<const Seq2Seq *> &models)
 {
     const auto layer = a.value("layer");

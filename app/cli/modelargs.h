@@ -22,6 +22,15 @@ inline const char *const kModelValueOptions[] = {"encoder", "decoder", "scorer",
 /// bigru, bahdanau, additive.
 Result<ModelConfig> modelConfigFromArgs(const Args &a, bool requireKinds, RnnRecipe recipe = {});
 
+/// Options `init --encoder transformer` reads (values; --gated-ffn is a flag).
+inline const char *const kTransformerValueOptions[] = {"heads", "d-model", "ffn", "norm", "norm-kind", "positions",
+                                                       "activation"};
+
+/// The Transformer spec of `init --encoder transformer` (--layers, --heads,
+/// --d-model, --ffn, --norm pre|post, --norm-kind layer|rms, --positions,
+/// --activation, --gated-ffn).
+Result<TransformerSpec> transformerSpecFromArgs(const Args &a);
+
 /// Option names headSelectionFromArgs reads.
 inline const char *const kHeadOptions[] = {"layer", "head"};
 

@@ -21,7 +21,7 @@ inline SourceAxis syntheticTextSource(int n)
     std::string text;
     std::vector<TextSpan> spans;
     for (int j = 0; j + 1 < n; ++j) {
-        const std::string w = "w" + std::to_string(j);
+        const std::string w = std::string("w").append(std::to_string(j));
         if (!text.empty())
             text += ' ';
         spans.push_back({int(text.size()), int(text.size() + w.size())});
@@ -89,7 +89,7 @@ inline std::shared_ptr<const DecodeTrace> syntheticTrace(SourceAxis source, int 
         node.step = t;
         node.parent = t - 1;
         node.tokenId = t + 1 == steps ? 2 : 20 + t;
-        node.token = t + 1 == steps ? "<eos>" : "y" + std::to_string(t);
+        node.token = t + 1 == steps ? "<eos>" : std::string("y").append(std::to_string(t));
         node.cross.layers = layers;
         node.cross.heads = heads;
         node.cross.scores = Matrix::Zero(layers * heads, n);

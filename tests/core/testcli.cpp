@@ -40,6 +40,7 @@ private slots:
     void testLegacyPairsMaxLengthFromCheckpoint();
     void testImportWithoutArch();
     void testExportCompareData();
+    void testTransformerInitTranslate();
 
 private:
     QTemporaryDir m_dir;
@@ -463,6 +464,41 @@ void TestCli::testExportCompareData()
     QVERIFY2(o.err.contains("one file per model"), qPrintable(describe(o)));
     o = runCli({"export", "--view", "lines", "--format", "csv", "--model", "additive", sentence});
     QCOMPARE(o.code, 2);
+}
+
+// `init --encoder transformer` writes a model that translate, inspect and
+// export open; the trace holds every layer's and head's cross-attention.
+void TestCli::testTransformerInitTranslate()
+{
+    const QString model = m_dir.filePath("transformer.safetensors");
+    const Outcome made = runCli({"init", "--encoder", "transformer", "--layers", "2", "--heads", "4", "--d-model", "16",
+                                 "--positions", "relative", "--norm-kind", "rms", "--activation", "gelu-tanh",
+                                 "--gated-ffn", "--source-vocab", m_dir.filePath("source.vocab"), "--target-vocab",
+                                 m_dir.filePath("target.vocab"), "--out", model});
+    QVERIFY2(made.code == 0, qPrintable(describe(made)));
+    const Outcome shown = runCli({"inspect", model});
+    QVERIFY2(shown.code == 0, qPrintable(describe(shown)));
+    QVERIFY(shown.out.contains("architecture: transformer"));
+    QVERIFY(shown.out.contains("cross-attention: 2 layer(s) x 4 head(s)"));
+    const Outcome o = runCli({"translate", "--model", model, "--json", "--layer", "1", "--head", "3", "the cat sat"});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    const auto j = nlohmann::json::parse(o.out.toStdString());
+    QCOMPARE(j.at("architecture").get<std::string>(), std::string("transformer"));
+    QCOMPARE(j.at("layers").get<int>(), 2);
+    QCOMPARE(j.at("heads").get<int>(), 4);
+    for (const auto &step : j.at("steps")) {
+        QCOMPARE(step.at("cross_attention").size(), size_t(2));
+        QCOMPARE(step.at("cross_attention").at(0).size(), size_t(4));
+        QCOMPARE(step.at("weights"), step.at("cross_attention").at(0).at(2)); // layer 1, head 3
+        QVERIFY(step.contains("self_attention"));
+    }
+    QCOMPARE(runCli({"translate", "--model", model, "--head", "5", "the cat"}).code, 2);
+    const Outcome odd = runCli({"init", "--encoder", "transformer", "--heads", "3", "--d-model", "16", "--source-vocab",
+                                m_dir.filePath("source.vocab"), "--target-vocab", m_dir.filePath("target.vocab"),
+                                "--out", m_dir.filePath("odd.safetensors")});
+    QCOMPARE(odd.code, 2);
+    QVERIFY2(odd.err.contains("divisible"), odd.err.constData());
+    QVERIFY(!QFile::exists(m_dir.filePath("odd.safetensors")));
 }
 
 QTEST_APPLESS_MAIN(TestCli)

@@ -8,8 +8,11 @@
 #include "transformer/network.h"
 
 #include "alignscope/decode.h"
+#include "alignscope/model.h"
+#include "alignscope/safetensors.h"
 #include "alignscope/transformermodel.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <random>
@@ -30,6 +33,8 @@ private slots:
     void testTraceHoldsEveryHead_data();
     void testTraceHoldsEveryHead();
     void testSpecValidation();
+    void testFileRoundTrip();
+    void testBadFiles();
 };
 
 namespace {
@@ -217,6 +222,75 @@ void TestTransformerModel::testSpecValidation()
     s = Spec();
     s.heads = 0;
     QVERIFY(!validateSpec(s));
+}
+
+// A saved model opens (by openModel, which reads the architecture from the
+// file) as the same model: the same spec, and the same decode to the bit.
+void TestTransformerModel::testFileRoundTrip()
+{
+    QTemporaryDir dir;
+    const std::string file = dir.filePath(QStringLiteral("t5ish.safetensors")).toStdString();
+    Spec spec;
+    spec.dModel = 16;
+    spec.heads = 2;
+    spec.ffn = 20;
+    spec.norm = Spec::Norm::Rms;
+    spec.positions = Spec::Positions::Relative;
+    spec.gatedFeedForward = true;
+    spec.bias = false;
+    const TransformerModel model = tinyModel(spec, 12);
+    QVERIFY(model.save(file));
+    auto opened = openModel(file);
+    QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
+    const auto *back = dynamic_cast<const TransformerModel *>(opened.value().get());
+    QVERIFY(back);
+    QCOMPARE(back->name(), std::string("t5ish"));
+    QVERIFY(back->spec().norm == Spec::Norm::Rms);
+    QVERIFY(back->spec().positions == Spec::Positions::Relative);
+    QVERIFY(back->spec().gatedFeedForward && !back->spec().bias);
+    auto a = translate(model, "the cat sat on the mat"), b = translate(*back, "the cat sat on the mat");
+    QVERIFY(a && b);
+    QCOMPARE(a->targetTokens(a->bestPath()), b->targetTokens(b->bestPath()));
+    QVERIFY(a->weightMatrix(a->bestPath(), HeadSelection::of(1, 1)) == b->weightMatrix(b->bestPath(), HeadSelection::of(1, 1)));
+}
+
+// A damaged file is one line naming the file and what is wrong.
+void TestTransformerModel::testBadFiles()
+{
+    QTemporaryDir dir;
+    const std::string good = dir.filePath(QStringLiteral("good.safetensors")).toStdString();
+    Spec spec;
+    spec.dModel = 8;
+    spec.heads = 2;
+    spec.ffn = 8;
+    const TransformerModel model = tinyModel(spec);
+    QVERIFY(model.save(good));
+    // A tensor left out.
+    auto file = SafetensorsFile::open(good);
+    QVERIFY(file);
+    std::map<std::string, FloatTensor> tensors;
+    for (const TensorInfo &t : file->tensors())
+        if (t.name != "decoder.layers.1.cross.k.weight")
+            tensors.emplace(t.name, file->read(t.name).value());
+    const std::string missing = dir.filePath(QStringLiteral("missing.safetensors")).toStdString();
+    QVERIFY(writeSafetensors(missing, tensors, file->metadata()));
+    auto opened = openModel(missing);
+    QVERIFY(!opened);
+    QCOMPARE(opened.error().kind, ErrorKind::BadFile);
+    QVERIFY2(opened.error().message.find("decoder.layers.1.cross.k.weight") != std::string::npos,
+             opened.error().message.c_str());
+    // A config whose sizes do not fit together.
+    auto meta = file->metadata();
+    std::string &config = meta.at("alignscope.config");
+    config.replace(config.find("\"heads\":2"), 9, "\"heads\":3");
+    const std::string odd = dir.filePath(QStringLiteral("odd.safetensors")).toStdString();
+    std::map<std::string, FloatTensor> all;
+    for (const TensorInfo &t : file->tensors())
+        all.emplace(t.name, file->read(t.name).value());
+    QVERIFY(writeSafetensors(odd, all, meta));
+    opened = openModel(odd);
+    QVERIFY(!opened);
+    QVERIFY2(opened.error().message.find("divisible") != std::string::npos, opened.error().message.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestTransformerModel)

@@ -20,7 +20,7 @@ TracePtr makeTrace(int sourceLength, const std::vector<int> &peaks)
     DecodeTrace tr;
     tr.scorer = "additive";
     for (int j = 0; j + 1 < sourceLength; ++j)
-        tr.source.labels.push_back("w" + std::to_string(j));
+        tr.source.labels.push_back(std::string("w").append(std::to_string(j))); // not "w" + ...: GCC 12 -Wrestrict
     tr.source.labels.push_back("<eos>");
     tr.source.flags.assign(size_t(sourceLength), 0);
     tr.source.flags.back() = SourceAxis::Special;
@@ -30,7 +30,7 @@ TracePtr makeTrace(int sourceLength, const std::vector<int> &peaks)
         DecodeNode n;
         n.step = t;
         n.parent = t - 1;
-        n.token = t + 1 == int(peaks.size()) ? "<eos>" : "y" + std::to_string(t);
+        n.token = t + 1 == int(peaks.size()) ? "<eos>" : std::string("y").append(std::to_string(t));
         n.tokenId = 4 + t;
         Vector scores(sourceLength);
         for (int j = 0; j < sourceLength; ++j)

@@ -7,6 +7,7 @@
 #include "alignscope/corpus.h"
 #include "alignscope/result.h"
 #include "alignscope/tasks.h"
+#include "alignscope/transformer.h"
 
 #include <string>
 
@@ -59,5 +60,22 @@ struct RnnRecipe {
 /// The validated ModelConfig of a recipe (dot scorers get a decoder as wide
 /// as the encoder's states); usage errors name the option.
 Result<ModelConfig> buildRnnConfig(const RnnRecipe &recipe);
+
+/// The shape of a Transformer as `init --encoder transformer` asks for it.
+struct TransformerRecipe {
+    int layers = 2;                 ///< encoder and decoder layers each
+    int heads = 4;
+    int dModel = 64;
+    int ffn = 0;                    ///< 0: 4 × d-model
+    std::string norm = "pre";       ///< pre | post
+    std::string normKind = "layer"; ///< layer | rms
+    std::string positions = "sinusoidal";
+    std::string activation = "relu";
+    bool gatedFeedForward = false;
+};
+
+/// The validated spec of a recipe (T5's choices follow from "relative":
+/// unscaled attention is not implied; the recipe says what it says).
+Result<TransformerSpec> buildTransformerSpec(const TransformerRecipe &recipe);
 
 } // namespace alignscope

@@ -38,6 +38,9 @@ struct AttentionDescription {
     /// True when weights may differ from a plain softmax of the scores
     /// (a local window or a mask).
     bool windowed = false;
+    /// True when the context is Σ_j α_tj h_j of the encoder states itself
+    /// (the RNNs); a Transformer's heads weigh projected values instead.
+    bool contextOfStates = true;
 };
 
 /// What a model says about itself: the window's info line, `inspect`, the

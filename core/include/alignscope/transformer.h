@@ -5,6 +5,8 @@
 // in these fields.
 
 #include "alignscope/result.h"
+#include "alignscope/tokenizer.h"
+#include "alignscope/vocabulary.h"
 
 #include <string>
 
@@ -46,5 +48,22 @@ std::string toString(TransformerSpec::Activation a);
 /// Checks sizes and combinations (d divisible by heads, positive sizes, ...);
 /// usage errors name the field.
 Result<void> validateSpec(const TransformerSpec &spec);
+
+/// The alignscope.config of a Transformer model file:
+/// {"architecture": "transformer", "format_version": 1, "transformer": {the
+/// spec}, "special": {"source", "target"}, "tokenizer": {"source", "target"}}.
+struct TransformerFileConfig {
+    TransformerSpec spec;
+    SpecialIds sourceSpecials;
+    SpecialIds targetSpecials;
+    TokenizerOptions sourceTokenizer;
+    TokenizerOptions targetTokenizer;
+};
+std::string transformerConfigToJson(const TransformerFileConfig &config);
+/// Parses and validates; errors name the field.
+Result<TransformerFileConfig> transformerConfigFromJson(const std::string &json);
+/// Whether an alignscope.config text names the Transformer architecture
+/// (RNN configs have no "architecture").
+bool isTransformerConfig(const std::string &json);
 
 } // namespace alignscope

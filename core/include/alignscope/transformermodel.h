@@ -30,6 +30,11 @@ public:
                                        unsigned seed, TokenizerOptions sourceTokenizer = {},
                                        TokenizerOptions targetTokenizer = {});
 
+    /// Reads a Transformer model file; every failure names the file and what was wrong.
+    static Result<TransformerModel> load(const std::string &path);
+    /// Writes atomically (temporary file + rename).
+    Result<void> save(const std::string &path) const;
+
     const TransformerSpec &spec() const { return m_spec; }
     const ParameterSet<float> &parameters() const { return m_params; }
     ParameterSet<float> &parameters() { return m_params; }

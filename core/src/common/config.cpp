@@ -1,6 +1,8 @@
 // ModelConfig <-> JSON and validation.
 #include "alignscope/config.h"
 
+#include "common/configjson_p.h"
+
 #include <nlohmann/json.hpp>
 
 namespace alignscope {
@@ -9,11 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-template <typename E>
-struct Names {
-    E value;
-    const char *name;
-};
+using namespace configjson;
 
 constexpr Names<ScorerKind> kScorers[] = {{ScorerKind::Additive, "additive"}, {ScorerKind::Dot, "dot"},
                                           {ScorerKind::General, "general"}, {ScorerKind::ScaledDot, "scaled-dot"},
@@ -26,91 +24,6 @@ constexpr Names<CellKind> kCells[] = {{CellKind::Gru, "gru"}, {CellKind::Lstm, "
 constexpr Names<InitMode> kInits[] = {{InitMode::Zero, "zero"}, {InitMode::Final, "final"},
                                       {InitMode::Bridge, "bridge"}, {InitMode::FinalStack, "final-stack"}};
 constexpr Names<MergeMode> kMerges[] = {{MergeMode::Concat, "concat"}, {MergeMode::Sum, "sum"}};
-constexpr Names<TokenizerMode> kModes[] = {{TokenizerMode::Word, "word"},
-                                           {TokenizerMode::Character, "char"},
-                                           {TokenizerMode::TutorialNormalize, "pytorch-tutorial"},
-                                           {TokenizerMode::LegacyTutorialNormalize, "pytorch-tutorial-legacy"},
-                                           {TokenizerMode::ChatbotNormalize, "pytorch-chatbot"}};
-
-template <typename E, size_t N>
-std::string nameOf(const Names<E> (&table)[N], E v)
-{
-    for (const auto &n : table)
-        if (n.value == v)
-            return n.name;
-    return "?";
-}
-
-template <typename E, size_t N>
-Result<E> parseName(const Names<E> (&table)[N], const std::string &s, const char *what)
-{
-    std::string options;
-    for (const auto &n : table) {
-        if (s == n.name)
-            return n.value;
-        options += std::string(options.empty() ? "" : ", ") + n.name;
-    }
-    return usageError("unknown " + std::string(what) + " \"" + s + "\" (expected one of: " + options + ")");
-}
-
-json specialsToJson(const SpecialIds &s)
-{
-    return {{"pad", s.pad}, {"sos", s.sos}, {"eos", s.eos}, {"unk", s.unk}};
-}
-
-json tokenizerToJson(const TokenizerOptions &t)
-{
-    return {{"mode", nameOf(kModes, t.mode)}, {"lowercase", t.lowercase}};
-}
-
-// Reads `key` of `j` into `out` when present; records the first bad field.
-template <typename V>
-void field(const json &j, const char *key, V &out, std::string &bad, const std::string &where)
-{
-    if (!j.is_object() || !j.contains(key))
-        return;
-    const json &v = j.at(key);
-    if constexpr (std::is_same_v<V, bool>) {
-        if (v.is_boolean()) { out = v.get<bool>(); return; }
-    } else if constexpr (std::is_integral_v<V>) {
-        if (v.is_number_integer()) { out = v.get<V>(); return; }
-    } else if constexpr (std::is_floating_point_v<V>) {
-        if (v.is_number()) { out = v.get<V>(); return; }
-    }
-    if (bad.empty())
-        bad = where + key + " has the wrong type";
-}
-
-template <typename E, size_t N>
-void enumField(const json &j, const char *key, const Names<E> (&table)[N], E &out, std::string &bad,
-               const std::string &where)
-{
-    if (!j.is_object() || !j.contains(key))
-        return;
-    if (!j.at(key).is_string()) {
-        if (bad.empty()) bad = where + key + " must be a string";
-        return;
-    }
-    auto r = parseName(table, j.at(key).get<std::string>(), key);
-    if (r)
-        out = r.value();
-    else if (bad.empty())
-        bad = where + key + ": " + r.error().message;
-}
-
-void readSpecials(const json &j, SpecialIds &s, std::string &bad, const std::string &where)
-{
-    field(j, "pad", s.pad, bad, where);
-    field(j, "sos", s.sos, bad, where);
-    field(j, "eos", s.eos, bad, where);
-    field(j, "unk", s.unk, bad, where);
-}
-
-void readTokenizer(const json &j, TokenizerOptions &t, std::string &bad, const std::string &where)
-{
-    enumField(j, "mode", kModes, t.mode, bad, where);
-    field(j, "lowercase", t.lowercase, bad, where);
-}
 
 } // namespace
 

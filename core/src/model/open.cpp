@@ -2,6 +2,10 @@
 #include "alignscope/model.h"
 
 #include "alignscope/rnnmodel.h"
+#include "alignscope/safetensors.h"
+#include "alignscope/transformermodel.h"
+
+#include "model/modelfile_p.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -16,8 +20,18 @@ Result<ModelPtr> openModel(const std::string &nameOrPath)
     auto path = resolveModelPath(nameOrPath);
     if (!path)
         return path.error();
-    // Every file opened today is the RNN family's (an AlignScope model or a
-    // PyTorch tutorial checkpoint); other families add their readers here.
+    // A model file says its architecture in its config (RNN configs have
+    // none); anything else is the RNN family's: an AlignScope RNN model or a
+    // PyTorch tutorial checkpoint. Other families add their readers here.
+    if (auto file = SafetensorsFile::open(path.value())) {
+        const auto &meta = file->metadata();
+        if (auto cfg = meta.find(modelfile::kConfigKey); cfg != meta.end() && isTransformerConfig(cfg->second)) {
+            auto model = TransformerModel::load(path.value());
+            if (!model)
+                return model.error();
+            return ModelPtr(std::make_shared<TransformerModel>(std::move(model).value()));
+        }
+    }
     auto model = RnnModel::load(path.value());
     if (!model)
         return model.error();

@@ -116,4 +116,41 @@ Result<ModelConfig> buildRnnConfig(const RnnRecipe &r)
     return c;
 }
 
+Result<TransformerSpec> buildTransformerSpec(const TransformerRecipe &r)
+{
+    TransformerSpec s;
+    s.encoderLayers = s.decoderLayers = r.layers;
+    s.heads = r.heads;
+    s.dModel = r.dModel;
+    s.ffn = r.ffn > 0 ? r.ffn : 4 * r.dModel;
+    if (r.norm != "pre" && r.norm != "post")
+        return usageError("--norm must be pre or post");
+    s.preNorm = r.norm == "pre";
+    if (r.normKind != "layer" && r.normKind != "rms")
+        return usageError("--norm-kind must be layer or rms");
+    s.norm = r.normKind == "rms" ? TransformerSpec::Norm::Rms : TransformerSpec::Norm::Layer;
+    const std::pair<const char *, TransformerSpec::Positions> positions[] = {
+        {"sinusoidal", TransformerSpec::Positions::Sinusoidal}, {"learned", TransformerSpec::Positions::Learned},
+        {"relative", TransformerSpec::Positions::Relative}};
+    const std::pair<const char *, TransformerSpec::Activation> activations[] = {
+        {"relu", TransformerSpec::Activation::Relu}, {"gelu", TransformerSpec::Activation::GeluErf},
+        {"gelu-tanh", TransformerSpec::Activation::GeluTanh}, {"silu", TransformerSpec::Activation::Silu}};
+    auto pick = [](const auto &table, const std::string &name, auto &out) {
+        for (const auto &[n, v] : table)
+            if (name == n) {
+                out = v;
+                return true;
+            }
+        return false;
+    };
+    if (!pick(positions, r.positions, s.positions))
+        return usageError("--positions must be sinusoidal, learned or relative");
+    if (!pick(activations, r.activation, s.activation))
+        return usageError("--activation must be relu, gelu, gelu-tanh or silu");
+    s.gatedFeedForward = r.gatedFeedForward;
+    if (auto v = validateSpec(s); !v)
+        return v.error();
+    return s;
+}
+
 } // namespace alignscope

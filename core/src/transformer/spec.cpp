@@ -1,29 +1,112 @@
-// TransformerSpec names and validation.
+// TransformerSpec: names, validation, and the model file's config JSON.
 #include "alignscope/transformer.h"
+
+#include "common/configjson_p.h"
 
 namespace alignscope {
 
-std::string toString(TransformerSpec::Norm n) { return n == TransformerSpec::Norm::Rms ? "rms" : "layer"; }
+namespace {
 
-std::string toString(TransformerSpec::Positions p)
+using namespace configjson;
+using Spec = TransformerSpec;
+
+constexpr Names<Spec::Norm> kNorms[] = {{Spec::Norm::Layer, "layer"}, {Spec::Norm::Rms, "rms"}};
+constexpr Names<Spec::Positions> kPositions[] = {{Spec::Positions::Sinusoidal, "sinusoidal"},
+                                                 {Spec::Positions::Learned, "learned"},
+                                                 {Spec::Positions::Relative, "relative"}};
+constexpr Names<Spec::Activation> kActivations[] = {{Spec::Activation::Relu, "relu"},
+                                                    {Spec::Activation::GeluErf, "gelu"},
+                                                    {Spec::Activation::GeluTanh, "gelu-tanh"},
+                                                    {Spec::Activation::Silu, "silu"}};
+
+json specToJson(const Spec &s)
 {
-    switch (p) {
-    case TransformerSpec::Positions::Sinusoidal: return "sinusoidal";
-    case TransformerSpec::Positions::Learned: return "learned";
-    case TransformerSpec::Positions::Relative: return "relative";
-    }
-    return "sinusoidal";
+    return {{"encoder_layers", s.encoderLayers}, {"decoder_layers", s.decoderLayers}, {"heads", s.heads},
+            {"d_model", s.dModel}, {"ffn", s.ffn}, {"norm", nameOf(kNorms, s.norm)}, {"pre_norm", s.preNorm},
+            {"positions", nameOf(kPositions, s.positions)}, {"max_positions", s.maxPositions},
+            {"relative_buckets", s.relativeBuckets}, {"relative_max_distance", s.relativeMaxDistance},
+            {"activation", nameOf(kActivations, s.activation)}, {"gated_ffn", s.gatedFeedForward},
+            {"bias", s.bias}, {"scaled_attention", s.scaledAttention}, {"scale_embedding", s.scaleEmbedding},
+            {"tied_output", s.tiedOutput}, {"rescale_tied_output", s.rescaleTiedOutput},
+            {"shared_embedding", s.sharedEmbedding}, {"eps", s.eps}};
 }
 
-std::string toString(TransformerSpec::Activation a)
+void readSpec(const json &j, Spec &s, std::string &bad)
 {
-    switch (a) {
-    case TransformerSpec::Activation::Relu: return "relu";
-    case TransformerSpec::Activation::GeluErf: return "gelu";
-    case TransformerSpec::Activation::GeluTanh: return "gelu-tanh";
-    case TransformerSpec::Activation::Silu: return "silu";
-    }
-    return "relu";
+    const std::string w = "transformer.";
+    field(j, "encoder_layers", s.encoderLayers, bad, w);
+    field(j, "decoder_layers", s.decoderLayers, bad, w);
+    field(j, "heads", s.heads, bad, w);
+    field(j, "d_model", s.dModel, bad, w);
+    field(j, "ffn", s.ffn, bad, w);
+    enumField(j, "norm", kNorms, s.norm, bad, w);
+    field(j, "pre_norm", s.preNorm, bad, w);
+    enumField(j, "positions", kPositions, s.positions, bad, w);
+    field(j, "max_positions", s.maxPositions, bad, w);
+    field(j, "relative_buckets", s.relativeBuckets, bad, w);
+    field(j, "relative_max_distance", s.relativeMaxDistance, bad, w);
+    enumField(j, "activation", kActivations, s.activation, bad, w);
+    field(j, "gated_ffn", s.gatedFeedForward, bad, w);
+    field(j, "bias", s.bias, bad, w);
+    field(j, "scaled_attention", s.scaledAttention, bad, w);
+    field(j, "scale_embedding", s.scaleEmbedding, bad, w);
+    field(j, "tied_output", s.tiedOutput, bad, w);
+    field(j, "rescale_tied_output", s.rescaleTiedOutput, bad, w);
+    field(j, "shared_embedding", s.sharedEmbedding, bad, w);
+    field(j, "eps", s.eps, bad, w);
+}
+
+} // namespace
+
+std::string toString(Spec::Norm n) { return nameOf(kNorms, n); }
+std::string toString(Spec::Positions p) { return nameOf(kPositions, p); }
+std::string toString(Spec::Activation a) { return nameOf(kActivations, a); }
+
+std::string transformerConfigToJson(const TransformerFileConfig &c)
+{
+    json j;
+    j["architecture"] = "transformer";
+    j["format_version"] = 1;
+    j["transformer"] = specToJson(c.spec);
+    j["special"] = {{"source", specialsToJson(c.sourceSpecials)}, {"target", specialsToJson(c.targetSpecials)}};
+    j["tokenizer"] = {{"source", tokenizerToJson(c.sourceTokenizer)}, {"target", tokenizerToJson(c.targetTokenizer)}};
+    return j.dump();
+}
+
+bool isTransformerConfig(const std::string &text)
+{
+    const json j = json::parse(text, nullptr, false);
+    return j.is_object() && j.value("architecture", std::string()) == "transformer";
+}
+
+Result<TransformerFileConfig> transformerConfigFromJson(const std::string &text)
+{
+    const json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return fileError("alignscope.config is not a JSON object");
+    if (j.value("architecture", std::string()) != "transformer")
+        return fileError("alignscope.config does not describe a Transformer");
+    TransformerFileConfig c;
+    std::string bad;
+    int version = 1;
+    field(j, "format_version", version, bad, "");
+    if (bad.empty() && version > 1)
+        return fileError("alignscope.config format_version " + std::to_string(version) +
+                         " is newer than this AlignScope understands (1); update AlignScope");
+    const json none = json::object();
+    if (!j.contains("transformer") || !j.at("transformer").is_object())
+        return fileError("alignscope.config has no \"transformer\" object with the model's sizes");
+    readSpec(j.at("transformer"), c.spec, bad);
+    const json &sp = j.value("special", none), &tk = j.value("tokenizer", none);
+    readSpecials(sp.value("source", none), c.sourceSpecials, bad, "special.source.");
+    readSpecials(sp.value("target", none), c.targetSpecials, bad, "special.target.");
+    readTokenizer(tk.value("source", none), c.sourceTokenizer, bad, "tokenizer.source.");
+    readTokenizer(tk.value("target", none), c.targetTokenizer, bad, "tokenizer.target.");
+    if (!bad.empty())
+        return fileError("alignscope.config: " + bad);
+    if (auto valid = validateSpec(c.spec); !valid)
+        return fileError("alignscope.config: " + valid.error().message);
+    return c;
 }
 
 Result<void> validateSpec(const TransformerSpec &s)

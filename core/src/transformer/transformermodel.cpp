@@ -60,6 +60,7 @@ ModelDescription describeTransformer(const TransformerSpec &spec, long long para
     a.score = "e_{tj} = q_t^⊤ k_j" + std::string(spec.scaledAttention ? " / √d_k" : "") + bias;
     a.context = "o_t = W_o [Σ_j α^{(1)}_{tj} v_j ; … ; Σ_j α^{(H)}_{tj} v_j],  v_j = W_v^{(h)} h_j";
     a.note = "each of the " + std::to_string(spec.heads) + " heads has its own W_q, W_k, W_v";
+    a.contextOfStates = false;
     d.summary = std::to_string(spec.encoderLayers) + " + " + std::to_string(spec.decoderLayers) + " layer Transformer, " +
                 std::to_string(spec.heads) + " heads, d " + std::to_string(spec.dModel) + ", " +
                 (spec.preNorm ? "pre-" : "post-") + toString(spec.norm) + " norm, " + toString(spec.positions) +

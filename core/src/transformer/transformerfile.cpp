@@ -1,0 +1,44 @@
+// Transformer model files: safetensors with alignscope.* metadata whose
+// config names the architecture (see transformerConfigToJson).
+#include "alignscope/transformermodel.h"
+
+#include "model/modelfile_p.h"
+#include "transformer/network.h"
+
+#include <filesystem>
+
+namespace alignscope {
+
+using namespace modelfile;
+
+Result<TransformerModel> TransformerModel::load(const std::string &path)
+{
+    auto file = SafetensorsFile::open(path);
+    if (!file)
+        return file.error();
+    const auto &meta = file->metadata();
+    auto cfg = meta.find(kConfigKey);
+    if (cfg == meta.end())
+        return fileError(path + ": metadata has no \"" + std::string(kConfigKey) + "\"; this is not an AlignScope model");
+    auto config = transformerConfigFromJson(cfg->second);
+    if (!config)
+        return fileError(path + ": " + config.error().message);
+    const TransformerSpec spec = config->spec;
+    auto parts = readModelParts(file.value(), config->sourceSpecials, config->targetSpecials,
+                                [&](int source, int target) { return TransformerNetwork<float>(spec, source, target).shapes(); });
+    if (!parts)
+        return parts.error();
+    TransformerModel model(spec, std::move(parts->source), std::move(parts->target), std::move(parts->params),
+                           config->sourceTokenizer, config->targetTokenizer);
+    model.setName(std::filesystem::path(path).stem().string());
+    return model;
+}
+
+Result<void> TransformerModel::save(const std::string &path) const
+{
+    const TransformerFileConfig config{m_spec, m_source.specials(), m_target.specials(), m_sourceTokenizer,
+                                       m_targetTokenizer};
+    return writeModelFile(path, m_params, {}, {}, transformerConfigToJson(config), m_source, m_target);
+}
+
+} // namespace alignscope
