@@ -162,8 +162,7 @@ int inspectCommand(const Argv &argv)
         std::cout << "config: " << configToJson(rnn->config()) << "\n"
                   << "source vocabulary: " << rnn->sourceVocab().size() << " tokens\n";
     if (const auto *t = dynamic_cast<const TransformerModel *>(model.value().get()))
-        std::cout << "config: " << transformerConfigToJson({t->spec(), t->sourceVocab().specials(), t->targetSpecials()})
-                  << "\n"
+        std::cout << "config: " << transformerConfigToJson(t->fileConfig()) << "\n"
                   << "source vocabulary: " << t->sourceVocab().size() << " tokens\n";
     std::cout << "target vocabulary: " << model.value()->targetVocab().size() << " tokens\n"
               << "parameters: " << d.parameters << "\n"

@@ -32,7 +32,7 @@ RnnModel model(ScorerKind scorer, unsigned seed)
     c.decoder.kind = bahdanau ? DecoderKind::Bahdanau : DecoderKind::Luong;
     RnnModel m = RnnModel::initialise(c, vocab({"<pad>", "<sos>", "<eos>", "<unk>", "the", "cat", "sat"}),
                                 vocab({"<pad>", "<sos>", "<eos>", "<unk>", "le", "chat", "assis"}), seed);
-    m.setName("m" + std::to_string(seed));
+    m.setName(std::string("m").append(std::to_string(seed)));
     return m;
 }
 

@@ -150,6 +150,8 @@ QString weightSection(const TraceModel &m, const DecodeNode &node, int j, const 
 QString contextSection(const TraceModel &m, const DecodeNode &node, int j, const Vector &weights)
 {
     const DecodeTrace &tr = *m.trace();
+    if (!tr.description.attention.contextOfStates) // the heads weigh W_v h_j, not h_j: only the equation
+        return QStringLiteral("<h4>3 · Output of the heads</h4><p>%1</p>").arg(markup(tr.description.attention.context));
     std::vector<int> order(size_t(weights.size()));
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int a, int b) { return weights[a] > weights[b]; });
@@ -159,8 +161,6 @@ QString contextSection(const TraceModel &m, const DecodeNode &node, int j, const
                      .arg(tok(tr.source.labels[size_t(order[r])]));
     if (order.size() > 3)
         terms << QStringLiteral("…");
-    if (!tr.description.attention.contextOfStates) // the heads weigh W_v h_j, not h_j: only the equation
-        return QStringLiteral("<h4>3 · Output of the heads</h4><p>%1</p>").arg(markup(tr.description.attention.context));
     QString html = QStringLiteral("<h4>3 · Context</h4><p>%1 = %2</p>")
                        .arg(markup(tr.description.attention.context), terms.join(QStringLiteral(" + ")));
     if (j < tr.encoderStates.rows()) {

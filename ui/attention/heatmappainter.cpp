@@ -16,12 +16,27 @@ constexpr double kLogFloor = 1e-4; // log scale spans 1e-4 .. 1
 
 QString label(const std::string &token) { return QString::fromStdString(token); }
 
+constexpr double kMinLabelPixels = 7.0;
+
+/// `f` shrunk so a line fits a cell (down to a legible minimum), instead of skipping labels.
+QFont fittedToCell(QFont f, double cell)
+{
+    const double height = QFontMetricsF(f).height();
+    const double room = cell - 1;
+    if (height <= room)
+        return f;
+    const double scale = std::max(room, kMinLabelPixels) / height;
+    if (f.pointSizeF() > 0)
+        f.setPointSizeF(f.pointSizeF() * scale);
+    else
+        f.setPixelSize(std::max(1, int(f.pixelSize() * scale)));
+    return f;
+}
+
 // Labels shrink with the cells down to kMinLabelPixels; only cells smaller
 // than that (a huge figure, never the window: CellFit keeps cells at 12 px
 // or more there) label every k-th row or column (the current one always),
 // so labels never overprint.
-constexpr double kMinLabelPixels = 7.0;
-
 bool labelShown(int index, int current, double cell)
 {
     const int stride = std::max(1, int(std::ceil(kMinLabelPixels / cell)));
@@ -143,7 +158,8 @@ HeatmapPainter::HeatmapPainter(const HeatmapData &data, const HeatmapOptions &op
 HeatmapPainter::HeatmapPainter(const HeatmapData &data, const HeatmapOptions &options,
                                const HeatmapLabelMetrics &metrics, const QPalette &palette)
     : m_data(data), m_options(options), m_colormap(options.colormap), m_font(metrics.font),
-      m_boldFont(metrics.boldFont), m_palette(palette)
+      m_boldFont(metrics.boldFont), m_labelFont(fittedToCell(metrics.font, options.cellSize)),
+      m_labelBoldFont(fittedToCell(metrics.boldFont, options.cellSize)), m_palette(palette)
 {
     m_rowLabelWidth = options.showRowLabels ? metrics.rowLabelWidth + 3 * kPad : kPad;
     // Horizontal labels read better; turn them when any would spill over.
@@ -280,21 +296,7 @@ void HeatmapPainter::paintCurrentRow(QPainter &p, const QRectF &, QPointF origin
     }
 }
 
-QFont HeatmapPainter::labelFont(bool bold) const
-{
-    QFont f = bold ? m_boldFont : m_font;
-    const double height = QFontMetricsF(f).height();
-    const double room = m_options.cellSize - 1;
-    if (height <= room)
-        return f;
-    // Shrink to the cell (down to a legible minimum) instead of skipping labels.
-    const double scale = std::max(room, kMinLabelPixels) / height;
-    if (f.pointSizeF() > 0)
-        f.setPointSizeF(f.pointSizeF() * scale);
-    else
-        f.setPixelSize(std::max(1, int(f.pixelSize() * scale)));
-    return f;
-}
+QFont HeatmapPainter::labelFont(bool bold) const { return bold ? m_labelBoldFont : m_labelFont; }
 
 QString HeatmapPainter::shownRowLabel(int row) const
 {

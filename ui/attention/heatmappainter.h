@@ -150,6 +150,8 @@ private:
     Colormap m_colormap;
     QFont m_font;
     QFont m_boldFont;
+    QFont m_labelFont;     // m_font and m_boldFont shrunk to the cell, once per painter
+    QFont m_labelBoldFont;
     QPalette m_palette;
     double m_rowLabelWidth = 0;
     double m_columnLabelHeight = 0;

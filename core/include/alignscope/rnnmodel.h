@@ -86,8 +86,6 @@ public:
 
     /// Source tokens already split (a corpus pair) into ids, <eos> appended as configured.
     EncodedSource sourceFromTokens(const std::vector<std::string> &tokens) const;
-    /// Joins target tokens back into text.
-    std::string detokenize(const std::vector<std::string> &tokens) const;
     /// The RNN encoder on ids (what encode() runs on a prepared source).
     std::shared_ptr<const RnnMemory> encodeIds(const std::vector<int> &sourceIds) const;
 

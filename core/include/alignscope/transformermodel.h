@@ -36,6 +36,8 @@ public:
     Result<void> save(const std::string &path) const;
 
     const TransformerSpec &spec() const { return m_spec; }
+    /// What the model file's alignscope.config says of this model.
+    TransformerFileConfig fileConfig() const;
     const ParameterSet<float> &parameters() const { return m_params; }
     ParameterSet<float> &parameters() { return m_params; }
     const Vocabulary &sourceVocab() const { return m_source; }

@@ -64,12 +64,12 @@ std::string DecodeTrace::translation(const std::vector<int> &p) const
 
 Vector DecodeTrace::weights(int node, const HeadSelection &selection) const
 {
-    return selectWeights(nodes[node].cross, selection);
+    return nodes[node].weights(selection);
 }
 
 Vector DecodeTrace::scores(int node, const HeadSelection &selection) const
 {
-    return selectScores(nodes[node].cross, selection);
+    return nodes[node].scores(selection);
 }
 
 namespace {

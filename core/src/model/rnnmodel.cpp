@@ -87,21 +87,12 @@ EncodedSource RnnModel::sourceFromTokens(const std::vector<std::string> &tokens)
 
 std::vector<int> RnnModel::prepareTarget(const std::string &text) const
 {
-    auto tokens = tokenize(text, m_config.targetTokenizer);
-    if (!tokens)
-        return {};
-    return m_target.encode(tokens.value());
-}
-
-std::string RnnModel::detokenize(const std::vector<std::string> &tokens) const
-{
-    return alignscope::detokenize(tokens, m_config.targetTokenizer);
+    return textTargetIds(text, m_config.targetTokenizer, m_target);
 }
 
 std::function<std::string(const std::vector<std::string> &)> RnnModel::detokenizer() const
 {
-    const TokenizerOptions options = m_config.targetTokenizer;
-    return [options](const std::vector<std::string> &tokens) { return alignscope::detokenize(tokens, options); };
+    return textDetokenizer(m_config.targetTokenizer);
 }
 
 std::shared_ptr<const RnnMemory> RnnModel::encodeIds(const std::vector<int> &sourceIds) const

@@ -45,4 +45,15 @@ Result<EncodedSource> prepareTextSource(const std::string &sentence, const Token
     return source;
 }
 
+std::vector<int> textTargetIds(const std::string &text, const TokenizerOptions &tokenizer, const Vocabulary &vocab)
+{
+    auto tokens = tokenize(text, tokenizer);
+    return tokens ? vocab.encode(tokens.value()) : std::vector<int>{};
+}
+
+std::function<std::string(const std::vector<std::string> &)> textDetokenizer(const TokenizerOptions &tokenizer)
+{
+    return [tokenizer](const std::vector<std::string> &tokens) { return detokenize(tokens, tokenizer); };
+}
+
 } // namespace alignscope

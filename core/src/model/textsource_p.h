@@ -5,6 +5,7 @@
 #include "alignscope/seq2seq.h"
 #include "alignscope/tokenizer.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,5 +20,12 @@ EncodedSource textSourceFromTokens(const std::vector<std::string> &tokens, const
 /// and the vocabulary has no <unk>.
 Result<EncodedSource> prepareTextSource(const std::string &sentence, const TokenizerOptions &tokenizer,
                                         const Vocabulary &vocab, bool appendEos);
+
+/// Target text into ids as a model with this tokenizer and vocabulary reads
+/// it (no <sos>/<eos>); empty for text that does not tokenise.
+std::vector<int> textTargetIds(const std::string &text, const TokenizerOptions &tokenizer, const Vocabulary &vocab);
+
+/// Joins target tokens back into text with this tokenizer's rules.
+std::function<std::string(const std::vector<std::string> &)> textDetokenizer(const TokenizerOptions &tokenizer);
 
 } // namespace alignscope

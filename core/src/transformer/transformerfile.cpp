@@ -34,11 +34,14 @@ Result<TransformerModel> TransformerModel::load(const std::string &path)
     return model;
 }
 
+TransformerFileConfig TransformerModel::fileConfig() const
+{
+    return {m_spec, m_source.specials(), m_target.specials(), m_sourceTokenizer, m_targetTokenizer};
+}
+
 Result<void> TransformerModel::save(const std::string &path) const
 {
-    const TransformerFileConfig config{m_spec, m_source.specials(), m_target.specials(), m_sourceTokenizer,
-                                       m_targetTokenizer};
-    return writeModelFile(path, m_params, {}, {}, transformerConfigToJson(config), m_source, m_target);
+    return writeModelFile(path, m_params, {}, {}, transformerConfigToJson(fileConfig()), m_source, m_target);
 }
 
 } // namespace alignscope

@@ -114,14 +114,12 @@ Result<EncodedSource> TransformerModel::prepareSource(const std::string &sentenc
 
 std::vector<int> TransformerModel::prepareTarget(const std::string &text) const
 {
-    auto tokens = tokenize(text, m_targetTokenizer);
-    return tokens ? m_target.encode(tokens.value()) : std::vector<int>{};
+    return textTargetIds(text, m_targetTokenizer, m_target);
 }
 
 std::function<std::string(const std::vector<std::string> &)> TransformerModel::detokenizer() const
 {
-    const TokenizerOptions options = m_targetTokenizer;
-    return [options](const std::vector<std::string> &tokens) { return detokenize(tokens, options); };
+    return textDetokenizer(m_targetTokenizer);
 }
 
 std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSource &source) const
