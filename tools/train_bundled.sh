@@ -17,14 +17,18 @@ declare -A args=(
   [scaled-dot]="--encoder gru --decoder luong --scorer scaled-dot"
   [location]="--encoder gru --decoder luong --scorer location"
   [local-p]="--encoder bigru --decoder luong --scorer general --local p --window 5"
+  [transformer]="--encoder transformer --layers 2 --heads 4 --d-model 64 --norm pre --norm-kind rms --positions relative"
 )
 # Luong's unscaled dot/general scores and local-p's predicted window learn
 # more slowly than additive attention: they get more epochs. local-p reads a
 # bidirectional encoder and a wider window (D = 5): with a unidirectional
 # encoder and D = 3 its predicted centre p_t never settled (83% exact match).
-declare -A epochs=([dot]=15 [general]=15 [local-p]=15)
+# The Transformer trains with its own defaults (transformerTrainDefaults:
+# peak rate 1e-3 after 500 warm-up steps, inverse-square-root decay, label
+# smoothing 0.1, dropout 0.1).
+declare -A epochs=([dot]=15 [general]=15 [local-p]=15 [transformer]=10)
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(additive dot general concat scaled-dot location local-p)
+[ ${#names[@]} -gt 0 ] || names=(additive dot general concat scaled-dot location local-p transformer)
 for name in "${names[@]}"; do
   cmd="$cli train --task en-fr ${args[$name]} --epochs ${epochs[$name]:-6} --threads 2 --seed 1 --out $out/$name.safetensors"
   echo "$cmd" > "$out/logs/$name.log"

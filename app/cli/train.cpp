@@ -33,8 +33,11 @@ OptionSpec trainSpec()
 {
     OptionSpec s = kTaskOptions;
     s.values.insert({"epochs", "threads", "resume", "out", "batch", "lr", "seed", "teacher-forcing", "patience",
-                     "eval-sentences", "watch", "snapshots", "snapshot-format"});
+                     "eval-sentences", "watch", "snapshots", "snapshot-format", "label-smoothing", "schedule",
+                     "warmup"});
     s.values.insert(std::begin(kModelValueOptions), std::end(kModelValueOptions));
+    s.values.insert(std::begin(kTransformerValueOptions), std::end(kTransformerValueOptions));
+    s.flags.insert("gated-ffn");
     return s;
 }
 
@@ -43,24 +46,35 @@ Result<ModelConfig> trainConfig(const Args &a, const PreparedTask &task)
     return modelConfigFromArgs(a, false, RnnRecipe{}.forTask(task));
 }
 
-Result<TrainOptions> trainOptions(const Args &a)
+/// The options of a run; `defaults` are the family's (transformerTrainDefaults).
+Result<TrainOptions> trainOptions(const Args &a, const TrainOptions &defaults)
 {
-    TrainOptions o;
+    TrainOptions o = defaults;
     auto epochs = a.integer("epochs", 10, 1, 100000);
     auto threads = a.integer("threads", 0, 0, 1024);
-    auto batch = a.integer("batch", 32, 1, 4096);
+    auto batch = a.integer("batch", o.batchSize, 1, 4096);
     auto seed = a.integer("seed", 1, 0, 2147483647);
     auto patience = a.integer("patience", 3, 1, 1000);
     auto evalSentences = a.integer("eval-sentences", 200, 0, 1000000);
-    auto lr = a.number("lr", 2e-3, 1e-7, 10.0);
+    auto warmup = a.integer("warmup", o.warmupSteps, 0, 100000000);
+    auto lr = a.number("lr", o.learningRate, 1e-7, 10.0);
     auto tf = a.number("teacher-forcing", 1.0, 0.0, 1.0);
-    auto dropout = a.number("dropout", 0.1, 0.0, 0.9);
-    for (const Result<int> *r : {&epochs, &threads, &batch, &seed, &patience, &evalSentences})
+    auto dropout = a.number("dropout", o.dropout, 0.0, 0.9);
+    auto smoothing = a.number("label-smoothing", o.labelSmoothing, 0.0, 0.99);
+    for (const Result<int> *r : {&epochs, &threads, &batch, &seed, &patience, &evalSentences, &warmup})
         if (!*r)
             return r->error();
-    for (const Result<double> *r : {&lr, &tf, &dropout})
+    for (const Result<double> *r : {&lr, &tf, &dropout, &smoothing})
         if (!*r)
             return r->error();
+    if (auto schedule = a.value("schedule")) {
+        auto parsed = parseLrSchedule(*schedule);
+        if (!parsed)
+            return parsed.error();
+        o.schedule = parsed.value();
+    }
+    o.warmupSteps = warmup.value();
+    o.labelSmoothing = static_cast<float>(smoothing.value());
     o.epochs = epochs.value();
     o.threads = threads.value();
     o.batchSize = batch.value();
@@ -88,6 +102,45 @@ std::string metricsLine(const EvalMetrics &m)
                   m.loss, m.perplexity, m.bleu, 100.0 * m.exactMatch,
                   m.aer < 0 ? "n/a" : std::to_string(m.aer).substr(0, 5).c_str(), m.entropy);
     return buf;
+}
+
+/// `eval --per-head --json`: each layer's and head's AER and entropy, as
+/// layers × heads arrays (null AER without gold links), and the best head.
+nlohmann::ordered_json perHeadJson(const EvalMetrics &m)
+{
+    nlohmann::ordered_json aer = nlohmann::ordered_json::array(), entropy = nlohmann::ordered_json::array();
+    int best = -1;
+    for (int l = 0; l < m.layers; ++l) {
+        nlohmann::ordered_json aerRow = nlohmann::ordered_json::array(), entropyRow = nlohmann::ordered_json::array();
+        for (int h = 0; h < m.heads; ++h) {
+            const size_t i = size_t(l * m.heads + h);
+            aerRow.push_back(m.headAer.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.headAer[i]));
+            entropyRow.push_back(m.headEntropy[i]);
+            if (!m.headAer.empty() && (best < 0 || m.headAer[i] < m.headAer[size_t(best)]))
+                best = int(i);
+        }
+        aer.push_back(aerRow);
+        entropy.push_back(entropyRow);
+    }
+    nlohmann::ordered_json j = {{"layers", m.layers}, {"heads", m.heads}, {"aer", aer}, {"entropy", entropy}};
+    j["best"] = best < 0 ? nlohmann::ordered_json(nullptr)
+                         : nlohmann::ordered_json{{"layer", best / m.heads + 1}, {"head", best % m.heads + 1},
+                                                  {"aer", m.headAer[size_t(best)]}};
+    return j;
+}
+
+/// The same as a table: one row per layer, one column per head.
+void printPerHead(const EvalMetrics &m)
+{
+    std::printf("per-head AER%s (rows: layers, columns: heads)\n", m.headAer.empty() ? " n/a; entropy" : "");
+    for (int l = 0; l < m.layers; ++l) {
+        std::printf("  layer %d:", l + 1);
+        for (int h = 0; h < m.heads; ++h) {
+            const size_t i = size_t(l * m.heads + h);
+            std::printf("  %.3f", m.headAer.empty() ? m.headEntropy[i] : m.headAer[i]);
+        }
+        std::printf("\n");
+    }
 }
 
 /// A progress bar on a terminal; one plain line per epoch otherwise.
@@ -147,7 +200,7 @@ public:
     const std::string &sentence() const { return m_sentence; }
 
     /// Decodes the watched sentence with `model` and writes epoch `epoch`'s files.
-    Result<void> write(const RnnModel &model, int epoch) const
+    Result<void> write(const Seq2Seq &model, int epoch) const
     {
         auto trace = translate(model, m_sentence);
         if (!trace)
@@ -186,39 +239,24 @@ private:
 
 } // namespace
 
-int trainCommand(const Argv &argv)
+namespace {
+
+/// Trains `model` on the task with `options` and writes it to --out.
+template <typename Model>
+int runTraining(Model &model, const Args &args, const PreparedTask &task, const TrainOptions &options,
+                const SnapshotWriter *snapshots)
 {
-    auto args = Args::parse(argv, trainSpec());
-    if (!args)
-        return fail(args.error());
-    if (!args->value("out"))
-        return fail(usageError("train needs --out FILE (where the trained model is written)"));
-    auto snapshots = SnapshotWriter::open(args.value());
-    if (!snapshots)
-        return fail(snapshots.error());
-    auto task = loadTask(args.value());
-    if (!task)
-        return fail(task.error());
-    auto config = trainConfig(args.value(), task.value());
-    if (!config)
-        return fail(config.error());
-    auto options = trainOptions(args.value());
-    if (!options)
-        return fail(options.error());
-    const std::string out = *args->value("out");
-    options->checkpoint = out + ".ckpt";
-    RnnModel model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, options->seed);
-    model.setName(toString(config->attention.scorer));
-    Trainer trainer(model, task->splits.train, task->splits.dev, options.value());
-    if (auto resume = args->value("resume")) {
+    const std::string out = *args.value("out");
+    Trainer trainer(model, task.splits.train, task.splits.dev, options);
+    if (auto resume = args.value("resume")) {
         if (auto r = trainer.resume(*resume); !r)
             return fail(r.error());
     }
-    std::fprintf(stderr, "training on %zu pairs (%s), %lld parameters, vocabularies %d/%d\n",
-                 task->splits.train.pairs.size(), task->name.c_str(), parameterCount(model.parameters()),
-                 model.sourceVocab().size(), model.targetVocab().size());
-    if (*snapshots) { // a sentence that cannot be decoded fails now, not after the first epoch
-        if (auto t = translate(model, (*snapshots)->sentence()); !t)
+    std::fprintf(stderr, "training %s on %zu pairs (%s), %lld parameters, vocabularies %d/%d\n",
+                 model.description().summary.c_str(), task.splits.train.pairs.size(), task.name.c_str(),
+                 parameterCount(model.parameters()), model.sourceVocab().size(), model.targetVocab().size());
+    if (snapshots) { // a sentence that cannot be decoded fails now, not after the first epoch
+        if (auto t = translate(model, snapshots->sentence()); !t)
             return fail(t.error());
     }
     const bool terminal = isatty(STDERR_FILENO);
@@ -228,9 +266,9 @@ int trainCommand(const Argv &argv)
     auto summary = trainer.run(
         [&](const TrainProgress &p) {
             report(p, terminal);
-            if (!p.epochEnd || !*snapshots || snapshotError)
+            if (!p.epochEnd || !snapshots || snapshotError)
                 return;
-            if (auto w = (*snapshots)->write(model, p.epoch); !w) {
+            if (auto w = snapshots->write(model, p.epoch); !w) {
                 snapshotError = w.error();
                 stop = true;
             }
@@ -248,20 +286,52 @@ int trainCommand(const Argv &argv)
     return 0;
 }
 
+} // namespace
+
+int trainCommand(const Argv &argv)
+{
+    auto args = Args::parse(argv, trainSpec());
+    if (!args)
+        return fail(args.error());
+    if (!args->value("out"))
+        return fail(usageError("train needs --out FILE (where the trained model is written)"));
+    auto snapshots = SnapshotWriter::open(args.value());
+    if (!snapshots)
+        return fail(snapshots.error());
+    auto task = loadTask(args.value());
+    if (!task)
+        return fail(task.error());
+    const bool transformer = args->value("encoder") == "transformer";
+    auto options = trainOptions(args.value(), transformer ? transformerTrainDefaults() : TrainOptions{});
+    if (!options)
+        return fail(options.error());
+    options->checkpoint = *args->value("out") + ".ckpt";
+    if (transformer) {
+        auto spec = transformerSpecFromArgs(args.value());
+        if (!spec)
+            return fail(spec.error());
+        TransformerModel model = makeTransformerForCorpus(spec.value(), task->splits.train, options->seed);
+        return runTraining(model, args.value(), task.value(), options.value(), snapshots->get());
+    }
+    auto config = trainConfig(args.value(), task.value());
+    if (!config)
+        return fail(config.error());
+    RnnModel model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, options->seed);
+    model.setName(toString(config->attention.scorer));
+    return runTraining(model, args.value(), task.value(), options.value(), snapshots->get());
+}
+
 int evalCommand(const Argv &argv)
 {
     OptionSpec spec = kTaskOptions;
     spec.values.insert({"model", "split", "limit"});
-    spec.flags.insert("json");
+    spec.flags.insert({"json", "per-head"});
     auto args = Args::parse(argv, spec);
     if (!args)
         return fail(args.error());
     if (!args->value("model"))
         return fail(usageError("eval needs --model FILE or a bundled model name"));
-    auto path = resolveModelPath(*args->value("model"));
-    if (!path)
-        return fail(path.error());
-    auto model = RnnModel::load(path.value());
+    auto model = openModel(*args->value("model"));
     if (!model)
         return fail(model.error());
     auto task = loadTask(args.value());
@@ -274,20 +344,28 @@ int evalCommand(const Argv &argv)
     if (!limit)
         return fail(limit.error());
     const Corpus &corpus = split == "dev" ? task->splits.dev : task->splits.test;
-    const EvalMetrics m = evaluate(model.value(), corpus, limit.value());
+    const Seq2Seq &seq2seq = *model.value();
+    auto evaluated = evaluate(seq2seq, corpus, {limit.value(), args->has("per-head")});
+    if (!evaluated)
+        return fail(evaluated.error());
+    const EvalMetrics &m = evaluated.value();
     if (args->has("json")) {
-        nlohmann::ordered_json j = {{"model", model->name()}, {"task", task->name}, {"split", split},
+        nlohmann::ordered_json j = {{"model", seq2seq.name()}, {"task", task->name}, {"split", split},
                                     {"sentences", m.sentences}, {"loss", m.loss}, {"perplexity", m.perplexity},
                                     {"bleu", m.bleu}, {"exact_match", m.exactMatch},
                                     {"aer", m.aer < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.aer)},
                                     {"entropy", m.entropy}};
+        if (args->has("per-head"))
+            j["per_head"] = perHeadJson(m);
         std::cout << j.dump(2) << "\n";
     } else {
         std::printf("%s on %s/%s (%d sentences)\nBLEU %.2f  exact match %.2f%%  AER %s  entropy %.4f  loss %.4f  "
                     "perplexity %.4f\n",
-                    model->name().c_str(), task->name.c_str(), split.c_str(), m.sentences, m.bleu,
+                    seq2seq.name().c_str(), task->name.c_str(), split.c_str(), m.sentences, m.bleu,
                     100.0 * m.exactMatch, m.aer < 0 ? "n/a" : std::to_string(m.aer).c_str(), m.entropy, m.loss,
                     m.perplexity);
+        if (args->has("per-head"))
+            printPerHead(m);
     }
     return 0;
 }

@@ -31,7 +31,8 @@ private slots:
 
 namespace {
 
-const char *const kModels[] = {"additive", "concat", "dot", "general", "local-p", "location", "scaled-dot"};
+const char *const kModels[] = {"additive", "concat", "dot", "general", "local-p", "location", "scaled-dot",
+                               "transformer"};
 const char *const kSentences[] = {"The cat sat on the mat", "the zebras quickly saw a small dog near the river"};
 
 QString goldenPath(const QString &name) { return QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/golden/") + name; }

@@ -1,6 +1,6 @@
 // The Transformer's parts (core/src/transformer/blocks.h): every op's
 // backward against central finite differences in double precision; the
-// forward against PyTorch's own functions (tests/data/transformer/
+// forward against PyTorch's own functions (label-smoothed cross-entropy too) (tests/data/transformer/
 // blocks_torch.json, made by tests/interop/make_transformer_block_
 // fixtures.py); the attention's masks and per-head rows; and the plain
 // functions' values (sinusoidal table, T5's relative buckets).
@@ -147,6 +147,12 @@ void TestTransformerBlocks::testGradients_data()
     QTest::newRow("causal self-attention") << Op([](G &g, V x) {
         return ops::multiHeadAttention(g, x[0], x[1], x[2], {2, true}, ops::causalMask<double>(4)).output;
     }) << QList<int>{4, 6, 4, 6, 4, 4};
+    QTest::newRow("rows sliced and stacked") << Op([](G &g, V x) {
+        return ops::concatRows(g, {ops::sliceRows(g, x[0], 2, 2), ops::sliceRows(g, x[0], 0, 3), x[1]});
+    }) << QList<int>{5, 3, 2, 3};
+    QTest::newRow("cross-entropy, label smoothing 0.1") << Op([](G &g, V x) {
+        return ops::crossEntropy(g, x[0], {3, 0, -1, 4}, 0.5, 0.1);
+    }) << QList<int>{4, 6};
     QTest::newRow("T5: unscaled with a bias per head") << Op([](G &g, V x) {
         return ops::multiHeadAttention(g, x[0], x[1], x[2], {2, false}, {}, {x[3], x[4]}).output;
     }) << QList<int>{4, 6, 4, 6, 4, 4, 4, 4, 4, 4};
@@ -182,6 +188,10 @@ void TestTransformerBlocks::testTorchParity()
     check("gelu_tanh", ops::gelu(g, input(f.at("gelu_tanh"), "x"), ops::GeluForm::Tanh), f.at("gelu_tanh").at("y"));
     check("silu", ops::silu(g, input(f.at("silu"), "x")), f.at("silu").at("y"));
     check("softmax", ops::softmaxRows(g, input(f.at("softmax"), "x")), f.at("softmax").at("y"));
+    const auto &ce = f.at("cross_entropy_smoothed");
+    const double loss = g.value(ops::crossEntropy(g, input(ce, "logits"), ce.at("targets").get<std::vector<int>>(), 1.0,
+                                                  ce.at("smoothing").get<double>()))(0, 0);
+    QVERIFY2(std::abs(loss - ce.at("loss").get<double>()) < 1e-12, qPrintable(QString::number(loss, 'g', 17)));
     for (const char *name : {"attention_cross_padded", "attention_causal_self"}) {
         const auto &a = f.at(name);
         const int heads = a.at("heads").get<int>();

@@ -30,6 +30,8 @@ private slots:
     void testCachedStepsEqualFullForward();
     void testNetworkGradient_data();
     void testNetworkGradient();
+    void testPackedBatchEqualsSentences_data();
+    void testPackedBatchEqualsSentences();
     void testTraceHoldsEveryHead_data();
     void testTraceHoldsEveryHead();
     void testSpecValidation();
@@ -126,7 +128,7 @@ void TestTransformerModel::testCachedStepsEqualFullForward()
 
 void TestTransformerModel::testNetworkGradient_data() { addSpecs(); }
 
-// The teacher-forced loss of the whole network, recorded in double: its
+// The training loss of the whole network, recorded in double: its
 // gradient w.r.t. entries of every kind of parameter against central
 // differences.
 void TestTransformerModel::testNetworkGradient()
@@ -139,12 +141,14 @@ void TestTransformerModel::testNetworkGradient()
         params.emplace(name, m.cast<double>());
         grads.emplace(name, MatrixX<double>::Zero(m.rows(), m.cols()));
     }
-    const std::vector<int> source = {4, 5, 6, 2}, inputs = {1, 4, 7, 5}, targets = {4, 7, 5, 2};
+    // Training's loss: a packed batch of two pairs of different lengths,
+    // dropout (the same masks on every evaluation) and label smoothing.
+    const std::vector<std::vector<int>> sources = {{4, 5, 6, 2}, {7, 3, 2}}, targets = {{4, 7, 5, 2}, {6, 2}};
     auto loss = [&](ParameterSet<double> *gradients) {
         Graph<double> g(gradients != nullptr);
         ParamBinder<double> p(g, params, gradients);
-        const auto d = net.decodeAll(p, net.encode(p, source), inputs);
-        const int l = ops::crossEntropy(g, d.logits, targets, 0.25);
+        std::mt19937 masks(42);
+        const int l = net.loss(p, sources, targets, 1, {0.2f, &masks, 0.1f});
         if (gradients)
             g.backward(l);
         return g.value(l)(0, 0);
@@ -169,6 +173,46 @@ void TestTransformerModel::testNetworkGradient()
         }
     }
     QVERIFY(checked > 60);
+}
+
+void TestTransformerModel::testPackedBatchEqualsSentences_data() { addSpecs(); }
+
+// A packed batch is only a faster way to run its sentences: its loss is the
+// sum of theirs, and so is its gradient; the logits of each sentence equal
+// a batch of one's.
+void TestTransformerModel::testPackedBatchEqualsSentences()
+{
+    QFETCH(Spec, spec);
+    const TransformerModel model = tinyModel(spec, 4);
+    const auto &net = model.network();
+    const std::vector<std::vector<int>> sources = {{4, 5, 6, 2}, {7, 2}, {3, 4, 5, 6, 7, 2}};
+    const std::vector<std::vector<int>> targets = {{4, 7, 5, 2}, {6, 5, 4, 2}, {2}};
+    auto lossOf = [&](const std::vector<std::vector<int>> &src, const std::vector<std::vector<int>> &tgt,
+                      ParameterSet<float> &grads) {
+        Graph<float> g(true);
+        ParamBinder<float> p(g, model.parameters(), &grads);
+        const int l = net.loss(p, src, tgt, 1, {}, 1);
+        g.backward(l);
+        return double(g.value(l)(0, 0));
+    };
+    ParameterSet<float> batchGrads = zerosLike(model.parameters()), sentenceGrads = zerosLike(model.parameters());
+    const double batch = lossOf(sources, targets, batchGrads);
+    double sum = 0.0;
+    for (size_t i = 0; i < sources.size(); ++i)
+        sum += lossOf({sources[i]}, {targets[i]}, sentenceGrads);
+    QVERIFY2(std::abs(batch - sum) < 1e-4 * std::abs(sum), qPrintable(QStringLiteral("%1 vs %2").arg(batch).arg(sum)));
+    for (const auto &[name, g] : batchGrads)
+        QVERIFY2((g - sentenceGrads.at(name)).cwiseAbs().maxCoeff() < 1e-4f * std::max(1.0f, g.cwiseAbs().maxCoeff()),
+                 name.c_str());
+    Graph<float> g(false);
+    ParamBinder<float> p(g, model.parameters());
+    const auto packed = net.decodeBatch(p, net.encodeBatch(p, sources, {}), {{1, 4, 7}, {1, 6}}, {});
+    for (int i = 0; i < 2; ++i) {
+        const std::vector<int> in = i == 0 ? std::vector<int>{1, 4, 7} : std::vector<int>{1, 6};
+        const auto alone = net.decodeAll(p, net.encode(p, sources[size_t(i)]), in);
+        const Matrix rows = g.value(packed.logits).middleRows(i == 0 ? 0 : 3, Eigen::Index(in.size()));
+        QVERIFY((g.value(alone.logits) - rows).cwiseAbs().maxCoeff() < 1e-5f);
+    }
 }
 
 void TestTransformerModel::testTraceHoldsEveryHead_data() { addSpecs(); }

@@ -15,6 +15,9 @@ References (Debian's python3-torch 1.13, float64):
                   heads side by side, before W_o) and per-head weights
                   (average_attn_weights=False): cross-attention over padded
                   keys (key_padding_mask) and causal self-attention (attn_mask)
+  cross_entropy_smoothed
+                  torch.nn.functional.cross_entropy(label_smoothing=0.1,
+                  reduction="sum") with one ignored row
 Every input and output is written as nested lists (row-major).
 """
 
@@ -66,6 +69,11 @@ def main():
     out, w = attention(s, s, s, 4, attn_mask=causal)
     fixture["attention_causal_self"] = {"heads": 4, "q": rows(s), "k": rows(s), "v": rows(s),
                                         "output": rows(out), "weights": rows(w)}
+    logits = g(5, 7)
+    targets = torch.tensor([3, 0, -100, 6, 2])  # the third row is ignored (our -1)
+    fixture["cross_entropy_smoothed"] = {
+        "logits": rows(logits), "targets": [3, 0, -1, 6, 2], "smoothing": 0.1,
+        "loss": F.cross_entropy(logits, targets, ignore_index=-100, reduction="sum", label_smoothing=0.1).item()}
     with open(OUT, "w") as f:
         json.dump(fixture, f, indent=1)
     print("wrote", os.path.normpath(OUT))

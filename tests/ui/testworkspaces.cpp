@@ -1,6 +1,6 @@
 // Workspaces (#24): one layout per task, each giving its main view the
 // window, measured on the screens users have (1440 × 900, 1920 × 1080):
-// the compare grid of the seven bundled models keeps cells of 16 px or more
+// the compare grid of the eight bundled models (seven RNNs and a Transformer) keeps cells of 16 px or more
 // and draws every token label; the training layout's charts are readable;
 // layouts switch, keep the user's changes, reset, and survive a restart.
 
@@ -53,8 +53,8 @@ void TestWorkspaces::initTestCase()
 {
     QCoreApplication::setOrganizationName(QStringLiteral("AlignScopeTest"));
     QCoreApplication::setApplicationName(QStringLiteral("testworkspaces"));
-    if (bundledModelNames().size() < 7)
-        QSKIP("needs the seven bundled models");
+    if (bundledModelNames().size() < 8)
+        QSKIP("needs the eight bundled models");
 }
 
 void TestWorkspaces::init() { QSettings().clear(); }
@@ -79,7 +79,7 @@ void TestWorkspaces::testCompareGridReadable_data()
     QTest::newRow("1920x1080") << QSize(1920, 1080);
 }
 
-// Seven models at once: cells of at least 16 px, every source and target
+// Eight models of both families at once: cells of at least 16 px, every source and target
 // token drawn (shrunk or elided, never left out), the difference map and
 // the table with room of their own.
 void TestWorkspaces::testCompareGridReadable()
@@ -94,7 +94,7 @@ void TestWorkspaces::testCompareGridReadable()
     QVERIFY(dock(*w, "compareDock")->width() > screen.width() * 0.85); // the task's view has the window
     auto *compare = w->findChild<CompareView *>();
     QVERIFY(compare);
-    QTRY_VERIFY_WITH_TIMEOUT(compare->panelCount() == 7 && !compare->controller()->busy(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(compare->panelCount() == 8 && !compare->controller()->busy(), 60000);
     QTest::qWait(50); // the shared axes settle once the layout has
     for (int i = 0; i < compare->panelCount(); ++i) {
         ComparePanel *panel = compare->panel(i);

@@ -1,17 +1,30 @@
 #pragma once
-// Training: minibatches with padding masks, teacher forcing with a scheduled
-// ratio, dropout, Adam with clipping and learning-rate decay, early stopping
-// on dev loss, TBB data parallelism that gives the same weights for any
-// thread count, atomic per-epoch checkpoints and exact resume.
+// Training, for the RNN and Transformer families alike: minibatches with
+// padding masks (RNNs) or packed sequences (Transformers), teacher forcing
+// with a scheduled ratio, dropout, label smoothing, Adam with clipping, a
+// learning-rate schedule (decay on plateau, or warm-up then inverse square
+// root or cosine decay), early stopping on dev loss, TBB data parallelism
+// that gives the same weights for any thread count, atomic per-epoch
+// checkpoints and exact resume.
 
 #include "alignscope/corpus.h"
 #include "alignscope/rnnmodel.h"
+#include "alignscope/transformermodel.h"
 
 #include <atomic>
 #include <functional>
 #include <string>
 
 namespace alignscope {
+
+/// How the learning rate moves over the steps (after any warm-up).
+enum class LrSchedule {
+    Plateau,      ///< constant; times lrDecay whenever dev loss stops improving
+    InverseSqrt,  ///< lr · √(warmup / step) after the warm-up ("Attention Is All You Need")
+    Cosine,       ///< lr · ½(1 + cos(π · progress)) down to 0 at the last step
+};
+const char *toString(LrSchedule s);
+Result<LrSchedule> parseLrSchedule(const std::string &name);
 
 struct TrainOptions {
     int epochs = 10;
@@ -24,12 +37,19 @@ struct TrainOptions {
     float teacherForcingStart = 1.0f;
     float teacherForcingEnd = 1.0f;  ///< linear schedule over the epochs
     float dropout = 0.1f;
+    float labelSmoothing = 0.0f;     ///< ε: the target puts 1 − ε on the label, ε spread over the vocabulary
+    LrSchedule schedule = LrSchedule::Plateau;
+    int warmupSteps = 0;             ///< linear warm-up from 0 to learningRate over these steps
     int threads = 0;                 ///< 0 = all cores
     unsigned seed = 1;
     int evalSentences = 200;         ///< dev sentences decoded per epoch for BLEU/EM/AER (0 = none)
     std::string checkpoint;          ///< written atomically after every epoch when set
     bool keepBest = true;            ///< end with the weights of the best dev loss
 };
+
+/// A Transformer's usual recipe: Adam at a peak rate of 10⁻³ after a
+/// linear warm-up, inverse-square-root decay, label smoothing 0.1.
+TrainOptions transformerTrainDefaults();
 
 /// Dev-set metrics.
 struct EvalMetrics {
@@ -40,6 +60,18 @@ struct EvalMetrics {
     double aer = -1.0;        ///< alignment error rate of attention argmax; -1 without gold links
     double entropy = 0.0;     ///< mean attention entropy (nats)
     int sentences = 0;
+    /// Per head, when asked (EvalOptions::perHead): layers × heads values,
+    /// row-major (layer l, head h at l · heads + h), of each head's own
+    /// argmax alignment and entropy. AER is empty without gold links.
+    int layers = 0;
+    int heads = 0;
+    std::vector<double> headAer;
+    std::vector<double> headEntropy;
+};
+
+struct EvalOptions {
+    int decodeLimit = -1;     ///< pairs decoded for BLEU/EM/AER (-1: all, 0: loss only)
+    bool perHead = false;     ///< also score every layer's and head's cross-attention
 };
 
 struct TrainProgress {
@@ -74,6 +106,7 @@ class Trainer {
 public:
     /// `model` is trained in place.
     Trainer(RnnModel &model, const Corpus &train, const Corpus &dev, TrainOptions options);
+    Trainer(TransformerModel &model, const Corpus &train, const Corpus &dev, TrainOptions options);
     ~Trainer();
 
     /// Continues from a checkpoint written by an earlier run with the same data and options.
@@ -94,10 +127,15 @@ private:
 
 /// Examples of a corpus for a model's vocabularies.
 std::vector<Example> makeExamples(const RnnModel &model, const Corpus &corpus);
+std::vector<Example> makeExamples(const TransformerModel &model, const Corpus &corpus);
 
 /// Loss on a corpus (teacher forced) and, over the first `decodeLimit`
 /// pairs, greedy BLEU, exact match, AER against gold links and entropy.
 EvalMetrics evaluate(const RnnModel &model, const Corpus &corpus, int decodeLimit = -1);
+EvalMetrics evaluate(const TransformerModel &model, const Corpus &corpus, int decodeLimit = -1);
+/// Any model the engine can evaluate (an opened model file); an error
+/// naming the model for a family it cannot.
+Result<EvalMetrics> evaluate(const Seq2Seq &model, const Corpus &corpus, const EvalOptions &options);
 
 /// A model shaped for a corpus: vocabularies built from it.
 struct ModelSpec {
@@ -106,5 +144,7 @@ struct ModelSpec {
     int maxVocab = 0;
 };
 RnnModel makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned seed);
+/// A Transformer shaped for a corpus: word vocabularies built from it.
+TransformerModel makeTransformerForCorpus(const TransformerSpec &spec, const Corpus &train, unsigned seed);
 
 } // namespace alignscope

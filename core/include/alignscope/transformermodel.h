@@ -6,6 +6,7 @@
 // once per source.
 
 #include "alignscope/parameters.h"
+#include "alignscope/safetensors.h"
 #include "alignscope/seq2seq.h"
 #include "alignscope/tokenizer.h"
 #include "alignscope/transformer.h"
@@ -34,6 +35,9 @@ public:
     static Result<TransformerModel> load(const std::string &path);
     /// Writes atomically (temporary file + rename).
     Result<void> save(const std::string &path) const;
+    /// Writes the model plus extra tensors and metadata (training checkpoints).
+    Result<void> save(const std::string &path, const std::map<std::string, FloatTensor> &extraTensors,
+                      const std::map<std::string, std::string> &extraMetadata) const;
 
     const TransformerSpec &spec() const { return m_spec; }
     /// What the model file's alignscope.config says of this model.
@@ -55,6 +59,9 @@ public:
     DecoderStatePtr initialState(const EncodedMemory &memory) const override;
     StepOutput step(const EncodedMemory &memory, const DecoderState &state, int previousToken,
                     int t) const override;
+
+    /// Source tokens already split (a corpus pair) into ids, <eos> appended.
+    EncodedSource sourceFromTokens(const std::vector<std::string> &tokens) const;
 
 private:
     TransformerSpec m_spec;

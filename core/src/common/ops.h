@@ -218,26 +218,31 @@ Mat<T> logSoftmaxRows(const Mat<T> &x)
     return y;
 }
 
-/// Sum over rows with target >= 0 of -log softmax(logits)[target], times
-/// `weight` (1 / token count). logits (B, V) -> (1, 1).
+/// Cross-entropy, summed over the rows with target >= 0 and times `weight`
+/// (1 / token count), against a label-smoothed target: each row's target distribution is
+/// (1 − ε) on the label plus ε spread evenly over all V classes (as
+/// torch.nn.CrossEntropyLoss(label_smoothing=ε)); ε = 0 is plain
+/// cross-entropy. logits (R, V) -> (1, 1); d/dlogits = softmax − target.
 template <typename T>
-Id crossEntropy(G<T> &g, Id logits, const std::vector<int> &targets, T weight)
+Id crossEntropy(G<T> &g, Id logits, const std::vector<int> &targets, T weight, T smoothing = T(0))
 {
     Mat<T> logp = logSoftmaxRows<T>(g.value(logits));
+    const T V = T(logp.cols());
     T loss = 0;
-    for (size_t b = 0; b < targets.size(); ++b)
-        if (targets[b] >= 0)
-            loss -= logp(b, targets[b]);
+    for (size_t r = 0; r < targets.size(); ++r)
+        if (targets[r] >= 0)
+            loss -= (T(1) - smoothing) * logp(Eigen::Index(r), targets[r]) + smoothing / V * logp.row(Eigen::Index(r)).sum();
     Mat<T> y(1, 1);
     y(0, 0) = loss * weight;
-    return g.op(std::move(y), {logits}, [logits, targets, weight, logp = std::move(logp)](G<T> &g) {
+    return g.op(std::move(y), {logits}, [logits, targets, smoothing, weight, V, logp = std::move(logp)](G<T> &g) {
         const T dy = g.grad(g.current())(0, 0) * weight;
         Mat<T> &dx = g.grad(logits);
-        for (size_t b = 0; b < targets.size(); ++b) {
-            if (targets[b] < 0)
+        for (size_t r = 0; r < targets.size(); ++r) {
+            if (targets[r] < 0)
                 continue;
-            dx.row(b) += dy * logp.row(b).array().exp().matrix();
-            dx(b, targets[b]) -= dy;
+            const Eigen::Index row = Eigen::Index(r);
+            dx.row(row).array() += dy * (logp.row(row).array().exp() - smoothing / V);
+            dx(row, targets[r]) -= dy * (T(1) - smoothing);
         }
     });
 }

@@ -320,7 +320,7 @@ int Network<T>::loss(ParamBinder<T> &p, const std::vector<std::vector<int>> &sou
             if (t < targets[b].size())
                 gold[b] = targets[b][t];
         const int denominator = normaliser > 0 ? normaliser : std::max(tokens, 1);
-        losses.push_back(ops::crossEntropy(g, s.logits, gold, T(1) / T(denominator)));
+        losses.push_back(ops::crossEntropy(g, s.logits, gold, T(1) / T(denominator), T(noise.labelSmoothing)));
         const bool forced = teacherForcing >= 1.0f || (noise.rng && ((*noise.rng)() >> 8) * (1.0f / 16777216.0f) < teacherForcing);
         for (size_t b = 0; b < B; ++b) {
             if (forced || !noise.rng) {

@@ -27,7 +27,8 @@ public:
     /// Training-time randomness; null at inference.
     struct Noise {
         float dropout = 0.0f;
-        std::mt19937 *rng = nullptr;
+        std::mt19937 *rng = nullptr;  ///< dropout only when set
+        float labelSmoothing = 0.0f;  ///< ε of the loss's target distribution
     };
 
     struct DecoderState {

@@ -3,7 +3,6 @@
 // same weights as an uninterrupted one.
 #include "alignscope/train.h"
 
-#include "model/network.h"
 #include "train/adam.h"
 #include "train/trainer_p.h"
 
@@ -41,7 +40,7 @@ Result<void> readSet(const SafetensorsFile &f, const std::string &prefix, Parame
 
 } // namespace
 
-Result<void> TrainerState::save(const std::string &path, const RnnModel &model) const
+Result<void> TrainerState::save(const std::string &path, const TrainingAdapter &model) const
 {
     std::map<std::string, FloatTensor> extra;
     addSet(extra, "optimizer.m.", adam->firstMoments());
@@ -54,7 +53,7 @@ Result<void> TrainerState::save(const std::string &path, const RnnModel &model) 
     return model.save(path, extra, {{kTrainerKey, j.dump()}});
 }
 
-Result<void> TrainerState::load(const std::string &path, RnnModel &model)
+Result<void> TrainerState::load(const std::string &path, TrainingAdapter &model)
 {
     auto file = SafetensorsFile::open(path);
     if (!file)
@@ -66,15 +65,10 @@ Result<void> TrainerState::load(const std::string &path, RnnModel &model)
     const auto j = nlohmann::json::parse(it->second, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return fileError(path + ": \"" + std::string(kTrainerKey) + "\" is not valid JSON");
-    auto loaded = RnnModel::load(path);
-    if (!loaded)
-        return loaded.error();
-    if (configToJson(loaded->config()) != configToJson(model.config()) ||
-        loaded->sourceVocab().tokens() != model.sourceVocab().tokens() ||
-        loaded->targetVocab().tokens() != model.targetVocab().tokens())
-        return fileError(path + ": the checkpoint's model differs from this run's (config or vocabulary); "
-                                "resume with the same task and options");
-    model.parameters() = loaded->parameters();
+    auto weights = model.weightsOf(path);
+    if (!weights)
+        return weights.error();
+    model.mutableParameters() = std::move(weights).value();
     for (auto r : {readSet(file.value(), "optimizer.m.", adam->firstMoments()),
                    readSet(file.value(), "optimizer.v.", adam->secondMoments())})
         if (!r)

@@ -4,7 +4,7 @@
 #include "alignscope/metrics.h"
 #include "alignscope/train.h"
 
-#include "model/network.h"
+#include "train/trainable_p.h"
 
 #include <tbb/parallel_for.h>
 
@@ -15,8 +15,7 @@ namespace alignscope {
 namespace {
 
 /// Summed token NLL of examples [begin, end), teacher forced, no dropout.
-double summedLoss(const Network<float> &net, const RnnModel &model, const std::vector<Example> &ex, size_t begin,
-                  size_t end)
+double summedLoss(const TrainingAdapter &adapter, const std::vector<Example> &ex, size_t begin, size_t end)
 {
     std::vector<std::vector<int>> src, tgt;
     for (size_t i = begin; i < end; ++i) {
@@ -24,55 +23,69 @@ double summedLoss(const Network<float> &net, const RnnModel &model, const std::v
         tgt.push_back(ex[i].target);
     }
     Graph<float> g(false);
-    ParamBinder<float> p(g, model.parameters());
-    return g.value(net.loss(p, src, tgt, 1.0f, {}, 1))(0, 0);
+    ParamBinder<float> p(g, adapter.parameters());
+    return g.value(adapter.loss(p, src, tgt, {}, 1))(0, 0);
+}
+
+/// One head's (or the default selection's) view of a forced decode.
+struct AttentionScore {
+    Alignment predicted;
+    double entropy = 0.0; ///< summed over the rows
+};
+
+AttentionScore scoreAttention(const DecodeTrace &forced, const HeadSelection &selection, const SentencePair &pair)
+{
+    Matrix w = forced.weightMatrix(forced.bestPath(), selection);
+    // Rows of the target words only (not the final <eos>).
+    w.conservativeResize(static_cast<Eigen::Index>(pair.targetTokens.size()), w.cols());
+    return {argmaxAlignment(w, static_cast<int>(pair.sourceTokens.size())), meanEntropy(w) * double(w.rows())};
 }
 
 struct SentenceResult {
     std::vector<std::string> hypothesis;
-    Alignment predicted;
-    double entropy = 0.0;
+    AttentionScore attention;
+    std::vector<AttentionScore> heads; ///< per layer and head, when asked
     int rows = 0;
 };
 
-SentenceResult decodeOne(const RnnModel &model, const SentencePair &pair)
+SentenceResult decodeOne(const TrainingAdapter &adapter, const SentencePair &pair, bool perHead)
 {
+    const Seq2Seq &model = adapter.model();
     SentenceResult r;
-    DecodeSession greedy(model, model.sourceFromTokens(pair.sourceTokens), {});
+    DecodeSession greedy(model, adapter.source(pair.sourceTokens), {});
     (void)greedy.run();
     const DecodeTrace &t = greedy.trace();
     r.hypothesis = t.targetTokens(t.bestPath());
 
     DecodeOptions forced;
     forced.prefix = model.targetVocab().encode(pair.targetTokens);
-    forced.prefix.push_back(model.config().targetSpecials.eos);
+    forced.prefix.push_back(model.targetSpecials().eos);
     forced.topK = 1;
-    DecodeSession reference(model, model.sourceFromTokens(pair.sourceTokens), forced);
+    DecodeSession reference(model, adapter.source(pair.sourceTokens), forced);
     (void)reference.run();
     const DecodeTrace &ft = reference.trace();
-    Matrix w = ft.weightMatrix(ft.bestPath());
-    // Rows of the target words only (not the final <eos>).
-    w.conservativeResize(static_cast<Eigen::Index>(pair.targetTokens.size()), w.cols());
-    r.predicted = argmaxAlignment(w, static_cast<int>(pair.sourceTokens.size()));
-    r.rows = static_cast<int>(w.rows());
-    r.entropy = meanEntropy(w) * r.rows;
+    r.attention = scoreAttention(ft, {}, pair);
+    r.rows = static_cast<int>(pair.targetTokens.size());
+    if (perHead)
+        for (int l = 0; l < ft.layers(); ++l)
+            for (int h = 0; h < ft.heads(); ++h)
+                r.heads.push_back(scoreAttention(ft, HeadSelection::of(l, h), pair));
     return r;
 }
 
 } // namespace
 
-EvalMetrics evaluate(const RnnModel &model, const Corpus &corpus, int decodeLimit)
+EvalMetrics evaluateWith(const TrainingAdapter &adapter, const Corpus &corpus, const EvalOptions &options)
 {
     EvalMetrics m;
-    const std::vector<Example> ex = makeExamples(model, corpus);
+    const std::vector<Example> ex = adapter.examples(corpus);
     if (ex.empty())
         return m;
-    const Network<float> net(model.config(), model.sourceVocab().size(), model.targetVocab().size());
-    const size_t batch = static_cast<size_t>(model.evaluationBatch());
+    const size_t batch = static_cast<size_t>(adapter.evaluationBatch());
     const size_t batches = (ex.size() + batch - 1) / batch;
     std::vector<double> losses(batches);
     tbb::parallel_for(size_t(0), batches, [&](size_t b) {
-        losses[b] = summedLoss(net, model, ex, b * batch, std::min(ex.size(), (b + 1) * batch));
+        losses[b] = summedLoss(adapter, ex, b * batch, std::min(ex.size(), (b + 1) * batch));
     });
     long long tokens = 0;
     for (const Example &e : ex)
@@ -83,24 +96,33 @@ EvalMetrics evaluate(const RnnModel &model, const Corpus &corpus, int decodeLimi
     m.loss = total / static_cast<double>(tokens);
     m.perplexity = std::exp(m.loss);
 
+    const int decodeLimit = options.decodeLimit;
     const size_t n = decodeLimit < 0 ? corpus.pairs.size() : std::min(corpus.pairs.size(), size_t(decodeLimit));
     m.sentences = static_cast<int>(n);
     if (n == 0)
         return m;
     std::vector<SentenceResult> results(n);
-    tbb::parallel_for(size_t(0), n, [&](size_t i) { results[i] = decodeOne(model, corpus.pairs[i]); });
+    tbb::parallel_for(size_t(0), n,
+                      [&](size_t i) { results[i] = decodeOne(adapter, corpus.pairs[i], options.perHead); });
     TokenLists hyps, refs;
     std::vector<Alignment> predicted, gold;
+    const size_t heads = results.front().heads.size();
+    std::vector<std::vector<Alignment>> headPredicted(heads);
+    std::vector<double> headEntropy(heads, 0.0);
     double entropy = 0.0;
     int rows = 0;
     for (size_t i = 0; i < n; ++i) {
         hyps.push_back(results[i].hypothesis);
         refs.push_back(corpus.pairs[i].targetTokens);
-        entropy += results[i].entropy;
+        entropy += results[i].attention.entropy;
         rows += results[i].rows;
+        for (size_t h = 0; h < heads; ++h)
+            headEntropy[h] += results[i].heads[h].entropy;
         if (corpus.pairs[i].hasAlignment) {
-            predicted.push_back(results[i].predicted);
+            predicted.push_back(results[i].attention.predicted);
             gold.push_back(corpus.pairs[i].alignment);
+            for (size_t h = 0; h < heads; ++h)
+                headPredicted[h].push_back(results[i].heads[h].predicted);
         }
     }
     m.bleu = corpusBleu(hyps, refs);
@@ -108,7 +130,36 @@ EvalMetrics evaluate(const RnnModel &model, const Corpus &corpus, int decodeLimi
     m.entropy = rows ? entropy / rows : 0.0;
     if (!gold.empty())
         m.aer = alignmentErrorRate(predicted, gold, gold);
+    if (options.perHead) {
+        const ModelDescription &d = adapter.model().description();
+        m.layers = d.layers;
+        m.heads = d.heads;
+        for (size_t h = 0; h < heads; ++h) {
+            m.headEntropy.push_back(rows ? headEntropy[h] / rows : 0.0);
+            if (!gold.empty())
+                m.headAer.push_back(alignmentErrorRate(headPredicted[h], gold, gold));
+        }
+    }
     return m;
+}
+
+EvalMetrics evaluate(const RnnModel &model, const Corpus &corpus, int decodeLimit)
+{
+    return evaluateWith(*evaluationAdapter(model), corpus, {decodeLimit, false});
+}
+
+EvalMetrics evaluate(const TransformerModel &model, const Corpus &corpus, int decodeLimit)
+{
+    return evaluateWith(*evaluationAdapter(model), corpus, {decodeLimit, false});
+}
+
+Result<EvalMetrics> evaluate(const Seq2Seq &model, const Corpus &corpus, const EvalOptions &options)
+{
+    const auto adapter = evaluationAdapter(model);
+    if (!adapter)
+        return Error{ErrorKind::BadInput, model.name() + ": this kind of model (" + model.description().architecture +
+                                              ") cannot be evaluated on a task"};
+    return evaluateWith(*adapter, corpus, options);
 }
 
 RnnModel makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned seed)
@@ -121,6 +172,16 @@ RnnModel makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned
     Vocabulary src = Vocabulary::build(sources, spec.minCount, spec.maxVocab);
     Vocabulary tgt = Vocabulary::build(targets, spec.minCount, spec.maxVocab);
     return RnnModel::initialise(spec.config, std::move(src), std::move(tgt), seed);
+}
+
+TransformerModel makeTransformerForCorpus(const TransformerSpec &spec, const Corpus &train, unsigned seed)
+{
+    std::vector<std::vector<std::string>> sources, targets;
+    for (const SentencePair &p : train.pairs) {
+        sources.push_back(p.sourceTokens);
+        targets.push_back(p.targetTokens);
+    }
+    return TransformerModel::initialise(spec, Vocabulary::build(sources), Vocabulary::build(targets), seed);
 }
 
 } // namespace alignscope

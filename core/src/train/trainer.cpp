@@ -1,10 +1,10 @@
 // The trainer: length-bucketed minibatches, TBB data parallelism over
-// fixed-size shards, Adam with clipping, LR decay and early stopping,
-// checkpoints with optimizer state for exact resume.
+// fixed-size shards, Adam with clipping, a learning-rate schedule and early
+// stopping, checkpoints with optimizer state for exact resume. It sees the
+// model through a TrainingAdapter, so one loop trains every family.
 #include "alignscope/train.h"
 
 #include "common/random.h"
-#include "model/network.h"
 #include "train/adam.h"
 #include "train/trainer_p.h"
 
@@ -35,6 +35,8 @@ std::uint32_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c)
     return static_cast<std::uint32_t>(x ^ (x >> 32));
 }
 
+constexpr double kPi = 3.14159265358979323846;
+
 int tokenCount(const std::vector<Example> &batch)
 {
     int n = 0;
@@ -45,13 +47,41 @@ int tokenCount(const std::vector<Example> &batch)
 
 } // namespace
 
+const char *toString(LrSchedule s)
+{
+    switch (s) {
+    case LrSchedule::Plateau: return "plateau";
+    case LrSchedule::InverseSqrt: return "inverse-sqrt";
+    case LrSchedule::Cosine: return "cosine";
+    }
+    return "plateau";
+}
+
+Result<LrSchedule> parseLrSchedule(const std::string &name)
+{
+    for (LrSchedule s : {LrSchedule::Plateau, LrSchedule::InverseSqrt, LrSchedule::Cosine})
+        if (name == toString(s))
+            return s;
+    return Error{ErrorKind::Usage, "unknown learning-rate schedule \"" + name + "\"; use plateau, inverse-sqrt or cosine"};
+}
+
+TrainOptions transformerTrainDefaults()
+{
+    TrainOptions o;
+    o.learningRate = 1e-3f;
+    o.schedule = LrSchedule::InverseSqrt;
+    o.warmupSteps = 500;
+    o.labelSmoothing = 0.1f;
+    o.dropout = 0.1f;
+    return o;
+}
+
 struct Trainer::Impl {
-    RnnModel &model;
+    std::unique_ptr<TrainingAdapter> adapter;
     TrainOptions options;
     std::vector<Example> train;
     std::vector<Example> dev;
     Corpus devCorpus;
-    Network<float> network;
     Adam adam;
     int epochsDone = 0;
     long long stepsDone = 0;
@@ -61,11 +91,27 @@ struct Trainer::Impl {
     ParameterSet<float> best;
     std::vector<ParameterSet<float>> shardGrads;
 
-    Impl(RnnModel &m, const Corpus &t, const Corpus &d, TrainOptions o)
-        : model(m), options(std::move(o)), train(makeExamples(m, t)), dev(makeExamples(m, d)), devCorpus(d),
-          network(m.config(), m.sourceVocab().size(), m.targetVocab().size()), adam(m.parameters()),
-          learningRate(options.learningRate)
+    Impl(std::unique_ptr<TrainingAdapter> a, const Corpus &t, const Corpus &d, TrainOptions o)
+        : adapter(std::move(a)), options(std::move(o)), train(adapter->examples(t)), dev(adapter->examples(d)),
+          devCorpus(d), adam(adapter->parameters()), learningRate(options.learningRate)
     {
+    }
+
+    ParameterSet<float> &parameters() { return adapter->mutableParameters(); }
+
+    /// The rate of update `step` (0-based): the base rate (decayed on
+    /// plateaus) times the warm-up ramp and the schedule's factor.
+    float rateAt(long long step, long long totalSteps) const
+    {
+        const double s = double(step + 1), w = double(options.warmupSteps);
+        double f = 1.0;
+        if (w > 0 && s < w)
+            f = s / w;
+        else if (options.schedule == LrSchedule::InverseSqrt)
+            f = std::sqrt(std::max(w, 1.0) / s);
+        else if (options.schedule == LrSchedule::Cosine)
+            f = 0.5 * (1.0 + std::cos(kPi * std::min(1.0, (s - w) / std::max(1.0, double(totalSteps) - w))));
+        return static_cast<float>(learningRate * f);
     }
 
     /// Batches of similar length (less padding), in a per-epoch order.
@@ -101,7 +147,7 @@ struct Trainer::Impl {
     {
         const int shards = static_cast<int>((batch.size() + options.shardSize - 1) / options.shardSize);
         while (static_cast<int>(shardGrads.size()) < shards)
-            shardGrads.push_back(zerosLike(model.parameters()));
+            shardGrads.push_back(zerosLike(adapter->parameters()));
         std::vector<double> losses(shards, 0.0);
         const int tokens = tokenCount(batch);
         // Shards are independent (own graph, own gradient buffers); the
@@ -116,8 +162,8 @@ struct Trainer::Impl {
             }
             std::mt19937 rng(mixSeed(options.seed, static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(s) + 7));
             Graph<float> g(true);
-            ParamBinder<float> p(g, model.parameters(), &shardGrads[s]);
-            const int loss = network.loss(p, src, tgt, forcing, {options.dropout, &rng}, tokens);
+            ParamBinder<float> p(g, adapter->parameters(), &shardGrads[s]);
+            const int loss = adapter->loss(p, src, tgt, {forcing, options.dropout, &rng, options.labelSmoothing}, tokens);
             g.backward(loss);
             losses[s] = g.value(loss)(0, 0);
         });
@@ -127,20 +173,22 @@ struct Trainer::Impl {
         return std::accumulate(losses.begin(), losses.end(), 0.0);
     }
 
-    double trainBatch(const std::vector<Example> &batch, float forcing)
+    double trainBatch(const std::vector<Example> &batch, float forcing, long long totalSteps)
     {
         const double loss = gradients(batch, forcing, stepsDone);
-        adam.step(model.parameters(), shardGrads[0], learningRate, options.clipNorm);
+        adam.step(parameters(), shardGrads[0], rateAt(stepsDone, totalSteps), options.clipNorm);
         ++stepsDone;
         return loss;
     }
+
+    long long stepsPerEpoch() const { return static_cast<long long>((train.size() + options.batchSize - 1) / options.batchSize); }
 
     TrainerState state()
     {
         return {&adam, &epochsDone, &stepsDone, &learningRate, &bestDevLoss, &badEpochs, &best};
     }
-    Result<void> saveCheckpoint() { return state().save(options.checkpoint, model); }
-    Result<void> resume(const std::string &path) { return state().load(path, model); }
+    Result<void> saveCheckpoint() { return state().save(options.checkpoint, *adapter); }
+    Result<void> resume(const std::string &path) { return state().load(path, *adapter); }
     Result<TrainSummary> run(const std::function<void(const TrainProgress &)> &progress,
                              const std::atomic<bool> *cancel);
     bool endEpoch(TrainProgress &p);
@@ -148,25 +196,26 @@ struct Trainer::Impl {
 
 bool Trainer::Impl::endEpoch(TrainProgress &p)
 {
-    p.dev = evaluate(model, devCorpus, options.evalSentences);
+    p.dev = evaluateWith(*adapter, devCorpus, {options.evalSentences, false});
     p.epochEnd = true;
     ++epochsDone;
     if (p.dev.loss < bestDevLoss - 1e-6) {
         bestDevLoss = p.dev.loss;
         badEpochs = 0;
         if (options.keepBest)
-            best = model.parameters();
+            best = parameters();
         return false;
     }
     ++badEpochs;
-    learningRate *= options.lrDecay;
+    if (options.schedule == LrSchedule::Plateau)
+        learningRate *= options.lrDecay;
     return badEpochs >= options.patience;
 }
 
 Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProgress &)> &progress,
                                         const std::atomic<bool> *cancel)
 {
-    if (auto able = model.trainable(); !able)
+    if (auto able = adapter->trainable(); !able)
         return able.error();
     const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
@@ -185,8 +234,7 @@ Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProg
     auto trainingSeconds = [&] { return std::chrono::duration<double>(Clock::now() - start - outside).count(); };
     long long tokensSeen = 0;
     long long stepsThisRun = 0;
-    const long long perEpoch = static_cast<long long>(batches(0).size());
-    const long long total = perEpoch * options.epochs;
+    const long long total = stepsPerEpoch() * options.epochs;
     for (int epoch = epochsDone; epoch < options.epochs; ++epoch) {
         TrainProgress p;
         p.epoch = epoch + 1;
@@ -201,13 +249,14 @@ Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProg
             std::vector<Example> batch;
             for (int i : indices)
                 batch.push_back(train[i]);
-            lossSum += trainBatch(batch, teacherForcing(epoch));
+            const float rate = rateAt(stepsDone, total);
+            lossSum += trainBatch(batch, teacherForcing(epoch), total);
             tokensSeen += tokenCount(batch);
             ++batchesRun;
             const double secs = trainingSeconds();
             p.step = stepsDone;
             p.loss = lossSum / batchesRun;
-            p.learningRate = learningRate;
+            p.learningRate = rate;
             p.tokensPerSecond = tokensSeen / std::max(secs, 1e-9);
             ++stepsThisRun;
             p.etaSeconds = static_cast<double>(total - stepsDone) * secs / static_cast<double>(stepsThisRun);
@@ -228,7 +277,7 @@ Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProg
         }
     }
     if (options.keepBest && !best.empty())
-        model.parameters() = best;
+        parameters() = best;
     summary.epochsRun = epochsDone;
     summary.bestDevLoss = bestDevLoss;
     summary.seconds = trainingSeconds();
@@ -237,7 +286,12 @@ Result<TrainSummary> Trainer::Impl::run(const std::function<void(const TrainProg
 }
 
 Trainer::Trainer(RnnModel &model, const Corpus &train, const Corpus &dev, TrainOptions options)
-    : m_impl(std::make_unique<Impl>(model, train, dev, std::move(options)))
+    : m_impl(std::make_unique<Impl>(trainingAdapter(model), train, dev, std::move(options)))
+{
+}
+
+Trainer::Trainer(TransformerModel &model, const Corpus &train, const Corpus &dev, TrainOptions options)
+    : m_impl(std::make_unique<Impl>(trainingAdapter(model), train, dev, std::move(options)))
 {
 }
 
@@ -253,25 +307,8 @@ Result<TrainSummary> Trainer::run(const std::function<void(const TrainProgress &
 
 double Trainer::trainBatch(const std::vector<Example> &batch)
 {
-    return m_impl->trainBatch(batch, m_impl->options.teacherForcingStart);
-}
-
-std::vector<Example> makeExamples(const RnnModel &model, const Corpus &corpus)
-{
-    std::vector<Example> out;
-    out.reserve(corpus.pairs.size());
-    const int eos = model.config().targetSpecials.eos;
-    for (const SentencePair &p : corpus.pairs) {
-        Example e;
-        e.source = model.sourceFromTokens(p.sourceTokens).axis.ids;
-        e.target = model.targetVocab().encode(p.targetTokens);
-        for (int &id : e.target)
-            if (id < 0)
-                id = model.config().targetSpecials.pad;
-        e.target.push_back(eos);
-        out.push_back(std::move(e));
-    }
-    return out;
+    return m_impl->trainBatch(batch, m_impl->options.teacherForcingStart,
+                              m_impl->stepsPerEpoch() * m_impl->options.epochs);
 }
 
 } // namespace alignscope

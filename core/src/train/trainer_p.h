@@ -1,8 +1,8 @@
 #pragma once
 // The trainer's resumable state, viewed through pointers into Trainer::Impl.
 
-#include "alignscope/rnnmodel.h"
 #include "train/adam.h"
+#include "train/trainable_p.h"
 
 namespace alignscope {
 
@@ -15,8 +15,8 @@ struct TrainerState {
     int *badEpochs;
     ParameterSet<float> *best;
 
-    Result<void> save(const std::string &path, const RnnModel &model) const;
-    Result<void> load(const std::string &path, RnnModel &model);
+    Result<void> save(const std::string &path, const TrainingAdapter &model) const;
+    Result<void> load(const std::string &path, TrainingAdapter &model);
 };
 
 } // namespace alignscope

@@ -32,6 +32,43 @@ Id matmul(G<T> &g, Id a, Id b)
     });
 }
 
+/// Rows [start, start + count) of a: one sequence of a packed batch.
+template <typename T>
+Id sliceRows(G<T> &g, Id a, Eigen::Index start, Eigen::Index count)
+{
+    return g.op(g.value(a).middleRows(start, count), {a}, [a, start, count](G<T> &g) {
+        if (g.needsGrad(a))
+            g.grad(a).middleRows(start, count) += g.grad(g.current());
+    });
+}
+
+/// [a_1; a_2; ...] along rows; all inputs have the same columns.
+template <typename T>
+Id concatRows(G<T> &g, const std::vector<Id> &parts)
+{
+    if (parts.size() == 1)
+        return parts.front();
+    Eigen::Index rows = 0;
+    for (Id p : parts)
+        rows += g.value(p).rows();
+    Mat<T> y(rows, g.value(parts.front()).cols());
+    Eigen::Index at = 0;
+    for (Id p : parts) {
+        y.middleRows(at, g.value(p).rows()) = g.value(p);
+        at += g.value(p).rows();
+    }
+    return g.op(std::move(y), parts, [parts](G<T> &g) {
+        const Mat<T> &dy = g.grad(g.current());
+        Eigen::Index at = 0;
+        for (Id p : parts) {
+            const Eigen::Index r = g.value(p).rows();
+            if (g.needsGrad(p))
+                g.grad(p) += dy.middleRows(at, r);
+            at += r;
+        }
+    });
+}
+
 /// a + c for a constant c of a's shape (an additive mask: 0 or −∞).
 template <typename T>
 Id addConstant(G<T> &g, Id a, const Mat<T> &c)

@@ -119,7 +119,7 @@ int TransformerNetwork<T>::norm(ParamBinder<T> &p, const std::string &name, int 
 }
 
 template <typename T>
-int TransformerNetwork<T>::feedForward(ParamBinder<T> &p, const std::string &prefix, int x) const
+int TransformerNetwork<T>::feedForward(ParamBinder<T> &p, const std::string &prefix, int x, const Noise &noise) const
 {
     Graph<T> &g = p.graph();
     int h = project(p, prefix + "ffn.in", x); // (rows, f)
@@ -134,38 +134,52 @@ int TransformerNetwork<T>::feedForward(ParamBinder<T> &p, const std::string &pre
     };
     // Gated (T5 v1.1): act(x W_gate) ⊙ (x W_in); plain: act(x W_in).
     h = m_spec.gatedFeedForward ? ops::mul(g, activate(project(p, prefix + "ffn.gate", x)), h) : activate(h);
+    if (noise.rng)
+        h = ops::dropout(g, h, noise.dropout, *noise.rng);
     return project(p, prefix + "ffn.out", h);
 }
 
 template <typename T>
 template <typename F>
-int TransformerNetwork<T>::residual(ParamBinder<T> &p, const std::string &normName, int x, F sublayer) const
+int TransformerNetwork<T>::residual(ParamBinder<T> &p, const std::string &normName, int x, const Noise &noise,
+                                    F sublayer) const
 {
     Graph<T> &g = p.graph();
+    auto drop = [&](int y) { return noise.rng ? ops::dropout(g, y, noise.dropout, *noise.rng) : y; };
     if (m_spec.preNorm)
-        return ops::add(g, x, sublayer(norm(p, normName, x)));
-    return norm(p, normName, ops::add(g, x, sublayer(x)));
+        return ops::add(g, x, drop(sublayer(norm(p, normName, x))));
+    return norm(p, normName, ops::add(g, x, drop(sublayer(x))));
 }
 
 template <typename T>
-int TransformerNetwork<T>::embed(ParamBinder<T> &p, const std::string &table, const std::vector<int> &ids,
-                                 int firstPosition, const std::string &positions) const
+int TransformerNetwork<T>::embed(ParamBinder<T> &p, const std::string &table,
+                                 const std::vector<std::vector<int>> &sequences, int firstPosition,
+                                 const std::string &positions, const Noise &noise) const
 {
     Graph<T> &g = p.graph();
+    std::vector<int> ids, at; // token ids and positions of every row
+    int longest = 0;
+    for (const std::vector<int> &s : sequences) {
+        ids.insert(ids.end(), s.begin(), s.end());
+        for (int i = 0; i < int(s.size()); ++i)
+            at.push_back(firstPosition + i);
+        longest = std::max(longest, int(s.size()));
+    }
     int x = ops::embedding(g, p(m_spec.sharedEmbedding ? "shared.embed" : table), ids); // (rows, d)
     if (m_spec.scaleEmbedding)
         x = ops::scale(g, x, T(std::sqrt(double(m_spec.dModel))));
-    const Eigen::Index rows = Eigen::Index(ids.size());
     if (m_spec.positions == TransformerSpec::Positions::Sinusoidal) {
-        const MatrixX<T> table_ = ops::sinusoidalPositions<T>(firstPosition + rows, m_spec.dModel);
-        x = ops::add(g, x, g.constant(table_.bottomRows(rows)));
+        const MatrixX<T> all = ops::sinusoidalPositions<T>(firstPosition + longest, m_spec.dModel);
+        MatrixX<T> rows(Eigen::Index(at.size()), m_spec.dModel);
+        for (size_t r = 0; r < at.size(); ++r)
+            rows.row(Eigen::Index(r)) = all.row(at[r]);
+        x = ops::add(g, x, g.constant(std::move(rows)));
     } else if (m_spec.positions == TransformerSpec::Positions::Learned) {
-        std::vector<int> at(ids.size());
-        for (size_t i = 0; i < at.size(); ++i)
-            at[i] = std::min(firstPosition + int(i), m_spec.maxPositions - 1);
+        for (int &a : at)
+            a = std::min(a, m_spec.maxPositions - 1);
         x = ops::add(g, x, ops::embedding(g, p(positions), at));
     }
-    return x;
+    return noise.rng ? ops::dropout(g, x, noise.dropout, *noise.rng) : x;
 }
 
 template <typename T>
@@ -186,25 +200,86 @@ std::vector<int> TransformerNetwork<T>::relativeBias(ParamBinder<T> &p, const st
 }
 
 template <typename T>
+typename TransformerNetwork<T>::BiasFor TransformerNetwork<T>::biasFor(ParamBinder<T> &p, const std::string &table,
+                                                                       int firstQuery, bool bidirectional,
+                                                                       BiasCache &cache) const
+{
+    if (m_spec.positions != TransformerSpec::Positions::Relative)
+        return {};
+    return [this, &p, table, firstQuery, bidirectional, &cache](int queries, int keys) {
+        auto [it, fresh] = cache.try_emplace({queries, keys});
+        if (fresh)
+            it->second = relativeBias(p, table, firstQuery, queries, keys, bidirectional);
+        return it->second;
+    };
+}
+
+template <typename T>
+int TransformerNetwork<T>::attend(ParamBinder<T> &p, int q, int k, int v, const std::vector<Span> &querySpans,
+                                  const std::vector<Span> &keySpans, bool causal, const BiasFor &bias,
+                                  std::vector<AttentionRecord> *records) const
+{
+    Graph<T> &g = p.graph();
+    const ops::MultiHeadOptions mha{m_spec.heads, m_spec.scaledAttention};
+    const bool whole = querySpans.size() == 1; // one sequence: the nodes are its rows already
+    std::vector<int> outputs;
+    for (size_t s = 0; s < querySpans.size(); ++s) {
+        const Span qs = querySpans[s], ks = keySpans[s];
+        auto rows = [&](int node, Span span) { return whole ? node : ops::sliceRows(g, node, span.start, span.length); };
+        const auto a = ops::multiHeadAttention(g, rows(q, qs), rows(k, ks), rows(v, ks), mha,
+                                               causal ? ops::causalMask<T>(qs.length) : MatrixX<T>(),
+                                               bias ? bias(qs.length, ks.length) : std::vector<int>());
+        if (records)
+            records->push_back({a.scores, a.weights});
+        outputs.push_back(a.output);
+    }
+    return ops::concatRows(g, outputs);
+}
+
+namespace {
+
+template <typename Span>
+std::vector<Span> spansOf(const std::vector<std::vector<int>> &sequences)
+{
+    std::vector<Span> spans;
+    int at = 0;
+    for (const std::vector<int> &s : sequences) {
+        spans.push_back({at, int(s.size())});
+        at += int(s.size());
+    }
+    return spans;
+}
+
+} // namespace
+
+template <typename T>
 typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encode(ParamBinder<T> &p,
                                                                       const std::vector<int> &ids) const
 {
-    Graph<T> &g = p.graph();
-    const int n = int(ids.size());
-    const ops::MultiHeadOptions mha{m_spec.heads, m_spec.scaledAttention};
-    // T5 shares one bias table across the layers of a stack.
-    const std::vector<int> bias = relativeBias(p, "encoder.relative_bias", 0, n, n, true);
+    return encodeBatch(p, {ids}, {});
+}
+
+template <typename T>
+typename TransformerNetwork<T>::Encoded
+TransformerNetwork<T>::encodeBatch(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources,
+                                   const Noise &noise) const
+{
     Encoded out;
-    int x = embed(p, "source.embed", ids, 0, "encoder.positions"); // (n, d)
+    out.spans = spansOf<Span>(sources);
+    const bool record = sources.size() == 1;
+    // T5 shares one bias table across the layers of a stack.
+    BiasCache biases;
+    const BiasFor bias = biasFor(p, "encoder.relative_bias", 0, true, biases);
+    int x = embed(p, "source.embed", sources, 0, "encoder.positions", noise); // (R, d)
     for (int i = 0; i < m_spec.encoderLayers; ++i) {
         const std::string l = layerName("encoder", i);
-        x = residual(p, l + "self_norm", x, [&](int h) {
-            const auto a = ops::multiHeadAttention(g, project(p, l + "self.q", h), project(p, l + "self.k", h),
-                                                   project(p, l + "self.v", h), mha, {}, bias);
-            out.self.push_back({a.scores, a.weights});
-            return project(p, l + "self.o", a.output);
+        x = residual(p, l + "self_norm", x, noise, [&](int h) {
+            const int a = attend(p, project(p, l + "self.q", h), project(p, l + "self.k", h),
+                                 project(p, l + "self.v", h), out.spans, out.spans, false, bias,
+                                 record ? &out.self : nullptr);
+            return project(p, l + "self.o", a);
         });
-        x = residual(p, l + "ffn_norm", x, [&](int h) { return feedForward(p, l, h); });
+        x = residual(p, l + "ffn_norm", x, noise, [&](int h) { return feedForward(p, l, h, noise); });
     }
     out.states = m_spec.preNorm ? norm(p, "encoder.final_norm", x) : x;
     for (int i = 0; i < m_spec.decoderLayers; ++i) {
@@ -217,19 +292,19 @@ typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encode(ParamBinde
 
 template <typename T>
 template <typename SelfAttention>
-int TransformerNetwork<T>::decoderLayer(ParamBinder<T> &p, int i, int x, const Encoded &memory, Decoded &out,
+int TransformerNetwork<T>::decoderLayer(ParamBinder<T> &p, int i, int x, const Encoded &memory,
+                                        const std::vector<Span> &spans, Decoded &out, const Noise &noise,
                                         SelfAttention selfAttention) const
 {
     const std::string l = layerName("decoder", i);
-    const ops::MultiHeadOptions mha{m_spec.heads, m_spec.scaledAttention};
-    x = residual(p, l + "self_norm", x, [&](int h) { return project(p, l + "self.o", selfAttention(h, l)); });
-    x = residual(p, l + "cross_norm", x, [&](int h) {
-        const auto a = ops::multiHeadAttention(p.graph(), project(p, l + "cross.q", h), memory.crossKeys[size_t(i)],
-                                               memory.crossValues[size_t(i)], mha);
-        out.cross.push_back({a.scores, a.weights});
-        return project(p, l + "cross.o", a.output);
+    x = residual(p, l + "self_norm", x, noise, [&](int h) { return project(p, l + "self.o", selfAttention(h, l)); });
+    x = residual(p, l + "cross_norm", x, noise, [&](int h) {
+        const int a = attend(p, project(p, l + "cross.q", h), memory.crossKeys[size_t(i)],
+                             memory.crossValues[size_t(i)], spans, memory.spans, false, {},
+                             spans.size() == 1 ? &out.cross : nullptr);
+        return project(p, l + "cross.o", a);
     });
-    return residual(p, l + "ffn_norm", x, [&](int h) { return feedForward(p, l, h); });
+    return residual(p, l + "ffn_norm", x, noise, [&](int h) { return feedForward(p, l, h, noise); });
 }
 
 template <typename T>
@@ -251,19 +326,24 @@ template <typename T>
 typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeAll(ParamBinder<T> &p, const Encoded &memory,
                                                                          const std::vector<int> &inputs) const
 {
-    Graph<T> &g = p.graph();
-    const int t = int(inputs.size());
-    const ops::MultiHeadOptions mha{m_spec.heads, m_spec.scaledAttention};
-    const std::vector<int> bias = relativeBias(p, "decoder.relative_bias", 0, t, t, false);
-    const MatrixX<T> causal = ops::causalMask<T>(t);
+    return decodeBatch(p, memory, {inputs}, {});
+}
+
+template <typename T>
+typename TransformerNetwork<T>::Decoded
+TransformerNetwork<T>::decodeBatch(ParamBinder<T> &p, const Encoded &memory,
+                                   const std::vector<std::vector<int>> &inputs, const Noise &noise) const
+{
+    const std::vector<Span> spans = spansOf<Span>(inputs);
+    const bool record = inputs.size() == 1;
+    BiasCache biases;
+    const BiasFor bias = biasFor(p, "decoder.relative_bias", 0, false, biases);
     Decoded out;
-    int x = embed(p, "target.embed", inputs, 0, "decoder.positions"); // (t, d)
+    int x = embed(p, "target.embed", inputs, 0, "decoder.positions", noise); // (R, d)
     for (int i = 0; i < m_spec.decoderLayers; ++i)
-        x = decoderLayer(p, i, x, memory, out, [&](int h, const std::string &l) {
-            const auto a = ops::multiHeadAttention(g, project(p, l + "self.q", h), project(p, l + "self.k", h),
-                                                   project(p, l + "self.v", h), mha, causal, bias);
-            out.self.push_back({a.scores, a.weights});
-            return a.output;
+        x = decoderLayer(p, i, x, memory, spans, out, noise, [&](int h, const std::string &l) {
+            return attend(p, project(p, l + "self.q", h), project(p, l + "self.k", h), project(p, l + "self.v", h),
+                          spans, spans, true, bias, record ? &out.self : nullptr);
         });
     out.logits = logits(p, x);
     return out;
@@ -275,13 +355,13 @@ typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamB
                                                                           int token, int t) const
 {
     Graph<T> &g = p.graph();
-    const ops::MultiHeadOptions mha{m_spec.heads, m_spec.scaledAttention};
     // The new position attends over the t cached ones and itself: no mask needed.
-    const std::vector<int> bias = relativeBias(p, "decoder.relative_bias", t, 1, t + 1, false);
+    BiasCache biases;
+    const BiasFor bias = biasFor(p, "decoder.relative_bias", t, false, biases);
     Decoded out;
-    int x = embed(p, "target.embed", {token}, t, "decoder.positions"); // (1, d)
+    int x = embed(p, "target.embed", {{token}}, t, "decoder.positions", {}); // (1, d)
     for (int i = 0; i < m_spec.decoderLayers; ++i)
-        x = decoderLayer(p, i, x, memory, out, [&](int h, const std::string &l) {
+        x = decoderLayer(p, i, x, memory, {{0, 1}}, out, {}, [&](int h, const std::string &l) {
             const LayerCache &past = cache[size_t(i)];
             auto append = [&](const MatrixX<T> &rows, int node) { // (t, d) + (1, d) -> (t + 1, d)
                 MatrixX<T> all(rows.rows() + 1, m_spec.dModel);
@@ -290,14 +370,32 @@ typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamB
                 return all;
             };
             LayerCache next{append(past.keys, project(p, l + "self.k", h)), append(past.values, project(p, l + "self.v", h))};
-            const auto a = ops::multiHeadAttention(g, project(p, l + "self.q", h), g.constant(next.keys),
-                                                   g.constant(next.values), mha, {}, bias);
-            out.self.push_back({a.scores, a.weights});
+            const int a = attend(p, project(p, l + "self.q", h), g.constant(next.keys), g.constant(next.values),
+                                 {{0, 1}}, {{0, t + 1}}, false, bias, &out.self);
             out.cache.push_back(std::move(next));
-            return a.output;
+            return a;
         });
     out.logits = logits(p, x);
     return out;
+}
+
+template <typename T>
+int TransformerNetwork<T>::loss(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources,
+                                const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
+                                int normaliser) const
+{
+    std::vector<std::vector<int>> inputs;
+    std::vector<int> labels; // every target row of the packed batch, in order
+    for (const std::vector<int> &target : targets) {
+        std::vector<int> in{startToken};
+        in.insert(in.end(), target.begin(), target.end() - 1);
+        inputs.push_back(std::move(in));
+        labels.insert(labels.end(), target.begin(), target.end());
+    }
+    const Encoded memory = encodeBatch(p, sources, noise);
+    const Decoded decoded = decodeBatch(p, memory, inputs, noise);
+    const int tokens = normaliser > 0 ? normaliser : std::max<int>(1, int(labels.size()));
+    return ops::crossEntropy(p.graph(), decoded.logits, labels, T(1) / T(tokens), T(noise.labelSmoothing));
 }
 
 template class TransformerNetwork<float>;

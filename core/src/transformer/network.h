@@ -5,13 +5,20 @@
 // forward that training will record, and the step-wise decoder with a
 // key/value cache that inference runs. Both go through the same layer
 // functions, so a cached step equals the last row of the full forward.
+// Training packs a batch: the sequences' rows one after another, every
+// projection and feed-forward over all rows at once (one large product),
+// attention per sequence on its own rows; a batch of one is inference's.
 // Shapes: n = source length, t = target positions so far, d = model width,
-// H = heads, dk = d / H, f = feed-forward width, V = target vocabulary.
+// H = heads, dk = d / H, f = feed-forward width, V = target vocabulary,
+// R = rows of a packed batch (the sum of its sequences' lengths).
 
 #include "alignscope/transformer.h"
 #include "common/binder.h"
 #include "transformer/blocks.h"
 
+#include <functional>
+#include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -26,19 +33,36 @@ public:
     const ShapeMap &shapes() const { return m_shapes; }
     const TransformerSpec &spec() const { return m_spec; }
 
-    /// One attention's record for the trace: per head (rows, keys) scores and weights.
+    /// Training-time regularisation; none at inference and evaluation.
+    struct Noise {
+        float dropout = 0.0f;
+        std::mt19937 *rng = nullptr;  ///< dropout only when set
+        float labelSmoothing = 0.0f;  ///< ε of the loss's target distribution
+    };
+
+    /// One attention's record for the trace: per head (rows, keys) scores
+    /// and weights. Recorded for a batch of one only (what a view shows).
     struct AttentionRecord {
         std::vector<int> scores; ///< H nodes
         std::vector<int> weights;
     };
 
+    /// Where each sequence of a packed batch sits: rows [start, start + length).
+    struct Span {
+        int start = 0;
+        int length = 0;
+    };
+
     struct Encoded {
-        int states = -1;                ///< (n, d) the encoder's output (after its final norm)
+        int states = -1;                ///< (n, d) the encoder's output (after its final norm); (R, d) packed
         std::vector<int> crossKeys;     ///< per decoder layer (n, d): computed once per source
         std::vector<int> crossValues;
+        std::vector<Span> spans;        ///< per source sequence
         std::vector<AttentionRecord> self; ///< per encoder layer
     };
     Encoded encode(ParamBinder<T> &p, const std::vector<int> &ids) const;
+    /// A packed batch of sources (the sequences in order).
+    Encoded encodeBatch(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources, const Noise &noise) const;
 
     /// The decoder's self-attention cache of one layer: keys and values of
     /// the positions decoded so far, (t, d) each.
@@ -55,29 +79,58 @@ public:
     /// Teacher-forced: every position of `inputs` (the decoder's inputs,
     /// <sos> first) at once, under a causal mask. Training's path.
     Decoded decodeAll(ParamBinder<T> &p, const Encoded &memory, const std::vector<int> &inputs) const;
+    /// The packed teacher-forced decoder over a packed memory: sequence i
+    /// of `inputs` attends over source i; logits (R, V) in the same order.
+    Decoded decodeBatch(ParamBinder<T> &p, const Encoded &memory, const std::vector<std::vector<int>> &inputs,
+                        const Noise &noise) const;
     /// One position `t` fed `token`, attending over `cache` (t rows per
     /// layer) and itself: inference's path. The returned cache has t + 1 rows.
     Decoded decodeStep(ParamBinder<T> &p, const Encoded &memory, const std::vector<LayerCache> &cache, int token,
                        int t) const;
 
+    /// Training's objective over a batch: token cross-entropy against
+    /// targets smoothed by the noise's ε (targets end in <eos>; the
+    /// decoder reads `startToken` then the target shifted right), summed and
+    /// divided by `normaliser` (0: the batch's own token count). (1, 1).
+    int loss(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources,
+             const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
+             int normaliser = 0) const;
+
 private:
-    int embed(ParamBinder<T> &p, const std::string &table, const std::vector<int> &ids, int firstPosition,
-              const std::string &positions) const;
+    /// Per-head bias nodes by (query rows, key columns), shared by the
+    /// sequences of one batch that have the same lengths.
+    using BiasCache = std::map<std::pair<int, int>, std::vector<int>>;
+
+    int embed(ParamBinder<T> &p, const std::string &table, const std::vector<std::vector<int>> &sequences,
+              int firstPosition, const std::string &positions, const Noise &noise) const;
     int norm(ParamBinder<T> &p, const std::string &name, int x) const;
     int project(ParamBinder<T> &p, const std::string &name, int x) const;
-    int feedForward(ParamBinder<T> &p, const std::string &prefix, int x) const;
+    int feedForward(ParamBinder<T> &p, const std::string &prefix, int x, const Noise &noise) const;
     /// Per-head (rows, keys) relative position biases of one stack, or none.
     std::vector<int> relativeBias(ParamBinder<T> &p, const std::string &table, int firstQuery, int queries, int keys,
                                   bool bidirectional) const;
+    /// Per-head (queries, keys) bias nodes for a sequence, or none.
+    using BiasFor = std::function<std::vector<int>(int queries, int keys)>;
+    /// Relative-position biases of `table` with the queries starting at
+    /// `firstQuery`, shared by the sequences of one batch of equal lengths.
+    BiasFor biasFor(ParamBinder<T> &p, const std::string &table, int firstQuery, bool bidirectional,
+                    BiasCache &cache) const;
+    /// Multi-head attention of every sequence of a packed batch over its own
+    /// keys: queries' rows by `querySpans`, keys' and values' by `keySpans`;
+    /// causal self-attention when `causal`. Records the heads in `records`
+    /// when given (a batch of one). (R, d) before W_o.
+    int attend(ParamBinder<T> &p, int q, int k, int v, const std::vector<Span> &querySpans,
+               const std::vector<Span> &keySpans, bool causal, const BiasFor &bias,
+               std::vector<AttentionRecord> *records) const;
     /// One decoder layer: self-attention (given: full or cached), cross-attention, feed-forward.
     template <typename SelfAttention>
-    int decoderLayer(ParamBinder<T> &p, int i, int x, const Encoded &memory, Decoded &out,
-                     SelfAttention selfAttention) const;
+    int decoderLayer(ParamBinder<T> &p, int i, int x, const Encoded &memory, const std::vector<Span> &spans,
+                     Decoded &out, const Noise &noise, SelfAttention selfAttention) const;
     /// The final norm and the output layer: (rows, d) -> (rows, V).
     int logits(ParamBinder<T> &p, int x) const;
-    /// x + sublayer(x), with the norm before (pre-norm) or after (post-norm).
+    /// x + dropout(sublayer(x)), with the norm before (pre-norm) or after (post-norm).
     template <typename F>
-    int residual(ParamBinder<T> &p, const std::string &normName, int x, F sublayer) const;
+    int residual(ParamBinder<T> &p, const std::string &normName, int x, const Noise &noise, F sublayer) const;
     void declareLinear(const std::string &name, int out, int in);
     void declareNorm(const std::string &name, int width);
     void declareFeedForward(const std::string &prefix);

@@ -41,7 +41,14 @@ TransformerFileConfig TransformerModel::fileConfig() const
 
 Result<void> TransformerModel::save(const std::string &path) const
 {
-    return writeModelFile(path, m_params, {}, {}, transformerConfigToJson(fileConfig()), m_source, m_target);
+    return save(path, {}, {});
+}
+
+Result<void> TransformerModel::save(const std::string &path, const std::map<std::string, FloatTensor> &extraTensors,
+                                    const std::map<std::string, std::string> &extraMetadata) const
+{
+    return writeModelFile(path, m_params, extraTensors, extraMetadata, transformerConfigToJson(fileConfig()), m_source,
+                          m_target);
 }
 
 } // namespace alignscope

@@ -112,6 +112,11 @@ Result<EncodedSource> TransformerModel::prepareSource(const std::string &sentenc
     return prepareTextSource(sentence, m_sourceTokenizer, m_source, true);
 }
 
+EncodedSource TransformerModel::sourceFromTokens(const std::vector<std::string> &tokens) const
+{
+    return textSourceFromTokens(tokens, m_source, true);
+}
+
 std::vector<int> TransformerModel::prepareTarget(const std::string &text) const
 {
     return textTargetIds(text, m_targetTokenizer, m_target);
@@ -153,6 +158,7 @@ StepOutput TransformerModel::step(const EncodedMemory &memory, const DecoderStat
     ParamBinder<float> p(g, m_params);
     TransformerNetwork<float>::Encoded enc;
     enc.states = g.external(m.states);
+    enc.spans = {{0, int(m.states.rows())}};
     for (size_t l = 0; l < m.crossKeys.size(); ++l) {
         enc.crossKeys.push_back(g.external(m.crossKeys[l]));
         enc.crossValues.push_back(g.external(m.crossValues[l]));

@@ -1,0 +1,147 @@
+// The training adapters of the two families: RnnModel over Network,
+// TransformerModel over TransformerNetwork.
+#include "train/trainable_p.h"
+
+#include "model/network.h"
+#include "transformer/network.h"
+
+#include <cassert>
+
+namespace alignscope {
+
+std::vector<Example> TrainingAdapter::examples(const Corpus &corpus) const
+{
+    std::vector<Example> out;
+    out.reserve(corpus.pairs.size());
+    const SpecialIds &specials = model().targetSpecials();
+    for (const SentencePair &p : corpus.pairs) {
+        Example e;
+        e.source = source(p.sourceTokens).axis.ids;
+        e.target = model().targetVocab().encode(p.targetTokens);
+        for (int &id : e.target)
+            if (id < 0)
+                id = specials.pad;
+        e.target.push_back(specials.eos);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+namespace {
+
+/// What both adapters share: the model, mutable when the trainer owns it.
+template <typename Model>
+class AdapterBase : public TrainingAdapter {
+public:
+    explicit AdapterBase(const Model &model, Model *mutableModel = nullptr) : m_model(model), m_mutable(mutableModel) {}
+
+    const Seq2Seq &model() const override { return m_model; }
+    const ParameterSet<float> &parameters() const override { return m_model.parameters(); }
+    ParameterSet<float> &mutableParameters() override
+    {
+        assert(m_mutable && "an evaluation adapter has no mutable weights");
+        return m_mutable->parameters();
+    }
+    EncodedSource source(const std::vector<std::string> &tokens) const override
+    {
+        return m_model.sourceFromTokens(tokens);
+    }
+    Result<void> save(const std::string &path, const std::map<std::string, FloatTensor> &tensors,
+                      const std::map<std::string, std::string> &meta) const override
+    {
+        return m_model.save(path, tensors, meta);
+    }
+
+protected:
+    /// The weights of `loaded` when it is this model; `configOf` gives what must agree.
+    template <typename ConfigOf>
+    Result<ParameterSet<float>> sameModel(const std::string &path, Result<Model> loaded, ConfigOf configOf) const
+    {
+        if (!loaded)
+            return loaded.error();
+        if (configOf(loaded.value()) != configOf(m_model) ||
+            loaded->sourceVocab().tokens() != m_model.sourceVocab().tokens() ||
+            loaded->targetVocab().tokens() != m_model.targetVocab().tokens())
+            return fileError(path + ": the checkpoint's model differs from this run's (config or vocabulary); "
+                                    "resume with the same task and options");
+        return std::move(loaded->parameters());
+    }
+
+    const Model &m_model;
+    Model *m_mutable;
+};
+
+class RnnAdapter final : public AdapterBase<RnnModel> {
+public:
+    RnnAdapter(const RnnModel &model, RnnModel *mutableModel)
+        : AdapterBase(model, mutableModel),
+          m_network(model.config(), model.sourceVocab().size(), model.targetVocab().size())
+    {
+    }
+
+    Result<void> trainable() const override { return m_model.trainable(); }
+    int evaluationBatch() const override { return m_model.evaluationBatch(); }
+    int loss(ParamBinder<float> &p, const std::vector<std::vector<int>> &sources,
+             const std::vector<std::vector<int>> &targets, const LossNoise &noise, int normaliser) const override
+    {
+        return m_network.loss(p, sources, targets, noise.teacherForcing,
+                              {noise.dropout, noise.rng, noise.labelSmoothing}, normaliser);
+    }
+    Result<ParameterSet<float>> weightsOf(const std::string &path) const override
+    {
+        return sameModel(path, RnnModel::load(path), [](const RnnModel &m) { return configToJson(m.config()); });
+    }
+
+private:
+    Network<float> m_network;
+};
+
+class TransformerAdapter final : public AdapterBase<TransformerModel> {
+public:
+    using AdapterBase::AdapterBase;
+
+    int loss(ParamBinder<float> &p, const std::vector<std::vector<int>> &sources,
+             const std::vector<std::vector<int>> &targets, const LossNoise &noise, int normaliser) const override
+    {
+        return m_model.network().loss(p, sources, targets, m_model.targetSpecials().sos,
+                                      {noise.dropout, noise.rng, noise.labelSmoothing}, normaliser);
+    }
+    Result<ParameterSet<float>> weightsOf(const std::string &path) const override
+    {
+        return sameModel(path, TransformerModel::load(path),
+                         [](const TransformerModel &m) { return transformerConfigToJson(m.fileConfig()); });
+    }
+};
+
+} // namespace
+
+std::unique_ptr<TrainingAdapter> trainingAdapter(RnnModel &model)
+{
+    return std::make_unique<RnnAdapter>(model, &model);
+}
+
+std::unique_ptr<TrainingAdapter> trainingAdapter(TransformerModel &model)
+{
+    return std::make_unique<TransformerAdapter>(model, &model);
+}
+
+std::unique_ptr<const TrainingAdapter> evaluationAdapter(const Seq2Seq &model)
+{
+    if (const auto *rnn = dynamic_cast<const RnnModel *>(&model))
+        return std::make_unique<RnnAdapter>(*rnn, nullptr);
+    if (const auto *t = dynamic_cast<const TransformerModel *>(&model))
+        return std::make_unique<TransformerAdapter>(*t);
+    return nullptr;
+}
+
+std::vector<Example> makeExamples(const RnnModel &model, const Corpus &corpus)
+{
+    return evaluationAdapter(model)->examples(corpus);
+}
+
+std::vector<Example> makeExamples(const TransformerModel &model, const Corpus &corpus)
+{
+    return evaluationAdapter(model)->examples(corpus);
+}
+
+} // namespace alignscope
