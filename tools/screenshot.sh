@@ -6,7 +6,9 @@
 # LAYOUT: step (default; steps to the third token so the heatmap shows a few
 # rows, -> resources/screenshots/main.png), compare (the seven bundled models
 # -> compare.png) or train (Start pressed on the built-in EN->FR task, grabbed
-# 40 s into the run -> training.png). Needs Xvfb, xdotool and ImageMagick.
+# 40 s into the run -> training.png) or heads (the step layout with the
+# bundled Transformer: its head grid and self-attention -> heads.png).
+# Needs Xvfb, xdotool and ImageMagick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -15,8 +17,11 @@ case $layout in
   step) out=${3:-resources/screenshots/main.png}; wait=5 ;;
   compare) out=${3:-resources/screenshots/compare.png}; wait=12 ;;
   train) out=${3:-resources/screenshots/training.png}; wait=6 ;;
-  *) echo "screenshot.sh: LAYOUT is step, compare or train" >&2; exit 2 ;;
+  heads) out=${3:-resources/screenshots/heads.png}; wait=6 ;;
+  *) echo "screenshot.sh: LAYOUT is step, compare, train or heads" >&2; exit 2 ;;
 esac
+model=()
+if [ "$layout" = heads ]; then model=(resources/models/transformer.safetensors); layout=step; fi
 app="$build/app/alignscope"
 [ -x "$app" ] || { echo "screenshot.sh: $app not built" >&2; exit 2; }
 for tool in Xvfb import xdotool; do
@@ -32,7 +37,7 @@ sleep 1
 # A throwaway HOME keeps the user's saved layout and sentence out of the picture.
 mkdir -p "$home/run" "$home/docs" && chmod 700 "$home/run"
 HOME="$home" XDG_CONFIG_HOME="$home/config" XDG_RUNTIME_DIR="$home/run" XDG_DOCUMENTS_DIR="$home/docs" \
-  DISPLAY="$display" "$app" --step 3 --layout "$layout" -geometry 1440x900+0+0 >/dev/null 2>&1 &
+  DISPLAY="$display" "$app" --step 3 --layout "$layout" -geometry 1440x900+0+0 "${model[@]}" >/dev/null 2>&1 &
 app_pid=$!
 sleep "$wait"
 if [ "$layout" = train ]; then

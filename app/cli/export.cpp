@@ -203,10 +203,10 @@ Result<void> setUp(const Args &args, Job &job)
     if (!isImageFormat(job.format) && !parseAttentionFormat(job.format))
         return usageError("unknown --format \"" + job.format + "\"; use png, svg, pdf, json, csv, pharaoh or nematus");
     job.view = args.value("view").value_or("heatmap");
-    if (job.view != "heatmap" && job.view != "lines" && job.view != "compare")
-        return usageError("--view must be heatmap, lines or compare");
-    if (job.view == "lines" && !isImageFormat(job.format))
-        return usageError("--view lines is a figure; use --format png, svg or pdf");
+    if (job.view != "heatmap" && job.view != "lines" && job.view != "heads" && job.view != "compare")
+        return usageError("--view must be heatmap, lines, heads or compare");
+    if ((job.view == "lines" || job.view == "heads") && !isImageFormat(job.format))
+        return usageError("--view " + job.view + " is a figure; use --format png, svg or pdf");
     auto threshold = args.number("threshold", -1.0, -1.0, 1.0);
     auto beam = args.integer("beam", 1, 1, 64);
     if (!threshold)

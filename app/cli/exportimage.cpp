@@ -104,7 +104,7 @@ Result<std::unique_ptr<ImageExport>> openImageExport(const Args &args, const std
     FigureOptions o;
     o.format = *parseFigureFormat(QString::fromStdString(format));
     const std::string view = args.value("view").value_or("heatmap");
-    o.view = view == "lines" ? FigureView::Lines : FigureView::Heatmap;
+    o.view = view == "lines" ? FigureView::Lines : view == "heads" ? FigureView::Heads : FigureView::Heatmap;
     if (auto ok = readOptions(args, o); !ok)
         return ok.error();
     return std::unique_ptr<ImageExport>(std::make_unique<FigureWriter>(std::move(o)));

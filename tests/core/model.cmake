@@ -9,7 +9,8 @@ alignscope_add_test(testmodelfile SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testmodelf
   LIBS nlohmann_json::nlohmann_json)
 set_target_properties(testmodelfile PROPERTIES AUTOMOC ON)
 # The Transformer encoder–decoder: cache vs full forward, whole-network gradients, traces of every head.
-alignscope_add_test(testtransformermodel SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testtransformermodel.cpp LABELS unit)
+alignscope_add_test(testtransformermodel SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testtransformermodel.cpp LABELS unit
+  LIBS nlohmann_json::nlohmann_json)
 # The bundled models' model-card promises: the seed sentence, a head on "cat" at "chat", exact match.
 alignscope_add_test(testbundled SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testbundled.cpp LABELS unit)
 set_target_properties(testbundled PROPERTIES AUTOMOC ON)

@@ -12,6 +12,8 @@
 #include "alignscope/safetensors.h"
 #include "alignscope/transformermodel.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -248,6 +250,32 @@ void TestTransformerModel::testTraceHoldsEveryHead()
         // The selection reaches the matrix: one head differs from the mean.
         const auto path = trace->bestPath();
         QVERIFY(trace->weightMatrix(path, HeadSelection::of(0, 0)) != trace->weightMatrix(path, HeadSelection{}));
+
+        // Attention within one sequence: the encoder's (n, n) per layer and
+        // head, once per source; the decoder's causal (T, T) along the path.
+        QCOMPARE(trace->encoderSelf.layers, spec.encoderLayers);
+        QCOMPARE(int(trace->encoderSelf.weights.size()), spec.encoderLayers * spec.heads);
+        for (int sel = 0; sel < 3; ++sel) {
+            const HeadSelection selection = sel == 0 ? HeadSelection::of(0, 1) : sel == 1 ? HeadSelection{} : HeadSelection{0, HeadSelection::Reduce::Max, 0};
+            const Matrix enc = trace->encoderSelfWeights(selection);
+            QCOMPARE(enc.rows(), Eigen::Index(4));
+            QCOMPARE(enc.cols(), Eigen::Index(4));
+            const Matrix dec = trace->decoderSelfWeights(path, selection);
+            QCOMPARE(dec.rows(), Eigen::Index(path.size()));
+            QCOMPARE(dec.cols(), Eigen::Index(path.size()));
+            for (Eigen::Index r = 0; r < dec.rows(); ++r) {
+                QVERIFY(dec.row(r).tail(dec.cols() - r - 1).isZero()); // causal: nothing after t
+                if (sel < 2) { // one head and the mean are distributions; the max is not
+                    QVERIFY(std::abs(dec.row(r).sum() - 1.0f) < 1e-5f);
+                    QVERIFY(r >= enc.rows() || std::abs(enc.row(r).sum() - 1.0f) < 1e-5f);
+                }
+            }
+        }
+        QCOMPARE(trace->encoderSelfWeights(HeadSelection::of(1, 2)),
+                 trace->encoderSelf.weights[size_t(trace->encoderSelf.indexOf(1, 2))]);
+        const auto json = nlohmann::json::parse(traceToJson(*trace, path));
+        QCOMPARE(int(json.at("encoder_self_attention").size()), spec.encoderLayers);
+        QCOMPARE(json["encoder_self_attention"][0][1][2][3].get<float>(), trace->encoderSelfWeights(HeadSelection::of(0, 1))(2, 3));
     }
     auto forced = forceDecode(model, "the cat sat", "le chat assis");
     QVERIFY(forced);

@@ -93,18 +93,57 @@ HeatmapData HeatmapData::build(const SourceAxis &source, const std::vector<Heatm
     return d;
 }
 
-HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions &options)
+QString attentionKindName(AttentionKind kind)
+{
+    switch (kind) {
+    case AttentionKind::Cross: return QObject::tr("Cross-attention");
+    case AttentionKind::DecoderSelf: return QObject::tr("Decoder self-attention");
+    case AttentionKind::EncoderSelf: return QObject::tr("Encoder self-attention");
+    }
+    return {};
+}
+
+HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions &options, AttentionKind kind)
 {
     if (model.isEmpty())
         return {};
     const DecodeTrace &trace = *model.trace();
+    const HeadSelection &selection = model.selection();
     std::vector<HeatmapRow> rows;
+    if (kind == AttentionKind::EncoderSelf) {
+        if (trace.encoderSelf.empty())
+            return {};
+        // Source over source: no step owns a row, so every row shows at every step.
+        for (int j = 0; j < trace.sourceLength(); ++j)
+            rows.push_back({label(trace.source.labels[size_t(j)]), -1, false, trace.source.isSpecial(j)});
+        HeatmapData d = build(trace.source, rows, trace.encoderSelfWeights(selection),
+                              trace.encoderSelfScores(selection), options);
+        d.followCursor(model);
+        return d;
+    }
     for (int s = 0; s < model.stepCount(); ++s) {
         const DecodeNode &node = *model.nodeAtStep(s);
         rows.push_back({label(node.token), s, node.forced, node.tokenId == trace.eosId});
     }
-    HeatmapData d = build(trace.source, rows, model.weightMatrix(),
-                          trace.scoreMatrix(model.path(), model.selection()), options);
+    if (kind == AttentionKind::DecoderSelf) {
+        if (!trace.hasDecoderSelfAttention())
+            return {};
+        // Columns: what the decoder read at each position, <sos> then the tokens before.
+        SourceAxis inputs;
+        inputs.labels.push_back("<sos>");
+        inputs.flags.push_back(SourceAxis::Special);
+        for (int s = 0; s + 1 < model.stepCount(); ++s) {
+            inputs.labels.push_back(model.nodeAtStep(s)->token);
+            inputs.flags.push_back(0);
+        }
+        HeatmapData d = build(inputs, rows, trace.decoderSelfWeights(model.path(), selection),
+                              trace.decoderSelfScores(model.path(), selection), options);
+        d.followCursor(model);
+        d.selectedColumn = -1; // a picked source position is not a decoder input
+        return d;
+    }
+    HeatmapData d = build(trace.source, rows, model.weightMatrix(), trace.scoreMatrix(model.path(), selection),
+                          options);
     d.followCursor(model);
     return d;
 }

@@ -19,6 +19,12 @@ class QPainter;
 
 namespace alignscope::ui {
 
+/// Which attention a view shows: between the two sequences (cross), or
+/// within one (the decoder's causal self-attention, the encoder's).
+enum class AttentionKind { Cross, DecoderSelf, EncoderSelf };
+/// "Cross-attention", "Decoder self-attention", "Encoder self-attention".
+QString attentionKindName(AttentionKind kind);
+
 struct HeatmapOptions {
     ColormapKind colormap = ColormapKind::Viridis;
     bool hideSpecial = false;  ///< drop <eos>/<sos>/<pad> columns and the <eos> row
@@ -71,8 +77,11 @@ struct HeatmapData {
     /// (hide special, renormalise) apply here.
     static HeatmapData build(const SourceAxis &source, const std::vector<HeatmapRow> &rows, const Matrix &values,
                              const Matrix &scores, const HeatmapOptions &options);
-    /// The trace model's path under its layer/head selection.
-    static HeatmapData fromTrace(const TraceModel &model, const HeatmapOptions &options);
+    /// The trace model's path under its layer/head selection: cross-attention
+    /// (steps × source), the decoder's self-attention (steps × its inputs,
+    /// <sos> first) or the encoder's (source × source; every row shown).
+    static HeatmapData fromTrace(const TraceModel &model, const HeatmapOptions &options,
+                                 AttentionKind kind = AttentionKind::Cross);
     /// The cursor's fields (visible rows, current row, picked column) from
     /// `model`, whose path must be the one the data was built from: a step
     /// changes only these, not the matrix.

@@ -48,9 +48,15 @@ void HeatmapView::setOptions(const HeatmapOptions &options)
     emit optionsChanged();
 }
 
+void HeatmapView::setKind(AttentionKind kind)
+{
+    m_kind = kind;
+    rebuild();
+}
+
 void HeatmapView::rebuild()
 {
-    m_data = HeatmapData::fromTrace(*m_model, m_options);
+    m_data = HeatmapData::fromTrace(*m_model, m_options, m_kind);
     m_metrics = HeatmapLabelMetrics::measure(m_data, font());
     m_builtPath = m_model->path();
     updateGeometryFromData();
@@ -208,7 +214,8 @@ void HeatmapView::mousePressEvent(QMouseEvent *event)
     const QPoint cell = painter().cellAt(event->position(), QRectF(viewport()->rect()), scrollOffset());
     if (cell.x() < 0 || cell.y() >= m_data.visibleRows)
         return;
-    m_model->selectCell(m_data.rowSteps[cell.y()], m_data.columnSources[cell.x()]);
+    // A decoder self-attention column is a target position, not a source one: the row's step alone.
+    m_model->selectCell(m_data.rowSteps[cell.y()], m_kind == AttentionKind::DecoderSelf ? -1 : m_data.columnSources[cell.x()]);
 }
 
 void HeatmapView::wheelEvent(QWheelEvent *event)

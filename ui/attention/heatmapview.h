@@ -22,6 +22,9 @@ public:
 
     const HeatmapOptions &options() const { return m_options; }
     void setOptions(const HeatmapOptions &options);
+    /// Which attention the view shows (cross-attention unless set).
+    AttentionKind kind() const { return m_kind; }
+    void setKind(AttentionKind kind);
     const HeatmapData &data() const { return m_data; }
     /// Whether the cell size follows the view's size.
     bool fitToView() const { return m_fit; }
@@ -69,6 +72,7 @@ private:
     QPointF scrollOffset() const;
 
     TraceModel *m_model;
+    AttentionKind m_kind = AttentionKind::Cross;
     HeatmapOptions m_options;
     HeatmapData m_data;
     HeatmapLabelMetrics m_metrics; // of m_data in font(): measured on rebuild, not per mouse move

@@ -64,8 +64,10 @@ ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent, Offer 
     m_format->setCurrentIndex(int(initial.format));
     m_view = new QComboBox(this);
     m_view->addItem(tr("Heatmap"), QStringLiteral("heatmap"));
-    if (offer != HeatmapFiguresOnly)
+    if (offer != HeatmapFiguresOnly) {
         m_view->addItem(tr("Alignment lines"), QStringLiteral("lines"));
+        m_view->addItem(tr("Head grid (every layer and head)"), QStringLiteral("heads"));
+    }
     m_view->setCurrentIndex(offer == HeatmapFiguresOnly ? 0 : int(initial.view));
     m_scale = new QDoubleSpinBox(this);
     m_scale->setRange(0.5, 8.0);

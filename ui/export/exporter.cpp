@@ -1,6 +1,7 @@
 #include "export/exporter.h"
 
 #include "attention/alignmentlinesview.h"
+#include "attention/headgrid.h"
 #include "attention/heatmappainter.h"
 #include "export/pngencoder.h"
 
@@ -59,6 +60,7 @@ std::optional<FigureView> parseFigureView(const QString &name)
 {
     if (name == QLatin1String("heatmap")) return FigureView::Heatmap;
     if (name == QLatin1String("lines")) return FigureView::Lines;
+    if (name == QLatin1String("heads")) return FigureView::Heads;
     return std::nullopt;
 }
 
@@ -86,6 +88,8 @@ struct ExportPanel {
     TraceModel model;
     HeatmapData data;
     std::optional<HeatmapPainter> heatmap; // refers to `data`
+    std::optional<HeadGridData> grid;      // the head grid's cells
+    std::optional<HeadGridLayout> gridLayout;
     QString caption;
     QSizeF body;                           // the view alone
     double top = 0;                        // caption's top in figure coordinates
@@ -133,6 +137,14 @@ void FigureExporter::Impl::addPanel(const FigurePanel &source)
         d.data.selectedColumn = -1;
         d.heatmap.emplace(d.data, h, font, palette);
         d.body = d.heatmap->figureSize();
+    } else if (options.view == FigureView::Heads) {
+        d.grid = HeadGridData::fromTrace(d.model, AttentionKind::Cross, true);
+        d.grid->currentRow = d.grid->selectedLayer = d.grid->selectedColumn = -1; // a figure has no cursor
+        // Cells about a third of a heatmap cell per key, within the grid's limits.
+        const double keys = std::max(1, d.model.sourceLength());
+        const double width = (d.grid->columns() + 1) * std::clamp(keys * options.cellSize / 3.0, 60.0, 220.0);
+        d.gridLayout.emplace(*d.grid, font, width);
+        d.body = d.gridLayout->size();
     } else {
         // The layout measures tokens in bold; leave room for that.
         QFont bold = font;
@@ -190,6 +202,14 @@ QRectF FigureExporter::cellRect(int row, int column) const
     return p.heatmap->cellRect(row, column, QRectF(QPointF(), p.body)).translated(m_impl->bodyOrigin(p));
 }
 
+QRectF FigureExporter::headCellRect(int layer, int column) const
+{
+    if (m_impl->panels.empty() || !m_impl->panels.front()->gridLayout)
+        return {};
+    const ExportPanel &p = *m_impl->panels.front();
+    return p.gridLayout->cellRect(layer, column).translated(m_impl->bodyOrigin(p));
+}
+
 void FigureExporter::paint(QPainter &p) const
 {
     const Impl &d = *m_impl;
@@ -216,6 +236,8 @@ void FigureExporter::paint(QPainter &p) const
         const QRectF target(QPointF(), panel->body);
         if (panel->heatmap)
             panel->heatmap->paint(p, target);
+        else if (panel->grid)
+            paintHeadGrid(p, *panel->grid, *panel->gridLayout, d.font, d.palette, d.options.colormap);
         else
             paintAlignmentLines(p, target, panel->model, figureLines, d.font, d.palette);
         p.restore();

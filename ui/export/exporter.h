@@ -27,7 +27,7 @@ class QPainter;
 namespace alignscope::ui {
 
 enum class FigureFormat { Png, Svg, Pdf };
-enum class FigureView { Heatmap, Lines };
+enum class FigureView { Heatmap, Lines, Heads }; ///< Heads: the layers × heads grid of whole matrices
 enum class FigurePage { Fit, A4, Letter };
 
 /// A figure's resolution at scale 1: PNG files record 96 dpi × scale, and
@@ -82,6 +82,9 @@ public:
     /// Heatmap cell (row = step, column = source position as shown) of the
     /// first panel in figure coordinates; empty for the lines view.
     QRectF cellRect(int row, int column) const;
+    /// The head grid's cell (layer, column) of the first panel in figure
+    /// coordinates; empty unless the view is Heads.
+    QRectF headCellRect(int layer, int column) const;
 
     /// Paints the figure with its top-left at (0, 0) in logical pixels.
     void paint(QPainter &p) const;

@@ -6,7 +6,9 @@
 #include "attention/contextview.h"
 #include "widgets/elidedlabel.h"
 #include "attention/explainpanel.h"
+#include "attention/headgrid.h"
 #include "attention/heatmapview.h"
+#include "attention/selfattentionview.h"
 #include "widgets/messagebar.h"
 #include "widgets/sentenceedit.h"
 #include "attention/topkview.h"
@@ -116,6 +118,8 @@ void MainWindow::createDocks()
     m_topK = new TopKView(m_trace, this);
     m_beamTree = new BeamTreeView(m_trace, this);
     m_explain = new ExplainPanel(m_trace, this);
+    m_headGrid = new HeadGridPanel(m_trace, m_controller, this);
+    m_selfAttention = new SelfAttentionPanel(m_trace, this);
 
     QDockWidget *heat = addDock(tr("Attention heatmap"), QStringLiteral("heatmapDock"), m_heatmap, Qt::LeftDockWidgetArea, false);
     QDockWidget *lines = addDock(tr("Alignment lines"), QStringLiteral("linesDock"), m_lines, Qt::LeftDockWidgetArea, true);
@@ -126,6 +130,13 @@ void MainWindow::createDocks()
     splitDockWidget(heat, lines, Qt::Vertical);
     splitDockWidget(topk, explain, Qt::Vertical);
     splitDockWidget(context, tree, Qt::Horizontal);
+    // A Transformer's views: the head grid beside the alignment lines, the
+    // self-attention beside the context vector; raised when a model has heads.
+    tabifyDockWidget(lines, addDock(tr("Heads"), QStringLiteral("headsDock"), m_headGrid, Qt::LeftDockWidgetArea, false));
+    tabifyDockWidget(context, addDock(tr("Self-attention"), QStringLiteral("selfDock"), m_selfAttention,
+                                      Qt::BottomDockWidgetArea, false));
+    lines->raise();
+    context->raise();
 
     // Compare models: a tab behind the heatmap; it decodes only while shown.
     auto *compare = new CompareView(m_trace, m_modelPicker, this);
@@ -258,6 +269,12 @@ void MainWindow::onModelChanged(const QString &name)
                                  .arg(about.parameters));
     setWindowTitle(tr("%1 — AlignScope").arg(name));
     m_resetPrefixAction->setEnabled(false);
+    // A model with heads shows its head grid and self-attention; an RNN its lines and beam tree.
+    const bool heads = about.layers > 1 || about.heads > 1;
+    static const char *const withHeads[] = {"headsDock", "selfDock"}, *const single[] = {"linesDock", "contextDock"};
+    for (const char *dockName : heads ? withHeads : single)
+        if (auto *d = findChild<QDockWidget *>(QLatin1String(dockName)); d && d->isVisible())
+            d->raise();
     // After the controller's own decode with the new model, which this overtakes.
     QTimer::singleShot(0, this, &MainWindow::applyPendingPrefix);
 }

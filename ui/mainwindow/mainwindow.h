@@ -28,8 +28,10 @@ class BeamTreeView;
 class ContextView;
 class ElidedLabel;
 class ExplainPanel;
+class HeadGridPanel;
 class HeatmapPanel;
 class MessageBar;
+class SelfAttentionPanel;
 class SentenceEdit;
 class TopKView;
 class TrainingPanel;
@@ -50,6 +52,8 @@ public:
     TopKView *topK() const { return m_topK; }
     BeamTreeView *beamTree() const { return m_beamTree; }
     ExplainPanel *explainPanel() const { return m_explain; }
+    HeadGridPanel *headGrid() const { return m_headGrid; }
+    SelfAttentionPanel *selfAttention() const { return m_selfAttention; }
     MessageBar *messageBar() const { return m_messages; }
     QComboBox *modelPicker() const { return m_modelPicker; }
     TrainingPanel *trainingPanel() const { return m_training; }
@@ -140,6 +144,8 @@ private:
     TopKView *m_topK = nullptr;
     BeamTreeView *m_beamTree = nullptr;
     ExplainPanel *m_explain = nullptr;
+    HeadGridPanel *m_headGrid = nullptr;
+    SelfAttentionPanel *m_selfAttention = nullptr;
     QList<QDockWidget *> m_docks;
 
     QAction *m_openAction = nullptr;

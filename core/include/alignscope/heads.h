@@ -8,6 +8,7 @@
 #include "alignscope/tensor.h"
 
 #include <string>
+#include <vector>
 
 namespace alignscope {
 
@@ -24,6 +25,18 @@ struct AttentionStack {
     bool empty() const { return weights.rows() == 0; }
     int rowOf(int layer, int head) const { return layer * heads + head; }
     Eigen::Index length() const { return weights.cols(); }
+};
+
+/// Whole attention matrices per (layer, head), layer-major: a Transformer
+/// encoder's self-attention, (n, n) each, computed once per source.
+struct AttentionMaps {
+    int layers = 0;
+    int heads = 0;
+    std::vector<Matrix> scores;  ///< L*H matrices of raw e
+    std::vector<Matrix> weights; ///< L*H matrices of α
+
+    bool empty() const { return weights.empty(); }
+    int indexOf(int layer, int head) const { return layer * heads + head; }
 };
 
 /// Which layer and which head (or which reduction over a layer's heads) a
@@ -65,5 +78,8 @@ inline Vector selectScores(const AttentionStack &stack, const HeadSelection &sel
 {
     return selectRow(stack.scores, stack, selection);
 }
+/// The selected matrix of `maps` (weights or scores), reduced over a
+/// layer's heads as selectRow does; empty when `maps` is.
+Matrix selectMap(const std::vector<Matrix> &matrices, const AttentionMaps &maps, const HeadSelection &selection);
 
 } // namespace alignscope

@@ -61,7 +61,8 @@ struct ModelDescription {
 /// what its steps need (keys, cached projections) in its own subclass.
 struct EncodedMemory {
     virtual ~EncodedMemory() = default;
-    Matrix states; ///< (n, d) H, shown by the context view and the explain panel
+    Matrix states;            ///< (n, d) H, shown by the context view and the explain panel
+    AttentionMaps selfAttention; ///< the encoder's self-attention, (n, n) per layer and head; empty for RNNs
 };
 
 /// One hypothesis' decoder state. Immutable once made, so beam hypotheses

@@ -57,6 +57,7 @@ struct DecodeTrace {
     ModelDescription description;           ///< architecture, layers × heads, the equations
     SourceAxis source;                      ///< the n columns; `source.text` is the sentence as typed
     Matrix encoderStates;                   ///< (n, d) H
+    AttentionMaps encoderSelf;              ///< the encoder's self-attention, (n, n) per layer and head; empty for RNNs
     std::vector<DecodeNode> nodes;          ///< every hypothesis at every step
     std::vector<Hypothesis> hypotheses;     ///< finished, best first
     bool complete = false;                  ///< decoding has ended
@@ -89,6 +90,16 @@ struct DecodeTrace {
     Matrix weightMatrix(const std::vector<int> &path, const HeadSelection &selection = {}) const;
     /// (T, n) raw scores along a path for a selection.
     Matrix scoreMatrix(const std::vector<int> &path, const HeadSelection &selection = {}) const;
+
+    /// Whether the decoder attends over its own past (a Transformer).
+    bool hasDecoderSelfAttention() const;
+    /// (T, T) decoder self-attention along a path: row t over the decoder's
+    /// inputs 0..t (<sos>, then the tokens before step t); 0 right of t.
+    Matrix decoderSelfWeights(const std::vector<int> &path, const HeadSelection &selection = {}) const;
+    Matrix decoderSelfScores(const std::vector<int> &path, const HeadSelection &selection = {}) const;
+    /// (n, n) encoder self-attention for a selection; empty without one.
+    Matrix encoderSelfWeights(const HeadSelection &selection = {}) const;
+    Matrix encoderSelfScores(const HeadSelection &selection = {}) const;
 };
 
 } // namespace alignscope

@@ -72,6 +72,7 @@ struct DecodeSession::Impl {
         encoder = m.encode(source);
         trace.source = std::move(source.axis);
         trace.encoderStates = encoder->states;
+        trace.encoderSelf = encoder->selfAttention;
         const int n = trace.sourceLength();
         maxLength = options.maxLength > 0 ? options.maxLength : std::min(2 * n + 10, kDefaultLengthCap);
         maxLength = std::max(maxLength, static_cast<int>(options.prefix.size()));

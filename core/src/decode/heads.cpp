@@ -109,4 +109,20 @@ Vector selectRow(const Matrix &rows, const AttentionStack &stack, const HeadSele
     return {};
 }
 
+Matrix selectMap(const std::vector<Matrix> &matrices, const AttentionMaps &maps, const HeadSelection &selection)
+{
+    if (matrices.empty())
+        return {};
+    const int layer = std::clamp(selection.layerIn(maps.layers), 0, maps.layers - 1);
+    auto at = [&](int head) -> const Matrix & { return matrices[size_t(maps.indexOf(layer, head))]; };
+    if (selection.reduce == HeadSelection::Reduce::Head)
+        return at(std::clamp(selection.head, 0, maps.heads - 1));
+    Matrix out = at(0);
+    for (int h = 1; h < maps.heads; ++h)
+        out = selection.reduce == HeadSelection::Reduce::Mean ? Matrix(out + at(h)) : Matrix(out.cwiseMax(at(h)));
+    if (selection.reduce == HeadSelection::Reduce::Mean)
+        out /= float(maps.heads);
+    return out;
+}
+
 } // namespace alignscope

@@ -101,4 +101,47 @@ Matrix DecodeTrace::scoreMatrix(const std::vector<int> &p, const HeadSelection &
     return stackRows(*this, p, selection, false);
 }
 
+namespace {
+
+/// Decoder self-attention rows along a path, each padded to T columns.
+Matrix selfRows(const DecodeTrace &trace, const std::vector<int> &path, const HeadSelection &selection, bool weights)
+{
+    const Eigen::Index T = Eigen::Index(path.size());
+    Matrix m = Matrix::Zero(T, T);
+    for (Eigen::Index t = 0; t < T; ++t) {
+        const AttentionStack &self = trace.nodes[size_t(path[size_t(t)])].self;
+        const Vector row = selectRow(weights ? self.weights : self.scores, self, selection);
+        const Eigen::Index n = std::min<Eigen::Index>(row.size(), T);
+        m.row(t).head(n) = row.head(n).transpose();
+    }
+    return m;
+}
+
+} // namespace
+
+bool DecodeTrace::hasDecoderSelfAttention() const
+{
+    return !nodes.empty() && !nodes.front().self.empty();
+}
+
+Matrix DecodeTrace::decoderSelfWeights(const std::vector<int> &p, const HeadSelection &selection) const
+{
+    return hasDecoderSelfAttention() ? selfRows(*this, p, selection, true) : Matrix();
+}
+
+Matrix DecodeTrace::decoderSelfScores(const std::vector<int> &p, const HeadSelection &selection) const
+{
+    return hasDecoderSelfAttention() ? selfRows(*this, p, selection, false) : Matrix();
+}
+
+Matrix DecodeTrace::encoderSelfWeights(const HeadSelection &selection) const
+{
+    return selectMap(encoderSelf.weights, encoderSelf, selection);
+}
+
+Matrix DecodeTrace::encoderSelfScores(const HeadSelection &selection) const
+{
+    return selectMap(encoderSelf.scores, encoderSelf, selection);
+}
+
 } // namespace alignscope

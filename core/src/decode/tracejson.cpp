@@ -128,6 +128,22 @@ std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, 
     j["heads"] = trace.heads();
     j["selection"] = selectionJson(trace, selection);
     j["source"] = sourceJson(trace.source);
+    if (!trace.encoderSelf.empty()) { // [L][H][n][n], once per source
+        const AttentionMaps &e = trace.encoderSelf;
+        json layers = json::array();
+        for (int l = 0; l < e.layers; ++l) {
+            json heads = json::array();
+            for (int h = 0; h < e.heads; ++h) {
+                json rows = json::array();
+                const Matrix &m = e.weights[size_t(e.indexOf(l, h))];
+                for (Eigen::Index r = 0; r < m.rows(); ++r)
+                    rows.push_back(numbers(m.row(r).transpose()));
+                heads.push_back(std::move(rows));
+            }
+            layers.push_back(std::move(heads));
+        }
+        j["encoder_self_attention"] = std::move(layers);
+    }
     return pretty ? j.dump(2) : j.dump();
 }
 

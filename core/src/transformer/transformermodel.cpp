@@ -134,6 +134,13 @@ std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSourc
     const auto enc = m_network->encode(p, source.axis.ids);
     auto out = std::make_shared<TransformerMemory>();
     out->states = g.value(enc.states);
+    out->selfAttention.layers = int(enc.self.size());
+    out->selfAttention.heads = m_spec.heads;
+    for (const auto &layer : enc.self)
+        for (int h = 0; h < m_spec.heads; ++h) {
+            out->selfAttention.scores.push_back(g.value(layer.scores[size_t(h)]));
+            out->selfAttention.weights.push_back(g.value(layer.weights[size_t(h)]));
+        }
     for (size_t l = 0; l < enc.crossKeys.size(); ++l) {
         out->crossKeys.push_back(g.value(enc.crossKeys[l]));
         out->crossValues.push_back(g.value(enc.crossValues[l]));
