@@ -37,6 +37,7 @@ import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tools"))
 import alignscope_torch as ast  # noqa: E402
+import alignscope_transformer_torch as att  # noqa: E402
 
 
 def emit(obj):
@@ -128,16 +129,26 @@ def read_pairs(path):
 
 # ---- benchmarks ------------------------------------------------------------
 
+def is_transformer(path):
+    _, meta = ast.read_safetensors(path)
+    return json.loads(meta["alignscope.config"]).get("architecture") == "transformer"
+
+
 def bench_decode(args):
-    model = ast.AlignScopeModel.from_file(args.model).eval()
     tokens = args.sentence.split()
+    if is_transformer(args.model):  # greedy with a key/value cache, recording every head's cross-attention
+        model, config, src, tgt = att.load(args.model)
+        run = lambda: att.greedy(model, config, src, tgt, tokens, full_log_probs=False)["steps"]  # noqa: E731
+    else:
+        rnn = ast.AlignScopeModel.from_file(args.model).eval()
+        run = lambda: rnn.decode(tokens, record=False)["steps"]  # noqa: E731
     with torch.no_grad():
         for _ in range(args.warmup):
-            steps = model.decode(tokens, record=False)["steps"]
+            steps = run()
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()
-            steps = model.decode(tokens, record=False)["steps"]
+            steps = run()
             times.append(time.perf_counter() - start)
     median = statistics.median(times)
     emit({"bench": "decode", "impl": "pytorch-eager", "model": args.model, "threads": torch.get_num_threads(),

@@ -212,7 +212,7 @@ def load(path, dtype=torch.float32):
 
 
 @torch.no_grad()
-def greedy(model, config, src_vocab, tgt_vocab, tokens, max_length=None):
+def greedy(model, config, src_vocab, tgt_vocab, tokens, max_length=None, full_log_probs=True):
     """AlignScope's greedy decode: source ids then <eos>; at most 2n + 10 steps;
     never <pad> or <sos>."""
     specials_s, specials_t = config["special"]["source"], config["special"]["target"]
@@ -228,9 +228,11 @@ def greedy(model, config, src_vocab, tgt_vocab, tokens, max_length=None):
         choice = logp.clone()
         choice[[specials_t["pad"], specials_t["sos"]]] = float("-inf")
         best = int(torch.argmax(choice))
-        steps.append({"token": tgt_vocab[best], "token_id": best, "log_prob": float(logp[best]),
-                      "log_probs": logp.tolist(),
-                      "cross_attention": [w.tolist() for w in weights]})
+        step = {"token": tgt_vocab[best], "token_id": best, "log_prob": float(logp[best]),
+                "cross_attention": [w.tolist() for w in weights]}
+        if full_log_probs:
+            step["log_probs"] = logp.tolist()
+        steps.append(step)
         previous = best
         if best == specials_t["eos"]:
             break
@@ -245,9 +247,7 @@ def main(argv=None):
     ap.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     a = ap.parse_args(argv)
     model, config, src, tgt = load(a.model, getattr(torch, a.dtype))
-    out = greedy(model, config, src, tgt, a.tokens)
-    for s in out["steps"]:
-        del s["log_probs"]
+    out = greedy(model, config, src, tgt, a.tokens, full_log_probs=False)
     json.dump(out, sys.stdout)
     print()
 

@@ -11,6 +11,7 @@
 #include "alignscope/safetensors.h"
 #include "alignscope/tasks.h"
 #include "alignscope/train.h"
+#include "alignscope/transformermodel.h"
 
 #include <nlohmann/json.hpp>
 #include <tbb/global_control.h>
@@ -105,16 +106,15 @@ void printText(const json &j, const std::string &prefix)
     }
 }
 
-Result<RnnModel> benchModel(const std::string &name)
+/// A sentence of `n` in-vocabulary source words of either family.
+std::string sentenceOfModel(const Seq2Seq &model, int n)
 {
-    auto path = resolveModelPath(name);
-    if (!path)
-        return path.error();
-    return RnnModel::load(path.value());
+    if (const auto *t = dynamic_cast<const TransformerModel *>(&model))
+        return sentenceOf(*t, n);
+    return sentenceOf(static_cast<const RnnModel &>(model), n);
 }
 
-/// A sentence of `n` in-vocabulary source words.
-json decodeBench(const RnnModel &model, int repeat, const std::string &sentence)
+json decodeBench(const Seq2Seq &model, int repeat, const std::string &sentence)
 {
     json out;
     out["sentence"] = sentence;
@@ -122,7 +122,7 @@ json decodeBench(const RnnModel &model, int repeat, const std::string &sentence)
     DecodeOptions beam;
     beam.beamWidth = 5;
     out["beam5_sentence_ms"] = medianMs(repeat, [&] { (void)translate(model, sentence, beam); });
-    const std::string fifty = sentenceOf(model, 50);
+    const std::string fifty = sentenceOfModel(model, 50);
     auto source = model.prepareSource(fifty);
     out["redecode_50_tokens_ms"] = medianMs(repeat, [&] {
         DecodeOptions o;
@@ -151,7 +151,15 @@ Result<void> dumpPairs(const Corpus &c, const std::string &path)
     return writeFileAtomically(path, text);
 }
 
-json trainBench(const RnnModel &model, int pairs, const std::string &dump)
+/// A fresh model of `model`'s shape and vocabularies (what the trainer starts from).
+RnnModel freshLike(const RnnModel &model) { return RnnModel::initialise(model.config(), model.sourceVocab(), model.targetVocab(), 1); }
+TransformerModel freshLike(const TransformerModel &model)
+{
+    return TransformerModel::initialise(model.spec(), model.sourceVocab(), model.targetVocab(), 1);
+}
+
+template <typename Model>
+json trainBench(const Model &model, int pairs, const std::string &dump)
 {
     TaskOptions o;
     o.trainSize = pairs;
@@ -163,8 +171,8 @@ json trainBench(const RnnModel &model, int pairs, const std::string &dump)
         if (auto r = dumpPairs(task.train, dump); !r)
             out["dump_error"] = r.error().message;
     for (int threads : {1, 2}) {
-        RnnModel m = RnnModel::initialise(model.config(), model.sourceVocab(), model.targetVocab(), 1);
-        TrainOptions t;
+        Model m = freshLike(model);
+        TrainOptions t = std::is_same_v<Model, TransformerModel> ? transformerTrainDefaults() : TrainOptions{};
         t.epochs = 1;
         t.threads = threads;
         t.evalSentences = 0;
@@ -177,24 +185,24 @@ json trainBench(const RnnModel &model, int pairs, const std::string &dump)
 
 json compareBench(int repeat)
 {
-    std::vector<RnnModel> models;
+    std::vector<ModelPtr> models;
     std::vector<std::string> names;
     for (const auto &name : bundledModelNames())
-        if (auto m = benchModel(name)) {
+        if (auto m = openModel(name)) {
             models.push_back(std::move(m.value()));
             names.push_back(name);
         }
     if (models.empty())
         return {{"skipped", "no bundled models"}};
     std::vector<const Seq2Seq *> ptrs;
-    for (const RnnModel &m : models)
-        ptrs.push_back(&m);
-    const std::string sentence = sentenceOf(models.front(), 20);
+    for (const ModelPtr &m : models)
+        ptrs.push_back(m.get());
+    const std::string sentence = sentenceOfModel(*models.front(), 20);
     json out = {{"models", models.size()}};
     // Greedy latency of the seed sentence for every bundled model, one thread.
     json greedy;
     for (size_t i = 0; i < models.size(); ++i)
-        greedy[names[i]] = medianMs(repeat, [&] { (void)translate(models[i], "The cat sat on the mat"); });
+        greedy[names[i]] = medianMs(repeat, [&] { (void)translate(*models[i], "The cat sat on the mat"); });
     out["seed_greedy_ms"] = greedy;
     double ms[3] = {};
     for (int threads : {1, 2}) {
@@ -230,15 +238,20 @@ int benchCommand(const Argv &argv)
         return fail(usageError("--section ui needs a build with the window (ALIGNSCOPE_BUILD_UI=ON)"));
 #endif
     json out;
-    auto model = benchModel(args->value("model").value_or("additive"));
+    auto model = openModel(args->value("model").value_or("additive"));
     if ((section == "all" || section == "decode" || section == "train") && !model)
         return fail(model.error());
     if (section == "all" || section == "scoring")
         out["scoring"] = scoringBench(repeat.value());
     if (section == "all" || section == "decode")
-        out["decode"] = decodeBench(model.value(), repeat.value(), args->value("sentence").value_or("The cat sat on the mat"));
-    if (section == "all" || section == "train")
-        out["train"] = trainBench(model.value(), pairs.value(), args->value("dump-tsv").value_or(""));
+        out["decode"] = decodeBench(*model.value(), repeat.value(), args->value("sentence").value_or("The cat sat on the mat"));
+    if (section == "all" || section == "train") {
+        const std::string dump = args->value("dump-tsv").value_or("");
+        if (const auto *t = dynamic_cast<const TransformerModel *>(model.value().get()))
+            out["train"] = trainBench(*t, pairs.value(), dump);
+        else if (const auto *r = dynamic_cast<const RnnModel *>(model.value().get()))
+            out["train"] = trainBench(*r, pairs.value(), dump);
+    }
     if (section == "all" || section == "compare")
         out["compare"] = compareBench(repeat.value());
 #ifdef ALIGNSCOPE_WITH_EXPORT

@@ -29,7 +29,8 @@ double medianMs(int repeat, F &&f)
 
 /// A sentence of `n` in-vocabulary source words (every 7th word of the
 /// vocabulary from `offset`, specials skipped), space-joined.
-inline std::string sentenceOf(const RnnModel &m, int n, int offset = 0)
+template <typename Model> // RnnModel, TransformerModel: any with a source vocabulary
+std::string sentenceOf(const Model &m, int n, int offset = 0)
 {
     const int size = std::max(1, m.sourceVocab().size() - 4);
     std::string s;
