@@ -251,6 +251,28 @@ void TestTransformerModel::testTraceHoldsEveryHead()
         const auto path = trace->bestPath();
         QVERIFY(trace->weightMatrix(path, HeadSelection::of(0, 0)) != trace->weightMatrix(path, HeadSelection{}));
 
+        // Each head's numbers for the explain panel: e = q·k_j (/ √dk), and
+        // its output Σ_j α_tj v_j before W_o, from the recorded queries, keys and values.
+        const int dk = spec.headSize();
+        QCOMPARE(int(trace->crossKeys.size()), spec.decoderLayers);
+        for (int n : path) {
+            const DecodeNode &node = trace->nodes[size_t(n)];
+            QCOMPARE(node.crossQueries.rows(), Eigen::Index(spec.decoderLayers * spec.heads));
+            for (int l = 0; l < spec.decoderLayers; ++l)
+                for (int h = 0; h < spec.heads; ++h) {
+                    const int row = node.cross.rowOf(l, h);
+                    const Matrix K = trace->crossKeys[size_t(l)].middleCols(h * dk, dk);
+                    const Matrix V = trace->crossValues[size_t(l)].middleCols(h * dk, dk);
+                    Vector e = K * node.crossQueries.row(row).transpose(); // cross-attention has no position bias
+
+                    if (spec.scaledAttention)
+                        e /= std::sqrt(float(dk));
+                    QVERIFY((e - node.cross.scores.row(row).transpose()).cwiseAbs().maxCoeff() < 1e-4f);
+                    const Vector o = V.transpose() * node.cross.weights.row(row).transpose();
+                    QVERIFY((o - node.crossOutputs.row(row).transpose()).cwiseAbs().maxCoeff() < 1e-5f);
+                }
+        }
+
         // Attention within one sequence: the encoder's (n, n) per layer and
         // head, once per source; the decoder's causal (T, T) along the path.
         QCOMPARE(trace->encoderSelf.layers, spec.encoderLayers);

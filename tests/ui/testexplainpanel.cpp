@@ -7,6 +7,7 @@
 #include "decode/tracemodel.h"
 
 #include "alignscope/decode.h"
+#include "alignscope/model.h"
 #include "alignscope/pytorch.h"
 
 #include <QtTest>
@@ -20,6 +21,7 @@ class TestExplainPanel : public QObject {
 private slots:
     void testLegacyTutorialFormula();
     void testAdditiveFormula();
+    void testTransformerHeadNumbers();
 
 private:
     static QString explainFirstCell(const RnnModel &model, const std::string &sentence);
@@ -65,6 +67,36 @@ void TestExplainPanel::testAdditiveFormula()
     QVERIFY2(html.contains(QStringLiteral("v<sub>a</sub><sup>⊤</sup> tanh(W<sub>a</sub> s<sub>t−1</sub>")),
              qPrintable(html));
     QVERIFY2(!html.contains(QStringLiteral("MAX_LENGTH")), qPrintable(html));
+}
+
+// A Transformer's focused head: its query and key, q·k and the 1/√dk that
+// make the trace's e, the softmax, and its output Σ α v before W_o; a mean
+// over heads says how to see those numbers.
+void TestExplainPanel::testTransformerHeadNumbers()
+{
+    auto opened = openModel("transformer");
+    if (!opened)
+        QSKIP("needs the bundled transformer");
+    auto trace = translate(*opened.value(), "the cat sat on the mat");
+    QVERIFY(trace);
+    TraceModel m;
+    m.setTrace(std::make_shared<const DecodeTrace>(std::move(trace.value())));
+    m.setSelection(HeadSelection::of(1, 2)); // layer 2, head 3
+    m.selectCell(1, 1);                      // "chat" over "cat"
+    const QString html = explainHtml(m);
+    const DecodeNode &node = *m.currentNode();
+    const int row = node.cross.rowOf(1, 2);
+    const double dot = node.crossQueries.row(row).dot(m.trace()->crossKeys[1].row(1).segment(2 * 16, 16));
+    QVERIFY2(html.contains(QStringLiteral("q·k = %1").arg(QString::number(dot, 'f', 4).replace(QLatin1Char('-'), QChar(0x2212)))),
+             qPrintable(html));
+    QVERIFY2(html.contains(QStringLiteral("/ √16")), qPrintable(html));
+    // The score shown equals the trace's to the 4 digits printed.
+    const QString e = QString::number(dot / 4.0, 'f', 4).replace(QLatin1Char('-'), QChar(0x2212));
+    QVERIFY2(html.contains(QStringLiteral("= %1</b> (the trace: %1)").arg(e)), qPrintable(html));
+    QVERIFY2(html.contains(QStringLiteral("Output of head 3")), qPrintable(html));
+    QVERIFY2(html.contains(QStringLiteral("softmax over j")), qPrintable(html));
+    m.setSelection(HeadSelection{});
+    QVERIFY2(explainHtml(m).contains(QStringLiteral("Pick one head")), qPrintable(explainHtml(m)));
 }
 
 QTEST_MAIN(TestExplainPanel)

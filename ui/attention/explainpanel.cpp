@@ -78,9 +78,91 @@ QString selectionNote(const TraceModel &m)
         .arg(QString::fromStdString(m.selection().label(tr.layers(), tr.heads())).toHtmlEscaped());
 }
 
+/// The focused head of a Transformer: its row in the node's stacks and the
+/// columns of its slice in the layer's keys and values; none for a mean or
+/// max over heads, or a model without per-head vectors (RNNs).
+struct FocusedHead {
+    int layer = -1;
+    int head = -1;
+    int row = -1;
+    Eigen::Index size = 0; ///< dk
+
+    bool valid() const { return row >= 0; }
+    static FocusedHead of(const TraceModel &m, const DecodeNode &node)
+    {
+        const DecodeTrace &tr = *m.trace();
+        const HeadSelection &s = m.selection();
+        if (node.crossQueries.rows() == 0 || s.reduce != HeadSelection::Reduce::Head || tr.crossKeys.empty())
+            return {};
+        FocusedHead f;
+        f.layer = std::clamp(s.layerIn(node.cross.layers), 0, node.cross.layers - 1);
+        f.head = std::clamp(s.head, 0, node.cross.heads - 1);
+        f.row = node.cross.rowOf(f.layer, f.head);
+        f.size = node.crossQueries.cols();
+        return f;
+    }
+    Vector key(const DecodeTrace &tr, int j) const { return tr.crossKeys[size_t(layer)].row(j).segment(head * size, size).transpose(); }
+    Vector value(const DecodeTrace &tr, int j) const { return tr.crossValues[size_t(layer)].row(j).segment(head * size, size).transpose(); }
+};
+
+/// e_tj of one Transformer head: q_t^(h) · k_j^(h), scaled by 1/√dk where the model does.
+QString headScoreSection(const TraceModel &m, const DecodeNode &node, int j, const Vector &scores, const FocusedHead &f)
+{
+    const DecodeTrace &tr = *m.trace();
+    const AttentionDescription &a = tr.description.attention;
+    const Vector q = node.crossQueries.row(f.row).transpose(), k = f.key(tr, j);
+    const double dot = double(q.dot(k));
+    const bool scaled = tr.description.scorer == "scaled-dot";
+    QString html = QStringLiteral("<h4>1 · Score (%1)</h4>").arg(QString::fromStdString(a.title).toHtmlEscaped());
+    html += QStringLiteral("<p>e<sub>tj</sub> = q<sub>t</sub><sup>⊤</sup> k<sub>j</sub>%1 &nbsp;— cross-attention "
+                           "has no position term</p><table cellspacing=2>")
+                .arg(scaled ? QStringLiteral(" / √d<sub>k</sub>") : QString());
+    html += QStringLiteral("<tr><td>q<sub>%1</sub> = W<sub>q</sub><sup>(%2)</sup> x<sub>%1</sub> =</td><td>%3</td></tr>")
+                .arg(node.step + 1).arg(f.head + 1).arg(summary(q));
+    html += QStringLiteral("<tr><td>k<sub>%1</sub> = W<sub>k</sub><sup>(%2)</sup> h<sub>%1</sub> =</td><td>%3</td></tr>")
+                .arg(j + 1).arg(f.head + 1).arg(summary(k));
+    html += QStringLiteral("</table><p>q·k = %1").arg(num(dot, 4));
+    if (scaled)
+        html += QStringLiteral(", / √%1 = / %2").arg(f.size).arg(num(std::sqrt(double(f.size)), 3));
+    return html + QStringLiteral("</p><p><b>%1 = %2</b> (the trace: %3)</p>")
+                      .arg(indexed(QStringLiteral("e"), node, j), num(scaled ? dot / std::sqrt(double(f.size)) : dot, 4),
+                           num(scores[j], 4));
+}
+
+/// One head's output Σ_j α_tj v_j^(h), and what happens to it next.
+QString headOutputSection(const TraceModel &m, const DecodeNode &node, int j, const Vector &weights, const FocusedHead &f)
+{
+    const DecodeTrace &tr = *m.trace();
+    std::vector<int> order(size_t(weights.size()));
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return weights[a] > weights[b]; });
+    QStringList terms;
+    for (size_t r = 0; r < std::min<size_t>(3, order.size()); ++r)
+        terms << QStringLiteral("%1·v<sub>%2</sub>%3").arg(num(weights[order[r]])).arg(order[r] + 1)
+                     .arg(tok(tr.source.labels[size_t(order[r])]));
+    if (order.size() > 3)
+        terms << QStringLiteral("…");
+    QString html = QStringLiteral("<h4>3 · Output of head %1</h4><p>o<sub>t</sub><sup>(%1)</sup> = Σ<sub>j</sub> "
+                                  "α<sub>tj</sub> v<sub>j</sub> = %2</p>")
+                       .arg(f.head + 1).arg(terms.join(QStringLiteral(" + ")));
+    html += QStringLiteral("<p>v<sub>%1</sub> = W<sub>v</sub><sup>(%2)</sup> h<sub>%1</sub> = %3<br>α<sub>tj</sub> "
+                           "v<sub>j</sub> = %4</p>")
+                .arg(j + 1).arg(f.head + 1).arg(summary(f.value(tr, j))).arg(summary(weights[j] * f.value(tr, j)));
+    html += QStringLiteral("<p>o<sub>%1</sub><sup>(%2)</sup> = %3</p>").arg(node.step + 1).arg(f.head + 1)
+                .arg(summary(node.crossOutputs.row(f.row).transpose()));
+    return html + QStringLiteral("<p>%1: the %2 heads' outputs side by side (size %3), projected by W<sub>o</sub>, "
+                                 "join the decoder's residual stream of layer %4.</p>")
+                      .arg(markup(tr.description.attention.context))
+                      .arg(node.cross.heads)
+                      .arg(node.cross.heads * f.size)
+                      .arg(f.layer + 1);
+}
+
 QString scoreSection(const TraceModel &m, const DecodeNode &node, int j, const Vector &scores)
 {
     const DecodeTrace &tr = *m.trace();
+    if (const FocusedHead f = FocusedHead::of(m, node); f.valid())
+        return headScoreSection(m, node, j, scores, f);
     const AttentionDescription &a = tr.description.attention;
     QString html = QStringLiteral("<h4>1 · Score (%1)</h4>").arg(QString::fromStdString(a.title).toHtmlEscaped());
     html += QStringLiteral("<p>%1").arg(markup(a.score));
@@ -150,8 +232,12 @@ QString weightSection(const TraceModel &m, const DecodeNode &node, int j, const 
 QString contextSection(const TraceModel &m, const DecodeNode &node, int j, const Vector &weights)
 {
     const DecodeTrace &tr = *m.trace();
-    if (!tr.description.attention.contextOfStates) // the heads weigh W_v h_j, not h_j: only the equation
-        return QStringLiteral("<h4>3 · Output of the heads</h4><p>%1</p>").arg(markup(tr.description.attention.context));
+    if (const FocusedHead f = FocusedHead::of(m, node); f.valid())
+        return headOutputSection(m, node, j, weights, f);
+    if (!tr.description.attention.contextOfStates) // a mean or max over heads: the equation, and how to see numbers
+        return QStringLiteral("<h4>3 · Output of the heads</h4><p>%1</p><p><i>Pick one head (the Head menu or the "
+                              "head grid) to follow its query, keys, values and output.</i></p>")
+            .arg(markup(tr.description.attention.context));
     std::vector<int> order(size_t(weights.size()));
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int a, int b) { return weights[a] > weights[b]; });

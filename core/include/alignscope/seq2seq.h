@@ -63,6 +63,9 @@ struct EncodedMemory {
     virtual ~EncodedMemory() = default;
     Matrix states;            ///< (n, d) H, shown by the context view and the explain panel
     AttentionMaps selfAttention; ///< the encoder's self-attention, (n, n) per layer and head; empty for RNNs
+    /// Transformers: what each decoder layer's cross-attention reads, W_k H
+    /// and W_v H, (n, d) per layer (the heads' slices side by side); computed once.
+    std::vector<Matrix> crossKeys, crossValues;
 };
 
 /// One hypothesis' decoder state. Immutable once made, so beam hypotheses
@@ -80,6 +83,11 @@ struct StepOutput {
     AttentionStack self;          ///< (L*H, t+1) decoder self-attention; empty when the model has none
     Vector context;               ///< (d) c_t (RNN); a Transformer's last cross-attention output
     Vector logProbs;              ///< (V) log p(y_t | ...)
+    /// Transformers, per (layer, head) row like `cross`: the cross-attention
+    /// query q_t^(h) (L*H, dk) and the head's output Σ_j α_tj v_j^(h) before
+    /// W_o (L*H, dv); empty for RNNs.
+    Matrix crossQueries;
+    Matrix crossOutputs;
 };
 
 /// A source prepared for the encoder.

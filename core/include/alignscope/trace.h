@@ -36,6 +36,8 @@ struct DecodeNode {
     AttentionStack cross;       ///< (L*H, n) cross-attention scores e and weights α of every layer and head
     AttentionStack self;        ///< (L*H, step+1) decoder self-attention; empty when the model has none
     Vector context;             ///< (d) c_t = Σ_j α_tj h_j
+    Matrix crossQueries;        ///< (L*H, dk) Transformers: each head's query q_t; empty for RNNs
+    Matrix crossOutputs;        ///< (L*H, dv) Transformers: each head's Σ_j α_tj v_j before W_o
     std::vector<TopToken> topk; ///< best next tokens, most probable first
     bool finished = false;      ///< token is <eos> or the length guard hit
 
@@ -58,6 +60,8 @@ struct DecodeTrace {
     SourceAxis source;                      ///< the n columns; `source.text` is the sentence as typed
     Matrix encoderStates;                   ///< (n, d) H
     AttentionMaps encoderSelf;              ///< the encoder's self-attention, (n, n) per layer and head; empty for RNNs
+    std::vector<Matrix> crossKeys;          ///< Transformers: (n, d) keys per decoder layer, head h in columns h·dk..
+    std::vector<Matrix> crossValues;        ///< Transformers: (n, d) values per decoder layer
     std::vector<DecodeNode> nodes;          ///< every hypothesis at every step
     std::vector<Hypothesis> hypotheses;     ///< finished, best first
     bool complete = false;                  ///< decoding has ended

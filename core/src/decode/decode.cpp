@@ -73,6 +73,8 @@ struct DecodeSession::Impl {
         trace.source = std::move(source.axis);
         trace.encoderStates = encoder->states;
         trace.encoderSelf = encoder->selfAttention;
+        trace.crossKeys = encoder->crossKeys;
+        trace.crossValues = encoder->crossValues;
         const int n = trace.sourceLength();
         maxLength = options.maxLength > 0 ? options.maxLength : std::min(2 * n + 10, kDefaultLengthCap);
         maxLength = std::max(maxLength, static_cast<int>(options.prefix.size()));
@@ -118,6 +120,8 @@ struct DecodeSession::Impl {
         node.cross = out.cross;
         node.self = out.self;
         node.context = out.context;
+        node.crossQueries = out.crossQueries;
+        node.crossOutputs = out.crossOutputs;
         for (int id : topIndices(out.logProbs, options.topK))
             node.topk.push_back({id, vocab.token(id), std::exp(out.logProbs[id])});
         node.finished = c.token == model->targetSpecials().eos || t + 1 >= maxLength;

@@ -230,7 +230,7 @@ int TransformerNetwork<T>::attend(ParamBinder<T> &p, int q, int k, int v, const 
                                                causal ? ops::causalMask<T>(qs.length) : MatrixX<T>(),
                                                bias ? bias(qs.length, ks.length) : std::vector<int>());
         if (records)
-            records->push_back({a.scores, a.weights});
+            records->push_back({a.scores, a.weights, rows(q, qs), a.output});
         outputs.push_back(a.output);
     }
     return ops::concatRows(g, outputs);

@@ -45,6 +45,8 @@ public:
     struct AttentionRecord {
         std::vector<int> scores; ///< H nodes
         std::vector<int> weights;
+        int query = -1;          ///< (rows, d) the projected queries, head h in columns h·dk..
+        int output = -1;         ///< (rows, d) the heads' outputs side by side, before W_o
     };
 
     /// Where each sequence of a packed batch sits: rows [start, start + length).

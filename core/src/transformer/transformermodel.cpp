@@ -14,9 +14,7 @@ namespace {
 
 /// The encoder's output as decoding needs it: the states a view shows, and
 /// per decoder layer the cross-attention keys and values (n, d).
-struct TransformerMemory final : EncodedMemory {
-    std::vector<Matrix> crossKeys, crossValues;
-};
+struct TransformerMemory final : EncodedMemory {};
 
 /// One hypothesis: the self-attention cache of every decoder layer.
 struct TransformerState final : DecoderState {
@@ -177,6 +175,15 @@ StepOutput TransformerModel::step(const EncodedMemory &memory, const DecoderStat
     out.next = std::move(next);
     out.cross = stackOf(g, decoded.cross);
     out.self = stackOf(g, decoded.self);
+    // Each head's query and output, one row per (layer, head) as in `cross`.
+    const int H = m_spec.heads, dk = m_spec.headSize();
+    out.crossQueries.resize(out.cross.layers * H, dk);
+    out.crossOutputs.resize(out.cross.layers * H, dk);
+    for (int l = 0; l < out.cross.layers; ++l)
+        for (int h = 0; h < H; ++h) {
+            out.crossQueries.row(out.cross.rowOf(l, h)) = g.value(decoded.cross[size_t(l)].query).row(0).segment(h * dk, dk);
+            out.crossOutputs.row(out.cross.rowOf(l, h)) = g.value(decoded.cross[size_t(l)].output).row(0).segment(h * dk, dk);
+        }
     out.logProbs = ops::logSoftmaxRows<float>(g.value(decoded.logits)).row(0).transpose(); // (V)
     return out;
 }
