@@ -6,6 +6,8 @@
 // sentence. Offscreen.
 
 #include "attention/headgrid.h"
+#include "compare/compareview.h"
+#include "widgets/headpicker.h"
 #include "attention/heatmapview.h"
 #include "attention/selfattentionview.h"
 #include "decode/tracemodel.h"
@@ -36,6 +38,7 @@ private slots:
     void testWhichHeadAligns();
     void testRnnHasOneCell();
     void testHeadGridFigure();
+    void testCompareMixesArchitectures();
 
 private:
     /// A window on `model` with the seed sentence decoded, at step `step`.
@@ -225,6 +228,47 @@ void TestHeadGrid::testHeadGridFigure()
         }
     QVERIFY(!FigureExporter(*w->traceModel(), FigureOptions{}).headCellRect(0, 0).isValid()); // the heatmap view has none
     QVERIFY(figure.toSvg().contains("head 3"));
+}
+
+// The compare tab with an RNN and the Transformer on one target: each panel
+// has its own layer and head (the RNN none to pick), the difference map
+// subtracts what each panel shows, the table scores each panel's choice.
+void TestHeadGrid::testCompareMixesArchitectures()
+{
+    TraceModel follow;
+    CompareView view(&follow);
+    view.resize(1200, 800);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    CompareController *c = view.controller();
+    view.setModelSources({QStringLiteral("additive"), QStringLiteral("transformer")});
+    view.setTarget(CompareTarget::Reference);
+    QSignalSpy finished(c, &CompareController::finished);
+    view.setSentence(QStringLiteral("The cat sat on the mat"));
+    QTRY_VERIFY_WITH_TIMEOUT(!c->busy() && finished.count() > 0, 30000);
+    QCOMPARE(view.panelCount(), 2);
+    QVERIFY(!view.panel(0)->headPicker()->isVisible()); // the RNN: one attention
+    QVERIFY(view.panel(1)->headPicker()->isVisible());
+    view.setDifferencePair(0, 1);
+    // The Transformer's panel alone switches to layer 1, head 2.
+    const HeadSelection head = HeadSelection::of(0, 1);
+    view.panel(1)->headPicker()->setSelection(head);
+    emit view.panel(1)->headPicker()->selectionChanged(head);
+    QCOMPARE(view.panel(1)->traceModel()->selection(), head);
+    QCOMPARE(view.panel(0)->traceModel()->selection(), HeadSelection{});
+    const DecodeTrace &rnn = *c->results()[0].trace, &transformer = *c->results()[1].trace;
+    const Matrix want = weightDifference(rnn, HeadSelection{}, transformer, head);
+    QVERIFY(want.size() > 0);
+    const HeatmapData &d = view.differenceView()->data();
+    QCOMPARE(d.rows(), int(want.rows()));
+    for (int r = 0; r < d.rows(); ++r)
+        for (int k = 0; k < d.columns(); ++k)
+            QCOMPARE(d.value(r, k), want(d.rowSteps[size_t(r)], d.columnSources[size_t(k)]));
+    QVERIFY(want != weightDifference(rnn, transformer)); // not the mean the tool bar shows
+    // The tool bar's choice applies to every panel again.
+    view.setSelection(HeadSelection::of(1, 3));
+    QCOMPARE(view.panel(1)->traceModel()->selection(), HeadSelection::of(1, 3));
+    QCOMPARE(view.panelSelection(1), HeadSelection::of(1, 3));
 }
 
 QTEST_MAIN(TestHeadGrid)

@@ -221,7 +221,7 @@ void TestHeadViews::testCompareFollowsSelection()
     diff.resize(400, 300);
     diff.setTraces(a, bs, 3);
     for (const HeadSelection &sel : {HeadSelection::of(0, 0), HeadSelection{0, HeadSelection::Reduce::Max, 0}}) {
-        diff.setSelection(sel);
+        diff.setSelections(sel, sel);
         const Matrix want = a->weightMatrix(a->bestPath(), sel) - bs->weightMatrix(bs->bestPath(), sel);
         for (int rr = 0; rr < diff.data().rows(); ++rr)
             for (int c = 0; c < diff.data().columns(); ++c)

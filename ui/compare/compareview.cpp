@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QEvent>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -52,7 +53,7 @@ QTableWidgetItem *numberItem(double value, int decimals, const QString &tip = {}
 
 ComparePanel::ComparePanel(QWidget *parent)
     : QFrame(parent), m_trace(new TraceModel(this)), m_title(new QLabel(this)), m_stack(new QStackedWidget(this)),
-      m_note(new QLabel(this)), m_view(new HeatmapView(m_trace, this))
+      m_heads(new HeadPicker(this)), m_note(new QLabel(this)), m_view(new HeatmapView(m_trace, this))
 {
     setFrameShape(QFrame::StyledPanel);
     QFont bold = m_title->font();
@@ -69,10 +70,22 @@ ComparePanel::ComparePanel(QWidget *parent)
     o.showColorBar = false; // one scale for the whole grid: α in [0, 1]
     m_view->setOptions(o);
     m_view->setMinimumCell(kMinimumCell);
+    // Each panel reads its model through its own layer and head: an RNN's
+    // one attention beside a Transformer head of the user's choice.
+    m_heads->setToolTip(tr("The layer and head this panel shows"));
+    m_heads->hide();
+    connect(m_heads, &HeadPicker::selectionChanged, this, [this](const HeadSelection &s) {
+        m_trace->setSelection(s);
+        emit selectionChanged();
+    });
+    auto *titleRow = new QHBoxLayout;
+    titleRow->setContentsMargins(0, 0, 0, 0);
+    titleRow->addWidget(m_title, 1);
+    titleRow->addWidget(m_heads);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(1, 1, 1, 1);
     layout->setSpacing(2);
-    layout->addWidget(m_title);
+    layout->addLayout(titleRow);
     layout->addWidget(m_stack, 1);
     setMinimumSize(200, 150);
     // Shared axes turn labels on and off: the room needed changes with them.
@@ -121,8 +134,17 @@ void ComparePanel::setResult(const CompareResult &result, int step)
     m_title->setText(row.model == row.scorer ? qs(row.model) : tr("%1 · %2").arg(qs(row.model), qs(row.scorer)));
     m_title->setToolTip(tr("→ %1").arg(qs(row.translation)));
     m_trace->setTrace(result.trace, step);
+    m_heads->setShape(result.trace->layers(), result.trace->heads());
+    m_heads->setSelection(m_trace->selection());
+    m_heads->setVisible(m_heads->hasChoice());
     m_stack->setCurrentWidget(m_view);
     updateMinimumSize();
+}
+
+void ComparePanel::setSelection(const HeadSelection &selection)
+{
+    m_trace->setSelection(selection);
+    m_heads->setSelection(selection);
 }
 
 void ComparePanel::setStep(int step)
@@ -161,9 +183,10 @@ void DifferenceView::setTraces(TracePtr a, TracePtr b, int step, const QString &
     rebuild();
 }
 
-void DifferenceView::setSelection(const HeadSelection &selection)
+void DifferenceView::setSelections(const HeadSelection &a, const HeadSelection &b)
 {
-    m_selection = selection;
+    m_selectionA = a;
+    m_selectionB = b;
     rebuild();
 }
 
@@ -176,7 +199,7 @@ void DifferenceView::setStep(int step)
 void DifferenceView::rebuild()
 {
     m_data = HeatmapData();
-    const Matrix diff = m_a && m_b ? weightDifference(*m_a, *m_b, m_selection) : Matrix(); // (T, n)
+    const Matrix diff = m_a && m_b ? weightDifference(*m_a, m_selectionA, *m_b, m_selectionB) : Matrix(); // (T, n)
     if (diff.size() > 0) {
         const std::vector<int> path = m_a->bestPath();
         std::vector<HeatmapRow> rows;
@@ -476,6 +499,14 @@ void CompareView::onStarted(int count)
         panel->view()->viewport()->setContextMenuPolicy(Qt::ActionsContextMenu);
         panel->view()->viewport()->addActions({m_exportGrid, m_copyGrid});
         panel->view()->installEventFilter(this); // a resize changes the shared cell size
+        connect(panel, &ComparePanel::selectionChanged, this, [this, panel] {
+            const int index = int(m_panels.indexOf(panel));
+            if (index == m_diffA->currentIndex() || index == m_diffB->currentIndex())
+                updateDifference();
+            if (index >= 0 && index < m_controller->results().size())
+                updateTable(index);
+            updateSharedAxes();
+        });
         m_panels.append(panel);
     }
     for (ComparePanel *p : std::as_const(m_panels))
@@ -511,7 +542,7 @@ void CompareView::onResultReady(int index)
 {
     const int step = m_follow ? m_follow->step() : 0;
     m_panels[index]->setResult(m_controller->results()[index], step);
-    m_panels[index]->traceModel()->setSelection(m_selection);
+    m_panels[index]->setSelection(m_selection);
     updateHeadPicker();
     updateSharedAxes();
     updateTable(index);
@@ -539,11 +570,16 @@ void CompareView::setSelection(const HeadSelection &selection)
     m_selection = selection;
     m_heads->setSelection(selection);
     for (ComparePanel *p : std::as_const(m_panels))
-        p->traceModel()->setSelection(selection);
-    m_difference->setSelection(selection);
+        p->setSelection(selection); // the tool bar's choice applies to every panel
+    updateDifference();
     for (int i = 0; i < m_controller->results().size(); ++i)
         updateTable(i);
     updateSharedAxes();
+}
+
+HeadSelection CompareView::panelSelection(int index) const
+{
+    return index >= 0 && index < m_panels.size() ? m_panels[index]->traceModel()->selection() : m_selection;
 }
 
 void CompareView::setDifferencePair(int a, int b)
@@ -612,14 +648,15 @@ void CompareView::updateDifference()
     else if (weightDifference(*ta, *tb).size() == 0)
         note = tr("The two matrices have different shapes: switch to “Teacher-forced on one target” so both "
                   "models read the same target.");
+    m_difference->setSelections(panelSelection(a), panelSelection(b));
     m_difference->setTraces(ta, tb, m_follow ? m_follow->step() : 0, note);
 }
 
 void CompareView::updateTable(int index)
 {
     const CompareResult &r = m_controller->results()[index];
-    // Entropy, max α and AER read the selected layer / head.
-    const CompareRow row = r.trace ? summarise(*r.trace, m_controller->gold(), r.row.milliseconds, m_selection) : r.row;
+    // Entropy, max α and AER read the layer / head the model's panel shows.
+    const CompareRow row = r.trace ? summarise(*r.trace, m_controller->gold(), r.row.milliseconds, panelSelection(index)) : r.row;
     auto *model = new QTableWidgetItem(row.model.empty() ? r.source : qs(row.model));
     model->setToolTip(r.source);
     m_table->setItem(index, ModelColumn, model);

@@ -40,6 +40,10 @@ public:
 
     TraceModel *traceModel() const { return m_trace; }
     HeatmapView *view() const { return m_view; }
+    /// This panel's own layer and head (shown for a model with several).
+    HeadPicker *headPicker() const { return m_heads; }
+    /// Reads the panel's model through `selection` (the picker follows).
+    void setSelection(const HeadSelection &selection);
     QString caption() const;
     /// The error shown instead of a heatmap; empty when the model rendered.
     QString errorText() const;
@@ -48,12 +52,17 @@ public:
     /// scrolls instead (7 models stay readable on a 1440 × 900 screen).
     static constexpr double kMinimumCell = 16.0;
 
+signals:
+    /// The user picked another layer or head in this panel.
+    void selectionChanged();
+
 private:
     /// Room for every cell at kMinimumCell with its labels.
     void updateMinimumSize();
 
     TraceModel *m_trace;
     QLabel *m_title;
+    HeadPicker *m_heads;
     QStackedWidget *m_stack;
     QLabel *m_note;
     HeatmapView *m_view;
@@ -68,8 +77,8 @@ public:
     /// Empty traces or different shapes leave the view empty with `note`.
     void setTraces(TracePtr a, TracePtr b, int step, const QString &note = {});
     void setStep(int step);
-    /// The layer / head both traces are read with.
-    void setSelection(const HeadSelection &selection);
+    /// The layer / head each trace is read with.
+    void setSelections(const HeadSelection &a, const HeadSelection &b);
     const HeatmapData &data() const { return m_data; }
     const HeatmapOptions &options() const { return m_options; }
     /// Cell rectangle in widget coordinates (tests).
@@ -84,7 +93,7 @@ private:
     void fitCells();
 
     TracePtr m_a, m_b;
-    HeadSelection m_selection;
+    HeadSelection m_selectionA, m_selectionB;
     int m_step = 0;
     QString m_note;
     HeatmapData m_data;
@@ -109,7 +118,10 @@ public:
     /// when a model has more than one).
     HeadPicker *headPicker() const { return m_heads; }
     const HeadSelection &selection() const { return m_selection; }
+    /// The tool bar's choice: every panel's layer and head.
     void setSelection(const HeadSelection &selection);
+    /// What panel `index` shows (its own picker may differ from the tool bar's).
+    HeadSelection panelSelection(int index) const;
     QLineEdit *targetEdit() const { return m_targetEdit; }
 
     /// The grid as a figure: one captioned panel per model that rendered,

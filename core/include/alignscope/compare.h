@@ -54,6 +54,10 @@ CompareRow summarise(const DecodeTrace &trace, const std::optional<SentencePair>
 
 /// α_A − α_B along the best paths; empty when the shapes differ.
 Matrix weightDifference(const DecodeTrace &a, const DecodeTrace &b, const HeadSelection &selection = {});
+/// The same with each trace read through its own layer/head selection (a
+/// Transformer's head against an RNN's single attention).
+Matrix weightDifference(const DecodeTrace &a, const HeadSelection &selectionA, const DecodeTrace &b,
+                        const HeadSelection &selectionB);
 
 /// The built-in EN->FR pair (with gold links) whose source is `sentence`:
 /// the held-out seed pair, or a pair of the default test split.

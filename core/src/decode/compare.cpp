@@ -70,7 +70,13 @@ std::vector<CompareEntry> compareModels(const std::vector<const Result<ModelPtr>
 
 Matrix weightDifference(const DecodeTrace &a, const DecodeTrace &b, const HeadSelection &selection)
 {
-    const Matrix wa = a.weightMatrix(a.bestPath(), selection), wb = b.weightMatrix(b.bestPath(), selection);
+    return weightDifference(a, selection, b, selection);
+}
+
+Matrix weightDifference(const DecodeTrace &a, const HeadSelection &selectionA, const DecodeTrace &b,
+                        const HeadSelection &selectionB)
+{
+    const Matrix wa = a.weightMatrix(a.bestPath(), selectionA), wb = b.weightMatrix(b.bestPath(), selectionB);
     if (wa.rows() != wb.rows() || wa.cols() != wb.cols())
         return Matrix();
     return wa - wb;
