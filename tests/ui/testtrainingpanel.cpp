@@ -9,7 +9,10 @@
 #include "decode/tracemodel.h"
 #include "training/trainingpanel.h"
 
+#include "alignscope/transformermodel.h"
+
 #include <QAction>
+#include <QSpinBox>
 #include <QComboBox>
 #include <QFileInfo>
 #include <QPushButton>
@@ -58,6 +61,7 @@ private slots:
     void testSnapshotTimeline();
     void testFailedRunSaysWhy();
     void testContinueFromCheckpoint();
+    void testTrainsATransformer();
 
 private:
     QTemporaryDir m_dir;
@@ -267,6 +271,45 @@ void TestTrainingPanel::testFailedRunSaysWhy()
     QVERIFY(!panel.controller()->isBusy());
     QVERIFY(panel.findChild<QPushButton *>(QStringLiteral("trainStart"))->isEnabled());
     QVERIFY(!QFileInfo::exists(s.outPath));
+}
+
+
+// The form's encoder "transformer": a T5-style Transformer of the form's
+// layers, heads and width trained by the same trainer; the file it writes
+// opens as one, and the snapshots hold every layer's and head's attention.
+void TestTrainingPanel::testTrainsATransformer()
+{
+    TrainingPanel panel;
+    panel.resize(1100, 700);
+    panel.show();
+    const QString out = m_dir.filePath(QStringLiteral("transformer.safetensors"));
+    TrainingSetup s = tinySetup(out, 1);
+    s.encoder = QStringLiteral("transformer");
+    s.layers = 1;
+    s.heads = 2;
+    s.hidden = 16;
+    panel.setSetup(s);
+    // The RNN-only rows are off for a Transformer.
+    QVERIFY(!panel.findChild<QComboBox *>(QStringLiteral("trainScorer"))->isEnabled());
+    QVERIFY(panel.findChild<QSpinBox *>(QStringLiteral("trainHeads"))->isEnabled());
+    QCOMPARE(panel.setup().heads, 2);
+    QSignalSpy trained(&panel, &TrainingPanel::modelTrained);
+    panel.startTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, kTimeout);
+    auto model = TransformerModel::load(out.toStdString());
+    QVERIFY2(model, model ? "" : model.error().message.c_str());
+    QCOMPARE(model->spec().heads, 2);
+    QCOMPARE(model->spec().decoderLayers, 1);
+    QVERIFY(model->spec().norm == TransformerSpec::Norm::Rms);
+    QVERIFY(model->spec().positions == TransformerSpec::Positions::Relative);
+    const auto &snapshots = panel.controller()->snapshots();
+    QVERIFY(snapshots.size() >= 2);
+    QCOMPARE(snapshots.back().trace->heads(), 2);
+    QVERIFY(!snapshots.back().trace->encoderSelf.empty());
+    // Back to an RNN: its rows come back, the rate returns to the RNN default.
+    panel.findChild<QComboBox *>(QStringLiteral("trainEncoder"))->setCurrentText(QStringLiteral("bigru"));
+    QVERIFY(panel.findChild<QComboBox *>(QStringLiteral("trainScorer"))->isEnabled());
+    QVERIFY(!panel.findChild<QSpinBox *>(QStringLiteral("trainHeads"))->isEnabled());
 }
 
 QTEST_MAIN(TestTrainingPanel)

@@ -26,9 +26,11 @@ double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(
 
 int threadCount(const TrainingSetup &s) { return s.threads > 0 ? s.threads : tbb::info::default_concurrency(); }
 
-TrainOptions trainOptions(const TrainingSetup &s)
+} // namespace
+
+TrainOptions trainOptionsFor(const TrainingSetup &s)
 {
-    TrainOptions o;
+    TrainOptions o = s.encoder == QLatin1String("transformer") ? transformerTrainDefaults() : TrainOptions{};
     o.epochs = s.epochs;
     o.batchSize = s.batchSize;
     o.learningRate = static_cast<float>(s.learningRate);
@@ -38,11 +40,14 @@ TrainOptions trainOptions(const TrainingSetup &s)
     return o;
 }
 
+namespace {
+
 /// Times a few batches on a copy of the model and one dev evaluation on a
 /// sample, and scales both to the run. Each sampled batch runs once untimed
 /// first: the first batch of a new length is several times slower than the
 /// next ones (buffers grow), which made an untimed-free estimate 2x too long.
-TrainingEstimate measureWarmup(const RnnModel &model, const PreparedTask &task, const TrainingSetup &s)
+template <typename Model>
+TrainingEstimate measureWarmup(const Model &model, const PreparedTask &task, const TrainingSetup &s)
 {
     constexpr int kBatches = 4;
     constexpr size_t kEvalSample = 20;
@@ -54,8 +59,8 @@ TrainingEstimate measureWarmup(const RnnModel &model, const PreparedTask &task, 
     e.batchesPerEpoch = static_cast<long long>((n + s.batchSize - 1) / s.batchSize);
 
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(e.threads));
-    RnnModel copy = model;
-    Trainer trainer(copy, Corpus{}, Corpus{}, trainOptions(s));
+    Model copy = model;
+    Trainer trainer(copy, Corpus{}, Corpus{}, trainOptionsFor(s));
     // The trainer batches sentences of similar length, so the warm-up takes
     // runs of the length-sorted examples at the middle of each quarter.
     std::vector<Example> examples = makeExamples(copy, task.splits.train);
@@ -165,6 +170,17 @@ Result<ModelConfig> modelConfigFor(const TrainingSetup &s, const PreparedTask &t
     r.embedding = s.embedding;
     r.hidden = s.hidden;
     return buildRnnConfig(r.forTask(task));
+}
+
+Result<TransformerSpec> transformerSpecFor(const TrainingSetup &s)
+{
+    TransformerRecipe r;
+    r.layers = s.layers;
+    r.heads = s.heads;
+    r.dModel = s.hidden;
+    r.normKind = "rms";
+    r.positions = "relative";
+    return buildTransformerSpec(r);
 }
 
 QString TrainingEstimate::explanation() const
@@ -341,36 +357,53 @@ void TrainingController::work(std::shared_ptr<Run> run)
         auto task = prepareTask(run->setup);
         if (!task)
             return fail(id, QString::fromStdString(task.error().message), false, {});
+        const std::string name = QFileInfo(run->setup.outPath).completeBaseName().toStdString();
+        if (run->setup.encoder == QLatin1String("transformer")) {
+            auto spec = transformerSpecFor(run->setup);
+            if (!spec)
+                return fail(id, QString::fromStdString(spec.error().message), false, {});
+            TransformerModel model = makeTransformerForCorpus(spec.value(), task->splits.train, run->setup.seed);
+            model.setName(name);
+            return estimateAndTrain(run, model, task.value());
+        }
         auto config = modelConfigFor(run->setup, task.value());
         if (!config)
             return fail(id, QString::fromStdString(config.error().message), false, {});
         RnnModel model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, run->setup.seed);
-        model.setName(QFileInfo(run->setup.outPath).completeBaseName().toStdString());
-        post(id, [this] { emit statusChanged(tr("Measuring a warm-up…")); });
-        const TrainingEstimate estimate = measureWarmup(model, task.value(), run->setup);
-        post(id, [this, estimate] { emit estimated(estimate); });
-        if (run->estimateOnly) {
-            post(id, [this, id] {
-                endRun(id);
-                emit statusChanged(QString());
-            });
-            return;
-        }
-        if (run->cancel)
-            return fail(id, tr("Cancelled before training started; nothing was written."), true, {});
-        post(id, [this] { emit statusChanged(tr("Training…")); });
-        trainModel(run, model, task.value());
+        model.setName(name);
+        estimateAndTrain(run, model, task.value());
     } catch (const std::exception &e) {
         fail(id, tr("Training failed: %1").arg(QString::fromLocal8Bit(e.what())), false, {});
     }
 }
 
-void TrainingController::trainModel(const std::shared_ptr<Run> &run, RnnModel &model, const PreparedTask &task)
+template <typename Model>
+void TrainingController::estimateAndTrain(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task)
+{
+    const quint64 id = run->id;
+    post(id, [this] { emit statusChanged(tr("Measuring a warm-up…")); });
+    const TrainingEstimate estimate = measureWarmup(model, task, run->setup);
+    post(id, [this, estimate] { emit estimated(estimate); });
+    if (run->estimateOnly) {
+        post(id, [this, id] {
+            endRun(id);
+            emit statusChanged(QString());
+        });
+        return;
+    }
+    if (run->cancel)
+        return fail(id, tr("Cancelled before training started; nothing was written."), true, {});
+    post(id, [this] { emit statusChanged(tr("Training…")); });
+    trainModel(run, model, task);
+}
+
+template <typename Model>
+void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task)
 {
     const quint64 id = run->id;
     const TrainingSetup &s = run->setup;
     const QString checkpoint = s.checkpointPath();
-    TrainOptions options = trainOptions(s);
+    TrainOptions options = trainOptionsFor(s);
     options.checkpoint = checkpoint.toStdString();
     QDir().mkpath(QFileInfo(s.outPath).absolutePath());
     Trainer trainer(model, task.splits.train, task.splits.dev, options);
@@ -427,8 +460,9 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, RnnModel &m
     finishRun(run, std::move(summary), model, epochsEnded);
 }
 
+template <typename Model>
 void TrainingController::finishRun(const std::shared_ptr<Run> &run, Result<TrainSummary> summary,
-                                   const RnnModel &model, int epochsEnded)
+                                   const Model &model, int epochsEnded)
 {
     const quint64 id = run->id;
     const TrainingSetup &s = run->setup;

@@ -32,7 +32,9 @@ struct TrainingSetup {
     enum class Task { EnFr, Dates, TsvFile, EngFraFile };
     Task task = Task::EnFr;
     QString file;                  ///< TsvFile / EngFraFile: the corpus, split 90/5/5 by a seeded shuffle
-    QString encoder = QStringLiteral("bigru"); ///< gru | bigru | lstm | bilstm
+    QString encoder = QStringLiteral("bigru"); ///< gru | bigru | lstm | bilstm | transformer
+    int layers = 2;                ///< Transformer: encoder and decoder layers each
+    int heads = 4;                 ///< Transformer: heads (`hidden` is its d_model)
     DecoderKind decoder = DecoderKind::Bahdanau;
     ScorerKind scorer = ScorerKind::Additive;
     LocalMode local = LocalMode::None;
@@ -84,6 +86,11 @@ Result<PreparedTask> prepareTask(const TrainingSetup &setup);
 /// The model configuration of a setup, built by core's buildRnnConfig as
 /// the CLI's is.
 Result<ModelConfig> modelConfigFor(const TrainingSetup &setup, const PreparedTask &task);
+/// A Transformer setup's spec: T5-style (pre-norm RMSNorm, relative
+/// positions) with the form's layers, heads and width, as the bundled one.
+Result<TransformerSpec> transformerSpecFor(const TrainingSetup &setup);
+/// The trainer's options of a setup (a Transformer's start from its usual recipe).
+TrainOptions trainOptionsFor(const TrainingSetup &setup);
 
 class TrainingController : public QObject {
     Q_OBJECT
@@ -141,11 +148,16 @@ private:
     enum class Mode { Train, Continue, EstimateOnly };
     bool launch(const TrainingSetup &setup, Mode mode);
     void work(std::shared_ptr<Run> run);
-    void trainModel(const std::shared_ptr<Run> &run, RnnModel &model, const PreparedTask &task);
+    /// Measures, then trains `model` (either family) on the run's worker.
+    template <typename Model>
+    void estimateAndTrain(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task);
+    template <typename Model>
+    void trainModel(const std::shared_ptr<Run> &run, Model &model, const PreparedTask &task);
     /// Ends run `id` on this object's thread with failed(...).
     void fail(quint64 id, const QString &message, bool cancelled, const QString &checkpoint);
     /// Saves the model of a finished run, or says why there is none.
-    void finishRun(const std::shared_ptr<Run> &run, Result<TrainSummary> summary, const RnnModel &model,
+    template <typename Model>
+    void finishRun(const std::shared_ptr<Run> &run, Result<TrainSummary> summary, const Model &model,
                    int epochsEnded);
     /// Runs `f` on the GUI thread unless run `id` has been overtaken.
     template <typename F> void post(quint64 id, F f);

@@ -35,7 +35,7 @@
 namespace alignscope::ui {
 namespace {
 
-const char *const kEncoders[] = {"gru", "bigru", "lstm", "bilstm"};
+const char *const kEncoders[] = {"gru", "bigru", "lstm", "bilstm", "transformer"};
 const ScorerKind kScorers[] = {ScorerKind::Additive, ScorerKind::Dot,    ScorerKind::General,
                                ScorerKind::ScaledDot, ScorerKind::Concat, ScorerKind::Location};
 
@@ -138,6 +138,20 @@ void TrainingPanel::addModelRows(QFormLayout *form)
     localRow->addWidget(m_local, 1);
     localRow->addWidget(m_window);
     form->addRow(tr("Window"), localRow);
+    // A Transformer (T5-style: pre-norm RMSNorm, relative positions): its
+    // layers and heads here, its width in Hidden; decoder, scorer and window
+    // are the RNNs' and are disabled for it.
+    const TrainingSetup d;
+    m_layers = spin(QStringLiteral("trainLayers"), 1, 24, d.layers, m_form);
+    m_heads = spin(QStringLiteral("trainHeads"), 1, 64, d.heads, m_form);
+    m_heads->setPrefix(tr("heads "));
+    m_layers->setPrefix(tr("layers "));
+    m_layers->setToolTip(tr("Transformer: encoder and decoder layers each; Hidden is its width d_model, "
+                            "which the heads divide"));
+    auto *transformerRow = new QHBoxLayout;
+    transformerRow->addWidget(m_layers, 1);
+    transformerRow->addWidget(m_heads, 1);
+    form->addRow(tr("Transformer"), transformerRow);
 }
 
 /// Hyper-parameters, threads, snapshots and where the model goes.
@@ -225,8 +239,12 @@ QWidget *TrainingPanel::createSetup()
     outer->addStretch(1);
 
     connect(m_task, &QComboBox::currentIndexChanged, this, &TrainingPanel::onTaskChanged);
-    connect(m_local, &QComboBox::currentIndexChanged, this, [this](int i) { m_window->setEnabled(i > 0); });
+    connect(m_local, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_window->setEnabled(i > 0 && m_encoder->currentText() != QLatin1String("transformer"));
+    });
     m_window->setEnabled(false);
+    connect(m_encoder, &QComboBox::currentTextChanged, this, &TrainingPanel::onEncoderChanged);
+    onEncoderChanged(m_encoder->currentText());
     connect(m_taskBrowse, &QPushButton::clicked, this, &TrainingPanel::browseCorpus);
     connect(m_watched, &QLineEdit::textChanged, m_controller, &TrainingController::setWatchedSentence);
     connect(m_estimateButton, &QPushButton::clicked, this, &TrainingPanel::estimate);
@@ -318,6 +336,24 @@ void TrainingPanel::connectController()
     connect(m_controller, &TrainingController::failed, this, &TrainingPanel::onFailed);
 }
 
+void TrainingPanel::onEncoderChanged(const QString &encoder)
+{
+    const bool transformer = encoder == QLatin1String("transformer");
+    for (QWidget *w : std::initializer_list<QWidget *>{m_decoder, m_scorer, m_local, m_embedding})
+        w->setEnabled(!transformer);
+    m_window->setEnabled(!transformer && m_local->currentIndex() > 0);
+    m_layers->setEnabled(transformer);
+    m_heads->setEnabled(transformer);
+    m_hidden->setToolTip(transformer ? tr("The Transformer's width d_model (a multiple of the heads)")
+                                     : tr("Hidden size of the encoder and decoder"));
+    // Each family's usual peak rate, unless the user set another.
+    const double rnnRate = TrainingSetup().learningRate, transformerRate = transformerTrainDefaults().learningRate;
+    if (transformer && std::abs(m_lr->value() - rnnRate) < 1e-9)
+        m_lr->setValue(transformerRate);
+    else if (!transformer && std::abs(m_lr->value() - transformerRate) < 1e-9)
+        m_lr->setValue(rnnRate);
+}
+
 TrainingSetup TrainingPanel::setup() const
 {
     TrainingSetup s;
@@ -333,6 +369,8 @@ TrainingSetup TrainingPanel::setup() const
     s.learningRate = m_lr->value();
     s.hidden = m_hidden->value();
     s.embedding = m_embedding->value();
+    s.layers = m_layers->value();
+    s.heads = m_heads->value();
     s.trainSize = m_trainSize->value();
     s.threads = m_threads->value();
     s.snapshotEvery = m_snapshotEvery->value();
@@ -346,6 +384,7 @@ void TrainingPanel::setSetup(const TrainingSetup &s)
     m_task->setCurrentIndex(int(s.task));
     m_taskFile->setText(s.file);
     m_encoder->setCurrentText(s.encoder);
+    onEncoderChanged(m_encoder->currentText()); // before the rate below, which it may reset
     m_decoder->setCurrentIndex(s.decoder == DecoderKind::Luong ? 1 : 0);
     if (const auto *k = std::find(std::begin(kScorers), std::end(kScorers), s.scorer); k != std::end(kScorers))
         m_scorer->setCurrentIndex(int(k - std::begin(kScorers)));
@@ -357,6 +396,8 @@ void TrainingPanel::setSetup(const TrainingSetup &s)
     m_lr->setValue(s.learningRate);
     m_hidden->setValue(s.hidden);
     m_embedding->setValue(s.embedding);
+    m_layers->setValue(s.layers);
+    m_heads->setValue(s.heads);
     m_trainSize->setValue(s.trainSize);
     m_threads->setValue(s.threads);
     m_snapshotEvery->setValue(s.snapshotEvery);
@@ -380,6 +421,8 @@ void TrainingPanel::saveSettings(QSettings &settings) const
     settings.setValue(QStringLiteral("learningRate"), s.learningRate);
     settings.setValue(QStringLiteral("hidden"), s.hidden);
     settings.setValue(QStringLiteral("embedding"), s.embedding);
+    settings.setValue(QStringLiteral("layers"), s.layers);
+    settings.setValue(QStringLiteral("heads"), s.heads);
     settings.setValue(QStringLiteral("trainSize"), s.trainSize);
     settings.setValue(QStringLiteral("threads"), s.threads);
     settings.setValue(QStringLiteral("snapshotEvery"), s.snapshotEvery);
@@ -409,6 +452,8 @@ void TrainingPanel::loadSettings(const QSettings &settings)
     s.learningRate = value("learningRate", s.learningRate).toDouble();
     s.hidden = value("hidden", s.hidden).toInt();
     s.embedding = value("embedding", s.embedding).toInt();
+    s.layers = value("layers", s.layers).toInt();
+    s.heads = value("heads", s.heads).toInt();
     s.trainSize = value("trainSize", s.trainSize).toInt();
     s.threads = value("threads", s.threads).toInt();
     s.snapshotEvery = value("snapshotEvery", s.snapshotEvery).toInt();

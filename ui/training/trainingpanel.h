@@ -84,6 +84,8 @@ private:
     /// Empties the curves, table, timeline and progress for a new run.
     void clearRun();
     void onTaskChanged();
+    /// Transformer or RNN: which of the form's rows apply.
+    void onEncoderChanged(const QString &encoder);
     void browseCorpus();
     void browseOutput();
     void onEstimated(const TrainingEstimate &estimate);
@@ -110,6 +112,8 @@ private:
     QDoubleSpinBox *m_lr = nullptr;
     QSpinBox *m_hidden = nullptr;
     QSpinBox *m_embedding = nullptr;
+    QSpinBox *m_layers = nullptr;   ///< Transformer: layers of each stack
+    QSpinBox *m_heads = nullptr;    ///< Transformer: heads
     QSpinBox *m_trainSize = nullptr;
     QSpinBox *m_threads = nullptr;
     QSpinBox *m_snapshotEvery = nullptr;

@@ -25,6 +25,8 @@ public:
                      TokenizerOptions sourceTokenizer = {}, TokenizerOptions targetTokenizer = {});
     ~TransformerModel() override;
     TransformerModel(TransformerModel &&) noexcept;
+    /// A deep copy (weights, vocabularies and a network of its own).
+    TransformerModel(const TransformerModel &other);
 
     /// Random weights of the spec's shapes (Xavier-uniform matrices, unit norms, zero biases).
     static TransformerModel initialise(const TransformerSpec &spec, Vocabulary source, Vocabulary target,

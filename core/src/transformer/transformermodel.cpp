@@ -80,6 +80,13 @@ TransformerModel::TransformerModel(TransformerSpec spec, Vocabulary source, Voca
 TransformerModel::~TransformerModel() = default;
 TransformerModel::TransformerModel(TransformerModel &&) noexcept = default;
 
+TransformerModel::TransformerModel(const TransformerModel &other)
+    : TransformerModel(other.m_spec, other.m_source, other.m_target, other.m_params, other.m_sourceTokenizer,
+                       other.m_targetTokenizer)
+{
+    setName(other.name());
+}
+
 TransformerModel TransformerModel::initialise(const TransformerSpec &spec, Vocabulary source, Vocabulary target,
                                               unsigned seed, TokenizerOptions sourceTokenizer,
                                               TokenizerOptions targetTokenizer)
