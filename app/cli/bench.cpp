@@ -8,6 +8,7 @@
 
 #include "alignscope/attentionkernel.h"
 #include "alignscope/decode.h"
+#include "alignscope/partner.h"
 #include "alignscope/safetensors.h"
 #include "alignscope/tasks.h"
 #include "alignscope/train.h"
@@ -119,6 +120,20 @@ json decodeBench(const Seq2Seq &model, int repeat, const std::string &sentence)
     json out;
     out["sentence"] = sentence;
     out["greedy_sentence_ms"] = medianMs(repeat, [&] { (void)translate(model, sentence); });
+    // With the decode partner (the CLI's and the window's decodes), and
+    // whether it agrees with the one-core decode to the last bit.
+    DecodeOptions both;
+    both.partner = true;
+    out["greedy_sentence_ms_partner"] = medianMs(repeat, [&] { (void)translate(model, sentence, both); });
+    const auto alone = translate(model, sentence);
+    const std::uint64_t sharedBefore = DecodePartner::sharedProducts();
+    const auto partnered = translate(model, sentence, both);
+    out["partner_shared_products"] = DecodePartner::sharedProducts() - sharedBefore;
+    bool identical = alone && partnered && alone->nodes.size() == partnered->nodes.size();
+    for (size_t i = 0; identical && i < alone->nodes.size(); ++i)
+        identical = alone->nodes[i].cross.weights == partnered->nodes[i].cross.weights &&
+                    alone->nodes[i].logProb == partnered->nodes[i].logProb && alone->nodes[i].tokenId == partnered->nodes[i].tokenId;
+    out["partner_bit_identical"] = identical;
     DecodeOptions beam;
     beam.beamWidth = 5;
     out["beam5_sentence_ms"] = medianMs(repeat, [&] { (void)translate(model, sentence, beam); });

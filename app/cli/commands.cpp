@@ -126,6 +126,7 @@ int translateCommand(const Argv &argv)
     options.beamWidth = beam.value();
     options.topK = topk.value();
     options.maxLength = maxLength.value();
+    options.partner = true; // one decode: both cores
     if (auto prefix = args->value("prefix"))
         options.prefix = model.value()->prepareTarget(*prefix);
     auto trace = translate(*model.value(), sentence.value(), options);

@@ -7,3 +7,5 @@ alignscope_add_test(testcompare SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testcompare.
 # Layers × heads: the selection through trace, JSON, exports and metrics (synthetic multi-head traces).
 alignscope_add_test(testheads SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testheads.cpp LABELS unit
   LIBS nlohmann_json::nlohmann_json)
+# The decode partner thread and its kernel: bit-identical to one core (also under TSan).
+alignscope_add_test(testpartner SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testpartner.cpp LABELS unit)

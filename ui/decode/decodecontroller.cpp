@@ -91,6 +91,7 @@ void DecodeController::forcePrefix(const std::vector<int> &prefix, int focusStep
     ModelPtr model = m_model;
     const std::string sentence = m_sentence.toStdString();
     DecodeOptions options;
+    options.partner = true; // the window's one decode may use both cores
     options.beamWidth = m_beamWidth;
     options.prefix = m_prefix;
     auto cancel = m_cancel;

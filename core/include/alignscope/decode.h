@@ -18,6 +18,11 @@ struct DecodeOptions {
     int maxLength = -1;             ///< -1: 2n + 10, at most 1000
     int topK = 10;                  ///< candidates recorded per step
     double lengthPenalty = 1.0;     ///< score = logP / len^lengthPenalty (beam)
+    /// Share large products with the decode partner thread (alignscope/partner.h)
+    /// while run() runs: for a decode that has the machine to itself (the
+    /// window's, the CLI's), not for decodes already run in parallel
+    /// (evaluation, compare). Same results either way.
+    bool partner = false;
 };
 
 /// Decodes one sentence one step at a time and records every step.

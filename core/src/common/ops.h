@@ -3,6 +3,7 @@
 // Weights follow PyTorch: W is (out, in), bias (1, out); X is (B, in).
 
 #include "common/graph.h"
+#include "common/partner.h"
 
 #include <cmath>
 #include <random>
@@ -18,7 +19,18 @@ using Id = int;
 template <typename T>
 Id linear(G<T> &g, Id x, Id w, Id b = -1)
 {
-    Mat<T> y = g.value(x) * g.value(w).transpose();
+    Mat<T> y;
+    // Inference on one row with a large weight: the streaming kernel, shared
+    // with the decode partner (same numbers on one core or two).
+    if constexpr (std::is_same_v<T, float>) {
+        const Mat<T> &W = g.value(w);
+        if (!g.recording() && g.value(x).rows() == 1 && W.size() >= kernels::kPartnerMinimum) {
+            y.resize(1, W.rows());
+            kernels::gemv(W, g.value(x).data(), y.data());
+        }
+    }
+    if (y.size() == 0)
+        y = g.value(x) * g.value(w).transpose();
     if (b >= 0)
         y.rowwise() += g.value(b).row(0);
     return g.op(std::move(y), {x, w, b >= 0 ? b : x}, [x, w, b](G<T> &g) {

@@ -1,12 +1,15 @@
 // Step-wise greedy, beam and forced-prefix decoding with full traces.
 #include "alignscope/decode.h"
 
+#include "common/partner.h"
+
 #include <tbb/task_group.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 namespace alignscope {
 
@@ -191,6 +194,10 @@ DecodeTrace DecodeSession::takeTrace() { return std::move(m_impl->trace); }
 
 Result<void> DecodeSession::run(const std::atomic<bool> *cancel)
 {
+    // The second core, for this decode only (when asked).
+    std::optional<DecodePartner::Session> partner;
+    if (m_impl->options.partner)
+        partner.emplace();
     while (!finished()) {
         if (cancel && cancel->load(std::memory_order_relaxed))
             return Error{ErrorKind::Cancelled, "decoding cancelled"};

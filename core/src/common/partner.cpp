@@ -1,0 +1,216 @@
+// The decode partner thread and the matrix–vector kernel it shares.
+#include "common/partner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define ALIGNSCOPE_PAUSE() _mm_pause()
+#else
+#define ALIGNSCOPE_PAUSE() std::this_thread::yield()
+#endif
+
+namespace alignscope {
+
+namespace kernels {
+
+namespace {
+
+/// Eight rows' dot products with x, each row's arithmetic fixed: 8 lanes of
+/// fma over the columns in order, a fixed reduction, then the tail columns
+/// by fma in order. Rows never mix, so how rows are grouped or split between
+/// threads does not change any bit.
+constexpr int kRowsPerGroup = 8;
+
+#if defined(__AVX2__) && defined(__FMA__)
+inline void dotRows(const float *const w[kRowsPerGroup], const float *x, Eigen::Index n, float out[kRowsPerGroup])
+{
+    __m256 acc[kRowsPerGroup];
+    for (int r = 0; r < kRowsPerGroup; ++r)
+        acc[r] = _mm256_setzero_ps();
+    Eigen::Index i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 xv = _mm256_loadu_ps(x + i);
+        for (int r = 0; r < kRowsPerGroup; ++r)
+            acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(w[r] + i), xv, acc[r]);
+    }
+    for (int r = 0; r < kRowsPerGroup; ++r) {
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+        float sum = _mm_cvtss_f32(h);
+        for (Eigen::Index k = i; k < n; ++k)
+            sum = std::fma(w[r][k], x[k], sum);
+        out[r] = sum;
+    }
+}
+#else
+inline void dotRows(const float *const w[kRowsPerGroup], const float *x, Eigen::Index n, float out[kRowsPerGroup])
+{
+    for (int r = 0; r < kRowsPerGroup; ++r) {
+        float acc[8] = {};
+        Eigen::Index i = 0;
+        for (; i + 8 <= n; i += 8)
+            for (int l = 0; l < 8; ++l)
+                acc[l] = std::fma(w[r][i + l], x[i + l], acc[l]);
+        const float sum4[4] = {acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]};
+        float sum = (sum4[0] + sum4[2]) + (sum4[1] + sum4[3]);
+        for (Eigen::Index k = i; k < n; ++k)
+            sum = std::fma(w[r][k], x[k], sum);
+        out[r] = sum;
+    }
+}
+#endif
+
+} // namespace
+
+void gemvRows(const float *W, Eigen::Index ld, Eigen::Index cols, const float *x, float *y, Eigen::Index r0,
+              Eigen::Index r1)
+{
+    for (Eigen::Index r = r0; r < r1; r += kRowsPerGroup) {
+        // A last, short group repeats its final row (computed, not stored, again).
+        const float *rows[kRowsPerGroup];
+        for (int k = 0; k < kRowsPerGroup; ++k)
+            rows[k] = W + std::min<Eigen::Index>(r + k, r1 - 1) * ld;
+        float out[kRowsPerGroup];
+        dotRows(rows, x, cols, out);
+        for (int k = 0; k < kRowsPerGroup && r + k < r1; ++k)
+            y[r + k] = out[k];
+    }
+}
+
+} // namespace kernels
+
+namespace {
+
+/// One hand-off: the second half of a product.
+struct Job {
+    const Matrix *W = nullptr;
+    const float *x = nullptr;
+    float *y = nullptr;
+    Eigen::Index split = 0; ///< first row of the second half
+    void secondHalf() const { kernels::gemvRows(W->data(), W->cols(), W->cols(), x, y, split, W->rows()); }
+};
+
+class Partner {
+public:
+    static Partner &instance()
+    {
+        static Partner p;
+        return p;
+    }
+
+    void enter()
+    {
+        if (m_sessions.fetch_add(1, std::memory_order_acq_rel) == 0) {
+            std::lock_guard lock(m_mutex);
+            if (!m_thread.joinable() && std::thread::hardware_concurrency() >= 2) {
+                m_thread = std::thread([this] { loop(); });
+                m_running.store(true, std::memory_order_release);
+            }
+            m_wake.notify_one();
+        }
+    }
+    void leave() { m_sessions.fetch_sub(1, std::memory_order_acq_rel); }
+
+    /// y = W x with the second half of the rows on the partner when it is free.
+    void gemv(const Matrix &W, const float *x, float *y)
+    {
+        const Eigen::Index rows = W.rows();
+        const Eigen::Index split = rows / 2;
+        const bool share = m_enabled.load(std::memory_order_relaxed) && rows >= 128 &&
+                           m_running.load(std::memory_order_acquire) &&
+                           m_sessions.load(std::memory_order_acquire) > 0 &&
+                           !m_owned.exchange(true, std::memory_order_acquire);
+        if (!share) {
+            kernels::gemvRows(W.data(), W.cols(), W.cols(), x, y, 0, rows);
+            return;
+        }
+        m_job = Job{&W, x, y, split};
+        const std::uint64_t g = m_posted.load(std::memory_order_relaxed) + 1;
+        m_posted.store(g, std::memory_order_release);
+        kernels::gemvRows(W.data(), W.cols(), W.cols(), x, y, 0, split);
+        // If the partner has not taken its half yet (descheduled on a busy
+        // host), do it here rather than wait for it.
+        std::uint64_t expected = g - 1;
+        if (m_claimed.compare_exchange_strong(expected, g, std::memory_order_acq_rel)) {
+            m_job.secondHalf();
+        } else {
+            while (m_done.load(std::memory_order_acquire) != g)
+                ALIGNSCOPE_PAUSE();
+            m_shared.fetch_add(1, std::memory_order_relaxed);
+        }
+        m_owned.store(false, std::memory_order_release);
+    }
+
+    std::atomic<bool> m_enabled{true};
+    std::atomic<std::uint64_t> m_shared{0};
+
+    ~Partner()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_quit = true;
+        }
+        m_wake.notify_one();
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+
+private:
+    Partner() = default;
+
+    void loop()
+    {
+        for (;;) {
+            {
+                std::unique_lock lock(m_mutex);
+                m_wake.wait(lock, [this] { return m_quit || m_sessions.load(std::memory_order_acquire) > 0; });
+                if (m_quit)
+                    return;
+            }
+            // Spin only while some decode holds a session.
+            while (m_sessions.load(std::memory_order_acquire) > 0) {
+                const std::uint64_t g = m_posted.load(std::memory_order_acquire);
+                std::uint64_t expected = g - 1;
+                if (g != 0 && m_claimed.load(std::memory_order_relaxed) == g - 1 &&
+                    m_claimed.compare_exchange_strong(expected, g, std::memory_order_acq_rel)) {
+                    m_job.secondHalf();
+                    m_done.store(g, std::memory_order_release);
+                    continue;
+                }
+                ALIGNSCOPE_PAUSE();
+            }
+        }
+    }
+
+    std::atomic<int> m_sessions{0};
+    std::atomic<bool> m_running{false};        ///< the thread exists
+    std::atomic<bool> m_owned{false};          ///< a caller is using the partner
+    std::atomic<std::uint64_t> m_posted{0};    ///< generation of the last job posted
+    std::atomic<std::uint64_t> m_claimed{0};   ///< generation whose second half someone took
+    std::atomic<std::uint64_t> m_done{0};      ///< generation the partner finished
+    Job m_job;                                 ///< written before m_posted (release), read after it (acquire)
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_quit = false;
+    std::thread m_thread;
+};
+
+} // namespace
+
+void kernels::gemv(const Matrix &W, const float *x, float *y) { Partner::instance().gemv(W, x, y); }
+
+DecodePartner::Session::Session() { Partner::instance().enter(); }
+DecodePartner::Session::~Session() { Partner::instance().leave(); }
+
+void DecodePartner::setEnabled(bool enabled) { Partner::instance().m_enabled.store(enabled); }
+bool DecodePartner::enabled() { return Partner::instance().m_enabled.load(); }
+std::uint64_t DecodePartner::sharedProducts() { return Partner::instance().m_shared.load(); }
+
+} // namespace alignscope

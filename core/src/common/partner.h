@@ -1,0 +1,32 @@
+#pragma once
+// The matrix–vector kernel the decode partner (alignscope/partner.h) shares:
+// work split by output rows, every output element computed by the same
+// sequence of operations on either thread (kernels::gemvRows), so results
+// are bit-for-bit those of one core.
+
+#include "alignscope/partner.h"
+#include "alignscope/tensor.h"
+
+#include <cstdint>
+
+namespace alignscope {
+
+namespace kernels {
+
+/// y[r0, r1) = W[r0, r1) x for a row-major W (rows × cols, leading
+/// dimension ld): each row's dot product with x by the same sequence of
+/// fused multiply-adds and the same reduction, whatever the row range.
+void gemvRows(const float *W, Eigen::Index ld, Eigen::Index cols, const float *x, float *y, Eigen::Index r0,
+              Eigen::Index r1);
+
+/// y = W x (W rows × cols, x of cols, y of rows), the rows shared with the
+/// partner thread when a decode session holds it.
+void gemv(const Matrix &W, const float *x, float *y);
+
+/// Products at least this large (rows × cols) take the kernel above;
+/// smaller ones cost less than a hand-off.
+inline constexpr Eigen::Index kPartnerMinimum = 64 * 1024;
+
+} // namespace kernels
+
+} // namespace alignscope

@@ -1,0 +1,131 @@
+// The decode partner (alignscope/partner.h) and its matrix–vector kernel:
+// the kernel is a correct W x and gives the same bits for any split of the
+// rows; a decode that shares its products with the partner thread equals
+// the one-core decode bit for bit (also with several decodes at once, which
+// contend for the partner); the partner took part.
+
+#include "common/partner.h"
+
+#include "alignscope/decode.h"
+#include "alignscope/transformermodel.h"
+
+#include <QtTest>
+
+#include <random>
+#include <thread>
+
+using namespace alignscope;
+
+class TestPartner : public QObject {
+    Q_OBJECT
+
+private slots:
+    void testKernelIsWxForAnySplit();
+    void testSharedProductEqualsOneCore();
+    void testDecodeWithPartnerIsBitIdentical();
+};
+
+namespace {
+
+Matrix randomMatrix(Eigen::Index r, Eigen::Index c, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    Matrix m(r, c);
+    for (Eigen::Index i = 0; i < m.size(); ++i)
+        m.data()[i] = u(rng);
+    return m;
+}
+
+/// A Transformer whose projections are large enough for the partner.
+TransformerModel wideModel()
+{
+    TransformerSpec s;
+    s.encoderLayers = s.decoderLayers = 1;
+    s.heads = 4;
+    s.dModel = 256;
+    s.ffn = 512;
+    std::vector<std::string> words;
+    for (int i = 0; i < 300; ++i)
+        words.push_back("w" + std::to_string(i));
+    return TransformerModel::initialise(s, Vocabulary::build({words}), Vocabulary::build({words}), 3);
+}
+
+} // namespace
+
+void TestPartner::testKernelIsWxForAnySplit()
+{
+    for (const auto &[rows, cols] : {std::pair{1, 1}, std::pair{7, 3}, std::pair{200, 129}, std::pair{5000, 70}}) {
+        const Matrix W = randomMatrix(rows, cols, 1);
+        const Vector x = randomMatrix(cols, 1, 2);
+        Vector whole(rows), split(rows);
+        kernels::gemvRows(W.data(), cols, cols, x.data(), whole.data(), 0, rows);
+        const Vector reference = (W.cast<double>() * x.cast<double>()).cast<float>();
+        // Float rounding of a sum of `cols` products of magnitude ≤ 1: well under cols · 2⁻²³ each.
+        const float error = (whole - reference).cwiseAbs().maxCoeff();
+        QVERIFY2(error <= float(cols) * 1.2e-7f, qPrintable(QStringLiteral("%1 x %2: off by %3").arg(rows).arg(cols).arg(error)));
+        for (Eigen::Index at : {Eigen::Index(0), Eigen::Index(rows / 3), Eigen::Index(rows - 1)}) {
+            kernels::gemvRows(W.data(), cols, cols, x.data(), split.data(), 0, at);
+            kernels::gemvRows(W.data(), cols, cols, x.data(), split.data(), at, rows);
+            QVERIFY2(split == whole, qPrintable(QStringLiteral("%1 x %2 split at %3").arg(rows).arg(cols).arg(at)));
+        }
+    }
+}
+
+void TestPartner::testSharedProductEqualsOneCore()
+{
+    const Matrix W = randomMatrix(4096, 300, 3);
+    const Vector x = randomMatrix(300, 1, 4);
+    Vector alone(4096), shared(4096);
+    kernels::gemvRows(W.data(), W.cols(), W.cols(), x.data(), alone.data(), 0, W.rows());
+    const std::uint64_t before = DecodePartner::sharedProducts();
+    {
+        const DecodePartner::Session session;
+        for (int i = 0; i < 200; ++i) {
+            kernels::gemv(W, x.data(), shared.data());
+            QVERIFY(shared == alone);
+        }
+    }
+    if (std::thread::hardware_concurrency() >= 2)
+        QVERIFY2(DecodePartner::sharedProducts() > before, "the partner never took a half");
+}
+
+void TestPartner::testDecodeWithPartnerIsBitIdentical()
+{
+    const TransformerModel model = wideModel();
+    const std::string sentence = "w1 w2 w3 w4 w5 w6";
+    DecodeOptions alone;
+    alone.maxLength = 12;
+    auto reference = translate(model, sentence, alone);
+    QVERIFY(reference);
+    DecodeOptions both = alone;
+    both.partner = true;
+    auto check = [&](const DecodeTrace &t) {
+        QCOMPARE(t.nodes.size(), reference->nodes.size());
+        for (size_t i = 0; i < t.nodes.size(); ++i) {
+            QCOMPARE(t.nodes[i].tokenId, reference->nodes[i].tokenId);
+            QVERIFY(t.nodes[i].cross.weights == reference->nodes[i].cross.weights);
+            QCOMPARE(t.nodes[i].logProb, reference->nodes[i].logProb);
+        }
+    };
+    auto shared = translate(model, sentence, both);
+    QVERIFY(shared);
+    check(shared.value());
+    // Two decodes at once: one owns the partner per product, the other goes alone.
+    std::optional<Result<DecodeTrace>> a, b;
+    std::thread other([&] { b.emplace(translate(model, sentence, both)); });
+    a.emplace(translate(model, sentence, both));
+    other.join();
+    QVERIFY(a->ok() && b->ok());
+    check(a->value());
+    check(b->value());
+    // Switched off: the same again, on one core.
+    DecodePartner::setEnabled(false);
+    auto off = translate(model, sentence, both);
+    DecodePartner::setEnabled(true);
+    QVERIFY(off);
+    check(off.value());
+}
+
+QTEST_APPLESS_MAIN(TestPartner)
+#include "testpartner.moc"
