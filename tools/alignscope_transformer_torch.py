@@ -201,6 +201,91 @@ class Transformer(nn.Module):
         return logits[0], weights, new_cache
 
 
+# ---- training: padded batches ---------------------------------------------------
+
+def batch_attention(model, q, k, v, bias=None, key_padding=None, causal=False):
+    """q (B, T, d), k and v (B, S, d); key_padding (B, S) True where padded."""
+    B, T, _ = q.shape
+    S = k.shape[1]
+    H = model.s["heads"]
+    dk = q.shape[-1] // H
+    qh, kh, vh = (x.reshape(x.shape[0], x.shape[1], H, dk).transpose(1, 2) for x in (q, k, v))
+    e = qh @ kh.transpose(-1, -2)  # (B, H, T, S)
+    if model.s["scaled_attention"]:
+        e = e / math.sqrt(dk)
+    if bias is not None:
+        e = e + bias
+    mask = torch.zeros(B, 1, T, S, dtype=torch.bool)
+    if key_padding is not None:
+        mask = mask | key_padding[:, None, None, :]
+    if causal:
+        mask = mask | torch.ones(T, S, dtype=torch.bool).triu(1)
+    a = torch.softmax(e.masked_fill(mask, float("-inf")), dim=-1)
+    return (a @ vh).transpose(1, 2).reshape(B, T, H * dk)
+
+
+def batch_loss(model, sources, targets, sos, pad, dropout=0.1, smoothing=0.1):
+    """Mean token cross-entropy (label-smoothed) of a padded batch, with dropout
+    where AlignScope's trainer puts it: embeddings, every sublayer's output,
+    the feed-forward hidden layer. sources / targets: lists of id lists
+    (targets end in <eos>); the decoder reads <sos> then the target shifted."""
+    drop = lambda x: F.dropout(x, dropout, training=True)  # noqa: E731
+    S, T = max(map(len, sources)), max(map(len, targets))
+    src = torch.tensor([s + [pad] * (S - len(s)) for s in sources])
+    dec_in = torch.tensor([[sos] + t[:-1] + [pad] * (T - len(t)) for t in targets])
+    gold = torch.tensor([t + [-100] * (T - len(t)) for t in targets])
+    src_pad = torch.tensor([[j >= len(s) for j in range(S)] for s in sources])
+    tgt_pad = torch.tensor([[j >= len(t) for j in range(T)] for t in targets])
+
+    def embed(table, ids, positions):
+        w = model.p["shared.embed"] if model.s["shared_embedding"] else model.p[table]
+        x = F.embedding(ids, w)
+        if model.s["scale_embedding"]:
+            x = x * math.sqrt(model.s["d_model"])
+        pe = model.positions(positions, 0, ids.shape[1])
+        return drop(x if pe is None else x + pe)
+
+    def ffn(prefix, h):
+        z = model.linear(prefix + "ffn.in", h)
+        z = model.act(model.linear(prefix + "ffn.gate", h)) * z if model.s["gated_ffn"] else model.act(z)
+        return model.linear(prefix + "ffn.out", drop(z))
+
+    def residual(norm, x, sub):
+        return model.residual(norm, x, lambda h: drop(sub(h)))
+
+    x = embed("source.embed", src, "encoder.positions")
+    bias = model.bias("encoder.relative_bias", 0, S, S, True)
+    for i in range(model.s["encoder_layers"]):
+        l = f"encoder.layers.{i}."
+        x = residual(l + "self_norm", x, lambda h: model.linear(l + "self.o", batch_attention(
+            model, model.linear(l + "self.q", h), model.linear(l + "self.k", h), model.linear(l + "self.v", h),
+            bias, src_pad)))
+        x = residual(l + "ffn_norm", x, lambda h: ffn(l, h))
+    memory = model.norm("encoder.final_norm", x) if model.s["pre_norm"] else x
+    y = embed("target.embed", dec_in, "decoder.positions")
+    bias = model.bias("decoder.relative_bias", 0, T, T, False)
+    for i in range(model.s["decoder_layers"]):
+        l = f"decoder.layers.{i}."
+        y = residual(l + "self_norm", y, lambda h: model.linear(l + "self.o", batch_attention(
+            model, model.linear(l + "self.q", h), model.linear(l + "self.k", h), model.linear(l + "self.v", h),
+            bias, tgt_pad, causal=True)))
+        y = residual(l + "cross_norm", y, lambda h: model.linear(l + "cross.o", batch_attention(
+            model, model.linear(l + "cross.q", h), model.linear(l + "cross.k", memory),
+            model.linear(l + "cross.v", memory), None, src_pad)))
+        y = residual(l + "ffn_norm", y, lambda h: ffn(l, h))
+    if model.s["pre_norm"]:
+        y = model.norm("decoder.final_norm", y)
+    if model.s["tied_output"] and model.s["rescale_tied_output"]:
+        y = y * model.s["d_model"] ** -0.5
+    w = (model.p["output.weight"] if not model.s["tied_output"]
+         else model.p["shared.embed"] if model.s["shared_embedding"] else model.p["target.embed"])
+    logits = F.linear(y, w, model.p["output.bias"].reshape(-1) if model.s["bias"] else None)
+    tokens = int((gold >= 0).sum())
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), gold.reshape(-1), ignore_index=-100,
+                           reduction="sum", label_smoothing=smoothing)
+    return loss / max(1, tokens), tokens
+
+
 def load(path, dtype=torch.float32):
     tensors, meta = read_safetensors(path)
     config = json.loads(meta["alignscope.config"])
