@@ -111,7 +111,7 @@ class Transformer(nn.Module):
             return pe.to(self.dtype)
         if self.s["positions"] == "learned":
             at = torch.clamp(torch.arange(first, first + rows), max=self.s["max_positions"] - 1)
-            return F.embedding(at, self.p[table])
+            return F.embedding(at + self.s.get("position_offset", 0), self.p[table])
         return None
 
     def embed(self, table, ids, first, positions):

@@ -37,6 +37,7 @@ private slots:
     void testTraceHoldsEveryHead_data();
     void testTraceHoldsEveryHead();
     void testSpecValidation();
+    void testPositionOffset();
     void testFileRoundTrip();
     void testBadFiles();
 };
@@ -302,6 +303,41 @@ void TestTransformerModel::testTraceHoldsEveryHead()
     auto forced = forceDecode(model, "the cat sat", "le chat assis");
     QVERIFY(forced);
     QCOMPARE(forced->targetTokens(forced->bestPath()), (std::vector<std::string>{"le", "chat", "assis"}));
+}
+
+// BART's learned positions: position p reads row p + 2 of a table two rows
+// longer. The same model without the offset, given the table less its
+// first two rows, computes the same logits.
+void TestTransformerModel::testPositionOffset()
+{
+    Spec s;
+    s.encoderLayers = s.decoderLayers = 1;
+    s.heads = 2;
+    s.dModel = 8;
+    s.ffn = 16;
+    s.positions = Spec::Positions::Learned;
+    s.maxPositions = 16;
+    s.positionOffset = 2;
+    const TransformerModel offset = tinyModel(s, 11);
+    QCOMPARE(offset.parameters().at("encoder.positions").rows(), Eigen::Index(18));
+    Spec plainSpec = s;
+    plainSpec.positionOffset = 0;
+    ParameterSet<float> params = offset.parameters();
+    for (const char *table : {"encoder.positions", "decoder.positions"})
+        params[table] = Matrix(offset.parameters().at(table).bottomRows(16));
+    const TransformerModel plain(plainSpec, offset.sourceVocab(), offset.targetVocab(), params);
+    const std::vector<int> source = {4, 5, 6, 2}, inputs = {1, 4, 7};
+    auto logits = [&](const TransformerModel &m) {
+        Graph<float> g(false);
+        ParamBinder<float> p(g, m.parameters());
+        return Matrix(g.value(m.network().decodeAll(p, m.network().encode(p, source), inputs).logits));
+    };
+    QVERIFY(logits(offset) == logits(plain));
+    auto parsed = transformerConfigFromJson(transformerConfigToJson(offset.fileConfig()));
+    QVERIFY(parsed);
+    QCOMPARE(parsed->spec.positionOffset, 2);
+    s.positionOffset = -1;
+    QVERIFY(!validateSpec(s));
 }
 
 void TestTransformerModel::testSpecValidation()

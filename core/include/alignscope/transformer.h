@@ -25,7 +25,8 @@ struct TransformerSpec {
     Norm norm = Norm::Layer;
     bool preNorm = true;            ///< norm before each sublayer (and a final norm per stack); else after
     Positions positions = Positions::Sinusoidal;
-    int maxPositions = 512;         ///< rows of a learned position table
+    int maxPositions = 512;         ///< positions a learned table covers
+    int positionOffset = 0;         ///< learned: position p reads row p + offset of a table of maxPositions + offset rows (BART: 2)
     int relativeBuckets = 32;       ///< T5's relative attention buckets
     int relativeMaxDistance = 128;
     Activation activation = Activation::Relu;

@@ -45,8 +45,8 @@ TransformerNetwork<T>::TransformerNetwork(const TransformerSpec &spec, int sourc
         m_shapes["target.embed"] = {targetVocab, d};
     }
     if (spec.positions == TransformerSpec::Positions::Learned) {
-        m_shapes["encoder.positions"] = {spec.maxPositions, d};
-        m_shapes["decoder.positions"] = {spec.maxPositions, d};
+        m_shapes["encoder.positions"] = {spec.maxPositions + spec.positionOffset, d};
+        m_shapes["decoder.positions"] = {spec.maxPositions + spec.positionOffset, d};
     } else if (spec.positions == TransformerSpec::Positions::Relative) {
         m_shapes["encoder.relative_bias"] = {spec.relativeBuckets, spec.heads};
         m_shapes["decoder.relative_bias"] = {spec.relativeBuckets, spec.heads};
@@ -176,7 +176,7 @@ int TransformerNetwork<T>::embed(ParamBinder<T> &p, const std::string &table,
         x = ops::add(g, x, g.constant(std::move(rows)));
     } else if (m_spec.positions == TransformerSpec::Positions::Learned) {
         for (int &a : at)
-            a = std::min(a, m_spec.maxPositions - 1);
+            a = std::min(a, m_spec.maxPositions - 1) + m_spec.positionOffset;
         x = ops::add(g, x, ops::embedding(g, p(positions), at));
     }
     return noise.rng ? ops::dropout(g, x, noise.dropout, *noise.rng) : x;

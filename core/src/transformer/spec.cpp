@@ -24,6 +24,7 @@ json specToJson(const Spec &s)
     return {{"encoder_layers", s.encoderLayers}, {"decoder_layers", s.decoderLayers}, {"heads", s.heads},
             {"d_model", s.dModel}, {"ffn", s.ffn}, {"norm", nameOf(kNorms, s.norm)}, {"pre_norm", s.preNorm},
             {"positions", nameOf(kPositions, s.positions)}, {"max_positions", s.maxPositions},
+            {"position_offset", s.positionOffset},
             {"relative_buckets", s.relativeBuckets}, {"relative_max_distance", s.relativeMaxDistance},
             {"activation", nameOf(kActivations, s.activation)}, {"gated_ffn", s.gatedFeedForward},
             {"bias", s.bias}, {"scaled_attention", s.scaledAttention}, {"scale_embedding", s.scaleEmbedding},
@@ -43,6 +44,7 @@ void readSpec(const json &j, Spec &s, std::string &bad)
     field(j, "pre_norm", s.preNorm, bad, w);
     enumField(j, "positions", kPositions, s.positions, bad, w);
     field(j, "max_positions", s.maxPositions, bad, w);
+    field(j, "position_offset", s.positionOffset, bad, w);
     field(j, "relative_buckets", s.relativeBuckets, bad, w);
     field(j, "relative_max_distance", s.relativeMaxDistance, bad, w);
     enumField(j, "activation", kActivations, s.activation, bad, w);
@@ -123,6 +125,8 @@ Result<void> validateSpec(const TransformerSpec &s)
         if (z.value < 1 || z.value > z.most)
             return usageError(std::string("transformer ") + z.name + " must be 1.." + std::to_string(z.most) +
                               ", not " + std::to_string(z.value));
+    if (s.positionOffset < 0 || s.positionOffset > 1024)
+        return usageError("transformer position offset must be 0..1024, not " + std::to_string(s.positionOffset));
     if (s.dModel % s.heads != 0)
         return usageError("transformer d-model " + std::to_string(s.dModel) + " does not split into " +
                           std::to_string(s.heads) + " heads; choose a d-model divisible by the heads");
