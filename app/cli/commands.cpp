@@ -202,6 +202,8 @@ int initCommand(const Argv &argv)
     for (const char *required : {"source-vocab", "target-vocab", "out"})
         if (!args->value(required))
             return fail(usageError(std::string("init needs --") + required));
+    if (auto mixed = checkFamilyOptions(args.value(), args->value("encoder") == "transformer"); !mixed)
+        return fail(mixed.error());
     if (args->value("encoder") == "transformer") {
         auto seed = args->integer("seed", 1, 0, 2147483647);
         auto source = Vocabulary::readFile(*args->value("source-vocab"));

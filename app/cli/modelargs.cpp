@@ -36,6 +36,28 @@ Result<ModelConfig> modelConfigFromArgs(const Args &a, bool requireKinds, RnnRec
     return buildRnnConfig(recipe);
 }
 
+Result<void> checkFamilyOptions(const Args &a, bool transformer)
+{
+    static const char *const rnnOnly[] = {"decoder", "scorer", "local", "window", "embedding", "hidden",
+                                           "attention-dim", "max-source-length"};
+    static const char *const transformerOnly[] = {"heads", "d-model", "ffn", "norm", "norm-kind", "positions",
+                                                  "activation"};
+    if (transformer) {
+        for (const char *name : rnnOnly)
+            if (a.value(name))
+                return usageError(std::string("--") + name +
+                                  " is an RNN option; a Transformer takes --layers, --heads, --d-model, --ffn, --norm, "
+                                  "--norm-kind, --positions, --activation and --gated-ffn");
+    } else {
+        for (const char *name : transformerOnly)
+            if (a.value(name))
+                return usageError(std::string("--") + name + " applies to --encoder transformer");
+        if (a.has("gated-ffn"))
+            return usageError("--gated-ffn applies to --encoder transformer");
+    }
+    return {};
+}
+
 Result<TransformerSpec> transformerSpecFromArgs(const Args &a)
 {
     auto layers = a.integer("layers", 2, 1, 64);

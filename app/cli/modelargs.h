@@ -26,6 +26,11 @@ Result<ModelConfig> modelConfigFromArgs(const Args &a, bool requireKinds, RnnRec
 inline const char *const kTransformerValueOptions[] = {"heads", "d-model", "ffn", "norm", "norm-kind", "positions",
                                                        "activation"};
 
+/// Options of the other family are a usage error (not silently ignored):
+/// --decoder, --scorer, ... for a Transformer; --heads, --d-model, ... for
+/// an RNN.
+Result<void> checkFamilyOptions(const Args &a, bool transformer);
+
 /// The Transformer spec of `init --encoder transformer` (--layers, --heads,
 /// --d-model, --ffn, --norm pre|post, --norm-kind layer|rms, --positions,
 /// --activation, --gated-ffn).

@@ -302,6 +302,8 @@ int trainCommand(const Argv &argv)
     if (!task)
         return fail(task.error());
     const bool transformer = args->value("encoder") == "transformer";
+    if (auto mixed = checkFamilyOptions(args.value(), transformer); !mixed)
+        return fail(mixed.error());
     auto options = trainOptions(args.value(), transformer ? transformerTrainDefaults() : TrainOptions{});
     if (!options)
         return fail(options.error());

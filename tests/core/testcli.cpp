@@ -156,6 +156,18 @@ void TestCli::testErrors_data()
         << QStringList{"init", "--encoder", "gru", "--decoder", "luong", "--scorer", "dot", "--source-vocab",
                        "%/none.vocab", "--target-vocab", "%/none.vocab", "--out", "%/x.safetensors"}
         << 3;
+    QTest::newRow("init: a scorer for a Transformer")
+        << QStringList{"init", "--encoder", "transformer", "--scorer", "dot", "--source-vocab", "%/source.vocab",
+                       "--target-vocab", "%/target.vocab", "--out", "%/x.safetensors"}
+        << 2;
+    QTest::newRow("init: heads for an RNN")
+        << QStringList{"init", "--encoder", "gru", "--decoder", "luong", "--scorer", "dot", "--heads", "4",
+                       "--source-vocab", "%/source.vocab", "--target-vocab", "%/target.vocab", "--out", "%/x.safetensors"}
+        << 2;
+    QTest::newRow("train: a decoder for a Transformer")
+        << QStringList{"train", "--task", "en-fr", "--encoder", "transformer", "--decoder", "luong", "--out",
+                       "%/x.safetensors"}
+        << 2;
     QTest::newRow("init: unknown scorer")
         << QStringList{"init", "--encoder", "gru", "--decoder", "luong", "--scorer", "cosine", "--source-vocab",
                        "%/source.vocab", "--target-vocab", "%/target.vocab", "--out", "%/x.safetensors"}
