@@ -4,7 +4,7 @@
 # screen.
 #   tools/screenshot.sh [BUILD_DIR] [LAYOUT] [OUT]
 # LAYOUT: step (default; steps to the third token so the heatmap shows a few
-# rows, -> resources/screenshots/main.png), compare (the seven bundled models
+# rows, -> resources/screenshots/main.png), compare (the eight bundled models
 # -> compare.png) or train (Start pressed on the built-in EN->FR task, grabbed
 # 40 s into the run -> training.png) or heads (the step layout with the
 # bundled Transformer: its head grid and self-attention -> heads.png).

@@ -2,6 +2,7 @@
 
 #include "export/exportdialog.h"
 #include "attention/heatmapview.h"
+#include "widgets/elidedlabel.h"
 #include "widgets/headpicker.h"
 
 #include "alignscope/metrics.h"
@@ -52,7 +53,7 @@ QTableWidgetItem *numberItem(double value, int decimals, const QString &tip = {}
 // ---------------------------------------------------------------- ComparePanel
 
 ComparePanel::ComparePanel(QWidget *parent)
-    : QFrame(parent), m_trace(new TraceModel(this)), m_title(new QLabel(this)), m_stack(new QStackedWidget(this)),
+    : QFrame(parent), m_trace(new TraceModel(this)), m_title(new ElidedLabel(this)), m_stack(new QStackedWidget(this)),
       m_heads(new HeadPicker(this)), m_note(new QLabel(this)), m_view(new HeatmapView(m_trace, this))
 {
     setFrameShape(QFrame::StyledPanel);
@@ -73,6 +74,7 @@ ComparePanel::ComparePanel(QWidget *parent)
     // Each panel reads its model through its own layer and head: an RNN's
     // one attention beside a Transformer head of the user's choice.
     m_heads->setToolTip(tr("The layer and head this panel shows"));
+    m_heads->setCompact(true);
     m_heads->hide();
     connect(m_heads, &HeadPicker::selectionChanged, this, [this](const HeadSelection &s) {
         m_trace->setSelection(s);
@@ -132,7 +134,7 @@ void ComparePanel::setResult(const CompareResult &result, int step)
     }
     // "additive", or "local-p · general+local-p" when the name does not say the scorer
     m_title->setText(row.model == row.scorer ? qs(row.model) : tr("%1 · %2").arg(qs(row.model), qs(row.scorer)));
-    m_title->setToolTip(tr("→ %1").arg(qs(row.translation)));
+    m_title->setToolTip(tr("%1 → %2").arg(m_title->text(), qs(row.translation)));
     m_trace->setTrace(result.trace, step);
     m_heads->setShape(result.trace->layers(), result.trace->heads());
     m_heads->setSelection(m_trace->selection());

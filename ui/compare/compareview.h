@@ -23,6 +23,7 @@ class QGridLayout;
 
 namespace alignscope::ui {
 
+class ElidedLabel;
 class HeadPicker;
 
 class HeatmapView;
@@ -61,7 +62,7 @@ private:
     void updateMinimumSize();
 
     TraceModel *m_trace;
-    QLabel *m_title;
+    ElidedLabel *m_title; ///< elided, so a panel's own layer/head picker always fits beside it
     HeadPicker *m_heads;
     QStackedWidget *m_stack;
     QLabel *m_note;

@@ -13,19 +13,30 @@ constexpr int kMaxIndex = 1;
 constexpr int kFirstHead = 2;
 } // namespace
 
-HeadPicker::HeadPicker(QWidget *parent) : QWidget(parent), m_layer(new QComboBox(this)), m_head(new QComboBox(this))
+HeadPicker::HeadPicker(QWidget *parent)
+    : QWidget(parent), m_layer(new QComboBox(this)), m_head(new QComboBox(this)),
+      m_layerLabel(new QLabel(tr("Layer"), this)), m_headLabel(new QLabel(tr("Head"), this))
 {
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(new QLabel(tr("Layer"), this));
+    layout->addWidget(m_layerLabel);
     layout->addWidget(m_layer);
-    layout->addWidget(new QLabel(tr("Head"), this));
+    layout->addWidget(m_headLabel);
     layout->addWidget(m_head);
     m_layer->setToolTip(tr("Which decoder layer's cross-attention to show"));
     m_head->setToolTip(tr("One head, or the mean or element-wise max over the layer's heads"));
     for (QComboBox *c : {m_layer, m_head})
         connect(c, &QComboBox::currentIndexChanged, this, [this] { emit selectionChanged(selection()); });
     fill();
+}
+
+void HeadPicker::setCompact(bool compact)
+{
+    m_layerLabel->setText(compact ? tr("L") : tr("Layer"));
+    m_headLabel->setText(compact ? tr("H") : tr("Head"));
+    m_layerLabel->setToolTip(m_layer->toolTip());
+    m_headLabel->setToolTip(m_head->toolTip());
+    layout()->setSpacing(compact ? 2 : -1);
 }
 
 void HeadPicker::setShape(int layers, int heads)

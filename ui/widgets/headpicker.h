@@ -25,6 +25,8 @@ public:
     int heads() const { return m_heads; }
     HeadSelection selection() const;
     void setSelection(const HeadSelection &selection);
+    /// "L [2] H [mean]" instead of "Layer [2] Head [mean]", for a small panel's title row.
+    void setCompact(bool compact);
     QComboBox *layerCombo() const { return m_layer; }
     QComboBox *headCombo() const { return m_head; }
 
@@ -36,6 +38,8 @@ private:
 
     QComboBox *m_layer;
     QComboBox *m_head;
+    QLabel *m_layerLabel;
+    QLabel *m_headLabel;
     int m_layers = 1;
     int m_heads = 1;
 };
