@@ -5,6 +5,7 @@
 #include "alignscope/decode.h"
 #include "alignscope/rnnmodel.h"
 #include "alignscope/safetensors.h"
+#include "alignscope/transformer.h"
 
 #include <QtTest>
 
@@ -96,6 +97,8 @@ private slots:
     void testLoadErrors_data();
     void testLoadErrors();
     void testMissingFile();
+    void testConfigOfWrongTypes_data();
+    void testConfigOfWrongTypes();
 };
 
 void TestModelFile::testRoundTrip_data()
@@ -261,6 +264,40 @@ void TestModelFile::testMissingFile()
     QVERIFY(!loaded.ok());
     QCOMPARE(loaded.error().kind, ErrorKind::BadFile);
     QVERIFY(QString::fromStdString(loaded.error().message).contains(QString::fromStdString(path)));
+}
+
+void TestModelFile::testConfigOfWrongTypes_data()
+{
+    QTest::addColumn<QString>("config");
+    // A section that is not an object, a string that is a number: each is
+    // one error line, never an exception (found by fuzz_safetensors).
+    QTest::newRow("special is a number") << R"({"special": 0.1})";
+    QTest::newRow("special.source is a list") << R"({"special": {"source": [1, 2]}})";
+    QTest::newRow("tokenizer is a string") << R"({"tokenizer": "word"})";
+    QTest::newRow("architecture is a number") << R"({"architecture": 5, "transformer": {}})";
+    QTest::newRow("transformer with special a number")
+        << R"({"architecture": "transformer", "transformer": {"heads": 2, "d_model": 8}, "special": 3})";
+    QTest::newRow("transformer with tokenizer.target true")
+        << R"({"architecture": "transformer", "transformer": {"heads": 2, "d_model": 8}, "tokenizer": {"target": true}})";
+}
+
+void TestModelFile::testConfigOfWrongTypes()
+{
+    QFETCH(QString, config);
+    const std::string text = config.toStdString();
+    const bool transformer = isTransformerConfig(text);
+    const auto rnn = configFromJson(text);
+    const auto t = transformerConfigFromJson(text);
+    QVERIFY(!rnn || !t); // a file is at most one of the two
+    if (text.find("\"special\": 0.1") != std::string::npos || text.find("\"tokenizer\": \"word\"") != std::string::npos ||
+        text.find("[1, 2]") != std::string::npos) {
+        QVERIFY(!rnn);
+        QVERIFY2(rnn.error().message.find("must be an object") != std::string::npos, rnn.error().message.c_str());
+    }
+    if (transformer) {
+        QVERIFY(!t);
+        QVERIFY2(t.error().message.find("must be an object") != std::string::npos, t.error().message.c_str());
+    }
 }
 
 QTEST_APPLESS_MAIN(TestModelFile)

@@ -110,11 +110,11 @@ Result<ModelConfig> configFromJson(const std::string &text)
     enumField(a, "local", kLocal, c.attention.local, bad, "attention.");
     field(a, "window", c.attention.window, bad, "attention.");
     field(a, "max_source_length", c.attention.maxSourceLength, bad, "attention.");
-    const json &sp = j.value("special", none), &tk = j.value("tokenizer", none);
-    readSpecials(sp.value("source", none), c.sourceSpecials, bad, "special.source.");
-    readSpecials(sp.value("target", none), c.targetSpecials, bad, "special.target.");
-    readTokenizer(tk.value("source", none), c.sourceTokenizer, bad, "tokenizer.source.");
-    readTokenizer(tk.value("target", none), c.targetTokenizer, bad, "tokenizer.target.");
+    const json sp = section(j, "special", bad, ""), tk = section(j, "tokenizer", bad, "");
+    readSpecials(section(sp, "source", bad, "special."), c.sourceSpecials, bad, "special.source.");
+    readSpecials(section(sp, "target", bad, "special."), c.targetSpecials, bad, "special.target.");
+    readTokenizer(section(tk, "source", bad, "tokenizer."), c.sourceTokenizer, bad, "tokenizer.source.");
+    readTokenizer(section(tk, "target", bad, "tokenizer."), c.targetTokenizer, bad, "tokenizer.target.");
     field(j, "append_source_eos", c.appendSourceEos, bad, "");
     field(j, "dropout", c.dropout, bad, "");
     if (!bad.empty())

@@ -49,6 +49,21 @@ Result<E> parseName(const Names<E> (&table)[N], const std::string &s, const char
     return usageError("unknown " + std::string(what) + " \"" + s + "\" (expected one of: " + options + ")");
 }
 
+/// The object `key` of `j` (an empty object when absent); one that is there
+/// but is not an object is recorded as the first bad field. Never throws,
+/// whatever the file holds.
+inline json section(const json &j, const char *key, std::string &bad, const std::string &where)
+{
+    if (!j.is_object() || !j.contains(key))
+        return json::object();
+    const json &v = j.at(key);
+    if (v.is_object())
+        return v;
+    if (bad.empty())
+        bad = where + key + " must be an object";
+    return json::object();
+}
+
 // Reads `key` of `j` into `out` when present; records the first bad field.
 template <typename V>
 void field(const json &j, const char *key, V &out, std::string &bad, const std::string &where)

@@ -75,10 +75,21 @@ std::string transformerConfigToJson(const TransformerFileConfig &c)
     return j.dump();
 }
 
+namespace {
+
+/// The config's "architecture" when it is a string ("" otherwise; never throws).
+std::string architectureOf(const json &j)
+{
+    if (!j.is_object() || !j.contains("architecture") || !j.at("architecture").is_string())
+        return {};
+    return j.at("architecture").get<std::string>();
+}
+
+} // namespace
+
 bool isTransformerConfig(const std::string &text)
 {
-    const json j = json::parse(text, nullptr, false);
-    return j.is_object() && j.value("architecture", std::string()) == "transformer";
+    return architectureOf(json::parse(text, nullptr, false)) == "transformer";
 }
 
 Result<TransformerFileConfig> transformerConfigFromJson(const std::string &text)
@@ -86,7 +97,7 @@ Result<TransformerFileConfig> transformerConfigFromJson(const std::string &text)
     const json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return fileError("alignscope.config is not a JSON object");
-    if (j.value("architecture", std::string()) != "transformer")
+    if (architectureOf(j) != "transformer")
         return fileError("alignscope.config does not describe a Transformer");
     TransformerFileConfig c;
     std::string bad;
@@ -95,15 +106,14 @@ Result<TransformerFileConfig> transformerConfigFromJson(const std::string &text)
     if (bad.empty() && version > 1)
         return fileError("alignscope.config format_version " + std::to_string(version) +
                          " is newer than this AlignScope understands (1); update AlignScope");
-    const json none = json::object();
     if (!j.contains("transformer") || !j.at("transformer").is_object())
         return fileError("alignscope.config has no \"transformer\" object with the model's sizes");
     readSpec(j.at("transformer"), c.spec, bad);
-    const json &sp = j.value("special", none), &tk = j.value("tokenizer", none);
-    readSpecials(sp.value("source", none), c.sourceSpecials, bad, "special.source.");
-    readSpecials(sp.value("target", none), c.targetSpecials, bad, "special.target.");
-    readTokenizer(tk.value("source", none), c.sourceTokenizer, bad, "tokenizer.source.");
-    readTokenizer(tk.value("target", none), c.targetTokenizer, bad, "tokenizer.target.");
+    const json sp = section(j, "special", bad, ""), tk = section(j, "tokenizer", bad, "");
+    readSpecials(section(sp, "source", bad, "special."), c.sourceSpecials, bad, "special.source.");
+    readSpecials(section(sp, "target", bad, "special."), c.targetSpecials, bad, "special.target.");
+    readTokenizer(section(tk, "source", bad, "tokenizer."), c.sourceTokenizer, bad, "tokenizer.source.");
+    readTokenizer(section(tk, "target", bad, "tokenizer."), c.targetTokenizer, bad, "tokenizer.target.");
     if (!bad.empty())
         return fileError("alignscope.config: " + bad);
     if (auto valid = validateSpec(c.spec); !valid)
