@@ -168,25 +168,16 @@ def batch_tensors(model, pairs):
     return src, torch.tensor([len(s) for s in srcs]), tgt, torch.tensor([len(t) for t in tgts])
 
 
-def bench_train_transformer(args, pairs):
-    """A Transformer's Adam steps on padded batches: label smoothing 0.1, dropout 0.1,
-    clipping at 5, as AlignScope's Transformer recipe."""
-    model, config, src_vocab, tgt_vocab = att.load(args.model)
-    params = list(model.p.values())
-    for t in params:
-        t.requires_grad_(True)
-    si = {w: i for i, w in enumerate(src_vocab)}
-    ti = {w: i for i, w in enumerate(tgt_vocab)}
-    ss, ts = config["special"]["source"], config["special"]["target"]
-    encode = lambda ws, index, sp: [index.get(w, sp["unk"]) for w in ws]  # noqa: E731
-    data = [(encode(s, si, ss) + [ss["eos"]], encode(t, ti, ts) + [ts["eos"]]) for s, t in pairs]
+def timed_adam_steps(args, params, steps):
+    """Runs `steps` (callables returning a batch's loss and its target tokens)
+    as Adam updates with gradient clipping, times each from zeroing the
+    gradients to the update, and prints the rate after `args.warmup` steps."""
     optimiser = torch.optim.Adam(params, lr=args.lr)
     rates, tokens_total, seconds_total, losses = [], 0, 0.0, []
-    for i in range(args.warmup + args.steps):
-        batch = [data[(i * args.batch + k) % len(data)] for k in range(args.batch)]
+    for i, step in enumerate(steps):
         start = time.perf_counter()
         optimiser.zero_grad(set_to_none=True)
-        loss, tokens = att.batch_loss(model, [b[0] for b in batch], [b[1] for b in batch], ts["sos"], ss["pad"])
+        loss, tokens = step()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, args.clip)
         optimiser.step()
@@ -203,42 +194,44 @@ def bench_train_transformer(args, pairs):
           "first_loss": losses[0], "last_loss": losses[-1]})
 
 
-def bench_train(args):
-    pairs = read_pairs(args.tsv)
-    if is_transformer(args.model):
-        if not pairs:
-            raise SystemExit(f"{args.tsv}: no tab-separated sentence pairs")
-        random.Random(args.seed).shuffle(pairs)
-        return bench_train_transformer(args, pairs)
+def transformer_steps(args, pairs):
+    """A Transformer's steps on padded batches: label smoothing 0.1, dropout 0.1,
+    as AlignScope's Transformer recipe (the batch is built inside the timed step)."""
+    model, config, src_vocab, tgt_vocab = att.load(args.model)
+    params = list(model.p.values())
+    for t in params:
+        t.requires_grad_(True)
+    si = {w: i for i, w in enumerate(src_vocab)}
+    ti = {w: i for i, w in enumerate(tgt_vocab)}
+    ss, ts = config["special"]["source"], config["special"]["target"]
+    encode = lambda ws, index, sp: [index.get(w, sp["unk"]) for w in ws]  # noqa: E731
+    data = [(encode(s, si, ss) + [ss["eos"]], encode(t, ti, ts) + [ts["eos"]]) for s, t in pairs]
+
+    def step(i):
+        batch = [data[(i * args.batch + k) % len(data)] for k in range(args.batch)]
+        return lambda: att.batch_loss(model, [b[0] for b in batch], [b[1] for b in batch], ts["sos"], ss["pad"])
+
+    return params, [step(i) for i in range(args.warmup + args.steps)]
+
+
+def rnn_steps(args, pairs):
+    """An RNN's steps with teacher forcing and dropout as AlignScope's trainer
+    (the batches are built before timing)."""
     model = ast.AlignScopeModel.from_file(args.model).train()
-    if not pairs:
-        raise SystemExit(f"{args.tsv}: no tab-separated sentence pairs")
-    rng = random.Random(args.seed)
-    rng.shuffle(pairs)
-    optimiser = torch.optim.Adam(model.parameters(), lr=args.lr)
     need = (args.warmup + args.steps) * args.batch
     batches = [batch_tensors(model, [pairs[(i + k) % len(pairs)] for k in range(args.batch)])
                for i in range(0, need, args.batch)]
-    rates, tokens_total, seconds_total, losses = [], 0, 0.0, []
-    for i, (src, src_len, tgt, tgt_len) in enumerate(batches):
-        start = time.perf_counter()
-        optimiser.zero_grad(set_to_none=True)
-        loss = model.loss(src, src_len, tgt, tgt_len)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-        optimiser.step()
-        elapsed = time.perf_counter() - start
-        losses.append(loss.item())
-        if i < args.warmup:
-            continue
-        tokens = int(tgt_len.sum())
-        rates.append(tokens / elapsed)
-        tokens_total += tokens
-        seconds_total += elapsed
-    emit({"bench": "train", "impl": "pytorch-eager", "model": args.model, "threads": torch.get_num_threads(),
-          "batch": args.batch, "steps": args.steps, "median_tokens_per_s": statistics.median(rates),
-          "tokens_per_s": tokens_total / seconds_total, "mean_target_tokens_per_batch": tokens_total / args.steps,
-          "first_loss": losses[0], "last_loss": losses[-1]})
+    step = lambda b: lambda: (model.loss(*b), int(b[3].sum()))  # noqa: E731
+    return list(model.parameters()), [step(b) for b in batches]
+
+
+def bench_train(args):
+    pairs = read_pairs(args.tsv)
+    if not pairs:
+        raise SystemExit(f"{args.tsv}: no tab-separated sentence pairs")
+    random.Random(args.seed).shuffle(pairs)
+    params, steps = (transformer_steps if is_transformer(args.model) else rnn_steps)(args, pairs)
+    timed_adam_steps(args, params, steps)
 
 
 def main(argv=None):

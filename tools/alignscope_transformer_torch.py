@@ -89,10 +89,11 @@ class Transformer(nn.Module):
             return F.gelu(x, approximate="tanh")
         return F.silu(x)
 
-    def ffn(self, prefix, x):
+    def ffn(self, prefix, x, drop=lambda z: z):
+        """`drop`: dropout on the hidden layer (training)."""
         h = self.linear(prefix + "ffn.in", x)
         h = self.act(self.linear(prefix + "ffn.gate", x)) * h if self.s["gated_ffn"] else self.act(h)
-        return self.linear(prefix + "ffn.out", h)
+        return self.linear(prefix + "ffn.out", drop(h))
 
     def residual(self, norm, x, sub):
         if self.s["pre_norm"]:
@@ -115,12 +116,23 @@ class Transformer(nn.Module):
         return None
 
     def embed(self, table, ids, first, positions):
+        """ids: a LongTensor, (rows) or (batch, rows); positions from `first`."""
         w = self.p["shared.embed"] if self.s["shared_embedding"] else self.p[table]
-        x = F.embedding(torch.tensor(ids), w)
+        x = F.embedding(ids, w)
         if self.s["scale_embedding"]:
             x = x * math.sqrt(self.s["d_model"])
-        pe = self.positions(positions, first, len(ids))
+        pe = self.positions(positions, first, ids.shape[-1])
         return x if pe is None else x + pe
+
+    def output(self, x):
+        """The final norm and the output layer: (..., d) -> (..., V)."""
+        if self.s["pre_norm"]:
+            x = self.norm("decoder.final_norm", x)
+        if self.s["tied_output"] and self.s["rescale_tied_output"]:
+            x = x * self.s["d_model"] ** -0.5
+        w = (self.p["output.weight"] if not self.s["tied_output"]
+             else self.p["shared.embed"] if self.s["shared_embedding"] else self.p["target.embed"])
+        return F.linear(x, w, self.p["output.bias"].reshape(-1) if self.s["bias"] else None)
 
     def bias(self, table, first_query, queries, keys, bidirectional):
         """(H, queries, keys) relative position bias, or None."""
@@ -149,7 +161,7 @@ class Transformer(nn.Module):
 
     # -- the model -------------------------------------------------------------
     def encode(self, ids):
-        x = self.embed("source.embed", ids, 0, "encoder.positions")
+        x = self.embed("source.embed", torch.tensor(ids), 0, "encoder.positions")
         bias = self.bias("encoder.relative_bias", 0, len(ids), len(ids), True)
         self_attn = []
         for i in range(self.s["encoder_layers"]):
@@ -170,7 +182,7 @@ class Transformer(nn.Module):
 
     def step(self, cross, cache, token, t):
         """One decoder position: logits (V), per layer cross weights (H, n), the new cache."""
-        x = self.embed("target.embed", [token], t, "decoder.positions")
+        x = self.embed("target.embed", torch.tensor([token]), t, "decoder.positions")
         bias = self.bias("decoder.relative_bias", t, 1, t + 1, False)
         weights, new_cache = [], []
         for i in range(self.s["decoder_layers"]):
@@ -191,14 +203,7 @@ class Transformer(nn.Module):
             x = self.residual(l + "self_norm", x, sa)
             x = self.residual(l + "cross_norm", x, ca)
             x = self.residual(l + "ffn_norm", x, lambda h: self.ffn(l, h))
-        if self.s["pre_norm"]:
-            x = self.norm("decoder.final_norm", x)
-        if self.s["tied_output"] and self.s["rescale_tied_output"]:
-            x = x * self.s["d_model"] ** -0.5
-        w = (self.p["output.weight"] if not self.s["tied_output"]
-             else self.p["shared.embed"] if self.s["shared_embedding"] else self.p["target.embed"])
-        logits = F.linear(x, w, self.p["output.bias"].reshape(-1) if self.s["bias"] else None)
-        return logits[0], weights, new_cache
+        return self.output(x)[0], weights, new_cache
 
 
 # ---- training: padded batches ---------------------------------------------------
@@ -238,17 +243,10 @@ def batch_loss(model, sources, targets, sos, pad, dropout=0.1, smoothing=0.1):
     tgt_pad = torch.tensor([[j >= len(t) for j in range(T)] for t in targets])
 
     def embed(table, ids, positions):
-        w = model.p["shared.embed"] if model.s["shared_embedding"] else model.p[table]
-        x = F.embedding(ids, w)
-        if model.s["scale_embedding"]:
-            x = x * math.sqrt(model.s["d_model"])
-        pe = model.positions(positions, 0, ids.shape[1])
-        return drop(x if pe is None else x + pe)
+        return drop(model.embed(table, ids, 0, positions))
 
     def ffn(prefix, h):
-        z = model.linear(prefix + "ffn.in", h)
-        z = model.act(model.linear(prefix + "ffn.gate", h)) * z if model.s["gated_ffn"] else model.act(z)
-        return model.linear(prefix + "ffn.out", drop(z))
+        return model.ffn(prefix, h, drop)
 
     def residual(norm, x, sub):
         return model.residual(norm, x, lambda h: drop(sub(h)))
@@ -273,13 +271,7 @@ def batch_loss(model, sources, targets, sos, pad, dropout=0.1, smoothing=0.1):
             model, model.linear(l + "cross.q", h), model.linear(l + "cross.k", memory),
             model.linear(l + "cross.v", memory), None, src_pad)))
         y = residual(l + "ffn_norm", y, lambda h: ffn(l, h))
-    if model.s["pre_norm"]:
-        y = model.norm("decoder.final_norm", y)
-    if model.s["tied_output"] and model.s["rescale_tied_output"]:
-        y = y * model.s["d_model"] ** -0.5
-    w = (model.p["output.weight"] if not model.s["tied_output"]
-         else model.p["shared.embed"] if model.s["shared_embedding"] else model.p["target.embed"])
-    logits = F.linear(y, w, model.p["output.bias"].reshape(-1) if model.s["bias"] else None)
+    logits = model.output(y)
     tokens = int((gold >= 0).sum())
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), gold.reshape(-1), ignore_index=-100,
                            reduction="sum", label_smoothing=smoothing)
