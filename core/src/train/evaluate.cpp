@@ -52,7 +52,8 @@ SentenceResult decodeOne(const TrainingAdapter &adapter, const SentencePair &pai
 {
     const Seq2Seq &model = adapter.model();
     SentenceResult r;
-    DecodeSession greedy(model, adapter.source(pair.sourceTokens), {});
+    const EncodedSource source = adapter.source(pair.sourceTokens); // once, for both decodes
+    DecodeSession greedy(model, source, {});
     (void)greedy.run();
     const DecodeTrace &t = greedy.trace();
     r.hypothesis = t.targetTokens(t.bestPath());
@@ -61,7 +62,7 @@ SentenceResult decodeOne(const TrainingAdapter &adapter, const SentencePair &pai
     forced.prefix = model.targetVocab().encode(pair.targetTokens);
     forced.prefix.push_back(model.targetSpecials().eos);
     forced.topK = 1;
-    DecodeSession reference(model, adapter.source(pair.sourceTokens), forced);
+    DecodeSession reference(model, source, forced);
     (void)reference.run();
     const DecodeTrace &ft = reference.trace();
     r.attention = scoreAttention(ft, {}, pair);
