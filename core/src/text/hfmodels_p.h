@@ -1,0 +1,28 @@
+#pragma once
+// The model families behind loadHfTokenizer(), and the vocab.json reader
+// they share.
+
+#include "alignscope/hftokenizer.h"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace alignscope::hftok {
+
+/// vocab.json: token -> id, and id -> token (for ids several tokens share,
+/// the last in key order).
+struct JsonVocabulary {
+    std::unordered_map<std::string, int> ids;
+    std::unordered_map<int, std::string> tokens;
+};
+Result<JsonVocabulary> readVocabularyJson(const std::string &path);
+
+/// T5Tokenizer (legacy): spiece.model plus <extra_id_N> sentinels.
+Result<std::unique_ptr<HfTokenizer>> loadT5Tokenizer(const std::string &folder);
+/// MarianTokenizer: source.spm, target.spm and vocab.json.
+Result<std::unique_ptr<HfTokenizer>> loadMarianTokenizer(const std::string &folder);
+/// BartTokenizer, or GPT2Tokenizer when `gpt2`: vocab.json and merges.txt.
+Result<std::unique_ptr<HfTokenizer>> loadByteBpeTokenizer(const std::string &folder, bool gpt2);
+
+} // namespace alignscope::hftok
