@@ -168,6 +168,12 @@ int inspectCommand(const Argv &argv)
     std::cout << "target vocabulary: " << model.value()->targetVocab().size() << " tokens\n"
               << "parameters: " << d.parameters << "\n"
               << "tensors:\n";
+    if (const auto *t = dynamic_cast<const TransformerModel *>(model.value().get()); t && t->tokenizer()) {
+        // A Hugging Face folder: the weights under AlignScope's names (the folder's files may be shards).
+        for (const auto &[name, m] : t->parameters())
+            printTensor(name, "float32", {m.rows(), m.cols()});
+        return 0;
+    }
     if (auto listed = printTensors(path.value()); !listed)
         return fail(listed.error());
     return 0;

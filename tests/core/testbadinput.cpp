@@ -129,7 +129,8 @@ void TestBadInput::testCliErrors_data()
                                        << "%/empty.safetensors: file is empty (0 bytes); not a safetensors file";
     QTest::newRow("directory as model")
         << QStringList{"translate", "--model", "%/folder.safetensors", "the cat"} << 3
-        << "%/folder.safetensors: is a directory, not a safetensors file; choose the .safetensors file inside it";
+        << "%/folder.safetensors: is a folder without config.json, not a Hugging Face model folder; choose a model "
+           "file (.safetensors, .pt) or a folder with config.json";
 }
 
 void TestBadInput::testCliErrors()

@@ -15,9 +15,10 @@ namespace alignscope {
 struct DecodeOptions {
     int beamWidth = 1;              ///< 1 = greedy
     std::vector<int> prefix;        ///< target ids forced before the model chooses
-    int maxLength = -1;             ///< -1: 2n + 10, at most 1000
+    int maxLength = -1;             ///< tokens at most; -1: the model's (GenerationDefaults), else 2n + 10, at most 1000
     int topK = 10;                  ///< candidates recorded per step
     double lengthPenalty = 1.0;     ///< score = logP / len^lengthPenalty (beam)
+    int noRepeatNgram = -1;         ///< no n-gram of this size twice in a hypothesis; -1: the model's (GenerationDefaults)
     /// Share large products with the decode partner thread (alignscope/partner.h)
     /// while run() runs: for a decode that has the machine to itself (the
     /// window's, the CLI's), not for decodes already run in parallel

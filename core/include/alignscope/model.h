@@ -14,7 +14,7 @@ namespace alignscope {
 using ModelPtr = std::shared_ptr<const Seq2Seq>;
 
 /// Opens `nameOrPath` (resolveModelPath, then the family that reads the
-/// file); every failure names the file and what was wrong. The model's name
+/// file, or a Hugging Face model folder: alignscope/huggingface.h); every failure names the file and what was wrong. The model's name
 /// is set to the file's stem unless the file names itself.
 Result<ModelPtr> openModel(const std::string &nameOrPath);
 

@@ -95,6 +95,20 @@ struct EncodedSource {
     SourceAxis axis;              ///< what the columns are; `axis.ids` for a text source
 };
 
+/// How a model generates unless the caller says otherwise: for Hugging Face
+/// folders, what transformers takes from generation_config.json (or
+/// config.json); AlignScope's own models only suppress <pad> and <sos>.
+struct GenerationDefaults {
+    std::vector<int> suppressed; ///< token ids never emitted (their probability is set to 0)
+    int forcedFirst = -1;        ///< forced_bos_token_id: the first generated token, or -1
+    int forcedLast = -1;         ///< forced_eos_token_id: the token of the last step the length allows, or -1
+    int maxLength = -1;          ///< tokens generated at most; -1: DecodeOptions' rule (2n + 10)
+    int beams = 1;               ///< num_beams
+    double lengthPenalty = 1.0;  ///< length_penalty
+    bool earlyStopping = false;  ///< early_stopping
+    int noRepeatNgram = 0;       ///< no_repeat_ngram_size (0: none)
+};
+
 class Seq2Seq {
 public:
     virtual ~Seq2Seq() = default;
@@ -113,6 +127,8 @@ public:
     virtual std::vector<int> prepareTarget(const std::string &text) const = 0;
     /// Joins target tokens back into text, as this model's tokenizer does.
     virtual std::function<std::string(const std::vector<std::string> &)> detokenizer() const = 0;
+    /// Generation settings decoding starts from (see GenerationDefaults).
+    virtual GenerationDefaults generation() const;
 
     virtual std::shared_ptr<const EncodedMemory> encode(const EncodedSource &source) const = 0;
     virtual DecoderStatePtr initialState(const EncodedMemory &memory) const = 0;

@@ -21,10 +21,16 @@ struct TransformerSpec {
     int decoderLayers = 2;
     int heads = 4;
     int dModel = 64;
+    int headDim = 0;                ///< per-head key/value size; 0: d / heads (T5's d_kv may differ)
     int ffn = 256;
     Norm norm = Norm::Layer;
     bool preNorm = true;            ///< norm before each sublayer (and a final norm per stack); else after
     Positions positions = Positions::Sinusoidal;
+    /// Sinusoidal tables: sin and cos interleaved in columns 2i, 2i+1 ("Attention
+    /// Is All You Need", tensor2tensor's layout in fairseq), or all sines then
+    /// all cosines (Marian, Whisper: columns i and d/2 + i).
+    enum class SinusoidalLayout { Interleaved, Halves };
+    SinusoidalLayout sinusoidalLayout = SinusoidalLayout::Interleaved;
     int maxPositions = 512;         ///< positions a learned table covers
     int positionOffset = 0;         ///< learned: position p reads row p + offset of a table of maxPositions + offset rows (BART: 2)
     int relativeBuckets = 32;       ///< T5's relative attention buckets
@@ -34,12 +40,15 @@ struct TransformerSpec {
     bool bias = true;               ///< biases in linears and norms (T5 has none)
     bool scaledAttention = true;    ///< divide scores by √dk (T5 does not)
     bool scaleEmbedding = false;    ///< multiply embeddings by √d (Marian, BART with scale_embedding)
+    bool embeddingNorm = false;     ///< a norm over embeddings + positions in each stack (BART's layernorm_embedding)
     bool tiedOutput = true;         ///< the output layer is the target embedding
     bool rescaleTiedOutput = false; ///< T5: the decoder output times d^−½ before a tied output layer
     bool sharedEmbedding = false;   ///< source and target share one table (one vocabulary)
     double eps = 1e-5;
 
-    int headSize() const { return dModel / heads; }
+    int headSize() const { return headDim > 0 ? headDim : dModel / heads; }
+    /// Width of the heads side by side: the attention projections' output.
+    int attentionWidth() const { return heads * headSize(); }
 };
 
 std::string toString(TransformerSpec::Norm n);

@@ -13,11 +13,13 @@
 #include "alignscope/vocabulary.h"
 
 #include <memory>
+#include <optional>
 
 namespace alignscope {
 
 template <typename T>
 class TransformerNetwork;
+class HfTokenizer;
 
 class TransformerModel final : public Seq2Seq {
 public:
@@ -65,6 +67,17 @@ public:
     /// Source tokens already split (a corpus pair) into ids, <eos> appended.
     EncodedSource sourceFromTokens(const std::vector<std::string> &tokens) const;
 
+    /// Models opened from Hugging Face folders: text becomes ids through the
+    /// folder's tokenizer (special tokens as it adds them) and back as its
+    /// decode does, instead of AlignScope's word tokenizer.
+    void setTokenizer(std::shared_ptr<const HfTokenizer> tokenizer);
+    const HfTokenizer *tokenizer() const { return m_hfTokenizer.get(); }
+    /// Generation settings (generation_config.json); unset: Seq2Seq's.
+    void setGeneration(GenerationDefaults generation);
+    GenerationDefaults generation() const override;
+    /// Replaces the self-description (a Hugging Face folder names its family).
+    void setDescription(ModelDescription description) { m_description = std::move(description); }
+
 private:
     TransformerSpec m_spec;
     Vocabulary m_source;
@@ -74,6 +87,8 @@ private:
     TokenizerOptions m_targetTokenizer;
     std::unique_ptr<TransformerNetwork<float>> m_network;
     ModelDescription m_description;
+    std::shared_ptr<const HfTokenizer> m_hfTokenizer;
+    std::optional<GenerationDefaults> m_generation;
 };
 
 /// The self-description of a Transformer spec: its equations, layers × heads.

@@ -42,6 +42,16 @@ std::vector<int> topIndices(const Vector &v, int k)
 
 } // namespace
 
+GenerationDefaults Seq2Seq::generation() const
+{
+    GenerationDefaults g;
+    const SpecialIds &s = targetSpecials();
+    for (int id : {s.pad, s.sos})
+        if (id >= 0 && id != s.eos)
+            g.suppressed.push_back(id);
+    return g;
+}
+
 struct DecodeSession::Impl {
     /// A hypothesis still being extended.
     struct Live {
@@ -59,6 +69,7 @@ struct DecodeSession::Impl {
 
     const Seq2Seq *model;
     DecodeOptions options;
+    GenerationDefaults generation;
     std::shared_ptr<const EncodedMemory> encoder;
     DecodeTrace trace;
     std::vector<Live> live;
@@ -79,7 +90,12 @@ struct DecodeSession::Impl {
         trace.crossKeys = encoder->crossKeys;
         trace.crossValues = encoder->crossValues;
         const int n = trace.sourceLength();
-        maxLength = options.maxLength > 0 ? options.maxLength : std::min(2 * n + 10, kDefaultLengthCap);
+        generation = m.generation();
+        if (options.noRepeatNgram >= 0)
+            generation.noRepeatNgram = options.noRepeatNgram;
+        maxLength = options.maxLength > 0    ? options.maxLength
+                    : generation.maxLength > 0 ? generation.maxLength
+                                               : std::min(2 * n + 10, kDefaultLengthCap);
         maxLength = std::max(maxLength, static_cast<int>(options.prefix.size()));
         options.beamWidth = std::max(1, options.beamWidth);
         live.push_back({-1, m.initialState(*encoder), m.targetSpecials().sos, 0.0});
@@ -90,14 +106,30 @@ struct DecodeSession::Impl {
         return logProb / std::pow(static_cast<double>(std::max(1, length)), options.lengthPenalty);
     }
 
+    /// The token this step must take, or -1: the caller's prefix, else the
+    /// model's forced first (BOS) and last (EOS at the length limit) tokens.
+    int forcedToken() const
+    {
+        if (t < static_cast<int>(options.prefix.size()))
+            return options.prefix[t];
+        if (t == 0 && generation.forcedFirst >= 0)
+            return generation.forcedFirst;
+        if (t == maxLength - 1 && generation.forcedLast >= 0)
+            return generation.forcedLast;
+        return -1;
+    }
+
     std::vector<Candidate> candidates(const std::vector<StepOutput> &outs) const
     {
         std::vector<Candidate> c;
-        const bool forced = t < static_cast<int>(options.prefix.size());
+        const int forced = forcedToken();
+        // As transformers' forced BOS/EOS: the forced token adds nothing to a
+        // hypothesis' score; a caller's prefix adds its log-probability.
+        const bool byGeneration = forced >= 0 && t >= static_cast<int>(options.prefix.size());
         for (size_t i = 0; i < outs.size(); ++i) {
-            if (forced) {
-                const int tok = options.prefix[t];
-                c.push_back({static_cast<int>(i), tok, live[i].logProb + outs[i].logProbs[tok]});
+            if (forced >= 0) {
+                const double gain = byGeneration ? 0.0 : outs[i].logProbs[forced];
+                c.push_back({static_cast<int>(i), forced, live[i].logProb + gain});
                 continue;
             }
             for (int tok : topIndices(outs[i].logProbs, options.beamWidth))
@@ -116,7 +148,7 @@ struct DecodeSession::Impl {
         node.parent = live[c.live].node;
         node.tokenId = c.token;
         node.token = vocab.token(c.token);
-        node.forced = t < static_cast<int>(options.prefix.size());
+        node.forced = forcedToken() >= 0;
         node.logProb = out.logProbs[c.token];
         node.cumulativeLogProb = c.logProb;
         node.query = out.query;
@@ -138,13 +170,33 @@ struct DecodeSession::Impl {
         trace.hypotheses.push_back({node, n.cumulativeLogProb, score(n.cumulativeLogProb, n.step + 1)});
     }
 
-    /// <pad> and <sos> are never emitted: they get no probability mass to choose from.
-    void maskUnemittable(StepOutput &out) const
+    /// Suppressed tokens (AlignScope's <pad> and <sos>) get no probability
+    /// mass to choose from; nor does a token that would repeat an n-gram of
+    /// the hypothesis (no_repeat_ngram_size; the n-grams include the start token, as in transformers).
+    void maskUnemittable(StepOutput &out, const Live &h) const
     {
-        const SpecialIds &s = model->targetSpecials();
-        for (int id : {s.pad, s.sos})
-            if (id >= 0 && id < out.logProbs.size() && id != s.eos)
-                out.logProbs[id] = -std::numeric_limits<float>::infinity();
+        constexpr float never = -std::numeric_limits<float>::infinity();
+        for (int id : generation.suppressed)
+            if (id >= 0 && id < out.logProbs.size())
+                out.logProbs[id] = never;
+        const int n = generation.noRepeatNgram;
+        if (n <= 0)
+            return;
+        std::vector<int> seq; // the start token, then the hypothesis' tokens
+        for (int node = h.node; node >= 0; node = trace.nodes[node].parent)
+            seq.push_back(trace.nodes[node].tokenId);
+        seq.push_back(model->targetSpecials().sos);
+        std::reverse(seq.begin(), seq.end());
+        const int len = static_cast<int>(seq.size());
+        if (len + 1 < n)
+            return;
+        // Ban every token that followed an earlier occurrence of the last n − 1 tokens.
+        for (int start = 0; start + n <= len; ++start)
+            if (std::equal(seq.begin() + start, seq.begin() + start + n - 1, seq.end() - (n - 1))) {
+                const int banned = seq[start + n - 1];
+                if (banned >= 0 && banned < out.logProbs.size())
+                    out.logProbs[banned] = never;
+            }
     }
 
     bool step()
@@ -155,7 +207,7 @@ struct DecodeSession::Impl {
         outs.reserve(live.size());
         for (const Live &h : live) {
             outs.push_back(model->step(*encoder, *h.state, h.previous, t));
-            maskUnemittable(outs.back());
+            maskUnemittable(outs.back(), h);
         }
         std::vector<Live> next;
         const size_t width = static_cast<size_t>(options.beamWidth);

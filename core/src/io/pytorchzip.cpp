@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
@@ -70,6 +71,10 @@ Result<std::pair<std::string, ZipEntry>> readCentralEntry(std::span<const std::u
 
 Result<std::vector<std::uint8_t>> readWholeFile(const std::string &path)
 {
+    // istreambuf_iterator throws on a directory (its read fails with EISDIR).
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        return fileError(path + ": is a folder, not a checkpoint file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return fileError(path + ": cannot open the file");

@@ -1,6 +1,7 @@
 // Opening a model by name or path, and where the bundled models are found.
 #include "alignscope/model.h"
 
+#include "alignscope/huggingface.h"
 #include "alignscope/rnnmodel.h"
 #include "alignscope/safetensors.h"
 #include "alignscope/transformermodel.h"
@@ -20,6 +21,17 @@ Result<ModelPtr> openModel(const std::string &nameOrPath)
     auto path = resolveModelPath(nameOrPath);
     if (!path)
         return path.error();
+    // A folder is a Hugging Face model (config.json, weights, tokenizer).
+    std::error_code ec;
+    if (fs::is_directory(path.value(), ec)) {
+        if (!isHuggingFaceFolder(path.value()))
+            return fileError(path.value() + ": is a folder without config.json, not a Hugging Face model folder; "
+                                            "choose a model file (.safetensors, .pt) or a folder with config.json");
+        auto model = openHuggingFaceModel(path.value());
+        if (!model)
+            return model.error();
+        return ModelPtr(std::move(model).value());
+    }
     // A model file says its architecture in its config (RNN configs have
     // none); anything else is the RNN family's: an AlignScope RNN model or a
     // PyTorch tutorial checkpoint. Other families add their readers here.

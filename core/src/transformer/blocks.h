@@ -259,17 +259,20 @@ MultiHeadOutput multiHeadAttention(G<T> &g, Id q, Id k, Id v, const MultiHeadOpt
 }
 
 /// The sinusoidal position table of "Attention Is All You Need": row p,
-/// column 2i = sin(p / 10000^(2i/d)), 2i+1 = cos(...). (n, d).
+/// frequency i: sin(p / 10000^(2i/d)) and cos(...), in columns 2i and 2i+1
+/// (interleaved), or in columns i and ⌈d/2⌉ + i (halves: Marian's layout). (n, d).
 template <typename T>
-Mat<T> sinusoidalPositions(Eigen::Index n, Eigen::Index d)
+Mat<T> sinusoidalPositions(Eigen::Index n, Eigen::Index d, bool halves = false)
 {
     Mat<T> table(n, d);
+    const Eigen::Index sines = (d + 1) / 2;
     for (Eigen::Index p = 0; p < n; ++p)
         for (Eigen::Index i = 0; i < d; i += 2) {
             const double angle = double(p) / std::pow(10000.0, double(i) / double(d));
-            table(p, i) = T(std::sin(angle));
-            if (i + 1 < d)
-                table(p, i + 1) = T(std::cos(angle));
+            const Eigen::Index s = halves ? i / 2 : i, c = halves ? sines + i / 2 : i + 1;
+            table(p, s) = T(std::sin(angle));
+            if (c < d)
+                table(p, c) = T(std::cos(angle));
         }
     return table;
 }

@@ -53,18 +53,21 @@ TransformerNetwork<T>::TransformerNetwork(const TransformerSpec &spec, int sourc
     }
     for (int i = 0; i < spec.encoderLayers; ++i) {
         const std::string l = layerName("encoder", i);
-        for (const char *m : {"self.q", "self.k", "self.v", "self.o"})
-            declareLinear(l + m, d, d);
+        declareAttention(l + "self.");
         declareNorm(l + "self_norm", d);
         declareFeedForward(l);
     }
     for (int i = 0; i < spec.decoderLayers; ++i) {
         const std::string l = layerName("decoder", i);
-        for (const char *m : {"self.q", "self.k", "self.v", "self.o", "cross.q", "cross.k", "cross.v", "cross.o"})
-            declareLinear(l + m, d, d);
+        declareAttention(l + "self.");
+        declareAttention(l + "cross.");
         declareNorm(l + "self_norm", d);
         declareNorm(l + "cross_norm", d);
         declareFeedForward(l);
+    }
+    if (spec.embeddingNorm) {
+        declareNorm("encoder.embed_norm", d);
+        declareNorm("decoder.embed_norm", d);
     }
     if (spec.preNorm) {
         declareNorm("encoder.final_norm", d);
@@ -82,6 +85,16 @@ void TransformerNetwork<T>::declareLinear(const std::string &name, int out, int 
     m_shapes[name + ".weight"] = {out, in};
     if (m_spec.bias)
         m_shapes[name + ".bias"] = {1, out};
+}
+
+template <typename T>
+void TransformerNetwork<T>::declareAttention(const std::string &prefix)
+{
+    // q, k, v: (H·dk, d); o: (d, H·dk). H·dk = d unless the head size is set apart (T5's d_kv).
+    const int d = m_spec.dModel, inner = m_spec.attentionWidth();
+    for (const char *m : {"q", "k", "v"})
+        declareLinear(prefix + m, inner, d);
+    declareLinear(prefix + "o", d, inner);
 }
 
 template <typename T>
@@ -169,7 +182,8 @@ int TransformerNetwork<T>::embed(ParamBinder<T> &p, const std::string &table,
     if (m_spec.scaleEmbedding)
         x = ops::scale(g, x, T(std::sqrt(double(m_spec.dModel))));
     if (m_spec.positions == TransformerSpec::Positions::Sinusoidal) {
-        const MatrixX<T> all = ops::sinusoidalPositions<T>(firstPosition + longest, m_spec.dModel);
+        const MatrixX<T> all = ops::sinusoidalPositions<T>(firstPosition + longest, m_spec.dModel,
+                                                           m_spec.sinusoidalLayout == TransformerSpec::SinusoidalLayout::Halves);
         MatrixX<T> rows(Eigen::Index(at.size()), m_spec.dModel);
         for (size_t r = 0; r < at.size(); ++r)
             rows.row(Eigen::Index(r)) = all.row(at[r]);
@@ -179,6 +193,8 @@ int TransformerNetwork<T>::embed(ParamBinder<T> &p, const std::string &table,
             a = std::min(a, m_spec.maxPositions - 1) + m_spec.positionOffset;
         x = ops::add(g, x, ops::embedding(g, p(positions), at));
     }
+    if (m_spec.embeddingNorm) // BART: "encoder.embed_norm" after "encoder.positions"
+        x = norm(p, positions.substr(0, positions.find('.')) + ".embed_norm", x);
     return noise.rng ? ops::dropout(g, x, noise.dropout, *noise.rng) : x;
 }
 
@@ -364,7 +380,7 @@ typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamB
         x = decoderLayer(p, i, x, memory, {{0, 1}}, out, {}, [&](int h, const std::string &l) {
             const LayerCache &past = cache[size_t(i)];
             auto append = [&](const MatrixX<T> &rows, int node) { // (t, d) + (1, d) -> (t + 1, d)
-                MatrixX<T> all(rows.rows() + 1, m_spec.dModel);
+                MatrixX<T> all(rows.rows() + 1, m_spec.attentionWidth());
                 all.topRows(rows.rows()) = rows;
                 all.bottomRows(1) = g.value(node);
                 return all;

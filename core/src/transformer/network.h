@@ -9,7 +9,7 @@
 // projection and feed-forward over all rows at once (one large product),
 // attention per sequence on its own rows; a batch of one is inference's.
 // Shapes: n = source length, t = target positions so far, d = model width,
-// H = heads, dk = d / H, f = feed-forward width, V = target vocabulary,
+// H = heads, dk = the head size (d / H unless the spec sets it), f = feed-forward width, V = target vocabulary,
 // R = rows of a packed batch (the sum of its sequences' lengths).
 
 #include "alignscope/transformer.h"
@@ -135,6 +135,7 @@ private:
     int residual(ParamBinder<T> &p, const std::string &normName, int x, const Noise &noise, F sublayer) const;
     void declareLinear(const std::string &name, int out, int in);
     void declareNorm(const std::string &name, int width);
+    void declareAttention(const std::string &prefix);
     void declareFeedForward(const std::string &prefix);
 
     TransformerSpec m_spec;

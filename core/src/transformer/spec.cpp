@@ -18,18 +18,24 @@ constexpr Names<Spec::Activation> kActivations[] = {{Spec::Activation::Relu, "re
                                                     {Spec::Activation::GeluErf, "gelu"},
                                                     {Spec::Activation::GeluTanh, "gelu-tanh"},
                                                     {Spec::Activation::Silu, "silu"}};
+constexpr Names<Spec::SinusoidalLayout> kLayouts[] = {{Spec::SinusoidalLayout::Interleaved, "interleaved"},
+                                                      {Spec::SinusoidalLayout::Halves, "halves"}};
 
 json specToJson(const Spec &s)
 {
-    return {{"encoder_layers", s.encoderLayers}, {"decoder_layers", s.decoderLayers}, {"heads", s.heads},
+    json j = {{"encoder_layers", s.encoderLayers}, {"decoder_layers", s.decoderLayers}, {"heads", s.heads},
             {"d_model", s.dModel}, {"ffn", s.ffn}, {"norm", nameOf(kNorms, s.norm)}, {"pre_norm", s.preNorm},
             {"positions", nameOf(kPositions, s.positions)}, {"max_positions", s.maxPositions},
-            {"position_offset", s.positionOffset},
+            {"position_offset", s.positionOffset}, {"sinusoidal_layout", nameOf(kLayouts, s.sinusoidalLayout)},
+            {"embedding_norm", s.embeddingNorm},
             {"relative_buckets", s.relativeBuckets}, {"relative_max_distance", s.relativeMaxDistance},
             {"activation", nameOf(kActivations, s.activation)}, {"gated_ffn", s.gatedFeedForward},
             {"bias", s.bias}, {"scaled_attention", s.scaledAttention}, {"scale_embedding", s.scaleEmbedding},
             {"tied_output", s.tiedOutput}, {"rescale_tied_output", s.rescaleTiedOutput},
             {"shared_embedding", s.sharedEmbedding}, {"eps", s.eps}};
+    if (s.headDim > 0) // set apart from d / heads (T5's d_kv)
+        j["head_dim"] = s.headDim;
+    return j;
 }
 
 void readSpec(const json &j, Spec &s, std::string &bad)
@@ -39,12 +45,15 @@ void readSpec(const json &j, Spec &s, std::string &bad)
     field(j, "decoder_layers", s.decoderLayers, bad, w);
     field(j, "heads", s.heads, bad, w);
     field(j, "d_model", s.dModel, bad, w);
+    field(j, "head_dim", s.headDim, bad, w);
     field(j, "ffn", s.ffn, bad, w);
     enumField(j, "norm", kNorms, s.norm, bad, w);
     field(j, "pre_norm", s.preNorm, bad, w);
     enumField(j, "positions", kPositions, s.positions, bad, w);
     field(j, "max_positions", s.maxPositions, bad, w);
     field(j, "position_offset", s.positionOffset, bad, w);
+    enumField(j, "sinusoidal_layout", kLayouts, s.sinusoidalLayout, bad, w);
+    field(j, "embedding_norm", s.embeddingNorm, bad, w);
     field(j, "relative_buckets", s.relativeBuckets, bad, w);
     field(j, "relative_max_distance", s.relativeMaxDistance, bad, w);
     enumField(j, "activation", kActivations, s.activation, bad, w);
@@ -137,7 +146,10 @@ Result<void> validateSpec(const TransformerSpec &s)
                               ", not " + std::to_string(z.value));
     if (s.positionOffset < 0 || s.positionOffset > 1024)
         return usageError("transformer position offset must be 0..1024, not " + std::to_string(s.positionOffset));
-    if (s.dModel % s.heads != 0)
+    if (s.headDim < 0 || s.headDim > 4096)
+        return usageError("transformer head size must be 0 (d-model / heads) or up to 4096, not " +
+                          std::to_string(s.headDim));
+    if (s.headDim == 0 && s.dModel % s.heads != 0)
         return usageError("transformer d-model " + std::to_string(s.dModel) + " does not split into " +
                           std::to_string(s.heads) + " heads; choose a d-model divisible by the heads");
     if (s.positions == TransformerSpec::Positions::Relative && s.relativeBuckets < 4)

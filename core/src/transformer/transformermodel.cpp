@@ -2,6 +2,7 @@
 // TransformerNetwork code with recording off.
 #include "alignscope/transformermodel.h"
 
+#include "alignscope/hftokenizer.h"
 #include "common/random.h"
 #include "model/textsource_p.h"
 #include "transformer/network.h"
@@ -85,6 +86,18 @@ TransformerModel::TransformerModel(const TransformerModel &other)
                        other.m_targetTokenizer)
 {
     setName(other.name());
+    m_description = other.m_description;
+    m_hfTokenizer = other.m_hfTokenizer;
+    m_generation = other.m_generation;
+}
+
+void TransformerModel::setTokenizer(std::shared_ptr<const HfTokenizer> tokenizer) { m_hfTokenizer = std::move(tokenizer); }
+
+void TransformerModel::setGeneration(GenerationDefaults generation) { m_generation = std::move(generation); }
+
+GenerationDefaults TransformerModel::generation() const
+{
+    return m_generation ? *m_generation : Seq2Seq::generation();
 }
 
 TransformerModel TransformerModel::initialise(const TransformerSpec &spec, Vocabulary source, Vocabulary target,
@@ -114,7 +127,25 @@ TransformerModel TransformerModel::initialise(const TransformerSpec &spec, Vocab
 
 Result<EncodedSource> TransformerModel::prepareSource(const std::string &sentence) const
 {
-    return prepareTextSource(sentence, m_sourceTokenizer, m_source, true);
+    if (!m_hfTokenizer)
+        return prepareTextSource(sentence, m_sourceTokenizer, m_source, true);
+    auto coded = m_hfTokenizer->encode(sentence);
+    if (!coded)
+        return coded.error();
+    TokenizedText &t = coded.value();
+    if (t.ids.empty())
+        return Error{ErrorKind::BadInput, "the sentence gives no tokens; type some text"};
+    for (int id : t.ids)
+        if (id < 0 || id >= m_source.size())
+            return Error{ErrorKind::BadInput, "the tokenizer gives id " + std::to_string(id) +
+                                                  ", outside the model's vocabulary of " + std::to_string(m_source.size()) +
+                                                  "; the folder's tokenizer does not belong to its model"};
+    EncodedSource source;
+    source.axis = SourceAxis::textSource(sentence, t.pieces, t.ids, t.spans);
+    for (size_t j = 0; j < t.special.size() && j < source.axis.flags.size(); ++j)
+        if (t.special[j])
+            source.axis.flags[j] |= SourceAxis::Special;
+    return source;
 }
 
 EncodedSource TransformerModel::sourceFromTokens(const std::vector<std::string> &tokens) const
@@ -124,12 +155,34 @@ EncodedSource TransformerModel::sourceFromTokens(const std::vector<std::string> 
 
 std::vector<int> TransformerModel::prepareTarget(const std::string &text) const
 {
-    return textTargetIds(text, m_targetTokenizer, m_target);
+    if (!m_hfTokenizer)
+        return textTargetIds(text, m_targetTokenizer, m_target);
+    // The labels transformers' tokenizer makes of the text, less the final
+    // </s> that a forced decode appends itself (BART keeps its leading <s>).
+    auto coded = m_hfTokenizer->encodeTarget(text);
+    if (!coded)
+        return {};
+    std::vector<int> ids = coded->ids;
+    if (!ids.empty() && ids.back() == m_target.specials().eos)
+        ids.pop_back();
+    for (int id : ids)
+        if (id < 0 || id >= m_target.size())
+            return {};
+    return ids;
 }
 
 std::function<std::string(const std::vector<std::string> &)> TransformerModel::detokenizer() const
 {
-    return textDetokenizer(m_targetTokenizer);
+    if (!m_hfTokenizer)
+        return textDetokenizer(m_targetTokenizer);
+    // Pieces back to ids (the views hold pieces), then the tokenizer's decode.
+    return [tokenizer = m_hfTokenizer](const std::vector<std::string> &pieces) {
+        std::vector<int> ids;
+        ids.reserve(pieces.size());
+        for (const std::string &p : pieces)
+            ids.push_back(tokenizer->id(p));
+        return tokenizer->decode(ids, true);
+    };
 }
 
 std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSource &source) const
@@ -156,7 +209,7 @@ std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSourc
 DecoderStatePtr TransformerModel::initialState(const EncodedMemory &) const
 {
     auto s = std::make_shared<TransformerState>();
-    s->cache.assign(size_t(m_spec.decoderLayers), {Matrix(0, m_spec.dModel), Matrix(0, m_spec.dModel)});
+    s->cache.assign(size_t(m_spec.decoderLayers), {Matrix(0, m_spec.attentionWidth()), Matrix(0, m_spec.attentionWidth())});
     return s;
 }
 

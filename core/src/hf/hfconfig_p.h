@@ -1,0 +1,34 @@
+#pragma once
+// config.json and generation_config.json of a Hugging Face encoder–decoder,
+// read as transformers reads them (absent fields take its defaults) into a
+// TransformerSpec, the special ids and the generation settings. Text in,
+// result out: no file access, so the fuzzer drives it directly.
+
+#include "alignscope/result.h"
+#include "alignscope/seq2seq.h"
+#include "alignscope/transformer.h"
+
+#include <string>
+
+namespace alignscope::hf {
+
+/// The families this reader knows, by config.json's model_type.
+enum class Family { T5, Bart, Marian };
+
+struct ModelConfig {
+    Family family = Family::T5;
+    std::string modelType;       ///< "t5", "bart", "marian"
+    std::string architecture;    ///< architectures[0], e.g. "T5ForConditionalGeneration"
+    TransformerSpec spec;
+    int sourceVocab = 0;         ///< rows of the encoder's embedding
+    int targetVocab = 0;         ///< rows of the decoder's embedding and the output layer
+    int pad = -1, eos = -1, bos = -1, decoderStart = -1;
+    GenerationDefaults generation;
+};
+
+/// Parses config.json (and generation_config.json when `generationJson` is
+/// not empty). BadFile errors start with the file's name and name the field;
+/// sizes beyond reason are refused before anything is allocated.
+Result<ModelConfig> parseConfig(const std::string &configJson, const std::string &generationJson);
+
+} // namespace alignscope::hf

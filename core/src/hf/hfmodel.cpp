@@ -1,0 +1,319 @@
+// Opening T5, BART and Marian folders as TransformerModels: config.json to a
+// spec, transformers' tensor names to the network's, tied weights resolved
+// through their aliases, and the folder's tokenizer.
+#include "alignscope/huggingface.h"
+
+#include "alignscope/hftokenizer.h"
+#include "hf/hfconfig_p.h"
+#include "hf/hfweights_p.h"
+#include "transformer/network.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace alignscope {
+
+namespace {
+
+namespace fs = std::filesystem;
+using hf::Family;
+
+/// One of the network's parameter names, split: "decoder.layers.3.cross.q.weight"
+/// -> stack "decoder", layer 3, part "cross.q", leaf "weight".
+struct ParamName {
+    std::string stack; ///< "encoder", "decoder", or "" for model-wide tensors
+    int layer = -1;
+    std::string part;
+    std::string leaf;
+};
+
+ParamName split(const std::string &name)
+{
+    ParamName p;
+    const size_t lastDot = name.rfind('.');
+    p.leaf = name.substr(lastDot + 1);
+    std::string rest = name.substr(0, lastDot);
+    for (const char *stack : {"encoder.", "decoder."})
+        if (rest.rfind(stack, 0) == 0) {
+            p.stack = std::string(stack, 7);
+            rest = rest.substr(8);
+            if (rest.rfind("layers.", 0) == 0) {
+                const size_t dot = rest.find('.', 7);
+                p.layer = std::stoi(rest.substr(7, dot - 7));
+                rest = rest.substr(dot + 1);
+            }
+        }
+    p.part = rest;
+    return p;
+}
+
+/// transformers' names for one of our parameters, preferred first: a tied
+/// weight is stored once under any of its names (save_pretrained keeps one).
+std::vector<std::string> t5Names(const ParamName &p, const TransformerSpec &s)
+{
+    const std::string L = p.stack + ".block." + std::to_string(p.layer) + ".layer.";
+    const std::string w = "." + p.leaf;
+    if (p.layer < 0)
+        return p.part == "final_norm" ? std::vector<std::string>{p.stack + ".final_layer_norm" + w}
+                                      : std::vector<std::string>{};
+    const int ffnAt = p.stack == "encoder" ? 1 : 2;
+    if (p.part.rfind("self.", 0) == 0)
+        return {L + "0.SelfAttention." + p.part.substr(5) + w};
+    if (p.part.rfind("cross.", 0) == 0)
+        return {L + "1.EncDecAttention." + p.part.substr(6) + w};
+    if (p.part == "self_norm")
+        return {L + "0.layer_norm" + w};
+    if (p.part == "cross_norm")
+        return {L + "1.layer_norm" + w};
+    if (p.part == "ffn_norm")
+        return {L + std::to_string(ffnAt) + ".layer_norm" + w};
+    const std::string ff = L + std::to_string(ffnAt) + ".DenseReluDense.";
+    if (p.part == "ffn.in")
+        return {ff + (s.gatedFeedForward ? "wi_1" : "wi") + w};
+    if (p.part == "ffn.gate")
+        return {ff + "wi_0" + w};
+    if (p.part == "ffn.out")
+        return {ff + "wo" + w};
+    return {};
+}
+
+std::vector<std::string> bartNames(const ParamName &p)
+{
+    const std::string w = "." + p.leaf;
+    if (p.layer < 0)
+        return p.part == "embed_norm" ? std::vector<std::string>{"model." + p.stack + ".layernorm_embedding" + w}
+                                      : std::vector<std::string>{};
+    const std::string L = "model." + p.stack + ".layers." + std::to_string(p.layer) + ".";
+    auto attention = [&](const std::string &module, const std::string &m) {
+        return L + module + "." + (m == "o" ? std::string("out_proj") : m + "_proj") + w;
+    };
+    if (p.part.rfind("self.", 0) == 0)
+        return {attention("self_attn", p.part.substr(5))};
+    if (p.part.rfind("cross.", 0) == 0)
+        return {attention("encoder_attn", p.part.substr(6))};
+    if (p.part == "self_norm")
+        return {L + "self_attn_layer_norm" + w};
+    if (p.part == "cross_norm")
+        return {L + "encoder_attn_layer_norm" + w};
+    if (p.part == "ffn_norm")
+        return {L + "final_layer_norm" + w};
+    if (p.part == "ffn.in")
+        return {L + "fc1" + w};
+    if (p.part == "ffn.out")
+        return {L + "fc2" + w};
+    return {};
+}
+
+/// Every name transformers may have stored our parameter under.
+std::vector<std::string> candidates(const hf::ModelConfig &c, const std::string &ours)
+{
+    const bool t5 = c.family == Family::T5;
+    const std::string m = t5 ? "" : "model.";
+    const bool tied = c.spec.tiedOutput;
+    std::vector<std::string> names;
+    if (ours == "shared.embed") {
+        names = {m + "shared.weight", m + "encoder.embed_tokens.weight", m + "decoder.embed_tokens.weight"};
+        if (tied)
+            names.push_back("lm_head.weight");
+    } else if (ours == "source.embed") {
+        names = {m + "encoder.embed_tokens.weight"};
+    } else if (ours == "target.embed") {
+        names = {m + "decoder.embed_tokens.weight"};
+        if (tied)
+            names.push_back("lm_head.weight");
+    } else if (ours == "output.weight") {
+        names = {"lm_head.weight"};
+    } else if (ours == "output.bias") {
+        names = {"final_logits_bias"};
+    } else if (ours == "encoder.positions" || ours == "decoder.positions") { // BART's learned table
+        names = {m + ours.substr(0, 7) + ".embed_positions.weight"};
+    } else if (ours == "encoder.relative_bias" || ours == "decoder.relative_bias") { // T5: layer 0's, shared
+        names = {ours.substr(0, 7) + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight"};
+    } else {
+        names = t5 ? t5Names(split(ours), c.spec) : bartNames(split(ours));
+    }
+    // Checkpoints of the bare model (BartModel, MarianModel) lack "model.".
+    const size_t n = names.size();
+    for (size_t i = 0; i < n; ++i)
+        if (names[i].rfind("model.", 0) == 0)
+            names.push_back(names[i].substr(6));
+    return names;
+}
+
+std::string shapeText(const std::vector<std::int64_t> &shape)
+{
+    std::string s;
+    for (auto d : shape)
+        s += (s.empty() ? "" : ", ") + std::to_string(d);
+    return "[" + s + "]";
+}
+
+Result<std::string> readText(const fs::path &path, std::uintmax_t most)
+{
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(path, ec);
+    if (ec)
+        return fileError(path.string() + ": cannot read it (" + ec.message() + ")");
+    if (size > most)
+        return fileError(path.string() + " is " + std::to_string(size) + " bytes; too large for a config");
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+ModelDescription describe(const hf::ModelConfig &c, const TransformerSpec &spec, long long parameters)
+{
+    ModelDescription d = describeTransformer(spec, parameters);
+    d.architecture = c.modelType;
+    const std::string cls = c.architecture.empty() ? c.modelType : c.architecture;
+    d.summary = cls + ": " + d.summary;
+    return d;
+}
+
+} // namespace
+
+bool isHuggingFaceFolder(const std::string &path)
+{
+    std::error_code ec;
+    return fs::is_directory(path, ec) && fs::is_regular_file(fs::path(path) / "config.json", ec);
+}
+
+Result<std::shared_ptr<TransformerModel>> openHuggingFaceModel(const std::string &folderPath,
+                                                               const HuggingFaceOpenOptions &options)
+{
+    const fs::path folder(folderPath);
+    if (!isHuggingFaceFolder(folderPath))
+        return fileError(folderPath + " is not a Hugging Face model folder (no config.json)");
+    auto configText = readText(folder / "config.json", 4u << 20);
+    if (!configText)
+        return configText.error();
+    std::string generationText;
+    std::error_code ec;
+    if (fs::exists(folder / "generation_config.json", ec)) {
+        auto g = readText(folder / "generation_config.json", 4u << 20);
+        if (!g)
+            return g.error();
+        generationText = std::move(g.value());
+    }
+    auto parsed = hf::parseConfig(configText.value(), generationText);
+    if (!parsed)
+        return Error{parsed.error().kind, folderPath + "/" + parsed.error().message};
+    const hf::ModelConfig &config = parsed.value();
+
+    auto tokenizer = loadHfTokenizer(folderPath, config.modelType == "mt5" ? "t5" : config.modelType);
+    if (!tokenizer)
+        return tokenizer.error();
+    std::shared_ptr<const HfTokenizer> tok(std::move(tokenizer.value()));
+    if (tok->size() > config.targetVocab)
+        return fileError(folderPath + ": the tokenizer has " + std::to_string(tok->size()) +
+                         " tokens but config.json's vocabulary only " + std::to_string(config.targetVocab) +
+                         "; the tokenizer does not belong to this model");
+
+    auto weights = hf::WeightFiles::open(folderPath);
+    if (!weights)
+        return Error{weights.error().kind, folderPath + ": " + weights.error().message};
+    const hf::WeightFiles &files = weights.value();
+
+    // Every parameter the spec needs, found under one of its names, with the shape config.json implies.
+    const TransformerNetwork<float> network(config.spec, config.sourceVocab, config.targetVocab);
+    double total = 0, done = 0;
+    for (const auto &[name, shape] : network.shapes())
+        total += double(shape.first) * shape.second;
+    ParameterSet<float> params;
+    for (const auto &[ours, shape] : network.shapes()) {
+        if (options.cancel && options.cancel->load())
+            return Error{ErrorKind::Cancelled, "opening " + folderPath + " cancelled"};
+        const std::vector<std::string> names = candidates(config, ours);
+        const auto found = std::find_if(names.begin(), names.end(), [&](const std::string &n) { return files.has(n); });
+        if (found == names.end())
+            return fileError(folderPath + ": " + files.description() + " has no tensor \"" +
+                             (names.empty() ? ours : names.front()) + "\", which config.json's model needs; " +
+                             "the download is incomplete or config.json belongs to another model");
+        const std::vector<std::int64_t> stored = files.shape(*found);
+        const bool fits = (stored.size() == 2 && stored[0] == shape.first && stored[1] == shape.second) ||
+                          (stored.size() == 1 && shape.first == 1 && stored[0] == shape.second);
+        if (!fits)
+            return fileError(folderPath + ": tensor \"" + *found + "\" has shape " + shapeText(stored) +
+                             " but config.json implies " +
+                             (shape.first == 1 ? shapeText({shape.second}) : shapeText({shape.first, shape.second})) +
+                             "; config.json and the weights disagree");
+        auto tensor = files.read(*found);
+        if (!tensor)
+            return Error{tensor.error().kind, folderPath + ": " + tensor.error().message};
+        params.emplace(ours, Eigen::Map<const Matrix>(tensor->data.data(), shape.first, shape.second));
+        done += double(shape.first) * shape.second;
+        if (options.progress)
+            options.progress(done / std::max(1.0, total));
+    }
+
+    // Vocabularies: the tokenizer's pieces by id, ids it has no piece for named by number.
+    auto vocabulary = [&](int size, SpecialIds specials) {
+        std::vector<std::string> tokens(static_cast<size_t>(size));
+        for (int id = 0; id < size; ++id) {
+            tokens[size_t(id)] = id < tok->size() ? tok->piece(id) : std::string();
+            if (tokens[size_t(id)].empty())
+                tokens[size_t(id)] = "<id " + std::to_string(id) + ">";
+        }
+        return Vocabulary(std::move(tokens), specials);
+    };
+    const HfTokenizer::Specials ts = tok->specials();
+    SpecialIds target{config.pad, config.decoderStart, config.eos, ts.unk};
+    SpecialIds source{config.pad, ts.bos >= 0 ? ts.bos : config.decoderStart, config.eos, ts.unk};
+    auto model = std::make_shared<TransformerModel>(config.spec, vocabulary(config.sourceVocab, source),
+                                                    vocabulary(config.targetVocab, target), std::move(params));
+    model->setTokenizer(tok);
+    model->setGeneration(config.generation);
+    model->setDescription(describe(config, config.spec, parameterCount(model->parameters())));
+    model->setName(folder.filename().empty() ? folder.parent_path().filename().string() : folder.filename().string());
+    return model;
+}
+
+std::string huggingFaceCacheDir()
+{
+    if (const char *hub = std::getenv("HF_HUB_CACHE"); hub && *hub)
+        return hub;
+    if (const char *home = std::getenv("HF_HOME"); home && *home)
+        return (fs::path(home) / "hub").string();
+    if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+        return (fs::path(xdg) / "huggingface" / "hub").string();
+    if (const char *home = std::getenv("HOME"); home && *home)
+        return (fs::path(home) / ".cache" / "huggingface" / "hub").string();
+    return {};
+}
+
+std::vector<HuggingFaceCachedModel> listHuggingFaceCache(const std::string &cacheDir)
+{
+    const fs::path root = cacheDir.empty() ? fs::path(huggingFaceCacheDir()) : fs::path(cacheDir);
+    std::vector<HuggingFaceCachedModel> out;
+    std::error_code ec;
+    if (root.empty() || !fs::is_directory(root, ec))
+        return out;
+    for (const auto &repo : fs::directory_iterator(root, ec)) {
+        const std::string dir = repo.path().filename().string();
+        if (dir.rfind("models--", 0) != 0 || !repo.is_directory(ec))
+            continue;
+        // models--org--name -> org/name
+        std::string id = dir.substr(8);
+        for (size_t at = id.find("--"); at != std::string::npos; at = id.find("--", at + 1))
+            id.replace(at, 2, "/");
+        std::string current;
+        if (std::ifstream ref(repo.path() / "refs" / "main"); ref)
+            std::getline(ref, current);
+        for (const auto &snap : fs::directory_iterator(repo.path() / "snapshots", ec))
+            if (isHuggingFaceFolder(snap.path().string()))
+                out.push_back({id, snap.path().filename().string(), snap.path().string(),
+                               snap.path().filename().string() == current});
+    }
+    std::sort(out.begin(), out.end(), [](const HuggingFaceCachedModel &a, const HuggingFaceCachedModel &b) {
+        return a.repository != b.repository ? a.repository < b.repository
+               : a.current != b.current     ? a.current
+                                            : a.revision < b.revision;
+    });
+    return out;
+}
+
+} // namespace alignscope
