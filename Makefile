@@ -72,7 +72,7 @@ clean:
 # leak, timeout or out-of-memory. Findings land in $(FUZZ_DIR)/fuzz-work/<target>/.
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := safetensors pytorch corpus tokenizer session
+FUZZ_TARGETS := safetensors pytorch corpus tokenizer session hftokenizer
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev llvm-14
 
 fuzz-deps: deps
