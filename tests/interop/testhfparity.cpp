@@ -31,6 +31,7 @@ private slots:
     void testGenerate_data();
     void testGenerate();
     void testOpenModelTakesFolders();
+    void testReadableTokens();
 };
 
 namespace {
@@ -211,6 +212,27 @@ void TestHfParity::testOpenModelTakesFolders()
     auto plain = openModel(ALIGNSCOPE_TEST_DATA_DIR "/hf");
     QVERIFY(!plain);
     QCOMPARE(plain.error().kind, ErrorKind::BadFile);
+}
+
+void TestHfParity::testReadableTokens()
+{
+    // Byte-level pieces read as words with a "▁" word-start mark; the source knows its words.
+    auto model = openHuggingFaceModel((kFixtures / "bart").string());
+    QVERIFY2(model, model ? "" : model.error().message.c_str());
+    auto source = model.value()->prepareSource("the heron waited");
+    QVERIFY(source);
+    QCOMPARE(source->axis.labels, (std::vector<std::string>{"<s>", "the", "\u0120her", "on", "\u0120waited", "</s>"}));
+    QCOMPARE(source->axis.words, (std::vector<int>{0, 1, 2, 2, 3, 4}));
+    QVERIFY(source->axis.isSpecial(0) && source->axis.isSpecial(5) && !source->axis.isSpecial(1));
+    const auto display = model.value()->tokenDisplay();
+    QVERIFY(display);
+    QCOMPARE(display("\u0120her"), std::string("\u2581her"));
+    QCOMPARE(display("on"), std::string("on"));
+    QCOMPARE(display("</s>"), std::string("</s>"));
+    // Through a trace, as the views read it.
+    auto trace = translate(*model.value(), "the heron waited");
+    QVERIFY(trace);
+    QCOMPARE(trace->readable("\u0120waited"), std::string("\u2581waited"));
 }
 
 QTEST_APPLESS_MAIN(TestHfParity)

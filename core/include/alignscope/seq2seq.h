@@ -127,6 +127,10 @@ public:
     virtual std::vector<int> prepareTarget(const std::string &text) const = 0;
     /// Joins target tokens back into text, as this model's tokenizer does.
     virtual std::function<std::string(const std::vector<std::string> &)> detokenizer() const = 0;
+    /// A token as a person reads it, for views: subword tokenizers' pieces
+    /// with their word-start mark as "▁" and byte-level pieces as UTF-8
+    /// ("Ġcaf\u00c3\u00a9" -> "▁café"). Empty (the default): tokens read as they are.
+    virtual std::function<std::string(const std::string &)> tokenDisplay() const { return {}; }
     /// Generation settings decoding starts from (see GenerationDefaults).
     virtual GenerationDefaults generation() const;
 

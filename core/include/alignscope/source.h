@@ -52,6 +52,9 @@ struct SourceAxis {
     std::string text;
     std::vector<int> ids;             ///< (n) token ids
     std::vector<TextSpan> spans;      ///< (n) into `text`; empty when unknown
+    /// Subword tokenizers: (n) the word each column belongs to (0, 0, 1, 2, 2, ...),
+    /// for views that merge a word's pieces; empty when every column is its own word.
+    std::vector<int> words;
 
     // Audio: column j covers [frameStart(j), frameStart(j) + hopSeconds).
     double hopSeconds = 0.0;

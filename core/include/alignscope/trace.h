@@ -81,6 +81,10 @@ struct DecodeTrace {
     std::string translation(const std::vector<int> &path) const;
     /// Joins target tokens back into text; set by the decoder.
     std::function<std::string(const std::vector<std::string> &)> detokenizer;
+    /// Readable form of a source label or target token (Seq2Seq::tokenDisplay); unset: as it is.
+    std::function<std::string(const std::string &)> displayToken;
+    /// What views draw for a token or source label.
+    std::string readable(const std::string &token) const { return displayToken ? displayToken(token) : token; }
     int layers() const { return description.layers; }
     int heads() const { return description.heads; }
     int sourceLength() const { return source.size(); }

@@ -59,6 +59,7 @@ public:
     Result<EncodedSource> prepareSource(const std::string &sentence) const override;
     std::vector<int> prepareTarget(const std::string &text) const override;
     std::function<std::string(const std::vector<std::string> &)> detokenizer() const override;
+    std::function<std::string(const std::string &)> tokenDisplay() const override;
     std::shared_ptr<const EncodedMemory> encode(const EncodedSource &source) const override;
     DecoderStatePtr initialState(const EncodedMemory &memory) const override;
     StepOutput step(const EncodedMemory &memory, const DecoderState &state, int previousToken,

@@ -83,6 +83,7 @@ struct DecodeSession::Impl {
         trace.scorer = trace.description.scorer;
         trace.eosId = m.targetSpecials().eos;
         trace.detokenizer = m.detokenizer();
+        trace.displayToken = m.tokenDisplay();
         encoder = m.encode(source);
         trace.source = std::move(source.axis);
         trace.encoderStates = encoder->states;

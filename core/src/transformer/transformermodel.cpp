@@ -142,6 +142,7 @@ Result<EncodedSource> TransformerModel::prepareSource(const std::string &sentenc
                                                   "; the folder's tokenizer does not belong to its model"};
     EncodedSource source;
     source.axis = SourceAxis::textSource(sentence, t.pieces, t.ids, t.spans);
+    source.axis.words = t.words;
     for (size_t j = 0; j < t.special.size() && j < source.axis.flags.size(); ++j)
         if (t.special[j])
             source.axis.flags[j] |= SourceAxis::Special;
@@ -182,6 +183,19 @@ std::function<std::string(const std::vector<std::string> &)> TransformerModel::d
         for (const std::string &p : pieces)
             ids.push_back(tokenizer->id(p));
         return tokenizer->decode(ids, true);
+    };
+}
+
+std::function<std::string(const std::string &)> TransformerModel::tokenDisplay() const
+{
+    if (!m_hfTokenizer)
+        return {};
+    return [tokenizer = m_hfTokenizer](const std::string &piece) {
+        const int id = tokenizer->id(piece);
+        if (tokenizer->piece(id) != piece) // not in the vocabulary (a "<id N>" filler)
+            return piece;
+        const HfTokenizer::Display d = tokenizer->display(id);
+        return d.wordStart && !tokenizer->isSpecial(id) && d.text != "\u2581" && d.text != "\u0120" ? "\u2581" + d.text : d.text;
     };
 }
 
