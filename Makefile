@@ -67,12 +67,14 @@ package: build package-deps
 clean:
 	rm -rf $(BUILD_DIR)
 
-# `make fuzz`: each libFuzzer target in tests/fuzz runs FUZZ_SECONDS on a copy
-# of its seed corpus (the committed corpus never grows); fails on any crash,
-# leak, timeout or out-of-memory. Findings land in $(FUZZ_DIR)/fuzz-work/<target>/.
+# `make fuzz`: the libFuzzer targets in tests/fuzz share one budget of
+# FUZZ_BUDGET seconds (each runs FUZZ_BUDGET / targets on a copy of its seed
+# corpus; the committed corpus never grows); fails on any crash, leak,
+# timeout or out-of-memory. Findings land in $(FUZZ_DIR)/fuzz-work/<target>/.
 FUZZ_DIR ?= build-fuzz
-FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := safetensors pytorch corpus tokenizer session hftokenizer
+FUZZ_BUDGET ?= 360
+FUZZ_TARGETS := safetensors pytorch corpus tokenizer session hftokenizer hfconfig
+FUZZ_SECONDS ?= $(shell echo $$(( $(FUZZ_BUDGET) / $(words $(FUZZ_TARGETS)) )))
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev llvm-14
 
 fuzz-deps: deps

@@ -133,7 +133,7 @@ std::optional<Spec::Activation> activationOf(const std::string &name)
 constexpr int kMaxVocab = 1 << 22;  // 4M entries (real ones: 32k–256k)
 constexpr int kMaxWidth = 16384;    // d_model
 constexpr int kMaxFfn = 65536;      // t5-11b's d_ff
-constexpr int kMaxLayers = 128;
+constexpr int kMaxLayers = 64;   // what TransformerSpec allows
 constexpr int kMaxHeads = 256;
 
 void readT5(Fields &f, ModelConfig &c)
