@@ -110,7 +110,7 @@ int translateCommand(const Argv &argv)
     auto sentence = sentenceOf(args.value());
     if (!sentence)
         return fail(sentence.error());
-    auto beam = args->integer("beam", 1, 1, 64);
+    auto beam = args->integer("beam", 0, 1, 64);
     auto topk = args->integer("topk", 10, 1, 1000);
     auto maxLength = args->integer("max-length", -1, 1, 100000);
     for (const Result<int> *r : {&beam, &topk, &maxLength})

@@ -28,7 +28,7 @@ int compareCommand(const Argv &argv)
         return fail(usageError("compare needs --models A B ... (bundled names or files)"));
     if (sentence.empty())
         return fail(usageError("no sentence given; pass it as the last argument"));
-    auto beam = args->integer("beam", 1, 1, 64);
+    auto beam = args->integer("beam", 0, 1, 64);
     if (!beam)
         return fail(beam.error());
     std::vector<Result<ModelPtr>> models;

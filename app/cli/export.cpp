@@ -208,7 +208,7 @@ Result<void> setUp(const Args &args, Job &job)
     if ((job.view == "lines" || job.view == "heads") && !isImageFormat(job.format))
         return usageError("--view " + job.view + " is a figure; use --format png, svg or pdf");
     auto threshold = args.number("threshold", -1.0, -1.0, 1.0);
-    auto beam = args.integer("beam", 1, 1, 64);
+    auto beam = args.integer("beam", 0, 1, 64);
     if (!threshold)
         return threshold.error();
     if (!beam)

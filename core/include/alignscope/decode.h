@@ -7,17 +7,26 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace alignscope {
 
 struct DecodeOptions {
-    int beamWidth = 1;              ///< 1 = greedy
+    int beamWidth = 1;              ///< 1 = greedy; 0 = the model's (GenerationDefaults::beams)
     std::vector<int> prefix;        ///< target ids forced before the model chooses
     int maxLength = -1;             ///< tokens at most; -1: the model's (GenerationDefaults), else 2n + 10, at most 1000
     int topK = 10;                  ///< candidates recorded per step
-    double lengthPenalty = 1.0;     ///< score = logP / len^lengthPenalty (beam)
+    /// Beam search as transformers runs it: each step ranks the best 2·width
+    /// extensions; an <eos> among the first `width` finishes a hypothesis,
+    /// the others continue until `width` beams are live; a finished
+    /// hypothesis scores logP / len^lengthPenalty (len counts <eos>); the
+    /// search ends when `width` are finished and (earlyStopping, or) none
+    /// live can beat the worst of them, or at the length limit, where live
+    /// beams finish too. Unset: the model's settings (GenerationDefaults).
+    std::optional<double> lengthPenalty;
+    std::optional<bool> earlyStopping;
     int noRepeatNgram = -1;         ///< no n-gram of this size twice in a hypothesis; -1: the model's (GenerationDefaults)
     /// Share large products with the decode partner thread (alignscope/partner.h)
     /// while run() runs: for a decode that has the machine to itself (the

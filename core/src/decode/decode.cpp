@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -75,6 +76,8 @@ struct DecodeSession::Impl {
     std::vector<Live> live;
     int t = 0;
     int maxLength = 0;
+    double lengthPenalty = 1.0;
+    bool earlyStopping = false;
 
     Impl(const Seq2Seq &m, EncodedSource source, DecodeOptions o) : model(&m), options(std::move(o))
     {
@@ -98,13 +101,15 @@ struct DecodeSession::Impl {
                     : generation.maxLength > 0 ? generation.maxLength
                                                : std::min(2 * n + 10, kDefaultLengthCap);
         maxLength = std::max(maxLength, static_cast<int>(options.prefix.size()));
-        options.beamWidth = std::max(1, options.beamWidth);
+        options.beamWidth = std::max(1, options.beamWidth > 0 ? options.beamWidth : generation.beams);
+        lengthPenalty = options.lengthPenalty.value_or(generation.lengthPenalty);
+        earlyStopping = options.earlyStopping.value_or(generation.earlyStopping);
         live.push_back({-1, m.initialState(*encoder), m.targetSpecials().sos, 0.0});
     }
 
     double score(double logProb, int length) const
     {
-        return logProb / std::pow(static_cast<double>(std::max(1, length)), options.lengthPenalty);
+        return logProb / std::pow(static_cast<double>(std::max(1, length)), lengthPenalty);
     }
 
     /// The token this step must take, or -1: the caller's prefix, else the
@@ -133,7 +138,7 @@ struct DecodeSession::Impl {
                 c.push_back({static_cast<int>(i), forced, live[i].logProb + gain});
                 continue;
             }
-            for (int tok : topIndices(outs[i].logProbs, options.beamWidth))
+            for (int tok : topIndices(outs[i].logProbs, 2 * options.beamWidth))
                 c.push_back({static_cast<int>(i), tok, live[i].logProb + outs[i].logProbs[tok]});
         }
         // Rank by cumulative log-probability; stable for equal scores.
@@ -200,6 +205,23 @@ struct DecodeSession::Impl {
             }
     }
 
+    /// Whether `width` hypotheses have finished and none live can beat the
+    /// worst of the best `width` (transformers' is_done with the cumulative
+    /// log-probability of this step's best extension).
+    bool searchDone(double bestCumulative) const
+    {
+        const size_t width = static_cast<size_t>(options.beamWidth);
+        if (trace.hypotheses.size() < width)
+            return false;
+        if (earlyStopping)
+            return true;
+        std::vector<double> scores;
+        for (const Hypothesis &h : trace.hypotheses)
+            scores.push_back(h.score);
+        std::nth_element(scores.begin(), scores.begin() + std::ptrdiff_t(width - 1), scores.end(), std::greater<>());
+        return scores[width - 1] >= score(bestCumulative, t + 1);
+    }
+
     bool step()
     {
         if (trace.complete)
@@ -210,22 +232,37 @@ struct DecodeSession::Impl {
             outs.push_back(model->step(*encoder, *h.state, h.previous, t));
             maskUnemittable(outs.back(), h);
         }
-        std::vector<Live> next;
+        // transformers' beam step (BeamSearchScorer.process); width 1 is greedy.
         const size_t width = static_cast<size_t>(options.beamWidth);
-        for (const Candidate &c : candidates(outs)) {
-            if (next.size() + trace.hypotheses.size() >= width)
-                break;
+        const bool atLimit = t + 1 >= maxLength;
+        const std::vector<Candidate> ranked = candidates(outs);
+        const int eos = model->targetSpecials().eos;
+        std::vector<Candidate> continuing;
+        for (size_t r = 0; r < ranked.size() && r < 2 * width && continuing.size() < width; ++r) {
+            const Candidate &c = ranked[r];
+            if (c.token != eos)
+                continuing.push_back(c);
+            else if (r < width) // an <eos> outside the best `width` is dropped
+                finish(addNode(c, outs[c.live]));
+        }
+        // Beams go on (or, at the length limit, finish) unless the search is done.
+        const bool done = searchDone(ranked.empty() ? -std::numeric_limits<double>::infinity() : ranked.front().logProb);
+        std::vector<Live> next;
+        for (const Candidate &c : done ? std::vector<Candidate>{} : continuing) {
             const int node = addNode(c, outs[c.live]);
-            if (trace.nodes[node].finished)
+            if (atLimit)
                 finish(node);
             else
                 next.push_back({node, outs[c.live].next, c.token, c.logProb});
         }
         live = std::move(next);
         ++t;
-        if (live.empty() || trace.hypotheses.size() >= width) {
+        if (done || atLimit || live.empty()) {
+            // The best `width` finished hypotheses, best first (transformers keeps no more).
             std::stable_sort(trace.hypotheses.begin(), trace.hypotheses.end(),
                              [](const Hypothesis &a, const Hypothesis &b) { return a.score > b.score; });
+            if (trace.hypotheses.size() > width)
+                trace.hypotheses.resize(width);
             trace.complete = true;
         }
         return !trace.complete;
