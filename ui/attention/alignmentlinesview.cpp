@@ -13,8 +13,11 @@ namespace {
 constexpr double kPad = 8.0;
 constexpr double kGap = 10.0; // between neighbouring token boxes
 
-QString sourceToken(const TraceModel &m, int j) { return QString::fromStdString(m.trace()->source.labels[size_t(j)]); }
-QString targetToken(const TraceModel &m, int s) { return QString::fromStdString(m.nodeAtStep(s)->token); }
+QString sourceToken(const TraceModel &m, int j)
+{
+    return QString::fromStdString(m.trace()->readable(m.trace()->source.labels[size_t(j)]));
+}
+QString targetToken(const TraceModel &m, int s) { return QString::fromStdString(m.trace()->readable(m.nodeAtStep(s)->token)); }
 
 // Lays `count` boxes of the given widths centred on one row of `width`.
 std::vector<QRectF> row(const std::vector<double> &widths, double width, double y, double h)

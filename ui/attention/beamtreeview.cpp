@@ -15,9 +15,9 @@ constexpr double kMargin = 10.0;
 constexpr double kColumnGap = 26.0;
 constexpr double kRowGap = 6.0;
 
-QString nodeLabel(const DecodeNode &n)
+QString nodeLabel(const DecodeTrace &trace, const DecodeNode &n)
 {
-    return QStringLiteral("%1  %2").arg(QString::fromStdString(n.token)).arg(n.cumulativeLogProb, 0, 'f', 2);
+    return QStringLiteral("%1  %2").arg(QString::fromStdString(trace.readable(n.token))).arg(n.cumulativeLogProb, 0, 'f', 2);
 }
 
 // Assigns each node a row: leaves in depth-first order, parents centred on
@@ -58,7 +58,7 @@ BeamTreeLayout BeamTreeLayout::compute(const DecodeTrace &trace, const QFont &fo
     const QFontMetricsF fm(bold);
     std::vector<double> columnWidth(size_t(trace.stepCount()), 40.0);
     for (const DecodeNode &n : trace.nodes)
-        columnWidth[size_t(n.step)] = std::max(columnWidth[size_t(n.step)], fm.horizontalAdvance(nodeLabel(n)) + 16);
+        columnWidth[size_t(n.step)] = std::max(columnWidth[size_t(n.step)], fm.horizontalAdvance(nodeLabel(trace, n)) + 16);
     std::vector<double> columnX(columnWidth.size(), kMargin);
     for (size_t s = 1; s < columnX.size(); ++s)
         columnX[s] = columnX[s - 1] + columnWidth[s - 1] + kColumnGap;
@@ -111,7 +111,7 @@ void paintBeamTree(QPainter &p, const QPointF &origin, const TraceModel &model, 
         p.setFont(sel ? bold : font);
         p.setPen(int(i) == current ? palette.color(QPalette::HighlightedText)
                                    : (sel ? palette.color(QPalette::WindowText) : faint));
-        p.drawText(l.boxes[i], Qt::AlignCenter, nodeLabel(n));
+        p.drawText(l.boxes[i], Qt::AlignCenter, nodeLabel(trace, n));
     }
     p.restore();
 }

@@ -42,7 +42,7 @@ std::vector<Contribution> contributions(const TraceModel &model, const DecodeNod
         const int j = top[r];
         Vector v = weights[j] * H.row(j).transpose();
         rest -= v;
-        out.push_back({QStringLiteral("%1  α=%2").arg(QString::fromStdString(model.trace()->source.labels[size_t(j)]))
+        out.push_back({QStringLiteral("%1  α=%2").arg(QString::fromStdString(model.trace()->readable(model.trace()->source.labels[size_t(j)])))
                            .arg(weights[j], 0, 'f', 2),
                        contributionColor(r), std::move(v)});
     }

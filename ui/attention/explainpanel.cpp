@@ -139,7 +139,7 @@ QString headOutputSection(const TraceModel &m, const DecodeNode &node, int j, co
     QStringList terms;
     for (size_t r = 0; r < std::min<size_t>(3, order.size()); ++r)
         terms << QStringLiteral("%1·v<sub>%2</sub>%3").arg(num(weights[order[r]])).arg(order[r] + 1)
-                     .arg(tok(tr.source.labels[size_t(order[r])]));
+                     .arg(tok(tr.readable(tr.source.labels[size_t(order[r])])));
     if (order.size() > 3)
         terms << QStringLiteral("…");
     QString html = QStringLiteral("<h4>3 · Output of head %1</h4><p>o<sub>t</sub><sup>(%1)</sup> = Σ<sub>j</sub> "
@@ -244,7 +244,7 @@ QString contextSection(const TraceModel &m, const DecodeNode &node, int j, const
     QStringList terms;
     for (size_t r = 0; r < std::min<size_t>(3, order.size()); ++r)
         terms << QStringLiteral("%1·h<sub>%2</sub>%3").arg(num(weights[order[r]])).arg(order[r] + 1)
-                     .arg(tok(tr.source.labels[size_t(order[r])]));
+                     .arg(tok(tr.readable(tr.source.labels[size_t(order[r])])));
     if (order.size() > 3)
         terms << QStringLiteral("…");
     QString html = QStringLiteral("<h4>3 · Context</h4><p>%1 = %2</p>")
@@ -258,12 +258,12 @@ QString contextSection(const TraceModel &m, const DecodeNode &node, int j, const
     return html;
 }
 
-QString outputSection(const DecodeNode &node)
+QString outputSection(const DecodeTrace &tr, const DecodeNode &node)
 {
     QString html = QStringLiteral("<h4>4 · Output</h4><p>");
     for (const TopToken &t : node.topk)
         if (t.id == node.tokenId)
-            html += QStringLiteral("p(%1) = %2, ").arg(tok(t.token), num(t.prob, 3));
+            html += QStringLiteral("p(%1) = %2, ").arg(tok(tr.readable(t.token)), num(t.prob, 3));
     return html + (node.forced ? QStringLiteral("forced by you (what-if).</p>")
                                : QStringLiteral("chosen by the decoder.</p>"));
 }
@@ -280,11 +280,11 @@ QString explainHtml(const TraceModel &model)
         return QObject::tr("<p>Decode a sentence, then pick a cell of the heatmap to follow its numbers.</p>");
     const DecodeTrace &tr = *model.trace();
     QString html = QStringLiteral("<p>Step <b>t = %1</b> generating %2; source position <b>j = %3</b> %4%5.</p>")
-                       .arg(node->step + 1).arg(tok(node->token)).arg(j + 1).arg(tok(tr.source.labels[size_t(j)]))
+                       .arg(node->step + 1).arg(tok(tr.readable(node->token))).arg(j + 1).arg(tok(tr.readable(tr.source.labels[size_t(j)])))
                        .arg(model.hasSourcePick() ? QString() : QObject::tr(" (the largest α; click a cell to pick another)"));
     return html + selectionNote(model) + scoreSection(model, *node, j, scores)
         + weightSection(model, *node, j, scores, weights) + contextSection(model, *node, j, weights)
-        + outputSection(*node);
+        + outputSection(tr, *node);
 }
 
 ExplainPanel::ExplainPanel(TraceModel *model, QWidget *parent) : QTextBrowser(parent), m_model(model)

@@ -107,16 +107,16 @@ HeadGridData HeadGridData::fromTrace(const TraceModel &model, AttentionKind kind
         d.wholeMatrices = true;
         d.currentRow = model.selectedSource();
         for (const std::string &t : trace.source.labels)
-            d.keyLabels << QString::fromStdString(t);
+            d.keyLabels << QString::fromStdString(trace.readable(t));
     } else {
         d.currentRow = wholeMatrices ? model.step() : -1;
         if (kind == AttentionKind::Cross) {
             for (const std::string &t : trace.source.labels)
-                d.keyLabels << QString::fromStdString(t);
+                d.keyLabels << QString::fromStdString(trace.readable(t));
         } else {
             d.keyLabels << QStringLiteral("<sos>");
             for (int s = 0; s + 1 < model.stepCount(); ++s)
-                d.keyLabels << QString::fromStdString(model.nodeAtStep(s)->token);
+                d.keyLabels << QString::fromStdString(trace.readable(model.nodeAtStep(s)->token));
         }
     }
     const HeadSelection &sel = model.selection();

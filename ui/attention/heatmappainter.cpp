@@ -1,5 +1,7 @@
 #include "attention/heatmappainter.h"
 
+#include "attention/wordmerge.h"
+
 #include <QFontMetricsF>
 #include <QPainter>
 
@@ -51,18 +53,23 @@ bool labelShown(int index, int current, double cell)
 
 int HeatmapData::rowOfStep(int step) const
 {
-    auto it = std::find(rowSteps.begin(), rowSteps.end(), step);
-    return it == rowSteps.end() ? -1 : int(it - rowSteps.begin());
+    for (int r = 0; r < rows(); ++r)
+        if (rowSteps[size_t(r)] <= step && step < rowSteps[size_t(r)] + rowSpan(r))
+            return r;
+    return -1;
 }
 
 int HeatmapData::columnOfSource(int source) const
 {
-    auto it = std::find(columnSources.begin(), columnSources.end(), source);
-    return it == columnSources.end() ? -1 : int(it - columnSources.begin());
+    for (int c = 0; c < columns(); ++c)
+        if (columnSources[size_t(c)] <= source && source < columnSources[size_t(c)] + columnSpan(c))
+            return c;
+    return -1;
 }
 
 HeatmapData HeatmapData::build(const SourceAxis &source, const std::vector<HeatmapRow> &rows, const Matrix &values,
-                               const Matrix &scores, const HeatmapOptions &options)
+                               const Matrix &scores, const HeatmapOptions &options,
+                               const std::function<std::string(const std::string &)> &display)
 {
     HeatmapData d;
     const int n = std::min(source.size(), int(values.cols()));
@@ -70,7 +77,8 @@ HeatmapData HeatmapData::build(const SourceAxis &source, const std::vector<Heatm
         if (options.hideSpecial && source.isSpecial(j))
             continue;
         d.columnSources.push_back(j);
-        d.columnLabels << label(source.labels[size_t(j)]);
+        const std::string &token = source.labels[size_t(j)];
+        d.columnLabels << label(display ? display(token) : token);
         d.oovColumn.push_back(source.isOov(j));
     }
     const bool renormalise = options.renormalise && options.signedRange <= 0;
@@ -103,27 +111,77 @@ QString attentionKindName(AttentionKind kind)
     return {};
 }
 
+namespace {
+
+/// Cross-attention over words: `rows` and the (T, n) matrices over pieces
+/// become words (wordmerge.h); the spans map rows and columns back to steps
+/// and source positions, so the cursor and a picked cell still find them.
+HeatmapData mergedCross(const DecodeTrace &trace, const std::vector<HeatmapRow> &rows, const Matrix &weights,
+                        const Matrix &scores, const HeatmapOptions &options)
+{
+    const std::vector<WordSpan> columns = sourceWordSpans(trace.source);
+    std::vector<std::string> sourcePieces;
+    for (const std::string &l : trace.source.labels)
+        sourcePieces.push_back(trace.readable(l));
+    SourceAxis words;
+    for (const WordSpan &w : columns) {
+        words.labels.push_back(joinPieces(sourcePieces, w));
+        std::uint8_t flags = trace.source.isSpecial(w.first) ? SourceAxis::Special : 0;
+        for (int j = w.first; j < w.first + w.count; ++j)
+            flags |= trace.source.isOov(j) ? SourceAxis::Oov : 0;
+        words.flags.push_back(flags);
+    }
+    std::vector<std::string> targetPieces;
+    std::vector<bool> special;
+    for (const HeatmapRow &r : rows) {
+        targetPieces.push_back(r.label.toStdString());
+        special.push_back(r.special);
+    }
+    const std::vector<WordSpan> rowWords = targetWordSpans(targetPieces, special);
+    std::vector<HeatmapRow> merged;
+    for (const WordSpan &w : rowWords) {
+        const auto first = rows.begin() + w.first, end = first + w.count;
+        merged.push_back({label(joinPieces(targetPieces, w)), first->step,
+                          std::any_of(first, end, [](const HeatmapRow &r) { return r.forced; }), first->special});
+    }
+    HeatmapData d = HeatmapData::build(words, merged, averageRows(sumColumns(weights, columns), rowWords),
+                                       averageRows(averageColumns(scores, columns), rowWords), options);
+    // build() dropped hidden words; map what is left back to pieces.
+    for (int &c : d.columnSources) {
+        d.columnSpans.push_back(columns[size_t(c)].count);
+        c = columns[size_t(c)].first;
+    }
+    for (int step : d.rowSteps)
+        for (size_t w = 0; w < rowWords.size(); ++w)
+            if (merged[w].step == step)
+                d.rowSpans.push_back(rowWords[w].count);
+    return d;
+}
+
+} // namespace
+
 HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions &options, AttentionKind kind)
 {
     if (model.isEmpty())
         return {};
     const DecodeTrace &trace = *model.trace();
     const HeadSelection &selection = model.selection();
+    auto readable = [&trace](const std::string &token) { return label(trace.readable(token)); };
     std::vector<HeatmapRow> rows;
     if (kind == AttentionKind::EncoderSelf) {
         if (trace.encoderSelf.empty())
             return {};
         // Source over source: no step owns a row, so every row shows at every step.
         for (int j = 0; j < trace.sourceLength(); ++j)
-            rows.push_back({label(trace.source.labels[size_t(j)]), -1, false, trace.source.isSpecial(j)});
+            rows.push_back({readable(trace.source.labels[size_t(j)]), -1, false, trace.source.isSpecial(j)});
         HeatmapData d = build(trace.source, rows, trace.encoderSelfWeights(selection),
-                              trace.encoderSelfScores(selection), options);
+                              trace.encoderSelfScores(selection), options, trace.displayToken);
         d.followCursor(model);
         return d;
     }
     for (int s = 0; s < model.stepCount(); ++s) {
         const DecodeNode &node = *model.nodeAtStep(s);
-        rows.push_back({label(node.token), s, node.forced, node.tokenId == trace.eosId});
+        rows.push_back({readable(node.token), s, node.forced, node.tokenId == trace.eosId});
     }
     if (kind == AttentionKind::DecoderSelf) {
         if (!trace.hasDecoderSelfAttention())
@@ -137,13 +195,15 @@ HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions
             inputs.flags.push_back(0);
         }
         HeatmapData d = build(inputs, rows, trace.decoderSelfWeights(model.path(), selection),
-                              trace.decoderSelfScores(model.path(), selection), options);
+                              trace.decoderSelfScores(model.path(), selection), options, trace.displayToken);
         d.followCursor(model);
         d.selectedColumn = -1; // a picked source position is not a decoder input
         return d;
     }
-    HeatmapData d = build(trace.source, rows, model.weightMatrix(), trace.scoreMatrix(model.path(), selection),
-                          options);
+    const Matrix weights = model.weightMatrix(), scores = trace.scoreMatrix(model.path(), selection); // (T, n)
+    HeatmapData d = options.mergeWords && !trace.source.words.empty()
+                        ? mergedCross(trace, rows, weights, scores, options)
+                        : build(trace.source, rows, weights, scores, options, trace.displayToken);
     d.followCursor(model);
     return d;
 }

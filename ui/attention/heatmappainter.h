@@ -13,6 +13,9 @@
 #include <QRectF>
 #include <QStringList>
 
+#include <functional>
+#include <string>
+
 #include <vector>
 
 class QPainter;
@@ -40,6 +43,10 @@ struct HeatmapOptions {
     /// > 0: values are differences in [-signedRange, signedRange], coloured
     /// around 0 (use the diverging colormap); logScale is ignored then.
     double signedRange = 0.0;
+    /// Cross-attention of a subword model: one column per source word (α
+    /// summed over its pieces) and one row per target word (rows averaged
+    /// over its pieces); nothing changes for a source without words.
+    bool mergeWords = false;
 };
 
 /// One row of a heatmap before filtering: its label and where it came from.
@@ -54,8 +61,10 @@ struct HeatmapRow {
 struct HeatmapData {
     QStringList rowLabels;
     QStringList columnLabels;
-    std::vector<int> rowSteps;      ///< step index of each row
-    std::vector<int> columnSources; ///< source position of each column
+    std::vector<int> rowSteps;      ///< step index of each row (a merged word's first piece)
+    std::vector<int> columnSources; ///< source position of each column (a merged word's first piece)
+    std::vector<int> rowSpans;      ///< merged words: steps each row covers; empty = one each
+    std::vector<int> columnSpans;   ///< merged words: source positions each column covers; empty = one each
     std::vector<float> values;      ///< (R, C) α as shown, row-major
     std::vector<float> scores;      ///< (R, C) raw e_tj, row-major
     std::vector<bool> oovColumn;
@@ -68,18 +77,25 @@ struct HeatmapData {
     int columns() const { return int(columnLabels.size()); }
     float value(int r, int c) const { return values[size_t(r) * columns() + c]; }
     float score(int r, int c) const { return scores[size_t(r) * columns() + c]; }
+    /// The row / column showing a step / source position (inside a merged word too), -1 when hidden.
     int rowOfStep(int step) const;
     int columnOfSource(int source) const;
+    int rowSpan(int row) const { return rowSpans.empty() ? 1 : rowSpans[size_t(row)]; }
+    int columnSpan(int column) const { return columnSpans.empty() ? 1 : columnSpans[size_t(column)]; }
 
     /// The one builder every heatmap goes through (the step-through view, the
     /// compare grid, the difference map, the exporters): `values` and
     /// `scores` are (rows, n) over `source`'s columns; the options' filters
-    /// (hide special, renormalise) apply here.
+    /// (hide special, renormalise) apply here. Column labels are `source`'s
+    /// labels through `display` (DecodeTrace::displayToken) when it is set.
     static HeatmapData build(const SourceAxis &source, const std::vector<HeatmapRow> &rows, const Matrix &values,
-                             const Matrix &scores, const HeatmapOptions &options);
+                             const Matrix &scores, const HeatmapOptions &options,
+                             const std::function<std::string(const std::string &)> &display = {});
     /// The trace model's path under its layer/head selection: cross-attention
     /// (steps × source), the decoder's self-attention (steps × its inputs,
     /// <sos> first) or the encoder's (source × source; every row shown).
+    /// Labels are the trace's readable tokens; options.mergeWords merges the
+    /// cross-attention's pieces into words (wordmerge.h).
     static HeatmapData fromTrace(const TraceModel &model, const HeatmapOptions &options,
                                  AttentionKind kind = AttentionKind::Cross);
     /// The cursor's fields (visible rows, current row, picked column) from

@@ -284,6 +284,12 @@ HeatmapPanel::HeatmapPanel(TraceModel *model, QWidget *parent) : QWidget(parent)
               &HeatmapOptions::renormalise);
     addToggle(tr("Log scale"), tr("Colour by log10 α, from 0.0001 to 1, to see small weights"),
               &HeatmapOptions::logScale);
+    m_mergeWords = addToggle(tr("Merge word pieces"),
+                             tr("One column per source word (α summed over its pieces) and one row per target word "
+                                "(rows averaged over its pieces), for models that split words into pieces"),
+                             &HeatmapOptions::mergeWords);
+    m_mergeWords->setObjectName(QStringLiteral("mergeWordPieces"));
+    m_mergeWords->setStatusTip(m_mergeWords->toolTip());
     bar->addSeparator();
     QAction *in = bar->addAction(tr("+"), m_view, &HeatmapView::zoomIn);
     in->setToolTip(tr("Zoom in (Ctrl++)"));
@@ -315,6 +321,13 @@ HeatmapPanel::HeatmapPanel(TraceModel *model, QWidget *parent) : QWidget(parent)
         gap->setVisible(m_heads->hasChoice());
     };
     connect(model, &TraceModel::traceChanged, this, syncHeads);
+    // Only a subword model's trace has words to merge; the choice stays for the next one.
+    auto syncMerge = [this, model] {
+        const DecodeTrace *t = model->trace();
+        m_mergeWords->setEnabled(t && !t->source.words.empty());
+    };
+    connect(model, &TraceModel::traceChanged, this, syncMerge);
+    syncMerge();
     connect(m_heads, &HeadPicker::selectionChanged, model, &TraceModel::setSelection);
     syncHeads();
 

@@ -83,7 +83,7 @@ private:
 };
 
 /// The heatmap with its options: colormap, hide special tokens,
-/// renormalise, log scale, zoom.
+/// renormalise, log scale, merge word pieces, zoom.
 class HeatmapPanel : public QWidget {
     Q_OBJECT
 public:
@@ -92,9 +92,12 @@ public:
     QComboBox *colormapPicker() const { return m_colormap; }
     /// Layer and head; shown only for models with more than one.
     HeadPicker *headPicker() const { return m_heads; }
+    /// "Merge word pieces" (checkable; also in View): HeatmapOptions::mergeWords.
+    QAction *mergeWordsAction() const { return m_mergeWords; }
 
 private:
     HeatmapView *m_view;
+    QAction *m_mergeWords = nullptr;
     QComboBox *m_colormap;
     HeadPicker *m_heads;
 };

@@ -20,14 +20,14 @@ std::vector<QRectF> topKRows(const DecodeNode &node, const QRectF &target, const
     return rows;
 }
 
-void paintTopK(QPainter &p, const QRectF &target, const DecodeNode &node, int focused, const QFont &font,
-               const QPalette &palette)
+void paintTopK(QPainter &p, const QRectF &target, const DecodeTrace &trace, const DecodeNode &node, int focused,
+               const QFont &font, const QPalette &palette)
 {
     const auto rows = topKRows(node, target, font);
     const QFontMetricsF fm(font);
     double labelWidth = 0;
     for (const TopToken &t : node.topk)
-        labelWidth = std::max(labelWidth, fm.horizontalAdvance(QString::fromStdString(t.token)));
+        labelWidth = std::max(labelWidth, fm.horizontalAdvance(QString::fromStdString(trace.readable(t.token))));
     labelWidth += 2 * kPad;
     const double numberWidth = fm.horizontalAdvance(QStringLiteral("100.0%")) + kPad;
     p.save();
@@ -57,7 +57,7 @@ void paintTopK(QPainter &p, const QRectF &target, const DecodeNode &node, int fo
         p.setFont(chosen ? bold : font);
         p.setPen(palette.color(QPalette::WindowText));
         p.drawText(QRectF(row.left(), row.top(), labelWidth - kPad, row.height()), Qt::AlignRight | Qt::AlignVCenter,
-                   QString::fromStdString(t.token));
+                   QString::fromStdString(trace.readable(t.token)));
         p.drawText(QRectF(track.right(), row.top(), numberWidth, row.height()), Qt::AlignRight | Qt::AlignVCenter,
                    QStringLiteral("%1%").arg(100.0 * t.prob, 0, 'f', 1));
     }
@@ -97,7 +97,7 @@ void TopKView::paintEvent(QPaintEvent *)
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing, true);
     if (const DecodeNode *node = m_model->currentNode())
-        paintTopK(p, QRectF(rect()), *node, m_focused, font(), palette());
+        paintTopK(p, QRectF(rect()), *m_model->trace(), *node, m_focused, font(), palette());
 }
 
 void TopKView::mousePressEvent(QMouseEvent *event)
@@ -116,7 +116,8 @@ void TopKView::mouseMoveEvent(QMouseEvent *event)
             const TopToken &t = node->topk[size_t(i)];
             QToolTip::showText(event->globalPosition().toPoint(),
                                tr("p(%1) = %2 — click to force it here and decode the rest")
-                                   .arg(QString::fromStdString(t.token)).arg(t.prob, 0, 'f', 4),
+                                   .arg(QString::fromStdString(m_model->trace()->readable(t.token)))
+                                   .arg(t.prob, 0, 'f', 4),
                                this);
             return;
         }

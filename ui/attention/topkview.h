@@ -15,8 +15,9 @@ namespace alignscope::ui {
 
 /// Row rectangles of the candidates inside `target`.
 std::vector<QRectF> topKRows(const DecodeNode &node, const QRectF &target, const QFont &font);
-void paintTopK(QPainter &p, const QRectF &target, const DecodeNode &node, int focused, const QFont &font,
-               const QPalette &palette);
+/// The candidates' tokens are drawn as `trace` reads them (DecodeTrace::readable).
+void paintTopK(QPainter &p, const QRectF &target, const DecodeTrace &trace, const DecodeNode &node, int focused,
+               const QFont &font, const QPalette &palette);
 
 class TopKView : public QWidget {
     Q_OBJECT

@@ -47,13 +47,15 @@ FigureOptions viewDefaults(const HeatmapView *view)
     if (view) {
         o.colormap = view->options().colormap;
         o.hideSpecial = view->options().hideSpecial;
+        o.mergeWords = view->options().mergeWords;
     }
     return o;
 }
 
 } // namespace
 
-ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent, Offer offer) : QDialog(parent)
+ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent, Offer offer)
+    : QDialog(parent), m_initial(initial)
 {
     setWindowTitle(tr("Export"));
     auto *form = new QFormLayout(this);
@@ -151,7 +153,7 @@ QString ExportDialog::formatName() const { return m_format->currentData().toStri
 
 FigureOptions ExportDialog::options() const
 {
-    FigureOptions o;
+    FigureOptions o = m_initial; // what the dialog does not offer (hidden tokens, merged words) stays as the view has it
     o.format = parseFigureFormat(formatName()).value_or(FigureFormat::Png);
     o.view = *parseFigureView(m_view->currentData().toString());
     o.scale = m_dpiChosen ? m_dpi->value() / kDotsPerInchAtScale1 : m_scale->value();

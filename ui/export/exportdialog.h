@@ -34,6 +34,7 @@ public:
 private:
     void updateEnabled();
 
+    FigureOptions m_initial;
     QComboBox *m_format;
     QComboBox *m_view;
     QDoubleSpinBox *m_scale;

@@ -127,6 +127,7 @@ void FigureExporter::Impl::addPanel(const FigurePanel &source)
         if (!source.data) {
             h.colormap = options.colormap;
             h.hideSpecial = options.hideSpecial;
+            h.mergeWords = options.mergeWords;
         }
         h.cellSize = options.cellSize;
         h.showColorBar = options.colorBar;

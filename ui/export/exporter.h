@@ -42,6 +42,7 @@ struct FigureOptions {
     bool colorBar = true;
     bool cellValues = true;          ///< print α in cells large enough to hold it
     bool hideSpecial = false;
+    bool mergeWords = false;         ///< heatmaps: a subword model's pieces merged into words (HeatmapOptions)
     ColormapKind colormap = ColormapKind::Viridis;
     bool whiteBackground = true;     ///< else transparent (PNG, SVG) / unfilled (PDF)
     QString fontFamily = QStringLiteral("DejaVu Sans");

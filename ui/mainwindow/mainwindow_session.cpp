@@ -38,6 +38,7 @@ Session MainWindow::captureSession() const
     s.hideSpecial = o.hideSpecial;
     s.renormalise = o.renormalise;
     s.logScale = o.logScale;
+    s.mergeWords = o.mergeWords;
     s.selection = m_trace->selection();
     s.layout = workspaceName(m_workspaces->current());
     s.windowState = saveState();
@@ -100,6 +101,7 @@ void MainWindow::applyControls(const Session &s)
     o.hideSpecial = s.hideSpecial;
     o.renormalise = s.renormalise;
     o.logScale = s.logScale;
+    o.mergeWords = s.mergeWords;
     m_heatmap->view()->setOptions(o);
     m_trace->setSelection(s.selection);
 }

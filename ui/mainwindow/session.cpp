@@ -67,7 +67,8 @@ QByteArray sessionToJson(const Session &s)
     const QJsonObject heatmap{{QStringLiteral("colormap"), s.colormap},
                               {QStringLiteral("hide_special"), s.hideSpecial},
                               {QStringLiteral("renormalise"), s.renormalise},
-                              {QStringLiteral("log_scale"), s.logScale}};
+                              {QStringLiteral("log_scale"), s.logScale},
+                              {QStringLiteral("merge_words"), s.mergeWords}};
     const QJsonObject root{{QStringLiteral("format"), kFormat},
                            {QStringLiteral("version"), Session::kVersion},
                            {QStringLiteral("model"), s.model},
@@ -160,7 +161,8 @@ Result<Session> sessionFromJson(const QByteArray &json)
         return bad(QStringLiteral("the session names an unknown colormap \"%1\"").arg(s.colormap));
     if (!flag(heatmap.value(QStringLiteral("hide_special")), s.hideSpecial)
         || !flag(heatmap.value(QStringLiteral("renormalise")), s.renormalise)
-        || !flag(heatmap.value(QStringLiteral("log_scale")), s.logScale))
+        || !flag(heatmap.value(QStringLiteral("log_scale")), s.logScale)
+        || !flag(heatmap.value(QStringLiteral("merge_words")), s.mergeWords))
         return bad(QStringLiteral("the session's heatmap options must be true or false"));
     const QJsonValue attention = o.value(QStringLiteral("attention"));
     if (!attention.isUndefined()) {

@@ -21,7 +21,7 @@ namespace alignscope::ui {
 struct Session {
     static constexpr int kVersion = 1;
 
-    QString model;              ///< bundled name or file path
+    QString model;              ///< bundled name, file path or Hugging Face model folder
     QString sentence;
     QStringList history;
     int beamWidth = 1;
@@ -32,6 +32,7 @@ struct Session {
     bool hideSpecial = false;
     bool renormalise = false;
     bool logScale = false;
+    bool mergeWords = false;    ///< the heatmap merges a subword model's pieces into words
     HeadSelection selection;    ///< the layer and head the views show
     QString layout = QStringLiteral("step"); ///< the workspace: "step", "compare" or "train"
     QByteArray windowState;     ///< QMainWindow::saveState(), dock layout
