@@ -4,6 +4,7 @@
 #include "attention/heatmapview.h"
 #include "widgets/elidedlabel.h"
 #include "widgets/headpicker.h"
+#include "decode/modelsources.h"
 
 #include "alignscope/metrics.h"
 
@@ -206,9 +207,9 @@ void DifferenceView::rebuild()
         const std::vector<int> path = m_a->bestPath();
         std::vector<HeatmapRow> rows;
         for (int t = 0; t < int(diff.rows()); ++t)
-            rows.push_back({qs(m_a->nodes[path[t]].token), t, false, false});
+            rows.push_back({qs(m_a->readable(m_a->nodes[path[t]].token)), t, false, false});
         // Tooltips of a difference show the difference.
-        m_data = HeatmapData::build(m_a->source, rows, diff, diff, m_options);
+        m_data = HeatmapData::build(m_a->source, rows, diff, diff, m_options, m_a->displayToken);
         m_data.currentRow = std::clamp(m_step, 0, int(diff.rows()) - 1);
         m_data.visibleRows = m_data.currentRow + 1;
         // Symmetric scale around 0, rounded up to a tenth so the bar reads well.
@@ -392,6 +393,8 @@ QWidget *CompareView::createControls()
     return bar;
 }
 
+QMenu *CompareView::modelsMenu() const { return m_modelsButton ? m_modelsButton->menu() : nullptr; }
+
 void CompareView::rebuildModelMenu()
 {
     QMenu *menu = m_modelsButton->menu();
@@ -407,19 +410,30 @@ void CompareView::rebuildModelMenu()
     }
     for (const QString &s : m_controller->models()) // chosen files no longer in the picker
         if (std::none_of(offered.begin(), offered.end(), [&](const auto &o) { return o.second == s; }))
-            offered.append({s, s});
+            offered.append({modelLabel(s), s});
     const QStringList chosen = m_controller->models();
-    for (const auto &[label, source] : offered) {
+    auto addChoice = [this, menu, &chosen](const QString &label, const QString &source) {
         QAction *a = menu->addAction(label);
+        a->setToolTip(source);
         a->setCheckable(true);
         a->setChecked(chosen.contains(source));
         a->setEnabled(a->isChecked() ? chosen.size() > 2 : chosen.size() < CompareController::kMaxModels);
-        connect(a, &QAction::toggled, this, [this, source = source](bool on) {
+        connect(a, &QAction::toggled, this, [this, source](bool on) {
             QStringList models = m_controller->models();
             on ? models.append(source) : (void)models.removeAll(source);
             setModelSources(models);
         });
-    }
+    };
+    for (const auto &[label, source] : offered)
+        addChoice(label, source);
+    // The Hugging Face cache, as in File ▸ Hugging Face cache (listing it only lists folders).
+    menu->addSection(tr("Hugging Face cache"));
+    const QList<CachedModelEntry> cached = huggingFaceCacheEntries();
+    for (const CachedModelEntry &e : cached)
+        if (std::none_of(offered.begin(), offered.end(), [&](const auto &o) { return o.second == e.path; }))
+            addChoice(e.label, e.path);
+    if (cached.isEmpty())
+        menu->addAction(tr("No models in %1").arg(huggingFaceCacheLocation()))->setEnabled(false);
 }
 
 void CompareView::setModelSources(const QStringList &sources)

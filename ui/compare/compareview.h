@@ -16,6 +16,7 @@ class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QStackedWidget;
 class QTableWidget;
 class QToolButton;
@@ -136,6 +137,9 @@ public:
     QAction *copyDifferenceAction() const { return m_copyDifference; }
     /// Stops the models still decoding (enabled while a run is busy).
     QAction *stopAction() const { return m_stop; }
+    /// The Models button's menu: the picker's models and the Hugging Face
+    /// cache, checkable, rebuilt each time it opens.
+    QMenu *modelsMenu() const;
 
     /// Table columns, in order.
     enum Column { ModelColumn, ScorerColumn, TranslationColumn, LogProbColumn, EntropyColumn, MaxWeightColumn,

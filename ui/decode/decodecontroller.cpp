@@ -5,27 +5,48 @@
 
 #include "decode/modeljobs.h"
 
+#include <QFileInfo>
+#include <QTimer>
+
 namespace alignscope::ui {
+
+// The worker writes progress here and reads the flag; the GUI thread polls
+// the progress on a timer, so nothing is posted to a controller that may be gone.
+struct DecodeController::Load {
+    std::atomic<double> progress{0.0};
+    std::atomic<bool> cancel{false};
+};
+
 namespace {
+
+constexpr int kProgressPollMs = 100;
 
 struct LoadResult {
     ModelPtr model;
     QString error;
+    bool cancelled = false;
 };
 
-LoadResult loadModelBlocking(const QString &nameOrPath)
+LoadResult loadModelBlocking(const QString &nameOrPath, const HuggingFaceOpenOptions &options)
 {
-    auto model = loadNamedModel(nameOrPath);
+    auto model = loadNamedModel(nameOrPath, options);
     if (!model)
-        return {nullptr, QString::fromStdString(model.error().message)};
+        return {nullptr, QString::fromStdString(model.error().message), model.error().kind == ErrorKind::Cancelled};
     return {model.value(), {}};
 }
 
 } // namespace
 
-DecodeController::DecodeController(QObject *parent) : QObject(parent)
+DecodeController::DecodeController(QObject *parent) : QObject(parent), m_progressTimer(new QTimer(this))
 {
     qRegisterMetaType<TracePtr>();
+    m_progressTimer->setInterval(kProgressPollMs);
+    connect(m_progressTimer, &QTimer::timeout, this, [this] {
+        if (!m_load || m_load->progress.load() == m_shownProgress)
+            return;
+        m_shownProgress = m_load->progress.load();
+        emit loadProgress(m_loadingSource, m_shownProgress);
+    });
 }
 
 DecodeController::~DecodeController()
@@ -33,28 +54,69 @@ DecodeController::~DecodeController()
     // Running jobs hold their own shared pointers to the model and flag, so
     // raising the flag is all that is needed; nobody waits for them here.
     cancelRunning();
+    if (m_load)
+        m_load->cancel.store(true);
 }
 
 void DecodeController::loadModel(const QString &nameOrPath)
 {
     const quint64 generation = ++m_modelGeneration;
+    if (m_load)
+        m_load->cancel.store(true); // overtaken: stop reading its weights
+    auto load = m_load = std::make_shared<Load>();
+    m_loadingSource = nameOrPath;
     setBusy(true);
-    runAsync<LoadResult>(this, [nameOrPath] { return loadModelBlocking(nameOrPath); },
+    HuggingFaceOpenOptions options;
+    options.progress = [load](double fraction) { load->progress.store(fraction); };
+    options.cancel = &load->cancel; // `load` outlives the job: the lambda below holds it
+    if (QFileInfo(nameOrPath).isDir()) {
+        m_shownProgress = 0;
+        emit loadProgress(nameOrPath, 0.0);
+        m_progressTimer->start();
+    }
+    runAsync<LoadResult>(this, [nameOrPath, options, load] { return loadModelBlocking(nameOrPath, options); },
                          [this, generation, nameOrPath](LoadResult r) {
                              if (generation != m_modelGeneration)
-                                 return;
+                                 return; // overtaken or cancelled
+                             endLoad();
                              if (!r.model) {
                                  setBusy(false);
-                                 emit errorOccurred(tr("Could not open model: %1").arg(r.error));
+                                 if (!r.cancelled)
+                                     emit errorOccurred(r.error);
                                  return;
                              }
                              setModel(std::move(r.model), nameOrPath);
                          });
 }
 
+void DecodeController::cancelLoad()
+{
+    if (!m_load)
+        return;
+    m_load->cancel.store(true);
+    ++m_modelGeneration; // its result, if it still comes, is dropped
+    const QString source = m_loadingSource;
+    endLoad();
+    setBusy(false);
+    emit loadCancelled(source);
+}
+
+void DecodeController::endLoad()
+{
+    m_progressTimer->stop();
+    m_load.reset();
+    m_loadingSource.clear();
+    m_shownProgress = -1;
+    emit loadEnded();
+}
+
 void DecodeController::setModel(ModelPtr model, const QString &source)
 {
     ++m_modelGeneration; // a model installed directly overtakes pending loads
+    if (m_load) {
+        m_load->cancel.store(true);
+        endLoad();
+    }
     m_model = std::move(model);
     m_modelSource = source;
     m_prefix.clear(); // forced ids belong to the old target vocabulary

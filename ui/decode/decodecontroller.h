@@ -11,6 +11,8 @@
 #include <QObject>
 #include <QString>
 
+class QTimer;
+
 #include <atomic>
 #include <memory>
 #include <vector>
@@ -25,10 +27,18 @@ public:
     explicit DecodeController(QObject *parent = nullptr);
     ~DecodeController() override;
 
-    /// Loads a bundled model by name or a file by path; emits modelChanged
-    /// or errorOccurred. A random model stands in when `nameOrPath` is empty
-    /// and nothing is bundled.
+    /// Loads a bundled model by name, a file or a Hugging Face folder by
+    /// path; emits modelChanged or errorOccurred. A folder's loading reports
+    /// loadProgress and can be cancelled (cancelLoad); a newer load
+    /// cancels an older one.
     void loadModel(const QString &nameOrPath);
+    /// Stops the model load under way; the current model stays. Emits
+    /// loadCancelled when there was one.
+    void cancelLoad();
+    /// Whether a model is being loaded.
+    bool loading() const { return bool(m_load); }
+    /// The source being loaded, empty when none is.
+    QString loadingSource() const { return m_loadingSource; }
     /// Installs an already built model (tests, the random fallback).
     void setModel(ModelPtr model, const QString &source);
 
@@ -57,15 +67,23 @@ signals:
     void modelChanged(const QString &displayName);
     /// A fresh trace; `focusStep` is the 0-based step to show (0 for a new sentence).
     void traceReady(alignscope::ui::TracePtr trace, int focusStep);
-    /// Loading a model failed; the previous model stays in use.
+    /// Loading a model failed; the previous model stays in use. `message`
+    /// is core's one line naming the file and what was wrong.
     void errorOccurred(const QString &message);
+    /// A folder's loading: the fraction of its weights read (0..1), from 0 at its start.
+    void loadProgress(const QString &source, double fraction);
+    /// The load under way ended: loaded, failed or cancelled.
+    void loadEnded();
+    /// The user cancelled loading `source`; the previous model stays in use.
+    void loadCancelled(const QString &source);
     /// Decoding the sentence failed (empty sentence, invalid text).
     void decodeFailed(const QString &message);
     void busyChanged(bool busy);
 
 private:
-    struct Job;
+    struct Load;
     void cancelRunning();
+    void endLoad();
     void setBusy(bool busy);
     void finishDecode(quint64 generation, Result<DecodeTrace> result, int focusStep);
 
@@ -78,6 +96,10 @@ private:
     quint64 m_generation = 0;      // decode requests
     quint64 m_modelGeneration = 0; // model loads
     std::shared_ptr<std::atomic<bool>> m_cancel;
+    std::shared_ptr<Load> m_load;  // the load under way: its progress and cancel flag, shared with the worker
+    QString m_loadingSource;
+    double m_shownProgress = -1;
+    QTimer *m_progressTimer;
     bool m_busy = false;
 };
 

@@ -3,6 +3,7 @@
 // thread pool with the result handed back on the receiver's thread, and
 // loading a model by bundled name or path.
 
+#include "alignscope/huggingface.h"
 #include "alignscope/model.h"
 
 #include <QFutureWatcher>
@@ -29,8 +30,11 @@ void runAsync(QObject *receiver, Work work, Done done)
 /// that stores none of its own: the file's base name.
 std::string displayNameOf(const QString &source);
 
-/// Loads a bundled model by name or a model file by path (blocking: call it
-/// off the GUI thread), named by displayNameOf when it has no name.
-Result<ModelPtr> loadNamedModel(const QString &nameOrPath);
+/// Loads a bundled model by name, a model file or a Hugging Face model
+/// folder by path (blocking: call it off the GUI thread), named by
+/// displayNameOf when it has no name and a cache snapshot by its repository
+/// id. `folder` reports progress and cancels a folder's loading; a
+/// cancelled load is an ErrorKind::Cancelled error.
+Result<ModelPtr> loadNamedModel(const QString &nameOrPath, const HuggingFaceOpenOptions &folder = {});
 
 } // namespace alignscope::ui

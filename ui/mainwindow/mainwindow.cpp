@@ -12,6 +12,7 @@
 #include "widgets/messagebar.h"
 #include "widgets/sentenceedit.h"
 #include "attention/topkview.h"
+#include "decode/modelsources.h"
 #include "training/trainingpanel.h"
 
 #include <QCloseEvent>
@@ -68,6 +69,7 @@ MainWindow::MainWindow(QWidget *parent)
     createMenus();
     m_status = new QLabel(this);
     statusBar()->addPermanentWidget(m_status);
+    createLoadProgress();
     connectModel();
     resize(1400, 900);
     m_workspaces = new Workspaces(this, [this](Workspace w) { arrangeWorkspace(w); });
@@ -192,14 +194,7 @@ void MainWindow::connectModel()
     connect(m_controller, &DecodeController::modelChanged, this, &MainWindow::onModelChanged);
     connect(m_controller, &DecodeController::errorOccurred, this, [this](const QString &message) {
         showMessage(message, int(MessageBar::Kind::Error));
-        if (m_haveModel)
-            return;
-        // The remembered model is gone: fall back so the window is never empty.
-        if (!bundledNames().isEmpty() && !bundledNames().contains(m_controller->modelSource()))
-            m_controller->loadModel(bundledNames().contains(QStringLiteral("additive")) ? QStringLiteral("additive")
-                                                                                        : bundledNames().first());
-        else
-            m_controller->setModel(makeRandomModel(), QString());
+        fallBackIfEmpty();
     });
     connect(m_controller, &DecodeController::decodeFailed, this, [this](const QString &message) {
         m_trace->setTrace(nullptr);
@@ -207,7 +202,7 @@ void MainWindow::connectModel()
         showMessage(message, int(MessageBar::Kind::Warning));
     });
     connect(m_controller, &DecodeController::busyChanged, this, [this](bool busy) {
-        m_status->setText(busy ? tr("Decoding…") : QString());
+        m_status->setText(!busy ? QString() : m_controller->loading() ? tr("Opening model…") : tr("Decoding…"));
     });
     connect(m_sentence, &SentenceEdit::sentenceEdited, m_controller, &DecodeController::setSentence);
     connect(m_sentence, &SentenceEdit::sentenceSubmitted, this, [this](const QString &text) {
@@ -217,6 +212,18 @@ void MainWindow::connectModel()
     connect(m_trace, &TraceModel::traceChanged, this, &MainWindow::onTraceChanged);
     connect(m_trace, &TraceModel::cursorChanged, this, &MainWindow::updateStepControls);
     connect(m_topK, &TopKView::candidateActivated, this, &MainWindow::forceCandidate);
+}
+
+void MainWindow::fallBackIfEmpty()
+{
+    if (m_haveModel)
+        return;
+    // The remembered model is gone (or its opening was cancelled): fall back so the window is never empty.
+    if (!bundledNames().isEmpty() && !bundledNames().contains(m_controller->modelSource()))
+        m_controller->loadModel(bundledNames().contains(QStringLiteral("additive")) ? QStringLiteral("additive")
+                                                                                    : bundledNames().first());
+    else
+        m_controller->setModel(makeRandomModel(), QString());
 }
 
 void MainWindow::startUp()
@@ -247,7 +254,7 @@ void MainWindow::populateModelPicker()
     for (const QString &name : bundledNames())
         m_modelPicker->addItem(name, name);
     for (const QString &path : QSettings().value(QStringLiteral("recentModels")).toStringList()) {
-        m_modelPicker->addItem(QFileInfo(path).fileName(), path);
+        m_modelPicker->addItem(modelLabel(path), path);
         m_modelPicker->setItemData(m_modelPicker->count() - 1, path, Qt::ToolTipRole);
     }
     if (m_haveModel && m_controller->modelSource().isEmpty())
@@ -288,7 +295,7 @@ void MainWindow::onTraceReady(TracePtr trace, int focusStep)
     m_trace->setTrace(trace, focusStep);
     QStringList words;
     for (int j : trace->source.oovPositions())
-        words << QString::fromStdString(trace->source.labels[size_t(j)]);
+        words << QString::fromStdString(trace->readable(trace->source.labels[size_t(j)]));
     // Spans index the text that was decoded; a field edited since waits for its own trace.
     const bool current = trace->source.text == m_sentence->text().toStdString();
     m_sentence->setOovRanges(current ? oovCharacterRanges(trace->source) : QList<QPair<int, int>>{}, words);
@@ -320,7 +327,8 @@ void MainWindow::forceCandidate(int step, int tokenId)
     prefix.push_back(tokenId);
     m_controller->forcePrefix(prefix, step);
     statusBar()->showMessage(tr("What-if: forced “%1” at step %2 — undo with Ctrl+Backspace")
-                                 .arg(QString::fromStdString(m_controller->model()->targetVocab().token(tokenId)))
+                                 .arg(QString::fromStdString(
+                                     m_trace->trace()->readable(m_controller->model()->targetVocab().token(tokenId))))
                                  .arg(step + 1),
                              6000);
 }
@@ -350,9 +358,10 @@ void MainWindow::setSentence(const QString &sentence)
 
 void MainWindow::openModelFile(const QString &path)
 {
-    if (path.isEmpty())
+    const QString source = modelSourceOf(path);
+    if (source.isEmpty())
         return;
-    m_controller->loadModel(path);
+    m_controller->loadModel(source);
 }
 
 void MainWindow::rememberRecent(const QString &path)
@@ -374,7 +383,7 @@ void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 
 void MainWindow::dropEvent(QDropEvent *event)
 {
-    openModelFile(event->mimeData()->urls().first().toLocalFile());
+    openModelFile(event->mimeData()->urls().first().toLocalFile()); // a file or a model folder
     event->acceptProposedAction();
 }
 
@@ -397,6 +406,7 @@ void MainWindow::loadSettings()
     saved.hideSpecial = s.value(QStringLiteral("heatmap/hideSpecial"), false).toBool();
     saved.renormalise = s.value(QStringLiteral("heatmap/renormalise"), false).toBool();
     saved.logScale = s.value(QStringLiteral("heatmap/logScale"), false).toBool();
+    saved.mergeWords = s.value(QStringLiteral("heatmap/mergeWords"), false).toBool();
     const QJsonObject selection = QJsonDocument::fromJson(s.value(QStringLiteral("heatmap/attention")).toByteArray()).object();
     saved.selection = selectionFromJson(selection).value_or(HeadSelection{});
     applyControls(saved);
@@ -420,6 +430,7 @@ void MainWindow::saveSettings() const
     s.setValue(QStringLiteral("heatmap/hideSpecial"), o.hideSpecial);
     s.setValue(QStringLiteral("heatmap/renormalise"), o.renormalise);
     s.setValue(QStringLiteral("heatmap/logScale"), o.logScale);
+    s.setValue(QStringLiteral("heatmap/mergeWords"), o.mergeWords);
     s.setValue(QStringLiteral("heatmap/attention"), QJsonDocument(selectionToJson(m_trace->selection())).toJson());
     m_training->saveSettings(s);
 }

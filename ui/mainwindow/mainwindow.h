@@ -16,7 +16,9 @@ class QComboBox;
 class QDockWidget;
 class QLabel;
 class QMenu;
+class QProgressBar;
 class QSlider;
+class QToolButton;
 class QSpinBox;
 class QTimer;
 class QToolBar;
@@ -56,6 +58,11 @@ public:
     SelfAttentionPanel *selfAttention() const { return m_selfAttention; }
     MessageBar *messageBar() const { return m_messages; }
     QComboBox *modelPicker() const { return m_modelPicker; }
+    /// File ▸ Hugging Face cache: the cached snapshots, rebuilt each time it opens.
+    QMenu *huggingFaceMenu() const { return m_huggingFaceMenu; }
+    /// A folder's loading in the status bar: its percent, and Cancel beside it.
+    QProgressBar *loadProgressBar() const { return m_loadProgress; }
+    QToolButton *cancelLoadButton() const { return m_cancelLoad; }
     TrainingPanel *trainingPanel() const { return m_training; }
     /// The per-task arrangements of the docks (View ▸ Layout, Ctrl+1…3).
     Workspaces *workspaces() const { return m_workspaces; }
@@ -74,7 +81,9 @@ public slots:
     bool saveSessionFile(const QString &path);
     /// Opens a session: all of it, or (on any error) nothing, with a message.
     bool openSessionFile(const QString &path);
-    /// Opens a model file (menu, recent list, drag and drop).
+    /// Opens a model file or a Hugging Face model folder (File ▸ Open model,
+    /// Open model folder, the Hugging Face cache, recent list, drag and
+    /// drop); a folder's config.json stands for the folder.
     void openModelFile(const QString &path);
     void showMessage(const QString &text, int kind = 2);
     /// Replaces the sentence and decodes it.
@@ -94,6 +103,8 @@ private:
     void createToolBars();
     void createWorkspaceActions();
     void rebuildRecentMenu();
+    void rebuildHuggingFaceMenu();
+    void createLoadProgress();
     void updateStepControls();
     void togglePlay(bool play);
     // mainwindow.cpp
@@ -105,6 +116,8 @@ private:
                          bool scroll);
     void connectModel();
     void startUp();
+    /// Without a model (the one at start-up failed or was cancelled): a bundled one, else a random one.
+    void fallBackIfEmpty();
     void populateModelPicker();
     void onTraceReady(TracePtr trace, int focusStep);
     void onModelChanged(const QString &name);
@@ -149,6 +162,7 @@ private:
     QList<QDockWidget *> m_docks;
 
     QAction *m_openAction = nullptr;
+    QAction *m_openFolderAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_firstAction = nullptr;
     QAction *m_previousAction = nullptr;
@@ -167,6 +181,9 @@ private:
     QDockWidget *m_trainingDock = nullptr;
     TrainingPanel *m_training = nullptr;
     QMenu *m_recentMenu = nullptr;
+    QMenu *m_huggingFaceMenu = nullptr;
+    QProgressBar *m_loadProgress = nullptr;
+    QToolButton *m_cancelLoad = nullptr;
     QMenu *m_viewMenu = nullptr;
     Workspaces *m_workspaces = nullptr;
     QList<QAction *> m_workspaceActions; // by Workspace

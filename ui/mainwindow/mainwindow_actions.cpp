@@ -10,6 +10,7 @@
 #include "widgets/messagebar.h"
 #include "widgets/sentenceedit.h"
 #include "attention/topkview.h"
+#include "decode/modelsources.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -22,12 +23,15 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProgressBar>
+#include <QStatusBar>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
 #include <QStyle>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 
 namespace alignscope::ui {
 namespace {
@@ -52,14 +56,24 @@ constexpr double kSpeeds[] = {0.5, 1.0, 2.0, 4.0}; // steps per second
 void MainWindow::createActions()
 {
     m_openAction = makeAction(this, tr("&Open model…"),
-                              tr("Open a model file (.safetensors) or a PyTorch tutorial checkpoint (.pt, .pth)"),
+                              tr("Open a model file (.safetensors), a PyTorch tutorial checkpoint (.pt, .pth) or "
+                                 "a Hugging Face model folder's config.json"),
                               {QKeySequence::Open}, QStyle::SP_DialogOpenButton);
     connect(m_openAction, &QAction::triggered, this, [this] {
         const QString path = QFileDialog::getOpenFileName(
             this, tr("Open model"), QString(),
-            tr("Models (*.safetensors *.pt *.pth *.tar);;AlignScope models (*.safetensors);;"
-               "PyTorch checkpoints (*.pt *.pth *.tar *.safetensors);;All files (*)"));
+            tr("Models (*.safetensors *.pt *.pth *.tar config.json);;AlignScope models (*.safetensors);;"
+               "PyTorch checkpoints (*.pt *.pth *.tar *.safetensors);;Hugging Face model folders (config.json);;"
+               "All files (*)"));
         openModelFile(path);
+    });
+    m_openFolderAction = makeAction(this, tr("Open model &folder…"),
+                                    tr("Open a Hugging Face model folder (config.json with the weights and the "
+                                       "tokenizer's files): T5, BART or Marian"),
+                                    {QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O)}, QStyle::SP_DirOpenIcon);
+    m_openFolderAction->setObjectName(QStringLiteral("openModelFolder"));
+    connect(m_openFolderAction, &QAction::triggered, this, [this] {
+        openModelFile(QFileDialog::getExistingDirectory(this, tr("Open model folder")));
     });
     m_saveSessionAction = makeAction(this, tr("&Save session…"),
                                      tr("Save the sentence, model, forced tokens and view settings to a file"),
@@ -130,7 +144,7 @@ void MainWindow::createActions()
     // Window-wide so they work from any view; a focused text field still
     // gets its own arrow keys first.
     addActions({m_firstAction, m_previousAction, m_nextAction, m_lastAction, m_playAction, m_focusSentenceAction,
-                m_resetPrefixAction, m_openAction, m_quitAction, m_trainAction});
+                m_resetPrefixAction, m_openAction, m_openFolderAction, m_quitAction, m_trainAction});
 }
 
 // Step through, Compare, Train: one checkable action each (Ctrl+1…3), in
@@ -181,7 +195,8 @@ void MainWindow::createToolBars()
     QToolBar *input = addToolBar(tr("Sentence"));
     input->setObjectName(QStringLiteral("sentenceToolBar"));
     m_modelPicker = new QComboBox(input);
-    m_modelPicker->setToolTip(tr("Model: the bundled models and any model file you opened (Ctrl+O, or drop a file)"));
+    m_modelPicker->setToolTip(tr("Model: the bundled models and any model file or folder you opened (Ctrl+O, "
+                                 "Ctrl+Alt+O, File ▸ Hugging Face cache, or drop a file or folder)"));
     m_modelPicker->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     connect(m_modelPicker, &QComboBox::activated, this, [this](int index) {
         const QString source = m_modelPicker->itemData(index).toString();
@@ -264,6 +279,12 @@ void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_openAction);
+    file->addAction(m_openFolderAction);
+    m_huggingFaceMenu = file->addMenu(tr("&Hugging Face cache"));
+    m_huggingFaceMenu->setObjectName(QStringLiteral("huggingFaceMenu"));
+    m_huggingFaceMenu->setToolTipsVisible(true);
+    // Listing the cache only lists folders: cheap enough to redo at every opening.
+    connect(m_huggingFaceMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildHuggingFaceMenu);
     m_recentMenu = file->addMenu(tr("Open &recent"));
     rebuildRecentMenu();
     file->addSeparator();
@@ -296,6 +317,8 @@ void MainWindow::createMenus()
         m_viewMenu->addAction(focus);
     }
     m_viewMenu->addSeparator();
+    m_viewMenu->addAction(m_heatmap->mergeWordsAction());
+    m_viewMenu->addSeparator();
     QMenu *layouts = m_viewMenu->addMenu(tr("&Layout"));
     layouts->addActions(m_workspaceActions);
     layouts->addSeparator();
@@ -321,11 +344,66 @@ void MainWindow::rebuildRecentMenu()
     m_recentMenu->clear();
     const QStringList recent = QSettings().value(QStringLiteral("recentModels")).toStringList();
     for (int i = 0; i < recent.size(); ++i) {
-        QAction *a = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(recent[i]).fileName()));
+        QAction *a = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(modelLabel(recent[i])));
         a->setToolTip(recent[i]);
         connect(a, &QAction::triggered, this, [this, path = recent[i]] { openModelFile(path); });
     }
     m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::rebuildHuggingFaceMenu()
+{
+    m_huggingFaceMenu->clear();
+    const QList<CachedModelEntry> entries = huggingFaceCacheEntries();
+    for (const CachedModelEntry &e : entries) {
+        QAction *a = m_huggingFaceMenu->addAction(e.label);
+        a->setToolTip(e.toolTip);
+        a->setStatusTip(e.path);
+        connect(a, &QAction::triggered, this, [this, path = e.path] { openModelFile(path); });
+    }
+    if (entries.isEmpty()) {
+        const QString where = huggingFaceCacheLocation();
+        QAction *none = m_huggingFaceMenu->addAction(
+            where.isEmpty() ? tr("No Hugging Face cache (HOME is not set)") : tr("No models in %1").arg(where));
+        none->setEnabled(false);
+    }
+}
+
+// A folder's loading: "Opening NAME… 42%" and Cancel in the status bar, shown only while it runs.
+void MainWindow::createLoadProgress()
+{
+    m_loadProgress = new QProgressBar(this);
+    m_loadProgress->setObjectName(QStringLiteral("loadProgress"));
+    m_loadProgress->setRange(0, 100);
+    m_loadProgress->setMaximumWidth(320);
+    m_loadProgress->setTextVisible(true);
+    m_cancelLoad = new QToolButton(this);
+    m_cancelLoad->setObjectName(QStringLiteral("cancelLoad"));
+    m_cancelLoad->setText(tr("Cancel"));
+    m_cancelLoad->setToolTip(tr("Stop opening the model; the current one stays"));
+    statusBar()->addPermanentWidget(m_loadProgress);
+    statusBar()->addPermanentWidget(m_cancelLoad);
+    m_loadProgress->hide();
+    m_cancelLoad->hide();
+    connect(m_cancelLoad, &QToolButton::clicked, m_controller, &DecodeController::cancelLoad);
+    connect(m_controller, &DecodeController::loadProgress, this, [this](const QString &source, double fraction) {
+        m_loadProgress->setFormat(tr("Opening %1… %p%").arg(modelLabel(source)));
+        m_loadProgress->setValue(int(std::lround(100 * fraction)));
+        m_loadProgress->show();
+        m_cancelLoad->show();
+    });
+    connect(m_controller, &DecodeController::loadEnded, this, [this] {
+        m_loadProgress->hide();
+        m_cancelLoad->hide();
+    });
+    connect(m_controller, &DecodeController::loadCancelled, this, [this](const QString &source) {
+        const QString current = m_haveModel ? QString::fromStdString(m_controller->model()->name()) : QString();
+        statusBar()->showMessage(current.isEmpty() ? tr("Stopped opening %1").arg(modelLabel(source))
+                                                   : tr("Stopped opening %1; still showing %2")
+                                                         .arg(modelLabel(source), current),
+                                 8000);
+        fallBackIfEmpty();
+    });
 }
 
 void MainWindow::updateStepControls()
