@@ -8,6 +8,7 @@
 
 #include "alignscope/attentionkernel.h"
 #include "alignscope/decode.h"
+#include "alignscope/huggingface.h"
 #include "alignscope/partner.h"
 #include "alignscope/safetensors.h"
 #include "alignscope/tasks.h"
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <random>
 
@@ -198,6 +200,73 @@ json trainBench(const Model &model, int pairs, const std::string &dump)
     return out;
 }
 
+/// Resident memory of this process (VmRSS), bytes.
+double residentBytes()
+{
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmRSS:", 0) == 0)
+            return std::stod(line.substr(6)) * 1024.0;
+    return 0.0;
+}
+
+/// A Hugging Face folder at work: opening it, encoding a 20-token source,
+/// and one decoder step per token with every head's attention captured,
+/// against the weight-streaming floor (the decoder's weights that one step
+/// must read, over the read bandwidth measured here).
+json folderBench(const std::string &folder, int repeat, int steps)
+{
+    json out = {{"folder", folder}};
+    const double before = residentBytes();
+    auto opened = openHuggingFaceModel(folder);
+    if (!opened)
+        return {{"error", opened.error().message}};
+    const TransformerModel &model = *opened.value();
+    double weightBytes = 0, stepBytes = 0;
+    const std::string output = model.spec().tiedOutput ? (model.spec().sharedEmbedding ? "shared.embed" : "target.embed")
+                                                       : "output.weight";
+    for (const auto &[name, m] : model.parameters()) {
+        weightBytes += double(m.size()) * sizeof(float);
+        // Per step: every decoder weight but cross-attention's keys and values (once per source), and the output layer.
+        const bool decoder = name.rfind("decoder.", 0) == 0 && name.find(".cross.k.") == std::string::npos &&
+                             name.find(".cross.v.") == std::string::npos && name != "decoder.positions";
+        if (decoder || name == output || name == "output.bias")
+            stepBytes += double(m.size()) * sizeof(float);
+    }
+    out["parameters"] = model.description().parameters;
+    out["rss_after_open_over_weights"] = (residentBytes() - before) / weightBytes;
+    opened = {Error{}};
+    out["open_ms"] = medianMs(repeat, [&] { (void)openHuggingFaceModel(folder); });
+    auto again = openHuggingFaceModel(folder);
+    const TransformerModel &m = *again.value();
+
+    // A 20-token source and `steps` target tokens, from the folder's own tokenizer.
+    std::string text;
+    for (int i = 0; i < 40; ++i)
+        text += "the lighthouse keeper lit the lamp at dusk ";
+    auto long_ = m.prepareSource(text);
+    if (!long_)
+        return {{"error", long_.error().message}};
+    EncodedSource source = long_.value();
+    std::vector<int> ids(source.axis.ids.begin(), source.axis.ids.begin() + std::min<size_t>(20, source.axis.ids.size()));
+    source.axis = SourceAxis::textSource("", std::vector<std::string>(ids.size(), "x"), ids);
+    out["encode_20_tokens_ms"] = medianMs(repeat, [&] { (void)m.encode(source); });
+    DecodeOptions forced;
+    forced.prefix.assign(long_->axis.ids.begin(), long_->axis.ids.begin() + std::min<size_t>(steps, long_->axis.ids.size()));
+    forced.maxLength = int(forced.prefix.size());
+    const double n = double(forced.prefix.size());
+    out["steps"] = n;
+    out["per_token_ms_1_thread"] = medianMs(repeat, [&] { DecodeSession(m, source, forced).run(); }) / n;
+    forced.partner = true;
+    out["per_token_ms"] = medianMs(repeat, [&] { DecodeSession(m, source, forced).run(); }) / n;
+    const double bandwidth = readBandwidth(repeat);
+    out["read_bandwidth_gb_s"] = bandwidth;
+    out["step_weight_bytes"] = stepBytes;
+    out["floor_ms_per_token"] = stepBytes / (bandwidth * 1e6);
+    out["per_token_over_floor"] = out["per_token_ms"].get<double>() / out["floor_ms_per_token"].get<double>();
+    return out;
+}
+
 json compareBench(int repeat)
 {
     std::vector<ModelPtr> models;
@@ -233,7 +302,7 @@ json compareBench(int repeat)
 
 int benchCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{"quick", "json"}, {"model", "section", "repeat", "train-pairs", "sentence", "dump-tsv"}, {}});
+    auto args = Args::parse(argv, {{"quick", "json"}, {"model", "section", "repeat", "train-pairs", "sentence", "dump-tsv", "steps"}, {}});
     if (!args)
         return fail(args.error());
     // --quick: fewer repeats and a small training set, under a minute in all.
@@ -245,9 +314,23 @@ int benchCommand(const Argv &argv)
     if (!pairs)
         return fail(pairs.error());
     const std::string section = args->value("section").value_or("all");
-    const std::vector<std::string> sections = {"all", "scoring", "decode", "train", "compare", "ui"};
+    const std::vector<std::string> sections = {"all", "scoring", "decode", "train", "compare", "ui", "folder"};
     if (std::find(sections.begin(), sections.end(), section) == sections.end())
-        return fail(usageError("--section must be all, scoring, decode, train, compare or ui"));
+        return fail(usageError("--section must be all, scoring, decode, train, compare, ui or folder"));
+    if (section == "folder") {
+        // Not part of "all": it needs a Hugging Face folder.
+        auto steps = args->integer("steps", 32, 1, 10000);
+        if (!steps)
+            return fail(steps.error());
+        if (!args->value("model") || !isHuggingFaceFolder(*args->value("model")))
+            return fail(usageError("--section folder needs --model FOLDER, a Hugging Face model folder"));
+        const json out = {{"folder", folderBench(*args->value("model"), repeat.value(), steps.value())}};
+        if (args->has("json"))
+            std::cout << out.dump(2) << "\n";
+        else
+            printText(out, "");
+        return 0;
+    }
 #ifndef ALIGNSCOPE_WITH_EXPORT
     if (section == "ui")
         return fail(usageError("--section ui needs a build with the window (ALIGNSCOPE_BUILD_UI=ON)"));

@@ -48,6 +48,12 @@ public:
     const TensorInfo *find(const std::string &name) const;
     /// Converts to float; rejects NaN/Inf naming the tensor.
     Result<FloatTensor> read(const std::string &name) const;
+    /// The same into `out`, which holds the tensor's element count (float32
+    /// data is copied as it is, without a per-element conversion).
+    Result<void> readInto(const std::string &name, float *out) const;
+    /// Lets the kernel drop the mapped pages of a tensor already read, so a
+    /// large file opened tensor by tensor does not stay resident twice.
+    void release(const std::string &name) const;
 
 private:
     SafetensorsFile();

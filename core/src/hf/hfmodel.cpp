@@ -241,10 +241,10 @@ Result<std::shared_ptr<TransformerModel>> openHuggingFaceModel(const std::string
                              " but config.json implies " +
                              (shape.first == 1 ? shapeText({shape.second}) : shapeText({shape.first, shape.second})) +
                              "; config.json and the weights disagree");
-        auto tensor = files.read(*found);
-        if (!tensor)
-            return Error{tensor.error().kind, folderPath + ": " + tensor.error().message};
-        params.emplace(ours, Eigen::Map<const Matrix>(tensor->data.data(), shape.first, shape.second));
+        Matrix m(shape.first, shape.second);
+        if (auto read = files.readInto(*found, m.data()); !read)
+            return Error{read.error().kind, folderPath + ": " + read.error().message};
+        params.emplace(ours, std::move(m));
         done += double(shape.first) * shape.second;
         if (options.progress)
             options.progress(done / std::max(1.0, total));

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -69,29 +70,61 @@ Result<fs::path> shardPath(const fs::path &folder, const std::string &name, cons
 } // namespace
 
 struct WeightFiles::Impl {
+    /// One weight file: safetensors are memory-mapped, torch zips read whole.
+    struct File {
+        std::string path;
+        std::optional<SafetensorsFile> mapped;
+        std::optional<PyTorchCheckpoint> checkpoint;
+    };
+    struct Where {
+        size_t file = 0;
+        std::vector<std::int64_t> shape;
+    };
     std::string description;
-    std::vector<PyTorchCheckpoint> files;
-    std::map<std::string, std::pair<size_t, const CheckpointTensorInfo *>> tensors; // name -> (file, info)
+    std::vector<File> files;
+    std::map<std::string, Where> tensors;
 
-    Result<void> add(const fs::path &path, const std::string &label)
+    Result<void> add(const fs::path &path)
     {
-        auto file = PyTorchCheckpoint::open(path.string());
-        if (!file)
-            return file.error();
-        files.push_back(std::move(file.value()));
+        File f{path.string(), std::nullopt, std::nullopt};
+        if (path.extension() == ".safetensors") {
+            auto opened = SafetensorsFile::open(path.string());
+            if (!opened)
+                return opened.error();
+            f.mapped.emplace(std::move(opened.value()));
+        } else {
+            auto opened = PyTorchCheckpoint::open(path.string());
+            if (!opened)
+                return opened.error();
+            f.checkpoint.emplace(std::move(opened.value()));
+        }
+        files.push_back(std::move(f));
         return {};
     }
 
-    /// Indexes every tensor once files are in place (their addresses are final then).
+    Result<void> note(size_t file, const std::string &name, const std::vector<std::int64_t> &shape)
+    {
+        if (tensors.count(name))
+            return fileError(files[file].path + ": tensor \"" + name + "\" is also in " + files[tensors.at(name).file].path +
+                             "; the shards overlap");
+        tensors.emplace(name, Where{file, shape});
+        return {};
+    }
+
+    /// Indexes every tensor once the files are in place.
     Result<void> index(const std::map<std::string, std::string> *expected)
     {
-        for (size_t f = 0; f < files.size(); ++f)
-            for (const CheckpointTensorInfo &t : files[f].tensors()) {
-                if (tensors.count(t.name))
-                    return fileError(files[f].path() + ": tensor \"" + t.name + "\" is also in " +
-                                     files[tensors.at(t.name).first].path() + "; the shards overlap");
-                tensors.emplace(t.name, std::make_pair(f, &t));
+        for (size_t f = 0; f < files.size(); ++f) {
+            if (files[f].mapped) {
+                for (const TensorInfo &t : files[f].mapped->tensors())
+                    if (auto ok = note(f, t.name, t.shape); !ok)
+                        return ok;
+            } else {
+                for (const CheckpointTensorInfo &t : files[f].checkpoint->tensors())
+                    if (auto ok = note(f, t.name, t.shape); !ok)
+                        return ok;
             }
+        }
         if (expected)
             for (const auto &[name, shard] : *expected)
                 if (!tensors.count(name))
@@ -141,7 +174,7 @@ Result<WeightFiles> WeightFiles::open(const std::string &folderPath)
         if (!fs::exists(folder / single, ec))
             continue;
         m.description = single;
-        if (auto added = m.add(folder / single, single); !added)
+        if (auto added = m.add(folder / single); !added)
             return added.error();
         if (auto indexed = m.index(nullptr); !indexed)
             return indexed.error();
@@ -164,7 +197,7 @@ Result<WeightFiles> WeightFiles::open(const std::string &folderPath)
             auto path = shardPath(folder, shard, indexPath.string());
             if (!path)
                 return path.error();
-            if (auto added = m.add(path.value(), shard); !added)
+            if (auto added = m.add(path.value()); !added)
                 return added.error();
         }
         m.description = std::to_string(shards.size()) + " shards of " + indexName;
@@ -183,15 +216,25 @@ bool WeightFiles::has(const std::string &name) const { return m_impl->tensors.co
 std::vector<std::int64_t> WeightFiles::shape(const std::string &name) const
 {
     auto it = m_impl->tensors.find(name);
-    return it == m_impl->tensors.end() ? std::vector<std::int64_t>{} : it->second.second->shape;
+    return it == m_impl->tensors.end() ? std::vector<std::int64_t>{} : it->second.shape;
 }
 
-Result<FloatTensor> WeightFiles::read(const std::string &name) const
+Result<void> WeightFiles::readInto(const std::string &name, float *out) const
 {
     auto it = m_impl->tensors.find(name);
     if (it == m_impl->tensors.end())
         return fileError(m_impl->description + " has no tensor \"" + name + "\"");
-    return m_impl->files[it->second.first].read(name);
+    const Impl::File &f = m_impl->files[it->second.file];
+    if (f.mapped) {
+        auto done = f.mapped->readInto(name, out);
+        f.mapped->release(name);
+        return done;
+    }
+    auto tensor = f.checkpoint->read(name);
+    if (!tensor)
+        return tensor.error();
+    std::copy(tensor->data.begin(), tensor->data.end(), out);
+    return {};
 }
 
 std::vector<std::string> WeightFiles::names() const

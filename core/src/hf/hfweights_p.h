@@ -32,8 +32,9 @@ public:
     bool has(const std::string &name) const;
     /// The tensor's shape ([] when absent).
     std::vector<std::int64_t> shape(const std::string &name) const;
-    /// The tensor as float32, whatever it is stored as (F32, F16, BF16).
-    Result<FloatTensor> read(const std::string &name) const;
+    /// The tensor as float32, whatever it is stored as (F32, F16, BF16), into
+    /// `out` (its element count); a mapped file's pages are let go after.
+    Result<void> readInto(const std::string &name, float *out) const;
     /// Every tensor name, sorted.
     std::vector<std::string> names() const;
 

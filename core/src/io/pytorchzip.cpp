@@ -78,8 +78,13 @@ Result<std::vector<std::uint8_t>> readWholeFile(const std::string &path)
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return fileError(path + ": cannot open the file");
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad())
+    // One read of the whole file (byte-wise iteration reads ~200 MB/s).
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec)
+        return fileError(path + ": cannot read the file (" + ec.message() + ")");
+    std::vector<std::uint8_t> bytes(size);
+    in.read(reinterpret_cast<char *>(bytes.data()), std::streamsize(size));
+    if (in.bad() || std::uintmax_t(in.gcount()) != size)
         return fileError(path + ": cannot read the file");
     return bytes;
 }

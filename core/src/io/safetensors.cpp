@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <set>
@@ -699,14 +700,46 @@ Result<FloatTensor> SafetensorsFile::read(const std::string &name) const
                          + std::to_string(m_impl->header.tensors.size()) + " tensors)");
     // Validation guarantees [begin, end) lies inside the data section and
     // holds exactly elementCount * dtypeSize bytes.
+    FloatTensor tensor{info->shape, std::vector<float>(elementCount(info->shape))};
+    if (auto done = readInto(name, tensor.data.data()); !done)
+        return done.error();
+    return tensor;
+}
+
+Result<void> SafetensorsFile::readInto(const std::string &name, float *out) const
+{
+    const TensorInfo *info = find(name);
+    if (!info)
+        return fileError(m_impl->label + ": no tensor named " + quotedName(name));
     const std::uint8_t *data = m_impl->bytes.data() + m_impl->header.dataStart + info->begin;
     const std::size_t count = elementCount(info->shape);
+    if (info->dtype == DType::F32 && std::endian::native == std::endian::little) {
+        std::memcpy(out, data, count * sizeof(float));
+        if (Eigen::Map<const Eigen::ArrayXf>(out, Eigen::Index(count)).allFinite())
+            return {};
+    } else {
+        for (std::size_t i = 0; i < count; ++i)
+            out[i] = loadValue(data + i * dtypeSize(info->dtype), info->dtype);
+        if (info->dtype != DType::F64 && Eigen::Map<const Eigen::ArrayXf>(out, Eigen::Index(count)).allFinite())
+            return {};
+    }
     if (const auto bad = firstBadValue(data, count, info->dtype))
         return tensorError(m_impl->label, name, *bad + "; the weights are corrupt (did training diverge?)");
-    FloatTensor tensor{info->shape, std::vector<float>(count)};
-    for (std::size_t i = 0; i < count; ++i)
-        tensor.data[i] = loadValue(data + i * dtypeSize(info->dtype), info->dtype);
-    return tensor;
+    return {};
+}
+
+void SafetensorsFile::release(const std::string &name) const
+{
+    const TensorInfo *info = find(name);
+    if (!info || !m_impl->owned.empty() || m_impl->bytes.size() == 0)
+        return;
+    // Whole pages inside the tensor only: a neighbour's bytes stay mapped.
+    const auto page = std::uintptr_t(::sysconf(_SC_PAGESIZE));
+    const auto begin = std::uintptr_t(m_impl->bytes.data() + m_impl->header.dataStart + info->begin);
+    const auto end = std::uintptr_t(m_impl->bytes.data() + m_impl->header.dataStart + info->end);
+    const std::uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+    if (last > first)
+        ::madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
 }
 
 // ---- free functions -------------------------------------------------------
