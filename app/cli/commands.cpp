@@ -26,7 +26,8 @@ std::string usage()
 {
     return "usage: alignscope-cli COMMAND [options]\n"
            "\n"
-           "  translate --model FILE|NAME [--beam K] [--prefix TEXT] [--json] [--layer L --head H|mean|max]\n"
+           "  translate --model FILE|FOLDER|NAME [--beam K] [--prefix TEXT] [--max-length N] [--json]\n"
+           "       [--layer L --head H|mean|max]\n"
            "       SENTENCE\n"
            "  inspect FILE|NAME\n"
            "  init --encoder gru|bigru|lstm|bilstm --decoder bahdanau|luong\n"
@@ -54,11 +55,13 @@ std::string usage()
            "       [--source-vocab JSON --target-vocab JSON | --pairs eng-fra.txt [--max-length N]\n"
            "       [--reverse|--no-reverse]] --out FILE\n"
            "  bench [--quick] [--json] [--model NAME] [--section all|scoring|decode|train|compare|ui] [--repeat N]\n"
+           "  bench --section folder --model FOLDER [--steps N] [--repeat N] [--json]\n"
            "  --version\n"
            "\n"
            "A model FILE is an AlignScope model or a PyTorch tutorial checkpoint (.pt, .pth, or a safetensors\n"
            "state_dict) holding encoder and decoder; its vocabularies come from the chatbot's voc_dict or from\n"
-           "STEM.source-vocab.json and STEM.target-vocab.json beside it (JSON arrays, index = id).\n"
+           "STEM.source-vocab.json and STEM.target-vocab.json beside it (JSON arrays, index = id). A FOLDER is a\n"
+           "Hugging Face model folder (T5, flan-T5, BART, Marian): config.json, weights and tokenizer files.\n"
            "\n"
            "Exit codes: 0 ok, 2 usage, 3 unreadable or invalid file, 4 invalid sentence.\n";
 }
