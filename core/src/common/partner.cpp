@@ -21,49 +21,53 @@ namespace kernels {
 
 namespace {
 
-/// Eight rows' dot products with x, each row's arithmetic fixed: 8 lanes of
-/// fma over the columns in order, a fixed reduction, then the tail columns
-/// by fma in order. Rows never mix, so how rows are grouped or split between
-/// threads does not change any bit.
-constexpr int kRowsPerGroup = 8;
-
+/// One row's dot product with x, its arithmetic fixed: four 8-lane fma
+/// accumulators over 32-column blocks in order, the 8-column blocks left
+/// into the first, a fixed reduction, then the tail columns by fma in order.
+/// Rows are read one after another (one sequential stream, which the
+/// hardware prefetcher follows best) and never mix, so how rows are split
+/// between threads does not change any bit.
 #if defined(__AVX2__) && defined(__FMA__)
-inline void dotRows(const float *const w[kRowsPerGroup], const float *x, Eigen::Index n, float out[kRowsPerGroup])
+inline float dotRow(const float *w, const float *x, Eigen::Index n)
 {
-    __m256 acc[kRowsPerGroup];
-    for (int r = 0; r < kRowsPerGroup; ++r)
-        acc[r] = _mm256_setzero_ps();
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     Eigen::Index i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256 xv = _mm256_loadu_ps(x + i);
-        for (int r = 0; r < kRowsPerGroup; ++r)
-            acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(w[r] + i), xv, acc[r]);
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
     }
-    for (int r = 0; r < kRowsPerGroup; ++r) {
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-        float sum = _mm_cvtss_f32(h);
-        for (Eigen::Index k = i; k < n; ++k)
-            sum = std::fma(w[r][k], x[k], sum);
-        out[r] = sum;
-    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+    const __m256 a = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    float sum = _mm_cvtss_f32(h);
+    for (; i < n; ++i)
+        sum = std::fma(w[i], x[i], sum);
+    return sum;
 }
 #else
-inline void dotRows(const float *const w[kRowsPerGroup], const float *x, Eigen::Index n, float out[kRowsPerGroup])
+inline float dotRow(const float *w, const float *x, Eigen::Index n)
 {
-    for (int r = 0; r < kRowsPerGroup; ++r) {
-        float acc[8] = {};
-        Eigen::Index i = 0;
-        for (; i + 8 <= n; i += 8)
+    float acc[4][8] = {};
+    Eigen::Index i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int a = 0; a < 4; ++a)
             for (int l = 0; l < 8; ++l)
-                acc[l] = std::fma(w[r][i + l], x[i + l], acc[l]);
-        const float sum4[4] = {acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]};
-        float sum = (sum4[0] + sum4[2]) + (sum4[1] + sum4[3]);
-        for (Eigen::Index k = i; k < n; ++k)
-            sum = std::fma(w[r][k], x[k], sum);
-        out[r] = sum;
-    }
+                acc[a][l] = std::fma(w[i + 8 * a + l], x[i + 8 * a + l], acc[a][l]);
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; ++l)
+            acc[0][l] = std::fma(w[i + l], x[i + l], acc[0][l]);
+    float v[8];
+    for (int l = 0; l < 8; ++l)
+        v[l] = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
+    float sum = ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+    for (; i < n; ++i)
+        sum = std::fma(w[i], x[i], sum);
+    return sum;
 }
 #endif
 
@@ -72,16 +76,8 @@ inline void dotRows(const float *const w[kRowsPerGroup], const float *x, Eigen::
 void gemvRows(const float *W, Eigen::Index ld, Eigen::Index cols, const float *x, float *y, Eigen::Index r0,
               Eigen::Index r1)
 {
-    for (Eigen::Index r = r0; r < r1; r += kRowsPerGroup) {
-        // A last, short group repeats its final row (computed, not stored, again).
-        const float *rows[kRowsPerGroup];
-        for (int k = 0; k < kRowsPerGroup; ++k)
-            rows[k] = W + std::min<Eigen::Index>(r + k, r1 - 1) * ld;
-        float out[kRowsPerGroup];
-        dotRows(rows, x, cols, out);
-        for (int k = 0; k < kRowsPerGroup && r + k < r1; ++k)
-            y[r + k] = out[k];
-    }
+    for (Eigen::Index r = r0; r < r1; ++r)
+        y[r] = dotRow(W + r * ld, x, cols);
 }
 
 } // namespace kernels
