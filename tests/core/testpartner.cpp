@@ -22,6 +22,7 @@ class TestPartner : public QObject {
 private slots:
     void testKernelIsWxForAnySplit();
     void testSharedProductEqualsOneCore();
+    void testSharedMatrixProductEqualsOneCore();
     void testDecodeWithPartnerIsBitIdentical();
 };
 
@@ -70,6 +71,27 @@ void TestPartner::testKernelIsWxForAnySplit()
             QVERIFY2(split == whole, qPrintable(QStringLiteral("%1 x %2 split at %3").arg(rows).arg(cols).arg(at)));
         }
     }
+}
+
+void TestPartner::testSharedMatrixProductEqualsOneCore()
+{
+    // An encoder's projection of a 20-token sentence: X Wᵀ, the same bits with or without the partner.
+    const Matrix W = randomMatrix(1536, 512, 5);
+    const Matrix X = randomMatrix(20, 512, 6);
+    Matrix alone, shared;
+    kernels::gemmHalves(W, X, alone);
+    const Matrix reference = (X.cast<double>() * W.cast<double>().transpose()).cast<float>();
+    QVERIFY((alone - reference).cwiseAbs().maxCoeff() <= 512 * 1.2e-7f);
+    const std::uint64_t before = DecodePartner::sharedProducts();
+    {
+        const DecodePartner::Session session;
+        for (int i = 0; i < 50; ++i) {
+            kernels::gemmHalves(W, X, shared);
+            QVERIFY(shared == alone);
+        }
+    }
+    if (std::thread::hardware_concurrency() >= 2)
+        QVERIFY2(DecodePartner::sharedProducts() > before, "the partner never took a half");
 }
 
 void TestPartner::testSharedProductEqualsOneCore()

@@ -24,9 +24,13 @@ Id linear(G<T> &g, Id x, Id w, Id b = -1)
     // with the decode partner (same numbers on one core or two).
     if constexpr (std::is_same_v<T, float>) {
         const Mat<T> &W = g.value(w);
-        if (!g.recording() && g.value(x).rows() == 1 && W.size() >= kernels::kPartnerMinimum) {
+        const Eigen::Index rows = g.value(x).rows();
+        if (!g.recording() && rows == 1 && W.size() >= kernels::kPartnerMinimum) {
             y.resize(1, W.rows());
             kernels::gemv(W, g.value(x).data(), y.data());
+        } else if (!g.recording() && rows > 1 && rows <= kernels::kPartnerMaxRows && W.rows() >= 128 &&
+                   W.size() >= kernels::kPartnerMinimum) {
+            kernels::gemmHalves(W, g.value(x), y); // a sentence through the encoder: both cores
         }
     }
     if (y.size() == 0)

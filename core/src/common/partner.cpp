@@ -84,13 +84,27 @@ void gemvRows(const float *W, Eigen::Index ld, Eigen::Index cols, const float *x
 
 namespace {
 
-/// One hand-off: the second half of a product.
+/// One hand-off: the second half of a product (matrix–vector, or Y = X Wᵀ when X is set).
 struct Job {
     const Matrix *W = nullptr;
     const float *x = nullptr;
     float *y = nullptr;
-    Eigen::Index split = 0; ///< first row of the second half
-    void secondHalf() const { kernels::gemvRows(W->data(), W->cols(), W->cols(), x, y, split, W->rows()); }
+    const Matrix *X = nullptr;
+    Matrix *Y = nullptr;
+    Eigen::Index split = 0; ///< first row of W's second half
+    void secondHalf() const
+    {
+        if (X)
+            half(*W, *X, *Y, split, W->rows());
+        else
+            kernels::gemvRows(W->data(), W->cols(), W->cols(), x, y, split, W->rows());
+    }
+    /// Y's columns [r0, r1) = X W[r0, r1)ᵀ, one Eigen product of fixed shape.
+    static void half(const Matrix &W, const Matrix &X, Matrix &Y, Eigen::Index r0, Eigen::Index r1)
+    {
+        const Matrix part = X * W.middleRows(r0, r1 - r0).transpose();
+        Y.middleCols(r0, r1 - r0) = part;
+    }
 };
 
 class Partner {
@@ -117,20 +131,37 @@ public:
     /// y = W x with the second half of the rows on the partner when it is free.
     void gemv(const Matrix &W, const float *x, float *y)
     {
-        const Eigen::Index rows = W.rows();
-        const Eigen::Index split = rows / 2;
+        run(Job{&W, x, y, nullptr, nullptr, W.rows() / 2}, [&](Eigen::Index r1) {
+            kernels::gemvRows(W.data(), W.cols(), W.cols(), x, y, 0, r1);
+        });
+    }
+
+    /// Y = X Wᵀ as two halves of W's rows, the second on the partner when it is free.
+    void gemm(const Matrix &W, const Matrix &X, Matrix &Y)
+    {
+        Y.resize(X.rows(), W.rows());
+        run(Job{&W, nullptr, nullptr, &X, &Y, W.rows() / 2}, [&](Eigen::Index r1) { Job::half(W, X, Y, 0, r1); });
+    }
+
+    /// Posts the job's second half to the partner (when free) and computes
+    /// the first with `firstHalf(split)`; either way the same halves.
+    template <typename FirstHalf>
+    void run(const Job &job, FirstHalf firstHalf)
+    {
+        const Eigen::Index rows = job.W->rows(), split = job.split;
         const bool share = m_enabled.load(std::memory_order_relaxed) && rows >= 128 &&
                            m_running.load(std::memory_order_acquire) &&
                            m_sessions.load(std::memory_order_acquire) > 0 &&
                            !m_owned.exchange(true, std::memory_order_acquire);
         if (!share) {
-            kernels::gemvRows(W.data(), W.cols(), W.cols(), x, y, 0, rows);
+            firstHalf(split);
+            job.secondHalf();
             return;
         }
-        m_job = Job{&W, x, y, split};
+        m_job = job;
         const std::uint64_t g = m_posted.load(std::memory_order_relaxed) + 1;
         m_posted.store(g, std::memory_order_release);
-        kernels::gemvRows(W.data(), W.cols(), W.cols(), x, y, 0, split);
+        firstHalf(split);
         // If the partner has not taken its half yet (descheduled on a busy
         // host), do it here rather than wait for it.
         std::uint64_t expected = g - 1;
@@ -201,6 +232,7 @@ private:
 } // namespace
 
 void kernels::gemv(const Matrix &W, const float *x, float *y) { Partner::instance().gemv(W, x, y); }
+void kernels::gemmHalves(const Matrix &W, const Matrix &X, Matrix &Y) { Partner::instance().gemm(W, X, Y); }
 
 DecodePartner::Session::Session() { Partner::instance().enter(); }
 DecodePartner::Session::~Session() { Partner::instance().leave(); }

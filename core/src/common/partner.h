@@ -23,6 +23,14 @@ void gemvRows(const float *W, Eigen::Index ld, Eigen::Index cols, const float *x
 /// partner thread when a decode session holds it.
 void gemv(const Matrix &W, const float *x, float *y);
 
+/// Y = X Wᵀ for a few rows of X (B × cols, Y B × rows): always computed as
+/// two products over the two halves of W's rows (Y's columns), the second
+/// on the partner thread when a decode session holds it, so the bits do
+/// not depend on whether it did. For the encoder's projections at inference.
+void gemmHalves(const Matrix &W, const Matrix &X, Matrix &Y);
+/// At most this many rows of X take gemmHalves (a sentence); larger ones are training's.
+inline constexpr Eigen::Index kPartnerMaxRows = 256;
+
 /// Products at least this large (rows × cols) take the kernel above;
 /// smaller ones cost less than a hand-off.
 inline constexpr Eigen::Index kPartnerMinimum = 64 * 1024;

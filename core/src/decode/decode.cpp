@@ -87,7 +87,13 @@ struct DecodeSession::Impl {
         trace.eosId = m.targetSpecials().eos;
         trace.detokenizer = m.detokenizer();
         trace.displayToken = m.tokenDisplay();
-        encoder = m.encode(source);
+        {
+            // The encoder's projections are shared with the partner too (alignscope/partner.h).
+            std::optional<DecodePartner::Session> partner;
+            if (options.partner)
+                partner.emplace();
+            encoder = m.encode(source);
+        }
         trace.source = std::move(source.axis);
         trace.encoderStates = encoder->states;
         trace.encoderSelf = encoder->selfAttention;
