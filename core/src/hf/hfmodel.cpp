@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace alignscope {
 
@@ -151,20 +150,6 @@ std::string shapeText(const std::vector<std::int64_t> &shape)
     return "[" + s + "]";
 }
 
-Result<std::string> readText(const fs::path &path, std::uintmax_t most)
-{
-    std::error_code ec;
-    const std::uintmax_t size = fs::file_size(path, ec);
-    if (ec)
-        return fileError(path.string() + ": cannot read it (" + ec.message() + ")");
-    if (size > most)
-        return fileError(path.string() + " is " + std::to_string(size) + " bytes; too large for a config");
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 ModelDescription describe(const hf::ModelConfig &c, const TransformerSpec &spec, long long parameters)
 {
     ModelDescription d = describeTransformer(spec, parameters);
@@ -188,13 +173,13 @@ Result<std::shared_ptr<TransformerModel>> openHuggingFaceModel(const std::string
     const fs::path folder(folderPath);
     if (!isHuggingFaceFolder(folderPath))
         return fileError(folderPath + " is not a Hugging Face model folder (no config.json)");
-    auto configText = readText(folder / "config.json", 4u << 20);
+    auto configText = hf::readSmallFile((folder / "config.json").string(), 4u << 20);
     if (!configText)
         return configText.error();
     std::string generationText;
     std::error_code ec;
     if (fs::exists(folder / "generation_config.json", ec)) {
-        auto g = readText(folder / "generation_config.json", 4u << 20);
+        auto g = hf::readSmallFile((folder / "generation_config.json").string(), 4u << 20);
         if (!g)
             return g.error();
         generationText = std::move(g.value());

@@ -23,21 +23,6 @@ using nlohmann::json;
 constexpr std::uintmax_t kMaxIndexBytes = 64u << 20;
 constexpr size_t kMaxShards = 10000;
 
-Result<std::string> readSmallFile(const fs::path &path, std::uintmax_t most)
-{
-    std::error_code ec;
-    const std::uintmax_t size = fs::file_size(path, ec);
-    if (ec)
-        return fileError(path.string() + ": cannot read it (" + ec.message() + ")");
-    if (size > most)
-        return fileError(path.string() + " is " + std::to_string(size) + " bytes; too large for what it should hold");
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (!in && !in.eof())
-        return fileError(path.string() + ": cannot read it");
-    return s.str();
-}
 
 /// A shard named by an index must be a plain file name of this folder (as
 /// save_pretrained writes them); the resolved file must stay inside it.
@@ -68,6 +53,22 @@ Result<fs::path> shardPath(const fs::path &folder, const std::string &name, cons
 }
 
 } // namespace
+
+Result<std::string> readSmallFile(const std::string &path, std::uintmax_t most)
+{
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(path, ec);
+    if (ec)
+        return fileError(path + ": cannot read it (" + ec.message() + ")");
+    if (size > most)
+        return fileError(path + " is " + std::to_string(size) + " bytes; too large for what it should hold");
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (!in && !in.eof())
+        return fileError(path + ": cannot read it");
+    return s.str();
+}
 
 struct WeightFiles::Impl {
     /// One weight file: safetensors are memory-mapped, torch zips read whole.
@@ -184,7 +185,7 @@ Result<WeightFiles> WeightFiles::open(const std::string &folderPath)
         const fs::path indexPath = folder / indexName;
         if (!fs::exists(indexPath, ec))
             continue;
-        auto text = readSmallFile(indexPath, kMaxIndexBytes);
+        auto text = readSmallFile(indexPath.string(), kMaxIndexBytes);
         if (!text)
             return text.error();
         auto map = parseIndex(text.value(), indexPath.string());

@@ -15,6 +15,10 @@
 
 namespace alignscope::hf {
 
+/// A folder's small text file (a config, an index) whole, refused when it
+/// is larger than `most` bytes; errors name the file.
+Result<std::string> readSmallFile(const std::string &path, std::uintmax_t most);
+
 class WeightFiles {
 public:
     ~WeightFiles();
