@@ -173,6 +173,8 @@ GENERATE_CASES = [
     {"max_length": 9, "num_beams": 3},
     {"max_length": 9, "num_beams": 4, "length_penalty": 0.5, "early_stopping": True},
     {"max_length": 9, "num_beams": 2, "length_penalty": 2.0, "no_repeat_ngram_size": 2},
+    {"max_length": 9, "min_length": 9, "bad_words_ids": "top"},
+    {"max_new_tokens": 6, "min_new_tokens": 5, "num_beams": 3},
 ]
 
 
@@ -186,7 +188,13 @@ def generate_cases(model, ids):
     first = hfref.greedy_with_cross_attention(m, 2, stop_at_eos=False, verify=False, input_ids=[ids])["tokens"]
     cases = []
     for case in GENERATE_CASES:
-        kw = {k: (eos if v == "eos" else list(first) if v == "top" else v) for k, v in case.items()}
+        def value(k, v):
+            if v == "eos":
+                return eos
+            if v == "top":  # suppress_tokens: the greedy first two; bad_words_ids: the second after the first, and EOS
+                return [[first[0], first[1]], [eos]] if k == "bad_words_ids" else list(first)
+            return v
+        kw = {k: value(k, v) for k, v in case.items()}
         with torch.no_grad():
             out = m.generate(torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
                              do_sample=False, **kw)

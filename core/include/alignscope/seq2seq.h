@@ -107,6 +107,10 @@ struct GenerationDefaults {
     double lengthPenalty = 1.0;  ///< length_penalty
     bool earlyStopping = false;  ///< early_stopping
     int noRepeatNgram = 0;       ///< no_repeat_ngram_size (0: none)
+    int minLength = 0;           ///< tokens before <eos> may come (min_length − 1, or min_new_tokens)
+    /// bad_words_ids: a sequence's last token is never emitted after the rest of it
+    /// (a one-token sequence: never at all).
+    std::vector<std::vector<int>> badWords;
 };
 
 class Seq2Seq {

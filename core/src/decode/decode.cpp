@@ -191,8 +191,11 @@ struct DecodeSession::Impl {
         for (int id : generation.suppressed)
             if (id >= 0 && id < out.logProbs.size())
                 out.logProbs[id] = never;
+        const int eos = model->targetSpecials().eos;
+        if (t < generation.minLength && eos >= 0 && eos < out.logProbs.size())
+            out.logProbs[eos] = never;
         const int n = generation.noRepeatNgram;
-        if (n <= 0)
+        if (n <= 0 && generation.badWords.empty())
             return;
         std::vector<int> seq; // the start token, then the hypothesis' tokens
         for (int node = h.node; node >= 0; node = trace.nodes[node].parent)
@@ -200,6 +203,14 @@ struct DecodeSession::Impl {
         seq.push_back(model->targetSpecials().sos);
         std::reverse(seq.begin(), seq.end());
         const int len = static_cast<int>(seq.size());
+        for (const std::vector<int> &bad : generation.badWords) {
+            const int prefix = static_cast<int>(bad.size()) - 1;
+            if (prefix >= 0 && prefix <= len && std::equal(bad.begin(), bad.end() - 1, seq.end() - prefix) &&
+                bad.back() >= 0 && bad.back() < out.logProbs.size())
+                out.logProbs[bad.back()] = never;
+        }
+        if (n <= 0)
+            return;
         if (len + 1 < n)
             return;
         // Ban every token that followed an earlier occurrence of the last n − 1 tokens.

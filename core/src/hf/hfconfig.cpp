@@ -53,6 +53,28 @@ public:
         }
         return v.get<int>();
     }
+    /// A list of token-id lists (bad_words_ids).
+    std::vector<std::vector<int>> tokenLists(const char *key)
+    {
+        std::vector<std::vector<int>> out;
+        if (!has(key))
+            return out;
+        const json &v = m_j.at(key);
+        if (!v.is_array() || v.size() > 100'000) {
+            fail(std::string(key) + " must be a list of token-id lists");
+            return out;
+        }
+        for (const json &list : v) {
+            const json wrapped = {{"ids", list}};
+            Fields inner(wrapped, m_file);
+            out.push_back(inner.tokens("ids"));
+            if (!inner.bad().empty() || out.back().empty() || out.back().size() > 1000) {
+                fail(std::string(key) + " must be a list of token-id lists");
+                return {};
+            }
+        }
+        return out;
+    }
     double number(const char *key, double fallback)
     {
         if (!has(key))
@@ -245,6 +267,10 @@ void readGeneration(Fields &f, ModelConfig &c, bool fromModelConfig)
     g.earlyStopping = f.isString("early_stopping") ? false : f.flag("early_stopping", false);
     g.noRepeatNgram = f.size("no_repeat_ngram_size", 0, 0, 1024);
     g.suppressed = f.tokens("suppress_tokens");
+    // min_length counts the start token, as max_length does; min_new_tokens does not.
+    g.minLength = f.has("min_new_tokens") ? f.size("min_new_tokens", 0, 0, 1 << 20)
+                                          : std::max(0, f.size("min_length", 0, 0, 1 << 20) - 1);
+    g.badWords = f.tokenLists("bad_words_ids");
 }
 
 Result<json> parseObject(const std::string &text, const char *file)
