@@ -206,7 +206,7 @@ void TestHfFolders::testConfigDefaults()
     QCOMPARE(int(marian->spec.sinusoidalLayout), int(TransformerSpec::SinusoidalLayout::Halves));
     QCOMPARE(marian->decoderStart, 99);
     // opus-mt's generation config bans <pad> by bad_words_ids; min_length counts the start token.
-    auto opus = hf::parseConfig(R"({"model_type": "marian", "vocab_size": 100, "pad_token_id": 99})",
+    auto opus = hf::parseConfig(R"({"model_type": "marian", "vocab_size": 100, "pad_token_id": 99, "decoder_start_token_id": 99})",
                                 R"({"bad_words_ids": [[99]], "min_length": 3})");
     QVERIFY(opus);
     QCOMPARE(opus->generation.badWords, (std::vector<std::vector<int>>{{99}}));
