@@ -713,6 +713,8 @@ Result<void> SafetensorsFile::readInto(const std::string &name, float *out) cons
         return fileError(m_impl->label + ": no tensor named " + quotedName(name));
     const std::uint8_t *data = m_impl->bytes.data() + m_impl->header.dataStart + info->begin;
     const std::size_t count = elementCount(info->shape);
+    if (count == 0) // an empty tensor (its `out` may be null)
+        return {};
     if (info->dtype == DType::F32 && std::endian::native == std::endian::little) {
         std::memcpy(out, data, count * sizeof(float));
         if (Eigen::Map<const Eigen::ArrayXf>(out, Eigen::Index(count)).allFinite())
