@@ -24,8 +24,13 @@ public:
         if (!bytes)
             return bytes.error();
         auto model = std::make_unique<SpModel>();
-        if (const auto status = model->m_sp.LoadFromSerializedProto(*bytes); !status.ok())
-            return fileError(path + ": not a SentencePiece model (" + status.ToString() + ")");
+        // libsentencepiece throws from inside its trie builder on some malformed models (found by fuzzing).
+        try {
+            if (const auto status = model->m_sp.LoadFromSerializedProto(*bytes); !status.ok())
+                return fileError(path + ": not a SentencePiece model (" + status.ToString() + ")");
+        } catch (const std::exception &e) {
+            return fileError(path + ": not a usable SentencePiece model (" + e.what() + ")");
+        }
         if (model->m_sp.GetPieceSize() <= 0)
             return fileError(path + ": the SentencePiece model has no pieces");
         return model;
