@@ -40,8 +40,12 @@ public:
     void encode(const MappedText &chunk, std::vector<RawPiece> &out) const
     {
         sentencepiece::ImmutableSentencePieceText spt;
-        if (!m_sp.Encode(chunk.text, spt.mutable_proto()).ok())
+        try { // as in load(): a malformed model may throw
+            if (!m_sp.Encode(chunk.text, spt.mutable_proto()).ok())
+                return;
+        } catch (const std::exception &) {
             return;
+        }
         for (const auto &p : spt.pieces()) {
             const size_t begin = std::min<size_t>(p.begin(), chunk.text.size());
             const size_t end = std::clamp<size_t>(p.end(), begin, chunk.text.size());
