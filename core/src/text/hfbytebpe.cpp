@@ -142,13 +142,7 @@ protected:
         return it == m_vocabulary.tokens.end() ? std::nullopt : std::optional<std::string>(it->second);
     }
     int modelSize() const override { return int(m_vocabulary.ids.size()); }
-    std::vector<std::string> modelVocabulary() const override
-    {
-        std::vector<std::string> out;
-        for (const auto &[token, id] : m_vocabulary.ids)
-            out.push_back(token);
-        return out;
-    }
+    std::vector<std::string> modelVocabulary() const override { return tokensOf(m_vocabulary); }
     std::string tokensToString(std::vector<std::string> tokens) const override;
     Framed withSpecialTokens(std::vector<int> ids) const override;
     MappedText prepare(MappedText text) const override;

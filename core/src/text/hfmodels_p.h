@@ -17,6 +17,8 @@ struct JsonVocabulary {
     std::unordered_map<int, std::string> tokens;
 };
 Result<JsonVocabulary> readVocabularyJson(const std::string &path);
+/// Every token of a vocabulary.json (the slow tokenizers' get_vocab() keys), in its map's order.
+std::vector<std::string> tokensOf(const JsonVocabulary &vocabulary);
 
 /// T5Tokenizer (legacy): spiece.model plus <extra_id_N> sentinels.
 Result<std::unique_ptr<HfTokenizer>> loadT5Tokenizer(const std::string &folder);

@@ -207,13 +207,7 @@ protected:
         return it == tokens.end() ? std::nullopt : std::optional<std::string>(it->second);
     }
     int modelSize() const override { return int(m_vocabulary.ids.size()); }
-    std::vector<std::string> modelVocabulary() const override
-    {
-        std::vector<std::string> out;
-        for (const auto &[token, id] : m_vocabulary.ids)
-            out.push_back(token);
-        return out;
-    }
+    std::vector<std::string> modelVocabulary() const override { return tokensOf(m_vocabulary); }
     std::string tokensToString(std::vector<std::string> tokens) const override;
     Framed withSpecialTokens(std::vector<int> ids) const override
     {
@@ -294,16 +288,26 @@ std::string MarianTokenizer::tokensToString(std::vector<std::string> tokens) con
 
 } // namespace
 
+namespace {
+
+/// The special tokens T5Tokenizer and MarianTokenizer both default to.
+SpecialTokens sentencePieceDefaults()
+{
+    SpecialTokens defaults;
+    defaults.eos = "</s>";
+    defaults.unk = "<unk>";
+    defaults.pad = "<pad>";
+    return defaults;
+}
+
+} // namespace
+
 Result<std::unique_ptr<HfTokenizer>> loadT5Tokenizer(const std::string &folder)
 {
     auto sp = SpModel::load(folder + "/spiece.model");
     if (!sp)
         return sp.error();
-    SpecialTokens defaults;
-    defaults.eos = "</s>";
-    defaults.unk = "<unk>";
-    defaults.pad = "<pad>";
-    auto config = readTokenizerConfig(folder, defaults);
+    auto config = readTokenizerConfig(folder, sentencePieceDefaults());
     if (!config)
         return config.error();
     auto sentinels = t5Sentinels(folder, *config, (*sp)->size());
@@ -325,11 +329,7 @@ Result<std::unique_ptr<HfTokenizer>> loadMarianTokenizer(const std::string &fold
     auto vocabulary = readVocabularyJson(folder + "/vocab.json");
     if (!vocabulary)
         return vocabulary.error();
-    SpecialTokens defaults;
-    defaults.eos = "</s>";
-    defaults.unk = "<unk>";
-    defaults.pad = "<pad>";
-    auto config = readTokenizerConfig(folder, defaults);
+    auto config = readTokenizerConfig(folder, sentencePieceDefaults());
     if (!config)
         return config.error();
     for (const auto &token : {config->specials.unk, config->specials.pad})

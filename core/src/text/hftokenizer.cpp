@@ -15,6 +15,15 @@ constexpr size_t kVocabularyLimit = 64u << 20;
 constexpr size_t kMaxEntries = 1u << 22;
 constexpr long long kMaxId = 1 << 24;
 
+std::vector<std::string> tokensOf(const JsonVocabulary &vocabulary)
+{
+    std::vector<std::string> out;
+    out.reserve(vocabulary.ids.size());
+    for (const auto &[token, id] : vocabulary.ids)
+        out.push_back(token);
+    return out;
+}
+
 Result<JsonVocabulary> readVocabularyJson(const std::string &path)
 {
     auto bytes = readFileCapped(path, kVocabularyLimit);
