@@ -24,15 +24,11 @@ constexpr std::uintmax_t kMaxIndexBytes = 64u << 20;
 constexpr size_t kMaxShards = 10000;
 
 
-/// A shard named by an index must be a plain file name of this folder (as
-/// save_pretrained writes them); the resolved file must stay inside it.
+/// The file of a shard `name` (a plain file name, as parseIndex accepts):
+/// it must exist and, links followed, stay inside the folder.
 Result<fs::path> shardPath(const fs::path &folder, const std::string &name, const std::string &index)
 {
-    const fs::path p(name);
-    if (name.empty() || p.is_absolute() || p.has_parent_path() || name == "." || name == ".." ||
-        name.find('\\') != std::string::npos || name.find('\0') != std::string::npos)
-        return fileError(index + " names shard \"" + name + "\", which is not a file name inside the folder; refused");
-    const fs::path full = folder / p;
+    const fs::path full = folder / name; // a plain file name: parseIndex checked it
     std::error_code ec;
     if (!fs::exists(full, ec))
         return fileError(index + " names shard \"" + name + "\", which is missing from the folder; download it again");
