@@ -175,7 +175,9 @@ Result<AudioClip> decode(SNDFILE *file, const SF_INFO &info, const std::string &
         return fileError(label + ": decoding stopped after " +
                          secondsText(double(clip.originalFrames) / info.samplerate) + " (" + sf_strerror(file) +
                          "); the file is damaged or truncated");
-    if (known && clip.originalFrames < info.frames)
+    // An MP3's length is mpg123's estimate (from the bit rate when no Xing header says it), not a promise.
+    const bool estimated = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
+    if (known && !estimated && clip.originalFrames < info.frames)
         return fileError(label + ": truncated: the header promises " +
                          secondsText(double(info.frames) / info.samplerate) + " but only " +
                          secondsText(double(clip.originalFrames) / info.samplerate) +
