@@ -32,6 +32,7 @@ private slots:
     void testNonFinite();
     void testEveryTruncation();
     void testTruncatedMp3();
+    void testUnknownLength();
     void testByteFlips();
 };
 
@@ -257,6 +258,26 @@ void TestAudio::testTruncatedMp3()
     const auto clip = readAudioFromMemory(bytes, "cut.mp3");
     QVERIFY2(clip.ok(), clip.ok() ? "" : clip.error().message.c_str());
     QVERIFY(clip->samples.size() > 2000 && clip->samples.size() < 6000);
+}
+
+// Recorders that never learnt the length write 0xFFFFFFFF as the data size;
+// such a WAV is read to its end, not called truncated.
+void TestAudio::testUnknownLength()
+{
+    std::vector<std::uint8_t> pcm(1600);
+    for (std::size_t i = 0; i < pcm.size(); i += 2)
+        pcm[i + 1] = std::uint8_t(i % 64); // a sawtooth, high byte
+    std::vector<std::uint8_t> bytes = wavBytes(1, 1, 8000, pcm);
+    std::fill(bytes.begin() + 40, bytes.begin() + 44, 0xFF); // the data chunk's length
+    const auto clip = readAudioFromMemory(bytes, "recording.wav");
+    QVERIFY2(clip.ok(), clip.ok() ? "" : clip.error().message.c_str());
+    QCOMPARE(clip->originalFrames, std::int64_t(800));
+    // A header promising 1600 bytes followed by none is cut short, not empty.
+    std::vector<std::uint8_t> header = wavBytes(1, 1, 8000, pcm);
+    header.resize(44);
+    const auto cut = readAudioFromMemory(header, "cut.wav");
+    checkRefusal(cut, "cut.wav");
+    QVERIFY2(cut.error().message.find("ends before any") != std::string::npos, cut.error().message.c_str());
 }
 
 // Random bytes overwritten in a good WAV header and FLAC stream (fixed seed).

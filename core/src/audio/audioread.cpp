@@ -101,8 +101,8 @@ Result<void> checkHeader(const SF_INFO &info, const std::string &label, const Au
 /// libsndfile reads a WAV/AIFF whose data chunk claims more than the file
 /// holds up to the end of the file, and only says so in its log ("data :
 /// 16000 (should be 1600)"). A cut-short file is refused rather than shown as
-/// a shorter clip. 0 and 0xFFFFFFFF are what recorders write when they never
-/// learnt the length; those are read to the end.
+/// a shorter clip. 0xFFFFFFFF is what recorders write when they never
+/// learnt the length; such a file is read to its end.
 Result<void> checkDataChunk(SNDFILE *file, const SF_INFO &info, const std::string &label)
 {
     std::string log(8192, '\0');
@@ -112,8 +112,11 @@ Result<void> checkDataChunk(SNDFILE *file, const SF_INFO &info, const std::strin
         unsigned long long claimed = 0, actual = 0;
         if (std::sscanf(log.c_str() + at, "data : %llu (should be %llu)", &claimed, &actual) != 2)
             continue;
-        if (claimed <= actual || claimed == 0xFFFFFFFFull || actual == 0)
+        if (claimed <= actual || claimed == 0xFFFFFFFFull)
             continue;
+        if (actual == 0)
+            return fileError(label + ": truncated: the header promises audio but the file ends before any; "
+                                     "re-export or download the file again");
         const double held = double(info.frames) / info.samplerate;
         return fileError(label + ": truncated: the header promises " + secondsText(held * double(claimed) / double(actual)) +
                          " of audio but the file holds " + secondsText(held) +
