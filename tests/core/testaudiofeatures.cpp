@@ -1,7 +1,8 @@
 // Whisper's log-mel front end against transformers 4.36.2's
 // WhisperFeatureExtractor: every value of the features and the mel filters of
 // tests/data/audio/features/* (made by
-// tests/interop/make_whisper_feature_fixtures.py) within 1e-4; padding and
+// tests/interop/make_whisper_feature_fixtures.py; the stereo 44.1 kHz one
+// through the reader's mixing and libsoxr) within 1e-4; padding and
 // trimming; preprocessor_config.json read and refused as transformers would.
 
 #include "alignscope/audio.h"
@@ -53,6 +54,8 @@ void TestAudioFeatures::testParity_data()
     QTest::addColumn<int>("frames");
     QTest::newRow("2.5 s chirp, 80 mels, padded to 30 s") << "chirp-80mel-30s" << 80 << 3000;
     QTest::newRow("12 s tones, 128 mels, trimmed to 10 s") << "tones-128mel-10s" << 128 << 1000;
+    // transformers takes 16 kHz mono: the script mixed and resampled with libsoxr as the reader does.
+    QTest::newRow("1.5 s stereo at 44.1 kHz, 80 mels") << "stereo44k-80mel-30s" << 80 << 3000;
 }
 
 void TestAudioFeatures::testParity()
