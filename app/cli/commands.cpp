@@ -11,8 +11,11 @@
 #include "alignscope/pytorch.h"
 #include "alignscope/safetensors.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <iostream>
+#include <unistd.h>
 
 namespace alignscope::cli {
 
@@ -20,50 +23,6 @@ int fail(const Error &error)
 {
     std::fprintf(stderr, "alignscope-cli: %s\n", error.message.c_str());
     return static_cast<int>(error.kind == ErrorKind::Cancelled ? ErrorKind::Internal : error.kind);
-}
-
-std::string usage()
-{
-    return "usage: alignscope-cli COMMAND [options]\n"
-           "\n"
-           "  translate --model FILE|FOLDER|NAME [--beam K] [--prefix TEXT] [--max-length N] [--json]\n"
-           "       [--layer L --head H|mean|max]\n"
-           "       SENTENCE\n"
-           "  inspect FILE|NAME\n"
-           "  init --encoder gru|bigru|lstm|bilstm --decoder bahdanau|luong\n"
-           "       --scorer additive|dot|general|scaled-dot|concat|location [--local m|p --window D]\n"
-           "       --source-vocab FILE --target-vocab FILE [--embedding E] [--hidden H] [--layers L]\n"
-           "       [--seed N] --out FILE\n"
-           "  init --encoder transformer [--layers L] [--heads H] [--d-model D] [--ffn F] [--norm pre|post]\n"
-           "       [--norm-kind layer|rms] [--positions sinusoidal|learned|relative]\n"
-           "       [--activation relu|gelu|gelu-tanh|silu] [--gated-ffn]\n"
-           "       --source-vocab FILE --target-vocab FILE [--seed N] --out FILE\n"
-           "  train --task en-fr|dates|FILE [--format tsv|eng-fra] --encoder gru|bigru|lstm|bilstm\n"
-           "       --decoder bahdanau|luong --scorer ... [--local m|p --window D] [--epochs N]\n"
-           "       [--threads N] [--resume CKPT] [--batch B] [--lr X] [--hidden H] [--embedding E] --out FILE\n"
-           "       [--watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]]\n"
-           "  eval --model FILE|NAME --task en-fr|dates|FILE [--split dev|test] [--json]\n"
-           "  compare --models A B ... [--target TEXT] [--beam K] [--json] [--layer L --head H|mean|max]\n"
-           "       SENTENCE\n"
-           "  export --model FILE|NAME --format png|svg|pdf|json|csv|pharaoh|nematus\n"
-           "       [--view heatmap|lines|compare --models A B ...] [--layer L --head H|mean|max]\n"
-           "       [--scale S] [--page fit|a4|letter]\n"
-           "       [--title T] [--colormap NAME] [--font F] [--font-size PT] [--no-colorbar] [--no-values]\n"
-           "       [--transparent] [--threshold X] [--out FILE|FOLDER] (SENTENCE | --input FILE)\n"
-           "  import [--arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot] [--attn dot|general|concat]\n"
-           "       [--layers N] (--checkpoint FILE | --encoder FILE --decoder FILE)\n"
-           "       [--source-vocab JSON --target-vocab JSON | --pairs eng-fra.txt [--max-length N]\n"
-           "       [--reverse|--no-reverse]] --out FILE\n"
-           "  bench [--quick] [--json] [--model NAME] [--section all|scoring|decode|train|compare|ui] [--repeat N]\n"
-           "  bench --section folder --model FOLDER [--steps N] [--repeat N] [--json]\n"
-           "  --version\n"
-           "\n"
-           "A model FILE is an AlignScope model or a PyTorch tutorial checkpoint (.pt, .pth, or a safetensors\n"
-           "state_dict) holding encoder and decoder; its vocabularies come from the chatbot's voc_dict or from\n"
-           "STEM.source-vocab.json and STEM.target-vocab.json beside it (JSON arrays, index = id). A FOLDER is a\n"
-           "Hugging Face model folder (T5, flan-T5, BART, Marian): config.json, weights and tokenizer files.\n"
-           "\n"
-           "Exit codes: 0 ok, 2 usage, 3 unreadable or invalid file, 4 invalid sentence.\n";
 }
 
 namespace {
@@ -94,6 +53,46 @@ Result<void> printTensors(const std::string &path)
     return {};
 }
 
+/// `translate -` or `translate` with no sentence while standard input is
+/// not a terminal: the sentences are the lines of standard input.
+bool sentencesOnStdin(const Args &a)
+{
+    const auto &p = a.positionals();
+    return (p.size() == 1 && p[0] == "-") || (p.empty() && !isatty(STDIN_FILENO));
+}
+
+/// One output line per input line, so line N of the output is line N's
+/// translation: a blank line gives an empty line ({} with --json); a line
+/// that fails gives an empty line ({"error", "line"} with --json) and its
+/// error on stderr, and the exit code is that of the last failure.
+int translateLines(const Seq2Seq &model, const DecodeOptions &options, bool json, const HeadSelection &selection)
+{
+    int code = 0;
+    long long lineNumber = 0;
+    std::string line;
+    for (; std::getline(std::cin, line); std::cout.flush()) {
+        ++lineNumber;
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (line.find_first_not_of(" \t") == std::string::npos) { // blank: nothing to translate, not an error
+            std::cout << (json ? "{}\n" : "\n");
+            continue;
+        }
+        auto trace = translate(model, line, options);
+        if (!trace) {
+            code = fail(Error{trace.error().kind, "line " + std::to_string(lineNumber) + ": " + trace.error().message});
+            std::cout << (json ? nlohmann::json{{"error", trace.error().message}, {"line", lineNumber}}.dump() : "")
+                      << "\n";
+            continue;
+        }
+        const auto path = trace->bestPath();
+        std::cout << (json ? traceToJson(trace.value(), path, false, selection) : trace->translation(path)) << "\n";
+    }
+    if (lineNumber == 0)
+        return fail(usageError("no sentence on standard input (one sentence per line)"));
+    return code;
+}
+
 Result<std::string> sentenceOf(const Args &a)
 {
     if (a.positionals().empty())
@@ -105,12 +104,16 @@ Result<std::string> sentenceOf(const Args &a)
 
 int translateCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{"json"}, {"model", "beam", "prefix", "topk", "max-length", "layer", "head"}, {}});
+    auto args = Args::parse(argv, {{"json"},
+                                   {"model", "beam", "prefix", "topk", "max-length", "layer", "head", "edit-attention",
+                                    "drop-source", "ablate-heads"},
+                                   {}});
     if (!args)
         return fail(args.error());
     if (!args->value("model"))
         return fail(usageError("translate needs --model FILE or a bundled model name (e.g. --model additive)"));
-    auto sentence = sentenceOf(args.value());
+    const bool stdinLines = sentencesOnStdin(args.value());
+    auto sentence = stdinLines ? Result<std::string>(std::string()) : sentenceOf(args.value());
     if (!sentence)
         return fail(sentence.error());
     auto beam = args->integer("beam", 0, 1, 64);
@@ -125,13 +128,19 @@ int translateCommand(const Argv &argv)
     auto selection = headSelectionFromArgs(args.value(), {model->get()});
     if (!selection)
         return fail(selection.error());
+    auto intervention = interventionFromArgs(args.value(), *model.value());
+    if (!intervention)
+        return fail(intervention.error());
     DecodeOptions options;
     options.beamWidth = beam.value();
     options.topK = topk.value();
     options.maxLength = maxLength.value();
     options.partner = true; // one decode: both cores
+    options.intervention = intervention.value();
     if (auto prefix = args->value("prefix"))
         options.prefix = model.value()->prepareTarget(*prefix);
+    if (stdinLines)
+        return translateLines(*model.value(), options, args->has("json"), selection.value());
     auto trace = translate(*model.value(), sentence.value(), options);
     if (!trace)
         return fail(trace.error());

@@ -22,7 +22,5 @@ int exportCommand(const Argv &args);
 
 /// Prints "alignscope-cli: <message>" on stderr and returns the exit code of its kind.
 int fail(const Error &error);
-/// Usage text of every command.
-std::string usage();
 
 } // namespace alignscope::cli

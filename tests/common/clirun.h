@@ -18,12 +18,19 @@ struct CliRun {
     QByteArray err;
 };
 
-inline CliRun runCli(const QStringList &args, int timeoutMs = 120000)
+/// `input` is the process's standard input, closed after it (a command that
+/// reads standard input when it is not a terminal must not wait forever).
+inline CliRun runCli(const QStringList &args, int timeoutMs = 120000, const QByteArray &input = {})
 {
     QProcess p;
     p.start(QStringLiteral(ALIGNSCOPE_CLI), args);
     CliRun r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(timeoutMs)) {
+    const bool started = p.waitForStarted(10000);
+    if (started) {
+        p.write(input);
+        p.closeWriteChannel();
+    }
+    if (!started || !p.waitForFinished(timeoutMs)) {
         p.kill();
         p.waitForFinished(1000);
         return r;

@@ -14,3 +14,12 @@ alignscope_add_test(testgolden SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testgolden.cp
   LIBS nlohmann_json::nlohmann_json)
 target_compile_definitions(testgolden PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
 add_dependencies(testgolden alignscope-cli)
+# COMMAND --help, help COMMAND (issue #22).
+alignscope_add_test(testclihelp SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testclihelp.cpp LABELS unit)
+target_compile_definitions(testclihelp PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
+add_dependencies(testclihelp alignscope-cli)
+# translate reading sentences from standard input (issue #22).
+alignscope_add_test(testclistdin SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testclistdin.cpp LABELS unit
+  LIBS nlohmann_json::nlohmann_json)
+target_compile_definitions(testclistdin PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
+add_dependencies(testclistdin alignscope-cli)

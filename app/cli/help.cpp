@@ -1,0 +1,158 @@
+// The usage table: what `help`, `help COMMAND` and `COMMAND --help` print.
+#include "cli/help.h"
+
+#include <algorithm>
+#include <array>
+
+namespace alignscope::cli {
+
+namespace {
+
+struct CommandHelp {
+    const char *name;
+    /// The command line(s) as `help` lists them: "  name ...", continued by "       ...".
+    const char *synopsis;
+    /// What `COMMAND --help` adds below the synopsis.
+    const char *details;
+};
+
+const std::array<CommandHelp, 9> kCommands = {{
+    {"translate",
+     "  translate --model FILE|FOLDER|NAME [--beam K] [--prefix TEXT] [--max-length N] [--topk N] [--json]\n"
+     "       [--layer L --head H|mean|max]\n"
+     "       (SENTENCE | - | nothing: one sentence per line on standard input)\n",
+     "Decodes SENTENCE and prints its translation, or with --json the whole decode trace.\n"
+     "  --model M        a model file, Hugging Face folder, PyTorch checkpoint or bundled model name\n"
+     "  --beam K         beam search of width K (default: the model's; greedy for AlignScope's models)\n"
+     "  --prefix TEXT    force the translation to start with TEXT\n"
+     "  --max-length N   stop after N target tokens\n"
+     "  --topk N         candidates kept per step in the trace (default 10)\n"
+     "  --json           print the trace JSON instead of the translation\n"
+     "  --layer L --head H|mean|max   the attention row the trace's weights/scores show\n"
+     "With `-` as the sentence, or none while standard input is not a terminal, every line of\n"
+     "standard input is a sentence: one translation per line, or with --json one compact trace per\n"
+     "line. An empty or blank line gives an empty line ({} with --json). A line that cannot be\n"
+     "translated gives an empty line ({\"error\": ..., \"line\": N} with --json) and its error on\n"
+     "stderr; the other lines are still translated and the exit code is 4. Empty standard input is a\n"
+     "usage error.\n"},
+    {"inspect", "  inspect FILE|FOLDER|NAME\n",
+     "Prints a model's architecture, attention, configuration, vocabulary sizes, parameters and tensors.\n"},
+    {"init",
+     "  init --encoder gru|bigru|lstm|bilstm --decoder bahdanau|luong\n"
+     "       --scorer additive|dot|general|scaled-dot|concat|location [--local m|p --window D]\n"
+     "       --source-vocab FILE --target-vocab FILE [--embedding E] [--hidden H] [--layers L]\n"
+     "       [--seed N] --out FILE\n"
+     "  init --encoder transformer [--layers L] [--heads H] [--d-model D] [--ffn F] [--norm pre|post]\n"
+     "       [--norm-kind layer|rms] [--positions sinusoidal|learned|relative]\n"
+     "       [--activation relu|gelu|gelu-tanh|silu] [--gated-ffn]\n"
+     "       --source-vocab FILE --target-vocab FILE [--seed N] --out FILE\n",
+     "Writes a randomly initialised model. Vocabulary files hold one token per line (index = id),\n"
+     "starting with <pad>, <sos>, <eos>, <unk> in that order.\n"},
+    {"train",
+     "  train --task en-fr|dates|FILE [--format tsv|eng-fra] --encoder gru|bigru|lstm|bilstm\n"
+     "       --decoder bahdanau|luong --scorer ... [--local m|p --window D] [--epochs N]\n"
+     "       [--threads N] [--resume CKPT] [--batch B] [--lr X] [--hidden H] [--embedding E] --out FILE\n"
+     "       [--watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]]\n"
+     "  train --task ... --encoder transformer [the options of init --encoder transformer] --out FILE\n",
+     "Trains a model on a built-in task or a corpus and writes it to --out (a checkpoint OUT.ckpt\n"
+     "after every epoch). It first prints one line saying what it will do: pairs, vocabularies and\n"
+     "their tokenizer, parameters and the estimated time per epoch (timed on a copy of the model).\n"
+     "  --task T          en-fr, dates, or a TSV file source<TAB>target[<TAB>Pharaoh links];\n"
+     "                    --format eng-fra reads the PyTorch tutorial's eng-fra.txt (--direction en-fr|fr-en)\n"
+     "  --task-seed N --train-size N --dev-size N --test-size N   how the task is made and split\n"
+     "  --epochs N --batch B --lr X --dropout P --label-smoothing E --seed N --threads N\n"
+     "  --schedule plateau|inverse-sqrt|cosine --warmup STEPS --patience N --teacher-forcing R\n"
+     "  --eval-sentences N   dev sentences decoded per epoch for BLEU, exact match and AER\n"
+     "  --embedding E --hidden H --layers L --attention-dim A --max-source-length N\n"
+     "  --resume CKPT        continue a run exactly from its checkpoint\n"
+     "  --watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]   attention at every epoch end\n"
+     "Progress: a bar on a terminal; otherwise one line per epoch and a plain progress line at least\n"
+     "every 30 seconds (ALIGNSCOPE_PROGRESS_SECONDS=S sets that interval).\n"},
+    {"eval",
+     "  eval --model FILE|NAME --task en-fr|dates|FILE [--split dev|test] [--limit N] [--per-head] [--json]\n",
+     "Scores a model on a task's split: loss, perplexity, BLEU, exact match, AER and attention entropy.\n"
+     "  --limit N     decode only the first N pairs\n"
+     "  --per-head    also score every layer's and head's cross-attention alone\n"
+     "The task options of train (--format, --direction, --task-seed, sizes) choose the same split.\n"},
+    {"compare",
+     "  compare --models A B ... [--target TEXT] [--beam K] [--json] [--layer L --head H|mean|max]\n"
+     "       SENTENCE\n",
+     "Decodes SENTENCE with every model and prints one summary row per model; with --target every\n"
+     "model is teacher-forced on that text.\n"},
+    {"export",
+     "  export --model FILE|NAME --format png|svg|pdf|json|csv|pharaoh|nematus\n"
+     "       [--view heatmap|lines|heads|compare --models A B ...] [--layer L --head H|mean|max]\n"
+     "       [--scale S | --dpi N] [--page fit|a4|letter] [--beam K]\n"
+     "       [--title T] [--colormap NAME] [--font F] [--font-size PT] [--cell-size PX] [--no-colorbar]\n"
+     "       [--no-values] [--transparent] [--hide-special] [--threshold X] [--out FILE|FOLDER]\n"
+     "       (SENTENCE | --input FILE)\n",
+     "Writes a figure (png, svg, pdf; needs a build with the UI) or data (json, csv, pharaoh, nematus;\n"
+     "to stdout without --out). --input FILE --out FOLDER writes one file per line.\n"},
+    {"import",
+     "  import [--arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot] [--attn dot|general|concat]\n"
+     "       [--layers N] (--checkpoint FILE | --encoder FILE --decoder FILE)\n"
+     "       [--source-vocab JSON --target-vocab JSON | --pairs eng-fra.txt [--max-length N]\n"
+     "       [--reverse|--no-reverse]] --out FILE\n",
+     "Converts a PyTorch tutorial checkpoint into an AlignScope model file. The vocabularies come from\n"
+     "the chatbot's voc_dict, JSON arrays (index = id), or are rebuilt from the tutorial's pairs.\n"},
+    {"bench",
+     "  bench [--quick] [--json] [--model NAME] [--section all|scoring|decode|train|compare|ui] [--repeat N]\n"
+     "  bench --section folder --model FOLDER [--steps N] [--repeat N] [--json]\n",
+     "Measures the numbers of DESIGN.md (medians and ratios). --quick runs in under a minute;\n"
+     "--train-pairs N sizes the training section.\n"},
+}};
+
+const char *const kExitCodes = "Exit codes: 0 ok, 2 usage, 3 unreadable or invalid file, 4 invalid sentence.\n";
+
+const CommandHelp *find(const std::string &name)
+{
+    auto it = std::find_if(kCommands.begin(), kCommands.end(), [&](const CommandHelp &c) { return name == c.name; });
+    return it == kCommands.end() ? nullptr : &*it;
+}
+
+} // namespace
+
+std::string usage()
+{
+    std::string s = "usage: alignscope-cli COMMAND [options]\n"
+                    "       alignscope-cli help COMMAND | COMMAND --help   (that command's options)\n\n";
+    for (const CommandHelp &c : kCommands)
+        s += c.synopsis;
+    s += "  --version\n"
+         "\n"
+         "A model FILE is an AlignScope model or a PyTorch tutorial checkpoint (.pt, .pth, or a safetensors\n"
+         "state_dict) holding encoder and decoder; its vocabularies come from the chatbot's voc_dict or from\n"
+         "STEM.source-vocab.json and STEM.target-vocab.json beside it (JSON arrays, index = id). A FOLDER is a\n"
+         "Hugging Face model folder (T5, flan-T5, BART, Marian): config.json, weights and tokenizer files.\n"
+         "\n";
+    return s + kExitCodes;
+}
+
+std::optional<std::string> commandUsage(const std::string &name)
+{
+    const CommandHelp *c = find(name);
+    if (!c)
+        return std::nullopt;
+    return "usage: alignscope-cli " + name + " [options]\n\n" + c->synopsis + "\n" + c->details + "\n" + kExitCodes;
+}
+
+std::vector<std::string> commandNames()
+{
+    std::vector<std::string> names;
+    for (const CommandHelp &c : kCommands)
+        names.push_back(c.name);
+    return names;
+}
+
+bool asksForHelp(const std::vector<std::string> &args)
+{
+    for (const std::string &a : args) {
+        if (a == "--")
+            return false;
+        if (a == "--help" || a == "-h")
+            return true;
+    }
+    return false;
+}
+
+} // namespace alignscope::cli
