@@ -74,6 +74,10 @@ public:
     const ModelDescription &description() const override { return m_description; }
     const Vocabulary &targetVocab() const override { return m_target; }
     const SpecialIds &targetSpecials() const override { return m_config.targetSpecials; }
+    /// A PyTorch tutorial's model (its tokenizer is a tutorial's; opened or
+    /// imported) suppresses nothing: it decodes as the tutorial's evaluate /
+    /// GreedySearchDecoder, where SOS and PAD may win. Others: Seq2Seq's.
+    GenerationDefaults generation() const override;
     /// Tokenises a sentence as this model expects; BadInput when it is empty.
     Result<EncodedSource> prepareSource(const std::string &sentence) const override;
     /// Tokenises a target text into ids (no <sos>/<eos>).

@@ -85,6 +85,18 @@ EncodedSource RnnModel::sourceFromTokens(const std::vector<std::string> &tokens)
     return textSourceFromTokens(tokens, m_source, m_config.appendSourceEos);
 }
 
+GenerationDefaults RnnModel::generation() const
+{
+    switch (m_config.targetTokenizer.mode) {
+    case TokenizerMode::TutorialNormalize:
+    case TokenizerMode::LegacyTutorialNormalize:
+    case TokenizerMode::ChatbotNormalize:
+        return {};
+    default:
+        return Seq2Seq::generation();
+    }
+}
+
 std::vector<int> RnnModel::prepareTarget(const std::string &text) const
 {
     return textTargetIds(text, m_config.targetTokenizer, m_target);
