@@ -13,7 +13,9 @@
 #endif
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -95,6 +97,16 @@ std::string formatDuration(double seconds)
     return buf;
 }
 
+/// An estimate: tenths of a second under a minute (a small task's epoch), H:MM:SS above.
+std::string formatEstimate(double seconds)
+{
+    if (seconds >= 59.95)
+        return formatDuration(seconds);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+    return buf;
+}
+
 std::string metricsLine(const EvalMetrics &m)
 {
     char buf[200];
@@ -143,22 +155,59 @@ void printPerHead(const EvalMetrics &m)
     }
 }
 
-/// A progress bar on a terminal; one plain line per epoch otherwise.
-void report(const TrainProgress &p, bool terminal)
+/// Seconds between plain progress lines when stderr is not a terminal:
+/// ALIGNSCOPE_PROGRESS_SECONDS (for tests and busy logs), 30 by default.
+Result<double> progressInterval()
 {
-    if (p.epochEnd) {
-        std::fprintf(stderr, "%sepoch %d/%d  loss %.4f  %s  %.0f tok/s\n", terminal ? "\r\033[K" : "", p.epoch,
-                     p.epochs, p.loss, metricsLine(p.dev).c_str(), p.tokensPerSecond);
-        return;
-    }
-    if (!terminal)
-        return;
-    const double frac = p.totalSteps ? double(p.step) / double(p.totalSteps) : 0.0;
-    const int width = 30, filled = static_cast<int>(frac * width);
-    std::fprintf(stderr, "\r\033[K[%s%s] %5.1f%%  epoch %d/%d  loss %.4f  %.0f tok/s  ETA %s",
-                 std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), 100.0 * frac, p.epoch,
-                 p.epochs, p.loss, p.tokensPerSecond, formatDuration(p.etaSeconds).c_str());
+    const char *v = std::getenv("ALIGNSCOPE_PROGRESS_SECONDS");
+    if (!v)
+        return 30.0;
+    char *end = nullptr;
+    const double seconds = std::strtod(v, &end);
+    if (*v == '\0' || *end != '\0' || !(seconds > 0.0 && seconds <= 86400.0))
+        return usageError(std::string("ALIGNSCOPE_PROGRESS_SECONDS must be a number of seconds above 0, got \"") + v +
+                          "\"");
+    return seconds;
 }
+
+/// On a terminal, a progress bar redrawn in place. Elsewhere (a log file,
+/// CI, nohup) plain lines: one per epoch and one at least every `interval`
+/// seconds between them, so a log shows a long epoch is alive.
+class ProgressReport {
+public:
+    ProgressReport(bool terminal, double interval) : m_terminal(terminal), m_interval(interval) {}
+
+    void operator()(const TrainProgress &p)
+    {
+        const auto now = Clock::now();
+        if (p.epochEnd) {
+            std::fprintf(stderr, "%sepoch %d/%d  loss %.4f  %s  %.0f tok/s\n", m_terminal ? "\r\033[K" : "", p.epoch,
+                         p.epochs, p.loss, metricsLine(p.dev).c_str(), p.tokensPerSecond);
+            m_last = now;
+            return;
+        }
+        const double frac = p.totalSteps ? double(p.step) / double(p.totalSteps) : 0.0;
+        if (m_terminal) {
+            const int width = 30, filled = static_cast<int>(frac * width);
+            std::fprintf(stderr, "\r\033[K[%s%s] %5.1f%%  epoch %d/%d  loss %.4f  %.0f tok/s  ETA %s",
+                         std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), 100.0 * frac,
+                         p.epoch, p.epochs, p.loss, p.tokensPerSecond, formatDuration(p.etaSeconds).c_str());
+            return;
+        }
+        if (std::chrono::duration<double>(now - m_last).count() < m_interval)
+            return;
+        std::fprintf(stderr, "progress %.1f%%  epoch %d/%d  step %lld/%lld  loss %.4f  %.0f tok/s  ETA %s\n",
+                     100.0 * frac, p.epoch, p.epochs, p.step, p.totalSteps, p.loss, p.tokensPerSecond,
+                     formatDuration(p.etaSeconds).c_str());
+        m_last = now;
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    bool m_terminal;
+    double m_interval;
+    Clock::time_point m_last = Clock::now();
+};
 
 /// `--watch SENTENCE --snapshots DIR`: the watched sentence decoded with
 /// the weights at the end of every epoch, as DIR/epoch-NNN.json and, with
@@ -241,10 +290,49 @@ private:
 
 namespace {
 
+const char *tokenizerName(const TokenizerOptions &t)
+{
+    switch (t.mode) {
+    case TokenizerMode::Word:
+        return "word";
+    case TokenizerMode::Character:
+        return "char";
+    default:
+        return "pytorch-tutorial";
+    }
+}
+
+std::pair<TokenizerOptions, TokenizerOptions> tokenizersOf(const RnnModel &m)
+{
+    return {m.config().sourceTokenizer, m.config().targetTokenizer};
+}
+
+std::pair<TokenizerOptions, TokenizerOptions> tokenizersOf(const TransformerModel &m)
+{
+    const TransformerFileConfig c = m.fileConfig();
+    return {c.sourceTokenizer, c.targetTokenizer};
+}
+
+/// The run's first line: what it trains on, how big, and how long an epoch
+/// should take here (the Training tab's estimate, timed on a copy of the model).
+template <typename Model>
+void printPlan(const Model &model, const PreparedTask &task, const TrainOptions &options)
+{
+    const TrainingEstimate e = estimateTraining(model, task.splits.train, task.splits.dev, options);
+    const auto [source, target] = tokenizersOf(model);
+    std::fprintf(stderr,
+                 "training %s on %zu pairs (%s), vocabularies %d/%d (%s/%s), %lld parameters; "
+                 "estimated %s per epoch, %s for %d epochs\n",
+                 model.description().summary.c_str(), task.splits.train.pairs.size(), task.name.c_str(),
+                 model.sourceVocab().size(), model.targetVocab().size(), tokenizerName(source), tokenizerName(target),
+                 parameterCount(model.parameters()), formatEstimate(e.epochSeconds()).c_str(),
+                 formatEstimate(e.seconds).c_str(), e.epochs);
+}
+
 /// Trains `model` on the task with `options` and writes it to --out.
 template <typename Model>
 int runTraining(Model &model, const Args &args, const PreparedTask &task, const TrainOptions &options,
-                const SnapshotWriter *snapshots)
+                const SnapshotWriter *snapshots, double interval)
 {
     const std::string out = *args.value("out");
     Trainer trainer(model, task.splits.train, task.splits.dev, options);
@@ -252,20 +340,18 @@ int runTraining(Model &model, const Args &args, const PreparedTask &task, const 
         if (auto r = trainer.resume(*resume); !r)
             return fail(r.error());
     }
-    std::fprintf(stderr, "training %s on %zu pairs (%s), %lld parameters, vocabularies %d/%d\n",
-                 model.description().summary.c_str(), task.splits.train.pairs.size(), task.name.c_str(),
-                 parameterCount(model.parameters()), model.sourceVocab().size(), model.targetVocab().size());
+    printPlan(model, task, options);
     if (snapshots) { // a sentence that cannot be decoded fails now, not after the first epoch
         if (auto t = translate(model, snapshots->sentence()); !t)
             return fail(t.error());
     }
-    const bool terminal = isatty(STDERR_FILENO);
+    ProgressReport report(isatty(STDERR_FILENO), interval);
     // A snapshot that cannot be written stops training at the next batch.
     std::atomic<bool> stop{false};
     std::optional<Error> snapshotError;
     auto summary = trainer.run(
         [&](const TrainProgress &p) {
-            report(p, terminal);
+            report(p);
             if (!p.epochEnd || !snapshots || snapshotError)
                 return;
             if (auto w = snapshots->write(model, p.epoch); !w) {
@@ -298,6 +384,9 @@ int trainCommand(const Argv &argv)
     auto snapshots = SnapshotWriter::open(args.value());
     if (!snapshots)
         return fail(snapshots.error());
+    auto interval = progressInterval();
+    if (!interval)
+        return fail(interval.error());
     auto task = loadTask(args.value());
     if (!task)
         return fail(task.error());
@@ -313,14 +402,14 @@ int trainCommand(const Argv &argv)
         if (!spec)
             return fail(spec.error());
         TransformerModel model = makeTransformerForCorpus(spec.value(), task->splits.train, options->seed);
-        return runTraining(model, args.value(), task.value(), options.value(), snapshots->get());
+        return runTraining(model, args.value(), task.value(), options.value(), snapshots->get(), interval.value());
     }
     auto config = trainConfig(args.value(), task.value());
     if (!config)
         return fail(config.error());
     RnnModel model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, options->seed);
     model.setName(toString(config->attention.scorer));
-    return runTraining(model, args.value(), task.value(), options.value(), snapshots->get());
+    return runTraining(model, args.value(), task.value(), options.value(), snapshots->get(), interval.value());
 }
 
 int evalCommand(const Argv &argv)

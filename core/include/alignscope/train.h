@@ -125,6 +125,28 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+/// How long a run will take on this machine: a few batches timed on a copy
+/// of the model (each run once untimed first) and a dev evaluation on a
+/// sample, scaled to the run. The Training tab and `train` show it.
+struct TrainingEstimate {
+    double seconds = 0.0;          ///< the whole run
+    double batchSeconds = 0.0;     ///< mean of the measured batches
+    double evalSeconds = 0.0;      ///< dev evaluation, per epoch
+    long long batchesPerEpoch = 0;
+    int epochs = 0;
+    int warmupBatches = 0;
+    int threads = 0;
+
+    double epochSeconds() const { return batchesPerEpoch * batchSeconds + evalSeconds; }
+};
+
+/// Measures a TrainingEstimate for training `model` on `train` with `options`
+/// (dev evaluation on `dev`); `model` itself is left as it is.
+TrainingEstimate estimateTraining(const RnnModel &model, const Corpus &train, const Corpus &dev,
+                                  const TrainOptions &options);
+TrainingEstimate estimateTraining(const TransformerModel &model, const Corpus &train, const Corpus &dev,
+                                  const TrainOptions &options);
+
 /// Examples of a corpus for a model's vocabularies.
 std::vector<Example> makeExamples(const RnnModel &model, const Corpus &corpus);
 std::vector<Example> makeExamples(const TransformerModel &model, const Corpus &corpus);
