@@ -44,11 +44,20 @@ struct TransformerSpec {
     bool tiedOutput = true;         ///< the output layer is the target embedding
     bool rescaleTiedOutput = false; ///< T5: the decoder output times d^−½ before a tied output layer
     bool sharedEmbedding = false;   ///< source and target share one table (one vocabulary)
+    bool keyBias = true;            ///< with `bias`: the key projections have one too (Whisper's k_proj has none)
+    bool outputBias = true;         ///< with `bias`: the output layer has one (BART's final_logits_bias; Whisper: none)
+    /// Audio encoders (Whisper): log-mel bins of the input frames, read by two
+    /// convolutions (k 3, the second of stride 2) with GELU instead of token
+    /// embeddings, then a learned (stored) table of `sourcePositions` rows. 0: text.
+    int melBins = 0;
+    int sourcePositions = 0;        ///< rows of the encoder's learned positions when not maxPositions (Whisper: 1500)
     double eps = 1e-5;
 
     int headSize() const { return headDim > 0 ? headDim : dModel / heads; }
     /// Width of the heads side by side: the attention projections' output.
     int attentionWidth() const { return heads * headSize(); }
+    /// Rows of the encoder's learned position table.
+    int encoderPositions() const { return sourcePositions > 0 ? sourcePositions : maxPositions; }
 };
 
 std::string toString(TransformerSpec::Norm n);

@@ -1,4 +1,4 @@
-// config.json / generation_config.json of T5, BART and Marian folders.
+// config.json / generation_config.json of T5, BART, Marian and Whisper folders.
 #include "hf/hfconfig_p.h"
 
 #include <nlohmann/json.hpp>
@@ -125,6 +125,46 @@ public:
         return out;
     }
 
+    /// forced_decoder_ids: [[index, id or null], ...] -> the id forced at step index − 1 (−1: none).
+    std::vector<int> forcedIds(const char *key)
+    {
+        std::vector<int> out;
+        if (!has(key))
+            return out;
+        const json &v = m_j.at(key);
+        const char *what = " must be a list of [position, token id or null] pairs (positions 1..4096)";
+        if (!v.is_array() || v.size() > 4096)
+            return fail(std::string(key) + what), out;
+        for (const json &pair : v) {
+            if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() || pair[0].get<long long>() < 1 ||
+                pair[0].get<long long>() > 4096 ||
+                !(pair[1].is_null() || (pair[1].is_number_integer() && pair[1].get<long long>() >= 0 &&
+                                        pair[1].get<long long>() <= std::numeric_limits<int>::max())))
+                return fail(std::string(key) + what), std::vector<int>{};
+            const size_t step = size_t(pair[0].get<long long>() - 1);
+            if (out.size() <= step)
+                out.resize(step + 1, -1);
+            out[step] = pair[1].is_null() ? -1 : pair[1].get<int>();
+        }
+        return out;
+    }
+    /// A JSON object of name -> token id (lang_to_id, task_to_id).
+    std::map<std::string, int> tokenMap(const char *key)
+    {
+        std::map<std::string, int> out;
+        if (!has(key))
+            return out;
+        const json &v = m_j.at(key);
+        if (!v.is_object() || v.size() > 10'000)
+            return fail(std::string(key) + " must be an object of name -> token id"), out;
+        for (const auto &[name, id] : v.items()) {
+            if (!id.is_number_integer() || id.get<long long>() < 0 || id.get<long long>() > std::numeric_limits<int>::max())
+                return fail(std::string(key) + " must be an object of name -> token id"), std::map<std::string, int>{};
+            out[name] = id.get<int>();
+        }
+        return out;
+    }
+
     void fail(const std::string &what)
     {
         if (m_bad.empty())
@@ -194,6 +234,26 @@ void readT5(Fields &f, ModelConfig &c)
     c.decoderStart = f.token("decoder_start_token_id", c.pad);
 }
 
+/// The sizes and activation of the fairseq-style configs (BART, Marian, Whisper): one
+/// head count and one feed-forward width for both stacks, as AlignScope's layers need.
+void readFairseqSizes(Fields &f, Spec &s, int d, int layers, int heads, int ffn)
+{
+    s.dModel = f.size("d_model", d, 1, kMaxWidth);
+    s.encoderLayers = f.size("encoder_layers", layers, 1, kMaxLayers);
+    s.decoderLayers = f.size("decoder_layers", layers, 1, kMaxLayers);
+    s.heads = f.size("encoder_attention_heads", heads, 1, kMaxHeads);
+    if (f.size("decoder_attention_heads", s.heads, 1, kMaxHeads) != s.heads)
+        f.fail("decoder_attention_heads differs from encoder_attention_heads; AlignScope needs them equal");
+    s.ffn = f.size("encoder_ffn_dim", ffn, 1, kMaxFfn);
+    if (f.size("decoder_ffn_dim", s.ffn, 1, kMaxFfn) != s.ffn)
+        f.fail("decoder_ffn_dim differs from encoder_ffn_dim; AlignScope needs them equal");
+    const std::string act = f.text("activation_function", "gelu");
+    if (auto a = activationOf(act))
+        s.activation = *a;
+    else
+        f.fail("activation_function \"" + act + "\" is not one AlignScope has (relu, gelu, gelu_new, silu, swish)");
+}
+
 /// BART and Marian share the layer layout (fairseq's); they differ in positions and defaults.
 void readBartLike(Fields &f, ModelConfig &c)
 {
@@ -204,22 +264,9 @@ void readBartLike(Fields &f, ModelConfig &c)
     s.bias = true;
     s.scaledAttention = true;
     s.eps = 1e-5;
-    s.dModel = f.size("d_model", 1024, 1, kMaxWidth);
-    s.encoderLayers = f.size("encoder_layers", 12, 1, kMaxLayers);
-    s.decoderLayers = f.size("decoder_layers", 12, 1, kMaxLayers);
-    s.heads = f.size("encoder_attention_heads", 16, 1, kMaxHeads);
-    if (f.size("decoder_attention_heads", s.heads, 1, kMaxHeads) != s.heads)
-        f.fail("decoder_attention_heads differs from encoder_attention_heads; AlignScope needs them equal");
-    s.ffn = f.size("encoder_ffn_dim", 4096, 1, kMaxFfn);
-    if (f.size("decoder_ffn_dim", s.ffn, 1, kMaxFfn) != s.ffn)
-        f.fail("decoder_ffn_dim differs from encoder_ffn_dim; AlignScope needs them equal");
+    readFairseqSizes(f, s, 1024, 12, 16, 4096);
     s.maxPositions = f.size("max_position_embeddings", 1024, 1, 1 << 20);
     s.scaleEmbedding = f.flag("scale_embedding", false);
-    const std::string act = f.text("activation_function", "gelu");
-    if (auto a = activationOf(act))
-        s.activation = *a;
-    else
-        f.fail("activation_function \"" + act + "\" is not one AlignScope has (relu, gelu, gelu_new, silu, swish)");
     if (bart) {
         s.positions = Spec::Positions::Learned;
         s.positionOffset = 2; // BartLearnedPositionalEmbedding
@@ -241,6 +288,58 @@ void readBartLike(Fields &f, ModelConfig &c)
         c.pad = f.token("pad_token_id", 58100);
         c.eos = f.token("eos_token_id", 0);
         c.decoderStart = f.token("decoder_start_token_id", 58100);
+    }
+}
+
+/// WhisperConfig: fairseq-like layers in pre-norm, two convolutions over the
+/// log-mel frames, stored (sinusoidal) encoder positions and learned decoder
+/// positions, k_proj without bias, the output tied to the token embedding.
+void readWhisper(Fields &f, ModelConfig &c)
+{
+    Spec &s = c.spec;
+    s.norm = Spec::Norm::Layer;
+    s.preNorm = true;
+    s.bias = true;
+    s.keyBias = false;
+    s.outputBias = false;
+    s.scaledAttention = true;
+    s.eps = 1e-5;
+    s.positions = Spec::Positions::Learned;
+    s.sharedEmbedding = false;
+    readFairseqSizes(f, s, 384, 4, 6, 1536); // whisper-tiny's defaults
+    s.melBins = f.size("num_mel_bins", 80, 1, 1024);
+    s.sourcePositions = f.size("max_source_positions", 1500, 1, 1 << 16);
+    s.maxPositions = f.size("max_target_positions", 448, 1, 1 << 16);
+    s.scaleEmbedding = false; // WhisperDecoder computes embed_scale but never applies it
+    c.sourceVocab = c.targetVocab = f.size("vocab_size", 51865, 1, kMaxVocab);
+    c.pad = f.token("pad_token_id", 50256);
+    c.bos = f.token("bos_token_id", 50256);
+    c.eos = f.token("eos_token_id", 50256);
+    c.decoderStart = f.token("decoder_start_token_id", 50257);
+    // config.json's forced ids win over generation_config.json's in generate().
+    c.whisper.forcedPrompt = f.forcedIds("forced_decoder_ids");
+    c.whisper.beginSuppressed = f.tokens("begin_suppress_tokens");
+}
+
+/// generation_config.json's Whisper fields (or config.json's, read the same way).
+void readWhisperGeneration(Fields &f, ModelConfig &c, bool fromModelConfig)
+{
+    WhisperGeneration &w = c.whisper;
+    if (!fromModelConfig) {
+        if (w.forcedPrompt.empty())
+            w.forcedPrompt = f.forcedIds("forced_decoder_ids");
+        w.beginSuppressed = f.tokens("begin_suppress_tokens");
+    }
+    w.languages = f.tokenMap("lang_to_id");
+    w.tasks = f.tokenMap("task_to_id");
+    w.noTimestamps = f.token("no_timestamps_token_id", -1);
+    w.language = f.text("language", "");
+    w.task = f.text("task", "");
+    w.alignmentHeads.clear();
+    for (const std::vector<int> &pair : f.tokenLists("alignment_heads")) {
+        if (pair.size() != 2)
+            return f.fail("alignment_heads must be [layer, head] pairs");
+        w.alignmentHeads.emplace_back(pair[0], pair[1]);
     }
 }
 
@@ -301,10 +400,13 @@ Result<ModelConfig> parseConfig(const std::string &configJson, const std::string
     } else if (c.modelType == "bart" || c.modelType == "marian") {
         c.family = c.modelType == "bart" ? Family::Bart : Family::Marian;
         readBartLike(f, c);
+    } else if (c.modelType == "whisper") {
+        c.family = Family::Whisper;
+        readWhisper(f, c);
     } else {
         return fileError("config.json: model_type \"" + c.modelType + "\"" +
                          (c.architecture.empty() ? "" : " (" + c.architecture + ")") +
-                         " is not one AlignScope opens (t5, bart, marian)");
+                         " is not one AlignScope opens (t5, bart, marian, whisper)");
     }
     c.spec.tiedOutput = f.flag("tie_word_embeddings", true);
     if (!c.architecture.empty() && c.architecture.find("ForConditionalGeneration") == std::string::npos &&
@@ -312,18 +414,22 @@ Result<ModelConfig> parseConfig(const std::string &configJson, const std::string
         return fileError("config.json: architecture " + c.architecture +
                          " has no language-model head; AlignScope opens the *ForConditionalGeneration and MarianMTModel classes");
     // BART and Marian configs carry their forced EOS (and BART's forced BOS) as model defaults.
-    if (c.family != Family::T5) {
+    if (c.family == Family::Bart || c.family == Family::Marian) {
         c.generation.forcedLast = f.token("forced_eos_token_id", c.family == Family::Bart ? 2 : 0);
         c.generation.forcedFirst = f.token("forced_bos_token_id", -1);
     }
     if (generationJson.empty()) {
         readGeneration(f, c, true);
+        if (c.family == Family::Whisper)
+            readWhisperGeneration(f, c, true);
     } else {
         auto gen = parseObject(generationJson, "generation_config.json");
         if (!gen)
             return gen.error();
         Fields g(gen.value(), "generation_config.json");
         readGeneration(g, c, false);
+        if (c.family == Family::Whisper)
+            readWhisperGeneration(g, c, false);
         if (!g.bad().empty())
             return fileError(g.bad());
     }
@@ -333,6 +439,16 @@ Result<ModelConfig> parseConfig(const std::string &configJson, const std::string
         if (id >= c.targetVocab)
             return fileError("config.json: special token id " + std::to_string(id) + " is outside the vocabulary of " +
                              std::to_string(c.targetVocab));
+    std::vector<int> whisperIds = c.whisper.forcedPrompt;
+    for (const auto &table : {c.whisper.languages, c.whisper.tasks})
+        for (const auto &[name, id] : table)
+            whisperIds.push_back(id);
+    whisperIds.push_back(c.whisper.noTimestamps);
+    for (int id : whisperIds)
+        if (id >= c.targetVocab)
+            return fileError("generation_config.json: Whisper's token id " + std::to_string(id) +
+                             " (forced_decoder_ids, lang_to_id, task_to_id or no_timestamps_token_id) is outside the "
+                             "vocabulary of " + std::to_string(c.targetVocab));
     if (c.decoderStart < 0)
         return fileError("config.json: no decoder_start_token_id; the decoder cannot start");
     if (auto valid = validateSpec(c.spec); !valid)
@@ -340,7 +456,8 @@ Result<ModelConfig> parseConfig(const std::string &configJson, const std::string
     // Weights beyond reason are refused here, before anything is allocated.
     const double d = c.spec.dModel, layers = c.spec.encoderLayers + c.spec.decoderLayers;
     const double parameters = (double(c.sourceVocab) + c.targetVocab) * d +
-                              layers * (4.0 * d * c.spec.attentionWidth() * 2 + 3.0 * d * c.spec.ffn);
+                              layers * (4.0 * d * c.spec.attentionWidth() * 2 + 3.0 * d * c.spec.ffn) +
+                              3.0 * d * (c.spec.melBins + d) + double(c.spec.encoderPositions() + c.spec.maxPositions) * d;
     if (parameters > 2e10)
         return fileError("config.json describes about " + std::to_string(static_cast<long long>(parameters / 1e9)) +
                          " billion parameters; AlignScope opens models up to 20 billion");

@@ -8,22 +8,38 @@
 #include "alignscope/seq2seq.h"
 #include "alignscope/transformer.h"
 
+#include <map>
 #include <string>
+#include <vector>
 
 namespace alignscope::hf {
 
 /// The families this reader knows, by config.json's model_type.
-enum class Family { T5, Bart, Marian };
+enum class Family { T5, Bart, Marian, Whisper };
+
+/// Whisper's own generation settings (WhisperForConditionalGeneration.generate).
+struct WhisperGeneration {
+    /// forced_decoder_ids by step (−1: not forced): config.json's when it has
+    /// them (generate() prefers them), else generation_config.json's.
+    std::vector<int> forcedPrompt;
+    std::vector<int> beginSuppressed;      ///< begin_suppress_tokens
+    std::map<std::string, int> languages;  ///< lang_to_id: "<|en|>" -> id
+    std::map<std::string, int> tasks;      ///< task_to_id: "transcribe" -> id
+    int noTimestamps = -1;                 ///< no_timestamps_token_id
+    std::string language, task;            ///< generation_config.json's "language" / "task" when set
+    std::vector<std::pair<int, int>> alignmentHeads; ///< (layer, head) pairs
+};
 
 struct ModelConfig {
     Family family = Family::T5;
-    std::string modelType;       ///< "t5", "bart", "marian"
+    std::string modelType;       ///< "t5", "bart", "marian", "whisper"
     std::string architecture;    ///< architectures[0], e.g. "T5ForConditionalGeneration"
     TransformerSpec spec;
     int sourceVocab = 0;         ///< rows of the encoder's embedding
     int targetVocab = 0;         ///< rows of the decoder's embedding and the output layer
     int pad = -1, eos = -1, bos = -1, decoderStart = -1;
     GenerationDefaults generation;
+    WhisperGeneration whisper;   ///< Whisper only
 };
 
 /// Parses config.json (and generation_config.json when `generationJson` is

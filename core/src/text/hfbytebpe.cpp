@@ -1,12 +1,16 @@
-// Byte-level BPE (BartTokenizer, GPT2Tokenizer): GPT-2's pre-tokenisation
-// pattern, written out by hand over utf8proc's categories, each pre-token's
-// UTF-8 bytes mapped to printable characters, then merges by rank.
+// Byte-level BPE (BartTokenizer, GPT2Tokenizer, WhisperTokenizer): GPT-2's
+// pre-tokenisation pattern, written out by hand over utf8proc's categories,
+// each pre-token's UTF-8 bytes mapped to printable characters, then merges by
+// rank. Whisper frames text with its task prompt and decodes its own way
+// (added tokens joined without spaces, timestamps and a previous-text prompt
+// left out).
 
 #include "text/hfmodels_p.h"
 #include "text/hfslow_p.h"
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 
@@ -118,16 +122,44 @@ size_t matchAt(const std::vector<Char> &c, size_t i)
     return end - i - 1;
 }
 
+/// re.sub(r"<\|(\d+\.\d+)\|>", "", text): Whisper's timestamp tokens out of decoded text.
+std::string stripTimestamps(const std::string &text)
+{
+    auto digits = [&](size_t at) {
+        size_t end = at;
+        while (end < text.size() && text[end] >= '0' && text[end] <= '9')
+            ++end;
+        return end;
+    };
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+        if (text.compare(i, 2, "<|") == 0) {
+            const size_t whole = digits(i + 2);
+            if (whole > i + 2 && whole < text.size() && text[whole] == '.') {
+                const size_t frac = digits(whole + 1);
+                if (frac > whole + 1 && text.compare(frac, 2, "|>") == 0) {
+                    i = frac + 2;
+                    continue;
+                }
+            }
+        }
+        out += text[i++];
+    }
+    return out;
+}
+
 // ---- BPE ----------------------------------------------------------------------------------
 
 class ByteBpeTokenizer final : public SlowTokenizer {
 public:
-    ByteBpeTokenizer(JsonVocabulary vocabulary, std::unordered_map<std::string, int> ranks, bool gpt2,
+    ByteBpeTokenizer(JsonVocabulary vocabulary, std::unordered_map<std::string, int> ranks, ByteBpeFlavour flavour,
                      bool addPrefixSpace, bool addBos)
-        : m_vocabulary(std::move(vocabulary)), m_ranks(std::move(ranks)), m_gpt2(gpt2),
+        : m_vocabulary(std::move(vocabulary)), m_ranks(std::move(ranks)), m_flavour(flavour),
           m_addPrefixSpace(addPrefixSpace), m_addBos(addBos)
     {
     }
+
+    std::string decode(const std::vector<int> &ids, bool skipSpecial = true) const override;
 
 protected:
     void tokenizeChunk(const MappedText &chunk, bool, std::vector<RawPiece> &out) const override;
@@ -150,10 +182,12 @@ protected:
 
 private:
     std::vector<std::string> bpe(const std::string &word) const;
+    std::string whisperDecode(std::vector<int> ids, bool skipSpecial) const;
 
     JsonVocabulary m_vocabulary;
     std::unordered_map<std::string, int> m_ranks; ///< "first second" -> merge rank
-    bool m_gpt2, m_addPrefixSpace, m_addBos;
+    ByteBpeFlavour m_flavour;
+    bool m_addPrefixSpace, m_addBos;
     mutable std::mutex m_cacheMutex;
     mutable std::unordered_map<std::string, std::vector<std::string>> m_cache;
 };
@@ -230,10 +264,19 @@ MappedText ByteBpeTokenizer::prepare(MappedText text) const
 
 ByteBpeTokenizer::Framed ByteBpeTokenizer::withSpecialTokens(std::vector<int> ids) const
 {
-    // BART: <s> X </s> (cls_token, sep_token); GPT-2: X, or <|endoftext|> X with add_bos_token.
     const auto &s = specialTokens();
-    const int first = m_gpt2 ? (m_addBos ? attributeId(s.bos) : -1) : attributeId(s.cls);
-    if (!m_gpt2 && attributeId(s.sep) >= 0)
+    if (m_flavour == ByteBpeFlavour::Whisper) {
+        // prefix_tokens X <|endoftext|>; the prefix of a tokenizer without language or task:
+        // <|startoftranscript|> <|notimestamps|>.
+        std::vector<int> framed{tokenToId("<|startoftranscript|>"), tokenToId("<|notimestamps|>")};
+        framed.insert(framed.end(), ids.begin(), ids.end());
+        framed.push_back(attributeId(s.eos));
+        return {std::move(framed), 2};
+    }
+    // BART: <s> X </s> (cls_token, sep_token); GPT-2: X, or <|endoftext|> X with add_bos_token.
+    const bool gpt2 = m_flavour == ByteBpeFlavour::Gpt2;
+    const int first = gpt2 ? (m_addBos ? attributeId(s.bos) : -1) : attributeId(s.cls);
+    if (!gpt2 && attributeId(s.sep) >= 0)
         ids.push_back(attributeId(s.sep));
     if (first < 0)
         return {std::move(ids), 0};
@@ -261,6 +304,42 @@ std::string ByteBpeTokenizer::tokensToString(std::vector<std::string> tokens) co
     for (const auto &t : tokens)
         joined += t;
     return decodeUtf8Replacing(tokenBytes(joined)); // errors="replace"
+}
+
+std::string ByteBpeTokenizer::decode(const std::vector<int> &ids, bool skipSpecial) const
+{
+    return m_flavour == ByteBpeFlavour::Whisper ? whisperDecode(ids, skipSpecial) : SlowTokenizer::decode(ids, skipSpecial);
+}
+
+/// WhisperTokenizer.decode: a previous-text prompt (<|startofprev|> ... up to
+/// <|startoftranscript|>) dropped with the special tokens; every added token
+/// joined as it is, with no space around it and no clean-up; then the
+/// timestamps (<|1.24|>) taken out of the text.
+std::string ByteBpeTokenizer::whisperDecode(std::vector<int> ids, bool skipSpecial) const
+{
+    if (skipSpecial && !ids.empty() && ids.front() == tokenToId("<|startofprev|>")) {
+        const auto start = std::find(ids.begin(), ids.end(), tokenToId("<|startoftranscript|>"));
+        ids.erase(ids.begin(), start);
+    }
+    std::string text;
+    std::vector<std::string> run; // model tokens between added tokens
+    auto flush = [&] {
+        if (!run.empty())
+            text += tokensToString(std::move(run));
+        run.clear();
+    };
+    for (const int id : ids) {
+        if (skipSpecial && isAllSpecialId(id))
+            continue;
+        if (const AddedToken *added = addedToken(id)) {
+            flush();
+            text += added->content;
+        } else {
+            run.push_back(modelPiece(id).value_or(std::string()));
+        }
+    }
+    flush();
+    return stripTimestamps(text);
 }
 
 HfTokenizer::Display ByteBpeTokenizer::displayModelPiece(const std::string &piece) const
@@ -318,8 +397,9 @@ Result<std::unordered_map<std::string, int>> readMerges(const std::string &path)
 
 } // namespace
 
-Result<std::unique_ptr<HfTokenizer>> loadByteBpeTokenizer(const std::string &folder, bool gpt2)
+Result<std::unique_ptr<HfTokenizer>> loadByteBpeTokenizer(const std::string &folder, ByteBpeFlavour flavour)
 {
+    const bool gpt2 = flavour != ByteBpeFlavour::Bart; // Whisper's defaults are GPT-2's
     auto vocabulary = readVocabularyJson(folder + "/vocab.json");
     if (!vocabulary)
         return vocabulary.error();
@@ -341,7 +421,7 @@ Result<std::unique_ptr<HfTokenizer>> loadByteBpeTokenizer(const std::string &fol
         return config.error();
     if (!gpt2 && config->specials.mask && !config->specialDetails.count(*config->specials.mask)) // lstrip by default
         config->specialDetails[*config->specials.mask] = AddedToken{*config->specials.mask, true, false, false, true};
-    auto tokenizer = std::make_unique<ByteBpeTokenizer>(std::move(*vocabulary), std::move(*ranks), gpt2,
+    auto tokenizer = std::make_unique<ByteBpeTokenizer>(std::move(*vocabulary), std::move(*ranks), flavour,
                                                         config->addPrefixSpace.value_or(false),
                                                         config->addBosToken.value_or(false));
     tokenizer->setAddedTokens(*config, {});

@@ -24,7 +24,10 @@ std::vector<std::string> tokensOf(const JsonVocabulary &vocabulary);
 Result<std::unique_ptr<HfTokenizer>> loadT5Tokenizer(const std::string &folder);
 /// MarianTokenizer: source.spm, target.spm and vocab.json.
 Result<std::unique_ptr<HfTokenizer>> loadMarianTokenizer(const std::string &folder);
-/// BartTokenizer, or GPT2Tokenizer when `gpt2`: vocab.json and merges.txt.
-Result<std::unique_ptr<HfTokenizer>> loadByteBpeTokenizer(const std::string &folder, bool gpt2);
+/// The byte-level BPE classes: they share vocab.json, merges.txt and GPT-2's
+/// pattern, and differ in their special tokens, framing and decode.
+enum class ByteBpeFlavour { Bart, Gpt2, Whisper };
+/// BartTokenizer, GPT2Tokenizer or WhisperTokenizer: vocab.json and merges.txt.
+Result<std::unique_ptr<HfTokenizer>> loadByteBpeTokenizer(const std::string &folder, ByteBpeFlavour flavour);
 
 } // namespace alignscope::hftok

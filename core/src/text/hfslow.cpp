@@ -77,6 +77,17 @@ bool SlowTokenizer::isAllSpecialToken(const std::string &token) const
     return std::find(m_allSpecial.begin(), m_allSpecial.end(), token) != m_allSpecial.end();
 }
 
+bool SlowTokenizer::isAllSpecialId(int id) const
+{
+    return std::find(m_allSpecialIds.begin(), m_allSpecialIds.end(), id) != m_allSpecialIds.end();
+}
+
+const AddedToken *SlowTokenizer::addedToken(int id) const
+{
+    const auto it = m_added.find(id);
+    return it == m_added.end() ? nullptr : &it->second;
+}
+
 int SlowTokenizer::attributeId(const std::optional<std::string> &token) const
 {
     return token ? tokenToId(*token) : -1;

@@ -129,6 +129,10 @@ protected:
     int tokenToId(const std::string &token, bool target = false) const;
     bool isAllSpecialToken(const std::string &token) const;
     int unkId() const { return m_unk; }
+    /// In all_special_ids (what skip_special_tokens drops).
+    bool isAllSpecialId(int id) const;
+    /// An added token (added_tokens_decoder), and its content.
+    const AddedToken *addedToken(int id) const;
     int attributeId(const std::optional<std::string> &token) const;
     const SpecialTokens &specialTokens() const { return m_specials; }
 

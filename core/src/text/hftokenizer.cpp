@@ -56,10 +56,14 @@ Result<std::unique_ptr<HfTokenizer>> loadHfTokenizer(const std::string &folder, 
         return hftok::loadT5Tokenizer(folder);
     if (modelType == "marian")
         return hftok::loadMarianTokenizer(folder);
-    if (modelType == "bart" || modelType == "gpt2")
-        return hftok::loadByteBpeTokenizer(folder, modelType == "gpt2");
+    if (modelType == "bart")
+        return hftok::loadByteBpeTokenizer(folder, hftok::ByteBpeFlavour::Bart);
+    if (modelType == "gpt2")
+        return hftok::loadByteBpeTokenizer(folder, hftok::ByteBpeFlavour::Gpt2);
+    if (modelType == "whisper")
+        return hftok::loadByteBpeTokenizer(folder, hftok::ByteBpeFlavour::Whisper);
     return usageError(folder + "/config.json: no tokenizer for model_type \"" + modelType
-                      + "\" (known: t5, bart, marian, gpt2)");
+                      + "\" (known: t5, bart, marian, gpt2, whisper)");
 }
 
 } // namespace alignscope

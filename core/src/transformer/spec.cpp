@@ -35,6 +35,15 @@ json specToJson(const Spec &s)
             {"shared_embedding", s.sharedEmbedding}, {"eps", s.eps}};
     if (s.headDim > 0) // set apart from d / heads (T5's d_kv)
         j["head_dim"] = s.headDim;
+    // Written only when set, so that the files of text models stay as they were.
+    if (!s.keyBias)
+        j["key_bias"] = false;
+    if (!s.outputBias)
+        j["output_bias"] = false;
+    if (s.melBins > 0)
+        j["mel_bins"] = s.melBins;
+    if (s.sourcePositions > 0)
+        j["source_positions"] = s.sourcePositions;
     return j;
 }
 
@@ -65,6 +74,10 @@ void readSpec(const json &j, Spec &s, std::string &bad)
     field(j, "rescale_tied_output", s.rescaleTiedOutput, bad, w);
     field(j, "shared_embedding", s.sharedEmbedding, bad, w);
     field(j, "eps", s.eps, bad, w);
+    field(j, "key_bias", s.keyBias, bad, w);
+    field(j, "output_bias", s.outputBias, bad, w);
+    field(j, "mel_bins", s.melBins, bad, w);
+    field(j, "source_positions", s.sourcePositions, bad, w);
 }
 
 } // namespace
@@ -149,6 +162,12 @@ Result<void> validateSpec(const TransformerSpec &s)
     if (s.headDim < 0 || s.headDim > 4096)
         return usageError("transformer head size must be 0 (d-model / heads) or up to 4096, not " +
                           std::to_string(s.headDim));
+    if (s.melBins < 0 || s.melBins > 1024)
+        return usageError("transformer mel bins must be 0 (a text encoder) or up to 1024, not " + std::to_string(s.melBins));
+    if (s.sourcePositions < 0 || s.sourcePositions > (1 << 20))
+        return usageError("transformer source positions must be 0..1048576, not " + std::to_string(s.sourcePositions));
+    if (s.melBins > 0 && s.positions != TransformerSpec::Positions::Learned)
+        return usageError("an audio encoder (mel bins) needs learned positions");
     if (s.headDim == 0 && s.dModel % s.heads != 0)
         return usageError("transformer d-model " + std::to_string(s.dModel) + " does not split into " +
                           std::to_string(s.heads) + " heads; choose a d-model divisible by the heads");
