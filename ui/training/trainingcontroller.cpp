@@ -8,9 +8,6 @@
 #include <QFileInfo>
 #include <QMetaObject>
 
-#include <tbb/global_control.h>
-#include <tbb/info.h>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -21,10 +18,6 @@ namespace alignscope::ui {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-int threadCount(const TrainingSetup &s) { return s.threads > 0 ? s.threads : tbb::info::default_concurrency(); }
 
 } // namespace
 
@@ -42,58 +35,13 @@ TrainOptions trainOptionsFor(const TrainingSetup &s)
 
 namespace {
 
-/// Times a few batches on a copy of the model and one dev evaluation on a
-/// sample, and scales both to the run. Each sampled batch runs once untimed
-/// first: the first batch of a new length is several times slower than the
-/// next ones (buffers grow), which made an untimed-free estimate 2x too long.
+/// The estimate `train` prints as well (core's estimateTraining).
 template <typename Model>
 TrainingEstimate measureWarmup(const Model &model, const PreparedTask &task, const TrainingSetup &s)
 {
-    constexpr int kBatches = 4;
-    constexpr size_t kEvalSample = 20;
     TrainingEstimate e;
-    e.epochs = s.epochs;
-    e.threads = threadCount(s);
-    e.warmupBatches = kBatches;
-    const size_t n = task.splits.train.pairs.size();
-    e.batchesPerEpoch = static_cast<long long>((n + s.batchSize - 1) / s.batchSize);
-
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(e.threads));
-    Model copy = model;
-    Trainer trainer(copy, Corpus{}, Corpus{}, trainOptionsFor(s));
-    // The trainer batches sentences of similar length, so the warm-up takes
-    // runs of the length-sorted examples at the middle of each quarter.
-    std::vector<Example> examples = makeExamples(copy, task.splits.train);
-    std::stable_sort(examples.begin(), examples.end(),
-                     [](const Example &a, const Example &b) { return a.source.size() < b.source.size(); });
-    const size_t b = std::min(examples.size(), static_cast<size_t>(s.batchSize));
-    std::vector<std::vector<Example>> batches;
-    for (int i = 0; i < kBatches; ++i) {
-        const size_t start = (examples.size() - b) * static_cast<size_t>(2 * i + 1) / (2 * kBatches);
-        batches.emplace_back(examples.begin() + start, examples.begin() + start + b);
-    }
-    for (const auto &batch : batches)
-        trainer.trainBatch(batch);
-    const auto t0 = Clock::now();
-    for (const auto &batch : batches)
-        trainer.trainBatch(batch);
-    e.batchSeconds = secondsSince(t0) / kBatches;
-
-    // Loss over the dev set (teacher forced) and greedy decodes of
-    // evalSentences of it, timed apart because they scale differently.
-    const Corpus &dev = task.splits.dev;
-    Corpus sample;
-    sample.pairs.assign(dev.pairs.begin(), dev.pairs.begin() + std::min(dev.pairs.size(), kEvalSample));
-    const auto t1 = Clock::now();
-    evaluate(copy, sample, 0);
-    const double lossSeconds = secondsSince(t1);
-    const auto t2 = Clock::now();
-    evaluate(copy, sample, -1);
-    const double decodeSeconds = std::max(0.0, secondsSince(t2) - lossSeconds);
-    const double m = std::max<size_t>(1, sample.pairs.size());
-    const double decoded = std::min<double>(s.evalSentences, dev.pairs.size());
-    e.evalSeconds = lossSeconds * dev.pairs.size() / m + decodeSeconds * decoded / m;
-    e.seconds = e.epochs * (e.batchesPerEpoch * e.batchSeconds + e.evalSeconds);
+    static_cast<alignscope::TrainingEstimate &>(e) =
+        estimateTraining(model, task.splits.train, task.splits.dev, trainOptionsFor(s));
     return e;
 }
 

@@ -56,15 +56,9 @@ struct TrainingSetup {
     QString checkpointPath() const { return outPath + QStringLiteral(".ckpt"); }
 };
 
-/// How long a run should take, from a short warm-up measured on this machine.
-struct TrainingEstimate {
-    double seconds = 0.0;          ///< the whole run
-    double batchSeconds = 0.0;     ///< mean of the measured batches
-    double evalSeconds = 0.0;      ///< dev evaluation, per epoch
-    long long batchesPerEpoch = 0;
-    int epochs = 0;
-    int warmupBatches = 0;
-    int threads = 0;
+/// How long a run should take, from a short warm-up measured on this machine
+/// (core's estimateTraining, which `alignscope-cli train` prints too).
+struct TrainingEstimate : alignscope::TrainingEstimate {
     /// "3 warm-up batches at 0.12 s × 157 batches × 5 epochs + 1.4 s dev evaluation per epoch".
     QString explanation() const;
 };
