@@ -29,6 +29,7 @@ private slots:
     void testTokenizerDecode();
     void testConfig();
     void testAbsurdConfigRefused();
+    void testLanguageAndTask();
 };
 
 namespace {
@@ -148,6 +149,39 @@ void TestWhisperParity::testAbsurdConfigRefused()
     json c = config;
     c["forced_decoder_ids"] = json::array({json::array({1, 1 << 30})});
     QVERIFY(!hf::parseConfig(c.dump(), ""));
+}
+
+void TestWhisperParity::testLanguageAndTask()
+{
+    auto parsed = hf::parseConfig(readText(kFolder / "config.json"), readText(kFolder / "generation_config.json"));
+    QVERIFY(parsed);
+    const hf::WhisperGeneration &w = parsed->whisper;
+    // Each fixture case's generate(language=, task=) prompt, as transformers forced it (null: the model's choice).
+    const json expected = readJson(kFolder / "expected.json");
+    for (const json &c : expected["cases"]) {
+        const json &kw = c["generate_kwargs"];
+        auto prompt = hf::whisperPrompt(w, kw.value("language", ""), kw.value("task", ""));
+        QVERIFY2(prompt, c["name"].get<std::string>().c_str());
+        std::vector<int> want;
+        for (const json &id : c["prompt"])
+            want.push_back(id.is_null() ? -1 : id.get<int>());
+        QCOMPARE(prompt.value(), want);
+    }
+    const auto tok = tokenizer();
+    auto es = hf::whisperPrompt(w, "<|es|>", "");
+    QVERIFY(es);
+    QCOMPARE(es->front(), tok->id("<|es|>"));
+    auto castilian = hf::whisperPrompt(w, "Castilian", "translate");
+    QVERIFY(castilian);
+    QCOMPARE(castilian.value(), (std::vector<int>{tok->id("<|es|>"), tok->id("<|translate|>"), tok->id("<|notimestamps|>")}));
+    auto unknown = hf::whisperPrompt(w, "klingon", "");
+    QVERIFY(!unknown && unknown.error().kind == ErrorKind::Usage);
+    QVERIFY(unknown.error().message.find("klingon") != std::string::npos);
+    QVERIFY(unknown.error().message.find("fr") != std::string::npos); // names what the model knows
+    auto japanese = hf::whisperPrompt(w, "ja", ""); // a Whisper language this folder's lang_to_id lacks
+    QVERIFY(!japanese);
+    auto task = hf::whisperPrompt(w, "", "summarise");
+    QVERIFY(!task && task.error().message.find("transcribe, translate") != std::string::npos);
 }
 
 QTEST_APPLESS_MAIN(TestWhisperParity)

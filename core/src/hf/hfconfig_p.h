@@ -42,6 +42,13 @@ struct ModelConfig {
     WhisperGeneration whisper;   ///< Whisper only
 };
 
+/// The forced decoder prompt of generate(language=, task=), by step (−1:
+/// the model chooses): the language's token (a code, a name or "<|fr|>"; none
+/// given: generation_config.json's, else the model's choice), the task's (none
+/// given: transcribe), <|notimestamps|>. Both empty: the folder's own prompt.
+/// Usage errors name the unknown language or task.
+Result<std::vector<int>> whisperPrompt(const WhisperGeneration &w, const std::string &language, const std::string &task);
+
 /// Parses config.json (and generation_config.json when `generationJson` is
 /// not empty). BadFile errors start with the file's name and name the field;
 /// sizes beyond reason are refused before anything is allocated.

@@ -1,6 +1,6 @@
-// Opening T5, BART and Marian folders as TransformerModels: config.json to a
-// spec, transformers' tensor names to the network's, tied weights resolved
-// through their aliases, and the folder's tokenizer.
+// Opening T5, BART, Marian and Whisper folders as TransformerModels:
+// config.json to a spec, transformers' tensor names to the network's, tied
+// weights resolved through their aliases, and the folder's tokenizer.
 #include "alignscope/huggingface.h"
 
 #include "alignscope/hftokenizer.h"
@@ -106,25 +106,37 @@ std::vector<std::string> bartNames(const ParamName &p)
     return {};
 }
 
+/// Whisper: BART's layer names (fairseq's), plus the convolutions, the
+/// stacks' final layer_norm and proj_out.
+std::vector<std::string> whisperNames(const ParamName &p)
+{
+    if (p.layer < 0 && p.part == "final_norm")
+        return {"model." + p.stack + ".layer_norm." + p.leaf};
+    if (p.layer < 0 && (p.part == "conv1" || p.part == "conv2"))
+        return {"model." + p.stack + "." + p.part + "." + p.leaf};
+    return bartNames(p);
+}
+
 /// Every name transformers may have stored our parameter under.
 std::vector<std::string> candidates(const hf::ModelConfig &c, const std::string &ours)
 {
     const bool t5 = c.family == Family::T5;
     const std::string m = t5 ? "" : "model.";
     const bool tied = c.spec.tiedOutput;
+    const std::string head = c.family == Family::Whisper ? "proj_out.weight" : "lm_head.weight";
     std::vector<std::string> names;
     if (ours == "shared.embed") {
         names = {m + "shared.weight", m + "encoder.embed_tokens.weight", m + "decoder.embed_tokens.weight"};
         if (tied)
-            names.push_back("lm_head.weight");
+            names.push_back(head);
     } else if (ours == "source.embed") {
         names = {m + "encoder.embed_tokens.weight"};
     } else if (ours == "target.embed") {
         names = {m + "decoder.embed_tokens.weight"};
         if (tied)
-            names.push_back("lm_head.weight");
+            names.push_back(head);
     } else if (ours == "output.weight") {
-        names = {"lm_head.weight"};
+        names = {head};
     } else if (ours == "output.bias") {
         names = {"final_logits_bias"};
     } else if (ours == "encoder.positions" || ours == "decoder.positions") { // BART's learned table
@@ -132,7 +144,8 @@ std::vector<std::string> candidates(const hf::ModelConfig &c, const std::string 
     } else if (ours == "encoder.relative_bias" || ours == "decoder.relative_bias") { // T5: layer 0's, shared
         names = {ours.substr(0, 7) + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight"};
     } else {
-        names = t5 ? t5Names(split(ours), c.spec) : bartNames(split(ours));
+        names = t5 ? t5Names(split(ours), c.spec)
+                   : c.family == Family::Whisper ? whisperNames(split(ours)) : bartNames(split(ours));
     }
     // Checkpoints of the bare model (BartModel, MarianModel) lack "model.".
     const size_t n = names.size();
@@ -219,8 +232,11 @@ Result<std::shared_ptr<TransformerModel>> openHuggingFaceModel(const std::string
                              (names.empty() ? ours : names.front()) + "\", which config.json's model needs; " +
                              "the download is incomplete or config.json belongs to another model");
         const std::vector<std::int64_t> stored = files.shape(*found);
+        // A convolution's (out, in, k) is our (out, in·k), the same bytes.
         const bool fits = (stored.size() == 2 && stored[0] == shape.first && stored[1] == shape.second) ||
-                          (stored.size() == 1 && shape.first == 1 && stored[0] == shape.second);
+                          (stored.size() == 1 && shape.first == 1 && stored[0] == shape.second) ||
+                          (stored.size() == 3 && ours.find(".conv") != std::string::npos && stored[0] == shape.first &&
+                           stored[2] == 3 && stored[1] * 3 == shape.second);
         if (!fits)
             return fileError(folderPath + ": tensor \"" + *found + "\" has shape " + shapeText(stored) +
                              " but config.json implies " +
