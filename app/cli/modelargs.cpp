@@ -96,3 +96,32 @@ Result<HeadSelection> headSelectionFromArgs(const Args &a, const std::vector<con
 }
 
 } // namespace alignscope::cli
+
+namespace alignscope::cli {
+
+Result<Intervention> interventionFromArgs(const Args &a, const Seq2Seq &model)
+{
+    Intervention iv;
+    for (const std::string &spec : a.list("edit-attention")) {
+        auto edit = parseEditSpec(spec);
+        if (!edit)
+            return edit.error();
+        iv.edits.push_back(edit.value());
+    }
+    for (const std::string &text : a.list("drop-source")) {
+        const bool digits = !text.empty() && text.size() < 10 && text.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits)
+            return usageError("--drop-source \"" + text + "\" must be a 0-based source position, e.g. 0");
+        iv.droppedSource.push_back(std::stoi(text));
+    }
+    const ModelDescription &d = model.description();
+    for (const std::string &spec : a.list("ablate-heads")) {
+        auto heads = parseAblateSpec(spec, d.layers, d.heads);
+        if (!heads)
+            return heads.error();
+        iv.ablatedHeads.insert(iv.ablatedHeads.end(), heads->begin(), heads->end());
+    }
+    return iv;
+}
+
+} // namespace alignscope::cli

@@ -44,4 +44,12 @@ inline const char *const kHeadOptions[] = {"layer", "head"};
 /// layer's heads.
 Result<HeadSelection> headSelectionFromArgs(const Args &a, const std::vector<const Seq2Seq *> &models);
 
+/// Option names interventionFromArgs reads (values; each may repeat).
+inline const char *const kInterventionOptions[] = {"edit-attention", "drop-source", "ablate-heads"};
+
+/// `--edit-attention STEP:POS` (1-based step, 0-based position), `--drop-source POS`
+/// and `--ablate-heads L:H,L:*` (1-based) for `model`; positions are checked
+/// against each sentence when it is decoded.
+Result<Intervention> interventionFromArgs(const Args &a, const Seq2Seq &model);
+
 } // namespace alignscope::cli

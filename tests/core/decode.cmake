@@ -9,3 +9,7 @@ alignscope_add_test(testheads SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testheads.cpp 
   LIBS nlohmann_json::nlohmann_json)
 # The decode partner thread and its kernel: bit-identical to one core (also under TSan).
 alignscope_add_test(testpartner SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testpartner.cpp LABELS unit)
+# Interventions (edit attention, drop source positions, ablate heads) on the bundled models.
+alignscope_add_test(testintervention SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testintervention.cpp LABELS unit
+  LIBS nlohmann_json::nlohmann_json)
+set_target_properties(testintervention PROPERTIES AUTOMOC ON)

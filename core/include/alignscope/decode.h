@@ -33,6 +33,9 @@ struct DecodeOptions {
     /// window's, the CLI's), not for decodes already run in parallel
     /// (evaluation, compare). Same results either way.
     bool partner = false;
+    /// Attention edits, dropped source positions and ablated heads applied
+    /// at every step (alignscope/intervention.h); the trace records them.
+    Intervention intervention;
 };
 
 /// Decodes one sentence one step at a time and records every step.
@@ -65,6 +68,11 @@ Result<DecodeTrace> translate(const Seq2Seq &model, const std::string &sentence,
 /// model yields a matrix of the same shape.
 Result<DecodeTrace> forceDecode(const Seq2Seq &model, const std::string &sentence,
                                 const std::string &targetText, const std::atomic<bool> *cancel = nullptr);
+/// Teacher-forces target ids (then <eos> unless they end in it) under an
+/// intervention: "how likely is this output when these heads are off".
+Result<DecodeTrace> forceDecodeIds(const Seq2Seq &model, const std::string &sentence, std::vector<int> target,
+                                   const Intervention &intervention = {},
+                                   const std::atomic<bool> *cancel = nullptr);
 
 /// Decodes one sentence with several models concurrently (TBB task group).
 std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Seq2Seq *> &models,

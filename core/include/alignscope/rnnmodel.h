@@ -85,8 +85,9 @@ public:
     std::function<std::string(const std::vector<std::string> &)> detokenizer() const override;
     std::shared_ptr<const EncodedMemory> encode(const EncodedSource &source) const override;
     DecoderStatePtr initialState(const EncodedMemory &memory) const override;
-    StepOutput step(const EncodedMemory &memory, const DecoderState &state, int previousToken,
-                    int t) const override;
+    using Seq2Seq::step;
+    StepOutput step(const EncodedMemory &memory, const DecoderState &state, int previousToken, int t,
+                    const Intervention &intervention) const override;
 
     /// Source tokens already split (a corpus pair) into ids, <eos> appended as configured.
     EncodedSource sourceFromTokens(const std::vector<std::string> &tokens) const;

@@ -7,6 +7,7 @@
 // Shapes: n = source columns, d = encoder state size, V = target vocabulary.
 
 #include "alignscope/heads.h"
+#include "alignscope/intervention.h"
 #include "alignscope/result.h"
 #include "alignscope/source.h"
 #include "alignscope/tensor.h"
@@ -140,9 +141,16 @@ public:
 
     virtual std::shared_ptr<const EncodedMemory> encode(const EncodedSource &source) const = 0;
     virtual DecoderStatePtr initialState(const EncodedMemory &memory) const = 0;
-    /// One decoder step from `state` after `previousToken` (t = 0-based step).
-    virtual StepOutput step(const EncodedMemory &memory, const DecoderState &state, int previousToken,
-                            int t) const = 0;
+    /// One decoder step from `state` after `previousToken` (t = 0-based step),
+    /// with `intervention`'s edits, drops and ablations applied to the
+    /// cross-attention: the output records the weights the decoder used.
+    virtual StepOutput step(const EncodedMemory &memory, const DecoderState &state, int previousToken, int t,
+                            const Intervention &intervention) const = 0;
+    /// The model's own step.
+    StepOutput step(const EncodedMemory &memory, const DecoderState &state, int previousToken, int t) const
+    {
+        return step(memory, state, previousToken, t, Intervention{});
+    }
 
 private:
     std::string m_name;

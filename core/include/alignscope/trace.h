@@ -40,6 +40,9 @@ struct DecodeNode {
     Matrix crossOutputs;        ///< (L*H, dv) Transformers: each head's Σ_j α_tj v_j before W_o
     std::vector<TopToken> topk; ///< best next tokens, most probable first
     bool finished = false;      ///< token is <eos> or the length guard hit
+    /// The decoder used weights other than its own at this step (an
+    /// attention edit or a dropped source position); `cross` holds the ones it used.
+    bool edited = false;
 
     /// (n) cross-attention weights / raw scores for a layer/head selection.
     Vector weights(const HeadSelection &selection = {}) const { return selectWeights(cross, selection); }
@@ -66,6 +69,7 @@ struct DecodeTrace {
     std::vector<Hypothesis> hypotheses;     ///< finished, best first
     bool complete = false;                  ///< decoding has ended
     int eosId = 2;                          ///< the target vocabulary's <eos> id
+    Intervention intervention;              ///< what the decode changed in the model's attention; empty: nothing
 
     /// Nodes from step 0 to `node`, in order.
     std::vector<int> path(int node) const;

@@ -87,6 +87,7 @@ struct DecodeSession::Impl {
         trace.eosId = m.targetSpecials().eos;
         trace.detokenizer = m.detokenizer();
         trace.displayToken = m.tokenDisplay();
+        trace.intervention = options.intervention;
         {
             // The encoder's projections are shared with the partner too (alignscope/partner.h).
             std::optional<DecodePartner::Session> partner;
@@ -172,6 +173,7 @@ struct DecodeSession::Impl {
         for (int id : topIndices(out.logProbs, options.topK))
             node.topk.push_back({id, vocab.token(id), std::exp(out.logProbs[id])});
         node.finished = c.token == model->targetSpecials().eos || t + 1 >= maxLength;
+        node.edited = options.intervention.reshapesStep(t);
         trace.nodes.push_back(std::move(node));
         return static_cast<int>(trace.nodes.size()) - 1;
     }
@@ -246,7 +248,7 @@ struct DecodeSession::Impl {
         std::vector<StepOutput> outs;
         outs.reserve(live.size());
         for (const Live &h : live) {
-            outs.push_back(model->step(*encoder, *h.state, h.previous, t));
+            outs.push_back(model->step(*encoder, *h.state, h.previous, t, options.intervention));
             maskUnemittable(outs.back(), h);
         }
         // transformers' beam step (BeamSearchScorer.process); width 1 is greedy.
@@ -319,6 +321,9 @@ Result<DecodeTrace> translate(const Seq2Seq &model, const std::string &sentence,
     auto source = model.prepareSource(sentence);
     if (!source)
         return source.error();
+    const ModelDescription &d = model.description();
+    if (auto fits = options.intervention.check(source->axis.size(), d.layers, d.heads); !fits)
+        return fits.error();
     DecodeSession session(model, std::move(source.value()), options);
     auto done = session.run(cancel);
     if (!done)
@@ -329,10 +334,19 @@ Result<DecodeTrace> translate(const Seq2Seq &model, const std::string &sentence,
 Result<DecodeTrace> forceDecode(const Seq2Seq &model, const std::string &sentence, const std::string &targetText,
                                 const std::atomic<bool> *cancel)
 {
+    return forceDecodeIds(model, sentence, model.prepareTarget(targetText), {}, cancel);
+}
+
+Result<DecodeTrace> forceDecodeIds(const Seq2Seq &model, const std::string &sentence, std::vector<int> target,
+                                   const Intervention &intervention, const std::atomic<bool> *cancel)
+{
     DecodeOptions options;
-    options.prefix = model.prepareTarget(targetText);
-    options.prefix.push_back(model.targetSpecials().eos);
+    options.prefix = std::move(target);
+    const int eos = model.targetSpecials().eos;
+    if (options.prefix.empty() || options.prefix.back() != eos)
+        options.prefix.push_back(eos);
     options.maxLength = static_cast<int>(options.prefix.size());
+    options.intervention = intervention;
     return translate(model, sentence, options, cancel);
 }
 

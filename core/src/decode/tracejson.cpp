@@ -45,7 +45,25 @@ json stepJson(const DecodeNode &n, const HeadSelection &selection)
               {"cross_scores", stackJson(n.cross, n.cross.scores)}};
     if (!n.self.empty())
         j["self_attention"] = stackJson(n.self, n.self.weights);
+    if (n.edited) // the weights above are the edited ones the decoder used
+        j["edited"] = true;
     return j;
+}
+
+/// What the decode changed; steps, layers and heads 1-based as the CLI spells them.
+json interventionJson(const Intervention &iv)
+{
+    json edits = json::array();
+    for (const AttentionEdit &e : iv.edits)
+        edits.push_back({{"step", e.step + 1}, {"layer", e.layer < 0 ? json(nullptr) : json(e.layer + 1)},
+                         {"head", e.head < 0 ? json(nullptr) : json(e.head + 1)},
+                         {"position", e.position < 0 ? json(nullptr) : json(e.position)},
+                         {"weights", e.position < 0 ? numbers(e.weights) : json(nullptr)}});
+    json ablated = json::array();
+    for (const HeadRef &r : iv.ablatedHeads)
+        ablated.push_back(headRefName(r));
+    return {{"edits", edits}, {"dropped_source", iv.droppedSource}, {"ablated_heads", ablated},
+            {"summary", iv.summary()}};
 }
 
 json spansJson(const SourceAxis &s)
@@ -128,6 +146,8 @@ std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, 
     j["heads"] = trace.heads();
     j["selection"] = selectionJson(trace, selection);
     j["source"] = sourceJson(trace.source);
+    if (!trace.intervention.empty())
+        j["intervention"] = interventionJson(trace.intervention);
     if (!trace.encoderSelf.empty()) { // [L][H][n][n], once per source
         const AttentionMaps &e = trace.encoderSelf;
         json layers = json::array();

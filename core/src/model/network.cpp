@@ -224,13 +224,29 @@ typename Network<T>::DecoderState Network<T>::initialState(ParamBinder<T> &p, co
 
 template <typename T>
 typename Network<T>::Step Network<T>::step(ParamBinder<T> &p, const Memory &memory, const DecoderState &state,
-                                           const std::vector<int> &previous, int t, const Noise &noise) const
+                                           const std::vector<int> &previous, int t, const Noise &noise,
+                                           const Intervention *intervention) const
 {
     auto &g = p.graph();
     const auto &d = m_config.decoder;
     auto drop = [&](Id x) { return noise.rng ? ops::dropout(g, x, noise.dropout, *noise.rng) : x; };
     const Id emb = drop(ops::embedding(g, p("decoder.embedding.weight"), previous));
     Step out;
+    // The intervened weights are constants: an intervention asks what the
+    // decoder does with them, nothing is trained through it.
+    auto intervene = [&](typename Attention<T>::Output a) {
+        if (!intervention || intervention->empty())
+            return a;
+        assert(g.value(a.weights).rows() == 1);
+        Vector w = g.value(a.weights).row(0).transpose().template cast<float>(); // (S)
+        if (intervention->reshape(w, t, 0, 0)) {
+            a.weights = g.constant(w.transpose().template cast<T>());
+            a.context = ops::context(g, a.weights, memory.states, memory.S);
+        }
+        if (intervention->silences(0, 0))
+            a.context = g.constant(MatrixX<T>::Zero(1, g.value(a.context).cols()));
+        return a;
+    };
     auto runLayers = [&](Id x) {
         for (int k = 0; k < d.layers; ++k) {
             const Id next = cell(p, d.cell, "decoder.rnn.", layerSuffix(k, false), x, state.layers[k]);
@@ -243,14 +259,14 @@ typename Network<T>::Step Network<T>::step(ParamBinder<T> &p, const Memory &memo
         // Pre-2023 PyTorch tutorial: weights from [emb(y_{t-1}); s_{t-1}] (1, E + Hd),
         // s_t = GRU(s_{t-1}, ReLU(W_c [emb; c_t])), output out(s_t).
         out.query = ops::concatCols(g, {emb, hidden(g, state.layers.back())});
-        out.attention = legacyAttention(p, out.query, memory);
+        out.attention = intervene(legacyAttention(p, out.query, memory));
         const Id combined = ops::relu(g, ops::linear(g, ops::concatCols(g, {emb, out.attention.context}),
                                                      p("decoder.combine.weight"), p("decoder.combine.bias")));
         out.logits = ops::linear(g, drop(runLayers(combined)), p("decoder.out.weight"), p("decoder.out.bias"));
     } else if (d.kind == DecoderKind::Bahdanau) {
         // Attention from s_{t-1}; s_t = f(s_{t-1}, [emb(y_{t-1}); c_t]); output g(s_t, y_{t-1}, c_t).
         out.query = hidden(g, state.layers.back());
-        out.attention = m_attention.attend(p, out.query, memory, t);
+        out.attention = intervene(m_attention.attend(p, out.query, memory, t));
         const Id top = runLayers(ops::concatCols(g, {emb, out.attention.context}));
         const Id features = d.deepOutput ? ops::concatCols(g, {top, emb, out.attention.context}) : top;
         out.logits = ops::linear(g, drop(features), p("decoder.out.weight"), p("decoder.out.bias"));
@@ -259,7 +275,7 @@ typename Network<T>::Step Network<T>::step(ParamBinder<T> &p, const Memory &memo
         // h̃_t = tanh(W_c [h_t; c_t]), output softmax(W_s h̃_t).
         const Id x = state.feed >= 0 ? ops::concatCols(g, {emb, state.feed}) : emb;
         out.query = runLayers(x);
-        out.attention = m_attention.attend(p, out.query, memory, t);
+        out.attention = intervene(m_attention.attend(p, out.query, memory, t));
         const Id attentional = ops::tanh(g, ops::linear(g, ops::concatCols(g, {out.query, out.attention.context}),
                                                         p("decoder.concat.weight"), p("decoder.concat.bias")));
         if (d.inputFeeding)

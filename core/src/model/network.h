@@ -6,6 +6,7 @@
 // D = memory state size (H or 2H), Hd = decoder hidden, V = target vocab.
 
 #include "alignscope/config.h"
+#include "alignscope/intervention.h"
 #include "attention/scorer.h"
 #include "common/binder.h"
 
@@ -50,8 +51,11 @@ public:
         int logits = -1;  ///< (B, V)
     };
     /// One decoder step after `previous` tokens (B ids); t = step index.
+    /// An intervention (inference, B = 1) reshapes α_t before the context
+    /// is formed, or zeroes c_t when it silences the model's one "head".
     Step step(ParamBinder<T> &p, const Memory &memory, const DecoderState &state,
-              const std::vector<int> &previous, int t, const Noise &noise = {}) const;
+              const std::vector<int> &previous, int t, const Noise &noise = {},
+              const Intervention *intervention = nullptr) const;
 
     /// Token cross-entropy of a batch divided by `normaliser` (0: its own
     /// token count); targets end in <eos>. With

@@ -135,8 +135,8 @@ DecoderStatePtr RnnModel::initialState(const EncodedMemory &memory) const
     return s;
 }
 
-StepOutput RnnModel::step(const EncodedMemory &memory, const DecoderState &decoderState, int previousToken,
-                          int t) const
+StepOutput RnnModel::step(const EncodedMemory &memory, const DecoderState &decoderState, int previousToken, int t,
+                          const Intervention &intervention) const
 {
     // Only this family's own encode() and step() make these.
     const auto &enc = static_cast<const RnnMemory &>(memory);
@@ -153,7 +153,7 @@ StepOutput RnnModel::step(const EncodedMemory &memory, const DecoderState &decod
         s.layers.push_back(g.constant(asRow(layer)));
     if (state.feed.size() > 0)
         s.feed = g.constant(asRow(state.feed));
-    const auto st = m_network->step(p, m, s, {previousToken}, t);
+    const auto st = m_network->step(p, m, s, {previousToken}, t, {}, &intervention);
     auto next = std::make_shared<RnnState>();
     for (int layer : st.next.layers)
         next->layers.push_back(asVector(g.value(layer)));

@@ -13,6 +13,7 @@
 #include "common/ops.h"
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -232,12 +233,21 @@ struct MultiHeadOptions {
     bool scaled = true;           ///< divide by √dk (T5 folds it into its weights: false)
 };
 
+/// Inference-only changes to one attention (an intervention): head h's
+/// weights (T, S) are replaced when `reshape` changes them, and its output
+/// is zeroed when `silenced` says so. Both enter the graph as constants.
+template <typename T>
+struct HeadHooks {
+    std::function<bool(int head, Mat<T> &weights)> reshape;
+    std::function<bool(int head)> silenced;
+};
+
 /// softmax(q_h k_hᵀ / √dk + bias_h + mask) v_h for every head h.
 /// `mask` (T, S) is constant (or empty: none); `bias` holds one (T, S) node
 /// per head (T5's relative position bias, differentiable) or is empty.
 template <typename T>
 MultiHeadOutput multiHeadAttention(G<T> &g, Id q, Id k, Id v, const MultiHeadOptions &o, const Mat<T> &mask = {},
-                                   const std::vector<Id> &bias = {})
+                                   const std::vector<Id> &bias = {}, const HeadHooks<T> *hooks = nullptr)
 {
     const Eigen::Index dk = g.value(q).cols() / o.heads, dv = g.value(v).cols() / o.heads;
     MultiHeadOutput out;
@@ -250,9 +260,15 @@ MultiHeadOutput multiHeadAttention(G<T> &g, Id q, Id k, Id v, const MultiHeadOpt
         if (!bias.empty())
             e = add(g, e, bias[size_t(h)]);
         out.scores.push_back(e);
-        const Id a = softmaxRows(g, mask.size() ? addConstant(g, e, mask) : e);
+        Id a = softmaxRows(g, mask.size() ? addConstant(g, e, mask) : e);
+        if (hooks && hooks->reshape) {
+            Mat<T> w = g.value(a);
+            if (hooks->reshape(h, w))
+                a = g.constant(std::move(w));
+        }
         out.weights.push_back(a);
-        heads.push_back(matmul(g, a, vh)); // (T, dv)
+        const bool silenced = hooks && hooks->silenced && hooks->silenced(h);
+        heads.push_back(silenced ? g.constant(Mat<T>::Zero(g.value(a).rows(), dv)) : matmul(g, a, vh)); // (T, dv)
     }
     out.output = heads.size() == 1 ? heads.front() : concatCols(g, heads);
     return out;

@@ -233,7 +233,7 @@ typename TransformerNetwork<T>::BiasFor TransformerNetwork<T>::biasFor(ParamBind
 template <typename T>
 int TransformerNetwork<T>::attend(ParamBinder<T> &p, int q, int k, int v, const std::vector<Span> &querySpans,
                                   const std::vector<Span> &keySpans, bool causal, const BiasFor &bias,
-                                  std::vector<AttentionRecord> *records) const
+                                  std::vector<AttentionRecord> *records, const ops::HeadHooks<T> *hooks) const
 {
     Graph<T> &g = p.graph();
     const ops::MultiHeadOptions mha{m_spec.heads, m_spec.scaledAttention};
@@ -244,7 +244,7 @@ int TransformerNetwork<T>::attend(ParamBinder<T> &p, int q, int k, int v, const 
         auto rows = [&](int node, Span span) { return whole ? node : ops::sliceRows(g, node, span.start, span.length); };
         const auto a = ops::multiHeadAttention(g, rows(q, qs), rows(k, ks), rows(v, ks), mha,
                                                causal ? ops::causalMask<T>(qs.length) : MatrixX<T>(),
-                                               bias ? bias(qs.length, ks.length) : std::vector<int>());
+                                               bias ? bias(qs.length, ks.length) : std::vector<int>(), hooks);
         if (records)
             records->push_back({a.scores, a.weights, rows(q, qs), a.output});
         outputs.push_back(a.output);
@@ -310,14 +310,14 @@ template <typename T>
 template <typename SelfAttention>
 int TransformerNetwork<T>::decoderLayer(ParamBinder<T> &p, int i, int x, const Encoded &memory,
                                         const std::vector<Span> &spans, Decoded &out, const Noise &noise,
-                                        SelfAttention selfAttention) const
+                                        SelfAttention selfAttention, const ops::HeadHooks<T> *crossHooks) const
 {
     const std::string l = layerName("decoder", i);
     x = residual(p, l + "self_norm", x, noise, [&](int h) { return project(p, l + "self.o", selfAttention(h, l)); });
     x = residual(p, l + "cross_norm", x, noise, [&](int h) {
         const int a = attend(p, project(p, l + "cross.q", h), memory.crossKeys[size_t(i)],
                              memory.crossValues[size_t(i)], spans, memory.spans, false, {},
-                             spans.size() == 1 ? &out.cross : nullptr);
+                             spans.size() == 1 ? &out.cross : nullptr, crossHooks);
         return project(p, l + "cross.o", a);
     });
     return residual(p, l + "ffn_norm", x, noise, [&](int h) { return feedForward(p, l, h, noise); });
@@ -368,15 +368,28 @@ TransformerNetwork<T>::decodeBatch(ParamBinder<T> &p, const Encoded &memory,
 template <typename T>
 typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamBinder<T> &p, const Encoded &memory,
                                                                           const std::vector<LayerCache> &cache,
-                                                                          int token, int t) const
+                                                                          int token, int t,
+                                                                          const Intervention *intervention) const
 {
     Graph<T> &g = p.graph();
+    int layer = 0; // the decoder layer the hooks below are asked about
+    ops::HeadHooks<T> hooks;
+    if (intervention && !intervention->empty()) {
+        hooks.reshape = [&](int h, MatrixX<T> &w) { // (1, n)
+            Vector row = w.row(0).transpose().template cast<float>();
+            if (!intervention->reshape(row, t, layer, h))
+                return false;
+            w.row(0) = row.transpose().template cast<T>();
+            return true;
+        };
+        hooks.silenced = [&](int h) { return intervention->silences(layer, h); };
+    }
     // The new position attends over the t cached ones and itself: no mask needed.
     BiasCache biases;
     const BiasFor bias = biasFor(p, "decoder.relative_bias", t, false, biases);
     Decoded out;
     int x = embed(p, "target.embed", {{token}}, t, "decoder.positions", {}); // (1, d)
-    for (int i = 0; i < m_spec.decoderLayers; ++i)
+    for (int i = 0; i < m_spec.decoderLayers; ++i, ++layer)
         x = decoderLayer(p, i, x, memory, {{0, 1}}, out, {}, [&](int h, const std::string &l) {
             const LayerCache &past = cache[size_t(i)];
             auto append = [&](const MatrixX<T> &rows, int node) { // (t, d) + (1, d) -> (t + 1, d)
@@ -390,7 +403,7 @@ typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamB
                                  {{0, 1}}, {{0, t + 1}}, false, bias, &out.self);
             out.cache.push_back(std::move(next));
             return a;
-        });
+        }, hooks.reshape ? &hooks : nullptr);
     out.logits = logits(p, x);
     return out;
 }

@@ -12,6 +12,7 @@
 // H = heads, dk = the head size (d / H unless the spec sets it), f = feed-forward width, V = target vocabulary,
 // R = rows of a packed batch (the sum of its sequences' lengths).
 
+#include "alignscope/intervention.h"
 #include "alignscope/transformer.h"
 #include "common/binder.h"
 #include "transformer/blocks.h"
@@ -87,8 +88,10 @@ public:
                         const Noise &noise) const;
     /// One position `t` fed `token`, attending over `cache` (t rows per
     /// layer) and itself: inference's path. The returned cache has t + 1 rows.
+    /// An intervention reshapes or silences cross-attention heads (the
+    /// weights recorded are the ones used).
     Decoded decodeStep(ParamBinder<T> &p, const Encoded &memory, const std::vector<LayerCache> &cache, int token,
-                       int t) const;
+                       int t, const Intervention *intervention = nullptr) const;
 
     /// Training's objective over a batch: token cross-entropy against
     /// targets smoothed by the noise's ε (targets end in <eos>; the
@@ -123,11 +126,12 @@ private:
     /// when given (a batch of one). (R, d) before W_o.
     int attend(ParamBinder<T> &p, int q, int k, int v, const std::vector<Span> &querySpans,
                const std::vector<Span> &keySpans, bool causal, const BiasFor &bias,
-               std::vector<AttentionRecord> *records) const;
+               std::vector<AttentionRecord> *records, const ops::HeadHooks<T> *hooks = nullptr) const;
     /// One decoder layer: self-attention (given: full or cached), cross-attention, feed-forward.
     template <typename SelfAttention>
     int decoderLayer(ParamBinder<T> &p, int i, int x, const Encoded &memory, const std::vector<Span> &spans,
-                     Decoded &out, const Noise &noise, SelfAttention selfAttention) const;
+                     Decoded &out, const Noise &noise, SelfAttention selfAttention,
+                     const ops::HeadHooks<T> *crossHooks = nullptr) const;
     /// The final norm and the output layer: (rows, d) -> (rows, V).
     int logits(ParamBinder<T> &p, int x) const;
     /// x + dropout(sublayer(x)), with the norm before (pre-norm) or after (post-norm).

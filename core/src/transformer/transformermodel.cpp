@@ -227,8 +227,8 @@ DecoderStatePtr TransformerModel::initialState(const EncodedMemory &) const
     return s;
 }
 
-StepOutput TransformerModel::step(const EncodedMemory &memory, const DecoderState &state, int previousToken,
-                                  int t) const
+StepOutput TransformerModel::step(const EncodedMemory &memory, const DecoderState &state, int previousToken, int t,
+                                  const Intervention &intervention) const
 {
     // Only this family's own encode() and initialState() make these.
     const auto &m = static_cast<const TransformerMemory &>(memory);
@@ -242,7 +242,7 @@ StepOutput TransformerModel::step(const EncodedMemory &memory, const DecoderStat
         enc.crossKeys.push_back(g.external(m.crossKeys[l]));
         enc.crossValues.push_back(g.external(m.crossValues[l]));
     }
-    auto decoded = m_network->decodeStep(p, enc, s.cache, previousToken, t);
+    auto decoded = m_network->decodeStep(p, enc, s.cache, previousToken, t, &intervention);
     auto next = std::make_shared<TransformerState>();
     next->cache = std::move(decoded.cache);
     StepOutput out;
