@@ -63,7 +63,7 @@ int main(int argc, char **argv)
     if (asksForHelp(rest)) {
         const auto text = commandUsage(name);
         assert(text && "every command has a row in the usage table (help.cpp)");
-        std::fputs(text->c_str(), stdout);
+        std::fputs(text.value_or(usage()).c_str(), stdout);
         return 0;
     }
     return it->second(rest);
