@@ -19,7 +19,8 @@ struct CommandHelp {
 const std::array<CommandHelp, 9> kCommands = {{
     {"translate",
      "  translate --model FILE|FOLDER|NAME [--beam K] [--prefix TEXT] [--max-length N] [--topk N] [--json]\n"
-     "       [--layer L --head H|mean|max]\n"
+     "       [--layer L --head H|mean|max] [--edit-attention STEP:POS]... [--drop-source POS]...\n"
+     "       [--ablate-heads L:H,L:*,...]\n"
      "       (SENTENCE | - | nothing: one sentence per line on standard input)\n",
      "Decodes SENTENCE and prints its translation, or with --json the whole decode trace.\n"
      "  --model M        a model file, Hugging Face folder, PyTorch checkpoint or bundled model name\n"
@@ -29,6 +30,12 @@ const std::array<CommandHelp, 9> kCommands = {{
      "  --topk N         candidates kept per step in the trace (default 10)\n"
      "  --json           print the trace JSON instead of the translation\n"
      "  --layer L --head H|mean|max   the attention row the trace's weights/scores show\n"
+     "  --edit-attention STEP:POS     at 1-based STEP put all the cross-attention weight on 0-based\n"
+     "                   source position POS (every head), then decode on (repeatable)\n"
+     "  --drop-source POS             take source position POS out of every step, the rest\n"
+     "                   renormalised (repeatable)\n"
+     "  --ablate-heads L:H,L:*        zero these cross-attention heads' outputs (1-based; L:* a whole\n"
+     "                   layer; an RNN's one head is 1:1); --json marks edited steps and records it\n"
      "With `-` as the sentence, or none while standard input is not a terminal, every line of\n"
      "standard input is a sentence: one translation per line, or with --json one compact trace per\n"
      "line. An empty or blank line gives an empty line ({} with --json). A line that cannot be\n"

@@ -41,6 +41,7 @@ private slots:
     void testImportWithoutArch();
     void testExportCompareData();
     void testTransformerInitTranslate();
+    void testTranslateIntervention();
 
 private:
     QTemporaryDir m_dir;
@@ -145,6 +146,14 @@ void TestCli::testErrors_data()
     QTest::newRow("--layer past an RNN's one") << QStringList{"translate", "--model", "@", "--layer", "2", "the cat"} << 2;
     QTest::newRow("--head past an RNN's one") << QStringList{"translate", "--model", "@", "--head", "2", "the cat"} << 2;
     QTest::newRow("--head word") << QStringList{"translate", "--model", "@", "--head", "all", "the cat"} << 2;
+    QTest::newRow("--edit-attention step 0") << QStringList{"translate", "--model", "@", "--edit-attention", "0:1", "the cat"} << 2;
+    QTest::newRow("--edit-attention past the source")
+        << QStringList{"translate", "--model", "@", "--edit-attention", "1:9", "the cat"} << 2;
+    QTest::newRow("--drop-source word") << QStringList{"translate", "--model", "@", "--drop-source", "cat", "the cat"} << 2;
+    QTest::newRow("--drop-source every position")
+        << QStringList{"translate", "--model", "@", "--drop-source", "0", "--drop-source", "1", "--drop-source", "2", "the cat"} << 2;
+    QTest::newRow("--ablate-heads past an RNN's one")
+        << QStringList{"translate", "--model", "@", "--ablate-heads", "1:2", "the cat"} << 2;
     QTest::newRow("export --layer 0") << QStringList{"export", "--model", "@", "--format", "csv", "--layer", "0", "the cat"} << 2;
     QTest::newRow("compare --head 3") << QStringList{"compare", "--models", "@", "@", "--head", "3", "the cat"} << 2;
     QTest::newRow("garbage file") << QStringList{"translate", "--model", "%/garbage.safetensors", "the cat"} << 3;
@@ -511,6 +520,25 @@ void TestCli::testTransformerInitTranslate()
     QCOMPARE(odd.code, 2);
     QVERIFY2(odd.err.contains("divisible"), odd.err.constData());
     QVERIFY(!QFile::exists(m_dir.filePath("odd.safetensors")));
+}
+
+// The bundled Transformer with one edit and one ablated head: the JSON
+// marks the edited step and records the intervention; the translation moves.
+void TestCli::testTranslateIntervention()
+{
+    const Outcome own = runCli({"translate", "--model", "transformer", "The cat sat on the mat"});
+    QVERIFY2(own.code == 0, qPrintable(describe(own)));
+    const Outcome o = runCli({"translate", "--model", "transformer", "--json", "--edit-attention", "2:0",
+                              "--ablate-heads", "2:*", "--drop-source", "5", "The cat sat on the mat"});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    const auto j = nlohmann::json::parse(o.out.toStdString());
+    QVERIFY(!j["steps"][0].contains("edited"));
+    QCOMPARE(j["steps"][1]["edited"].get<bool>(), true);
+    QCOMPARE(j["steps"][1]["cross_attention"][0][0][0].get<double>(), 1.0); // every head of every layer on position 0
+    QCOMPARE(j["intervention"]["edits"][0]["step"].get<int>(), 2);
+    QCOMPARE(j["intervention"]["dropped_source"][0].get<int>(), 5);
+    QCOMPARE(j["intervention"]["ablated_heads"][0].get<std::string>(), std::string("2:*"));
+    QVERIFY(QByteArray::fromStdString(j["translation"].get<std::string>()) + "\n" != own.out);
 }
 
 QTEST_APPLESS_MAIN(TestCli)
