@@ -76,10 +76,13 @@ const std::array<CommandHelp, 9> kCommands = {{
      "Progress: a bar on a terminal; otherwise one line per epoch and a plain progress line at least\n"
      "every 30 seconds (ALIGNSCOPE_PROGRESS_SECONDS=S sets that interval).\n"},
     {"eval",
-     "  eval --model FILE|NAME --task en-fr|dates|FILE [--split dev|test] [--limit N] [--per-head] [--json]\n",
+     "  eval --model FILE|NAME --task en-fr|dates|FILE [--split dev|test] [--limit N] [--per-head]\n"
+     "       [--head-importance] [--json]\n",
      "Scores a model on a task's split: loss, perplexity, BLEU, exact match, AER and attention entropy.\n"
      "  --limit N     decode only the first N pairs\n"
      "  --per-head    also score every layer's and head's cross-attention alone\n"
+     "  --head-importance  switch each cross-attention head (and each layer's) off alone and report\n"
+     "                the mean fall in log P of the model's own output (first 100 pairs, or --limit)\n"
      "The task options of train (--format, --direction, --task-seed, sizes) choose the same split.\n"},
     {"compare",
      "  compare --models A B ... [--target TEXT] [--beam K] [--json] [--layer L --head H|mean|max]\n"

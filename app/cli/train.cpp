@@ -5,6 +5,7 @@
 #include "cli/tasks.h"
 
 #include "alignscope/decode.h"
+#include "alignscope/headimportance.h"
 #include "alignscope/model.h"
 #include "alignscope/train.h"
 
@@ -139,6 +140,40 @@ nlohmann::ordered_json perHeadJson(const EvalMetrics &m)
                          : nlohmann::ordered_json{{"layer", best / m.heads + 1}, {"head", best % m.heads + 1},
                                                   {"aer", m.headAer[size_t(best)]}};
     return j;
+}
+
+/// `eval --head-importance`: the fall in log P of the model's own output
+/// with each head (and each layer's cross-attention) off, layers × heads.
+nlohmann::ordered_json headImportanceJson(const HeadImportance &h)
+{
+    nlohmann::ordered_json drop = nlohmann::ordered_json::array();
+    for (int l = 0; l < h.layers; ++l) {
+        nlohmann::ordered_json row = nlohmann::ordered_json::array();
+        for (int k = 0; k < h.heads; ++k)
+            row.push_back(h.drop(l, k));
+        drop.push_back(row);
+    }
+    nlohmann::ordered_json layerDrop = nlohmann::ordered_json::array();
+    for (int l = 0; l < h.layers; ++l)
+        layerDrop.push_back(h.layerDrop[l]);
+    Eigen::Index bl = 0, bh = 0;
+    h.drop.maxCoeff(&bl, &bh);
+    return {{"layers", h.layers}, {"heads", h.heads}, {"sentences", h.sentences}, {"tokens", h.tokens},
+            {"log_prob", h.logProb}, {"drop", drop}, {"layer_drop", layerDrop},
+            {"most_important", {{"layer", bl + 1}, {"head", bh + 1}, {"drop", h.drop(bl, bh)}}}};
+}
+
+void printHeadImportance(const HeadImportance &h)
+{
+    std::printf("head importance: mean fall in log P of the model's own output with the head off, nats "
+                "(%d sentences; rows: layers, columns: heads; last: the whole layer)\n",
+                h.sentences);
+    for (int l = 0; l < h.layers; ++l) {
+        std::printf("  layer %d:", l + 1);
+        for (int k = 0; k < h.heads; ++k)
+            std::printf(" %8.4f", h.drop(l, k));
+        std::printf("  | %8.4f\n", h.layerDrop[l]);
+    }
 }
 
 /// The same as a table: one row per layer, one column per head.
@@ -416,7 +451,7 @@ int evalCommand(const Argv &argv)
 {
     OptionSpec spec = kTaskOptions;
     spec.values.insert({"model", "split", "limit"});
-    spec.flags.insert({"json", "per-head"});
+    spec.flags.insert({"json", "per-head", "head-importance"});
     auto args = Args::parse(argv, spec);
     if (!args)
         return fail(args.error());
@@ -440,6 +475,18 @@ int evalCommand(const Argv &argv)
     if (!evaluated)
         return fail(evaluated.error());
     const EvalMetrics &m = evaluated.value();
+    std::optional<HeadImportance> importance;
+    if (args->has("head-importance")) {
+        // (L·H + L + 1) decodes a sentence: the first 100 unless --limit says otherwise.
+        const size_t count = std::min(corpus.pairs.size(), size_t(limit.value() > 0 ? limit.value() : 100));
+        std::vector<std::string> sentences;
+        for (size_t i = 0; i < count; ++i)
+            sentences.push_back(corpus.pairs[i].source);
+        auto grid = headImportance(seq2seq, sentences);
+        if (!grid)
+            return fail(grid.error());
+        importance = std::move(grid.value());
+    }
     if (args->has("json")) {
         nlohmann::ordered_json j = {{"model", seq2seq.name()}, {"task", task->name}, {"split", split},
                                     {"sentences", m.sentences}, {"loss", m.loss}, {"perplexity", m.perplexity},
@@ -448,6 +495,8 @@ int evalCommand(const Argv &argv)
                                     {"entropy", m.entropy}};
         if (args->has("per-head"))
             j["per_head"] = perHeadJson(m);
+        if (importance)
+            j["head_importance"] = headImportanceJson(*importance);
         std::cout << j.dump(2) << "\n";
     } else {
         std::printf("%s on %s/%s (%d sentences)\nBLEU %.2f  exact match %.2f%%  AER %s  entropy %.4f  loss %.4f  "
@@ -457,6 +506,8 @@ int evalCommand(const Argv &argv)
                     m.perplexity);
         if (args->has("per-head"))
             printPerHead(m);
+        if (importance)
+            printHeadImportance(*importance);
     }
     return 0;
 }

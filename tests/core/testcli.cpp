@@ -42,6 +42,7 @@ private slots:
     void testExportCompareData();
     void testTransformerInitTranslate();
     void testTranslateIntervention();
+    void testEvalHeadImportance();
 
 private:
     QTemporaryDir m_dir;
@@ -532,13 +533,32 @@ void TestCli::testTranslateIntervention()
                               "--ablate-heads", "2:*", "--drop-source", "5", "The cat sat on the mat"});
     QVERIFY2(o.code == 0, qPrintable(describe(o)));
     const auto j = nlohmann::json::parse(o.out.toStdString());
-    QVERIFY(!j["steps"][0].contains("edited"));
+    QCOMPARE(j["steps"][0]["edited"].get<bool>(), true); // the drop reshapes every step
     QCOMPARE(j["steps"][1]["edited"].get<bool>(), true);
     QCOMPARE(j["steps"][1]["cross_attention"][0][0][0].get<double>(), 1.0); // every head of every layer on position 0
     QCOMPARE(j["intervention"]["edits"][0]["step"].get<int>(), 2);
     QCOMPARE(j["intervention"]["dropped_source"][0].get<int>(), 5);
     QCOMPARE(j["intervention"]["ablated_heads"][0].get<std::string>(), std::string("2:*"));
     QVERIFY(QByteArray::fromStdString(j["translation"].get<std::string>()) + "\n" != own.out);
+}
+
+// eval --head-importance --json: a layers × heads grid of log-P falls
+// beside the per-head AER; a whole layer off costs more than its least head.
+void TestCli::testEvalHeadImportance()
+{
+    const Outcome o = runCli({"eval", "--model", "transformer", "--task", "en-fr", "--limit", "5", "--per-head",
+                              "--head-importance", "--json"});
+    QVERIFY2(o.code == 0, qPrintable(describe(o)));
+    const auto j = nlohmann::json::parse(o.out.toStdString());
+    const auto &h = j.at("head_importance");
+    QCOMPARE(h.at("sentences").get<int>(), 5);
+    QCOMPARE(h.at("drop").size(), j.at("per_head").at("aer").size());
+    QCOMPARE(h.at("drop").at(0).size(), size_t(h.at("heads").get<int>()));
+    double least = 1e9;
+    for (const auto &v : h.at("drop").at(0))
+        least = std::min(least, v.get<double>());
+    QVERIFY(h.at("layer_drop").at(0).get<double>() > least);
+    QVERIFY(h.at("most_important").at("layer").get<int>() >= 1);
 }
 
 QTEST_APPLESS_MAIN(TestCli)
