@@ -4,6 +4,7 @@
 #include "cli/args.h"
 #include "cli/modelargs.h"
 
+#include "alignscope/audio.h"
 #include "alignscope/decode.h"
 #include "alignscope/model.h"
 #include "alignscope/rnnmodel.h"
@@ -93,6 +94,18 @@ int translateLines(const Seq2Seq &model, const DecodeOptions &options, bool json
     return code;
 }
 
+/// `--audio FILE`: the clip read (BadFile, exit 3, when it is not audio) and
+/// prepared by the model (Usage, exit 2, when the model reads text).
+Result<EncodedSource> audioSourceOf(const Args &a, const Seq2Seq &model)
+{
+    if (!a.positionals().empty())
+        return usageError("give either a sentence or --audio FILE, not both");
+    auto clip = readAudio(*a.value("audio"));
+    if (!clip)
+        return clip.error();
+    return model.prepareAudio(clip->samples);
+}
+
 Result<std::string> sentenceOf(const Args &a)
 {
     if (a.positionals().empty())
@@ -106,14 +119,15 @@ int translateCommand(const Argv &argv)
 {
     auto args = Args::parse(argv, {{"json"},
                                    {"model", "beam", "prefix", "topk", "max-length", "layer", "head", "edit-attention",
-                                    "drop-source", "ablate-heads"},
+                                    "drop-source", "ablate-heads", "audio", "language", "task"},
                                    {}});
     if (!args)
         return fail(args.error());
     if (!args->value("model"))
         return fail(usageError("translate needs --model FILE or a bundled model name (e.g. --model additive)"));
-    const bool stdinLines = sentencesOnStdin(args.value());
-    auto sentence = stdinLines ? Result<std::string>(std::string()) : sentenceOf(args.value());
+    const bool audio = args->value("audio").has_value();
+    const bool stdinLines = !audio && sentencesOnStdin(args.value());
+    auto sentence = stdinLines || audio ? Result<std::string>(std::string()) : sentenceOf(args.value());
     if (!sentence)
         return fail(sentence.error());
     auto beam = args->integer("beam", 0, 1, 64);
@@ -139,9 +153,23 @@ int translateCommand(const Argv &argv)
     options.intervention = intervention.value();
     if (auto prefix = args->value("prefix"))
         options.prefix = model.value()->prepareTarget(*prefix);
+    if (args->value("language") || args->value("task")) {
+        auto prompt = model.value()->decoderPrompt(args->value("language").value_or(""), args->value("task").value_or(""));
+        if (!prompt)
+            return fail(prompt.error());
+        options.forcedPrompt = prompt.value();
+    }
     if (stdinLines)
         return translateLines(*model.value(), options, args->has("json"), selection.value());
-    auto trace = translate(*model.value(), sentence.value(), options);
+    Result<DecodeTrace> trace = Error{ErrorKind::Internal, "not decoded"};
+    if (audio) {
+        auto source = audioSourceOf(args.value(), *model.value());
+        if (!source)
+            return fail(source.error());
+        trace = translateSource(*model.value(), std::move(source.value()), options);
+    } else {
+        trace = translate(*model.value(), sentence.value(), options);
+    }
     if (!trace)
         return fail(trace.error());
     const auto path = trace->bestPath();

@@ -6,13 +6,18 @@
 // every layer's and head's cross-attention and the log-probabilities within
 // 1e-4 at every step.
 
+#include "alignscope/audio.h"
+#include "alignscope/decode.h"
 #include "alignscope/hftokenizer.h"
+#include "alignscope/huggingface.h"
+#include "common/clirun.h"
 #include "hf/hfconfig_p.h"
 
 #include <nlohmann/json.hpp>
 
 #include <QtTest>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -30,6 +35,11 @@ private slots:
     void testConfig();
     void testAbsurdConfigRefused();
     void testLanguageAndTask();
+    void testDecode_data();
+    void testDecode();
+    void testCliAudio();
+    void testCliRefusals_data();
+    void testCliRefusals();
 };
 
 namespace {
@@ -48,6 +58,29 @@ std::string readText(const fs::path &path)
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+constexpr double kTolerance = 1e-4;
+
+/// A copy of the fixture folder without `drop` (to open the other weight format).
+fs::path copyWithout(const QTemporaryDir &tmp, const std::string &drop)
+{
+    const fs::path to = fs::path(tmp.path().toStdString()) / "tiny";
+    fs::create_directories(to);
+    for (const auto &entry : fs::directory_iterator(kFolder))
+        if (entry.path().filename() != drop)
+            fs::copy_file(entry.path(), to / entry.path().filename(), fs::copy_options::overwrite_existing);
+    return to;
+}
+
+/// expected-cross-attention.f32: [step][layer][head][source] little-endian float32.
+std::vector<float> readFloats(const fs::path &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<float> out(bytes.size() / 4);
+    std::memcpy(out.data(), bytes.data(), out.size() * 4);
+    return out;
 }
 
 std::unique_ptr<HfTokenizer> tokenizer()
@@ -182,6 +215,166 @@ void TestWhisperParity::testLanguageAndTask()
     QVERIFY(!japanese);
     auto task = hf::whisperPrompt(w, "", "summarise");
     QVERIFY(!task && task.error().message.find("transcribe, translate") != std::string::npos);
+}
+
+void TestWhisperParity::testDecode_data()
+{
+    QTest::addColumn<QString>("drop");
+    QTest::newRow("model.safetensors") << "pytorch_model.bin";
+    QTest::newRow("pytorch_model.bin") << "model.safetensors";
+}
+
+void TestWhisperParity::testDecode()
+{
+    QFETCH(QString, drop);
+    QTemporaryDir tmp;
+    const fs::path folder = copyWithout(tmp, drop.toStdString());
+    auto opened = openHuggingFaceModel(folder.string());
+    QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
+    const TransformerModel &model = *opened.value();
+    QVERIFY(model.description().sourceKind == SourceKind::Audio);
+    auto clip = readAudio((kFolder / "audio.wav").string());
+    QVERIFY(clip);
+    auto source = model.prepareAudio(clip->samples);
+    QVERIFY2(source, source ? "" : source.error().message.c_str());
+    const json expected = readJson(kFolder / "expected.json");
+    const int n = expected["source_positions"].get<int>(), L = expected["layers"].get<int>(),
+              H = expected["heads"].get<int>();
+    QVERIFY(source->axis.kind == SourceKind::Audio);
+    QCOMPARE(source->axis.size(), n);
+    QCOMPARE(source->axis.hopSeconds, 0.02);
+    QCOMPARE(source->axis.labels[62], std::string("1.24 s"));
+    QCOMPARE(source->axis.spectrogram.rows(), Eigen::Index(80));
+    QCOMPARE(source->axis.spectrogram.cols(), Eigen::Index(3000));
+    QVERIFY(!model.prepareSource("the lamp at dusk")); // an audio model given text
+
+    const std::vector<float> cross = readFloats(kFolder / "expected-cross-attention.f32");
+    double worstCross = 0, worstLogProb = 0;
+    for (const json &c : expected["cases"]) {
+        const std::string name = c["name"];
+        // generate(language=, task=)'s decode: the same ids.
+        DecodeOptions options;
+        const json &kw = c["generate_kwargs"];
+        if (!kw.empty()) {
+            auto prompt = model.decoderPrompt(kw.value("language", ""), kw.value("task", ""));
+            QVERIFY(prompt);
+            options.forcedPrompt = prompt.value();
+        }
+        auto trace = translateSource(model, source.value(), options);
+        QVERIFY2(trace, name.c_str());
+        std::vector<int> ids;
+        for (int node : trace->bestPath())
+            ids.push_back(trace->nodes[size_t(node)].tokenId);
+        QVERIFY2(ids == c["generated_ids"].get<std::vector<int>>(), name.c_str());
+        QCOMPARE(trace->translation(trace->bestPath()), c["decoded_text"].get<std::string>());
+
+        // Each step fed transformers' token: log-probabilities of the raw logits, and (default case) every
+        // layer's and head's cross-attention row.
+        const auto memory = model.encode(source.value());
+        DecoderStatePtr state = model.initialState(*memory);
+        const json &steps = c["steps"];
+        for (size_t t = 0; t < steps.size(); ++t) {
+            const StepOutput out = model.step(*memory, *state, steps[t]["input_token_id"].get<int>(), int(t));
+            const std::vector<double> want = steps[t]["log_probs"].get<std::vector<double>>();
+            QCOMPARE(out.logProbs.size(), Eigen::Index(want.size()));
+            for (size_t v = 0; v < want.size(); ++v)
+                worstLogProb = std::max(worstLogProb, std::abs(double(out.logProbs[Eigen::Index(v)]) - want[v]));
+            if (name == "default") {
+                QCOMPARE(out.cross.layers, L);
+                QCOMPARE(out.cross.heads, H);
+                for (int l = 0; l < L; ++l)
+                    for (int h = 0; h < H; ++h)
+                        for (int j = 0; j < n; ++j) {
+                            const float w = cross[((t * size_t(L) + size_t(l)) * size_t(H) + size_t(h)) * size_t(n) + size_t(j)];
+                            worstCross = std::max(worstCross, std::abs(double(out.cross.weights(out.cross.rowOf(l, h), j)) - w));
+                            // The decode's own trace holds the same rows.
+                            QCOMPARE(trace->nodes[t].cross.weights(out.cross.rowOf(l, h), j), out.cross.weights(out.cross.rowOf(l, h), j));
+                        }
+            }
+            state = out.next;
+        }
+    }
+    qInfo("max |diff|: cross-attention %.3g, log-probabilities %.3g", worstCross, worstLogProb);
+    QVERIFY2(worstCross < kTolerance, qPrintable(QString::number(worstCross)));
+    QVERIFY2(worstLogProb < kTolerance, qPrintable(QString::number(worstLogProb)));
+}
+
+void TestWhisperParity::testCliAudio()
+{
+    const json expected = readJson(kFolder / "expected.json");
+    const QString model = QString::fromStdString(kFolder.string());
+    const QString audio = QString::fromStdString((kFolder / "audio.wav").string());
+    auto text = [&](const json &c) { return QByteArray::fromStdString(c["decoded_text"].get<std::string>() + "\n"); };
+    auto r = testing::runCli({"translate", "--model", model, "--audio", audio});
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    QCOMPARE(r.out, text(expected["cases"][0]));
+    r = testing::runCli({"translate", "--model", model, "--audio", audio, "--language", "fr", "--task", "translate"});
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    QCOMPARE(r.out, text(expected["cases"][1]));
+    r = testing::runCli({"translate", "--model", model, "--audio", audio, "--json"});
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    const json trace = json::parse(r.out.toStdString());
+    QCOMPARE(trace["source"]["kind"].get<std::string>(), std::string("audio"));
+    QCOMPARE(trace["source"]["hop_seconds"].get<double>(), 0.02);
+    QCOMPARE(trace["source_tokens"].size(), size_t(1500));
+    const json &c = expected["cases"][0];
+    QCOMPARE(trace["steps"].size(), c["generated_ids"].size());
+    for (size_t t = 0; t < trace["steps"].size(); ++t)
+        QCOMPARE(trace["steps"][t]["token_id"].get<int>(), c["generated_ids"][t].get<int>());
+    const json &ca = trace["steps"][3]["cross_attention"];
+    QCOMPARE(ca.size(), size_t(2));
+    QCOMPARE(ca[0].size(), size_t(4));
+    QCOMPARE(ca[0][0].size(), size_t(1500));
+    QVERIFY(trace["steps"][1]["forced"].get<bool>()); // <|transcribe|>, forced though suppressed
+    QVERIFY(trace["steps"][1]["log_prob"].is_number());
+}
+
+void TestWhisperParity::testCliRefusals_data()
+{
+    QTest::addColumn<QString>("config");   // a key of config.json set to an absurd value ("" : the fixture's)
+    QTest::addColumn<QStringList>("args"); // after translate --model FOLDER; AUDIO is the fixture's clip
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("says");
+    QTest::newRow("audio model given text") << "" << QStringList{"the lamp at dusk"} << 2 << "--audio";
+    QTest::newRow("sentence and audio") << "" << QStringList{"--audio", "AUDIO", "the lamp"} << 2 << "not both";
+    QTest::newRow("not audio") << "" << QStringList{"--audio", ALIGNSCOPE_TEST_DATA_DIR "/audio/not-audio.wav"} << 3
+                               << "not-audio.wav";
+    QTest::newRow("missing clip") << "" << QStringList{"--audio", "/nonexistent/clip.wav"} << 3 << "clip.wav";
+    QTest::newRow("unknown language") << "" << QStringList{"--audio", "AUDIO", "--language", "klingon"} << 2
+                                      << "klingon";
+    QTest::newRow("unknown task") << "" << QStringList{"--audio", "AUDIO", "--task", "summarise"} << 2 << "summarise";
+    QTest::newRow("absurd mel bins") << "num_mel_bins" << QStringList{"--audio", "AUDIO"} << 3 << "num_mel_bins";
+    QTest::newRow("absurd source positions") << "max_source_positions" << QStringList{"--audio", "AUDIO"} << 3
+                                             << "max_source_positions";
+    QTest::newRow("absurd width") << "d_model" << QStringList{"--audio", "AUDIO"} << 3 << "d_model";
+    QTest::newRow("text model given audio") << "bart" << QStringList{"--audio", "AUDIO"} << 2 << "reads text";
+    QTest::newRow("text model given a language") << "bart" << QStringList{"--language", "fr", "the heron"} << 2
+                                                 << "--language";
+}
+
+void TestWhisperParity::testCliRefusals()
+{
+    QFETCH(QString, config);
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, says);
+    QTemporaryDir tmp;
+    fs::path folder = kFolder;
+    if (config == "bart") {
+        folder = fs::path(ALIGNSCOPE_TEST_DATA_DIR) / "hf" / "models" / "bart";
+    } else if (!config.isEmpty()) {
+        folder = copyWithout(tmp, "pytorch_model.bin");
+        json c = readJson(folder / "config.json");
+        c[config.toStdString()] = 1LL << 40;
+        std::ofstream(folder / "config.json") << c.dump();
+    }
+    QStringList all{"translate", "--model", QString::fromStdString(folder.string())};
+    for (const QString &a : args)
+        all << (a == "AUDIO" ? QString::fromStdString((kFolder / "audio.wav").string()) : a);
+    const auto r = testing::runCli(all);
+    QVERIFY2(r.code == code, qPrintable(testing::describe(r)));
+    QVERIFY2(r.err.count('\n') == 1 && r.err.contains(says.toUtf8()), qPrintable(testing::describe(r)));
+    QVERIFY(r.out.isEmpty());
 }
 
 QTEST_APPLESS_MAIN(TestWhisperParity)

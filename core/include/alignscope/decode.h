@@ -28,6 +28,8 @@ struct DecodeOptions {
     std::optional<double> lengthPenalty;
     std::optional<bool> earlyStopping;
     int noRepeatNgram = -1;         ///< no n-gram of this size twice in a hypothesis; -1: the model's (GenerationDefaults)
+    /// Replaces the model's forced decoder prompt (Seq2Seq::decoderPrompt: Whisper's --language, --task).
+    std::optional<std::vector<int>> forcedPrompt;
     /// Share large products with the decode partner thread (alignscope/partner.h)
     /// while run() runs: for a decode that has the machine to itself (the
     /// window's, the CLI's), not for decodes already run in parallel
@@ -63,6 +65,9 @@ private:
 Result<DecodeTrace> translate(const Seq2Seq &model, const std::string &sentence,
                               const DecodeOptions &options = {},
                               const std::atomic<bool> *cancel = nullptr);
+/// The same for a source already prepared (Seq2Seq::prepareAudio's clip).
+Result<DecodeTrace> translateSource(const Seq2Seq &model, EncodedSource source, const DecodeOptions &options = {},
+                                    const std::atomic<bool> *cancel = nullptr);
 
 /// Teacher-forces `targetText` (all tokens forced, then <eos>) so every
 /// model yields a matrix of the same shape.

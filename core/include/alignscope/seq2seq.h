@@ -94,6 +94,7 @@ struct StepOutput {
 /// A source prepared for the encoder.
 struct EncodedSource {
     SourceAxis axis;              ///< what the columns are; `axis.ids` for a text source
+    Matrix features = Matrix();   ///< audio: (mels, frames) the log-mel features the encoder reads; empty for text
 };
 
 /// How a model generates unless the caller says otherwise: for Hugging Face
@@ -112,6 +113,11 @@ struct GenerationDefaults {
     /// bad_words_ids: a sequence's last token is never emitted after the rest of it
     /// (a one-token sequence: never at all).
     std::vector<std::vector<int>> badWords;
+    /// forced_decoder_ids: the token step i takes (−1: the model chooses),
+    /// e.g. Whisper's <|en|> <|transcribe|> <|notimestamps|>.
+    std::vector<int> forcedPrompt;
+    /// begin_suppress_tokens: never the first token after forcedPrompt.
+    std::vector<int> beginSuppressed;
 };
 
 class Seq2Seq {
@@ -128,6 +134,21 @@ public:
 
     /// Tokenises a typed sentence; BadInput when it is empty or unusable.
     virtual Result<EncodedSource> prepareSource(const std::string &sentence) const = 0;
+    /// An audio clip (mono, 16 kHz) for a speech model's encoder; models that
+    /// read text say so (Usage error).
+    virtual Result<EncodedSource> prepareAudio(const std::vector<float> &samples16k) const
+    {
+        (void)samples16k;
+        return usageError(name() + " reads text, not audio; give it a sentence instead of --audio");
+    }
+    /// The forced decoder prompt for a spoken language and a task (Whisper's
+    /// --language, --task; −1 where the model chooses); Usage error for models
+    /// that have none.
+    virtual Result<std::vector<int>> decoderPrompt(const std::string &language, const std::string &task) const
+    {
+        (void)language, (void)task;
+        return usageError(name() + " has no language or task to choose; --language and --task are for Whisper models");
+    }
     /// Target text into ids (no <sos>/<eos>), for forced prefixes.
     virtual std::vector<int> prepareTarget(const std::string &text) const = 0;
     /// Joins target tokens back into text, as this model's tokenizer does.

@@ -5,6 +5,7 @@
 // cache per hypothesis, and cross-attention's keys and values are computed
 // once per source.
 
+#include "alignscope/logmel.h"
 #include "alignscope/parameters.h"
 #include "alignscope/safetensors.h"
 #include "alignscope/seq2seq.h"
@@ -57,6 +58,11 @@ public:
     const Vocabulary &targetVocab() const override { return m_target; }
     const SpecialIds &targetSpecials() const override { return m_target.specials(); }
     Result<EncodedSource> prepareSource(const std::string &sentence) const override;
+    /// Audio models (spec().melBins > 0): the clip's log-mel features over the
+    /// whole window (padded or trimmed, as WhisperFeatureExtractor), one source
+    /// column per encoder frame.
+    Result<EncodedSource> prepareAudio(const std::vector<float> &samples16k) const override;
+    Result<std::vector<int>> decoderPrompt(const std::string &language, const std::string &task) const override;
     std::vector<int> prepareTarget(const std::string &text) const override;
     std::function<std::string(const std::vector<std::string> &)> detokenizer() const override;
     std::function<std::string(const std::string &)> tokenDisplay() const override;
@@ -76,6 +82,11 @@ public:
     const HfTokenizer *tokenizer() const { return m_hfTokenizer.get(); }
     /// Generation settings (generation_config.json); unset: Seq2Seq's.
     void setGeneration(GenerationDefaults generation);
+    /// Audio models: the front end (preprocessor_config.json) their clips go through.
+    void setAudioFrontEnd(const WhisperFeatureConfig &config);
+    /// What decoderPrompt() answers (a Whisper folder's lang_to_id / task_to_id); unset: none.
+    using PromptChooser = std::function<Result<std::vector<int>>(const std::string &language, const std::string &task)>;
+    void setPromptChooser(PromptChooser chooser) { m_promptChooser = std::move(chooser); }
     GenerationDefaults generation() const override;
     /// Replaces the self-description (a Hugging Face folder names its family).
     void setDescription(ModelDescription description) { m_description = std::move(description); }
@@ -91,6 +102,9 @@ private:
     ModelDescription m_description;
     std::shared_ptr<const HfTokenizer> m_hfTokenizer;
     std::optional<GenerationDefaults> m_generation;
+    std::optional<WhisperFeatureConfig> m_audio;
+    Matrix m_melFilters; ///< (mels, F) for m_audio
+    PromptChooser m_promptChooser;
 };
 
 /// The self-description of a Transformer spec: its equations, layers × heads.

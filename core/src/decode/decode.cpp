@@ -104,6 +104,8 @@ struct DecodeSession::Impl {
         generation = m.generation();
         if (options.noRepeatNgram >= 0)
             generation.noRepeatNgram = options.noRepeatNgram;
+        if (options.forcedPrompt)
+            generation.forcedPrompt = *options.forcedPrompt;
         maxLength = options.maxLength > 0    ? options.maxLength
                     : generation.maxLength > 0 ? generation.maxLength
                                                : std::min(2 * n + 10, kDefaultLengthCap);
@@ -120,11 +122,14 @@ struct DecodeSession::Impl {
     }
 
     /// The token this step must take, or -1: the caller's prefix, else the
-    /// model's forced first (BOS) and last (EOS at the length limit) tokens.
+    /// model's forced prompt (Whisper's language and task), first (BOS) and
+    /// last (EOS at the length limit) tokens.
     int forcedToken() const
     {
         if (t < static_cast<int>(options.prefix.size()))
             return options.prefix[t];
+        if (t < static_cast<int>(generation.forcedPrompt.size()) && generation.forcedPrompt[t] >= 0)
+            return generation.forcedPrompt[t];
         if (t == 0 && generation.forcedFirst >= 0)
             return generation.forcedFirst;
         if (t == maxLength - 1 && generation.forcedLast >= 0)
@@ -190,9 +195,17 @@ struct DecodeSession::Impl {
     void maskUnemittable(StepOutput &out, const Live &h) const
     {
         constexpr float never = -std::numeric_limits<float>::infinity();
+        // A forced token keeps its log-probability even when suppressed (Whisper forces
+        // <|transcribe|>, which its suppress_tokens list): the trace shows what the model gave it.
+        const int forced = forcedToken();
         for (int id : generation.suppressed)
-            if (id >= 0 && id < out.logProbs.size())
+            if (id >= 0 && id < out.logProbs.size() && id != forced)
                 out.logProbs[id] = never;
+        // begin_suppress_tokens: at the first step after the forced prompt (transformers' begin_index).
+        if (t == static_cast<int>(generation.forcedPrompt.size()))
+            for (int id : generation.beginSuppressed)
+                if (id >= 0 && id < out.logProbs.size())
+                    out.logProbs[id] = never;
         const int eos = model->targetSpecials().eos;
         if (t < generation.minLength && eos >= 0 && eos < out.logProbs.size())
             out.logProbs[eos] = never;
@@ -321,10 +334,16 @@ Result<DecodeTrace> translate(const Seq2Seq &model, const std::string &sentence,
     auto source = model.prepareSource(sentence);
     if (!source)
         return source.error();
+    return translateSource(model, std::move(source.value()), options, cancel);
+}
+
+Result<DecodeTrace> translateSource(const Seq2Seq &model, EncodedSource source, const DecodeOptions &options,
+                                    const std::atomic<bool> *cancel)
+{
     const ModelDescription &d = model.description();
-    if (auto fits = options.intervention.check(source->axis.size(), d.layers, d.heads); !fits)
+    if (auto fits = options.intervention.check(source.axis.size(), d.layers, d.heads); !fits)
         return fits.error();
-    DecodeSession session(model, std::move(source.value()), options);
+    DecodeSession session(model, std::move(source), options);
     auto done = session.run(cancel);
     if (!done)
         return done.error();

@@ -4,6 +4,7 @@
 #include "alignscope/huggingface.h"
 
 #include "alignscope/hftokenizer.h"
+#include "alignscope/logmel.h"
 #include "hf/hfconfig_p.h"
 #include "hf/hfweights_p.h"
 #include "transformer/network.h"
@@ -167,9 +168,42 @@ ModelDescription describe(const hf::ModelConfig &c, const TransformerSpec &spec,
 {
     ModelDescription d = describeTransformer(spec, parameters);
     d.architecture = c.modelType;
+    if (spec.melBins > 0) {
+        d.sourceKind = SourceKind::Audio;
+        d.attention.key = "k_j = W_k^{(h)} h_j, h_j the encoder's frame j (20 ms)";
+    }
     const std::string cls = c.architecture.empty() ? c.modelType : c.architecture;
     d.summary = cls + ": " + d.summary;
     return d;
+}
+
+/// Whisper's front end (preprocessor_config.json, else WhisperFeatureExtractor's
+/// defaults for the model's mel bins) and generate()'s prompt settings.
+Result<void> setUpWhisper(TransformerModel &model, const hf::ModelConfig &config, const fs::path &folder)
+{
+    WhisperFeatureConfig features;
+    features.featureSize = config.spec.melBins;
+    std::error_code ec;
+    if (fs::exists(folder / "preprocessor_config.json", ec)) {
+        auto read = readPreprocessorConfig((folder / "preprocessor_config.json").string());
+        if (!read)
+            return read.error();
+        features = read.value();
+    }
+    if (features.featureSize != config.spec.melBins || features.nbMaxFrames() != 2 * config.spec.encoderPositions())
+        return fileError((folder / "preprocessor_config.json").string() + ": " + std::to_string(features.featureSize) +
+                         " mels x " + std::to_string(features.nbMaxFrames()) + " frames, but config.json's encoder reads " +
+                         std::to_string(config.spec.melBins) + " x " + std::to_string(2 * config.spec.encoderPositions()) +
+                         " (num_mel_bins, 2 x max_source_positions)");
+    model.setAudioFrontEnd(features);
+    GenerationDefaults g = config.generation;
+    g.forcedPrompt = config.whisper.forcedPrompt;
+    g.beginSuppressed = config.whisper.beginSuppressed;
+    model.setGeneration(std::move(g));
+    model.setPromptChooser([w = config.whisper](const std::string &language, const std::string &task) {
+        return hf::whisperPrompt(w, language, task);
+    });
+    return {};
 }
 
 } // namespace
@@ -268,6 +302,9 @@ Result<std::shared_ptr<TransformerModel>> openHuggingFaceModel(const std::string
                                                     vocabulary(config.targetVocab, target), std::move(params));
     model->setTokenizer(tok);
     model->setGeneration(config.generation);
+    if (config.family == Family::Whisper)
+        if (auto whisper = setUpWhisper(*model, config, folder); !whisper)
+            return whisper.error();
     model->setDescription(describe(config, config.spec, parameterCount(model->parameters())));
     model->setName(folder.filename().empty() ? folder.parent_path().filename().string() : folder.filename().string());
     return model;

@@ -1,6 +1,8 @@
 // The Transformer encoder–decoder of a TransformerSpec over Graph<T>.
 #include "transformer/network.h"
 
+#include "transformer/conv1d.h"
+
 #include <cmath>
 
 namespace alignscope {
@@ -38,14 +40,19 @@ TransformerNetwork<T>::TransformerNetwork(const TransformerSpec &spec, int sourc
     : m_spec(spec), m_sourceVocab(sourceVocab), m_targetVocab(targetVocab)
 {
     const int d = spec.dModel;
-    if (spec.sharedEmbedding) {
+    if (spec.melBins > 0) { // audio in: two convolutions (k 3) instead of a source embedding
+        m_shapes["target.embed"] = {targetVocab, d};
+        m_shapes["encoder.conv1.weight"] = {d, spec.melBins * 3};
+        m_shapes["encoder.conv2.weight"] = {d, d * 3};
+        m_shapes["encoder.conv1.bias"] = m_shapes["encoder.conv2.bias"] = {1, d};
+    } else if (spec.sharedEmbedding) {
         m_shapes["shared.embed"] = {targetVocab, d};
     } else {
         m_shapes["source.embed"] = {sourceVocab, d};
         m_shapes["target.embed"] = {targetVocab, d};
     }
     if (spec.positions == TransformerSpec::Positions::Learned) {
-        m_shapes["encoder.positions"] = {spec.maxPositions + spec.positionOffset, d};
+        m_shapes["encoder.positions"] = {spec.encoderPositions() + spec.positionOffset, d};
         m_shapes["decoder.positions"] = {spec.maxPositions + spec.positionOffset, d};
     } else if (spec.positions == TransformerSpec::Positions::Relative) {
         m_shapes["encoder.relative_bias"] = {spec.relativeBuckets, spec.heads};
@@ -75,7 +82,7 @@ TransformerNetwork<T>::TransformerNetwork(const TransformerSpec &spec, int sourc
     }
     if (!spec.tiedOutput)
         m_shapes["output.weight"] = {targetVocab, d};
-    if (spec.bias)
+    if (spec.bias && spec.outputBias)
         m_shapes["output.bias"] = {1, targetVocab};
 }
 
@@ -83,8 +90,15 @@ template <typename T>
 void TransformerNetwork<T>::declareLinear(const std::string &name, int out, int in)
 {
     m_shapes[name + ".weight"] = {out, in};
-    if (m_spec.bias)
+    if (hasBias(name))
         m_shapes[name + ".bias"] = {1, out};
+}
+
+template <typename T>
+bool TransformerNetwork<T>::hasBias(const std::string &projection) const
+{
+    const bool key = projection.size() > 2 && projection.compare(projection.size() - 2, 2, ".k") == 0;
+    return m_spec.bias && (m_spec.keyBias || !key);
 }
 
 template <typename T>
@@ -118,7 +132,7 @@ void TransformerNetwork<T>::declareFeedForward(const std::string &prefix)
 template <typename T>
 int TransformerNetwork<T>::project(ParamBinder<T> &p, const std::string &name, int x) const
 {
-    return ops::linear(p.graph(), x, p(name + ".weight"), m_spec.bias ? p(name + ".bias") : -1);
+    return ops::linear(p.graph(), x, p(name + ".weight"), hasBias(name) ? p(name + ".bias") : -1);
 }
 
 template <typename T>
@@ -189,8 +203,9 @@ int TransformerNetwork<T>::embed(ParamBinder<T> &p, const std::string &table,
             rows.row(Eigen::Index(r)) = all.row(at[r]);
         x = ops::add(g, x, g.constant(std::move(rows)));
     } else if (m_spec.positions == TransformerSpec::Positions::Learned) {
+        const int rows = positions == "encoder.positions" ? m_spec.encoderPositions() : m_spec.maxPositions;
         for (int &a : at)
-            a = std::min(a, m_spec.maxPositions - 1) + m_spec.positionOffset;
+            a = std::min(a, rows - 1) + m_spec.positionOffset;
         x = ops::add(g, x, ops::embedding(g, p(positions), at));
     }
     if (m_spec.embeddingNorm) // BART: "encoder.embed_norm" after "encoder.positions"
@@ -282,11 +297,40 @@ TransformerNetwork<T>::encodeBatch(ParamBinder<T> &p, const std::vector<std::vec
 {
     Encoded out;
     out.spans = spansOf<Span>(sources);
-    const bool record = sources.size() == 1;
+    const int x = embed(p, "source.embed", sources, 0, "encoder.positions", noise); // (R, d)
+    encodeLayers(p, x, noise, sources.size() == 1, out);
+    return out;
+}
+
+template <typename T>
+typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(ParamBinder<T> &p,
+                                                                           const MatrixX<T> &features) const
+{
+    Graph<T> &g = p.graph();
+    // Whisper's front end: conv1 (k 3, padding 1), GELU, conv2 (k 3, stride 2, padding 1), GELU.
+    const ops::Conv1dShape first{3, 1, 1}, second{3, 2, 1};
+    int x = g.external(features); // (frames, mels)
+    x = ops::gelu(g, ops::conv1d(g, x, p("encoder.conv1.weight"), p("encoder.conv1.bias"), first), ops::GeluForm::Erf);
+    x = ops::gelu(g, ops::conv1d(g, x, p("encoder.conv2.weight"), p("encoder.conv2.bias"), second), ops::GeluForm::Erf);
+    const int n = int(g.value(x).rows()); // (n, d)
+    eigen_assert(n <= m_spec.encoderPositions());
+    std::vector<int> at(static_cast<size_t>(n));
+    for (int j = 0; j < n; ++j)
+        at[size_t(j)] = j + m_spec.positionOffset;
+    x = ops::add(g, x, ops::embedding(g, p("encoder.positions"), at));
+    Encoded out;
+    out.spans = {{0, n}};
+    // The encoder's own (n, n) maps of a 30 s window are 9 MB per head: not kept.
+    encodeLayers(p, x, {}, false, out);
+    return out;
+}
+
+template <typename T>
+void TransformerNetwork<T>::encodeLayers(ParamBinder<T> &p, int x, const Noise &noise, bool record, Encoded &out) const
+{
     // T5 shares one bias table across the layers of a stack.
     BiasCache biases;
     const BiasFor bias = biasFor(p, "encoder.relative_bias", 0, true, biases);
-    int x = embed(p, "source.embed", sources, 0, "encoder.positions", noise); // (R, d)
     for (int i = 0; i < m_spec.encoderLayers; ++i) {
         const std::string l = layerName("encoder", i);
         x = residual(p, l + "self_norm", x, noise, [&](int h) {
@@ -303,7 +347,6 @@ TransformerNetwork<T>::encodeBatch(ParamBinder<T> &p, const std::vector<std::vec
         out.crossKeys.push_back(project(p, l + "cross.k", out.states));
         out.crossValues.push_back(project(p, l + "cross.v", out.states));
     }
-    return out;
 }
 
 template <typename T>
@@ -335,7 +378,7 @@ int TransformerNetwork<T>::logits(ParamBinder<T> &p, int x) const
     const std::string weight = !m_spec.tiedOutput      ? "output.weight"
                                : m_spec.sharedEmbedding ? "shared.embed"
                                                         : "target.embed";
-    return ops::linear(g, x, p(weight), m_spec.bias ? p("output.bias") : -1); // (rows, V)
+    return ops::linear(g, x, p(weight), m_spec.bias && m_spec.outputBias ? p("output.bias") : -1); // (rows, V)
 }
 
 template <typename T>

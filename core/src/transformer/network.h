@@ -64,6 +64,10 @@ public:
         std::vector<AttentionRecord> self; ///< per encoder layer
     };
     Encoded encode(ParamBinder<T> &p, const std::vector<int> &ids) const;
+    /// An audio encoder's (spec.melBins > 0) pass over log-mel features
+    /// (frames, mels), one row per frame: two convolutions with GELU (the
+    /// second halves the frames), the stored positions, the layers. n = frames / 2.
+    Encoded encodeAudio(ParamBinder<T> &p, const MatrixX<T> &features) const;
     /// A packed batch of sources (the sequences in order).
     Encoded encodeBatch(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources, const Noise &noise) const;
 
@@ -108,6 +112,11 @@ private:
 
     int embed(ParamBinder<T> &p, const std::string &table, const std::vector<std::vector<int>> &sequences,
               int firstPosition, const std::string &positions, const Noise &noise) const;
+    /// The encoder's layers and final norm over embedded rows x (R, d), and the cross keys and values;
+    /// `record`: keep each layer's self-attention (a batch of one).
+    void encodeLayers(ParamBinder<T> &p, int x, const Noise &noise, bool record, Encoded &out) const;
+    /// Whether a projection has a bias (Whisper's keys have none).
+    bool hasBias(const std::string &projection) const;
     int norm(ParamBinder<T> &p, const std::string &name, int x) const;
     int project(ParamBinder<T> &p, const std::string &name, int x) const;
     int feedForward(ParamBinder<T> &p, const std::string &prefix, int x, const Noise &noise) const;

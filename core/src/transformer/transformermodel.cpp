@@ -8,6 +8,7 @@
 #include "transformer/network.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace alignscope {
 
@@ -89,6 +90,9 @@ TransformerModel::TransformerModel(const TransformerModel &other)
     m_description = other.m_description;
     m_hfTokenizer = other.m_hfTokenizer;
     m_generation = other.m_generation;
+    m_audio = other.m_audio;
+    m_melFilters = other.m_melFilters;
+    m_promptChooser = other.m_promptChooser;
 }
 
 void TransformerModel::setTokenizer(std::shared_ptr<const HfTokenizer> tokenizer) { m_hfTokenizer = std::move(tokenizer); }
@@ -125,8 +129,47 @@ TransformerModel TransformerModel::initialise(const TransformerSpec &spec, Vocab
                             targetTokenizer);
 }
 
+void TransformerModel::setAudioFrontEnd(const WhisperFeatureConfig &config)
+{
+    m_audio = config;
+    m_melFilters = melFilterBank(config);
+}
+
+Result<std::vector<int>> TransformerModel::decoderPrompt(const std::string &language, const std::string &task) const
+{
+    return m_promptChooser ? m_promptChooser(language, task) : Seq2Seq::decoderPrompt(language, task);
+}
+
+Result<EncodedSource> TransformerModel::prepareAudio(const std::vector<float> &samples16k) const
+{
+    if (m_spec.melBins == 0 || !m_audio)
+        return Seq2Seq::prepareAudio(samples16k);
+    const WhisperFeatureConfig &c = *m_audio;
+    EncodedSource source;
+    source.features = logMelSpectrogram(samples16k, c, m_melFilters); // (mels, frames)
+    // The second convolution halves the frames: column j covers mel frames 2j and 2j + 1.
+    const int columns = int(source.features.cols() / 2);
+    if (source.features.rows() != m_spec.melBins || columns != m_spec.encoderPositions())
+        return fileError("preprocessor_config.json gives " + std::to_string(source.features.rows()) + " mels x " +
+                         std::to_string(source.features.cols()) + " frames, but the encoder reads " +
+                         std::to_string(m_spec.melBins) + " x " + std::to_string(2 * m_spec.encoderPositions()));
+    SourceAxis &axis = source.axis;
+    axis.kind = SourceKind::Audio;
+    axis.hopSeconds = 2.0 * c.hopLength / c.samplingRate;
+    axis.flags.assign(size_t(columns), 0);
+    for (int j = 0; j < columns; ++j) {
+        char label[32];
+        std::snprintf(label, sizeof label, "%.2f s", j * axis.hopSeconds);
+        axis.labels.push_back(label);
+    }
+    axis.spectrogram = source.features;
+    return source;
+}
+
 Result<EncodedSource> TransformerModel::prepareSource(const std::string &sentence) const
 {
+    if (m_spec.melBins > 0)
+        return usageError(name() + " transcribes audio, not text; give it --audio FILE instead of a sentence");
     if (!m_hfTokenizer)
         return prepareTextSource(sentence, m_sourceTokenizer, m_source, true);
     auto coded = m_hfTokenizer->encode(sentence);
@@ -203,7 +246,9 @@ std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSourc
 {
     Graph<float> g(false);
     ParamBinder<float> p(g, m_params);
-    const auto enc = m_network->encode(p, source.axis.ids);
+    // An audio model reads the (frames, mels) features; a text model the ids.
+    const Matrix frames = m_spec.melBins > 0 ? Matrix(source.features.transpose()) : Matrix();
+    const auto enc = m_spec.melBins > 0 ? m_network->encodeAudio(p, frames) : m_network->encode(p, source.axis.ids);
     auto out = std::make_shared<TransformerMemory>();
     out->states = g.value(enc.states);
     out->selfAttention.layers = int(enc.self.size());
