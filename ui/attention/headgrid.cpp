@@ -1,5 +1,6 @@
 #include "attention/headgrid.h"
 
+#include "attention/headimportanceview.h"
 #include "decode/decodecontroller.h"
 
 #include "alignscope/recipes.h"
@@ -11,10 +12,13 @@
 #include <QFontMetricsF>
 #include <QHelpEvent>
 #include <QLabel>
+#include <QMenu>
+#include <QContextMenuEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPointer>
 #include <QScrollArea>
+#include <QSplitter>
 #include <QThreadPool>
 #include <QToolBar>
 #include <QToolTip>
@@ -118,6 +122,13 @@ HeadGridData HeadGridData::fromTrace(const TraceModel &model, AttentionKind kind
             for (int s = 0; s + 1 < model.stepCount(); ++s)
                 d.keyLabels << QString::fromStdString(trace.readable(model.nodeAtStep(s)->token));
         }
+    }
+    const Intervention &iv = trace.intervention;
+    if (kind == AttentionKind::Cross && !iv.ablatedHeads.empty()) {
+        d.ablated.assign(size_t(d.layers * d.heads), false);
+        for (int l = 0; l < d.layers; ++l)
+            for (int h = 0; h < d.heads; ++h)
+                d.ablated[size_t(l * d.heads + h)] = iv.silences(l, h);
     }
     const HeadSelection &sel = model.selection();
     d.selectedLayer = std::clamp(sel.layerIn(d.layers), 0, d.layers - 1);
@@ -224,6 +235,14 @@ void paintHeadGrid(QPainter &p, const HeadGridData &data, const HeadGridLayout &
                 p.setBrush(Qt::NoBrush);
                 p.drawRect(QRectF(box.left(), box.top() + data.currentRow * h, box.width(), h).adjusted(0.5, 0.5, -0.5, -0.5));
             }
+            if (data.isAblated(l, c)) { // switched off: greyed and crossed
+                QColor grey = palette.color(QPalette::Window);
+                grey.setAlphaF(0.75f);
+                p.fillRect(box, grey);
+                p.setPen(QPen(palette.color(QPalette::WindowText), 2));
+                p.drawLine(box.topLeft(), box.bottomRight());
+                p.drawLine(box.topRight(), box.bottomLeft());
+            }
             const bool selected = l == data.selectedLayer && c == data.selectedColumn;
             p.setBrush(Qt::NoBrush);
             p.setPen(selected ? QPen(palette.color(QPalette::Highlight), 3) : QPen(palette.color(QPalette::Mid), 1));
@@ -326,7 +345,45 @@ void HeadGridView::mousePressEvent(QMouseEvent *event)
     const QPoint at = layout().cellAt(event->position());
     if (at.x() < 0)
         return;
+    if ((event->modifiers() & Qt::ControlModifier) && m_kind == AttentionKind::Cross && at.x() < m_data.heads) {
+        emit ablationRequested(at.y(), at.x(), !m_data.isAblated(at.y(), at.x()));
+        return;
+    }
     m_model->setSelection(m_data.selectionOf(at.y(), at.x()));
+}
+
+QMenu *HeadGridView::contextMenuAt(QPointF pos)
+{
+    const QPoint at = layout().cellAt(pos);
+    if (at.x() < 0 || m_kind != AttentionKind::Cross || m_data.empty())
+        return nullptr;
+    const int layer = at.y(), head = at.x();
+    auto *menu = new QMenu(this);
+    if (head < m_data.heads) {
+        QAction *off = menu->addAction(tr("Switch off layer %1, head %2 (Ctrl+click)").arg(layer + 1).arg(head + 1));
+        off->setObjectName(QStringLiteral("ablateHead"));
+        off->setCheckable(true);
+        off->setChecked(m_data.isAblated(layer, head));
+        connect(off, &QAction::toggled, this, [this, layer, head](bool on) { emit ablationRequested(layer, head, on); });
+    }
+    bool whole = true;
+    for (int h = 0; h < m_data.heads; ++h)
+        whole = whole && m_data.isAblated(layer, h);
+    QAction *all = menu->addAction(tr("Switch off layer %1's cross-attention").arg(layer + 1));
+    all->setObjectName(QStringLiteral("ablateLayer"));
+    all->setCheckable(true);
+    all->setChecked(whole);
+    connect(all, &QAction::toggled, this, [this, layer](bool on) { emit ablationRequested(layer, -1, on); });
+    return menu;
+}
+
+void HeadGridView::contextMenuEvent(QContextMenuEvent *event)
+{
+    QMenu *menu = contextMenuAt(event->pos());
+    if (!menu)
+        return;
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->popup(event->globalPos());
 }
 
 QString HeadGridView::cellToolTip(int layer, int column) const
@@ -346,6 +403,10 @@ QString HeadGridView::cellToolTip(int layer, int column) const
     }
     if (column < m_data.heads && !m_data.headScores.empty())
         text += tr("<br>%1 %2 on the en-fr test split").arg(m_data.scoreName).arg(m_data.headScores[size_t(layer * m_data.heads + column)], 0, 'f', 3);
+    if (m_data.isAblated(layer, column))
+        text += tr("<br><b>switched off</b> (its output zeroed): Ctrl+click to switch it on");
+    else if (m_kind == AttentionKind::Cross && column < m_data.heads)
+        text += tr("<br>Ctrl+click or right-click to switch it off");
     if (s == m_model->selection())
         text += tr("<br><i>shown in every view</i>");
     else
@@ -399,12 +460,20 @@ HeadGridPanel::HeadGridPanel(TraceModel *model, DecodeController *controller, QW
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setBackgroundRole(QPalette::Base);
+    // Heads that align (AER on the grid) beside heads that matter.
+    m_importance = new HeadImportancePanel(controller, this);
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(scroll);
+    split->addWidget(m_importance);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setChildrenCollapsible(true);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(bar);
     layout->addWidget(m_status);
-    layout->addWidget(scroll, 1);
+    layout->addWidget(split, 1);
     m_status->hide();
     setToolTip(m_view->toolTip());
 }

@@ -22,11 +22,13 @@
 class QComboBox;
 class QLabel;
 class QAction;
+class QMenu;
 class QPainter;
 
 namespace alignscope::ui {
 
 class DecodeController;
+class HeadImportancePanel;
 
 struct HeadGridData {
     AttentionKind kind = AttentionKind::Cross;
@@ -42,6 +44,9 @@ struct HeadGridData {
     /// (NaN: none) and its name ("AER"); the lowest is marked best.
     std::vector<double> headScores;
     QString scoreName;
+    /// Cross-attention heads switched off in the decode shown (layers ×
+    /// heads, row-major; empty when none): drawn greyed and crossed.
+    std::vector<bool> ablated;
 
     /// Heads, then the mean and the max over them (when there are several).
     int columns() const { return heads > 1 ? heads + 2 : heads; }
@@ -53,6 +58,11 @@ struct HeadGridData {
     QString columnTitle(int column) const;
     /// The lowest head score's (layer, head), or (-1, -1).
     QPoint bestScore() const;
+    /// Whether head `head` of `layer` (a head column) is switched off.
+    bool isAblated(int layer, int head) const
+    {
+        return !ablated.empty() && head < heads && ablated[size_t(layer * heads + head)];
+    }
 
     static HeadGridData fromTrace(const TraceModel &model, AttentionKind kind, bool wholeMatrices);
 };
@@ -99,6 +109,9 @@ public:
     void setHeadScores(std::vector<double> scores, const QString &name);
     /// Tooltip of a cell: which selection, where its largest weight lies, its score.
     QString cellToolTip(int layer, int column) const;
+    /// The context menu of a cross-attention cell at `pos`: switch its head
+    /// or its layer off or on (checkable); null elsewhere. The caller owns it.
+    QMenu *contextMenuAt(QPointF pos);
 
     bool hasHeightForWidth() const override { return true; }
     int heightForWidth(int width) const override;
@@ -107,7 +120,13 @@ public:
 protected:
     void paintEvent(QPaintEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
+    void contextMenuEvent(QContextMenuEvent *event) override;
     bool event(QEvent *event) override;
+
+signals:
+    /// Switch head `head` of `layer` (−1: every head of the layer) off or
+    /// back on; Ctrl+click on a head or the context menu asks for it.
+    void ablationRequested(int layer, int head, bool off);
 
 private:
     void rebuild();
@@ -133,6 +152,8 @@ public:
     QComboBox *extentPicker() const { return m_extent; }
     QAction *alignAction() const { return m_align; }
     QLabel *status() const { return m_status; }
+    /// "Which heads matter": beside the grid, whose cells carry the per-head AER.
+    HeadImportancePanel *importance() const { return m_importance; }
     /// Whether a per-head AER run is going on (tests wait for it).
     bool scoring() const { return m_running != nullptr; }
 
@@ -153,6 +174,7 @@ private:
     QComboBox *m_extent;
     QAction *m_align;
     QLabel *m_status;
+    HeadImportancePanel *m_importance;
     std::shared_ptr<std::atomic<bool>> m_running; ///< the run's "still wanted" flag
 };
 

@@ -4,6 +4,7 @@
 
 #include <QFontMetricsF>
 #include <QPainter>
+#include <QPolygonF>
 
 #include <algorithm>
 #include <cmath>
@@ -205,7 +206,43 @@ HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions
                         ? mergedCross(trace, rows, weights, scores, options)
                         : build(trace.source, rows, weights, scores, options, trace.displayToken);
     d.followCursor(model);
+    d.markIntervention(trace, model.path(), selection);
     return d;
+}
+
+void HeatmapData::markIntervention(const DecodeTrace &trace, const std::vector<int> &path,
+                                   const HeadSelection &selection)
+{
+    editedRow.clear();
+    droppedColumn.clear();
+    forcedCells.clear();
+    const Intervention &iv = trace.intervention;
+    if (iv.edits.empty() && iv.droppedSource.empty())
+        return;
+    editedRow.assign(size_t(rows()), false);
+    for (int r = 0; r < rows(); ++r)
+        for (int k = 0; k < rowSpan(r); ++k) {
+            const size_t s = size_t(rowSteps[size_t(r)] + k);
+            if (s < path.size() && trace.nodes[size_t(path[s])].edited)
+                editedRow[size_t(r)] = true;
+        }
+    droppedColumn.assign(size_t(columns()), false);
+    for (int j : iv.droppedSource)
+        if (const int c = columnOfSource(j); c >= 0)
+            droppedColumn[size_t(c)] = true;
+    const int layer = selection.layerIn(trace.layers());
+    for (const AttentionEdit &e : iv.edits) {
+        if (e.position < 0 || (e.layer >= 0 && e.layer != layer))
+            continue;
+        const int r = rowOfStep(e.step), c = columnOfSource(e.position);
+        if (r >= 0 && c >= 0)
+            forcedCells.emplace_back(c, r);
+    }
+}
+
+QColor interventionColor()
+{
+    return QColor(255, 128, 0); // orange: apart from viridis/magma cells and the Highlight outline
 }
 
 void HeatmapData::followCursor(const TraceModel &model)
@@ -321,6 +358,7 @@ void HeatmapPainter::paint(QPainter &p, const QRectF &target, QPointF scroll) co
     p.save();
     p.setClipRect(view, Qt::IntersectClip);
     paintCells(p, cells, origin);
+    paintEdits(p, origin);
     paintCurrentRow(p, view, origin);
     p.restore();
     if (m_options.showRowLabels)
@@ -393,6 +431,38 @@ void HeatmapPainter::paintCurrentRow(QPainter &p, const QRectF &, QPointF origin
         p.setPen(QPen(m_palette.color(QPalette::Base), 2.0, Qt::DashLine));
         p.drawRect(cell.adjusted(4, 4, -4, -4));
     }
+}
+
+void HeatmapPainter::paintEdits(QPainter &p, QPointF origin) const
+{
+    const double c = m_options.cellSize;
+    const QColor mark = interventionColor();
+    p.save();
+    QColor hatch = m_palette.color(QPalette::Base);
+    hatch.setAlphaF(0.8f);
+    for (int col = 0; col < int(m_data.droppedColumn.size()); ++col)
+        if (m_data.droppedColumn[size_t(col)]) // removed from every step: hatched
+            p.fillRect(QRectF(origin.x() + col * c, origin.y(), c * m_data.columnSpan(col), m_data.visibleRows * c),
+                       QBrush(hatch, Qt::BDiagPattern));
+    p.setBrush(Qt::NoBrush);
+    p.setPen(QPen(mark, 2.0, Qt::DashLine));
+    for (int r = 0; r < std::min(int(m_data.editedRow.size()), m_data.visibleRows); ++r)
+        if (m_data.editedRow[size_t(r)])
+            p.drawRect(QRectF(origin.x(), origin.y() + r * c, m_data.columns() * c, c).adjusted(4, 4, -4, -4));
+    for (const QPoint &cell : m_data.forcedCells) {
+        if (cell.y() >= m_data.visibleRows)
+            continue;
+        const QRectF box(origin.x() + cell.x() * c, origin.y() + cell.y() * c, c, c);
+        p.setPen(QPen(mark, 3.0));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(box.adjusted(2.5, 2.5, -2.5, -2.5));
+        // A corner flag tells a forced cell from the model's own peak.
+        const double f = std::max(4.0, c / 4);
+        p.setPen(Qt::NoPen);
+        p.setBrush(mark);
+        p.drawPolygon(QPolygonF({box.topLeft(), box.topLeft() + QPointF(f, 0), box.topLeft() + QPointF(0, f)}));
+    }
+    p.restore();
 }
 
 QFont HeatmapPainter::labelFont(bool bold) const { return bold ? m_labelBoldFont : m_labelFont; }

@@ -69,6 +69,12 @@ struct HeatmapData {
     std::vector<float> scores;      ///< (R, C) raw e_tj, row-major
     std::vector<bool> oovColumn;
     std::vector<bool> forcedRow;
+    /// Intervention marks (cross-attention only; empty when nothing is edited):
+    /// rows whose step used edited weights, columns dropped from every step,
+    /// and the cells an edit put all the weight on, as (column, row).
+    std::vector<bool> editedRow;
+    std::vector<bool> droppedColumn;
+    std::vector<QPoint> forcedCells;
     int visibleRows = 0;            ///< rows generated so far
     int currentRow = -1;
     int selectedColumn = -1;
@@ -102,7 +108,13 @@ struct HeatmapData {
     /// `model`, whose path must be the one the data was built from: a step
     /// changes only these, not the matrix.
     void followCursor(const TraceModel &model);
+    /// Fills the intervention marks from `trace` (its edited steps, dropped
+    /// positions and one-hot edits of `selection`'s layer).
+    void markIntervention(const DecodeTrace &trace, const std::vector<int> &path, const HeadSelection &selection);
 };
+
+/// The colour of intervention marks (edited rows, forced cells) on every heatmap.
+QColor interventionColor();
 
 /// Token labels longer than this (logical pixels) are elided; the view's
 /// tooltip shows them whole.
@@ -166,6 +178,7 @@ private:
     void paintCells(QPainter &p, const QRectF &view, QPointF origin) const;
     QString cellText(float value) const;
     void paintCurrentRow(QPainter &p, const QRectF &view, QPointF origin) const;
+    void paintEdits(QPainter &p, QPointF origin) const;
     void paintRowLabels(QPainter &p, const QRectF &target, const QRectF &view, QPointF origin) const;
     void paintColumnLabels(QPainter &p, const QRectF &target, const QRectF &view, QPointF origin) const;
     void paintColorBar(QPainter &p, const QRectF &target, const QRectF &view) const;

@@ -6,6 +6,7 @@
 #include <QComboBox>
 #include <QHelpEvent>
 #include <QLabel>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScrollBar>
@@ -25,7 +26,9 @@ HeatmapView::HeatmapView(TraceModel *model, QWidget *parent) : QAbstractScrollAr
     setFrameShape(QFrame::NoFrame);
     viewport()->setBackgroundRole(QPalette::Base);
     setToolTip(tr("Attention weights α: one row per generated target token, one column per source token. "
-                  "Hover a cell for α and e, click it to explain it; Ctrl+wheel zooms."));
+                  "Hover a cell for α and e, click it to explain it; Ctrl+wheel zooms. Intervene: Ctrl+click a "
+                  "cell to put all of that step's attention on its source token, right-click a source token to "
+                  "remove it from every step."));
     connect(model, &TraceModel::traceChanged, this, &HeatmapView::rebuild);
     connect(model, &TraceModel::cursorChanged, this, [this] {
         // A step moves the cursor over the same matrix; only another
@@ -151,7 +154,8 @@ QString HeatmapView::cellToolTip(int row, int column) const
         .arg(m_data.columnLabels[column].toHtmlEscaped(), m_data.rowLabels[row].toHtmlEscaped())
         .arg(m_data.value(row, column), 0, 'f', 4)
         .arg(m_data.score(row, column), 0, 'f', 4)
-        .arg(m_data.oovColumn[column] ? tr("<br><i>out of vocabulary: decoded as &lt;unk&gt;</i>") : QString());
+        .arg(m_data.oovColumn[column] ? tr("<br><i>out of vocabulary: decoded as &lt;unk&gt;</i>") : QString())
+        + (m_kind == AttentionKind::Cross ? tr("<br><i>Ctrl+click: all of this step's attention here</i>") : QString());
 }
 
 void HeatmapView::paintEvent(QPaintEvent *)
@@ -214,8 +218,51 @@ void HeatmapView::mousePressEvent(QMouseEvent *event)
     const QPoint cell = painter().cellAt(event->position(), QRectF(viewport()->rect()), scrollOffset());
     if (cell.x() < 0 || cell.y() >= m_data.visibleRows)
         return;
+    if (event->button() == Qt::LeftButton && (event->modifiers() & Qt::ControlModifier)
+        && m_kind == AttentionKind::Cross) {
+        emit editRequested(m_data.rowSteps[cell.y()], m_data.columnSources[cell.x()]);
+        return;
+    }
+    if (event->button() != Qt::LeftButton)
+        return;
     // A decoder self-attention column is a target position, not a source one: the row's step alone.
     m_model->selectCell(m_data.rowSteps[cell.y()], m_kind == AttentionKind::DecoderSelf ? -1 : m_data.columnSources[cell.x()]);
+}
+
+QMenu *HeatmapView::contextMenuAt(QPointF pos)
+{
+    if (m_kind != AttentionKind::Cross || m_data.rows() == 0)
+        return nullptr;
+    const QRectF area(viewport()->rect());
+    QPoint cell = painter().cellAt(pos, area, scrollOffset());
+    if (cell.y() >= m_data.visibleRows)
+        cell = QPoint(-1, -1);
+    const int column = cell.x() >= 0 ? cell.x() : painter().labelAt(pos, area, scrollOffset()).x();
+    if (column < 0)
+        return nullptr;
+    const int source = m_data.columnSources[size_t(column)];
+    const QString token = m_data.columnLabels[column];
+    auto *menu = new QMenu(this);
+    if (cell.x() >= 0) {
+        const int step = m_data.rowSteps[size_t(cell.y())];
+        QAction *edit = menu->addAction(tr("All attention of step %1 on “%2” (Ctrl+click)").arg(step + 1).arg(token),
+                                        this, [this, step, source] { emit editRequested(step, source); });
+        edit->setObjectName(QStringLiteral("editAttention"));
+    }
+    QAction *drop = menu->addAction(tr("Remove “%1” from every step").arg(token), this,
+                                    [this, source] { emit dropRequested(source); });
+    drop->setObjectName(QStringLiteral("dropSource"));
+    drop->setToolTip(tr("Its weight set to zero at every step and the rest renormalised; the decode runs again"));
+    return menu;
+}
+
+void HeatmapView::contextMenuEvent(QContextMenuEvent *event)
+{
+    QMenu *menu = contextMenuAt(event->pos()); // viewport coordinates, as for mouse events
+    if (!menu)
+        return;
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->popup(event->globalPos());
 }
 
 void HeatmapView::wheelEvent(QWheelEvent *event)

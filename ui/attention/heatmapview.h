@@ -10,6 +10,7 @@
 
 class QComboBox;
 class QAction;
+class QMenu;
 
 namespace alignscope::ui {
 
@@ -47,6 +48,10 @@ public:
     QSize sizeForCell(double cell) const;
     /// Fitted cells never go below this (CellFit::kMin by default; the compare grid asks for more).
     void setMinimumCell(double cell);
+    /// The context menu at `pos` (viewport coordinates): on a cross-attention
+    /// cell or source label, "all attention here" and "remove this position
+    /// from every step"; null elsewhere. The caller owns and shows it.
+    QMenu *contextMenuAt(QPointF pos);
 
 public slots:
     void zoomIn();
@@ -55,6 +60,11 @@ public slots:
 
 signals:
     void optionsChanged();
+    /// Ctrl+click on a cross-attention cell: put all of step `step`'s weight
+    /// on source position `source` (the window re-decodes with the edit).
+    void editRequested(int step, int source);
+    /// "Remove this position from every step" on a source column.
+    void dropRequested(int source);
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -62,6 +72,7 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
+    void contextMenuEvent(QContextMenuEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
     bool viewportEvent(QEvent *event) override;
 

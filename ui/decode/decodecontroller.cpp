@@ -8,6 +8,8 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include <optional>
+
 namespace alignscope::ui {
 
 // The worker writes progress here and reads the flag; the GUI thread polls
@@ -15,6 +17,13 @@ namespace alignscope::ui {
 struct DecodeController::Load {
     std::atomic<double> progress{0.0};
     std::atomic<bool> cancel{false};
+};
+
+// A decode's result, and the decode without the intervention when it was
+// asked for (the first decode of an intervention).
+struct DecodeController::Decoded {
+    Result<DecodeTrace> trace = Error{ErrorKind::Internal, "not decoded"};
+    std::optional<Result<DecodeTrace>> original;
 };
 
 namespace {
@@ -120,6 +129,7 @@ void DecodeController::setModel(ModelPtr model, const QString &source)
     m_model = std::move(model);
     m_modelSource = source;
     m_prefix.clear(); // forced ids belong to the old target vocabulary
+    dropIntervention(); // so do its heads and positions
     emit modelChanged(QString::fromStdString(m_model->name()));
     decode();
 }
@@ -130,6 +140,7 @@ void DecodeController::setSentence(const QString &sentence)
         return;
     m_sentence = sentence;
     m_prefix.clear();
+    dropIntervention(); // its source positions belong to the old sentence
     decode();
 }
 
@@ -145,6 +156,12 @@ void DecodeController::setBeamWidth(int width)
 void DecodeController::forcePrefix(const std::vector<int> &prefix, int focusStep)
 {
     m_prefix = prefix;
+    m_original.reset(); // another input: the decode without the intervention is stale
+    run(focusStep);
+}
+
+void DecodeController::run(int focusStep)
+{
     cancelRunning();
     const quint64 generation = ++m_generation;
     if (!m_model)
@@ -156,10 +173,62 @@ void DecodeController::forcePrefix(const std::vector<int> &prefix, int focusStep
     options.partner = true; // the window's one decode may use both cores
     options.beamWidth = m_beamWidth;
     options.prefix = m_prefix;
+    options.intervention = m_intervention;
+    const bool withOriginal = !m_intervention.empty() && !m_original;
     auto cancel = m_cancel;
-    runAsync<Result<DecodeTrace>>(
-        this, [model, sentence, options, cancel] { return translate(*model, sentence, options, cancel.get()); },
-        [this, generation, focusStep](Result<DecodeTrace> r) { finishDecode(generation, std::move(r), focusStep); });
+    runAsync<Decoded>(
+        this,
+        [model, sentence, options, cancel, withOriginal] {
+            Decoded d;
+            d.trace = translate(*model, sentence, options, cancel.get());
+            if (withOriginal && d.trace) {
+                DecodeOptions plain = options;
+                plain.intervention = {};
+                d.original = translate(*model, sentence, plain, cancel.get());
+            }
+            return d;
+        },
+        [this, generation, focusStep](Decoded r) { finishDecode(generation, std::move(r), focusStep); });
+}
+
+void DecodeController::setIntervention(const Intervention &intervention, int focusStep)
+{
+    if (intervention == m_intervention)
+        return;
+    m_interventionHistory.push_back(m_intervention);
+    m_intervention = intervention;
+    emit interventionChanged();
+    run(focusStep);
+}
+
+void DecodeController::undoIntervention(int focusStep)
+{
+    if (m_interventionHistory.empty())
+        return;
+    m_intervention = m_interventionHistory.back();
+    m_interventionHistory.pop_back();
+    emit interventionChanged();
+    run(focusStep);
+}
+
+void DecodeController::clearIntervention(int focusStep)
+{
+    if (m_intervention.empty() && m_interventionHistory.empty())
+        return;
+    m_interventionHistory.clear();
+    m_intervention = {};
+    emit interventionChanged();
+    run(focusStep);
+}
+
+void DecodeController::dropIntervention()
+{
+    m_original.reset();
+    if (m_intervention.empty() && m_interventionHistory.empty())
+        return;
+    m_interventionHistory.clear();
+    m_intervention = {};
+    emit interventionChanged();
 }
 
 void DecodeController::clearPrefix()
@@ -182,17 +251,24 @@ void DecodeController::cancelRunning()
     m_cancel = std::make_shared<std::atomic<bool>>(false);
 }
 
-void DecodeController::finishDecode(quint64 generation, Result<DecodeTrace> result, int focusStep)
+void DecodeController::finishDecode(quint64 generation, Decoded decoded, int focusStep)
 {
     if (generation != m_generation)
         return; // overtaken by a newer request
     setBusy(false);
+    Result<DecodeTrace> &result = decoded.trace;
+    if (decoded.original && !*decoded.original)
+        result = decoded.original->error();
     if (!result) {
         if (result.error().kind != ErrorKind::Cancelled)
             emit decodeFailed(QString::fromStdString(result.error().message));
         return;
     }
     m_trace = std::make_shared<const DecodeTrace>(std::move(result).value());
+    if (decoded.original)
+        m_original = std::make_shared<const DecodeTrace>(std::move(*decoded.original).value());
+    else if (m_trace->intervention.empty())
+        m_original = m_trace; // the next intervention compares with this one
     emit traceReady(m_trace, focusStep);
 }
 

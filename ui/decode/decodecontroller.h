@@ -6,6 +6,7 @@
 // running job so it stops early).
 
 #include "alignscope/decode.h"
+#include "alignscope/intervention.h"
 #include "alignscope/model.h"
 
 #include <QObject>
@@ -51,6 +52,13 @@ public:
     int beamWidth() const { return m_beamWidth; }
     /// Target tokens forced before the model chooses (the what-if prefix).
     const std::vector<int> &prefix() const { return m_prefix; }
+    /// The edits, drops and ablations every decode applies now (empty: none).
+    const Intervention &intervention() const { return m_intervention; }
+    /// The decode without the intervention, for the side-by-side view;
+    /// null while no intervention is active (or before it is decoded).
+    TracePtr originalTrace() const { return m_intervention.empty() ? nullptr : m_original; }
+    /// Whether undoIntervention has something to undo.
+    bool canUndoIntervention() const { return !m_interventionHistory.empty(); }
 
 public slots:
     /// A new sentence clears any forced prefix and decodes again.
@@ -62,6 +70,14 @@ public slots:
     void clearPrefix();
     /// Decodes the current sentence with the current model and options.
     void decode();
+    /// Replaces the intervention (the previous one goes on the undo list)
+    /// and decodes again, the original decode kept for comparison; the
+    /// view lands on `focusStep`. A new sentence or model clears it.
+    void setIntervention(const alignscope::Intervention &intervention, int focusStep = 0);
+    /// Back to the intervention before the last setIntervention.
+    void undoIntervention(int focusStep = 0);
+    /// Decodes without any intervention again (undo list cleared).
+    void clearIntervention(int focusStep = 0);
 
 signals:
     void modelChanged(const QString &displayName);
@@ -79,13 +95,19 @@ signals:
     /// Decoding the sentence failed (empty sentence, invalid text).
     void decodeFailed(const QString &message);
     void busyChanged(bool busy);
+    /// The intervention changed (set, undone, cleared, or dropped with its sentence or model).
+    void interventionChanged();
 
 private:
     struct Load;
     void cancelRunning();
     void endLoad();
     void setBusy(bool busy);
-    void finishDecode(quint64 generation, Result<DecodeTrace> result, int focusStep);
+    struct Decoded;
+    void run(int focusStep);
+    void finishDecode(quint64 generation, Decoded result, int focusStep);
+    /// Forgets the intervention and its history (a new sentence or model).
+    void dropIntervention();
 
     ModelPtr m_model;
     QString m_modelSource;
@@ -93,6 +115,9 @@ private:
     QString m_sentence;
     int m_beamWidth = 1;
     std::vector<int> m_prefix;
+    Intervention m_intervention;
+    std::vector<Intervention> m_interventionHistory; // earlier states, for undo
+    TracePtr m_original; // the decode without m_intervention, same sentence, prefix and beam
     quint64 m_generation = 0;      // decode requests
     quint64 m_modelGeneration = 0; // model loads
     std::shared_ptr<std::atomic<bool>> m_cancel;

@@ -161,6 +161,7 @@ void MainWindow::createDocks()
     connect(training, &TrainingPanel::modelTrained, this, &MainWindow::openModelFile);
 
     m_compareDock = findChild<QDockWidget *>(QStringLiteral("compareDock"));
+    createIntervention();
 }
 
 void MainWindow::arrangeWorkspace(Workspace w)

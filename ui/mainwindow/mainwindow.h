@@ -32,6 +32,8 @@ class ElidedLabel;
 class ExplainPanel;
 class HeadGridPanel;
 class HeatmapPanel;
+class HeadImportancePanel;
+class InterventionPanel;
 class MessageBar;
 class SelfAttentionPanel;
 class SentenceEdit;
@@ -56,6 +58,8 @@ public:
     ExplainPanel *explainPanel() const { return m_explain; }
     HeadGridPanel *headGrid() const { return m_headGrid; }
     SelfAttentionPanel *selfAttention() const { return m_selfAttention; }
+    /// The edited decode beside the original, with Undo edit and Clear edits.
+    InterventionPanel *interventionPanel() const { return m_intervention; }
     MessageBar *messageBar() const { return m_messages; }
     QComboBox *modelPicker() const { return m_modelPicker; }
     /// File ▸ Hugging Face cache: the cached snapshots, rebuilt each time it opens.
@@ -125,12 +129,19 @@ private:
     void forceCandidate(int step, int tokenId);
     void rememberRecent(const QString &path);
     void loadSettings();
+    // mainwindow_intervene.cpp
+    /// The Intervention dock and the gestures that edit attention or switch heads off.
+    void createIntervention();
+    void editAttention(int step, int source);
+    void dropSource(int source);
+    void switchHead(int layer, int head, bool off);
     // mainwindow_session.cpp
     void applySession(const Session &session);
     /// The controls a session and the saved settings both restore: history,
     /// strategy and beam width, playback speed, heatmap options.
     void applyControls(const Session &session);
     void applyPendingPrefix();
+    void forcePendingPrefix();
     void writeRecovery();
     void checkRecovery();
     void saveSettings() const;
@@ -159,6 +170,8 @@ private:
     ExplainPanel *m_explain = nullptr;
     HeadGridPanel *m_headGrid = nullptr;
     SelfAttentionPanel *m_selfAttention = nullptr;
+    InterventionPanel *m_intervention = nullptr;
+    QDockWidget *m_interventionDock = nullptr;
     QList<QDockWidget *> m_docks;
 
     QAction *m_openAction = nullptr;
@@ -177,6 +190,7 @@ private:
     QAction *m_openSessionAction = nullptr;
     QTimer *m_recoveryTimer = nullptr;
     std::vector<int> m_pendingPrefix; ///< a session's what-if, forced once its model is in
+    Intervention m_pendingIntervention; ///< a session's edits, applied once its model is in
     int m_pendingStep = 0;
     QDockWidget *m_trainingDock = nullptr;
     TrainingPanel *m_training = nullptr;

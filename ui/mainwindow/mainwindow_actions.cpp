@@ -4,6 +4,7 @@
 #include "mainwindow/mainwindow.h"
 
 #include "attention/alignmentlinesview.h"
+#include "attention/interventionpanel.h"
 #include "widgets/elidedlabel.h"
 #include "export/exportdialog.h"
 #include "attention/heatmapview.h"
@@ -299,6 +300,7 @@ void MainWindow::createMenus()
     decode->addActions({m_firstAction, m_previousAction, m_nextAction, m_lastAction, m_playAction});
     decode->addSeparator();
     decode->addAction(m_resetPrefixAction);
+    decode->addActions({m_intervention->undoAction(), m_intervention->clearAction()});
 
     menuBar()->addMenu(tr("&Train"))->addAction(m_trainAction);
 

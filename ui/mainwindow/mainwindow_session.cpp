@@ -31,6 +31,7 @@ Session MainWindow::captureSession() const
     s.history = m_sentence->history();
     s.beamWidth = m_controller->beamWidth();
     s.prefix = m_controller->prefix();
+    s.intervention = m_controller->intervention();
     s.step = std::max(0, m_trace->step());
     s.speed = m_speed->currentIndex();
     const HeatmapOptions &o = m_heatmap->view()->options();
@@ -79,10 +80,12 @@ void MainWindow::applySession(const Session &s)
     // The what-if prefix belongs to the session's model: it is forced once that
     // model is in (a model change clears any prefix).
     m_pendingPrefix = s.prefix;
+    m_pendingIntervention = s.intervention; // its positions and heads too
     m_pendingStep = s.step;
     setStartStep(s.step);
     m_sentence->setText(s.sentence);
     m_controller->setSentence(s.sentence);
+    m_controller->clearIntervention(); // the session's own replace the window's
     if (!s.model.isEmpty() && s.model != m_controller->modelSource())
         m_controller->loadModel(s.model);
     else
@@ -107,6 +110,16 @@ void MainWindow::applyControls(const Session &s)
 }
 
 void MainWindow::applyPendingPrefix()
+{
+    // After the prefix: the intervention's decode runs with it. A model
+    // that does not fit the edits says so through decodeFailed.
+    const Intervention intervention = std::exchange(m_pendingIntervention, {});
+    forcePendingPrefix();
+    if (!intervention.empty() && m_controller->model())
+        m_controller->setIntervention(intervention, m_pendingStep);
+}
+
+void MainWindow::forcePendingPrefix()
 {
     if (m_pendingPrefix.empty())
         return;

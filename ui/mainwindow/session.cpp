@@ -59,6 +59,76 @@ std::optional<HeadSelection> selectionFromJson(const QJsonObject &json)
     return s;
 }
 
+QJsonObject interventionToJson(const Intervention &iv)
+{
+    QJsonArray edits, dropped, ablated;
+    for (const AttentionEdit &e : iv.edits) {
+        QJsonObject o{{QStringLiteral("step"), e.step},
+                      {QStringLiteral("layer"), e.layer},
+                      {QStringLiteral("head"), e.head},
+                      {QStringLiteral("position"), e.position}};
+        if (e.position < 0) {
+            QJsonArray w;
+            for (Eigen::Index j = 0; j < e.weights.size(); ++j)
+                w.append(double(e.weights[j]));
+            o.insert(QStringLiteral("weights"), w);
+        }
+        edits.append(o);
+    }
+    for (int j : iv.droppedSource)
+        dropped.append(j);
+    for (const HeadRef &r : iv.ablatedHeads)
+        ablated.append(QJsonObject{{QStringLiteral("layer"), r.layer}, {QStringLiteral("head"), r.head}});
+    return {{QStringLiteral("edits"), edits},
+            {QStringLiteral("dropped_source"), dropped},
+            {QStringLiteral("ablated_heads"), ablated}};
+}
+
+Result<Intervention> interventionFromJson(const QJsonObject &json)
+{
+    constexpr int kMost = 1 << 20;
+    auto whole = [](const QJsonValue &v, int lo, int &out) {
+        if (!v.isDouble() || v.toDouble() != double(v.toInt()) || v.toInt() < lo || v.toInt() > kMost)
+            return false;
+        out = v.toInt();
+        return true;
+    };
+    const QString what = QStringLiteral("the session's \"intervention\" ");
+    Intervention iv;
+    for (const QJsonValue v : json.value(QStringLiteral("edits")).toArray()) {
+        const QJsonObject o = v.toObject();
+        AttentionEdit e;
+        if (!v.isObject() || !whole(o.value(QStringLiteral("step")), 0, e.step)
+            || !whole(o.value(QStringLiteral("layer")), -1, e.layer) || !whole(o.value(QStringLiteral("head")), -1, e.head)
+            || !whole(o.value(QStringLiteral("position")), -1, e.position))
+            return bad(what + QStringLiteral("has an edit without a whole \"step\", \"layer\", \"head\" and \"position\""));
+        const QJsonArray w = o.value(QStringLiteral("weights")).toArray();
+        if (e.position < 0 && w.isEmpty())
+            return bad(what + QStringLiteral("has an edit with neither a \"position\" nor \"weights\""));
+        e.weights.resize(e.position < 0 ? w.size() : 0);
+        for (Eigen::Index j = 0; j < e.weights.size(); ++j) {
+            if (!w[int(j)].isDouble())
+                return bad(what + QStringLiteral("has an edit whose \"weights\" are not numbers"));
+            e.weights[j] = float(w[int(j)].toDouble());
+        }
+        iv.edits.push_back(std::move(e));
+    }
+    for (const QJsonValue v : json.value(QStringLiteral("dropped_source")).toArray()) {
+        int j = 0;
+        if (!whole(v, 0, j))
+            return bad(what + QStringLiteral("\"dropped_source\" must be a list of source positions"));
+        iv.droppedSource.push_back(j);
+    }
+    for (const QJsonValue v : json.value(QStringLiteral("ablated_heads")).toArray()) {
+        HeadRef r;
+        if (!v.isObject() || !whole(v.toObject().value(QStringLiteral("layer")), 0, r.layer)
+            || !whole(v.toObject().value(QStringLiteral("head")), -1, r.head))
+            return bad(what + QStringLiteral("\"ablated_heads\" must be a list of {\"layer\", \"head\"}"));
+        iv.ablatedHeads.push_back(r);
+    }
+    return iv;
+}
+
 QByteArray sessionToJson(const Session &s)
 {
     QJsonArray prefix;
@@ -69,7 +139,7 @@ QByteArray sessionToJson(const Session &s)
                               {QStringLiteral("renormalise"), s.renormalise},
                               {QStringLiteral("log_scale"), s.logScale},
                               {QStringLiteral("merge_words"), s.mergeWords}};
-    const QJsonObject root{{QStringLiteral("format"), kFormat},
+    QJsonObject root{{QStringLiteral("format"), kFormat},
                            {QStringLiteral("version"), Session::kVersion},
                            {QStringLiteral("model"), s.model},
                            {QStringLiteral("sentence"), s.sentence},
@@ -82,6 +152,8 @@ QByteArray sessionToJson(const Session &s)
                            {QStringLiteral("attention"), selectionToJson(s.selection)},
                            {QStringLiteral("layout"), s.layout},
                            {QStringLiteral("window_state"), QString::fromLatin1(s.windowState.toBase64())}};
+    if (!s.intervention.empty()) // a field added in version 1: older readers decode without it
+        root.insert(QStringLiteral("intervention"), interventionToJson(s.intervention));
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
@@ -171,6 +243,14 @@ Result<Session> sessionFromJson(const QByteArray &json)
             return bad(QStringLiteral("the session's \"attention\" must name a layer (\"last\" or 1, 2, …) and a "
                                       "head (\"mean\", \"max\" or 1, 2, …)"));
         s.selection = *selection;
+    }
+    if (const QJsonValue iv = o.value(QStringLiteral("intervention")); !iv.isUndefined()) {
+        if (!iv.isObject())
+            return bad(QStringLiteral("the session's \"intervention\" must be an object"));
+        auto read = interventionFromJson(iv.toObject());
+        if (!read)
+            return read.error();
+        s.intervention = std::move(read).value();
     }
     s.windowState = QByteArray::fromBase64(state.toLatin1());
     return s;

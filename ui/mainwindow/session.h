@@ -6,6 +6,7 @@
 // Qt Core only, so the reader can be fuzzed without the widgets.
 
 #include "alignscope/heads.h"
+#include "alignscope/intervention.h"
 #include "alignscope/result.h"
 
 #include <QByteArray>
@@ -34,6 +35,9 @@ struct Session {
     bool logScale = false;
     bool mergeWords = false;    ///< the heatmap merges a subword model's pieces into words
     HeadSelection selection;    ///< the layer and head the views show
+    /// Attention edits, dropped source positions and switched-off heads
+    /// (stored 0-based, −1 for "every"; checked against the model when decoded).
+    Intervention intervention;
     QString layout = QStringLiteral("step"); ///< the workspace: "step", "compare" or "train"
     QByteArray windowState;     ///< QMainWindow::saveState(), dock layout
 };
@@ -45,6 +49,12 @@ QStringList sessionColormaps();
 /// "head": "mean" | "max" | 1-based}; and back (nullopt when malformed).
 QJsonObject selectionToJson(const HeadSelection &selection);
 std::optional<HeadSelection> selectionFromJson(const QJsonObject &json);
+
+/// An intervention as a session stores it, {"edits": [{"step", "layer",
+/// "head", "position"[, "weights"]}], "dropped_source": [..],
+/// "ablated_heads": [{"layer", "head"}]}; and back (an error naming the bad field).
+QJsonObject interventionToJson(const Intervention &intervention);
+Result<Intervention> interventionFromJson(const QJsonObject &json);
 
 QByteArray sessionToJson(const Session &session);
 /// The session in `json`; a BadFile error naming what is wrong otherwise.

@@ -1,0 +1,128 @@
+#include "attention/interventionpanel.h"
+
+#include "attention/heatmappainter.h"
+#include "decode/tracemodel.h"
+
+#include <QAction>
+#include <QGridLayout>
+#include <QLabel>
+#include <QToolBar>
+
+#include <algorithm>
+
+namespace alignscope::ui {
+namespace {
+
+struct Output {
+    std::vector<std::string> tokens;
+    QString text;
+    double logProb = 0;
+};
+
+Output outputOf(const DecodeTrace &trace)
+{
+    const std::vector<int> path = trace.bestPath();
+    Output o;
+    for (const std::string &t : trace.targetTokens(path))
+        o.tokens.push_back(trace.readable(t));
+    o.text = QString::fromStdString(trace.translation(path));
+    o.logProb = path.empty() ? 0.0 : trace.nodes[size_t(path.back())].cumulativeLogProb;
+    return o;
+}
+
+/// Tokens as rich text, those at `differences` highlighted.
+QString marked(const std::vector<std::string> &tokens, const std::vector<int> &differences, const QColor &colour)
+{
+    QStringList parts;
+    for (int i = 0; i < int(tokens.size()); ++i) {
+        const QString t = QString::fromStdString(tokens[size_t(i)]).toHtmlEscaped();
+        const bool differs = std::find(differences.begin(), differences.end(), i) != differences.end();
+        parts << (differs ? QStringLiteral("<span style=\"background:%1; color:black\"><b>%2</b></span>")
+                                .arg(colour.name(), t)
+                          : t);
+    }
+    return parts.join(QLatin1Char(' '));
+}
+
+} // namespace
+
+InterventionPanel::InterventionPanel(TraceModel *model, DecodeController *controller, QWidget *parent)
+    : QWidget(parent), m_model(model), m_controller(controller)
+{
+    setObjectName(QStringLiteral("interventionPanel"));
+    setToolTip(tr("Intervene: the decode with your edits beside the model's own. Ctrl+click a heatmap cell to put "
+                  "all of a step's attention on one source token, right-click a source token to remove it, "
+                  "right-click a head in the head grid to switch it off."));
+    auto *bar = new QToolBar(this);
+    bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_undo = bar->addAction(tr("&Undo edit"), this,
+                            [this] { m_controller->undoIntervention(std::max(0, m_model->step())); });
+    m_undo->setObjectName(QStringLiteral("undoIntervention"));
+    m_undo->setShortcut(QKeySequence::Undo);
+    m_undo->setToolTip(tr("Remove the last attention edit, drop or switched-off head (Ctrl+Z)"));
+    m_clear = bar->addAction(tr("&Clear edits"), this, [this] { m_controller->clearIntervention(std::max(0, m_model->step())); });
+    m_clear->setObjectName(QStringLiteral("clearIntervention"));
+    m_clear->setToolTip(tr("Back to the model's own attention"));
+    m_summary = new QLabel(this);
+    m_summary->setWordWrap(true);
+    m_original = new QLabel(this);
+    m_edited = new QLabel(this);
+    for (QLabel *l : {m_original, m_edited}) {
+        l->setWordWrap(true);
+        l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    }
+    auto *grid = new QGridLayout(this);
+    grid->setContentsMargins(6, 0, 6, 6);
+    grid->addWidget(bar, 0, 0, 1, 2);
+    grid->addWidget(m_summary, 1, 0, 1, 2);
+    grid->addWidget(new QLabel(tr("<b>Original</b>"), this), 2, 0, Qt::AlignTop);
+    grid->addWidget(m_original, 2, 1);
+    grid->addWidget(new QLabel(tr("<b>Edited</b>"), this), 3, 0, Qt::AlignTop);
+    grid->addWidget(m_edited, 3, 1);
+    grid->setColumnStretch(1, 1);
+    grid->setRowStretch(4, 1);
+    connect(controller, &DecodeController::traceReady, this, &InterventionPanel::refresh);
+    connect(controller, &DecodeController::interventionChanged, this, &InterventionPanel::refresh);
+    refresh();
+}
+
+void InterventionPanel::refresh()
+{
+    const Intervention &iv = m_controller->intervention();
+    m_undo->setEnabled(m_controller->canUndoIntervention());
+    m_clear->setEnabled(!iv.empty() || m_controller->canUndoIntervention());
+    const TracePtr edited = m_controller->trace();
+    const TracePtr original = m_controller->originalTrace();
+    m_differences.clear();
+    if (iv.empty() || !edited || !original || edited->intervention != iv) {
+        m_summary->setText(iv.empty() ? tr("No edits. Ctrl+click a heatmap cell to put all of that step's attention "
+                                           "on its source token; right-click a source token to remove it from every "
+                                           "step; right-click a head in the head grid to switch it off.")
+                                      : tr("Decoding with: %1…").arg(QString::fromStdString(iv.summary())));
+        m_original->clear();
+        m_edited->clear();
+        m_originalText = m_editedText = QString();
+        return;
+    }
+    const Output a = outputOf(*original), b = outputOf(*edited);
+    for (size_t i = 0; i < std::max(a.tokens.size(), b.tokens.size()); ++i)
+        if (i >= a.tokens.size() || i >= b.tokens.size() || a.tokens[i] != b.tokens[i])
+            m_differences.push_back(int(i));
+    m_originalText = a.text;
+    m_editedText = b.text;
+    m_originalLogProb = a.logProb;
+    m_editedLogProb = b.logProb;
+    const QColor colour = interventionColor().lighter(150);
+    m_summary->setText(tr("%1 · %2")
+                           .arg(QString::fromStdString(iv.summary()).toHtmlEscaped(),
+                                m_differences.empty() ? tr("the output did not change")
+                                                      : tr("%n token(s) differ", nullptr, int(m_differences.size()))));
+    m_original->setText(tr("%1<br><small>log P = %2</small>").arg(marked(a.tokens, m_differences, colour)).arg(a.logProb, 0, 'f', 3));
+    m_edited->setText(tr("%1<br><small>log P = %2 (%3%4 against the original)</small>")
+                          .arg(marked(b.tokens, m_differences, colour))
+                          .arg(b.logProb, 0, 'f', 3)
+                          .arg(b.logProb >= a.logProb ? QStringLiteral("+") : QStringLiteral("−"))
+                          .arg(std::abs(b.logProb - a.logProb), 0, 'f', 3));
+}
+
+} // namespace alignscope::ui

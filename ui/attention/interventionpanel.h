@@ -1,0 +1,52 @@
+#pragma once
+// InterventionPanel: the edited decode beside the original. While an
+// intervention (attention edits, dropped source positions, heads switched
+// off) is active it shows both translations, the tokens where they differ
+// and log P of each, with Undo and Clear edits; otherwise how to start one.
+// Both traces come from DecodeController: nothing is decoded here.
+
+#include "decode/decodecontroller.h"
+
+#include <QWidget>
+
+class QAction;
+class QLabel;
+
+namespace alignscope::ui {
+
+class TraceModel;
+
+class InterventionPanel : public QWidget {
+    Q_OBJECT
+public:
+    InterventionPanel(TraceModel *model, DecodeController *controller, QWidget *parent = nullptr);
+
+    /// Undo the last edit (Ctrl+Z) and Clear edits; the window puts them in its menus.
+    QAction *undoAction() const { return m_undo; }
+    QAction *clearAction() const { return m_clear; }
+    /// What the panel shows, for tests: the two translations (plain text),
+    /// their log P, and the 0-based target positions where they differ.
+    QString originalText() const { return m_originalText; }
+    QString editedText() const { return m_editedText; }
+    double originalLogProb() const { return m_originalLogProb; }
+    double editedLogProb() const { return m_editedLogProb; }
+    const std::vector<int> &differences() const { return m_differences; }
+
+private:
+    void refresh();
+
+    TraceModel *m_model;
+    DecodeController *m_controller;
+    QLabel *m_summary;
+    QLabel *m_original;
+    QLabel *m_edited;
+    QAction *m_undo;
+    QAction *m_clear;
+    QString m_originalText;
+    QString m_editedText;
+    double m_originalLogProb = 0;
+    double m_editedLogProb = 0;
+    std::vector<int> m_differences;
+};
+
+} // namespace alignscope::ui
