@@ -2,9 +2,10 @@
 // Hugging Face model folders, as `save_pretrained` writes them and as they
 // sit in the Hub cache: config.json (+ generation_config.json), the weights
 // (model.safetensors, pytorch_model.bin, or shards named by an
-// *.index.json) and the tokenizer's files. T5 / flan-T5, BART and Marian
-// open as TransformerModels that tokenize, generate and detokenize as
-// transformers does. Nothing in a folder is executed: configs are JSON,
+// *.index.json) and the tokenizer's files. T5 / flan-T5, BART, Marian and
+// Whisper open as TransformerModels that tokenize (or, for Whisper, take an
+// audio clip through preprocessor_config.json's log-mel front end),
+// generate and detokenize as transformers does. Nothing in a folder is executed: configs are JSON,
 // weights are tensors, pickles are read by the restricted unpickler.
 
 #include "alignscope/result.h"
@@ -29,8 +30,8 @@ struct HuggingFaceOpenOptions {
     const std::atomic<bool> *cancel = nullptr;
 };
 
-/// Opens a T5ForConditionalGeneration, BartForConditionalGeneration or
-/// MarianMTModel folder. Every failure is one line naming the file and what
+/// Opens a T5ForConditionalGeneration, BartForConditionalGeneration,
+/// MarianMTModel or WhisperForConditionalGeneration folder. Every failure is one line naming the file and what
 /// was wrong (BadFile): an unknown model type, a missing tensor or shard, a
 /// shape that disagrees with config.json, sizes beyond reason, a shard
 /// outside the folder, a malformed tokenizer file.

@@ -303,8 +303,7 @@ TransformerNetwork<T>::encodeBatch(ParamBinder<T> &p, const std::vector<std::vec
 }
 
 template <typename T>
-typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(ParamBinder<T> &p,
-                                                                           const MatrixX<T> &features) const
+int TransformerNetwork<T>::audioFrontEnd(ParamBinder<T> &p, const MatrixX<T> &features) const
 {
     Graph<T> &g = p.graph();
     // Whisper's front end: conv1 (k 3, padding 1), GELU, conv2 (k 3, stride 2, padding 1), GELU.
@@ -317,11 +316,37 @@ typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(Param
     std::vector<int> at(static_cast<size_t>(n));
     for (int j = 0; j < n; ++j)
         at[size_t(j)] = j + m_spec.positionOffset;
-    x = ops::add(g, x, ops::embedding(g, p("encoder.positions"), at));
+    return ops::add(g, x, ops::embedding(g, p("encoder.positions"), at));
+}
+
+template <typename T>
+typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(ParamBinder<T> &p,
+                                                                           const MatrixX<T> &features,
+                                                                           const ParameterSet<T> *scratch) const
+{
+    Graph<T> &g = p.graph();
     Encoded out;
-    out.spans = {{0, n}};
-    // The encoder's own (n, n) maps of a 30 s window are 9 MB per head: not kept.
-    encodeLayers(p, x, {}, false, out);
+    out.spans = {{0, int(features.rows() / 2)}};
+    // The encoder's own (n, n) maps of a 30 s window are 9 MB per head: not recorded.
+    if (!scratch || g.recording()) {
+        encodeLayers(p, audioFrontEnd(p, features), {}, false, out);
+        return out;
+    }
+    // Inference: the front end and each layer in a graph of its own, let go
+    // before the next, so that one layer's attention maps are held at a time.
+    MatrixX<T> h;
+    {
+        Graph<T> lg(false);
+        ParamBinder<T> lp(lg, *scratch);
+        h = lg.value(audioFrontEnd(lp, features));
+    }
+    out.spans = {{0, int(h.rows())}};
+    for (int i = 0; i < m_spec.encoderLayers; ++i) {
+        Graph<T> lg(false);
+        ParamBinder<T> lp(lg, *scratch);
+        h = lg.value(encoderLayer(lp, i, lg.constant(std::move(h)), out.spans, {}, {}, nullptr));
+    }
+    finishEncoder(p, g.constant(std::move(h)), out);
     return out;
 }
 
@@ -331,16 +356,28 @@ void TransformerNetwork<T>::encodeLayers(ParamBinder<T> &p, int x, const Noise &
     // T5 shares one bias table across the layers of a stack.
     BiasCache biases;
     const BiasFor bias = biasFor(p, "encoder.relative_bias", 0, true, biases);
-    for (int i = 0; i < m_spec.encoderLayers; ++i) {
-        const std::string l = layerName("encoder", i);
-        x = residual(p, l + "self_norm", x, noise, [&](int h) {
-            const int a = attend(p, project(p, l + "self.q", h), project(p, l + "self.k", h),
-                                 project(p, l + "self.v", h), out.spans, out.spans, false, bias,
-                                 record ? &out.self : nullptr);
-            return project(p, l + "self.o", a);
-        });
-        x = residual(p, l + "ffn_norm", x, noise, [&](int h) { return feedForward(p, l, h, noise); });
-    }
+    for (int i = 0; i < m_spec.encoderLayers; ++i)
+        x = encoderLayer(p, i, x, out.spans, bias, noise, record ? &out.self : nullptr);
+    finishEncoder(p, x, out);
+}
+
+template <typename T>
+int TransformerNetwork<T>::encoderLayer(ParamBinder<T> &p, int i, int x, const std::vector<Span> &spans,
+                                        const BiasFor &bias, const Noise &noise,
+                                        std::vector<AttentionRecord> *records) const
+{
+    const std::string l = layerName("encoder", i);
+    x = residual(p, l + "self_norm", x, noise, [&](int h) {
+        const int a = attend(p, project(p, l + "self.q", h), project(p, l + "self.k", h), project(p, l + "self.v", h),
+                             spans, spans, false, bias, records);
+        return project(p, l + "self.o", a);
+    });
+    return residual(p, l + "ffn_norm", x, noise, [&](int h) { return feedForward(p, l, h, noise); });
+}
+
+template <typename T>
+void TransformerNetwork<T>::finishEncoder(ParamBinder<T> &p, int x, Encoded &out) const
+{
     out.states = m_spec.preNorm ? norm(p, "encoder.final_norm", x) : x;
     for (int i = 0; i < m_spec.decoderLayers; ++i) {
         const std::string l = layerName("decoder", i);

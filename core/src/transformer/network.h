@@ -67,7 +67,10 @@ public:
     /// An audio encoder's (spec.melBins > 0) pass over log-mel features
     /// (frames, mels), one row per frame: two convolutions with GELU (the
     /// second halves the frames), the stored positions, the layers. n = frames / 2.
-    Encoded encodeAudio(ParamBinder<T> &p, const MatrixX<T> &features) const;
+    /// With `scratch` (the weights p binds) and recording off, each layer
+    /// runs in a graph of its own that is let go before the next (a 30 s
+    /// window's (n, n) maps are 9 MB per head); `features` must outlive p's graph.
+    Encoded encodeAudio(ParamBinder<T> &p, const MatrixX<T> &features, const ParameterSet<T> *scratch = nullptr) const;
     /// A packed batch of sources (the sequences in order).
     Encoded encodeBatch(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources, const Noise &noise) const;
 
@@ -115,6 +118,10 @@ private:
     /// The encoder's layers and final norm over embedded rows x (R, d), and the cross keys and values;
     /// `record`: keep each layer's self-attention (a batch of one).
     void encodeLayers(ParamBinder<T> &p, int x, const Noise &noise, bool record, Encoded &out) const;
+    /// The final norm (pre-norm) and every decoder layer's cross keys and values.
+    void finishEncoder(ParamBinder<T> &p, int x, Encoded &out) const;
+    /// Whisper's front end: (frames, mels) -> (frames / 2, d) with positions added.
+    int audioFrontEnd(ParamBinder<T> &p, const MatrixX<T> &features) const;
     /// Whether a projection has a bias (Whisper's keys have none).
     bool hasBias(const std::string &projection) const;
     int norm(ParamBinder<T> &p, const std::string &name, int x) const;
@@ -129,6 +136,9 @@ private:
     /// `firstQuery`, shared by the sequences of one batch of equal lengths.
     BiasFor biasFor(ParamBinder<T> &p, const std::string &table, int firstQuery, bool bidirectional,
                     BiasCache &cache) const;
+    /// Encoder layer i over x (R, d): self-attention of each span, feed-forward.
+    int encoderLayer(ParamBinder<T> &p, int i, int x, const std::vector<Span> &spans, const BiasFor &bias,
+                     const Noise &noise, std::vector<AttentionRecord> *records) const;
     /// Multi-head attention of every sequence of a packed batch over its own
     /// keys: queries' rows by `querySpans`, keys' and values' by `keySpans`;
     /// causal self-attention when `causal`. Records the heads in `records`

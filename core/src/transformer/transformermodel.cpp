@@ -248,7 +248,7 @@ std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSourc
     ParamBinder<float> p(g, m_params);
     // An audio model reads the (frames, mels) features; a text model the ids.
     const Matrix frames = m_spec.melBins > 0 ? Matrix(source.features.transpose()) : Matrix();
-    const auto enc = m_spec.melBins > 0 ? m_network->encodeAudio(p, frames) : m_network->encode(p, source.axis.ids);
+    const auto enc = m_spec.melBins > 0 ? m_network->encodeAudio(p, frames, &m_params) : m_network->encode(p, source.axis.ids);
     auto out = std::make_shared<TransformerMemory>();
     out->states = g.value(enc.states);
     out->selfAttention.layers = int(enc.self.size());
