@@ -14,6 +14,7 @@
 #include "decode/tracemodel.h"
 #include "mainwindow/mainwindow.h"
 #include "mainwindow/session.h"
+#include "widgets/messagebar.h"
 
 #include "alignscope/model.h"
 
@@ -46,6 +47,7 @@ private slots:
     void testAblateHeads();
     void testSessionKeepsEdits();
     void testSessionRejectsBadIntervention();
+    void testSessionAtStart();
     void testWhichHeadsMatter();
     void testWhichHeadsMatterCancel();
 
@@ -328,6 +330,24 @@ void TestIntervene::testSessionKeepsEdits()
     QCOMPARE(w->traceModel()->trace()->model, std::string("additive"));
     QVERIFY(w->traceModel()->nodeAtStep(1)->edited);
     QVERIFY(!w->interventionPanel()->originalText().isEmpty());
+}
+
+void TestIntervene::testSessionAtStart()
+{
+    // As `alignscope --session FILE` does: opened while the start-up model is still loading.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("start.json"));
+    Session s;
+    s.model = QStringLiteral("transformer");
+    s.sentence = MainWindow::seedSentence();
+    s.step = 1;
+    s.intervention = {{AttentionEdit::oneHot(1, 5, 1, -1)}, {}, {{0, 2}}};
+    QVERIFY(saveSession(s, path));
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openSessionFile(path));
+    QVERIFY2(waitForDecode(w, s.intervention), qPrintable(w.messageBar()->text()));
+    QCOMPARE(w.traceModel()->trace()->model, std::string("transformer"));
 }
 
 void TestIntervene::testSessionRejectsBadIntervention()

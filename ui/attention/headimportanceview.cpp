@@ -11,6 +11,7 @@
 #include <QHBoxLayout>
 #include <QHelpEvent>
 #include <QLabel>
+#include <QLinearGradient>
 #include <QPainter>
 #include <QPointer>
 #include <QProgressBar>
@@ -27,7 +28,9 @@
 namespace alignscope::ui {
 namespace {
 
-constexpr double kLeft = 58, kTop = 20, kGap = 3, kCellHeight = 26;
+constexpr double kLeft = 58, kTop = 20, kGap = 3, kCellHeight = 26, kBarHeight = 8;
+// Below the cells: the colour bar and its labels.
+constexpr double kBelow = 2 * kGap + kBarHeight + kTop;
 constexpr int kPollMs = 100;
 
 } // namespace
@@ -43,7 +46,7 @@ HeadImportanceView::HeadImportanceView(QWidget *parent) : QWidget(parent)
 void HeadImportanceView::setImportance(const HeadImportance &importance)
 {
     m_importance = importance;
-    setMinimumHeight(int(kTop + importance.layers * (kCellHeight + kGap) + 4));
+    setMinimumHeight(int(kTop + importance.layers * (kCellHeight + kGap) + (importance.layers ? kBelow : 0) + 4));
     updateGeometry();
     update();
 }
@@ -65,7 +68,8 @@ QRectF HeadImportanceView::cellRect(int layer, int head) const
 
 QSize HeadImportanceView::sizeHint() const
 {
-    return QSize(int(kLeft + (m_importance.heads + 1) * 50), int(kTop + m_importance.layers * (kCellHeight + kGap) + 4));
+    return QSize(int(kLeft + (m_importance.heads + 1) * 50),
+                 int(kTop + m_importance.layers * (kCellHeight + kGap) + kBelow + 4));
 }
 
 QString HeadImportanceView::cellToolTip(int layer, int head) const
@@ -94,8 +98,10 @@ void HeadImportanceView::paintEvent(QPaintEvent *)
                    tr("Which heads matter? Switches each head off alone and measures the fall in log P."));
         return;
     }
-    // Colour from no fall to the largest; a head whose removal helps reads as no fall.
-    const double top = std::max({1e-6, double(m.drop.maxCoeff()), double(m.layerDrop.maxCoeff())});
+    // Heads and whole layers on their own scales (a layer off costs far more
+    // than any head), each from no fall to its largest; a removal that helps reads as no fall.
+    const double headTop = std::max(1e-6, double(m.drop.maxCoeff()));
+    const double layerTop = std::max(1e-6, double(m.layerDrop.maxCoeff()));
     const Colormap map(ColormapKind::Magma);
     p.setPen(palette().color(QPalette::WindowText));
     for (int h = 0; h <= m.heads; ++h) {
@@ -109,13 +115,24 @@ void HeadImportanceView::paintEvent(QPaintEvent *)
                    tr("layer %1").arg(l + 1));
         for (int h = 0; h <= m.heads; ++h) {
             const double v = h == m.heads ? m.layerDrop[l] : m.drop(l, h);
-            const double u = std::clamp(v / top, 0.0, 1.0);
+            const double u = std::clamp(v / (h == m.heads ? layerTop : headTop), 0.0, 1.0);
             const QRectF c = cellRect(l, h);
             p.fillRect(c, map.color(u));
             p.setPen(map.textColorOn(u));
             p.drawText(c, Qt::AlignCenter, QString::number(v, 'f', 2));
         }
     }
+    // The colour scale of the heads: 0 to the largest fall.
+    const QRectF first = cellRect(m.layers - 1, 0), last = cellRect(m.layers - 1, m.heads - 1);
+    const QRectF bar(first.left(), first.bottom() + kGap * 2, last.right() - first.left(), kBarHeight);
+    QLinearGradient gradient(bar.topLeft(), bar.topRight());
+    for (int i = 0; i <= 8; ++i)
+        gradient.setColorAt(i / 8.0, map.color(i / 8.0));
+    p.fillRect(bar, gradient);
+    p.setPen(palette().color(QPalette::WindowText));
+    const QRectF labels(bar.left(), bar.bottom(), bar.width(), kTop);
+    p.drawText(labels, Qt::AlignLeft | Qt::AlignTop, QStringLiteral("0"));
+    p.drawText(labels, Qt::AlignRight | Qt::AlignTop, tr("%1 nats").arg(headTop, 0, 'f', 2));
 }
 
 bool HeadImportanceView::event(QEvent *event)
