@@ -38,7 +38,9 @@ int main(int argc, char *argv[])
     QCommandLineOption step(QStringLiteral("step"), QStringLiteral("Step to show once decoded (1-based)."), QStringLiteral("n"));
     QCommandLineOption layout(QStringLiteral("layout"), QStringLiteral("Start in a layout: step, compare or train."),
                               QStringLiteral("name"));
-    parser.addOptions({sentence, step, layout});
+    QCommandLineOption session(QStringLiteral("session-file"), QStringLiteral("Open a saved session (File ▸ Open session)."),
+                               QStringLiteral("file"));
+    parser.addOptions({sentence, step, layout, session});
     parser.process(app);
     std::optional<alignscope::ui::Workspace> workspace;
     if (parser.isSet(layout) && !(workspace = alignscope::ui::workspaceFromName(parser.value(layout)))) {
@@ -56,5 +58,7 @@ int main(int argc, char *argv[])
     window.show();
     if (!parser.positionalArguments().isEmpty())
         window.openModelFile(parser.positionalArguments().first());
+    if (parser.isSet(session))
+        window.openSessionFile(parser.value(session));
     return app.exec();
 }

@@ -7,7 +7,10 @@
 # rows, -> resources/screenshots/main.png), compare (the eight bundled models
 # -> compare.png) or train (Start pressed on the built-in EN->FR task, grabbed
 # 40 s into the run -> training.png) or heads (the step layout with the
-# bundled Transformer: its head grid and self-attention -> heads.png).
+# bundled Transformer: its head grid and self-attention -> heads.png) or
+# intervene (a session with the bundled Transformer: step 2's attention put on
+# "mat" in the last layer, a head switched off, the Intervention dock beside
+# -> intervene.png).
 # Needs Xvfb, xdotool and ImageMagick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +21,13 @@ case $layout in
   compare) out=${3:-resources/screenshots/compare.png}; wait=12 ;;
   train) out=${3:-resources/screenshots/training.png}; wait=6 ;;
   heads) out=${3:-resources/screenshots/heads.png}; wait=6 ;;
-  *) echo "screenshot.sh: LAYOUT is step, compare, train or heads" >&2; exit 2 ;;
+  intervene) out=${3:-resources/screenshots/intervene.png}; wait=8 ;;
+  *) echo "screenshot.sh: LAYOUT is step, compare, train, heads or intervene" >&2; exit 2 ;;
 esac
 model=()
 if [ "$layout" = heads ]; then model=(resources/models/transformer.safetensors); layout=step; fi
+intervene=false
+if [ "$layout" = intervene ]; then intervene=true; layout=step; fi
 app="$build/app/alignscope"
 [ -x "$app" ] || { echo "screenshot.sh: $app not built" >&2; exit 2; }
 for tool in Xvfb import xdotool; do
@@ -36,6 +42,16 @@ xvfb_pid=$!
 sleep 1
 # A throwaway HOME keeps the user's saved layout and sentence out of the picture.
 mkdir -p "$home/run" "$home/docs" && chmod 700 "$home/run"
+if $intervene; then
+  # Edits as a session stores them: 0-based steps, positions, layers and heads, -1 for "every head".
+  cat >"$home/intervene.json" <<'JSON'
+{"format": "alignscope-session", "version": 1, "model": "transformer", "sentence": "The cat sat on the mat",
+ "step": 1, "layout": "step",
+ "intervention": {"edits": [{"step": 1, "layer": 1, "head": -1, "position": 5}], "dropped_source": [],
+                  "ablated_heads": [{"layer": 0, "head": 2}]}}
+JSON
+  model=(--session-file "$home/intervene.json") # not --session: Qt takes that one for X session management
+fi
 HOME="$home" XDG_CONFIG_HOME="$home/config" XDG_RUNTIME_DIR="$home/run" XDG_DOCUMENTS_DIR="$home/docs" \
   DISPLAY="$display" "$app" --step 3 --layout "$layout" -geometry 1440x900+0+0 "${model[@]}" >/dev/null 2>&1 &
 app_pid=$!
@@ -44,6 +60,11 @@ if [ "$layout" = train ]; then
   # Start: the button's place in a 1440x900 window (the form's last row of buttons).
   DISPLAY="$display" xdotool mousemove "${START_X:-213}" "${START_Y:-623}" click 1
   sleep 40
+fi
+if $intervene; then
+  # "Which heads matter?": the button's place in a 1440x900 window (the Heads dock's bar).
+  DISPLAY="$display" xdotool mousemove "${MATTER_X:-482}" "${MATTER_Y:-578}" click 1
+  sleep 4
 fi
 mkdir -p "$(dirname "$out")"
 DISPLAY="$display" import -window root -crop 1440x900+0+0 "$out"
