@@ -311,6 +311,8 @@ void TestWhisperParity::testCliAudio()
     r = testing::runCli({"translate", "--model", model, "--audio", audio, "--language", "fr", "--task", "translate"});
     QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
     QCOMPARE(r.out, text(expected["cases"][1]));
+    r = testing::runCli({"translate", "--model", model, "--audio", audio, "--beam", "3"}); // beams keep the prompt
+    QVERIFY2(r.code == 0 && !r.out.isEmpty(), qPrintable(testing::describe(r)));
     r = testing::runCli({"translate", "--model", model, "--audio", audio, "--json"});
     QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
     const json trace = json::parse(r.out.toStdString());
@@ -347,6 +349,9 @@ void TestWhisperParity::testCliRefusals_data()
     QTest::newRow("absurd source positions") << "max_source_positions" << QStringList{"--audio", "AUDIO"} << 3
                                              << "max_source_positions";
     QTest::newRow("absurd width") << "d_model" << QStringList{"--audio", "AUDIO"} << 3 << "d_model";
+    QTest::newRow("features of another window") << "preprocessor" << QStringList{"--audio", "AUDIO"} << 3
+                                                << "preprocessor_config.json";
+    QTest::newRow("weights of another model") << "conv" << QStringList{"--audio", "AUDIO"} << 3 << "has no tensor";
     QTest::newRow("text model given audio") << "bart" << QStringList{"--audio", "AUDIO"} << 2 << "reads text";
     QTest::newRow("text model given a language") << "bart" << QStringList{"--language", "fr", "the heron"} << 2
                                                  << "--language";
@@ -362,6 +367,17 @@ void TestWhisperParity::testCliRefusals()
     fs::path folder = kFolder;
     if (config == "bart") {
         folder = fs::path(ALIGNSCOPE_TEST_DATA_DIR) / "hf" / "models" / "bart";
+    } else if (config == "preprocessor") { // 10 s windows: 1000 frames where the encoder reads 3000
+        folder = copyWithout(tmp, "pytorch_model.bin");
+        json c = readJson(folder / "preprocessor_config.json");
+        c["chunk_length"] = 10;
+        c.erase("n_samples");
+        c.erase("nb_max_frames");
+        std::ofstream(folder / "preprocessor_config.json") << c.dump();
+    } else if (config == "conv") { // a config.json that is not this folder's: no conv1 in the weights
+        folder = copyWithout(tmp, "model.safetensors");
+        fs::copy_file(fs::path(ALIGNSCOPE_TEST_DATA_DIR) / "hf" / "models" / "bart" / "pytorch_model.bin",
+                      folder / "pytorch_model.bin", fs::copy_options::overwrite_existing);
     } else if (!config.isEmpty()) {
         folder = copyWithout(tmp, "pytorch_model.bin");
         json c = readJson(folder / "config.json");
