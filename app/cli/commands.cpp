@@ -151,6 +151,8 @@ int translateCommand(const Argv &argv)
     options.maxLength = maxLength.value();
     options.partner = true; // one decode: both cores
     options.intervention = intervention.value();
+    if (audio && args->value("prefix")) // Whisper's prompt comes first; a prefix after it is not done yet
+        return fail(usageError("--prefix cannot be combined with --audio yet; use --language and --task"));
     if (auto prefix = args->value("prefix"))
         options.prefix = model.value()->prepareTarget(*prefix);
     if (args->value("language") || args->value("task")) {

@@ -344,6 +344,7 @@ void TestWhisperParity::testCliRefusals_data()
     QTest::newRow("missing clip") << "" << QStringList{"--audio", "/nonexistent/clip.wav"} << 3 << "clip.wav";
     QTest::newRow("unknown language") << "" << QStringList{"--audio", "AUDIO", "--language", "klingon"} << 2
                                       << "klingon";
+    QTest::newRow("prefix with audio") << "" << QStringList{"--audio", "AUDIO", "--prefix", "the"} << 2 << "--prefix";
     QTest::newRow("unknown task") << "" << QStringList{"--audio", "AUDIO", "--task", "summarise"} << 2 << "summarise";
     QTest::newRow("absurd mel bins") << "num_mel_bins" << QStringList{"--audio", "AUDIO"} << 3 << "num_mel_bins";
     QTest::newRow("absurd source positions") << "max_source_positions" << QStringList{"--audio", "AUDIO"} << 3
