@@ -82,10 +82,17 @@ bool TestIntervene::waitFor(const std::function<bool()> &done, int ms)
 
 bool TestIntervene::waitForDecode(MainWindow &w, const Intervention &iv)
 {
-    return waitFor([&] {
+    const bool ok = waitFor([&] {
         const DecodeTrace *t = w.traceModel()->trace();
         return t && !w.controller()->busy() && t->intervention == iv && (iv.empty() || w.controller()->originalTrace());
     });
+    if (!ok) { // say what the window holds instead
+        const DecodeTrace *t = w.traceModel()->trace();
+        qWarning("busy %d, trace %d (%s), original %d, message: %s", w.controller()->busy(), t != nullptr,
+                 t ? t->intervention.summary().c_str() : "", bool(w.controller()->originalTrace()),
+                 qPrintable(w.messageBar()->text()));
+    }
+    return ok;
 }
 
 std::unique_ptr<MainWindow> TestIntervene::openWindow(const QString &model)
@@ -98,7 +105,8 @@ std::unique_ptr<MainWindow> TestIntervene::openWindow(const QString &model)
     w->controller()->loadModel(model);
     if (!waitFor([&] {
             const DecodeTrace *t = w->traceModel()->trace();
-            return t && t->model == model.toStdString() && !w->controller()->busy();
+            // Not loading: the start-up model's decode may end while the test's own load still runs.
+            return t && t->model == model.toStdString() && !w->controller()->busy() && !w->controller()->loading();
         }))
         return nullptr;
     return w;
