@@ -56,7 +56,7 @@ CASES = [  # generate() keyword arguments
     ("french-translate", {"language": "fr", "task": "translate"}),
     ("task-only", {"task": "transcribe"}),
     ("language-name", {"language": "german"}),
-]
+]  # and "suppressed": suppress_tokens / begin_suppress_tokens that change the default decode (see suppressing())
 
 
 def whisper_tokenizer(folder):
@@ -206,13 +206,24 @@ def main():
             forced[3] = notimestamps
         return [forced.get(i + 1) for i in range(max(forced))]
 
+    def suppressing(default_tokens):
+        """A case where suppress_tokens and begin_suppress_tokens change the decode: the default case's first free
+        token banned at the first free step, its most frequent later token banned everywhere."""
+        free = default_tokens[3:]
+        later = max(sorted(set(free[1:]) - {free[0]}), key=free[1:].count)
+        return {"suppress_tokens": suppress + [later], "begin_suppress_tokens": begin_suppress + [free[0]]}
+
     for seed in range(3000):
         redraw(model, seed)
-        ok, runs = True, {}
-        for name, case in CASES:
-            prompt = prompt_of(case)
-            fed, chosen, logprobs, cross = step_by_hand(model, features, prompt, MAX_LENGTH - 1, suppress,
-                                                        begin_suppress)
+        ok, runs, extra = True, {}, []
+        for name, case in CASES + [("suppressed", None)]:
+            if case is None:
+                case = suppressing(runs["default"][2])
+                extra = [(name, case)]
+            prompt = prompt_of({k: v for k, v in case.items() if k in ("language", "task")})
+            fed, chosen, logprobs, cross = step_by_hand(model, features, prompt, MAX_LENGTH - 1,
+                                                        case.get("suppress_tokens", suppress),
+                                                        case.get("begin_suppress_tokens", begin_suppress))
             tokens = [c for c, _ in chosen]
             free = tokens[len(prompt):]
             if (min(m for _, m in chosen) < 0.05 or len(set(free)) < 4 or eot in free
@@ -227,7 +238,7 @@ def main():
 
     # What a user's generate() gives, under the folder's own settings: must be what the loop above chose.
     cases = []
-    for name, case in CASES:
+    for name, case in CASES + extra:
         with torch.no_grad():
             g = model.generate(features, **case)
         prompt, fed, tokens, logprobs, cross = runs[name]

@@ -255,12 +255,21 @@ void TestWhisperParity::testDecode()
         // generate(language=, task=)'s decode: the same ids.
         DecodeOptions options;
         const json &kw = c["generate_kwargs"];
-        if (!kw.empty()) {
+        if (kw.contains("language") || kw.contains("task")) {
             auto prompt = model.decoderPrompt(kw.value("language", ""), kw.value("task", ""));
             QVERIFY(prompt);
             options.forcedPrompt = prompt.value();
         }
-        auto trace = translateSource(model, source.value(), options);
+        // generate(suppress_tokens=, begin_suppress_tokens=): the settings a generation_config.json may hold.
+        TransformerModel decoder(model);
+        GenerationDefaults g = decoder.generation();
+        if (kw.contains("suppress_tokens")) {
+            g.suppressed = kw["suppress_tokens"].get<std::vector<int>>();
+            g.beginSuppressed = kw["begin_suppress_tokens"].get<std::vector<int>>();
+            QVERIFY(g.suppressed != model.generation().suppressed);
+        }
+        decoder.setGeneration(g);
+        auto trace = translateSource(decoder, source.value(), options);
         QVERIFY2(trace, name.c_str());
         std::vector<int> ids;
         for (int node : trace->bestPath())
