@@ -233,6 +233,7 @@ void TestWhisperParity::testDecode()
     QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
     const TransformerModel &model = *opened.value();
     QVERIFY(model.description().sourceKind == SourceKind::Audio);
+    QCOMPARE(model.description().alignmentHeads, (std::vector<std::pair<int, int>>{{1, 0}, {1, 2}, {1, 3}}));
     auto clip = readAudio((kFolder / "audio.wav").string());
     QVERIFY(clip);
     auto source = model.prepareAudio(clip->samples);

@@ -56,6 +56,9 @@ struct ModelDescription {
     long long parameters = 0;
     SourceKind sourceKind = SourceKind::Text;
     AttentionDescription attention;
+    /// (layer, head) pairs, 0-based, whose cross-attention follows the source
+    /// in time (Whisper's alignment_heads: what word timestamps read); empty: unknown.
+    std::vector<std::pair<int, int>> alignmentHeads;
 };
 
 /// The encoder's output for one source, opaque to decoding: a model keeps

@@ -168,6 +168,9 @@ ModelDescription describe(const hf::ModelConfig &c, const TransformerSpec &spec,
 {
     ModelDescription d = describeTransformer(spec, parameters);
     d.architecture = c.modelType;
+    for (const auto &[layer, head] : c.whisper.alignmentHeads) // those the model has
+        if (layer < spec.decoderLayers && head < spec.heads)
+            d.alignmentHeads.emplace_back(layer, head);
     if (spec.melBins > 0) {
         d.sourceKind = SourceKind::Audio;
         d.attention.key = "k_j = W_k^{(h)} h_j, h_j the encoder's frame j (20 ms)";
