@@ -238,22 +238,27 @@ void TestIntervene::testSideBySideUndoClear()
     two.edits.push_back(AttentionEdit::oneHot(0, w->traceModel()->sourceLength() - 1));
     w->controller()->setIntervention(two);
     QVERIFY(waitForDecode(*w, two));
-    QCOMPARE(panel->originalText().toStdString(), original);
+    QCOMPARE(panel->originalText(), QString::fromStdString(original));
     const DecodeTrace &edited = *w->traceModel()->trace();
     QCOMPARE(panel->editedText().toStdString(), edited.translation(edited.bestPath()));
     QCOMPARE(panel->editedLogProb(), edited.nodes[size_t(edited.bestPath().back())].cumulativeLogProb);
     QCOMPARE(panel->originalLogProb(),
              w->controller()->originalTrace()->nodes[size_t(w->controller()->originalTrace()->bestPath().back())]
                  .cumulativeLogProb);
-    // Differences are the target positions whose tokens differ.
+    // Marked: each side's tokens outside a longest common subsequence of the two.
     const auto a = w->controller()->originalTrace()->targetTokens(w->controller()->originalTrace()->bestPath());
     const auto b = edited.targetTokens(edited.bestPath());
-    std::vector<int> differ;
-    for (size_t i = 0; i < std::max(a.size(), b.size()); ++i)
-        if (i >= a.size() || i >= b.size() || a[i] != b[i])
-            differ.push_back(int(i));
-    QCOMPARE(panel->differences(), differ);
-    QVERIFY(!differ.empty()); // step 1 forced onto <eos> with the first word gone changes something
+    QVERIFY(a != b); // step 1 forced onto <eos> with the first word gone changes something
+    auto kept = [](const std::vector<std::string> &tokens, const std::vector<int> &marked) {
+        std::vector<std::string> rest;
+        for (int i = 0; i < int(tokens.size()); ++i)
+            if (std::find(marked.begin(), marked.end(), i) == marked.end())
+                rest.push_back(tokens[size_t(i)]);
+        return rest;
+    };
+    const auto common = kept(a, panel->originalDifferences());
+    QCOMPARE(common, kept(b, panel->editedDifferences()));
+    QVERIFY(!panel->originalDifferences().empty() || !panel->editedDifferences().empty());
     // Undo removes the last edit; Clear edits goes back to the original.
     QVERIFY(panel->undoAction()->isEnabled());
     panel->undoAction()->trigger();

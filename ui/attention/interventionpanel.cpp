@@ -9,6 +9,8 @@
 #include <QToolBar>
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
 namespace alignscope::ui {
 namespace {
@@ -28,6 +30,31 @@ Output outputOf(const DecodeTrace &trace)
     o.text = QString::fromStdString(trace.translation(path));
     o.logProb = path.empty() ? 0.0 : trace.nodes[size_t(path.back())].cumulativeLogProb;
     return o;
+}
+
+/// Positions of `a`'s and `b`'s tokens outside a longest common
+/// subsequence: "le chat … tapis" against "le tapis …" marks what changed,
+/// not everything after the first change. Outputs are short: O(|a|·|b|).
+std::pair<std::vector<int>, std::vector<int>> differences(const std::vector<std::string> &a,
+                                                          const std::vector<std::string> &b)
+{
+    const size_t n = a.size(), m = b.size();
+    std::vector<std::vector<int>> lcs(n + 1, std::vector<int>(m + 1, 0)); // suffix lengths
+    for (size_t i = n; i-- > 0;)
+        for (size_t j = m; j-- > 0;)
+            lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+    std::pair<std::vector<int>, std::vector<int>> out;
+    size_t i = 0, j = 0;
+    while (i < n || j < m) {
+        if (i < n && j < m && a[i] == b[j]) {
+            ++i, ++j;
+        } else if (j == m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1])) {
+            out.first.push_back(int(i++));
+        } else {
+            out.second.push_back(int(j++));
+        }
+    }
+    return out;
 }
 
 /// Tokens as rich text, those at `differences` highlighted.
@@ -93,7 +120,8 @@ void InterventionPanel::refresh()
     m_clear->setEnabled(!iv.empty() || m_controller->canUndoIntervention());
     const TracePtr edited = m_controller->trace();
     const TracePtr original = m_controller->originalTrace();
-    m_differences.clear();
+    m_originalDifferences.clear();
+    m_editedDifferences.clear();
     if (iv.empty() || !edited || !original || edited->intervention != iv) {
         m_summary->setText(iv.empty() ? tr("No edits. Ctrl+click a heatmap cell to put all of that step's attention "
                                            "on its source token; right-click a source token to remove it from every "
@@ -105,9 +133,7 @@ void InterventionPanel::refresh()
         return;
     }
     const Output a = outputOf(*original), b = outputOf(*edited);
-    for (size_t i = 0; i < std::max(a.tokens.size(), b.tokens.size()); ++i)
-        if (i >= a.tokens.size() || i >= b.tokens.size() || a.tokens[i] != b.tokens[i])
-            m_differences.push_back(int(i));
+    std::tie(m_originalDifferences, m_editedDifferences) = differences(a.tokens, b.tokens);
     m_originalText = a.text;
     m_editedText = b.text;
     m_originalLogProb = a.logProb;
@@ -115,11 +141,15 @@ void InterventionPanel::refresh()
     const QColor colour = interventionColor().lighter(150);
     m_summary->setText(tr("%1 · %2")
                            .arg(QString::fromStdString(iv.summary()).toHtmlEscaped(),
-                                m_differences.empty() ? tr("the output did not change")
-                                                      : tr("%n token(s) differ", nullptr, int(m_differences.size()))));
-    m_original->setText(tr("%1<br><small>log P = %2</small>").arg(marked(a.tokens, m_differences, colour)).arg(a.logProb, 0, 'f', 3));
+                                m_editedDifferences.empty() && m_originalDifferences.empty()
+                                    ? tr("the output did not change")
+                                    : tr("%n token(s) changed", nullptr,
+                                         int(std::max(m_originalDifferences.size(), m_editedDifferences.size())))));
+    m_original->setText(tr("%1<br><small>log P = %2</small>")
+                            .arg(marked(a.tokens, m_originalDifferences, colour))
+                            .arg(a.logProb, 0, 'f', 3));
     m_edited->setText(tr("%1<br><small>log P = %2 (%3%4 against the original)</small>")
-                          .arg(marked(b.tokens, m_differences, colour))
+                          .arg(marked(b.tokens, m_editedDifferences, colour))
                           .arg(b.logProb, 0, 'f', 3)
                           .arg(b.logProb >= a.logProb ? QStringLiteral("+") : QStringLiteral("−"))
                           .arg(std::abs(b.logProb - a.logProb), 0, 'f', 3));

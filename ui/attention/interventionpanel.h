@@ -25,12 +25,14 @@ public:
     QAction *undoAction() const { return m_undo; }
     QAction *clearAction() const { return m_clear; }
     /// What the panel shows, for tests: the two translations (plain text),
-    /// their log P, and the 0-based target positions where they differ.
+    /// their log P, and the 0-based positions of each one's tokens that the
+    /// other lacks (outside a longest common subsequence of the two).
     QString originalText() const { return m_originalText; }
     QString editedText() const { return m_editedText; }
     double originalLogProb() const { return m_originalLogProb; }
     double editedLogProb() const { return m_editedLogProb; }
-    const std::vector<int> &differences() const { return m_differences; }
+    const std::vector<int> &originalDifferences() const { return m_originalDifferences; }
+    const std::vector<int> &editedDifferences() const { return m_editedDifferences; }
 
 private:
     void refresh();
@@ -46,7 +48,8 @@ private:
     QString m_editedText;
     double m_originalLogProb = 0;
     double m_editedLogProb = 0;
-    std::vector<int> m_differences;
+    std::vector<int> m_originalDifferences;
+    std::vector<int> m_editedDifferences;
 };
 
 } // namespace alignscope::ui
