@@ -21,7 +21,8 @@ const std::array<CommandHelp, 9> kCommands = {{
      "  translate --model FILE|FOLDER|NAME [--beam K] [--prefix TEXT] [--max-length N] [--topk N] [--json]\n"
      "       [--layer L --head H|mean|max] [--edit-attention STEP:POS]... [--drop-source POS]...\n"
      "       [--ablate-heads L:H,L:*,...]\n"
-     "       (SENTENCE | - | nothing: one sentence per line on standard input)\n",
+     "       (SENTENCE | - | nothing: one sentence per line on standard input)\n"
+     "  translate --model WHISPER-FOLDER --audio FILE [--language L] [--task transcribe|translate] [--json]\n",
      "Decodes SENTENCE and prints its translation, or with --json the whole decode trace.\n"
      "  --model M        a model file, Hugging Face folder, PyTorch checkpoint or bundled model name\n"
      "  --beam K         beam search of width K (default: the model's; greedy for AlignScope's models)\n"
@@ -36,6 +37,9 @@ const std::array<CommandHelp, 9> kCommands = {{
      "                   renormalised (repeatable)\n"
      "  --ablate-heads L:H,L:*        zero these cross-attention heads' outputs (1-based; L:* a whole\n"
      "                   layer; an RNN's one head is 1:1); --json marks edited steps and records it\n"
+     "  --audio FILE     transcribe a WAV/FLAC/Ogg/MP3 clip with a Whisper folder (its first 30 s)\n"
+     "  --language L     Whisper: the spoken language (en, english or <|en|>; default: the model's choice)\n"
+     "  --task T         Whisper: transcribe (default) or translate (into English)\n"
      "With `-` as the sentence, or none while standard input is not a terminal, every line of\n"
      "standard input is a sentence: one translation per line, or with --json one compact trace per\n"
      "line. An empty or blank line gives an empty line ({} with --json). A line that cannot be\n"
@@ -70,6 +74,8 @@ const std::array<CommandHelp, 9> kCommands = {{
      "  --epochs N --batch B --lr X --dropout P --label-smoothing E --seed N --threads N\n"
      "  --schedule plateau|inverse-sqrt|cosine --warmup STEPS --patience N --teacher-forcing R\n"
      "  --eval-sentences N   dev sentences decoded per epoch for BLEU, exact match and AER\n"
+     "  --min-count N --max-vocab N   word vocabularies without the rarer words, at most N entries\n"
+     "                    (the specials included); the rest read as <unk>\n"
      "  --embedding E --hidden H --layers L --attention-dim A --max-source-length N\n"
      "  --resume CKPT        continue a run exactly from its checkpoint\n"
      "  --watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]   attention at every epoch end\n"

@@ -37,7 +37,7 @@ OptionSpec trainSpec()
     OptionSpec s = kTaskOptions;
     s.values.insert({"epochs", "threads", "resume", "out", "batch", "lr", "seed", "teacher-forcing", "patience",
                      "eval-sentences", "watch", "snapshots", "snapshot-format", "label-smoothing", "schedule",
-                     "warmup"});
+                     "warmup", "min-count", "max-vocab"});
     s.values.insert(std::begin(kModelValueOptions), std::end(kModelValueOptions));
     s.values.insert(std::begin(kTransformerValueOptions), std::end(kTransformerValueOptions));
     s.flags.insert("gated-ffn");
@@ -432,17 +432,26 @@ int trainCommand(const Argv &argv)
     if (!options)
         return fail(options.error());
     options->checkpoint = *args->value("out") + ".ckpt";
+    // Word vocabularies bounded as NMT toolkits do: rare words and those past
+    // the size limit read as <unk> (the window marks them OOV).
+    auto minCount = args->integer("min-count", 1, 1, 1000000000);
+    auto maxVocab = args->integer("max-vocab", 0, 8, 100000000);
+    for (const Result<int> *r : {&minCount, &maxVocab})
+        if (!*r)
+            return fail(r->error());
     if (transformer) {
         auto spec = transformerSpecFromArgs(args.value());
         if (!spec)
             return fail(spec.error());
-        TransformerModel model = makeTransformerForCorpus(spec.value(), task->splits.train, options->seed);
+        TransformerModel model = makeTransformerForCorpus(spec.value(), task->splits.train, options->seed,
+                                                          minCount.value(), maxVocab.value());
         return runTraining(model, args.value(), task.value(), options.value(), snapshots->get(), interval.value());
     }
     auto config = trainConfig(args.value(), task.value());
     if (!config)
         return fail(config.error());
-    RnnModel model = makeModelForCorpus({config.value(), 1, 0}, task->splits.train, options->seed);
+    RnnModel model = makeModelForCorpus({config.value(), minCount.value(), maxVocab.value()}, task->splits.train,
+                                        options->seed);
     model.setName(toString(config->attention.scorer));
     return runTraining(model, args.value(), task.value(), options.value(), snapshots->get(), interval.value());
 }

@@ -233,6 +233,34 @@ private slots:
         QVERIFY2(best <= 0.1, qPrintable(QString("best head AER %1").arg(best)));
     }
 
+    // Bounded word vocabularies (train --min-count / --max-vocab, issue #22):
+    // the most frequent words kept, the rest read as <unk>, and training on
+    // the bounded model runs (its targets hold <unk>).
+    void testBoundedVocabularies()
+    {
+        Corpus train = copyCorpus(200, 31), dev = copyCorpus(10, 32);
+        for (const char *word : {"rare", "twice", "twice"}) { // one word seen twice, one once
+            SentencePair p;
+            p.sourceTokens = p.targetTokens = {word, "a"};
+            train.pairs.push_back(p);
+        }
+        const RnnModel all = makeModelForCorpus({smallConfig(ScorerKind::Dot)}, train, 6);
+        QCOMPARE(all.targetVocab().size(), 4 + 12 + 2);
+        const RnnModel capped = makeModelForCorpus({smallConfig(ScorerKind::Dot), 1, 10}, train, 6);
+        QCOMPARE(capped.targetVocab().size(), 10);
+        const RnnModel common = makeModelForCorpus({smallConfig(ScorerKind::Dot), 2}, train, 6);
+        QVERIFY(common.sourceVocab().contains("twice"));
+        QVERIFY(!common.sourceVocab().contains("rare"));
+        QCOMPARE(common.sourceVocab().encode({"rare"}).front(), common.sourceVocab().specials().unk);
+        TransformerModel transformer = makeTransformerForCorpus(smallTransformer(), train, 26, 2, 12);
+        QCOMPARE(transformer.targetVocab().size(), 12);
+        QVERIFY(!transformer.targetVocab().contains("rare"));
+        TrainOptions o = transformerTrainDefaults();
+        o.epochs = 1;
+        o.evalSentences = 0;
+        QVERIFY(Trainer(transformer, train, dev, o).run().ok());
+    }
+
     void testTransformerThreadsAndResumeGiveTheSameWeights()
     {
         QTemporaryDir dir;

@@ -162,11 +162,14 @@ Result<EvalMetrics> evaluate(const Seq2Seq &model, const Corpus &corpus, const E
 /// A model shaped for a corpus: vocabularies built from it.
 struct ModelSpec {
     ModelConfig config;
-    int minCount = 1;
-    int maxVocab = 0;
+    int minCount = 1;  ///< a word seen fewer times reads as <unk>
+    int maxVocab = 0;  ///< entries at most, the specials included (0: no limit); the rest read as <unk>
 };
 RnnModel makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned seed);
-/// A Transformer shaped for a corpus: word vocabularies built from it.
-TransformerModel makeTransformerForCorpus(const TransformerSpec &spec, const Corpus &train, unsigned seed);
+/// A Transformer shaped for a corpus: word vocabularies built from it
+/// (tokens seen fewer than `minCount` times, and past `maxVocab` entries
+/// with the specials, read as <unk>; 0: no limit).
+TransformerModel makeTransformerForCorpus(const TransformerSpec &spec, const Corpus &train, unsigned seed,
+                                          int minCount = 1, int maxVocab = 0);
 
 } // namespace alignscope

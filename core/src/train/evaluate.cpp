@@ -175,14 +175,16 @@ RnnModel makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned
     return RnnModel::initialise(spec.config, std::move(src), std::move(tgt), seed);
 }
 
-TransformerModel makeTransformerForCorpus(const TransformerSpec &spec, const Corpus &train, unsigned seed)
+TransformerModel makeTransformerForCorpus(const TransformerSpec &spec, const Corpus &train, unsigned seed,
+                                          int minCount, int maxVocab)
 {
     std::vector<std::vector<std::string>> sources, targets;
     for (const SentencePair &p : train.pairs) {
         sources.push_back(p.sourceTokens);
         targets.push_back(p.targetTokens);
     }
-    return TransformerModel::initialise(spec, Vocabulary::build(sources), Vocabulary::build(targets), seed);
+    return TransformerModel::initialise(spec, Vocabulary::build(sources, minCount, maxVocab),
+                                        Vocabulary::build(targets, minCount, maxVocab), seed);
 }
 
 } // namespace alignscope
