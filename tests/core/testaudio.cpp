@@ -34,6 +34,7 @@ private slots:
     void testTruncatedMp3();
     void testUnknownLength();
     void testByteFlips();
+    void testResamplesToNothing();
 };
 
 namespace {
@@ -295,6 +296,21 @@ void TestAudio::testByteFlips()
                 checkRefusal(clip, name);
         }
     }
+}
+
+// 52 bytes libsndfile decodes to a few frames at a high rate, which
+// resample to no sample at 16 kHz (found by fuzz_audio): refused, one line.
+void TestAudio::testResamplesToNothing()
+{
+    const std::vector<std::uint8_t> bytes = {
+        0x01, 0x04, 0x00, 0x66, 0x4e, 0x4e, 0x4e, 0x4e, 0x4e, 0x4e, 0xe9, 0x4e, 0x4e, 0x4e, 0x4e, 0x4e, 0x4c, 0x49,
+        0x53, 0x54, 0x50, 0x46, 0x33, 0x32, 0x38, 0x38, 0x74, 0xd9, 0x3b, 0x22, 0x38, 0x74, 0xd9, 0x3b, 0x00, 0x33,
+        0x49, 0x46, 0x43, 0x0a, 0x3d, 0xff, 0x1f, 0x3c, 0x00, 0x00, 0x43, 0x4f, 0x4d, 0xfe, 0x4d, 0x3c};
+    const auto clip = readAudioFromMemory(bytes, "short.aiff");
+    QVERIFY(!clip.ok());
+    QCOMPARE(clip.error().kind, ErrorKind::BadFile);
+    QVERIFY(QString::fromStdString(clip.error().message).startsWith("short.aiff: "));
+    QVERIFY(!QString::fromStdString(clip.error().message).contains('\n'));
 }
 
 QTEST_APPLESS_MAIN(TestAudio)

@@ -188,6 +188,11 @@ Result<AudioClip> decode(SNDFILE *file, const SF_INFO &info, const std::string &
     if (clip.originalFrames == 0)
         return fileError(label + ": the clip holds no audio (zero length); record or export it again");
     resampler.finish(clip.samples);
+    // A few frames at a high rate can resample to nothing at 16 kHz.
+    if (clip.samples.empty())
+        return fileError(label + ": the clip is too short to hold one sample at 16 kHz (" +
+                         std::to_string(clip.originalFrames) + " frames at " + std::to_string(info.samplerate) +
+                         " Hz); record or export a longer clip");
     return clip;
 }
 
