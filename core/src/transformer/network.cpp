@@ -452,7 +452,7 @@ typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamB
                                                                           const Intervention *intervention) const
 {
     Graph<T> &g = p.graph();
-    int layer = 0; // the decoder layer the hooks below are asked about
+    int layer = 0; // the decoder layer being built: the hooks below are asked about it
     ops::HeadHooks<T> hooks;
     if (intervention && !intervention->empty()) {
         hooks.reshape = [&](int h, MatrixX<T> &w) { // (1, n)
@@ -469,7 +469,8 @@ typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamB
     const BiasFor bias = biasFor(p, "decoder.relative_bias", t, false, biases);
     Decoded out;
     int x = embed(p, "target.embed", {{token}}, t, "decoder.positions", {}); // (1, d)
-    for (int i = 0; i < m_spec.decoderLayers; ++i, ++layer)
+    for (; layer < m_spec.decoderLayers; ++layer) {
+        const int i = layer;
         x = decoderLayer(p, i, x, memory, {{0, 1}}, out, {}, [&](int h, const std::string &l) {
             const LayerCache &past = cache[size_t(i)];
             auto append = [&](const MatrixX<T> &rows, int node) { // (t, d) + (1, d) -> (t + 1, d)
@@ -484,6 +485,7 @@ typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamB
             out.cache.push_back(std::move(next));
             return a;
         }, hooks.reshape ? &hooks : nullptr);
+    }
     out.logits = logits(p, x);
     return out;
 }
