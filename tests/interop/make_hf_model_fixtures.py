@@ -9,7 +9,6 @@ fixtures folder (default tests/data/hf/models). Each tiny random model is writte
 expected.json: the source's input ids, transformers' greedy decode with the KV cache (tokens, logits,
 cross-attention of every layer and head at every step), the encoder's output and the decoded text. Run from the
 project root; the same DEST gives the same bytes."""
-import collections
 import copy
 import io
 import json
@@ -20,6 +19,9 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "..", "shared", "hf-reference"))
 import hfref  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bytebpe  # noqa: E402
 
 DEST = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".hf-reference")
 OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "tests", "data", "hf", "models")
@@ -63,48 +65,15 @@ def t5_tokenizer(folder):
 
 def bart_tokenizer(folder):
     """A small byte-level BPE learnt here from SENTENCES (GPT-2's byte map and pattern), as BartTokenizer reads it."""
-    import regex
-    from transformers.models.gpt2.tokenization_gpt2 import bytes_to_unicode
-    byte_map = bytes_to_unicode()
-    pattern = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
-    words = collections.Counter()
-    for s in SENTENCES:
-        for w in pattern.findall(s):
-            words[tuple(byte_map[b] for b in w.encode("utf-8"))] += 1
-    merges = []
-    for _ in range(120):
-        pairs = collections.Counter()
-        for w, n in words.items():
-            for a, b in zip(w, w[1:]):
-                pairs[(a, b)] += n
-        if not pairs:
-            break
-        best = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        merges.append(best)
-        merged = collections.Counter()
-        for w, n in words.items():
-            out, i = [], 0
-            while i < len(w):
-                if i + 1 < len(w) and (w[i], w[i + 1]) == best:
-                    out.append(w[i] + w[i + 1])
-                    i += 2
-                else:
-                    out.append(w[i])
-                    i += 1
-            merged[tuple(out)] += n
-        words = merged
+    merges = bytebpe.learn_merges(SENTENCES, 120)
+    byte_map = bytebpe.byte_map()
     vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
     for c in sorted(set(byte_map.values())):
         vocab.setdefault(c, len(vocab))
     for a, b in merges:
         vocab.setdefault(a + b, len(vocab))
     vocab["<mask>"] = len(vocab)
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "vocab.json"), "w", encoding="utf-8") as f:
-        json.dump(vocab, f, ensure_ascii=False)
-    with open(os.path.join(folder, "merges.txt"), "w", encoding="utf-8") as f:
-        f.write("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
-    return T.BartTokenizer(os.path.join(folder, "vocab.json"), os.path.join(folder, "merges.txt"))
+    return T.BartTokenizer(*bytebpe.write_files(folder, vocab, merges))
 
 
 def marian_tokenizer(folder):

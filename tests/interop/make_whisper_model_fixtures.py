@@ -27,8 +27,6 @@ fixtures folder (default tests/data/hf/whisper). Writes OUTDIR/tiny/, a folder a
                                           [step][layer][head][source] (1500 sources), row-major
 
 Run from the project root; the same DEST gives the same bytes."""
-import collections
-import json
 import os
 import shutil
 import sys
@@ -36,6 +34,9 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "..", "shared", "hf-reference"))
 import hfref  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bytebpe  # noqa: E402
 
 DEST = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".hf-reference")
 OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "tests", "data", "hf", "whisper")
@@ -61,51 +62,19 @@ CASES = [  # generate() keyword arguments
 
 def whisper_tokenizer(folder):
     """A small byte-level BPE learnt from SENTENCES, then Whisper's special tokens and timestamps as added tokens."""
-    import regex
-    from transformers.models.gpt2.tokenization_gpt2 import bytes_to_unicode
-    byte_map = bytes_to_unicode()
-    pattern = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
-    words = collections.Counter()
-    for s in SENTENCES:
-        for w in pattern.findall(s):
-            words[tuple(byte_map[b] for b in w.encode("utf-8"))] += 1
-    merges = []
-    for _ in range(100):
-        pairs = collections.Counter()
-        for w, n in words.items():
-            for a, b in zip(w, w[1:]):
-                pairs[(a, b)] += n
-        if not pairs:
-            break
-        best = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        merges.append(best)
-        merged = collections.Counter()
-        for w, n in words.items():
-            out, i = [], 0
-            while i < len(w):
-                if i + 1 < len(w) and (w[i], w[i + 1]) == best:
-                    out.append(w[i] + w[i + 1])
-                    i += 2
-                else:
-                    out.append(w[i])
-                    i += 1
-            merged[tuple(out)] += n
-        words = merged
+    merges = bytebpe.learn_merges(SENTENCES, 100)
+    byte_map = bytebpe.byte_map()
     vocab = {}
     for b in range(256):  # Whisper's vocab.json starts with the 256 byte symbols in byte order
         vocab[byte_map[b]] = len(vocab)
     for a, b in merges:
         vocab.setdefault(a + b, len(vocab))
     vocab["<|endoftext|>"] = len(vocab)
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "vocab.json"), "w", encoding="utf-8") as f:
-        json.dump(vocab, f, ensure_ascii=False)
-    with open(os.path.join(folder, "merges.txt"), "w", encoding="utf-8") as f:
-        f.write("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
+    vocab_path, merges_path = bytebpe.write_files(folder, vocab, merges)
     specials = (["<|endoftext|>", "<|startoftranscript|>"] + [f"<|{c}|>" for c in LANGS]
                 + ["<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>", "<|nocaptions|>",
                    "<|notimestamps|>"])
-    tok = T.WhisperTokenizer(os.path.join(folder, "vocab.json"), os.path.join(folder, "merges.txt"),
+    tok = T.WhisperTokenizer(vocab_path, merges_path,
                              additional_special_tokens=specials, pad_token="<|endoftext|>")
     tok.add_tokens([T.AddedToken("<|%.2f|>" % (i * 0.02), lstrip=False, rstrip=False, normalized=False)
                     for i in range(101)])
