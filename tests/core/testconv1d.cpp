@@ -4,7 +4,7 @@
 // forward against the definition of torch.nn.Conv1d written out as loops,
 // and its output length.
 
-#include "transformer/blocks.h" // matmul, for the loss
+#include "common/gradcheck.h"
 #include "transformer/conv1d.h"
 
 #include <QtTest>
@@ -14,6 +14,7 @@
 
 using namespace alignscope;
 using Mat = MatrixX<double>;
+using testing::randomMatrix;
 
 class TestConv1d : public QObject {
     Q_OBJECT
@@ -26,33 +27,6 @@ private slots:
 };
 
 namespace {
-
-constexpr double kStep = 1e-6;
-
-Mat randomMatrix(std::mt19937 &rng, Eigen::Index r, Eigen::Index c)
-{
-    std::uniform_real_distribution<double> u(-1.0, 1.0);
-    Mat m(r, c);
-    for (Eigen::Index i = 0; i < m.size(); ++i)
-        m.data()[i] = u(rng);
-    return m;
-}
-
-/// loss = Σ conv1d(x, W, b) ⊙ R for a fixed random R; gradients of x, W, b when `grads`.
-double lossOf(std::vector<Mat> &inputs, const ops::Conv1dShape &s, bool bias, const Mat &r, std::vector<Mat> *grads)
-{
-    Graph<double> g(grads != nullptr);
-    std::vector<int> ids;
-    for (size_t i = 0; i < inputs.size(); ++i)
-        ids.push_back(g.external(inputs[i], grads ? &(*grads)[i] : nullptr));
-    const int y = ops::conv1d(g, ids[0], ids[1], bias ? ids[2] : -1, s);
-    const int prod = ops::mul(g, y, g.constant(r));
-    const int rows = ops::matmul(g, g.constant(Mat::Ones(1, r.rows())), prod);
-    const int loss = ops::matmul(g, rows, g.constant(Mat::Ones(r.cols(), 1)));
-    if (grads)
-        g.backward(loss);
-    return g.value(loss)(0, 0);
-}
 
 /// y(t, o) = b(o) + Σ_c Σ_k W(o, c, k) x(t·stride + k − padding, c), zero outside.
 Mat definition(const Mat &x, const Mat &w, const Mat &b, const ops::Conv1dShape &s)
@@ -102,26 +76,12 @@ void TestConv1d::testGradients()
     QFETCH(bool, bias);
     const ops::Conv1dShape s{kernel, stride, padding};
     std::mt19937 rng(unsigned(frames * 31 + kernel));
-    std::vector<Mat> inputs{randomMatrix(rng, frames, channels), randomMatrix(rng, outputs, channels * kernel),
-                            randomMatrix(rng, 1, outputs)};
-    const Mat r = randomMatrix(rng, s.outputFrames(frames), outputs);
-    std::vector<Mat> grads;
-    for (const Mat &m : inputs)
-        grads.push_back(Mat::Zero(m.rows(), m.cols()));
-    lossOf(inputs, s, bias, r, &grads);
-    for (size_t k = 0; k < (bias ? 3u : 2u); ++k)
-        for (Eigen::Index i = 0; i < inputs[k].size(); ++i) {
-            const double saved = inputs[k].data()[i];
-            inputs[k].data()[i] = saved + kStep;
-            const double up = lossOf(inputs, s, bias, r, nullptr);
-            inputs[k].data()[i] = saved - kStep;
-            const double down = lossOf(inputs, s, bias, r, nullptr);
-            inputs[k].data()[i] = saved;
-            const double numeric = (up - down) / (2 * kStep), analytic = grads[k].data()[i];
-            const double error = std::abs(analytic - numeric) / std::max(1.0, std::abs(numeric));
-            QVERIFY2(error < 1e-6, qPrintable(QStringLiteral("input %1[%2]: analytic %3, numeric %4")
-                                                  .arg(k).arg(i).arg(analytic, 0, 'g', 12).arg(numeric, 0, 'g', 12)));
-        }
+    std::vector<Mat> inputs{randomMatrix(rng, frames, channels), randomMatrix(rng, outputs, channels * kernel)};
+    if (bias)
+        inputs.push_back(randomMatrix(rng, 1, outputs));
+    testing::checkGradients([&](Graph<double> &g, const std::vector<int> &x) {
+        return ops::conv1d(g, x[0], x[1], bias ? x[2] : -1, s);
+    }, inputs, unsigned(frames * 31 + kernel));
 }
 
 void TestConv1d::testForwardIsTheDefinition()

@@ -5,6 +5,7 @@
 // fixtures.py); the attention's masks and per-head rows; and the plain
 // functions' values (sinusoidal table, T5's relative buckets).
 
+#include "common/gradcheck.h"
 #include "transformer/blocks.h"
 
 #include <nlohmann/json.hpp>
@@ -18,7 +19,9 @@
 
 using namespace alignscope;
 using Mat = MatrixX<double>;
-using Op = std::function<int(Graph<double> &, const std::vector<int> &)>;
+using Op = testing::GradOp;
+using testing::checkGradients;
+using testing::randomMatrix;
 
 class TestTransformerBlocks : public QObject {
     Q_OBJECT
@@ -33,67 +36,6 @@ private slots:
     void testSinusoidalTable();
     void testRelativeBuckets();
 };
-
-namespace {
-
-constexpr double kStep = 1e-6;
-
-Mat randomMatrix(std::mt19937 &rng, Eigen::Index r, Eigen::Index c)
-{
-    std::uniform_real_distribution<double> u(-1.0, 1.0);
-    Mat m(r, c);
-    for (Eigen::Index i = 0; i < m.size(); ++i)
-        m.data()[i] = u(rng);
-    return m;
-}
-
-/// loss = Σ f(inputs) ⊙ R for a fixed random R, and its gradients.
-double lossOf(const Op &f, std::vector<Mat> &inputs, const Mat &weights, std::vector<Mat> *grads)
-{
-    Graph<double> g(grads != nullptr);
-    std::vector<int> ids;
-    for (size_t i = 0; i < inputs.size(); ++i)
-        ids.push_back(g.external(inputs[i], grads ? &(*grads)[i] : nullptr));
-    const int y = f(g, ids);
-    const int w = g.constant(weights);
-    // Σ (y ⊙ R) as a 1 x 1 node: ones(1, rows) (y ⊙ R) ones(cols, 1).
-    const int prod = ops::mul(g, y, w);
-    const int rowSum = ops::matmul(g, g.constant(Mat::Ones(1, weights.rows())), prod);
-    const int loss = ops::matmul(g, rowSum, g.constant(Mat::Ones(weights.cols(), 1)));
-    if (grads)
-        g.backward(loss);
-    return g.value(loss)(0, 0);
-}
-
-void checkGradients(const Op &f, std::vector<Mat> inputs, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    Graph<double> probe(false);
-    std::vector<int> ids;
-    for (const Mat &m : inputs)
-        ids.push_back(probe.constant(m));
-    const Mat &out = probe.value(f(probe, ids));
-    const Mat weights = randomMatrix(rng, out.rows(), out.cols());
-    std::vector<Mat> grads;
-    for (const Mat &m : inputs)
-        grads.push_back(Mat::Zero(m.rows(), m.cols()));
-    lossOf(f, inputs, weights, &grads);
-    for (size_t k = 0; k < inputs.size(); ++k)
-        for (Eigen::Index i = 0; i < inputs[k].size(); ++i) {
-            const double saved = inputs[k].data()[i];
-            inputs[k].data()[i] = saved + kStep;
-            const double up = lossOf(f, inputs, weights, nullptr);
-            inputs[k].data()[i] = saved - kStep;
-            const double down = lossOf(f, inputs, weights, nullptr);
-            inputs[k].data()[i] = saved;
-            const double numeric = (up - down) / (2 * kStep), analytic = grads[k].data()[i];
-            const double error = std::abs(analytic - numeric) / std::max(1.0, std::abs(numeric));
-            QVERIFY2(error < 1e-6, qPrintable(QStringLiteral("input %1[%2]: analytic %3, numeric %4")
-                                                  .arg(k).arg(i).arg(analytic, 0, 'g', 12).arg(numeric, 0, 'g', 12)));
-        }
-}
-
-} // namespace
 
 Mat fromJson(const nlohmann::json &j)
 {
