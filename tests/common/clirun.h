@@ -54,4 +54,18 @@ inline bool writeFile(const QString &path, const QByteArray &bytes)
     return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
 }
 
+/// `alignscope-cli init` of a tiny untrained bigru + Bahdanau model (8 units, seed 3) over the vocabularies
+/// "the cat sat on mat" and "le chat est assis sur tapis", written to DIR/model.safetensors.
+inline CliRun initTinyModel(const QString &dir, QString *modelPath)
+{
+    const QString source = dir + "/source.vocab", target = dir + "/target.vocab";
+    *modelPath = dir + "/model.safetensors";
+    if (!writeFile(source, "<pad>\n<sos>\n<eos>\n<unk>\nthe\ncat\nsat\non\nmat\n")
+        || !writeFile(target, "<pad>\n<sos>\n<eos>\n<unk>\nle\nchat\nest\nassis\nsur\ntapis\n"))
+        return CliRun{-1, {}, "cannot write the vocabularies into " + dir.toUtf8()};
+    return runCli({"init", "--encoder", "bigru", "--decoder", "bahdanau", "--scorer", "additive", "--source-vocab",
+                   source, "--target-vocab", target, "--embedding", "8", "--hidden", "8", "--seed", "3", "--out",
+                   *modelPath});
+}
+
 } // namespace alignscope::testing

@@ -5,7 +5,10 @@
 // input element is moved by ±kStep and the slopes compared with the gradients
 // backward gives. A failure names the input, the element and both values.
 
-#include "common/ops.h"
+#include "transformer/blocks.h" // matmul, for the weighted sum
+
+// oneTBB before QtTest: Qt's `emit` macro breaks tbb/profiling.h if it comes first.
+#include <tbb/parallel_for.h>
 
 #include <QtTest>
 

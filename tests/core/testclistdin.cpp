@@ -48,13 +48,7 @@ private:
 void TestCliStdin::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    const QString source = m_dir.filePath("source.vocab"), target = m_dir.filePath("target.vocab");
-    QVERIFY(writeFile(source, "<pad>\n<sos>\n<eos>\n<unk>\nthe\ncat\nsat\non\nmat\n"));
-    QVERIFY(writeFile(target, "<pad>\n<sos>\n<eos>\n<unk>\nle\nchat\nest\nassis\nsur\ntapis\n"));
-    m_model = m_dir.filePath("model.safetensors");
-    const Outcome o = runCli({"init", "--encoder", "bigru", "--decoder", "bahdanau", "--scorer", "additive",
-                              "--source-vocab", source, "--target-vocab", target, "--embedding", "8", "--hidden",
-                              "8", "--seed", "3", "--out", m_model});
+    const Outcome o = alignscope::testing::initTinyModel(m_dir.path(), &m_model);
     QVERIFY2(o.code == 0, qPrintable(describe(o)));
 }
 
