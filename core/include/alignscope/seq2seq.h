@@ -97,7 +97,9 @@ struct StepOutput {
 /// A source prepared for the encoder.
 struct EncodedSource {
     SourceAxis axis;              ///< what the columns are; `axis.ids` for a text source
-    Matrix features = Matrix();   ///< audio: (mels, frames) the log-mel features the encoder reads; empty for text
+    /// Audio: (mels, frames) the log-mel features the encoder reads; image:
+    /// (patches, 3·p²) the pixel values cut into the encoder's patches; empty for text.
+    Matrix features = Matrix();
 };
 
 /// How a model generates unless the caller says otherwise: for Hugging Face
@@ -143,6 +145,13 @@ public:
     {
         (void)samples16k;
         return usageError(name() + " reads text, not audio; give it a sentence instead of --audio");
+    }
+    /// A picture (8-bit RGB) for an image model's encoder, which its image
+    /// processor resizes and normalises; models that do not read images say so (Usage error).
+    virtual Result<EncodedSource> prepareImage(const RgbImage &image) const
+    {
+        (void)image;
+        return usageError(name() + " does not read images; --image is for vision encoder-decoder models (ViT + GPT-2)");
     }
     /// The forced decoder prompt for a spoken language and a task (Whisper's
     /// --language, --task; −1 where the model chooses); Usage error for models

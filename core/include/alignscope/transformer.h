@@ -8,6 +8,7 @@
 #include "alignscope/tokenizer.h"
 #include "alignscope/vocabulary.h"
 
+#include <optional>
 #include <string>
 
 namespace alignscope {
@@ -51,6 +52,22 @@ struct TransformerSpec {
     /// embeddings, then a learned (stored) table of `sourcePositions` rows. 0: text.
     int melBins = 0;
     int sourcePositions = 0;        ///< rows of the encoder's learned positions when not maxPositions (Whisper: 1500)
+    /// Image encoders (ViT): an imageHeight × imageWidth RGB picture cut into
+    /// patchSize × patchSize patches, each read by a linear patch embedding (a
+    /// convolution of stride patchSize), a learned [CLS] row before them, then
+    /// learned positions of 1 + patches rows (sourcePositions). 0: not an image encoder.
+    int patchSize = 0;
+    int imageHeight = 0;
+    int imageWidth = 0;
+    /// The encoder's own sizes where they differ from the decoder's (a ViT
+    /// encoder before a GPT-2 decoder); 0 / unset: the decoder's. An encoder of
+    /// another width is projected to the decoder's before cross-attention
+    /// (VisionEncoderDecoder's enc_to_dec_proj).
+    int encoderDModel = 0;
+    int encoderHeads = 0;
+    int encoderFfn = 0;
+    double encoderEps = 0.0;
+    std::optional<Activation> encoderActivation;
     double eps = 1e-5;
 
     int headSize() const { return headDim > 0 ? headDim : dModel / heads; }
@@ -58,6 +75,12 @@ struct TransformerSpec {
     int attentionWidth() const { return heads * headSize(); }
     /// Rows of the encoder's learned position table.
     int encoderPositions() const { return sourcePositions > 0 ? sourcePositions : maxPositions; }
+    /// Image encoders: patches per column and per row of the grid, and in all.
+    int patchRows() const { return patchSize > 0 ? imageHeight / patchSize : 0; }
+    int patchColumns() const { return patchSize > 0 ? imageWidth / patchSize : 0; }
+    int patches() const { return patchRows() * patchColumns(); }
+    /// The encoder's width (its own when set apart, else d).
+    int encoderWidth() const { return encoderDModel > 0 ? encoderDModel : dModel; }
 };
 
 std::string toString(TransformerSpec::Norm n);

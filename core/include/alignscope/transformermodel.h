@@ -5,6 +5,7 @@
 // cache per hypothesis, and cross-attention's keys and values are computed
 // once per source.
 
+#include "alignscope/image.h"
 #include "alignscope/logmel.h"
 #include "alignscope/parameters.h"
 #include "alignscope/safetensors.h"
@@ -62,6 +63,9 @@ public:
     /// whole window (padded or trimmed, as WhisperFeatureExtractor), one source
     /// column per encoder frame.
     Result<EncodedSource> prepareAudio(const std::vector<float> &samples16k) const override;
+    /// Image models (spec().patchSize > 0): the picture through the image
+    /// processor, one source column for [CLS] and one per patch (row-major).
+    Result<EncodedSource> prepareImage(const RgbImage &image) const override;
     Result<std::vector<int>> decoderPrompt(const std::string &language, const std::string &task) const override;
     std::vector<int> prepareTarget(const std::string &text) const override;
     std::function<std::string(const std::vector<std::string> &)> detokenizer() const override;
@@ -84,6 +88,8 @@ public:
     void setGeneration(GenerationDefaults generation);
     /// Audio models: the front end (preprocessor_config.json) their clips go through.
     void setAudioFrontEnd(const WhisperFeatureConfig &config);
+    /// Image models: the image processor (preprocessor_config.json) their pictures go through.
+    void setImageProcessor(const ImageProcessorConfig &config) { m_image = config; }
     /// What decoderPrompt() answers (a Whisper folder's lang_to_id / task_to_id); unset: none.
     using PromptChooser = std::function<Result<std::vector<int>>(const std::string &language, const std::string &task)>;
     void setPromptChooser(PromptChooser chooser) { m_promptChooser = std::move(chooser); }
@@ -104,6 +110,7 @@ private:
     std::optional<GenerationDefaults> m_generation;
     std::optional<WhisperFeatureConfig> m_audio;
     Matrix m_melFilters; ///< (mels, F) for m_audio
+    std::optional<ImageProcessorConfig> m_image;
     PromptChooser m_promptChooser;
 };
 

@@ -321,6 +321,72 @@ void readWhisper(Fields &f, ModelConfig &c)
     c.whisper.beginSuppressed = f.tokens("begin_suppress_tokens");
 }
 
+/// VisionEncoderDecoderConfig: a ViT encoder (pre-norm, exact GELU, its own
+/// width, heads and epsilon) and a GPT-2 decoder with cross-attention
+/// (pre-norm, gelu_new, learned positions, the output tied to wte), each
+/// from its nested config; special ids from the top level, else the decoder's.
+void readVisionEncoderDecoder(Fields &top, const json &j, ModelConfig &c)
+{
+    const json none = json::object();
+    const json &ej = j.contains("encoder") && j.at("encoder").is_object() ? j.at("encoder") : none;
+    const json &dj = j.contains("decoder") && j.at("decoder").is_object() ? j.at("decoder") : none;
+    Fields e(ej, "encoder"), d(dj, "decoder");
+    if (e.text("model_type", "") != "vit" || d.text("model_type", "") != "gpt2")
+        return top.fail("encoder " + e.text("model_type", "?") + " with decoder " + d.text("model_type", "?") +
+                        " is not a pair AlignScope opens (vit with gpt2)");
+    if (!d.flag("add_cross_attention", false))
+        return top.fail("the decoder has no cross-attention (add_cross_attention is false)");
+    Spec &s = c.spec;
+    s.norm = Spec::Norm::Layer;
+    s.preNorm = true;
+    s.bias = true;
+    s.outputBias = false;
+    s.scaledAttention = true;
+    s.positions = Spec::Positions::Learned;
+    s.sharedEmbedding = false;
+    // GPT-2 (GPT2Config's defaults).
+    s.dModel = d.size("n_embd", 768, 1, kMaxWidth);
+    s.decoderLayers = d.size("n_layer", 12, 1, kMaxLayers);
+    s.heads = d.size("n_head", 12, 1, kMaxHeads);
+    s.ffn = d.size("n_inner", 4 * s.dModel, 1, kMaxFfn);
+    s.eps = d.number("layer_norm_epsilon", 1e-5);
+    s.maxPositions = d.size("n_positions", 1024, 1, 1 << 20);
+    s.tiedOutput = d.flag("tie_word_embeddings", true);
+    const std::string act = d.text("activation_function", "gelu_new");
+    if (auto a = activationOf(act))
+        s.activation = *a;
+    else
+        d.fail("activation_function \"" + act + "\" is not one AlignScope has (relu, gelu, gelu_new, silu)");
+    if (!d.flag("scale_attn_weights", true) || d.flag("scale_attn_by_inverse_layer_idx", false))
+        d.fail("scale_attn_weights false or scale_attn_by_inverse_layer_idx true: attention AlignScope does not compute");
+    c.sourceVocab = c.targetVocab = d.size("vocab_size", 50257, 1, kMaxVocab);
+    // ViT (ViTConfig's defaults).
+    s.encoderLayers = e.size("num_hidden_layers", 12, 1, kMaxLayers);
+    s.encoderDModel = e.size("hidden_size", 768, 1, kMaxWidth);
+    s.encoderHeads = e.size("num_attention_heads", 12, 1, kMaxHeads);
+    s.encoderFfn = e.size("intermediate_size", 3072, 1, kMaxFfn);
+    s.encoderEps = e.number("layer_norm_eps", 1e-12);
+    const std::string encAct = e.text("hidden_act", "gelu");
+    if (auto a = activationOf(encAct))
+        s.encoderActivation = *a;
+    else
+        e.fail("hidden_act \"" + encAct + "\" is not one AlignScope has (relu, gelu, gelu_new, silu)");
+    s.imageHeight = s.imageWidth = e.size("image_size", 224, 1, 8192);
+    s.patchSize = e.size("patch_size", 16, 1, 1024);
+    if (e.size("num_channels", 3, 1, 64) != 3 || !e.flag("qkv_bias", true))
+        e.fail("num_channels other than 3 or qkv_bias false: a ViT AlignScope does not compute");
+    s.sourcePositions = 1 + s.patches();
+    const int bos = top.token("bos_token_id", d.token("bos_token_id", 50256));
+    c.bos = bos;
+    c.eos = top.token("eos_token_id", d.token("eos_token_id", 50256));
+    c.pad = top.token("pad_token_id", d.token("pad_token_id", -1));
+    c.decoderStart = top.token("decoder_start_token_id", d.token("decoder_start_token_id", bos));
+    c.tokenizerType = "gpt2";
+    for (Fields *part : {&e, &d})
+        if (!part->bad().empty())
+            top.fail(part->bad()); // "config.json: decoder: ..."
+}
+
 /// generation_config.json's Whisper fields (or config.json's, read the same way).
 void readWhisperGeneration(Fields &f, ModelConfig &c, bool fromModelConfig)
 {
@@ -403,14 +469,21 @@ Result<ModelConfig> parseConfig(const std::string &configJson, const std::string
     } else if (c.modelType == "whisper") {
         c.family = Family::Whisper;
         readWhisper(f, c);
+    } else if (c.modelType == "vision-encoder-decoder") {
+        c.family = Family::VisionEncoderDecoder;
+        readVisionEncoderDecoder(f, j, c);
     } else {
         return fileError("config.json: model_type \"" + c.modelType + "\"" +
                          (c.architecture.empty() ? "" : " (" + c.architecture + ")") +
-                         " is not one AlignScope opens (t5, bart, marian, whisper)");
+                         " is not one AlignScope opens (t5, bart, marian, whisper, vision-encoder-decoder)");
     }
-    c.spec.tiedOutput = f.flag("tie_word_embeddings", true);
+    if (c.tokenizerType.empty())
+        c.tokenizerType = c.modelType;
+    // VisionEncoderDecoder's top-level tie_word_embeddings ties encoder to decoder; its decoder's ties the output.
+    if (c.family != Family::VisionEncoderDecoder)
+        c.spec.tiedOutput = f.flag("tie_word_embeddings", true);
     if (!c.architecture.empty() && c.architecture.find("ForConditionalGeneration") == std::string::npos &&
-        c.architecture != "MarianMTModel")
+        c.architecture != "MarianMTModel" && c.architecture != "VisionEncoderDecoderModel")
         return fileError("config.json: architecture " + c.architecture +
                          " has no language-model head; AlignScope opens the *ForConditionalGeneration and MarianMTModel classes");
     // BART and Marian configs carry their forced EOS (and BART's forced BOS) as model defaults.
@@ -457,7 +530,9 @@ Result<ModelConfig> parseConfig(const std::string &configJson, const std::string
     const double d = c.spec.dModel, layers = c.spec.encoderLayers + c.spec.decoderLayers;
     const double parameters = (double(c.sourceVocab) + c.targetVocab) * d +
                               layers * (4.0 * d * c.spec.attentionWidth() * 2 + 3.0 * d * c.spec.ffn) +
-                              3.0 * d * (c.spec.melBins + d) + double(c.spec.encoderPositions() + c.spec.maxPositions) * d;
+                              3.0 * d * (c.spec.melBins + d) + double(c.spec.encoderPositions() + c.spec.maxPositions) * d +
+                              double(c.spec.encoderWidth()) * (3.0 * c.spec.patchSize * c.spec.patchSize +
+                                                               c.spec.encoderLayers * (4.0 * c.spec.encoderWidth() + 2.0 * c.spec.encoderFfn));
     if (parameters > 2e10)
         return fileError("config.json describes about " + std::to_string(static_cast<long long>(parameters / 1e9)) +
                          " billion parameters; AlignScope opens models up to 20 billion");

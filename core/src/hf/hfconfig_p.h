@@ -15,7 +15,7 @@
 namespace alignscope::hf {
 
 /// The families this reader knows, by config.json's model_type.
-enum class Family { T5, Bart, Marian, Whisper };
+enum class Family { T5, Bart, Marian, Whisper, VisionEncoderDecoder };
 
 /// Whisper's own generation settings (WhisperForConditionalGeneration.generate).
 struct WhisperGeneration {
@@ -32,7 +32,8 @@ struct WhisperGeneration {
 
 struct ModelConfig {
     Family family = Family::T5;
-    std::string modelType;       ///< "t5", "bart", "marian", "whisper"
+    std::string modelType;       ///< "t5", "bart", "marian", "whisper", "vision-encoder-decoder"
+    std::string tokenizerType;   ///< whose tokenizer the folder holds: modelType, or the decoder's ("gpt2")
     std::string architecture;    ///< architectures[0], e.g. "T5ForConditionalGeneration"
     TransformerSpec spec;
     int sourceVocab = 0;         ///< rows of the encoder's embedding

@@ -4,6 +4,7 @@
 #include "alignscope/huggingface.h"
 
 #include "alignscope/hftokenizer.h"
+#include "alignscope/image.h"
 #include "alignscope/logmel.h"
 #include "hf/hfconfig_p.h"
 #include "hf/hfweights_p.h"
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 namespace alignscope {
 
@@ -118,9 +120,131 @@ std::vector<std::string> whisperNames(const ParamName &p)
     return bartNames(p);
 }
 
+std::string shapeText(const std::vector<std::int64_t> &shape)
+{
+    std::string s;
+    for (auto d : shape)
+        s += (s.empty() ? "" : ", ") + std::to_string(d);
+    return "[" + s + "]";
+}
+
+/// VisionEncoderDecoderModel (ViT + GPT-2): where each of our parameters is stored.
+std::vector<std::string> visionNames(const std::string &ours, bool tied)
+{
+    static const std::map<std::string, std::string> modelWide = {
+        {"encoder.cls", "encoder.embeddings.cls_token"},
+        {"encoder.positions", "encoder.embeddings.position_embeddings"},
+        {"encoder.patch.weight", "encoder.embeddings.patch_embeddings.projection.weight"},
+        {"encoder.patch.bias", "encoder.embeddings.patch_embeddings.projection.bias"},
+        {"encoder.final_norm.weight", "encoder.layernorm.weight"},
+        {"encoder.final_norm.bias", "encoder.layernorm.bias"},
+        {"encoder.to_decoder.weight", "enc_to_dec_proj.weight"},
+        {"encoder.to_decoder.bias", "enc_to_dec_proj.bias"},
+        {"decoder.positions", "decoder.transformer.wpe.weight"},
+        {"decoder.final_norm.weight", "decoder.transformer.ln_f.weight"},
+        {"decoder.final_norm.bias", "decoder.transformer.ln_f.bias"},
+        {"output.weight", "decoder.lm_head.weight"},
+    };
+    if (ours == "target.embed") // lm_head is wte when tied (safetensors keeps one of them)
+        return tied ? std::vector<std::string>{"decoder.transformer.wte.weight", "decoder.lm_head.weight"}
+                    : std::vector<std::string>{"decoder.transformer.wte.weight"};
+    if (const auto it = modelWide.find(ours); it != modelWide.end())
+        return {it->second};
+    const ParamName p = split(ours);
+    if (p.layer < 0)
+        return {};
+    static const std::map<std::string, std::string> vit = {
+        {"self.q", "attention.attention.query"}, {"self.k", "attention.attention.key"},
+        {"self.v", "attention.attention.value"}, {"self.o", "attention.output.dense"},
+        {"self_norm", "layernorm_before"},      {"ffn_norm", "layernorm_after"},
+        {"ffn.in", "intermediate.dense"},       {"ffn.out", "output.dense"}};
+    // GPT-2's fused projections: self.q/k/v are thirds of attn.c_attn, cross.k/v halves of crossattention.c_attn.
+    static const std::map<std::string, std::string> gpt2 = {
+        {"self.q", "attn.c_attn"},          {"self.k", "attn.c_attn"},          {"self.v", "attn.c_attn"},
+        {"self.o", "attn.c_proj"},          {"cross.q", "crossattention.q_attn"}, {"cross.k", "crossattention.c_attn"},
+        {"cross.v", "crossattention.c_attn"}, {"cross.o", "crossattention.c_proj"}, {"self_norm", "ln_1"},
+        {"cross_norm", "ln_cross_attn"},    {"ffn_norm", "ln_2"},               {"ffn.in", "mlp.c_fc"},
+        {"ffn.out", "mlp.c_proj"}};
+    const bool encoder = p.stack == "encoder";
+    const auto &table = encoder ? vit : gpt2;
+    const auto it = table.find(p.part);
+    if (it == table.end())
+        return {};
+    const std::string layer = encoder ? "encoder.encoder.layer." : "decoder.transformer.h.";
+    return {layer + std::to_string(p.layer) + "." + it->second + "." + p.leaf};
+}
+
+/// GPT-2's Conv1D stores a projection [in, out] (we keep [out, in]) and fuses
+/// some: our parameter is slice `part` of `parts` along its output.
+struct Conv1dSlice {
+    bool conv1d = false;
+    int part = 0, parts = 1;
+};
+
+Conv1dSlice conv1dSlice(const hf::ModelConfig &c, const std::string &ours)
+{
+    if (c.family != Family::VisionEncoderDecoder)
+        return {};
+    const ParamName p = split(ours);
+    if (p.stack != "decoder" || p.layer < 0 || p.part.find("norm") != std::string::npos)
+        return {};
+    if (p.part == "self.q" || p.part == "self.k" || p.part == "self.v")
+        return {true, p.part[5] == 'q' ? 0 : p.part[5] == 'k' ? 1 : 2, 3};
+    if (p.part == "cross.k" || p.part == "cross.v")
+        return {true, p.part[6] == 'k' ? 0 : 1, 2};
+    return {true, 0, 1};
+}
+
+/// Reads a Conv1D slice into `m` (rows, cols): a weight's rows are a slice of
+/// the stored columns, transposed; a bias (1, cols) is a slice of the stored vector.
+Result<void> readConv1d(const hf::WeightFiles &files, const std::string &name, const Conv1dSlice &s, Matrix &m)
+{
+    const std::vector<std::int64_t> stored = files.shape(name);
+    const bool bias = m.rows() == 1 && stored.size() == 1;
+    const Eigen::Index out = bias ? m.cols() : m.rows();
+    if (!(bias ? stored[0] == out * s.parts
+               : stored.size() == 2 && stored[0] == m.cols() && stored[1] == out * s.parts))
+        return fileError("tensor \"" + name + "\" has shape " + shapeText(stored) + " but config.json implies " +
+                         (bias ? shapeText({out * s.parts}) : shapeText({m.cols(), out * s.parts})) +
+                         " (Conv1D, [in, out]); config.json and the weights disagree");
+    Matrix all(bias ? 1 : m.cols(), out * s.parts);
+    if (auto read = files.readInto(name, all.data()); !read)
+        return read.error();
+    if (bias)
+        m = all.middleCols(s.part * out, out);
+    else
+        m = all.middleCols(s.part * out, out).transpose();
+    return {};
+}
+
+/// Whether a stored shape holds our (rows, cols): the same, a vector for a
+/// (1, n) bias, a convolution's (out, in, k...) flattened, or (ViT) with
+/// leading 1s ([CLS] (1, 1, d), positions (1, n, d)).
+bool fits(std::vector<std::int64_t> stored, const std::string &ours, const std::pair<int, int> &shape)
+{
+    if (ours == "encoder.cls" || ours == "encoder.positions")
+        while (stored.size() > 2 && stored.front() == 1)
+            stored.erase(stored.begin());
+    if (stored.size() == 2 && stored[0] == shape.first && stored[1] == shape.second)
+        return true;
+    if (stored.size() == 1 && shape.first == 1 && stored[0] == shape.second)
+        return true;
+    // A convolution's (out, in, k) or (out, in, k, k) is our (out, in·k...), the same bytes.
+    const bool whisperConv = stored.size() == 3 && ours.find(".conv") != std::string::npos && stored[2] == 3;
+    const bool patchConv = stored.size() == 4 && ours == "encoder.patch.weight" && stored[2] == stored[3];
+    if (!whisperConv && !patchConv)
+        return false;
+    std::int64_t inner = 1;
+    for (size_t i = 1; i < stored.size(); ++i)
+        inner *= stored[i];
+    return stored[0] == shape.first && inner == shape.second;
+}
+
 /// Every name transformers may have stored our parameter under.
 std::vector<std::string> candidates(const hf::ModelConfig &c, const std::string &ours)
 {
+    if (c.family == Family::VisionEncoderDecoder)
+        return visionNames(ours, c.spec.tiedOutput);
     const bool t5 = c.family == Family::T5;
     const std::string m = t5 ? "" : "model.";
     const bool tied = c.spec.tiedOutput;
@@ -156,14 +280,6 @@ std::vector<std::string> candidates(const hf::ModelConfig &c, const std::string 
     return names;
 }
 
-std::string shapeText(const std::vector<std::int64_t> &shape)
-{
-    std::string s;
-    for (auto d : shape)
-        s += (s.empty() ? "" : ", ") + std::to_string(d);
-    return "[" + s + "]";
-}
-
 ModelDescription describe(const hf::ModelConfig &c, const TransformerSpec &spec, long long parameters)
 {
     ModelDescription d = describeTransformer(spec, parameters);
@@ -171,6 +287,14 @@ ModelDescription describe(const hf::ModelConfig &c, const TransformerSpec &spec,
     for (const auto &[layer, head] : c.whisper.alignmentHeads) // those the model has
         if (layer < spec.decoderLayers && head < spec.heads)
             d.alignmentHeads.emplace_back(layer, head);
+    if (spec.patchSize > 0) {
+        d.sourceKind = SourceKind::Image;
+        d.attention.key = "k_j = W_k^{(h)} h_j, h_j the encoder's patch j ([CLS] first)";
+        d.summary = std::to_string(spec.encoderLayers) + "-layer ViT (" + std::to_string(spec.imageWidth) + " x " +
+                    std::to_string(spec.imageHeight) + ", patches of " + std::to_string(spec.patchSize) + ", d " +
+                    std::to_string(spec.encoderWidth()) + ") + " + std::to_string(spec.decoderLayers) +
+                    "-layer GPT-2 decoder (" + std::to_string(spec.heads) + " heads, d " + std::to_string(spec.dModel) + ")";
+    }
     if (spec.melBins > 0) {
         d.sourceKind = SourceKind::Audio;
         d.attention.key = "k_j = W_k^{(h)} h_j, h_j the encoder's frame j (20 ms)";
@@ -209,6 +333,30 @@ Result<void> setUpWhisper(TransformerModel &model, const hf::ModelConfig &config
     return {};
 }
 
+/// The image processor (preprocessor_config.json, else ViTImageProcessor's
+/// defaults at the encoder's image size); it must give the pictures the encoder reads.
+Result<void> setUpImages(TransformerModel &model, const hf::ModelConfig &config, const fs::path &folder)
+{
+    ImageProcessorConfig processor;
+    processor.height = config.spec.imageHeight;
+    processor.width = config.spec.imageWidth;
+    std::error_code ec;
+    const fs::path file = folder / "preprocessor_config.json";
+    if (fs::exists(file, ec)) {
+        auto read = readImageProcessorConfig(file.string());
+        if (!read)
+            return read.error();
+        processor = read.value();
+    }
+    if (processor.doResize && (processor.height != config.spec.imageHeight || processor.width != config.spec.imageWidth))
+        return fileError(file.string() + ": resizes to " + std::to_string(processor.width) + " x " +
+                         std::to_string(processor.height) + ", but config.json's encoder reads " +
+                         std::to_string(config.spec.imageWidth) + " x " + std::to_string(config.spec.imageHeight) +
+                         " (image_size)");
+    model.setImageProcessor(processor);
+    return {};
+}
+
 } // namespace
 
 bool isHuggingFaceFolder(const std::string &path)
@@ -239,7 +387,7 @@ Result<std::shared_ptr<TransformerModel>> openHuggingFaceModel(const std::string
         return Error{parsed.error().kind, folderPath + "/" + parsed.error().message};
     const hf::ModelConfig &config = parsed.value();
 
-    auto tokenizer = loadHfTokenizer(folderPath, config.modelType == "mt5" ? "t5" : config.modelType);
+    auto tokenizer = loadHfTokenizer(folderPath, config.tokenizerType == "mt5" ? "t5" : config.tokenizerType);
     if (!tokenizer)
         return tokenizer.error();
     std::shared_ptr<const HfTokenizer> tok(std::move(tokenizer.value()));
@@ -269,19 +417,19 @@ Result<std::shared_ptr<TransformerModel>> openHuggingFaceModel(const std::string
                              (names.empty() ? ours : names.front()) + "\", which config.json's model needs; " +
                              "the download is incomplete or config.json belongs to another model");
         const std::vector<std::int64_t> stored = files.shape(*found);
-        // A convolution's (out, in, k) is our (out, in·k), the same bytes.
-        const bool fits = (stored.size() == 2 && stored[0] == shape.first && stored[1] == shape.second) ||
-                          (stored.size() == 1 && shape.first == 1 && stored[0] == shape.second) ||
-                          (stored.size() == 3 && ours.find(".conv") != std::string::npos && stored[0] == shape.first &&
-                           stored[2] == 3 && stored[1] * 3 == shape.second);
-        if (!fits)
+        Matrix m(shape.first, shape.second);
+        const Conv1dSlice slice = conv1dSlice(config, ours);
+        if (slice.conv1d) {
+            if (auto read = readConv1d(files, *found, slice, m); !read)
+                return Error{read.error().kind, folderPath + ": " + read.error().message};
+        } else if (!fits(stored, ours, shape)) {
             return fileError(folderPath + ": tensor \"" + *found + "\" has shape " + shapeText(stored) +
                              " but config.json implies " +
                              (shape.first == 1 ? shapeText({shape.second}) : shapeText({shape.first, shape.second})) +
                              "; config.json and the weights disagree");
-        Matrix m(shape.first, shape.second);
-        if (auto read = files.readInto(*found, m.data()); !read)
+        } else if (auto read = files.readInto(*found, m.data()); !read) {
             return Error{read.error().kind, folderPath + ": " + read.error().message};
+        }
         params.emplace(ours, std::move(m));
         done += double(shape.first) * shape.second;
         if (options.progress)
@@ -308,6 +456,9 @@ Result<std::shared_ptr<TransformerModel>> openHuggingFaceModel(const std::string
     if (config.family == Family::Whisper)
         if (auto whisper = setUpWhisper(*model, config, folder); !whisper)
             return whisper.error();
+    if (config.family == Family::VisionEncoderDecoder)
+        if (auto vision = setUpImages(*model, config, folder); !vision)
+            return vision.error();
     model->setDescription(describe(config, config.spec, parameterCount(model->parameters())));
     model->setName(folder.filename().empty() ? folder.parent_path().filename().string() : folder.filename().string());
     return model;

@@ -39,8 +39,14 @@ template <typename T>
 TransformerNetwork<T>::TransformerNetwork(const TransformerSpec &spec, int sourceVocab, int targetVocab)
     : m_spec(spec), m_sourceVocab(sourceVocab), m_targetVocab(targetVocab)
 {
-    const int d = spec.dModel;
-    if (spec.melBins > 0) { // audio in: two convolutions (k 3) instead of a source embedding
+    const int d = spec.dModel, dEnc = spec.encoderWidth();
+    if (spec.patchSize > 0) { // pixels in: a patch embedding and [CLS] instead of a source embedding
+        m_shapes["target.embed"] = {targetVocab, d};
+        m_shapes["encoder.patch.weight"] = {dEnc, 3 * spec.patchSize * spec.patchSize};
+        m_shapes["encoder.patch.bias"] = m_shapes["encoder.cls"] = {1, dEnc};
+        if (dEnc != d)
+            declareLinear("encoder.to_decoder", d, dEnc);
+    } else if (spec.melBins > 0) { // audio in: two convolutions (k 3) instead of a source embedding
         m_shapes["target.embed"] = {targetVocab, d};
         m_shapes["encoder.conv1.weight"] = {d, spec.melBins * 3};
         m_shapes["encoder.conv2.weight"] = {d, d * 3};
@@ -52,7 +58,7 @@ TransformerNetwork<T>::TransformerNetwork(const TransformerSpec &spec, int sourc
         m_shapes["target.embed"] = {targetVocab, d};
     }
     if (spec.positions == TransformerSpec::Positions::Learned) {
-        m_shapes["encoder.positions"] = {spec.encoderPositions() + spec.positionOffset, d};
+        m_shapes["encoder.positions"] = {spec.encoderPositions() + spec.positionOffset, dEnc};
         m_shapes["decoder.positions"] = {spec.maxPositions + spec.positionOffset, d};
     } else if (spec.positions == TransformerSpec::Positions::Relative) {
         m_shapes["encoder.relative_bias"] = {spec.relativeBuckets, spec.heads};
@@ -61,7 +67,7 @@ TransformerNetwork<T>::TransformerNetwork(const TransformerSpec &spec, int sourc
     for (int i = 0; i < spec.encoderLayers; ++i) {
         const std::string l = layerName("encoder", i);
         declareAttention(l + "self.");
-        declareNorm(l + "self_norm", d);
+        declareNorm(l + "self_norm", dEnc);
         declareFeedForward(l);
     }
     for (int i = 0; i < spec.decoderLayers; ++i) {
@@ -77,7 +83,7 @@ TransformerNetwork<T>::TransformerNetwork(const TransformerSpec &spec, int sourc
         declareNorm("decoder.embed_norm", d);
     }
     if (spec.preNorm) {
-        declareNorm("encoder.final_norm", d);
+        declareNorm("encoder.final_norm", dEnc);
         declareNorm("decoder.final_norm", d);
     }
     if (!spec.tiedOutput)
@@ -102,10 +108,22 @@ bool TransformerNetwork<T>::hasBias(const std::string &projection) const
 }
 
 template <typename T>
+typename TransformerNetwork<T>::Stack TransformerNetwork<T>::stackOf(const std::string &name) const
+{
+    const TransformerSpec &s = m_spec;
+    if (name.rfind("encoder.", 0) != 0)
+        return {s.dModel, s.heads, s.ffn, s.activation, s.eps};
+    return {s.encoderWidth(), s.encoderHeads > 0 ? s.encoderHeads : s.heads, s.encoderFfn > 0 ? s.encoderFfn : s.ffn,
+            s.encoderActivation.value_or(s.activation), s.encoderEps > 0 ? s.encoderEps : s.eps};
+}
+
+template <typename T>
 void TransformerNetwork<T>::declareAttention(const std::string &prefix)
 {
-    // q, k, v: (H·dk, d); o: (d, H·dk). H·dk = d unless the head size is set apart (T5's d_kv).
-    const int d = m_spec.dModel, inner = m_spec.attentionWidth();
+    // q, k, v: (H·dk, d); o: (d, H·dk). H·dk = d unless the head size is set apart (T5's d_kv);
+    // an encoder of its own width (ViT before GPT-2) has H·dk = its width.
+    const bool own = prefix.rfind("encoder.", 0) == 0 && m_spec.encoderDModel > 0;
+    const int d = stackOf(prefix).width, inner = own ? d : m_spec.attentionWidth();
     for (const char *m : {"q", "k", "v"})
         declareLinear(prefix + m, inner, d);
     declareLinear(prefix + "o", d, inner);
@@ -122,11 +140,12 @@ void TransformerNetwork<T>::declareNorm(const std::string &name, int width)
 template <typename T>
 void TransformerNetwork<T>::declareFeedForward(const std::string &prefix)
 {
-    declareLinear(prefix + "ffn.in", m_spec.ffn, m_spec.dModel);
+    const Stack s = stackOf(prefix);
+    declareLinear(prefix + "ffn.in", s.ffn, s.width);
     if (m_spec.gatedFeedForward)
-        declareLinear(prefix + "ffn.gate", m_spec.ffn, m_spec.dModel);
-    declareLinear(prefix + "ffn.out", m_spec.dModel, m_spec.ffn);
-    declareNorm(prefix + "ffn_norm", m_spec.dModel);
+        declareLinear(prefix + "ffn.gate", s.ffn, s.width);
+    declareLinear(prefix + "ffn.out", s.width, s.ffn);
+    declareNorm(prefix + "ffn_norm", s.width);
 }
 
 template <typename T>
@@ -139,10 +158,11 @@ template <typename T>
 int TransformerNetwork<T>::norm(ParamBinder<T> &p, const std::string &name, int x) const
 {
     Graph<T> &g = p.graph();
+    const Stack s = stackOf(name);
     if (m_spec.norm == TransformerSpec::Norm::Rms)
-        return ops::rmsNorm(g, x, p(name + ".weight"), T(m_spec.eps));
-    const int beta = m_spec.bias ? p(name + ".bias") : g.constant(MatrixX<T>::Zero(1, m_spec.dModel));
-    return ops::layerNorm(g, x, p(name + ".weight"), beta, T(m_spec.eps));
+        return ops::rmsNorm(g, x, p(name + ".weight"), T(s.eps));
+    const int beta = m_spec.bias ? p(name + ".bias") : g.constant(MatrixX<T>::Zero(1, s.width));
+    return ops::layerNorm(g, x, p(name + ".weight"), beta, T(s.eps));
 }
 
 template <typename T>
@@ -151,7 +171,7 @@ int TransformerNetwork<T>::feedForward(ParamBinder<T> &p, const std::string &pre
     Graph<T> &g = p.graph();
     int h = project(p, prefix + "ffn.in", x); // (rows, f)
     auto activate = [&](int a) {
-        switch (m_spec.activation) {
+        switch (stackOf(prefix).activation) {
         case TransformerSpec::Activation::Relu: return ops::relu(g, a);
         case TransformerSpec::Activation::GeluErf: return ops::gelu(g, a, ops::GeluForm::Erf);
         case TransformerSpec::Activation::GeluTanh: return ops::gelu(g, a, ops::GeluForm::Tanh);
@@ -248,10 +268,11 @@ typename TransformerNetwork<T>::BiasFor TransformerNetwork<T>::biasFor(ParamBind
 template <typename T>
 int TransformerNetwork<T>::attend(ParamBinder<T> &p, int q, int k, int v, const std::vector<Span> &querySpans,
                                   const std::vector<Span> &keySpans, bool causal, const BiasFor &bias,
-                                  std::vector<AttentionRecord> *records, const ops::HeadHooks<T> *hooks) const
+                                  std::vector<AttentionRecord> *records, const ops::HeadHooks<T> *hooks,
+                                  int heads) const
 {
     Graph<T> &g = p.graph();
-    const ops::MultiHeadOptions mha{m_spec.heads, m_spec.scaledAttention};
+    const ops::MultiHeadOptions mha{heads > 0 ? heads : m_spec.heads, m_spec.scaledAttention};
     const bool whole = querySpans.size() == 1; // one sequence: the nodes are its rows already
     std::vector<int> outputs;
     for (size_t s = 0; s < querySpans.size(); ++s) {
@@ -351,6 +372,27 @@ typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(Param
 }
 
 template <typename T>
+int TransformerNetwork<T>::imageFrontEnd(ParamBinder<T> &p, const MatrixX<T> &patches) const
+{
+    Graph<T> &g = p.graph();
+    eigen_assert(patches.rows() == m_spec.patches());
+    // A convolution of stride p over non-overlapping patches is one product per patch.
+    const int x = ops::linear(g, g.external(patches), p("encoder.patch.weight"), p("encoder.patch.bias")); // (N, d_enc)
+    const int tokens = ops::concatRows(g, std::vector<int>{p("encoder.cls"), x});                             // (1 + N, d_enc)
+    return ops::add(g, tokens, p("encoder.positions"));
+}
+
+template <typename T>
+typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeImage(ParamBinder<T> &p,
+                                                                           const MatrixX<T> &patches) const
+{
+    Encoded out;
+    out.spans = {{0, 1 + int(patches.rows())}};
+    encodeLayers(p, imageFrontEnd(p, patches), {}, true, out);
+    return out;
+}
+
+template <typename T>
 void TransformerNetwork<T>::encodeLayers(ParamBinder<T> &p, int x, const Noise &noise, bool record, Encoded &out) const
 {
     // T5 shares one bias table across the layers of a stack.
@@ -369,7 +411,7 @@ int TransformerNetwork<T>::encoderLayer(ParamBinder<T> &p, int i, int x, const s
     const std::string l = layerName("encoder", i);
     x = residual(p, l + "self_norm", x, noise, [&](int h) {
         const int a = attend(p, project(p, l + "self.q", h), project(p, l + "self.k", h), project(p, l + "self.v", h),
-                             spans, spans, false, bias, records);
+                             spans, spans, false, bias, records, nullptr, stackOf(l).heads);
         return project(p, l + "self.o", a);
     });
     return residual(p, l + "ffn_norm", x, noise, [&](int h) { return feedForward(p, l, h, noise); });
@@ -379,10 +421,12 @@ template <typename T>
 void TransformerNetwork<T>::finishEncoder(ParamBinder<T> &p, int x, Encoded &out) const
 {
     out.states = m_spec.preNorm ? norm(p, "encoder.final_norm", x) : x;
+    // An encoder of its own width is projected to the decoder's (enc_to_dec_proj); the states a view shows are its own.
+    const int memory = m_spec.encoderWidth() != m_spec.dModel ? project(p, "encoder.to_decoder", out.states) : out.states;
     for (int i = 0; i < m_spec.decoderLayers; ++i) {
         const std::string l = layerName("decoder", i);
-        out.crossKeys.push_back(project(p, l + "cross.k", out.states));
-        out.crossValues.push_back(project(p, l + "cross.v", out.states));
+        out.crossKeys.push_back(project(p, l + "cross.k", memory));
+        out.crossValues.push_back(project(p, l + "cross.v", memory));
     }
 }
 

@@ -71,6 +71,12 @@ public:
     /// runs in a graph of its own that is let go before the next (a 30 s
     /// window's (n, n) maps are 9 MB per head); `features` must outlive p's graph.
     Encoded encodeAudio(ParamBinder<T> &p, const MatrixX<T> &features, const ParameterSet<T> *scratch = nullptr) const;
+    /// An image encoder's (spec.patchSize > 0) pass over a picture's pixel
+    /// values cut into patches, (patches, 3·p²) row-major over the grid, each
+    /// row a patch's channels, then rows, then columns (a conv weight's
+    /// (d, 3, p, p) order): the patch embedding, [CLS] first, the positions,
+    /// the layers (their self-attention recorded). n = 1 + patches.
+    Encoded encodeImage(ParamBinder<T> &p, const MatrixX<T> &patches) const;
     /// A packed batch of sources (the sequences in order).
     Encoded encodeBatch(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources, const Noise &noise) const;
 
@@ -122,6 +128,16 @@ private:
     void finishEncoder(ParamBinder<T> &p, int x, Encoded &out) const;
     /// Whisper's front end: (frames, mels) -> (frames / 2, d) with positions added.
     int audioFrontEnd(ParamBinder<T> &p, const MatrixX<T> &features) const;
+    /// ViT's front end: (patches, 3·p²) -> (1 + patches, d_enc), [CLS] first, positions added.
+    int imageFrontEnd(ParamBinder<T> &p, const MatrixX<T> &patches) const;
+    /// The sizes of the stack a parameter belongs to: the encoder's own
+    /// (spec.encoder*) for names under "encoder.", else the decoder's.
+    struct Stack {
+        int width = 0, heads = 0, ffn = 0;
+        TransformerSpec::Activation activation = TransformerSpec::Activation::Relu;
+        double eps = 0;
+    };
+    Stack stackOf(const std::string &name) const;
     /// Whether a projection has a bias (Whisper's keys have none).
     bool hasBias(const std::string &projection) const;
     int norm(ParamBinder<T> &p, const std::string &name, int x) const;
@@ -145,7 +161,8 @@ private:
     /// when given (a batch of one). (R, d) before W_o.
     int attend(ParamBinder<T> &p, int q, int k, int v, const std::vector<Span> &querySpans,
                const std::vector<Span> &keySpans, bool causal, const BiasFor &bias,
-               std::vector<AttentionRecord> *records, const ops::HeadHooks<T> *hooks = nullptr) const;
+               std::vector<AttentionRecord> *records, const ops::HeadHooks<T> *hooks = nullptr,
+               int heads = 0) const; // heads 0: the decoder's
     /// One decoder layer: self-attention (given: full or cached), cross-attention, feed-forward.
     template <typename SelfAttention>
     int decoderLayer(ParamBinder<T> &p, int i, int x, const Encoded &memory, const std::vector<Span> &spans,

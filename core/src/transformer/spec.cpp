@@ -44,6 +44,14 @@ json specToJson(const Spec &s)
         j["mel_bins"] = s.melBins;
     if (s.sourcePositions > 0)
         j["source_positions"] = s.sourcePositions;
+    if (s.patchSize > 0)
+        j["image"] = {{"patch_size", s.patchSize}, {"height", s.imageHeight}, {"width", s.imageWidth}};
+    if (s.encoderDModel > 0 || s.encoderHeads > 0 || s.encoderFfn > 0 || s.encoderEps > 0 || s.encoderActivation) {
+        json e = {{"d_model", s.encoderDModel}, {"heads", s.encoderHeads}, {"ffn", s.encoderFfn}, {"eps", s.encoderEps}};
+        if (s.encoderActivation)
+            e["activation"] = nameOf(kActivations, *s.encoderActivation);
+        j["encoder"] = e;
+    }
     return j;
 }
 
@@ -78,6 +86,24 @@ void readSpec(const json &j, Spec &s, std::string &bad)
     field(j, "output_bias", s.outputBias, bad, w);
     field(j, "mel_bins", s.melBins, bad, w);
     field(j, "source_positions", s.sourcePositions, bad, w);
+    if (j.contains("image")) {
+        const json image = section(j, "image", bad, w);
+        field(image, "patch_size", s.patchSize, bad, w + "image.");
+        field(image, "height", s.imageHeight, bad, w + "image.");
+        field(image, "width", s.imageWidth, bad, w + "image.");
+    }
+    if (j.contains("encoder")) {
+        const json e = section(j, "encoder", bad, w);
+        field(e, "d_model", s.encoderDModel, bad, w + "encoder.");
+        field(e, "heads", s.encoderHeads, bad, w + "encoder.");
+        field(e, "ffn", s.encoderFfn, bad, w + "encoder.");
+        field(e, "eps", s.encoderEps, bad, w + "encoder.");
+        if (e.contains("activation")) {
+            Spec::Activation a = s.activation;
+            enumField(e, "activation", kActivations, a, bad, w + "encoder.");
+            s.encoderActivation = a;
+        }
+    }
 }
 
 } // namespace
@@ -166,6 +192,23 @@ Result<void> validateSpec(const TransformerSpec &s)
         return usageError("transformer mel bins must be 0 (a text encoder) or up to 1024, not " + std::to_string(s.melBins));
     if (s.sourcePositions < 0 || s.sourcePositions > (1 << 20))
         return usageError("transformer source positions must be 0..1048576, not " + std::to_string(s.sourcePositions));
+    if (s.patchSize < 0 || s.patchSize > 1024 || s.imageHeight < 0 || s.imageHeight > 8192 || s.imageWidth < 0 ||
+        s.imageWidth > 8192)
+        return usageError("transformer image sizes must be 0 (a text encoder) or a patch of up to 1024 pixels in a "
+                          "picture of up to 8192 x 8192");
+    if (s.patchSize > 0 && (s.imageHeight < s.patchSize || s.imageWidth < s.patchSize || s.imageHeight % s.patchSize ||
+                            s.imageWidth % s.patchSize))
+        return usageError("an image of " + std::to_string(s.imageWidth) + " x " + std::to_string(s.imageHeight) +
+                          " does not split into patches of " + std::to_string(s.patchSize) + " pixels");
+    if (s.patchSize > 0 && (s.positions != TransformerSpec::Positions::Learned || s.sourcePositions != 1 + s.patches()))
+        return usageError("an image encoder needs learned positions for its [CLS] and " + std::to_string(s.patches()) +
+                          " patches");
+    if (s.encoderDModel < 0 || s.encoderDModel > 16384 || s.encoderHeads < 0 || s.encoderHeads > 128 ||
+        s.encoderFfn < 0 || s.encoderFfn > 65536 || !(s.encoderEps >= 0 && s.encoderEps < 1))
+        return usageError("the encoder's own sizes must be 0 (the decoder's) or d-model up to 16384, heads up to 128, "
+                          "ffn up to 65536, epsilon in [0, 1)");
+    if (s.encoderWidth() % (s.encoderHeads > 0 ? s.encoderHeads : s.heads) != 0)
+        return usageError("the encoder's d-model " + std::to_string(s.encoderWidth()) + " does not split into its heads");
     if (s.melBins > 0 && s.positions != TransformerSpec::Positions::Learned)
         return usageError("an audio encoder (mel bins) needs learned positions");
     if (s.headDim == 0 && s.dModel % s.heads != 0)

@@ -92,6 +92,7 @@ TransformerModel::TransformerModel(const TransformerModel &other)
     m_generation = other.m_generation;
     m_audio = other.m_audio;
     m_melFilters = other.m_melFilters;
+    m_image = other.m_image;
     m_promptChooser = other.m_promptChooser;
 }
 
@@ -166,10 +167,64 @@ Result<EncodedSource> TransformerModel::prepareAudio(const std::vector<float> &s
     return source;
 }
 
+namespace {
+
+/// Pixel values (3, H·W) cut into p × p patches: (patches, 3·p²), patch
+/// (r, c) in row r·columns + c, its values in (channel, y, x) order.
+Matrix patchesOf(const Matrix &values, int height, int width, int p)
+{
+    const int rows = height / p, columns = width / p;
+    Matrix out(rows * columns, 3 * p * p);
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < columns; ++c)
+            for (int ch = 0; ch < 3; ++ch)
+                for (int y = 0; y < p; ++y)
+                    out.row(r * columns + c).segment((ch * p + y) * p, p) =
+                        values.row(ch).segment(Eigen::Index(r * p + y) * width + c * p, p);
+    return out;
+}
+
+} // namespace
+
+Result<EncodedSource> TransformerModel::prepareImage(const RgbImage &image) const
+{
+    if (m_spec.patchSize == 0 || !m_image)
+        return Seq2Seq::prepareImage(image);
+    if (image.width <= 0 || image.height <= 0 || image.pixels.size() != size_t(image.width) * size_t(image.height) * 3)
+        return Error{ErrorKind::BadInput, "the picture has no pixels (or not 3 bytes for each)"};
+    PixelValues pv = pixelValues(image, *m_image);
+    const int p = m_spec.patchSize;
+    if (pv.seen.width != m_spec.imageWidth || pv.seen.height != m_spec.imageHeight)
+        return Error{ErrorKind::BadInput, "the picture is " + std::to_string(pv.seen.width) + " x " +
+                                              std::to_string(pv.seen.height) + " and the image processor does not resize; " +
+                                              name() + " reads " + std::to_string(m_spec.imageWidth) + " x " +
+                                              std::to_string(m_spec.imageHeight)};
+    EncodedSource source;
+    source.features = patchesOf(pv.values, pv.seen.height, pv.seen.width, p);
+    SourceAxis &axis = source.axis;
+    axis.kind = SourceKind::Image;
+    axis.gridRows = m_spec.patchRows();
+    axis.gridColumns = m_spec.patchColumns();
+    axis.extraBefore = 1;
+    axis.labels.push_back("[CLS]");
+    axis.flags.push_back(SourceAxis::Extra);
+    axis.boxes.push_back({});
+    for (int r = 0; r < axis.gridRows; ++r)
+        for (int c = 0; c < axis.gridColumns; ++c) {
+            axis.labels.push_back("patch " + std::to_string(r) + "," + std::to_string(c));
+            axis.flags.push_back(0);
+            axis.boxes.push_back({c * p, r * p, p, p});
+        }
+    axis.image = std::move(pv.seen);
+    return source;
+}
+
 Result<EncodedSource> TransformerModel::prepareSource(const std::string &sentence) const
 {
     if (m_spec.melBins > 0)
         return usageError(name() + " transcribes audio, not text; give it --audio FILE instead of a sentence");
+    if (m_spec.patchSize > 0)
+        return usageError(name() + " describes pictures, not text; give it --image FILE instead of a sentence");
     if (!m_hfTokenizer)
         return prepareTextSource(sentence, m_sourceTokenizer, m_source, true);
     auto coded = m_hfTokenizer->encode(sentence);
@@ -248,13 +303,16 @@ std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSourc
     ParamBinder<float> p(g, m_params);
     // An audio model reads the (frames, mels) features; a text model the ids.
     const Matrix frames = m_spec.melBins > 0 ? Matrix(source.features.transpose()) : Matrix();
-    const auto enc = m_spec.melBins > 0 ? m_network->encodeAudio(p, frames, &m_params) : m_network->encode(p, source.axis.ids);
+    const auto enc = m_spec.patchSize > 0 ? m_network->encodeImage(p, source.features)
+                     : m_spec.melBins > 0 ? m_network->encodeAudio(p, frames, &m_params)
+                                          : m_network->encode(p, source.axis.ids);
     auto out = std::make_shared<TransformerMemory>();
     out->states = g.value(enc.states);
     out->selfAttention.layers = int(enc.self.size());
-    out->selfAttention.heads = m_spec.heads;
+    // An image encoder may have heads of its own (ViT's num_attention_heads).
+    out->selfAttention.heads = enc.self.empty() ? m_spec.heads : int(enc.self.front().weights.size());
     for (const auto &layer : enc.self)
-        for (int h = 0; h < m_spec.heads; ++h) {
+        for (int h = 0; h < out->selfAttention.heads; ++h) {
             out->selfAttention.scores.push_back(g.value(layer.scores[size_t(h)]));
             out->selfAttention.weights.push_back(g.value(layer.weights[size_t(h)]));
         }
