@@ -8,6 +8,7 @@ CMAKE_FLAGS ?=
 DEBIAN_PACKAGES := build-essential cmake pkg-config \
   qt6-base-dev qt6-svg-dev qt6-tools-dev qt6-l10n-tools libqt6svg6 \
   libeigen3-dev libtbb-dev nlohmann-json3-dev libutf8proc-dev libsentencepiece-dev zlib1g-dev libsndfile1-dev libsoxr-dev \
+  libpng-dev libjpeg62-turbo-dev \
   xvfb xauth fonts-dejavu-core
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -2,6 +2,7 @@
 #include "cli/commands.h"
 
 #include "cli/args.h"
+#include "cli/imagefile.h"
 #include "cli/modelargs.h"
 
 #include "alignscope/audio.h"
@@ -119,15 +120,16 @@ int translateCommand(const Argv &argv)
 {
     auto args = Args::parse(argv, {{"json"},
                                    {"model", "beam", "prefix", "topk", "max-length", "layer", "head", "edit-attention",
-                                    "drop-source", "ablate-heads", "audio", "language", "task"},
+                                    "drop-source", "ablate-heads", "audio", "language", "task", "image"},
                                    {}});
     if (!args)
         return fail(args.error());
     if (!args->value("model"))
         return fail(usageError("translate needs --model FILE or a bundled model name (e.g. --model additive)"));
     const bool audio = args->value("audio").has_value();
-    const bool stdinLines = !audio && sentencesOnStdin(args.value());
-    auto sentence = stdinLines || audio ? Result<std::string>(std::string()) : sentenceOf(args.value());
+    const bool image = args->value("image").has_value();
+    const bool stdinLines = !audio && !image && sentencesOnStdin(args.value());
+    auto sentence = stdinLines || audio || image ? Result<std::string>(std::string()) : sentenceOf(args.value());
     if (!sentence)
         return fail(sentence.error());
     auto beam = args->integer("beam", 0, 1, 64);
@@ -161,6 +163,8 @@ int translateCommand(const Argv &argv)
             return fail(prompt.error());
         options.forcedPrompt = prompt.value();
     }
+    if (image)
+        return translateImage(args.value(), *model.value(), options, selection.value());
     if (stdinLines)
         return translateLines(*model.value(), options, args->has("json"), selection.value());
     Result<DecodeTrace> trace = Error{ErrorKind::Internal, "not decoded"};

@@ -22,9 +22,13 @@ and OUTDIR/vit-gpt2/, a VisionEncoderDecoderModel folder as save_pretrained writ
     picture.png                           a 45 x 37 RGBA picture (shrunk to 32 x 32)
     picture.rgb                           the same as load_image gives it (.convert("RGB")), 8-bit, row-major
     pixel-values.f32                      ViTImageProcessor's pixel_values for it, float32 [3][32][32]
+    picture.jpg                           the same picture as a JPEG (quality 90), for the command line
     expected.json                         the greedy decode with the KV cache (per step the fed token, the
                                           chosen token, log_softmax of the logits, every layer's and head's
                                           cross-attention over [CLS] + 16 patches), the caption, ViT's output
+
+and OUTDIR/hostile/, pictures --image must refuse in one line: huge.png (a valid header claiming
+100000 x 100000 pixels, a few bytes of pixels), truncated.png and truncated.jpg (the picture cut after 60 % of its bytes).
 
 Run from the project root; the same DEST gives the same bytes."""
 import json
@@ -104,6 +108,7 @@ def vit_gpt2_fixture():
     processor = T.ViTImageProcessor(size={"height": 32, "width": 32})
     pic = picture((45, 37), "RGBA", 99)
     pic.save(os.path.join(folder, "picture.png"))
+    pic.convert("RGB").save(os.path.join(folder, "picture.jpg"), quality=90)
     rgb = Image.open(os.path.join(folder, "picture.png")).convert("RGB")
     with open(os.path.join(folder, "picture.rgb"), "wb") as f:
         f.write(np.asarray(rgb, dtype=np.uint8).tobytes())
@@ -137,6 +142,25 @@ def vit_gpt2_fixture():
           f" caption {tok.decode(r['tokens'], skip_special_tokens=True)!r}")
 
 
+def hostile_fixtures():
+    import struct
+    import zlib
+    folder = os.path.join(OUT, "hostile")
+    os.makedirs(folder, exist_ok=True)
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)
+    with open(os.path.join(folder, "huge.png"), "wb") as f:
+        # One row's worth of pixel data: a reader that trusts the header goes on to allocate 30 GB.
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(301)))
+                + chunk(b"IEND", b""))
+    for name in ("picture.png", "picture.jpg"):
+        data = open(os.path.join(OUT, "vit-gpt2", name), "rb").read()
+        with open(os.path.join(folder, "truncated" + os.path.splitext(name)[1]), "wb") as f:
+            f.write(data[: len(data) * 6 // 10])
+
+
 def pixel_fixtures():
     folder = os.path.join(OUT, "pixels")
     os.makedirs(folder, exist_ok=True)
@@ -160,3 +184,4 @@ def pixel_fixtures():
 if __name__ == "__main__":
     pixel_fixtures()
     vit_gpt2_fixture()
+    hostile_fixtures()

@@ -8,6 +8,7 @@
 #include "alignscope/decode.h"
 #include "alignscope/huggingface.h"
 #include "alignscope/image.h"
+#include "common/clirun.h"
 #include "common/fixturefiles.h"
 #include "hf/hfconfig_p.h"
 
@@ -26,10 +27,14 @@ class TestVisionParity : public QObject {
 
 private slots:
     void testConfig();
+    void testSpecRoundTrip();
     void testConfigRefused_data();
     void testConfigRefused();
     void testDecode_data();
     void testDecode();
+    void testCliImage();
+    void testCliRefusals_data();
+    void testCliRefusals();
 };
 
 namespace {
@@ -90,6 +95,27 @@ void TestVisionParity::testConfig()
     const json expected = readJson(kFolder / "expected.json");
     QCOMPARE(c->decoderStart, expected["decoder_start_token_id"].get<int>());
     QCOMPARE(c->generation.maxLength, 8);
+}
+
+void TestVisionParity::testSpecRoundTrip()
+{
+    // A model file's alignscope.config keeps the image encoder's fields (written only when set).
+    const std::vector<char> config = testing::readBytes((kFolder / "config.json").string());
+    auto c = hf::parseConfig(std::string(config.begin(), config.end()), "");
+    QVERIFY(c);
+    TransformerFileConfig file;
+    file.spec = c->spec;
+    auto back = transformerConfigFromJson(transformerConfigToJson(file));
+    QVERIFY2(back, back ? "" : back.error().message.c_str());
+    const TransformerSpec &s = back->spec;
+    QCOMPARE(s.patchSize, 8);
+    QCOMPARE(s.imageWidth, 32);
+    QCOMPARE(s.encoderDModel, 24);
+    QCOMPARE(s.encoderHeads, 3);
+    QCOMPARE(s.encoderFfn, 40);
+    QCOMPARE(s.encoderEps, 1e-12);
+    QVERIFY(s.encoderActivation == TransformerSpec::Activation::GeluErf);
+    QVERIFY(transformerConfigToJson(TransformerFileConfig{}).find("image") == std::string::npos);
 }
 
 void TestVisionParity::testConfigRefused_data()
@@ -207,6 +233,83 @@ void TestVisionParity::testDecode()
     QVERIFY2(stateDiff < kTolerance, qPrintable(QString::number(stateDiff)));
     QVERIFY2(crossDiff < kTolerance, qPrintable(QString::number(crossDiff)));
     QVERIFY2(logProbDiff < kTolerance, qPrintable(QString::number(logProbDiff)));
+}
+
+void TestVisionParity::testCliImage()
+{
+    const json expected = readJson(kFolder / "expected.json");
+    const QString model = QString::fromStdString(kFolder.string());
+    const QString png = QString::fromStdString((kFolder / "picture.png").string());
+    // The CLI decodes the PNG itself: the same caption as transformers gave for load_image(picture.png).
+    auto r = testing::runCli({"translate", "--model", model, "--image", png});
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    QCOMPARE(r.out, QByteArray::fromStdString(expected["decoded_text"].get<std::string>() + "\n"));
+    r = testing::runCli({"translate", "--model", model, "--image", png, "--json"});
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    const json trace = json::parse(r.out.toStdString());
+    const json &source = trace["source"];
+    QCOMPARE(source["kind"].get<std::string>(), std::string("image"));
+    QCOMPARE(source["grid"], json::array({4, 4}));
+    QCOMPARE(source["extra_before"].get<int>(), 1);
+    QCOMPARE(source["image_size"], json::array({32, 32}));
+    QCOMPARE(source["boxes"].size(), size_t(17));
+    QCOMPARE(source["boxes"][7], json::array({16, 8, 8, 8}));
+    QCOMPARE(trace["source_tokens"][0].get<std::string>(), std::string("[CLS]"));
+    QCOMPARE(trace["steps"].size(), expected["generated_ids"].size());
+    for (size_t t = 0; t < trace["steps"].size(); ++t)
+        QCOMPARE(trace["steps"][t]["token_id"].get<int>(), expected["generated_ids"][t].get<int>());
+    QCOMPARE(trace["steps"][2]["cross_attention"][1][3].size(), size_t(17));
+    // A JPEG opens too (libjpeg-turbo, as Pillow's decoder).
+    r = testing::runCli({"translate", "--model", model, "--image", QString::fromStdString((kFolder / "picture.jpg").string())});
+    QVERIFY2(r.code == 0 && !r.out.isEmpty(), qPrintable(testing::describe(r)));
+    r = testing::runCli({"inspect", model});
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    QVERIFY2(r.out.contains("VisionEncoderDecoderModel") && r.out.contains("ViT") && r.out.contains("GPT-2"),
+             r.out.constData());
+}
+
+void TestVisionParity::testCliRefusals_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("says");
+    const QString model = QString::fromStdString(kFolder.string());
+    const QString hostile = ALIGNSCOPE_TEST_DATA_DIR "/vision/hostile/";
+    const QString png = QString::fromStdString((kFolder / "picture.png").string());
+    QTest::newRow("100000 x 100000 header") << QStringList{"--model", model, "--image", hostile + "huge.png"} << 3
+                                            << "claims 100000 x 100000";
+    QTest::newRow("truncated PNG") << QStringList{"--model", model, "--image", hostile + "truncated.png"} << 3
+                                   << "cut short";
+    QTest::newRow("truncated JPEG") << QStringList{"--model", model, "--image", hostile + "truncated.jpg"} << 3
+                                    << "cut short";
+    QTest::newRow("text named .png") << QStringList{"--model", model, "--image", model + "/vocab.json"} << 3
+                                     << "not a PNG or JPEG";
+    QTest::newRow("missing file") << QStringList{"--model", model, "--image", hostile + "absent.png"} << 3
+                                  << "cannot open";
+    QTest::newRow("a sentence too") << QStringList{"--model", model, "--image", png, "a cat"} << 2 << "not both";
+    QTest::newRow("text to an image model") << QStringList{"--model", model, "a cat"} << 2 << "--image";
+    QTest::newRow("an image to a text model") << QStringList{"--model", "additive", "--image", png} << 2
+                                              << "does not read images";
+}
+
+void TestVisionParity::testCliRefusals()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, says);
+    // "text named .png": a non-image under an image's name.
+    QTemporaryDir tmp;
+    for (QString &a : args)
+        if (a.endsWith("/vocab.json")) {
+            const QString renamed = tmp.path() + "/vocab.png";
+            QVERIFY(QFile::copy(a, renamed));
+            a = renamed;
+        }
+    const auto r = testing::runCli(QStringList{"translate"} + args);
+    QVERIFY2(r.code == code, qPrintable(testing::describe(r)));
+    QVERIFY2(r.out.isEmpty(), r.out.constData());
+    QCOMPARE(r.err.count('\n'), 1);
+    QVERIFY2(r.err.contains(says.toUtf8()), r.err.constData());
 }
 
 QTEST_APPLESS_MAIN(TestVisionParity)
