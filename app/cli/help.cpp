@@ -22,7 +22,8 @@ const std::array<CommandHelp, 9> kCommands = {{
      "       [--layer L --head H|mean|max] [--edit-attention STEP:POS]... [--drop-source POS]...\n"
      "       [--ablate-heads L:H,L:*,...]\n"
      "       (SENTENCE | - | nothing: one sentence per line on standard input)\n"
-     "  translate --model WHISPER-FOLDER --audio FILE [--language L] [--task transcribe|translate] [--json]\n",
+     "  translate --model WHISPER-FOLDER --audio FILE [--language L] [--task transcribe|translate] [--json]\n"
+     "  translate --model VIT-GPT2-FOLDER --image FILE [--json]\n",
      "Decodes SENTENCE and prints its translation, or with --json the whole decode trace.\n"
      "  --model M        a model file, Hugging Face folder, PyTorch checkpoint or bundled model name\n"
      "  --beam K         beam search of width K (default: the model's; greedy for AlignScope's models)\n"
@@ -40,6 +41,8 @@ const std::array<CommandHelp, 9> kCommands = {{
      "  --audio FILE     transcribe a WAV/FLAC/Ogg/MP3 clip with a Whisper folder (its first 30 s)\n"
      "  --language L     Whisper: the spoken language (en, english or <|en|>; default: the model's choice)\n"
      "  --task T         Whisper: transcribe (default) or translate (into English)\n"
+     "  --image FILE     caption a PNG or JPEG picture (up to 16384 pixels a side, 50 megapixels) with a\n"
+     "                   VisionEncoderDecoder folder (ViT + GPT-2); --json's source gives the patch grid\n"
      "With `-` as the sentence, or none while standard input is not a terminal, every line of\n"
      "standard input is a sentence: one translation per line, or with --json one compact trace per\n"
      "line. An empty or blank line gives an empty line ({} with --json). A line that cannot be\n"
