@@ -33,6 +33,9 @@ struct CompareEntry {
 
 struct CompareRequest {
     std::string sentence;
+    /// A clip (mono, kAudioRate) each model transcribes instead of `sentence`
+    /// (its first window: alignscope/transcribe.h decodes the rest); empty: none.
+    std::vector<float> audio;
     std::optional<std::string> target;   ///< teacher-force every model on this text
     std::optional<SentencePair> gold;    ///< reference with gold links: AER where a path matches its target
     DecodeOptions options;

@@ -139,6 +139,10 @@ public:
 
     /// Tokenises a typed sentence; BadInput when it is empty or unusable.
     virtual Result<EncodedSource> prepareSource(const std::string &sentence) const = 0;
+    /// Seconds of audio the encoder reads at once (Whisper's chunk_length, 30 s):
+    /// a longer clip goes through in windows of this length (alignscope/transcribe.h).
+    /// 0: the model reads text, or a whole clip at once.
+    virtual double audioWindowSeconds() const { return 0.0; }
     /// An audio clip (mono, 16 kHz) for a speech model's encoder; models that
     /// read text say so (Usage error).
     virtual Result<EncodedSource> prepareAudio(const std::vector<float> &samples16k) const

@@ -58,7 +58,10 @@ struct SourceAxis {
 
     // Audio: column j covers [frameStart(j), frameStart(j) + hopSeconds).
     double hopSeconds = 0.0;
-    double firstFrameSeconds = 0.0;
+    double firstFrameSeconds = 0.0;   ///< clip time of column 0 (a long clip's window starts later)
+    /// The columns that hold the clip (transformers' num_frames // 2); those after
+    /// them are the window's padding. 0: unknown, every column.
+    int audioColumns = 0;
     Matrix spectrogram;               ///< (mels, frames) what the speech view draws
 
     // Image: `extraBefore` extra tokens, then a gridRows × gridColumns grid, row-major.
@@ -75,6 +78,9 @@ struct SourceAxis {
     /// Positions flagged OOV, ascending.
     std::vector<int> oovPositions() const;
     double frameStart(int j) const { return firstFrameSeconds + j * hopSeconds; }
+    /// Audio: column 0 starts `seconds` into the clip (a long clip's later
+    /// window); labels read clip time ("31.24 s").
+    void startAudioAt(double seconds);
     /// Grid row and column of column j of an image source, {-1, -1} for extra tokens.
     std::pair<int, int> patchCell(int j) const;
 

@@ -94,6 +94,8 @@ public:
     using PromptChooser = std::function<Result<std::vector<int>>(const std::string &language, const std::string &task)>;
     void setPromptChooser(PromptChooser chooser) { m_promptChooser = std::move(chooser); }
     GenerationDefaults generation() const override;
+    /// preprocessor_config.json's chunk_length; 0 for text models.
+    double audioWindowSeconds() const override;
     /// Replaces the self-description (a Hugging Face folder names its family).
     void setDescription(ModelDescription description) { m_description = std::move(description); }
 

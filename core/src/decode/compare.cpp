@@ -52,8 +52,14 @@ std::vector<CompareEntry> compareModels(const std::vector<const Result<ModelPtr>
             }
             const Seq2Seq &m = *models[i]->value();
             const auto start = std::chrono::steady_clock::now();
-            e.trace = request.target ? forceDecode(m, request.sentence, *request.target, request.cancel)
-                                     : translate(m, request.sentence, request.options, request.cancel);
+            if (!request.audio.empty()) {
+                auto source = m.prepareAudio(request.audio);
+                e.trace = source ? translateSource(m, std::move(source).value(), request.options, request.cancel)
+                                 : Result<DecodeTrace>(source.error());
+            } else {
+                e.trace = request.target ? forceDecode(m, request.sentence, *request.target, request.cancel)
+                                         : translate(m, request.sentence, request.options, request.cancel);
+            }
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
             if (e.trace.ok()) {
                 e.row = summarise(e.trace.value(), request.gold, ms, request.selection);

@@ -1,6 +1,8 @@
 // SourceAxis helpers.
 #include "alignscope/source.h"
 
+#include <cstdio>
+
 namespace alignscope {
 
 std::string toString(SourceKind kind)
@@ -28,6 +30,16 @@ std::pair<int, int> SourceAxis::patchCell(int j) const
     if (kind != SourceKind::Image || gridColumns <= 0 || k < 0 || k >= gridRows * gridColumns)
         return {-1, -1};
     return {k / gridColumns, k % gridColumns};
+}
+
+void SourceAxis::startAudioAt(double seconds)
+{
+    firstFrameSeconds = seconds;
+    for (int j = 0; j < size(); ++j) {
+        char label[32];
+        std::snprintf(label, sizeof label, "%.2f s", frameStart(j));
+        labels[size_t(j)] = label;
+    }
 }
 
 SourceAxis SourceAxis::textSource(std::string text, std::vector<std::string> tokens, std::vector<int> ids,

@@ -1,6 +1,7 @@
 // Trace JSON (DESIGN.md: `translate --json`). Extra fields extend the
 // contract; the documented ones never change.
 #include "alignscope/decode.h"
+#include "alignscope/timestamps.h"
 
 #include <nlohmann/json.hpp>
 
@@ -92,6 +93,7 @@ json sourceJson(const SourceAxis &s)
     case SourceKind::Audio:
         j["hop_seconds"] = s.hopSeconds;
         j["first_frame_seconds"] = s.firstFrameSeconds;
+        j["audio_columns"] = s.audioColumns; // the columns the clip fills; the rest is padding (0: unknown)
         break;
     case SourceKind::Image: {
         j["grid"] = {s.gridRows, s.gridColumns};
@@ -105,6 +107,24 @@ json sourceJson(const SourceAxis &s)
     }
     }
     return j;
+}
+
+/// Audio: each word's start and end in clip time (alignscope/timestamps.h)
+/// and the heads they were read from; null when they cannot be computed.
+json wordsJson(const DecodeTrace &trace, const std::vector<int> &path)
+{
+    auto timed = wordTimestamps(trace, path);
+    if (!timed)
+        return nullptr;
+    json words = json::array();
+    for (const TimedWord &w : timed->words) {
+        std::vector<int> steps;
+        for (int k : w.tokens)
+            steps.push_back(timed->tokens[size_t(k)].step);
+        words.push_back({{"word", w.text}, {"start", w.start}, {"end", w.end}, {"probability", w.probability},
+                         {"steps", steps}});
+    }
+    return words;
 }
 
 json selectionJson(const DecodeTrace &trace, const HeadSelection &selection)
@@ -146,6 +166,13 @@ std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, 
     j["heads"] = trace.heads();
     j["selection"] = selectionJson(trace, selection);
     j["source"] = sourceJson(trace.source);
+    if (trace.source.kind == SourceKind::Audio) {
+        j["words"] = wordsJson(trace, path);
+        json heads = json::array();
+        for (const auto &[layer, head] : timestampHeads(trace.description))
+            heads.push_back({layer + 1, head + 1});
+        j["timestamp_heads"] = heads; // 1-based [layer, head], as the CLI counts them
+    }
     if (!trace.intervention.empty())
         j["intervention"] = interventionJson(trace.intervention);
     if (!trace.encoderSelf.empty()) { // [L][H][n][n], once per source

@@ -7,6 +7,7 @@
 #include "model/textsource_p.h"
 #include "transformer/network.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -141,6 +142,11 @@ Result<std::vector<int>> TransformerModel::decoderPrompt(const std::string &lang
     return m_promptChooser ? m_promptChooser(language, task) : Seq2Seq::decoderPrompt(language, task);
 }
 
+double TransformerModel::audioWindowSeconds() const
+{
+    return m_spec.melBins > 0 && m_audio ? double(m_audio->chunkLength) : 0.0;
+}
+
 Result<EncodedSource> TransformerModel::prepareAudio(const std::vector<float> &samples16k) const
 {
     if (m_spec.melBins == 0 || !m_audio)
@@ -157,12 +163,12 @@ Result<EncodedSource> TransformerModel::prepareAudio(const std::vector<float> &s
     SourceAxis &axis = source.axis;
     axis.kind = SourceKind::Audio;
     axis.hopSeconds = 2.0 * c.hopLength / c.samplingRate;
+    // transformers' num_frames // 2: the columns the clip fills (word timestamps read no further).
+    const std::int64_t heard = std::min<std::int64_t>(std::int64_t(samples16k.size()), c.nSamples());
+    axis.audioColumns = std::max(1, int(heard / c.hopLength / 2));
     axis.flags.assign(size_t(columns), 0);
-    for (int j = 0; j < columns; ++j) {
-        char label[32];
-        std::snprintf(label, sizeof label, "%.2f s", j * axis.hopSeconds);
-        axis.labels.push_back(label);
-    }
+    axis.labels.resize(size_t(columns));
+    axis.startAudioAt(0.0); // labels "1.24 s"
     axis.spectrogram = source.features;
     return source;
 }
