@@ -37,10 +37,10 @@ OptionSpec trainSpec()
     OptionSpec s = kTaskOptions;
     s.values.insert({"epochs", "threads", "resume", "out", "batch", "lr", "seed", "teacher-forcing", "patience",
                      "eval-sentences", "watch", "snapshots", "snapshot-format", "label-smoothing", "schedule",
-                     "warmup", "min-count", "max-vocab"});
+                     "warmup", "min-count", "max-vocab", "tokenizer", "vocab-size"});
     s.values.insert(std::begin(kModelValueOptions), std::end(kModelValueOptions));
     s.values.insert(std::begin(kTransformerValueOptions), std::end(kTransformerValueOptions));
-    s.flags.insert("gated-ffn");
+    s.flags.insert({"gated-ffn", "shared-vocab"});
     return s;
 }
 
@@ -325,18 +325,6 @@ private:
 
 namespace {
 
-const char *tokenizerName(const TokenizerOptions &t)
-{
-    switch (t.mode) {
-    case TokenizerMode::Word:
-        return "word";
-    case TokenizerMode::Character:
-        return "char";
-    default:
-        return "pytorch-tutorial";
-    }
-}
-
 std::pair<TokenizerOptions, TokenizerOptions> tokenizersOf(const RnnModel &m)
 {
     return {m.config().sourceTokenizer, m.config().targetTokenizer};
@@ -346,6 +334,23 @@ std::pair<TokenizerOptions, TokenizerOptions> tokenizersOf(const TransformerMode
 {
     const TransformerFileConfig c = m.fileConfig();
     return {c.sourceTokenizer, c.targetTokenizer};
+}
+
+/// --tokenizer word|char|bpe|unigram [--vocab-size N] [--shared-vocab]:
+/// SentencePiece models are trained here, on the training split.
+Result<void> applyTokenizer(const Args &a, PreparedTask &task)
+{
+    TokenizerRequest request;
+    request.kind = a.value("tokenizer").value_or("");
+    auto size = a.integer("vocab-size", request.vocabSize, 16, 1000000);
+    if (!size)
+        return size.error();
+    request.vocabSize = size.value();
+    request.shared = a.has("shared-vocab");
+    const bool subword = request.kind == "bpe" || request.kind == "unigram";
+    if (!subword && (a.value("vocab-size") || request.shared))
+        return usageError("--vocab-size and --shared-vocab are for --tokenizer bpe or unigram");
+    return alignscope::applyTokenizer(task, request);
 }
 
 /// The run's first line: what it trains on, how big, and how long an epoch
@@ -425,6 +430,8 @@ int trainCommand(const Argv &argv)
     auto task = loadTask(args.value());
     if (!task)
         return fail(task.error());
+    if (auto tokenizer = applyTokenizer(args.value(), task.value()); !tokenizer)
+        return fail(tokenizer.error());
     const bool transformer = args->value("encoder") == "transformer";
     if (auto mixed = checkFamilyOptions(args.value(), transformer); !mixed)
         return fail(mixed.error());
@@ -443,8 +450,9 @@ int trainCommand(const Argv &argv)
         auto spec = transformerSpecFromArgs(args.value());
         if (!spec)
             return fail(spec.error());
-        TransformerModel model = makeTransformerForCorpus(spec.value(), task->splits.train, options->seed,
-                                                          minCount.value(), maxVocab.value());
+        TransformerModel model =
+            makeTransformerForCorpus(spec.value(), task->splits.train, options->seed, minCount.value(),
+                                     maxVocab.value(), task->sourceTokenizer, task->targetTokenizer);
         return runTraining(model, args.value(), task.value(), options.value(), snapshots->get(), interval.value());
     }
     auto config = trainConfig(args.value(), task.value());

@@ -5,3 +5,7 @@ target_compile_definitions(testtrainprogress PRIVATE ALIGNSCOPE_CLI="$<TARGET_FI
 add_dependencies(testtrainprogress alignscope-cli)
 # The training-time estimate of the Training tab and `train` (issue #22).
 alignscope_add_test(testtrainestimate SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testtrainestimate.cpp LABELS unit)
+# Subword tokenizers: SentencePiece bpe / unigram trained on the corpus and stored in the model file (issue #22).
+alignscope_add_test(testsubword SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testsubword.cpp LABELS unit)
+target_compile_definitions(testsubword PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
+add_dependencies(testsubword alignscope-cli)

@@ -62,6 +62,7 @@ private slots:
     void testFailedRunSaysWhy();
     void testContinueFromCheckpoint();
     void testTrainsATransformer();
+    void testTrainsWithSubwords();
 
 private:
     QTemporaryDir m_dir;
@@ -310,6 +311,32 @@ void TestTrainingPanel::testTrainsATransformer()
     panel.findChild<QComboBox *>(QStringLiteral("trainEncoder"))->setCurrentText(QStringLiteral("bigru"));
     QVERIFY(panel.findChild<QComboBox *>(QStringLiteral("trainScorer"))->isEnabled());
     QVERIFY(!panel.findChild<QSpinBox *>(QStringLiteral("trainHeads"))->isEnabled());
+}
+
+void TestTrainingPanel::testTrainsWithSubwords()
+{
+    TrainingPanel panel;
+    const QString out = m_dir.filePath(QStringLiteral("bpe.safetensors"));
+    TrainingSetup s = tinySetup(out, 1);
+    s.tokenizer = QStringLiteral("bpe");
+    s.vocabSize = 120;
+    panel.setSetup(s);
+    auto *size = panel.findChild<QSpinBox *>(QStringLiteral("trainVocabSize"));
+    QVERIFY(size->isEnabled());
+    QCOMPARE(panel.setup().tokenizer, QStringLiteral("bpe"));
+    QCOMPARE(panel.setup().vocabSize, 120);
+    QSignalSpy trained(&panel, &TrainingPanel::modelTrained);
+    panel.startTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, kTimeout);
+    auto model = RnnModel::load(out.toStdString());
+    QVERIFY2(model, model ? "" : model.error().message.c_str());
+    QVERIFY(model->config().sourceTokenizer.mode == TokenizerMode::Bpe);
+    QVERIFY(model->config().targetTokenizer.subword != nullptr);
+    QVERIFY(model->sourceVocab().size() <= 120 + 4);
+    // The word tokenizers have no piece count.
+    panel.findChild<QComboBox *>(QStringLiteral("trainTokenizer"))->setCurrentText(QStringLiteral("word"));
+    QVERIFY(!size->isEnabled());
+    QVERIFY(panel.setup().tokenizer == QStringLiteral("word"));
 }
 
 QTEST_MAIN(TestTrainingPanel)

@@ -104,6 +104,9 @@ Result<PreparedTask> prepareTask(const TrainingSetup &s)
     auto task = alignscope::prepareTask(taskRequestFor(s));
     if (task && file)
         task->name = QFileInfo(s.file).fileName().toStdString();
+    if (task) // bpe / unigram: SentencePiece models trained on the training split
+        if (auto r = applyTokenizer(task.value(), {s.tokenizer.toStdString(), s.vocabSize, s.sharedVocab}); !r)
+            return r.error();
     return task;
 }
 
@@ -310,7 +313,8 @@ void TrainingController::work(std::shared_ptr<Run> run)
             auto spec = transformerSpecFor(run->setup);
             if (!spec)
                 return fail(id, QString::fromStdString(spec.error().message), false, {});
-            TransformerModel model = makeTransformerForCorpus(spec.value(), task->splits.train, run->setup.seed);
+            TransformerModel model = makeTransformerForCorpus(spec.value(), task->splits.train, run->setup.seed, 1, 0,
+                                                               task->sourceTokenizer, task->targetTokenizer);
             model.setName(name);
             return estimateAndTrain(run, model, task.value());
         }

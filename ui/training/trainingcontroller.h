@@ -51,6 +51,9 @@ struct TrainingSetup {
     QString watched = QStringLiteral("The cat sat on the mat");
     int snapshotEvery = 20;        ///< batches between snapshots (plus one at every epoch end)
     int evalSentences = 100;       ///< dev sentences decoded per epoch for BLEU, exact match, AER
+    QString tokenizer;             ///< "" (the task's own), word, char, bpe or unigram
+    int vocabSize = 8000;          ///< bpe / unigram: pieces per SentencePiece model
+    bool sharedVocab = false;      ///< bpe / unigram: one model for source and target
 
     /// Where the run keeps its checkpoint (and Continue reads it): OUT.ckpt.
     QString checkpointPath() const { return outPath + QStringLiteral(".ckpt"); }

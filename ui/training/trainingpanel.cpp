@@ -4,6 +4,7 @@
 #include "training/losschart.h"
 #include "decode/tracemodel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -118,6 +119,7 @@ void TrainingPanel::addModelRows(QFormLayout *form)
     fileRow->addWidget(m_taskFile, 1);
     fileRow->addWidget(m_taskBrowse);
     form->addRow(tr("Corpus"), fileRow);
+    addTokenizerRow(form);
 
     QStringList encoders, scorers;
     for (const char *e : kEncoders)
@@ -152,6 +154,35 @@ void TrainingPanel::addModelRows(QFormLayout *form)
     transformerRow->addWidget(m_layers, 1);
     transformerRow->addWidget(m_heads, 1);
     form->addRow(tr("Transformer"), transformerRow);
+}
+
+/// The tokenizer: the task's own (words; characters for dates), or a
+/// SentencePiece bpe / unigram model of so many pieces trained on the corpus.
+void TrainingPanel::addTokenizerRow(QFormLayout *form)
+{
+    m_tokenizer = combo(QStringLiteral("trainTokenizer"),
+                        {tr("task's own"), QStringLiteral("word"), QStringLiteral("char"), QStringLiteral("bpe"),
+                         QStringLiteral("unigram")},
+                        m_form);
+    m_tokenizer->setToolTip(tr("bpe and unigram train a SentencePiece model on the training split; the model "
+                               "file keeps it, and views can merge a word's pieces"));
+    m_vocabSize = spin(QStringLiteral("trainVocabSize"), 16, 1000000, TrainingSetup().vocabSize, m_form);
+    m_vocabSize->setSuffix(tr(" pieces"));
+    m_sharedVocab = new QCheckBox(tr("shared"), m_form);
+    m_sharedVocab->setObjectName(QStringLiteral("trainSharedVocab"));
+    m_sharedVocab->setToolTip(tr("One SentencePiece model for source and target"));
+    auto *row = new QHBoxLayout;
+    row->addWidget(m_tokenizer, 1);
+    row->addWidget(m_vocabSize);
+    row->addWidget(m_sharedVocab);
+    form->addRow(tr("T&okens"), row);
+    auto subwordOnly = [this] {
+        const bool subword = m_tokenizer->currentIndex() >= 3;
+        m_vocabSize->setEnabled(subword);
+        m_sharedVocab->setEnabled(subword);
+    };
+    connect(m_tokenizer, &QComboBox::currentIndexChanged, this, subwordOnly);
+    subwordOnly();
 }
 
 /// Hyper-parameters, threads, snapshots and where the model goes.
@@ -376,6 +407,9 @@ TrainingSetup TrainingPanel::setup() const
     s.snapshotEvery = m_snapshotEvery->value();
     s.watched = m_watched->text();
     s.outPath = m_outPath->text().trimmed();
+    s.tokenizer = m_tokenizer->currentIndex() > 0 ? m_tokenizer->currentText() : QString();
+    s.vocabSize = m_vocabSize->value();
+    s.sharedVocab = m_sharedVocab->isChecked();
     return s;
 }
 
@@ -403,6 +437,9 @@ void TrainingPanel::setSetup(const TrainingSetup &s)
     m_snapshotEvery->setValue(s.snapshotEvery);
     m_watched->setText(s.watched);
     m_outPath->setText(s.outPath);
+    m_tokenizer->setCurrentIndex(std::max(0, m_tokenizer->findText(s.tokenizer)));
+    m_vocabSize->setValue(s.vocabSize);
+    m_sharedVocab->setChecked(s.sharedVocab);
 }
 
 void TrainingPanel::saveSettings(QSettings &settings) const
@@ -428,6 +465,9 @@ void TrainingPanel::saveSettings(QSettings &settings) const
     settings.setValue(QStringLiteral("snapshotEvery"), s.snapshotEvery);
     settings.setValue(QStringLiteral("watched"), s.watched);
     settings.setValue(QStringLiteral("outPath"), s.outPath);
+    settings.setValue(QStringLiteral("tokenizer"), s.tokenizer);
+    settings.setValue(QStringLiteral("vocabSize"), s.vocabSize);
+    settings.setValue(QStringLiteral("sharedVocab"), s.sharedVocab);
     settings.endGroup();
 }
 
@@ -459,6 +499,9 @@ void TrainingPanel::loadSettings(const QSettings &settings)
     s.snapshotEvery = value("snapshotEvery", s.snapshotEvery).toInt();
     s.watched = value("watched", s.watched).toString();
     s.outPath = value("outPath", s.outPath).toString();
+    s.tokenizer = value("tokenizer", s.tokenizer).toString();
+    s.vocabSize = value("vocabSize", s.vocabSize).toInt();
+    s.sharedVocab = value("sharedVocab", s.sharedVocab).toBool();
     setSetup(s);
 }
 

@@ -10,6 +10,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QFormLayout;
@@ -77,6 +78,7 @@ signals:
 private:
     QWidget *createSetup();
     void addModelRows(QFormLayout *form);
+    void addTokenizerRow(QFormLayout *form);
     void addRunRows(QFormLayout *form);
     QWidget *createLiveView();
     void connectController();
@@ -106,6 +108,9 @@ private:
     QComboBox *m_decoder = nullptr;
     QComboBox *m_scorer = nullptr;
     QComboBox *m_local = nullptr;
+    QComboBox *m_tokenizer = nullptr;  ///< the task's own, word, char, bpe, unigram
+    QSpinBox *m_vocabSize = nullptr;   ///< bpe / unigram pieces
+    QCheckBox *m_sharedVocab = nullptr;
     QSpinBox *m_window = nullptr;
     QSpinBox *m_epochs = nullptr;
     QSpinBox *m_batch = nullptr;

@@ -37,6 +37,27 @@ struct PreparedTask {
 /// 90/5/5. Errors name the file or the option.
 Result<PreparedTask> prepareTask(const TaskRequest &request);
 
+/// The tokenizer `train --tokenizer` and the Training tab ask for.
+struct TokenizerRequest {
+    std::string kind;               ///< "" (the task's own), word, char, bpe or unigram
+    int vocabSize = 8000;           ///< bpe/unigram: pieces per model at most
+    bool shared = false;            ///< bpe/unigram: one model for source and target
+};
+
+/// Gives the task `request`'s tokenizers: for bpe and unigram, SentencePiece
+/// models trained (in memory, deterministically) on the training split, the
+/// source and target sides apart or, when shared, together. Every split is
+/// re-tokenised; gold links are dropped with a subword tokenizer (they index
+/// words). Usage errors name the option.
+Result<void> applyTokenizer(PreparedTask &task, const TokenizerRequest &request);
+
+/// Every pair's tokens made again from its text with these tokenizers; gold
+/// links are dropped when either side is a subword one.
+void retokenise(Corpus &corpus, const TokenizerOptions &source, const TokenizerOptions &target);
+
+/// "word", "char", "bpe", "unigram", "pytorch-tutorial".
+const char *tokenizerName(const TokenizerOptions &tokenizer);
+
 /// The shape of an RNN model as `train`/`init` and the Training tab ask for it.
 struct RnnRecipe {
     std::string encoder = "bigru";  ///< gru | bigru | lstm | bilstm

@@ -5,11 +5,15 @@
 #include "alignscope/result.h"
 #include "alignscope/source.h"
 
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace alignscope {
+
+class SubwordModel;
 
 enum class TokenizerMode {
     Word,      ///< words, punctuation and elisions split
@@ -19,14 +23,40 @@ enum class TokenizerMode {
     TutorialNormalize,       ///< translation tutorial 2023+: keeps [a-zA-Z!?], strips
     LegacyTutorialNormalize, ///< translation tutorial before 2023: keeps [a-zA-Z.!?], no final strip
     ChatbotNormalize,        ///< chatbot tutorial: keeps [a-zA-Z.!?], collapses spaces, strips
+    /// SentencePiece pieces ("▁chat", "s") of a model trained on the corpus
+    /// (`train --tokenizer bpe|unigram`), after NFC, ’ -> ', optional
+    /// lowercase and control characters as spaces; needs `subword`.
+    Bpe,
+    Unigram,
 };
 
 struct TokenizerOptions {
+    TokenizerOptions() = default;
+    TokenizerOptions(TokenizerMode m, bool lower = true, std::shared_ptr<const SubwordModel> model = {})
+        : mode(m), lowercase(lower), subword(std::move(model))
+    {
+    }
+
     TokenizerMode mode = TokenizerMode::Word;
     bool lowercase = true;
+    /// Bpe and Unigram: the trained model (a model file stores it).
+    std::shared_ptr<const SubwordModel> subword;
 };
 
-/// Splits `text` into tokens. BadInput error "invalid UTF-8 at byte N".
+/// Bpe or Unigram: pieces of a SentencePiece model.
+inline bool isSubword(TokenizerMode mode) { return mode == TokenizerMode::Bpe || mode == TokenizerMode::Unigram; }
+
+/// The text a subword model is trained on and encodes: NFC, ’ -> ',
+/// lowercased when asked, control and format characters as spaces.
+/// BadInput "invalid UTF-8 at byte N".
+Result<std::string> normaliseForSubwords(std::string_view text, bool lowercase);
+
+/// Subword pieces: the word each belongs to (0, 0, 1, ...), a new word at
+/// each piece that starts with "▁" (SourceAxis::words).
+std::vector<int> pieceWords(const std::vector<std::string> &pieces);
+
+/// Splits `text` into tokens. BadInput error "invalid UTF-8 at byte N"
+/// (and, for Bpe/Unigram without a model, "no subword model").
 /// Word mode: NFC, ’ -> ', control/format characters act as spaces; each
 /// punctuation or symbol character is a token; French elisions split after
 /// the apostrophe (l' d' j' m' n' s' t' c' qu' jusqu' lorsqu' puisqu');

@@ -168,8 +168,11 @@ struct ModelSpec {
 RnnModel makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned seed);
 /// A Transformer shaped for a corpus: word vocabularies built from it
 /// (tokens seen fewer than `minCount` times, and past `maxVocab` entries
-/// with the specials, read as <unk>; 0: no limit).
+/// with the specials, read as <unk>; 0: no limit), reading text with the
+/// given tokenizers (a task's: PreparedTask::sourceTokenizer, ...).
 TransformerModel makeTransformerForCorpus(const TransformerSpec &spec, const Corpus &train, unsigned seed,
-                                          int minCount = 1, int maxVocab = 0);
+                                          int minCount = 1, int maxVocab = 0,
+                                          const TokenizerOptions &sourceTokenizer = {},
+                                          const TokenizerOptions &targetTokenizer = {});
 
 } // namespace alignscope

@@ -26,7 +26,9 @@ constexpr Names<TokenizerMode> kModes[] = {{TokenizerMode::Word, "word"},
                                            {TokenizerMode::Character, "char"},
                                            {TokenizerMode::TutorialNormalize, "pytorch-tutorial"},
                                            {TokenizerMode::LegacyTutorialNormalize, "pytorch-tutorial-legacy"},
-                                           {TokenizerMode::ChatbotNormalize, "pytorch-chatbot"}};
+                                           {TokenizerMode::ChatbotNormalize, "pytorch-chatbot"},
+                                           {TokenizerMode::Bpe, "bpe"},
+                                           {TokenizerMode::Unigram, "unigram"}};
 
 template <typename E, size_t N>
 std::string nameOf(const Names<E> (&table)[N], E v)

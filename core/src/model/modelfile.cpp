@@ -47,6 +47,8 @@ Result<RnnModel> RnnModel::load(const std::string &path)
     auto config = configFromJson(cfgIt->second);
     if (!config)
         return fileError(path + ": " + config.error().message);
+    if (auto subword = readSubwordModels(file.value(), config->sourceTokenizer, config->targetTokenizer); !subword)
+        return subword.error();
     auto parts = readModelParts(file.value(), config->sourceSpecials, config->targetSpecials,
                                 [&](int source, int target) { return Network<float>(config.value(), source, target).shapes(); });
     if (!parts)
@@ -65,7 +67,9 @@ Result<void> RnnModel::save(const std::string &path) const
 Result<void> RnnModel::save(const std::string &path, const std::map<std::string, FloatTensor> &extraTensors,
                          const std::map<std::string, std::string> &extraMetadata) const
 {
-    return writeModelFile(path, m_params, extraTensors, extraMetadata, configToJson(m_config), m_source, m_target);
+    std::map<std::string, std::string> meta = extraMetadata;
+    addSubwordModels(meta, m_config.sourceTokenizer, m_config.targetTokenizer);
+    return writeModelFile(path, m_params, extraTensors, std::move(meta), configToJson(m_config), m_source, m_target);
 }
 
 } // namespace alignscope

@@ -5,6 +5,7 @@
 
 #include "alignscope/safetensors.h"
 #include "alignscope/tensor.h"
+#include "alignscope/tokenizer.h"
 #include "alignscope/vocabulary.h"
 
 #include <functional>
@@ -17,6 +18,9 @@ namespace alignscope::modelfile {
 inline const char *const kConfigKey = "alignscope.config";
 inline const char *const kSourceVocabKey = "alignscope.source_vocab";
 inline const char *const kTargetVocabKey = "alignscope.target_vocab";
+/// Bpe/Unigram tokenizers: the SentencePiece ModelProto, base64.
+inline const char *const kSourceSubwordKey = "alignscope.source_subword";
+inline const char *const kTargetSubwordKey = "alignscope.target_subword";
 
 /// PyTorch stores biases as 1-D tensors; everything else keeps its 2-D shape.
 bool isOneDimensional(const std::string &name);
@@ -35,6 +39,13 @@ struct ModelParts {
 Result<ModelParts> readModelParts(const SafetensorsFile &file, const SpecialIds &sourceSpecials,
                                   const SpecialIds &targetSpecials,
                                   const std::function<std::map<std::string, std::pair<int, int>>(int, int)> &shapesFor);
+
+/// Gives a Bpe/Unigram tokenizer the SentencePiece model the file stores
+/// (other tokenizers need none); errors name the file and the key.
+Result<void> readSubwordModels(const SafetensorsFile &file, TokenizerOptions &source, TokenizerOptions &target);
+/// The metadata entries of the tokenizers' SentencePiece models, added to `meta`.
+void addSubwordModels(std::map<std::string, std::string> &meta, const TokenizerOptions &source,
+                      const TokenizerOptions &target);
 
 /// torch.save writes a zip archive (.pt, .pth, the chatbot's .tar); ours never is one.
 bool isZipArchive(const std::string &path);

@@ -1,11 +1,14 @@
 // The model-file pieces every family shares.
 #include "model/modelfile_p.h"
 
+#include "alignscope/subword.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 namespace alignscope::modelfile {
 
@@ -63,6 +66,91 @@ Result<Matrix> readParameter(const SafetensorsFile &f, const std::string &name, 
     if (!t)
         return t.error();
     return Matrix(Eigen::Map<const Matrix>(t->data.data(), shape.first, shape.second));
+}
+
+namespace {
+
+const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string toBase64(const std::string &bytes)
+{
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (size_t i = 0; i < bytes.size(); i += 3) {
+        const size_t n = std::min<size_t>(3, bytes.size() - i);
+        std::uint32_t v = 0;
+        for (size_t k = 0; k < 3; ++k)
+            v = (v << 8) | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
+        for (size_t k = 0; k < 4; ++k)
+            out += k <= n ? kBase64[(v >> (18 - 6 * k)) & 63] : '=';
+    }
+    return out;
+}
+
+/// Bytes of base64 `text`; nothing when it is not base64.
+std::optional<std::string> fromBase64(const std::string &text)
+{
+    if (text.size() % 4 != 0)
+        return std::nullopt;
+    std::string out;
+    out.reserve(text.size() / 4 * 3);
+    for (size_t i = 0; i < text.size(); i += 4) {
+        std::uint32_t v = 0;
+        int padding = 0;
+        for (size_t k = 0; k < 4; ++k) {
+            const char c = text[i + k];
+            const char *at = c ? std::strchr(kBase64, c) : nullptr;
+            if (c == '=' && i + 4 == text.size() && k >= 2) {
+                ++padding;
+                v <<= 6;
+                continue;
+            }
+            if (!at || padding)
+                return std::nullopt;
+            v = (v << 6) | std::uint32_t(at - kBase64);
+        }
+        for (int k = 0; k < 3 - padding; ++k)
+            out += static_cast<char>((v >> (16 - 8 * k)) & 0xff);
+    }
+    return out;
+}
+
+Result<void> readSubwordModel(const SafetensorsFile &file, const char *key, const char *side, TokenizerOptions &t)
+{
+    if (!isSubword(t.mode))
+        return {};
+    const auto &meta = file.metadata();
+    const auto it = meta.find(key);
+    const std::string where = file.path() + ": metadata \"" + key + "\"";
+    if (it == meta.end())
+        return fileError(file.path() + ": the " + side + " tokenizer is a subword one but metadata has no \"" + key +
+                         "\" (the SentencePiece model); the file is damaged");
+    auto bytes = fromBase64(it->second);
+    if (!bytes)
+        return fileError(where + " is not base64; the file is damaged");
+    auto model = SubwordModel::fromProto(std::move(bytes).value(), where);
+    if (!model)
+        return model.error();
+    t.subword = std::move(model).value();
+    return {};
+}
+
+} // namespace
+
+Result<void> readSubwordModels(const SafetensorsFile &file, TokenizerOptions &source, TokenizerOptions &target)
+{
+    if (auto r = readSubwordModel(file, kSourceSubwordKey, "source", source); !r)
+        return r;
+    return readSubwordModel(file, kTargetSubwordKey, "target", target);
+}
+
+void addSubwordModels(std::map<std::string, std::string> &meta, const TokenizerOptions &source,
+                      const TokenizerOptions &target)
+{
+    if (isSubword(source.mode) && source.subword)
+        meta[kSourceSubwordKey] = toBase64(source.subword->proto());
+    if (isSubword(target.mode) && target.subword)
+        meta[kTargetSubwordKey] = toBase64(target.subword->proto());
 }
 
 /// torch.save writes a zip archive (.pt, .pth, the chatbot's .tar); ours never is one.

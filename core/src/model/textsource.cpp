@@ -42,6 +42,11 @@ Result<EncodedSource> prepareTextSource(const std::string &sentence, const Token
     source.axis.text = sentence;
     source.axis.spans = locateTokens(sentence, tokens.value(), tokenizer);
     source.axis.spans.resize(source.axis.labels.size()); // an appended <eos> was not typed
+    if (isSubword(tokenizer.mode)) { // views merge a word's pieces; an appended <eos> is a word of its own
+        source.axis.words = pieceWords(tokens.value());
+        while (source.axis.words.size() < source.axis.labels.size())
+            source.axis.words.push_back(source.axis.words.back() + 1);
+    }
     return source;
 }
 

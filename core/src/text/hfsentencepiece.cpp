@@ -6,7 +6,7 @@
 #include "text/hfmodels_p.h"
 #include "text/hfslow_p.h"
 
-#include <sentencepiece_processor.h>
+#include "alignscope/subword.h"
 
 #include <algorithm>
 
@@ -16,6 +16,8 @@ namespace {
 constexpr size_t kModelLimit = 64u << 20;
 const std::string kUnderline = "\u2581"; // "▁"
 
+/// A folder's SentencePiece file through the one SubwordModel wrapper, with
+/// pieces mapped back onto the chunk's original text.
 class SpModel {
 public:
     static Result<std::unique_ptr<SpModel>> load(const std::string &path)
@@ -23,69 +25,38 @@ public:
         auto bytes = readFileCapped(path, kModelLimit);
         if (!bytes)
             return bytes.error();
-        auto model = std::make_unique<SpModel>();
-        // libsentencepiece throws from inside its trie builder on some malformed models (found by fuzzing).
-        try {
-            if (const auto status = model->m_sp.LoadFromSerializedProto(*bytes); !status.ok())
-                return fileError(path + ": not a SentencePiece model (" + status.ToString() + ")");
-        } catch (const std::exception &e) {
-            return fileError(path + ": not a usable SentencePiece model (" + e.what() + ")");
-        }
-        if (model->m_sp.GetPieceSize() <= 0)
-            return fileError(path + ": the SentencePiece model has no pieces");
-        return model;
+        auto model = SubwordModel::fromProto(std::move(bytes).value(), path);
+        if (!model)
+            return model.error();
+        return std::make_unique<SpModel>(std::move(model).value());
     }
+
+    explicit SpModel(std::shared_ptr<const SubwordModel> sp) : m_sp(std::move(sp)) {}
 
     /// sp_model.encode(text, out_type=str), each piece with the bytes it covers.
     void encode(const MappedText &chunk, std::vector<RawPiece> &out) const
     {
-        sentencepiece::ImmutableSentencePieceText spt;
-        try { // as in load(): a malformed model may throw
-            if (!m_sp.Encode(chunk.text, spt.mutable_proto()).ok())
-                return;
-        } catch (const std::exception &) {
-            return;
-        }
-        for (const auto &p : spt.pieces()) {
-            const size_t begin = std::min<size_t>(p.begin(), chunk.text.size());
-            const size_t end = std::clamp<size_t>(p.end(), begin, chunk.text.size());
-            TextSpan span = chunk.span(begin, end);
+        for (const auto &p : m_sp->encode(chunk.text)) {
+            TextSpan span = chunk.span(p.begin, p.end);
             if (!span.typed()) { // the dummy prefix "▁": an empty span where the text starts
-                const TextSpan next = chunk.span(begin, chunk.text.size());
+                const TextSpan next = chunk.span(p.begin, chunk.text.size());
                 span = {next.begin, next.begin};
             }
-            out.push_back({p.piece(), span});
+            out.push_back({p.piece, span});
         }
     }
 
     /// sp_model.decode(pieces).
-    std::string decode(const std::vector<std::string> &pieces) const
-    {
-        std::string text;
-        if (!m_sp.Decode(pieces, &text).ok())
-            return {};
-        return text;
-    }
-
-    int size() const { return m_sp.GetPieceSize(); }
-    std::string piece(int id) const { return id >= 0 && id < size() ? m_sp.IdToPiece(id) : std::string(); }
+    std::string decode(const std::vector<std::string> &pieces) const { return m_sp->decode(pieces); }
+    int size() const { return m_sp->size(); }
+    std::string piece(int id) const { return m_sp->piece(id); }
     /// piece_to_id: the unk id for pieces the model lacks.
-    int id(const std::string &piece) const { return m_sp.PieceToId(piece); }
-    bool has(const std::string &piece) const
-    {
-        const int i = m_sp.PieceToId(piece);
-        return i >= 0 && i < size() && m_sp.IdToPiece(i) == piece;
-    }
-    std::vector<std::string> pieces() const
-    {
-        std::vector<std::string> out;
-        for (int i = 0; i < size(); ++i)
-            out.push_back(m_sp.IdToPiece(i));
-        return out;
-    }
+    int id(const std::string &piece) const { return m_sp->id(piece); }
+    bool has(const std::string &piece) const { return m_sp->has(piece); }
+    std::vector<std::string> pieces() const { return m_sp->pieces(); }
 
 private:
-    sentencepiece::SentencePieceProcessor m_sp;
+    std::shared_ptr<const SubwordModel> m_sp;
 };
 
 HfTokenizer::Display displaySentencePiece(const std::string &piece)

@@ -4,6 +4,7 @@
 // a multi-byte character in half.
 
 #include "alignscope/tokenizer.h"
+#include "alignscope/subword.h"
 
 #include "text/pythonstring_p.h"
 
@@ -297,10 +298,55 @@ std::string detokenizeCharacters(const std::vector<std::string> &tokens)
     return out;
 }
 
+std::vector<std::string> subwordTokens(const std::string &normalised, const SubwordModel &model)
+{
+    std::vector<std::string> tokens;
+    for (auto &p : model.encode(normalised))
+        tokens.push_back(std::move(p.piece));
+    return tokens;
+}
+
+/// A piece without its word-start mark, as it was typed.
+std::string unmarked(const std::string &piece)
+{
+    return piece.rfind(kSpaceMarker, 0) == 0 ? piece.substr(kSpaceMarker.size()) : piece;
+}
+
 } // namespace
+
+Result<std::string> normaliseForSubwords(std::string_view text, bool lowercase)
+{
+    if (const long bad = firstInvalidByte(text); bad >= 0)
+        return inputError("invalid UTF-8 at byte " + std::to_string(bad));
+    CodePoints cps = normalise(text, lowercase);
+    for (char32_t &c : cps)
+        if (isSpaceLike(c))
+            c = U' ';
+    return toUtf8(cps);
+}
+
+std::vector<int> pieceWords(const std::vector<std::string> &pieces)
+{
+    std::vector<int> words;
+    int word = -1;
+    for (const std::string &p : pieces) {
+        if (words.empty() || p.rfind(kSpaceMarker, 0) == 0)
+            ++word;
+        words.push_back(word);
+    }
+    return words;
+}
 
 Result<std::vector<std::string>> tokenize(std::string_view text, const TokenizerOptions &options)
 {
+    if (isSubword(options.mode)) {
+        if (!options.subword)
+            return inputError("no subword model: a bpe or unigram tokenizer needs the model it was trained with");
+        auto normalised = normaliseForSubwords(text, options.lowercase);
+        if (!normalised)
+            return normalised.error();
+        return subwordTokens(normalised.value(), *options.subword);
+    }
     if (isTutorialMode(options.mode)) {
         auto normalised = normalizeTutorialString(text, options.mode);
         if (!normalised)
@@ -379,7 +425,9 @@ std::vector<TextSpan> locateTokens(std::string_view text, const std::vector<std:
     for (size_t i = 0; i < tokens.size(); ++i) {
         if (firstInvalidByte(tokens[i]) >= 0 || tokens[i].empty())
             continue;
-        const CodePoints t = normalise(tokens[i], false);
+        const CodePoints t = normalise(isSubword(options.mode) ? unmarked(tokens[i]) : tokens[i], false);
+        if (t.empty())
+            continue; // a lone "▁": SentencePiece's word start, not typed
         const size_t at = folded.find(t, cursor);
         if (at == CodePoints::npos)
             continue; // not typed (a marker the model adds); later tokens still match
@@ -393,6 +441,8 @@ std::string detokenize(const std::vector<std::string> &tokens, const TokenizerOp
 {
     if (options.mode == TokenizerMode::Character)
         return detokenizeCharacters(tokens);
+    if (isSubword(options.mode)) // without the model: the pieces' own spacing
+        return options.subword ? options.subword->decode(tokens) : pythonStrip(detokenizeCharacters(tokens));
     if (isTutorialMode(options.mode))
         return joinWithSpaces(tokens);
     std::string out;

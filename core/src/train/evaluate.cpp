@@ -2,6 +2,7 @@
 // attention AER and entropy on the forced reference.
 #include "alignscope/decode.h"
 #include "alignscope/metrics.h"
+#include "alignscope/recipes.h"
 #include "alignscope/train.h"
 
 #include "train/trainable_p.h"
@@ -74,10 +75,31 @@ SentenceResult decodeOne(const TrainingAdapter &adapter, const SentencePair &pai
     return r;
 }
 
+/// BLEU and exact match of a subword model on words: its pieces joined into
+/// text, then text and reference split by the word tokenizer, so the scores
+/// compare with a word-level model's.
+std::vector<std::string> scoredWords(const std::string &text)
+{
+    auto words = tokenize(text);
+    return words ? std::move(words).value() : std::vector<std::string>{};
+}
+
 } // namespace
 
-EvalMetrics evaluateWith(const TrainingAdapter &adapter, const Corpus &corpus, const EvalOptions &options)
+EvalMetrics evaluateWith(const TrainingAdapter &adapter, const Corpus &given, const EvalOptions &options)
 {
+    // A task read with another tokenizer (`eval` on a subword model) is
+    // tokenised again as the model reads it.
+    const auto [sourceTokenizer, targetTokenizer] = adapter.tokenizers();
+    const bool subword = isSubword(sourceTokenizer.mode) || isSubword(targetTokenizer.mode);
+    Corpus retokenised;
+    if (subword) {
+        retokenised = given;
+        retokenise(retokenised, sourceTokenizer, targetTokenizer);
+    }
+    const Corpus &corpus = subword ? retokenised : given;
+    const bool wordScores = isSubword(targetTokenizer.mode);
+    const auto detokenizer = adapter.model().detokenizer();
     EvalMetrics m;
     const std::vector<Example> ex = adapter.examples(corpus);
     if (ex.empty())
@@ -113,8 +135,8 @@ EvalMetrics evaluateWith(const TrainingAdapter &adapter, const Corpus &corpus, c
     double entropy = 0.0;
     int rows = 0;
     for (size_t i = 0; i < n; ++i) {
-        hyps.push_back(results[i].hypothesis);
-        refs.push_back(corpus.pairs[i].targetTokens);
+        hyps.push_back(wordScores ? scoredWords(detokenizer(results[i].hypothesis)) : results[i].hypothesis);
+        refs.push_back(wordScores ? scoredWords(corpus.pairs[i].target) : corpus.pairs[i].targetTokens);
         entropy += results[i].attention.entropy;
         rows += results[i].rows;
         for (size_t h = 0; h < heads; ++h)
@@ -176,7 +198,8 @@ RnnModel makeModelForCorpus(const ModelSpec &spec, const Corpus &train, unsigned
 }
 
 TransformerModel makeTransformerForCorpus(const TransformerSpec &spec, const Corpus &train, unsigned seed,
-                                          int minCount, int maxVocab)
+                                          int minCount, int maxVocab, const TokenizerOptions &sourceTokenizer,
+                                          const TokenizerOptions &targetTokenizer)
 {
     std::vector<std::vector<std::string>> sources, targets;
     for (const SentencePair &p : train.pairs) {
@@ -184,7 +207,8 @@ TransformerModel makeTransformerForCorpus(const TransformerSpec &spec, const Cor
         targets.push_back(p.targetTokens);
     }
     return TransformerModel::initialise(spec, Vocabulary::build(sources, minCount, maxVocab),
-                                        Vocabulary::build(targets, minCount, maxVocab), seed);
+                                        Vocabulary::build(targets, minCount, maxVocab), seed, sourceTokenizer,
+                                        targetTokenizer);
 }
 
 } // namespace alignscope

@@ -1,6 +1,8 @@
 // Task presets and RNN configs: one place for the CLI and the window.
 #include "alignscope/recipes.h"
 
+#include "alignscope/subword.h"
+
 #include "common/random.h"
 
 #include <algorithm>
@@ -62,6 +64,107 @@ Result<PreparedTask> prepareTask(const TaskRequest &r)
         t.maxSourceLength = 48;
     }
     return t;
+}
+
+namespace {
+
+std::vector<std::string> normalisedSentences(const Corpus &corpus, bool source, bool lowercase)
+{
+    std::vector<std::string> out;
+    out.reserve(corpus.pairs.size());
+    for (const SentencePair &p : corpus.pairs)
+        if (auto text = normaliseForSubwords(source ? p.source : p.target, lowercase))
+            out.push_back(std::move(text).value());
+    return out;
+}
+
+Result<std::shared_ptr<const SubwordModel>> trainSubwords(const std::vector<std::string> &sentences, TokenizerMode mode,
+                                                          int vocabSize)
+{
+    return SubwordModel::train(sentences, mode == TokenizerMode::Bpe ? SubwordModel::Kind::Bpe
+                                                                     : SubwordModel::Kind::Unigram, vocabSize);
+}
+
+} // namespace
+
+void retokenise(Corpus &corpus, const TokenizerOptions &source, const TokenizerOptions &target)
+{
+    const bool subword = isSubword(source.mode) || isSubword(target.mode);
+    for (SentencePair &p : corpus.pairs) {
+        auto s = tokenize(p.source, source);
+        auto t = tokenize(p.target, target);
+        p.sourceTokens = s ? std::move(s).value() : std::vector<std::string>{};
+        p.targetTokens = t ? std::move(t).value() : std::vector<std::string>{};
+        if (subword) {
+            p.alignment.clear();
+            p.hasAlignment = false;
+        }
+    }
+}
+
+Result<void> applyTokenizer(PreparedTask &task, const TokenizerRequest &request)
+{
+    if (request.kind.empty())
+        return {};
+    static const std::pair<const char *, TokenizerMode> kinds[] = {{"word", TokenizerMode::Word},
+                                                                   {"char", TokenizerMode::Character},
+                                                                   {"bpe", TokenizerMode::Bpe},
+                                                                   {"unigram", TokenizerMode::Unigram}};
+    const auto *kind = std::find_if(std::begin(kinds), std::end(kinds),
+                                    [&](const auto &k) { return request.kind == k.first; });
+    if (kind == std::end(kinds))
+        return usageError("--tokenizer must be word, char, bpe or unigram, not \"" + request.kind + "\"");
+    if (isSubword(kind->second) && (request.vocabSize < 16 || request.vocabSize > 1000000))
+        return usageError("--vocab-size must be between 16 and 1000000");
+    TokenizerOptions &source = task.sourceTokenizer, &target = task.targetTokenizer;
+    if (source.mode == kind->second && target.mode == kind->second && !isSubword(kind->second))
+        return {}; // the task's own tokens (a built-in task's keep their gold links)
+    source.mode = target.mode = kind->second;
+    source.subword = target.subword = nullptr;
+    if (isSubword(kind->second)) {
+        const Corpus &train = task.splits.train;
+        std::vector<std::string> sourceText = normalisedSentences(train, true, source.lowercase);
+        std::vector<std::string> targetText = normalisedSentences(train, false, target.lowercase);
+        if (request.shared) {
+            sourceText.insert(sourceText.end(), targetText.begin(), targetText.end());
+            auto model = trainSubwords(sourceText, kind->second, request.vocabSize);
+            if (!model)
+                return model.error();
+            source.subword = target.subword = model.value();
+        } else {
+            auto s = trainSubwords(sourceText, kind->second, request.vocabSize);
+            if (!s)
+                return s.error();
+            auto t = trainSubwords(targetText, kind->second, request.vocabSize);
+            if (!t)
+                return t.error();
+            source.subword = s.value();
+            target.subword = t.value();
+        }
+    }
+    for (Corpus *c : {&task.splits.train, &task.splits.dev, &task.splits.test})
+        retokenise(*c, source, target);
+    size_t longest = 0;
+    for (const auto &p : task.splits.train.pairs)
+        longest = std::max(longest, p.sourceTokens.size());
+    task.maxSourceLength = std::max(task.maxSourceLength, static_cast<int>(longest) + 16);
+    return {};
+}
+
+const char *tokenizerName(const TokenizerOptions &t)
+{
+    switch (t.mode) {
+    case TokenizerMode::Word:
+        return "word";
+    case TokenizerMode::Character:
+        return "char";
+    case TokenizerMode::Bpe:
+        return "bpe";
+    case TokenizerMode::Unigram:
+        return "unigram";
+    default:
+        return "pytorch-tutorial";
+    }
 }
 
 RnnRecipe &RnnRecipe::forTask(const PreparedTask &task)

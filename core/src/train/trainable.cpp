@@ -80,6 +80,10 @@ public:
     }
 
     Result<void> trainable() const override { return m_model.trainable(); }
+    std::pair<TokenizerOptions, TokenizerOptions> tokenizers() const override
+    {
+        return {m_model.config().sourceTokenizer, m_model.config().targetTokenizer};
+    }
     int evaluationBatch() const override { return m_model.evaluationBatch(); }
     int loss(ParamBinder<float> &p, const std::vector<std::vector<int>> &sources,
              const std::vector<std::vector<int>> &targets, const LossNoise &noise, int normaliser) const override
@@ -99,6 +103,12 @@ private:
 class TransformerAdapter final : public AdapterBase<TransformerModel> {
 public:
     using AdapterBase::AdapterBase;
+
+    std::pair<TokenizerOptions, TokenizerOptions> tokenizers() const override
+    {
+        const TransformerFileConfig c = m_model.fileConfig();
+        return {c.sourceTokenizer, c.targetTokenizer};
+    }
 
     int loss(ParamBinder<float> &p, const std::vector<std::vector<int>> &sources,
              const std::vector<std::vector<int>> &targets, const LossNoise &noise, int normaliser) const override

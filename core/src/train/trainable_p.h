@@ -34,6 +34,9 @@ public:
     virtual Result<void> trainable() const { return {}; }
     /// Sentences per teacher-forced evaluation batch.
     virtual int evaluationBatch() const { return 32; }
+    /// The model's source and target tokenizers (evaluation re-tokenises a
+    /// corpus for subword ones).
+    virtual std::pair<TokenizerOptions, TokenizerOptions> tokenizers() const = 0;
     /// A corpus pair's source tokens as the model's encoder input.
     virtual EncodedSource source(const std::vector<std::string> &tokens) const = 0;
     /// The batch's summed token loss divided by `normaliser` (0: its own

@@ -23,6 +23,8 @@ Result<TransformerModel> TransformerModel::load(const std::string &path)
     auto config = transformerConfigFromJson(cfg->second);
     if (!config)
         return fileError(path + ": " + config.error().message);
+    if (auto subword = readSubwordModels(file.value(), config->sourceTokenizer, config->targetTokenizer); !subword)
+        return subword.error();
     const TransformerSpec spec = config->spec;
     auto parts = readModelParts(file.value(), config->sourceSpecials, config->targetSpecials,
                                 [&](int source, int target) { return TransformerNetwork<float>(spec, source, target).shapes(); });
@@ -47,7 +49,9 @@ Result<void> TransformerModel::save(const std::string &path) const
 Result<void> TransformerModel::save(const std::string &path, const std::map<std::string, FloatTensor> &extraTensors,
                                     const std::map<std::string, std::string> &extraMetadata) const
 {
-    return writeModelFile(path, m_params, extraTensors, extraMetadata, transformerConfigToJson(fileConfig()), m_source,
+    std::map<std::string, std::string> meta = extraMetadata;
+    addSubwordModels(meta, m_sourceTokenizer, m_targetTokenizer);
+    return writeModelFile(path, m_params, extraTensors, std::move(meta), transformerConfigToJson(fileConfig()), m_source,
                           m_target);
 }
 
