@@ -69,6 +69,7 @@ const std::array<CommandHelp, 9> kCommands = {{
      "       [--watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]]\n"
      "  train --task ... --encoder transformer [the options of init --encoder transformer] --out FILE\n",
      "Trains a model on a built-in task or a corpus and writes it to --out (a checkpoint OUT.ckpt\n"
+     "       [--tokenizer word|char|bpe|unigram [--vocab-size N] [--shared-vocab]]\n"
      "after every epoch). It first prints one line saying what it will do: pairs, vocabularies and\n"
      "their tokenizer, parameters and the estimated time per epoch (timed on a copy of the model).\n"
      "  --task T          en-fr, dates, or a TSV file source<TAB>target[<TAB>Pharaoh links];\n"
@@ -81,6 +82,10 @@ const std::array<CommandHelp, 9> kCommands = {{
      "                    (the specials included); the rest read as <unk>\n"
      "  --embedding E --hidden H --layers L --attention-dim A --max-source-length N\n"
      "  --resume CKPT        continue a run exactly from its checkpoint\n"
+     "  --tokenizer word|char|bpe|unigram   tokens (default: the task's own); bpe and unigram train a\n"
+     "                    SentencePiece model on the training split, stored in the model file\n"
+     "  --vocab-size N    bpe/unigram: pieces per model at most (8000)\n"
+     "  --shared-vocab    bpe/unigram: one model for source and target\n"
      "  --watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]   attention at every epoch end\n"
      "Progress: a bar on a terminal; otherwise one line per epoch and a plain progress line at least\n"
      "every 30 seconds (ALIGNSCOPE_PROGRESS_SECONDS=S sets that interval).\n"},
