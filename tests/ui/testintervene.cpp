@@ -5,6 +5,8 @@
 // switches heads off, the Intervention dock shows the edited decode beside
 // the original, Undo and Clear edits, sessions keep the edits, and "Which
 // heads matter" runs core's headImportance in the background with Cancel.
+// A drag (Shift, or the dock's Reshape mode) or Shift+Up/Down reshapes a
+// step's row; sessions keep the undo list.
 
 #include "attention/headgrid.h"
 #include "attention/headimportanceview.h"
@@ -19,6 +21,9 @@
 #include "alignscope/model.h"
 
 #include <QAction>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMenu>
 #include <QProgressBar>
@@ -42,10 +47,14 @@ private slots:
     void testEditRules();
     void testCtrlClickEditsRnn();
     void testEditFollowsHeadSelection();
+    void testReshapeRules();
+    void testDragReshapesRowRnn();
+    void testReshapeHeadModeAndKeys();
     void testDropSourceFromMenu();
     void testSideBySideUndoClear();
     void testAblateHeads();
     void testSessionKeepsEdits();
+    void testSessionKeepsUndo();
     void testSessionRejectsBadIntervention();
     void testSessionAtStart();
     void testWhichHeadsMatter();
@@ -197,6 +206,169 @@ void TestIntervene::testEditFollowsHeadSelection()
         QCOMPARE(w->traceModel()->nodeAtStep(step)->weights(HeadSelection::of(layers - 1, h))[source], 1.0f);
 }
 
+void TestIntervene::testReshapeRules()
+{
+    Vector row(4);
+    row << 0.4f, 0.3f, 0.2f, 0.1f;
+    // Position 1 takes 0.6; the others share 0.4 as they did (0.4 : 0.2 : 0.1).
+    const Vector up = reshapedRow(row, 1, 1, 0.6);
+    QVERIFY(std::abs(up.sum() - 1.0f) < 1e-6f);
+    QVERIFY(std::abs(up[1] - 0.6f) < 1e-6f);
+    QVERIFY(std::abs(up[0] - 0.4f * 0.4f / 0.7f) < 1e-6f && std::abs(up[3] - 0.1f * 0.4f / 0.7f) < 1e-6f);
+    // A merged word's two pieces keep their ratio; the share is clamped to 0..1.
+    const Vector word = reshapedRow(row, 2, 2, 0.9);
+    QVERIFY(std::abs(word[2] - 0.6f) < 1e-6f && std::abs(word[3] - 0.3f) < 1e-6f);
+    QCOMPARE(reshapedRow(row, 0, 1, 1.7)[0], 1.0f);
+    QCOMPARE(reshapedRow(row, 0, 1, -1)[0], 0.0f);
+    // When the rest held nothing, it shares evenly.
+    Vector hot = Vector::Zero(3);
+    hot[0] = 1.0f;
+    const Vector spread = reshapedRow(hot, 0, 1, 0.5);
+    QVERIFY(std::abs(spread[1] - 0.25f) < 1e-6f && std::abs(spread[2] - 0.25f) < 1e-6f);
+    // A second reshape of the same step and heads replaces the first; other heads keep theirs.
+    Intervention iv = withReshaped({}, 1, up, HeadSelection::of(0, 2), 2, 4);
+    iv = withReshaped(iv, 1, word, HeadSelection::of(0, 3), 2, 4);
+    iv = withReshaped(iv, 1, spread.head(3), HeadSelection::of(0, 2), 2, 4);
+    QCOMPARE(iv.edits.size(), size_t(2));
+    QCOMPARE(iv.edits.back().head, 2);
+    QCOMPARE(iv.edits.back().weights, Vector(spread.head(3)));
+    QVERIFY(iv.edits.back().position < 0);
+    // The cells marked: at least half the edit's peak (a one-hot: its position).
+    QCOMPARE(reshapePeaks(iv.edits.front()), (std::vector<int>{2, 3})); // word: 0.6 and 0.3
+    QCOMPARE(reshapePeaks(AttentionEdit::oneHot(0, 5)), std::vector<int>{5});
+}
+
+void TestIntervene::testDragReshapesRowRnn()
+{
+    auto w = openWindow(QStringLiteral("additive"));
+    QVERIFY(w);
+    HeatmapView *view = w->heatmap()->view();
+    QVERIFY(view->toolTip().contains(QStringLiteral("Shift+drag")));
+    w->traceModel()->last();
+    const int step = 1, column = 3;
+    QVERIFY(view->data().visibleRows > step && view->data().columns() > column);
+    const int row = view->data().rowOfStep(step), source = view->data().columnSources[column];
+    Vector base = w->traceModel()->weightsAt(step);
+    base /= base.sum();
+    // Shift+drag the cell up by 0.6 of the drag range: it takes base + 0.6, the rest is rescaled.
+    const QPoint from = view->cellRect(row, column).center().toPoint();
+    const int dy = int(std::round(0.6 * view->reshapePixels()));
+    const Vector expected = reshapedRow(base, source, 1, base[source] + double(dy) / view->reshapePixels());
+    QTest::mousePress(view->viewport(), Qt::LeftButton, Qt::ShiftModifier, from);
+    QVERIFY(view->reshaping());
+    QTest::mouseMove(view->viewport(), from - QPoint(0, dy));
+    // The row shows the drag before anything is decoded.
+    QVERIFY(std::abs(view->data().value(row, column) - expected[source]) < 1e-5f);
+    QVERIFY(w->controller()->intervention().empty());
+    QTest::mouseRelease(view->viewport(), Qt::LeftButton, Qt::ShiftModifier, from - QPoint(0, dy));
+    QVERIFY(!view->reshaping());
+    const Intervention &iv = w->controller()->intervention();
+    QCOMPARE(iv.edits.size(), size_t(1));
+    const AttentionEdit edit = iv.edits.front();
+    QCOMPARE(edit.step, step);
+    QCOMPARE(edit.position, -1);
+    QCOMPARE(edit.weights.size(), base.size());
+    QVERIFY((edit.weights - expected).cwiseAbs().maxCoeff() < 1e-6f);
+    QVERIFY(std::abs(edit.weights.sum() - 1.0f) < 1e-5f);
+    const Intervention want = iv;
+    QVERIFY(waitForDecode(*w, want));
+    // The step decoded with exactly those weights, and the rest as core decodes under the same edit.
+    const TraceModel *m = w->traceModel();
+    QVERIFY(m->nodeAtStep(step)->edited && !m->nodeAtStep(0)->edited);
+    QVERIFY((m->weightsAt(step) - expected).cwiseAbs().maxCoeff() < 1e-6f);
+    const ModelPtr model = w->controller()->model();
+    const std::string sentence = w->controller()->sentence().toStdString();
+    DecodeOptions options;
+    options.intervention = want;
+    auto direct = translate(*model, sentence, options);
+    QVERIFY(direct);
+    const DecodeTrace &shown = *m->trace();
+    QCOMPARE(shown.targetTokens(shown.bestPath()), direct->targetTokens(direct->bestPath()));
+    // The edited decode is a forced decode of its own choices under the edit.
+    std::vector<int> ids;
+    for (int node : shown.bestPath())
+        ids.push_back(shown.nodes[size_t(node)].tokenId);
+    auto forced = forceDecodeIds(*model, sentence, ids, want);
+    QVERIFY(forced);
+    const std::vector<int> path = forced->bestPath();
+    QCOMPARE(path.size(), ids.size());
+    QVERIFY(std::abs(forced->nodes[size_t(path.back())].cumulativeLogProb
+                     - shown.nodes[size_t(shown.bestPath().back())].cumulativeLogProb)
+            < 1e-4);
+    QVERIFY((forced->nodes[size_t(path[size_t(step)])].weights(HeadSelection{}) - expected).cwiseAbs().maxCoeff()
+            < 1e-6f);
+    // Marked like a one-hot edit: the row, and the dragged cell now holding the peak.
+    const HeatmapData &d = view->data();
+    QVERIFY(d.editedRow.at(size_t(row)));
+    QVERIFY(std::find(d.forcedCells.begin(), d.forcedCells.end(), QPoint(column, row)) != d.forcedCells.end());
+    // A drag that ends where it started, or Esc, edits nothing.
+    QTest::mousePress(view->viewport(), Qt::LeftButton, Qt::ShiftModifier, from);
+    QTest::mouseRelease(view->viewport(), Qt::LeftButton, Qt::ShiftModifier, from);
+    QTest::mousePress(view->viewport(), Qt::LeftButton, Qt::ShiftModifier, from);
+    QTest::mouseMove(view->viewport(), from + QPoint(0, 30));
+    QTest::keyClick(view, Qt::Key_Escape);
+    QVERIFY(!view->reshaping());
+    QTest::mouseRelease(view->viewport(), Qt::LeftButton, Qt::NoModifier, from + QPoint(0, 30));
+    QCOMPARE(w->controller()->intervention(), want);
+}
+
+void TestIntervene::testReshapeHeadModeAndKeys()
+{
+    auto w = openWindow(QStringLiteral("transformer"));
+    QVERIFY(w);
+    const DecodeTrace *t = w->traceModel()->trace();
+    QVERIFY(t->heads() > 1);
+    HeatmapView *view = w->heatmap()->view();
+    // The dock's Reshape: a plain drag reshapes the focused head's row.
+    QAction *reshape = w->interventionPanel()->reshapeAction();
+    QVERIFY(reshape && reshape->isCheckable() && !reshape->toolTip().isEmpty());
+    reshape->setChecked(true);
+    QVERIFY(view->reshapeMode());
+    w->traceModel()->setSelection(HeadSelection::of(0, 1));
+    w->traceModel()->last();
+    const int step = 0, row = view->data().rowOfStep(step);
+    Vector base = w->traceModel()->weightsAt(step);
+    int column = 0; // the shown column with the most weight: there is some to take away
+    for (int c = 1; c < view->data().columns(); ++c)
+        if (view->data().value(row, c) > view->data().value(row, column))
+            column = c;
+    const int source = view->data().columnSources[column];
+    const QPoint from = view->cellRect(row, column).center().toPoint();
+    const int dy = 40; // downwards: less weight here
+    const Vector expected = reshapedRow(base / base.sum(), source, 1, base[source] / base.sum() - dy / view->reshapePixels());
+    QTest::mousePress(view->viewport(), Qt::LeftButton, Qt::NoModifier, from);
+    QTest::mouseMove(view->viewport(), from + QPoint(0, dy));
+    QTest::mouseRelease(view->viewport(), Qt::LeftButton, Qt::NoModifier, from + QPoint(0, dy));
+    QCOMPARE(w->controller()->intervention().edits.size(), size_t(1));
+    Intervention want = w->controller()->intervention();
+    QCOMPARE(want.edits.front().layer, 0);
+    QCOMPARE(want.edits.front().head, 1);
+    QVERIFY((want.edits.front().weights - expected).cwiseAbs().maxCoeff() < 1e-6f);
+    QVERIFY(waitForDecode(*w, want));
+    const DecodeNode &node = *w->traceModel()->nodeAtStep(step);
+    QVERIFY((node.weights(HeadSelection::of(0, 1)) - expected).cwiseAbs().maxCoeff() < 1e-6f);
+    QVERIFY((node.weights(HeadSelection::of(0, 0)) - expected).cwiseAbs().maxCoeff() > 1e-3f); // not the others
+    reshape->setChecked(false);
+    QVERIFY(!view->reshapeMode());
+    // Keys: Shift+Right picks the next column, Shift+Up gives it a tenth more of the row; Ctrl+Z undoes.
+    w->traceModel()->setStep(step);
+    w->traceModel()->selectCell(step, view->data().columnSources[0]);
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_Right, Qt::ShiftModifier);
+    const int next = view->data().columnSources[1];
+    QCOMPARE(w->traceModel()->selectedSource(), next);
+    const Vector before = w->traceModel()->weightsAt(step);
+    QTest::keyClick(view, Qt::Key_Up, Qt::ShiftModifier);
+    QCOMPARE(w->controller()->intervention().edits.size(), size_t(1)); // the same step and head: replaced
+    const Vector &nudged = w->controller()->intervention().edits.back().weights;
+    QVERIFY(std::abs(nudged[next] - (before[next] / before.sum() + 0.1f)) < 1e-5f);
+    QVERIFY(std::abs(nudged.sum() - 1.0f) < 1e-5f);
+    Intervention second = w->controller()->intervention();
+    QVERIFY(waitForDecode(*w, second));
+    w->interventionPanel()->undoAction()->trigger();
+    QVERIFY(waitForDecode(*w, want));
+}
+
 void TestIntervene::testDropSourceFromMenu()
 {
     auto w = openWindow(QStringLiteral("additive"));
@@ -343,6 +515,80 @@ void TestIntervene::testSessionKeepsEdits()
     QCOMPARE(w->traceModel()->trace()->model, std::string("additive"));
     QVERIFY(w->traceModel()->nodeAtStep(1)->edited);
     QVERIFY(!w->interventionPanel()->originalText().isEmpty());
+}
+
+void TestIntervene::testSessionKeepsUndo()
+{
+    // The undo list goes through JSON (version 2) oldest first.
+    Session s;
+    AttentionEdit spread;
+    spread.weights = Vector::Constant(4, 0.25f);
+    s.interventionHistory = {{}, {{AttentionEdit::oneHot(0, 1)}, {}, {}}, {{spread}, {2}, {{0, -1}}}};
+    s.intervention = {{spread}, {2}, {}};
+    auto back = sessionFromJson(sessionToJson(s));
+    QVERIFY(back);
+    QCOMPARE(back->interventionHistory, s.interventionHistory);
+    QVERIFY(sessionToJson(s).contains("\"version\": 2"));
+    QVERIFY(!sessionToJson(Session{}).contains("intervention_history"));
+    // A bad entry is refused by name.
+    auto bad = sessionFromJson(R"({"format":"alignscope-session","version":2,"intervention_history":[{},{"dropped_source":[-1]}]})");
+    QVERIFY(!bad);
+    QVERIFY(QString::fromStdString(bad.error().message).contains(QStringLiteral("\"intervention_history\" entry 2")));
+    QVERIFY(!sessionFromJson(R"({"format":"alignscope-session","version":2,"intervention_history":{}})"));
+
+    // The window: three edits, saved, reopened in a new window; Undo steps back through each.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("undo.json"));
+    std::vector<Intervention> states;
+    {
+        auto w = openWindow(QStringLiteral("additive"));
+        QVERIFY(w);
+        const int n = w->traceModel()->sourceLength();
+        Vector shaped = Vector::Constant(n, 0.5f / float(n - 1));
+        shaped[1] = 0.5f;
+        Intervention iv;
+        iv = withOneHot(iv, 0, 2, {}, 1, 1);
+        states.push_back(iv);
+        iv = withDropped(iv, 0);
+        states.push_back(iv);
+        iv = withReshaped(iv, 1, shaped, {}, 1, 1);
+        states.push_back(iv);
+        for (const Intervention &state : states) {
+            w->controller()->setIntervention(state, 1);
+            QVERIFY(waitForDecode(*w, state));
+        }
+        QVERIFY(w->saveSessionFile(path));
+    }
+    auto w = openWindow(QStringLiteral("transformer"));
+    QVERIFY(w);
+    QVERIFY(w->openSessionFile(path));
+    QVERIFY(waitForDecode(*w, states.back()));
+    QCOMPARE(w->traceModel()->trace()->model, std::string("additive"));
+    QAction *undo = w->interventionPanel()->undoAction();
+    for (int i = int(states.size()) - 2; i >= -1; --i) {
+        QVERIFY(undo->isEnabled());
+        undo->trigger();
+        QVERIFY(waitForDecode(*w, i >= 0 ? states[size_t(i)] : Intervention{}));
+    }
+    QVERIFY(!undo->isEnabled() && !w->controller()->canUndoIntervention());
+
+    // A version 1 session (no history): its edits open and one Undo goes back to the model's own.
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QJsonObject old = QJsonDocument::fromJson(f.readAll()).object();
+    f.close();
+    old.insert(QStringLiteral("version"), 1);
+    old.remove(QStringLiteral("intervention_history"));
+    const QString v1 = dir.filePath(QStringLiteral("v1.json"));
+    QFile out(v1);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(QJsonDocument(old).toJson());
+    out.close();
+    QVERIFY(w->openSessionFile(v1));
+    QVERIFY(waitForDecode(*w, states.back()));
+    QCOMPARE(w->controller()->interventionHistory().size(), size_t(1));
+    undo->trigger();
+    QVERIFY(waitForDecode(*w, {}));
 }
 
 void TestIntervene::testSessionAtStart()

@@ -84,9 +84,9 @@ void TestSession::testRefusesWhatItCannotRead_data()
 {
     QTest::addColumn<QByteArray>("json");
     QTest::addColumn<QString>("message");
-    QTest::newRow("newer") << QByteArray(R"({"format":"alignscope-session","version":2,"sentence":"x"})")
-                           << QStringLiteral("the session was saved by a newer AlignScope (session version 2; this one "
-                                             "reads up to 1): update AlignScope to open it");
+    QTest::newRow("newer") << QByteArray(R"({"format":"alignscope-session","version":3,"sentence":"x"})")
+                           << QStringLiteral("the session was saved by a newer AlignScope (session version 3; this one "
+                                             "reads up to 2): update AlignScope to open it");
     QTest::newRow("other json") << QByteArray(R"({"steps":[]})")
                                 << QStringLiteral("not an AlignScope session file (no \"format\": \"alignscope-session\")");
     QTest::newRow("not json") << QByteArray("session?")

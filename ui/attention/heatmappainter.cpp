@@ -1,6 +1,7 @@
 #include "attention/heatmappainter.h"
 
 #include "attention/wordmerge.h"
+#include "decode/interventionedits.h"
 
 #include <QFontMetricsF>
 #include <QPainter>
@@ -232,12 +233,31 @@ void HeatmapData::markIntervention(const DecodeTrace &trace, const std::vector<i
             droppedColumn[size_t(c)] = true;
     const int layer = selection.layerIn(trace.layers());
     for (const AttentionEdit &e : iv.edits) {
-        if (e.position < 0 || (e.layer >= 0 && e.layer != layer))
+        const int r = rowOfStep(e.step);
+        if (r < 0 || (e.layer >= 0 && e.layer != layer))
             continue;
-        const int r = rowOfStep(e.step), c = columnOfSource(e.position);
-        if (r >= 0 && c >= 0)
-            forcedCells.emplace_back(c, r);
+        for (int j : reshapePeaks(e))
+            if (const int c = columnOfSource(j);
+                c >= 0 && std::find(forcedCells.begin(), forcedCells.end(), QPoint(c, r)) == forcedCells.end())
+                forcedCells.emplace_back(c, r);
     }
+}
+
+void HeatmapData::previewRow(int row, const Vector &weights, const HeatmapOptions &options)
+{
+    if (row < 0 || row >= rows())
+        return;
+    std::vector<double> shown(size_t(columns()), 0.0);
+    for (int c = 0; c < columns(); ++c)
+        for (int k = 0; k < columnSpan(c); ++k)
+            if (const Eigen::Index j = columnSources[size_t(c)] + k; j < weights.size())
+                shown[size_t(c)] += weights[j];
+    double sum = 0;
+    for (double v : shown)
+        sum += v;
+    const double scale = options.renormalise && options.signedRange <= 0 && sum > 0 ? 1.0 / sum : 1.0;
+    for (int c = 0; c < columns(); ++c)
+        values[size_t(row) * columns() + c] = float(shown[size_t(c)] * scale);
 }
 
 QColor interventionColor()

@@ -71,7 +71,8 @@ struct HeatmapData {
     std::vector<bool> forcedRow;
     /// Intervention marks (cross-attention only; empty when nothing is edited):
     /// rows whose step used edited weights, columns dropped from every step,
-    /// and the cells an edit put all the weight on, as (column, row).
+    /// and the cells an edit put its weight on, as (column, row): a one-hot's
+    /// position, a reshaped row's cells at half its peak or more.
     std::vector<bool> editedRow;
     std::vector<bool> droppedColumn;
     std::vector<QPoint> forcedCells;
@@ -111,6 +112,9 @@ struct HeatmapData {
     /// Fills the intervention marks from `trace` (its edited steps, dropped
     /// positions and one-hot edits of `selection`'s layer).
     void markIntervention(const DecodeTrace &trace, const std::vector<int> &path, const HeadSelection &selection);
+    /// Shows `weights` (n, one source row) in row `row` while a drag reshapes
+    /// it, summed over merged columns and renormalised as `options` say.
+    void previewRow(int row, const Vector &weights, const HeatmapOptions &options);
 };
 
 /// The colour of intervention marks (edited rows, forced cells) on every heatmap.

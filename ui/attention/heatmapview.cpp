@@ -1,10 +1,12 @@
 #include "attention/heatmapview.h"
 
+#include "decode/interventionedits.h"
 #include "widgets/headpicker.h"
 
 #include <QAction>
 #include <QComboBox>
 #include <QHelpEvent>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QMenu>
 #include <QMouseEvent>
@@ -15,8 +17,14 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <utility>
 
 namespace alignscope::ui {
+namespace {
+
+constexpr double kNudge = 0.1; // Shift+Up/Down: a tenth of the row's weight
+
+} // namespace
 
 HeatmapView::HeatmapView(TraceModel *model, QWidget *parent) : QAbstractScrollArea(parent), m_model(model)
 {
@@ -27,8 +35,9 @@ HeatmapView::HeatmapView(TraceModel *model, QWidget *parent) : QAbstractScrollAr
     viewport()->setBackgroundRole(QPalette::Base);
     setToolTip(tr("Attention weights α: one row per generated target token, one column per source token. "
                   "Hover a cell for α and e, click it to explain it; Ctrl+wheel zooms. Intervene: Ctrl+click a "
-                  "cell to put all of that step's attention on its source token, right-click a source token to "
-                  "remove it from every step."));
+                  "cell to put all of that step's attention on its source token, Shift+drag a cell up or down to "
+                  "reshape its row (Shift+Up/Down on the picked cell), right-click a source token to remove it "
+                  "from every step."));
     connect(model, &TraceModel::traceChanged, this, &HeatmapView::rebuild);
     connect(model, &TraceModel::cursorChanged, this, [this] {
         // A step moves the cursor over the same matrix; only another
@@ -59,6 +68,7 @@ void HeatmapView::setKind(AttentionKind kind)
 
 void HeatmapView::rebuild()
 {
+    m_drag = {}; // a new matrix ends any reshape of the old one
     m_data = HeatmapData::fromTrace(*m_model, m_options, m_kind);
     m_metrics = HeatmapLabelMetrics::measure(m_data, font());
     m_builtPath = m_model->path();
@@ -155,7 +165,10 @@ QString HeatmapView::cellToolTip(int row, int column) const
         .arg(m_data.value(row, column), 0, 'f', 4)
         .arg(m_data.score(row, column), 0, 'f', 4)
         .arg(m_data.oovColumn[column] ? tr("<br><i>out of vocabulary: decoded as &lt;unk&gt;</i>") : QString())
-        + (m_kind == AttentionKind::Cross ? tr("<br><i>Ctrl+click: all of this step's attention here</i>") : QString());
+        + (m_kind == AttentionKind::Cross
+               ? tr("<br><i>Ctrl+click: all of this step's attention here; Shift+drag up or down: more or less "
+                    "of it here</i>")
+               : QString());
 }
 
 void HeatmapView::paintEvent(QPaintEvent *)
@@ -190,6 +203,15 @@ QString HeatmapView::labelToolTip(QPointF pos) const
 
 void HeatmapView::mouseMoveEvent(QMouseEvent *event)
 {
+    if (reshaping()) {
+        dragReshape(event->position().y());
+        const int column = m_data.columnOfSource(m_drag.first);
+        QToolTip::showText(event->globalPosition().toPoint(),
+                           tr("α = %1 — release to decode with this row, Esc to cancel")
+                               .arg(column >= 0 ? m_data.value(m_drag.row, column) : 0.0f, 0, 'f', 3),
+                           viewport());
+        return;
+    }
     const QPoint cell = painter().cellAt(event->position(), QRectF(viewport()->rect()), scrollOffset());
     QString tip = cellToolTip(cell.y(), cell.x());
     if (tip.isEmpty()) // a label: the whole token, however it was elided
@@ -225,8 +247,105 @@ void HeatmapView::mousePressEvent(QMouseEvent *event)
     }
     if (event->button() != Qt::LeftButton)
         return;
+    if (((event->modifiers() & Qt::ShiftModifier) || m_reshapeMode) && beginReshape(cell, event->position().y()))
+        return;
     // A decoder self-attention column is a target position, not a source one: the row's step alone.
     m_model->selectCell(m_data.rowSteps[cell.y()], m_kind == AttentionKind::DecoderSelf ? -1 : m_data.columnSources[cell.x()]);
+}
+
+void HeatmapView::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (reshaping() && event->button() == Qt::LeftButton)
+        endReshape(true);
+    QAbstractScrollArea::mouseReleaseEvent(event);
+}
+
+void HeatmapView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Escape && reshaping()) {
+        endReshape(false);
+        return;
+    }
+    const bool shift = event->modifiers() == Qt::ShiftModifier;
+    if (shift && m_kind == AttentionKind::Cross && m_data.rows() > 0) {
+        switch (event->key()) {
+        case Qt::Key_Up: nudgePickedCell(kNudge); return;
+        case Qt::Key_Down: nudgePickedCell(-kNudge); return;
+        case Qt::Key_Left:
+        case Qt::Key_Right: {
+            // Pick the next shown source column of the current step.
+            const int c = m_data.columnOfSource(m_model->selectedSource()) + (event->key() == Qt::Key_Left ? -1 : 1);
+            if (c >= 0 && c < m_data.columns())
+                m_model->selectCell(m_model->step(), m_data.columnSources[size_t(c)]);
+            return;
+        }
+        default: break;
+        }
+    }
+    QAbstractScrollArea::keyPressEvent(event);
+}
+
+void HeatmapView::setReshapeMode(bool on)
+{
+    if (on == m_reshapeMode)
+        return;
+    m_reshapeMode = on;
+    if (on)
+        viewport()->setCursor(Qt::SizeVerCursor);
+    else
+        viewport()->unsetCursor();
+    emit reshapeModeChanged(on);
+}
+
+double HeatmapView::reshapePixels() const { return std::max(120.0, 6 * m_options.cellSize); }
+
+bool HeatmapView::beginReshape(QPoint cell, double y)
+{
+    if (m_kind != AttentionKind::Cross || cell.x() < 0 || cell.y() < 0 || cell.y() >= m_data.visibleRows
+        || m_data.rowSpan(cell.y()) != 1) // a merged target word spans several steps: no one row to reshape
+        return false;
+    Drag d;
+    d.row = cell.y();
+    d.step = m_data.rowSteps[size_t(cell.y())];
+    d.first = m_data.columnSources[size_t(cell.x())];
+    d.count = m_data.columnSpan(cell.x());
+    d.base = m_model->weightsAt(d.step);
+    const double sum = d.base.sum();
+    if (d.base.size() == 0 || !(sum > 0))
+        return false;
+    d.base /= float(sum); // a max over heads is no distribution until scaled to one
+    d.startY = y;
+    d.startShare = d.base.segment(d.first, std::min<Eigen::Index>(d.count, d.base.size() - d.first)).sum();
+    d.current = d.base;
+    m_drag = std::move(d);
+    return true;
+}
+
+void HeatmapView::dragReshape(double y)
+{
+    const double share = m_drag.startShare + (m_drag.startY - y) / reshapePixels(); // up raises
+    m_drag.current = reshapedRow(m_drag.base, m_drag.first, m_drag.count, share);
+    m_data.previewRow(m_drag.row, m_drag.current, m_options);
+    viewport()->update();
+}
+
+void HeatmapView::endReshape(bool apply)
+{
+    const Drag d = std::exchange(m_drag, {});
+    rebuild(); // the model's row again until the edited decode arrives
+    QToolTip::hideText();
+    if (apply && d.current.size() == d.base.size() && (d.current - d.base).cwiseAbs().maxCoeff() > 1e-4f)
+        emit reshapeRequested(d.step, d.current);
+}
+
+void HeatmapView::nudgePickedCell(double delta)
+{
+    const int row = m_data.rowOfStep(m_model->step());
+    const int column = m_data.columnOfSource(m_model->selectedSource());
+    if (row < 0 || !beginReshape(QPoint(column, row), 0))
+        return;
+    m_drag.current = reshapedRow(m_drag.base, m_drag.first, m_drag.count, m_drag.startShare + delta);
+    endReshape(true);
 }
 
 QMenu *HeatmapView::contextMenuAt(QPointF pos)

@@ -53,7 +53,16 @@ public:
     /// from every step"; null elsewhere. The caller owns and shows it.
     QMenu *contextMenuAt(QPointF pos);
 
+    /// Reshape mode: a plain drag on a cell reshapes its row (as Shift+drag
+    /// always does) instead of picking the cell.
+    bool reshapeMode() const { return m_reshapeMode; }
+    /// Whether a drag is reshaping a row now.
+    bool reshaping() const { return m_drag.row >= 0; }
+    /// Pixels of vertical drag that move a cell's weight by the whole range 0..1.
+    double reshapePixels() const;
+
 public slots:
+    void setReshapeMode(bool on);
     void zoomIn();
     void zoomOut();
     void setFitToView(bool fit);
@@ -65,6 +74,11 @@ signals:
     void editRequested(int step, int source);
     /// "Remove this position from every step" on a source column.
     void dropRequested(int source);
+    /// A drag on a cross-attention cell (Shift, or in reshape mode) or
+    /// Shift+Up/Down on the picked cell reshaped step `step`'s row: `weights`
+    /// (n) is the row to decode with, a distribution over the source.
+    void reshapeRequested(int step, const alignscope::Vector &weights);
+    void reshapeModeChanged(bool on);
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -72,6 +86,8 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
     void contextMenuEvent(QContextMenuEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
     bool viewportEvent(QEvent *event) override;
@@ -81,6 +97,26 @@ private:
     void updateGeometryFromData();
     void ensureCurrentRowVisible();
     QPointF scrollOffset() const;
+    /// Starts reshaping the row of `cell` (column, row); false when it cannot be.
+    bool beginReshape(QPoint cell, double y);
+    void dragReshape(double y);
+    /// Ends the drag: emits the reshaped row when `apply` and it changed.
+    void endReshape(bool apply);
+    /// Shift+Up/Down: the picked cell of the current step by `delta` of the row's weight.
+    void nudgePickedCell(double delta);
+
+    /// A reshape under way: the row, the dragged column's source positions
+    /// and the weights it started from and shows now.
+    struct Drag {
+        int row = -1;
+        int step = -1;
+        int first = 0;
+        int count = 1;
+        double startY = 0;
+        double startShare = 0;
+        Vector base;
+        Vector current;
+    };
 
     TraceModel *m_model;
     AttentionKind m_kind = AttentionKind::Cross;
@@ -91,6 +127,8 @@ private:
     double m_fitLimit = 0;
     double m_minimumCell = CellFit::kMin;
     std::vector<int> m_builtPath; // the path m_data was built from
+    bool m_reshapeMode = false;
+    Drag m_drag;
 };
 
 /// The heatmap with its options: colormap, hide special tokens,

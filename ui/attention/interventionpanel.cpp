@@ -78,7 +78,8 @@ InterventionPanel::InterventionPanel(TraceModel *model, DecodeController *contro
 {
     setObjectName(QStringLiteral("interventionPanel"));
     setToolTip(tr("Intervene: the decode with your edits beside the model's own. Ctrl+click a heatmap cell to put "
-                  "all of a step's attention on one source token, right-click a source token to remove it, "
+                  "all of a step's attention on one source token, Shift+drag a cell to reshape its row, right-click a "
+                  "source token to remove it, "
                   "right-click a head in the head grid to switch it off."));
     auto *bar = new QToolBar(this);
     bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
@@ -90,6 +91,13 @@ InterventionPanel::InterventionPanel(TraceModel *model, DecodeController *contro
     m_clear = bar->addAction(tr("&Clear edits"), this, [this] { m_controller->clearIntervention(std::max(0, m_model->step())); });
     m_clear->setObjectName(QStringLiteral("clearIntervention"));
     m_clear->setToolTip(tr("Back to the model's own attention"));
+    bar->addSeparator();
+    m_reshape = bar->addAction(tr("&Reshape"));
+    m_reshape->setObjectName(QStringLiteral("reshapeAttention"));
+    m_reshape->setCheckable(true);
+    m_reshape->setToolTip(tr("Drag a heatmap cell up or down to give its source token more or less of that step's "
+                             "attention; the rest of the row is rescaled to sum to 1 and the decode runs again on "
+                             "release (Shift+drag does this without the mode; Shift+Up/Down on the picked cell)"));
     m_summary = new QLabel(this);
     m_summary->setWordWrap(true);
     m_original = new QLabel(this);
@@ -124,8 +132,9 @@ void InterventionPanel::refresh()
     m_editedDifferences.clear();
     if (iv.empty() || !edited || !original || edited->intervention != iv) {
         m_summary->setText(iv.empty() ? tr("No edits. Ctrl+click a heatmap cell to put all of that step's attention "
-                                           "on its source token; right-click a source token to remove it from every "
-                                           "step; right-click a head in the head grid to switch it off.")
+                                           "on its source token; Shift+drag a cell up or down (or turn on Reshape) "
+                                           "to give it more or less; right-click a source token to remove it from "
+                                           "every step; right-click a head in the head grid to switch it off.")
                                       : tr("Decoding with: %1…").arg(QString::fromStdString(iv.summary())));
         m_original->clear();
         m_edited->clear();

@@ -24,6 +24,9 @@ public:
     /// Undo the last edit (Ctrl+Z) and Clear edits; the window puts them in its menus.
     QAction *undoAction() const { return m_undo; }
     QAction *clearAction() const { return m_clear; }
+    /// "Reshape" (checkable): a plain drag on a heatmap cell reshapes its row,
+    /// as Shift+drag always does; the window ties it to the heatmap.
+    QAction *reshapeAction() const { return m_reshape; }
     /// What the panel shows, for tests: the two translations (plain text),
     /// their log P, and the 0-based positions of each one's tokens that the
     /// other lacks (outside a longest common subsequence of the two).
@@ -44,6 +47,7 @@ private:
     QLabel *m_edited;
     QAction *m_undo;
     QAction *m_clear;
+    QAction *m_reshape;
     QString m_originalText;
     QString m_editedText;
     double m_originalLogProb = 0;

@@ -201,6 +201,17 @@ void DecodeController::setIntervention(const Intervention &intervention, int foc
     run(focusStep);
 }
 
+void DecodeController::restoreIntervention(const Intervention &intervention, const std::vector<Intervention> &history,
+                                           int focusStep)
+{
+    if (intervention == m_intervention && history == m_interventionHistory)
+        return;
+    m_interventionHistory = history;
+    m_intervention = intervention;
+    emit interventionChanged();
+    run(focusStep);
+}
+
 void DecodeController::undoIntervention(int focusStep)
 {
     if (m_interventionHistory.empty())

@@ -59,6 +59,8 @@ public:
     TracePtr originalTrace() const { return m_intervention.empty() ? nullptr : m_original; }
     /// Whether undoIntervention has something to undo.
     bool canUndoIntervention() const { return !m_interventionHistory.empty(); }
+    /// The interventions undoIntervention steps back through, oldest first.
+    const std::vector<Intervention> &interventionHistory() const { return m_interventionHistory; }
 
 public slots:
     /// A new sentence clears any forced prefix and decodes again.
@@ -74,6 +76,10 @@ public slots:
     /// and decodes again, the original decode kept for comparison; the
     /// view lands on `focusStep`. A new sentence or model clears it.
     void setIntervention(const alignscope::Intervention &intervention, int focusStep = 0);
+    /// Replaces the intervention and its undo list at once (a session's) and
+    /// decodes again; the view lands on `focusStep`.
+    void restoreIntervention(const alignscope::Intervention &intervention,
+                             const std::vector<alignscope::Intervention> &history, int focusStep = 0);
     /// Back to the intervention before the last setIntervention.
     void undoIntervention(int focusStep = 0);
     /// Decodes without any intervention again (undo list cleared).

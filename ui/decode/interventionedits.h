@@ -13,6 +13,20 @@ namespace alignscope::ui {
 /// of the selected layer for a mean / max (an RNN's 1 × 1: its one attention).
 Intervention withOneHot(Intervention iv, int step, int source, const HeadSelection &selection, int layers,
                         int heads);
+/// `iv` plus step `step`'s weights replaced by `weights` (n) for the heads
+/// `selection` shows (as withOneHot); an earlier edit of the same step and
+/// heads is replaced rather than stacked, so undo steps back one reshape.
+Intervention withReshaped(Intervention iv, int step, const Vector &weights, const HeadSelection &selection,
+                          int layers, int heads);
+/// `row` (n, non-negative) as a distribution whose positions [first, first
+/// + count) together hold `share` (clamped to 0..1; split among them as they
+/// were, evenly when they held nothing) and the others share the rest the
+/// same way: what dragging one heatmap cell up or down does to its row.
+Vector reshapedRow(const Vector &row, int first, int count, double share);
+/// The cells a weights edit marks in the heatmap: the positions holding at
+/// least half its largest weight (a one-hot's own position).
+std::vector<int> reshapePeaks(const AttentionEdit &edit);
+
 /// `iv` with `source` removed from every step (unchanged when it already is).
 Intervention withDropped(Intervention iv, int source);
 /// `iv` with head `head` of `layer` (−1: the whole layer) switched off or

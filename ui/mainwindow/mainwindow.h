@@ -133,6 +133,8 @@ private:
     /// The Intervention dock and the gestures that edit attention or switch heads off.
     void createIntervention();
     void editAttention(int step, int source);
+    /// A heatmap drag reshaped step `step`'s row into `weights` (n).
+    void reshapeAttention(int step, const alignscope::Vector &weights);
     void dropSource(int source);
     void switchHead(int layer, int head, bool off);
     // mainwindow_session.cpp
@@ -191,6 +193,7 @@ private:
     QTimer *m_recoveryTimer = nullptr;
     std::vector<int> m_pendingPrefix; ///< a session's what-if, forced once its model is in
     Intervention m_pendingIntervention; ///< a session's edits, applied once its model is in
+    std::vector<Intervention> m_pendingInterventionHistory; ///< and their undo steps
     int m_pendingStep = 0;
     QDockWidget *m_trainingDock = nullptr;
     TrainingPanel *m_training = nullptr;

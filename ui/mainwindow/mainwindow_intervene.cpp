@@ -1,4 +1,5 @@
-// MainWindow's interventions: Ctrl+click on a heatmap cell, "remove this
+// MainWindow's interventions: Ctrl+click on a heatmap cell, a drag that
+// reshapes a row (Shift, or the dock's Reshape mode), "remove this
 // position" on a source column and heads switched off in the head grid all
 // change the controller's Intervention, which decodes again off the GUI
 // thread; the Intervention dock shows the result beside the original.
@@ -9,6 +10,7 @@
 #include "attention/interventionpanel.h"
 #include "decode/interventionedits.h"
 
+#include <QAction>
 #include <QDockWidget>
 #include <QStatusBar>
 
@@ -24,7 +26,12 @@ void MainWindow::createIntervention()
         explain->raise(); // the comparison comes forward when there is one
     }
     connect(m_heatmap->view(), &HeatmapView::editRequested, this, &MainWindow::editAttention);
+    connect(m_heatmap->view(), &HeatmapView::reshapeRequested, this, &MainWindow::reshapeAttention);
     connect(m_heatmap->view(), &HeatmapView::dropRequested, this, &MainWindow::dropSource);
+    // The dock's Reshape toggle and the heatmap's mode stay one.
+    QAction *reshape = m_intervention->reshapeAction();
+    connect(reshape, &QAction::toggled, m_heatmap->view(), &HeatmapView::setReshapeMode);
+    connect(m_heatmap->view(), &HeatmapView::reshapeModeChanged, reshape, &QAction::setChecked);
     connect(m_headGrid->view(), &HeadGridView::ablationRequested, this, &MainWindow::switchHead);
     // The comparison comes forward when an intervention starts.
     connect(m_controller, &DecodeController::interventionChanged, this, [this] {
@@ -46,6 +53,25 @@ void MainWindow::editAttention(int step, int source)
     statusBar()->showMessage(tr("Edit: all of step %1's attention on “%2”%3 — decoding again; undo with Ctrl+Z")
                                  .arg(step + 1)
                                  .arg(token, heads.isEmpty() ? QString() : tr(" (%1)").arg(heads)),
+                             6000);
+}
+
+void MainWindow::reshapeAttention(int step, const Vector &weights)
+{
+    const DecodeTrace *t = m_trace->trace();
+    if (!t || weights.size() != t->sourceLength())
+        return;
+    togglePlay(false);
+    m_controller->setIntervention(
+        withReshaped(m_controller->intervention(), step, weights, m_trace->selection(), t->layers(), t->heads()), step);
+    Eigen::Index top = 0;
+    weights.maxCoeff(&top);
+    const QString token = QString::fromStdString(t->readable(t->source.labels[size_t(top)]));
+    statusBar()->showMessage(tr("Edit: step %1's attention reshaped (most on “%2”, %3) — decoding again; undo with "
+                                "Ctrl+Z")
+                                 .arg(step + 1)
+                                 .arg(token)
+                                 .arg(double(weights[top]), 0, 'f', 2),
                              6000);
 }
 

@@ -32,6 +32,7 @@ Session MainWindow::captureSession() const
     s.beamWidth = m_controller->beamWidth();
     s.prefix = m_controller->prefix();
     s.intervention = m_controller->intervention();
+    s.interventionHistory = m_controller->interventionHistory();
     s.step = std::max(0, m_trace->step());
     s.speed = m_speed->currentIndex();
     const HeatmapOptions &o = m_heatmap->view()->options();
@@ -81,6 +82,7 @@ void MainWindow::applySession(const Session &s)
     // model is in (a model change clears any prefix).
     m_pendingPrefix = s.prefix;
     m_pendingIntervention = s.intervention; // its positions and heads too
+    m_pendingInterventionHistory = s.interventionHistory;
     m_pendingStep = s.step;
     setStartStep(s.step);
     m_sentence->setText(s.sentence);
@@ -114,9 +116,12 @@ void MainWindow::applyPendingPrefix()
     // After the prefix: the intervention's decode runs with it. A model
     // that does not fit the edits says so through decodeFailed.
     const Intervention intervention = std::exchange(m_pendingIntervention, {});
+    std::vector<Intervention> history = std::exchange(m_pendingInterventionHistory, {});
+    if (history.empty() && !intervention.empty())
+        history.emplace_back(); // a version 1 session: Undo goes back to the model's own attention
     forcePendingPrefix();
-    if (!intervention.empty() && m_controller->model())
-        m_controller->setIntervention(intervention, m_pendingStep);
+    if ((!intervention.empty() || !history.empty()) && m_controller->model())
+        m_controller->restoreIntervention(intervention, history, m_pendingStep);
 }
 
 void MainWindow::forcePendingPrefix()

@@ -19,6 +19,27 @@ Error bad(const QString &message)
     return Error{ErrorKind::BadFile, message.toStdString()};
 }
 
+/// "intervention_history": a list of interventions, oldest first (absent: none).
+Result<std::vector<Intervention>> interventionHistoryFromJson(const QJsonValue &value)
+{
+    std::vector<Intervention> history;
+    if (value.isUndefined())
+        return history;
+    if (!value.isArray())
+        return bad(QStringLiteral("the session's \"intervention_history\" must be a list of interventions"));
+    const QJsonArray list = value.toArray();
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        const QString field = QStringLiteral("\"intervention_history\" entry %1").arg(i + 1);
+        if (!list[i].isObject())
+            return bad(QStringLiteral("the session's %1 must be an object").arg(field));
+        auto iv = interventionFromJson(list[i].toObject(), field);
+        if (!iv)
+            return iv.error();
+        history.push_back(std::move(iv).value());
+    }
+    return history;
+}
+
 } // namespace
 
 QStringList sessionColormaps()
@@ -84,7 +105,7 @@ QJsonObject interventionToJson(const Intervention &iv)
             {QStringLiteral("ablated_heads"), ablated}};
 }
 
-Result<Intervention> interventionFromJson(const QJsonObject &json)
+Result<Intervention> interventionFromJson(const QJsonObject &json, const QString &field)
 {
     constexpr int kMost = 1 << 20;
     auto whole = [](const QJsonValue &v, int lo, int &out) {
@@ -93,7 +114,7 @@ Result<Intervention> interventionFromJson(const QJsonObject &json)
         out = v.toInt();
         return true;
     };
-    const QString what = QStringLiteral("the session's \"intervention\" ");
+    const QString what = QStringLiteral("the session's %1 ").arg(field);
     Intervention iv;
     for (const QJsonValue v : json.value(QStringLiteral("edits")).toArray()) {
         const QJsonObject o = v.toObject();
@@ -154,6 +175,12 @@ QByteArray sessionToJson(const Session &s)
                            {QStringLiteral("window_state"), QString::fromLatin1(s.windowState.toBase64())}};
     if (!s.intervention.empty()) // a field added in version 1: older readers decode without it
         root.insert(QStringLiteral("intervention"), interventionToJson(s.intervention));
+    if (!s.interventionHistory.empty()) { // version 2
+        QJsonArray history;
+        for (const Intervention &iv : s.interventionHistory)
+            history.append(interventionToJson(iv));
+        root.insert(QStringLiteral("intervention_history"), history);
+    }
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
@@ -252,6 +279,10 @@ Result<Session> sessionFromJson(const QByteArray &json)
             return read.error();
         s.intervention = std::move(read).value();
     }
+    if (auto history = interventionHistoryFromJson(o.value(QStringLiteral("intervention_history"))); !history)
+        return history.error();
+    else
+        s.interventionHistory = std::move(history).value();
     s.windowState = QByteArray::fromBase64(state.toLatin1());
     return s;
 }

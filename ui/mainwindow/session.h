@@ -20,7 +20,8 @@
 namespace alignscope::ui {
 
 struct Session {
-    static constexpr int kVersion = 1;
+    /// 2 added "intervention_history"; version 1 files still open (without undo steps).
+    static constexpr int kVersion = 2;
 
     QString model;              ///< bundled name, file path or Hugging Face model folder
     QString sentence;
@@ -38,6 +39,9 @@ struct Session {
     /// Attention edits, dropped source positions and switched-off heads
     /// (stored 0-based, −1 for "every"; checked against the model when decoded).
     Intervention intervention;
+    /// The interventions Undo steps back through, oldest first (the last is
+    /// what one Undo restores); empty when there is nothing to undo.
+    std::vector<Intervention> interventionHistory;
     QString layout = QStringLiteral("step"); ///< the workspace: "step", "compare" or "train"
     QByteArray windowState;     ///< QMainWindow::saveState(), dock layout
 };
@@ -52,9 +56,11 @@ std::optional<HeadSelection> selectionFromJson(const QJsonObject &json);
 
 /// An intervention as a session stores it, {"edits": [{"step", "layer",
 /// "head", "position"[, "weights"]}], "dropped_source": [..],
-/// "ablated_heads": [{"layer", "head"}]}; and back (an error naming the bad field).
+/// "ablated_heads": [{"layer", "head"}]}; and back (an error naming the bad
+/// field; `field` names where in the session the object sits).
 QJsonObject interventionToJson(const Intervention &intervention);
-Result<Intervention> interventionFromJson(const QJsonObject &json);
+Result<Intervention> interventionFromJson(const QJsonObject &json,
+                                          const QString &field = QStringLiteral("\"intervention\""));
 
 QByteArray sessionToJson(const Session &session);
 /// The session in `json`; a BadFile error naming what is wrong otherwise.
