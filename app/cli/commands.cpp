@@ -4,6 +4,7 @@
 #include "cli/args.h"
 #include "cli/imagefile.h"
 #include "cli/modelargs.h"
+#include "cli/speech.h"
 
 #include "alignscope/audio.h"
 #include "alignscope/decode.h"
@@ -95,18 +96,6 @@ int translateLines(const Seq2Seq &model, const DecodeOptions &options, bool json
     return code;
 }
 
-/// `--audio FILE`: the clip read (BadFile, exit 3, when it is not audio) and
-/// prepared by the model (Usage, exit 2, when the model reads text).
-Result<EncodedSource> audioSourceOf(const Args &a, const Seq2Seq &model)
-{
-    if (!a.positionals().empty())
-        return usageError("give either a sentence or --audio FILE, not both");
-    auto clip = readAudio(*a.value("audio"));
-    if (!clip)
-        return clip.error();
-    return model.prepareAudio(clip->samples);
-}
-
 Result<std::string> sentenceOf(const Args &a)
 {
     if (a.positionals().empty())
@@ -167,15 +156,9 @@ int translateCommand(const Argv &argv)
         return translateImage(args.value(), *model.value(), options, selection.value());
     if (stdinLines)
         return translateLines(*model.value(), options, args->has("json"), selection.value());
-    Result<DecodeTrace> trace = Error{ErrorKind::Internal, "not decoded"};
-    if (audio) {
-        auto source = audioSourceOf(args.value(), *model.value());
-        if (!source)
-            return fail(source.error());
-        trace = translateSource(*model.value(), std::move(source.value()), options);
-    } else {
-        trace = translate(*model.value(), sentence.value(), options);
-    }
+    if (audio)
+        return translateAudio(args.value(), *model.value(), options, selection.value());
+    auto trace = translate(*model.value(), sentence.value(), options);
     if (!trace)
         return fail(trace.error());
     const auto path = trace->bestPath();

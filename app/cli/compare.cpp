@@ -2,6 +2,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/modelargs.h"
+#include "cli/speech.h"
 
 #include "alignscope/compare.h"
 
@@ -14,20 +15,23 @@ namespace alignscope::cli {
 
 int compareCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{"json"}, {"target", "beam", "layer", "head"}, {"models"}});
+    auto args = Args::parse(argv, {{"json"}, {"target", "beam", "layer", "head", "audio"}, {"models"}});
     if (!args)
         return fail(args.error());
     auto names = args->list("models");
     std::string sentence = args->joinedPositionals();
     // `--models A B "SENTENCE"`: the list swallows the sentence; it is the last word.
-    if (sentence.empty() && names.size() >= 2) {
+    const bool audio = args->value("audio").has_value();
+    if (sentence.empty() && !audio && names.size() >= 2) {
         sentence = names.back();
         names.pop_back();
     }
     if (names.empty())
         return fail(usageError("compare needs --models A B ... (bundled names or files)"));
-    if (sentence.empty())
+    if (sentence.empty() && !audio)
         return fail(usageError("no sentence given; pass it as the last argument"));
+    if (audio && args->value("target")) // a forced transcript of a clip is not done yet
+        return fail(usageError("--target cannot be combined with --audio yet"));
     auto beam = args->integer("beam", 0, 1, 64);
     if (!beam)
         return fail(beam.error());
@@ -45,6 +49,15 @@ int compareCommand(const Argv &argv)
     if (!selection)
         return fail(selection.error());
     CompareRequest request;
+    if (audio) {
+        auto clip = clipOf(args.value());
+        if (!clip)
+            return fail(clip.error());
+        for (const Seq2Seq *m : opened)
+            if (auto one = checkOneWindow(*m, clip.value(), "compare"); !one)
+                return fail(one.error());
+        request.audio = std::move(clip->samples);
+    }
     request.selection = selection.value();
     request.sentence = sentence;
     request.target = args->value("target");

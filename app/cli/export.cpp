@@ -4,6 +4,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/modelargs.h"
+#include "cli/speech.h"
 #ifdef ALIGNSCOPE_WITH_EXPORT
 #include "cli/exportimage.h"
 #endif
@@ -12,6 +13,7 @@
 #include "alignscope/decode.h"
 #include "alignscope/model.h"
 #include "alignscope/safetensors.h"
+#include "alignscope/subtitles.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,11 +23,13 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace alignscope::cli {
 namespace {
 
 bool isImageFormat(const std::string &f) { return f == "png" || f == "svg" || f == "pdf"; }
+bool isSubtitleFormat(const std::string &f) { return parseSubtitleFormat(f).has_value(); }
 
 std::string extensionOf(const std::string &format)
 {
@@ -40,6 +44,7 @@ struct Job {
     std::string format;
     std::string view = "heatmap";
     std::string sentence; // taken from the end of --models
+    std::optional<AudioClip> clip; // --audio FILE instead of a sentence
     DecodeOptions decode;
     AttentionExportOptions data;
 #ifdef ALIGNSCOPE_WITH_EXPORT
@@ -94,7 +99,13 @@ Result<void> exportOne(Job &job, const std::string &sentence, const std::string 
 {
     std::vector<std::shared_ptr<const DecodeTrace>> traces;
     for (const ModelPtr &m : job.models) {
-        auto trace = translate(*m, sentence, job.decode);
+        Result<DecodeTrace> trace = Error{ErrorKind::Internal, "not decoded"};
+        if (job.clip) {
+            auto source = m->prepareAudio(job.clip->samples);
+            trace = source ? translateSource(*m, std::move(source).value(), job.decode) : Result<DecodeTrace>(source.error());
+        } else {
+            trace = translate(*m, sentence, job.decode);
+        }
         if (!trace)
             return trace.error();
         traces.push_back(std::make_shared<const DecodeTrace>(std::move(trace).value()));
@@ -169,7 +180,7 @@ Result<void> loadModels(const Args &args, Job &job)
 {
     std::vector<std::string> names = args.list("models");
     // `--models A B "SENTENCE"`: the list swallows the sentence; it is the last word.
-    if (args.positionals().empty() && !args.value("input") && names.size() >= 2) {
+    if (args.positionals().empty() && !args.value("input") && !args.value("audio") && names.size() >= 2) {
         job.sentence = names.back();
         names.pop_back();
     }
@@ -198,10 +209,16 @@ Result<void> loadModels(const Args &args, Job &job)
 Result<void> setUp(const Args &args, Job &job)
 {
     if (!args.value("format"))
-        return usageError("export needs --format png|svg|pdf|json|csv|pharaoh|nematus");
+        return usageError("export needs --format png|svg|pdf|json|csv|pharaoh|nematus|srt|vtt");
     job.format = *args.value("format");
-    if (!isImageFormat(job.format) && !parseAttentionFormat(job.format))
-        return usageError("unknown --format \"" + job.format + "\"; use png, svg, pdf, json, csv, pharaoh or nematus");
+    if (!isImageFormat(job.format) && !parseAttentionFormat(job.format) && !isSubtitleFormat(job.format))
+        return usageError("unknown --format \"" + job.format + "\"; use png, svg, pdf, json, csv, pharaoh, nematus, srt or vtt");
+    if (isSubtitleFormat(job.format) && !args.value("audio"))
+        return usageError("--format " + job.format + " writes subtitles of a clip; give --audio FILE");
+    if (args.value("subtitle-timing") && !isSubtitleFormat(job.format))
+        return usageError("--subtitle-timing is for --format srt or vtt");
+    if (args.value("audio") && args.value("input"))
+        return usageError("give either --input FILE or --audio FILE, not both");
     job.view = args.value("view").value_or("heatmap");
     if (job.view != "heatmap" && job.view != "lines" && job.view != "heads" && job.view != "compare")
         return usageError("--view must be heatmap, lines, heads or compare");
@@ -226,7 +243,40 @@ Result<void> setUp(const Args &args, Job &job)
                           "use --format json, csv, pharaoh or nematus");
 #endif
     }
-    return loadModels(args, job);
+    if (auto loaded = loadModels(args, job); !loaded)
+        return loaded;
+    if (!args.value("audio"))
+        return {};
+    auto clip = clipOf(args);
+    if (!clip)
+        return clip.error();
+    job.clip = std::move(clip).value();
+    if (isSubtitleFormat(job.format))
+        return {};
+    for (const ModelPtr &m : job.models) // one decode per model: one window
+        if (auto one = checkOneWindow(*m, *job.clip, "export --format " + job.format); !one)
+            return one;
+    return {};
+}
+
+/// `export --format srt|vtt --audio FILE`: every window's words as
+/// subtitles, to --out (written atomically) or standard output.
+Result<void> exportSubtitles(const Args &args, const Job &job, const std::string &out)
+{
+    const auto timing = parseSubtitleTiming(args.value("subtitle-timing").value_or("segment"));
+    if (!timing)
+        return usageError("--subtitle-timing must be word or segment");
+    auto words = clipWords(*job.models.front(), *job.clip, job.decode);
+    if (!words)
+        return words.error();
+    SubtitleOptions options;
+    options.timing = *timing;
+    const std::string text = formatSubtitles(subtitleCues(words.value(), options), *parseSubtitleFormat(job.format));
+    if (out.empty()) {
+        std::cout << text;
+        return {};
+    }
+    return writeFileAtomically(out, text);
 }
 
 } // namespace
@@ -235,7 +285,8 @@ int exportCommand(const Argv &argv)
 {
     auto args = Args::parse(argv, {{"no-colorbar", "no-values", "transparent", "hide-special"},
                                    {"model", "format", "view", "scale", "out", "input", "title", "colormap", "page",
-                                    "font", "font-size", "cell-size", "threshold", "beam", "dpi", "layer", "head"},
+                                    "font", "font-size", "cell-size", "threshold", "beam", "dpi", "layer", "head",
+                                    "audio", "subtitle-timing"},
                                    {"models"}});
     if (!args)
         return fail(args.error());
@@ -243,13 +294,17 @@ int exportCommand(const Argv &argv)
     if (auto ok = setUp(args.value(), job); !ok)
         return fail(ok.error());
     const std::string out = args->value("out").value_or("");
+    if (isSubtitleFormat(job.format)) {
+        auto r = exportSubtitles(args.value(), job, out);
+        return r ? 0 : fail(r.error());
+    }
     if (auto input = args->value("input")) {
         if (out.empty())
             return fail(usageError("export --input needs --out FOLDER"));
         return exportBatch(job, *input, out);
     }
     const std::string sentence = job.sentence.empty() ? args->joinedPositionals() : job.sentence;
-    if (sentence.empty())
+    if (sentence.empty() && !job.clip)
         return fail(usageError("no sentence given; pass it as the last argument or use --input FILE"));
     if (out.empty() && isImageFormat(job.format))
         return fail(usageError("export --format " + job.format + " needs --out FILE"));

@@ -38,7 +38,9 @@ const std::array<CommandHelp, 9> kCommands = {{
      "                   renormalised (repeatable)\n"
      "  --ablate-heads L:H,L:*        zero these cross-attention heads' outputs (1-based; L:* a whole\n"
      "                   layer; an RNN's one head is 1:1); --json marks edited steps and records it\n"
-     "  --audio FILE     transcribe a WAV/FLAC/Ogg/MP3 clip with a Whisper folder (its first 30 s)\n"
+     "  --audio FILE     transcribe a WAV/FLAC/Ogg/MP3 clip (up to 2 h) with a Whisper folder, in\n"
+     "                   consecutive 30 s windows; --json adds each word's start and end (\"words\") and,\n"
+     "                   for clips over one window, prints one trace per window per line (\"window\")\n"
      "  --language L     Whisper: the spoken language (en, english or <|en|>; default: the model's choice)\n"
      "  --task T         Whisper: transcribe (default) or translate (into English)\n"
      "  --image FILE     caption a PNG or JPEG picture (up to 16384 pixels a side, 50 megapixels) with a\n"
@@ -100,18 +102,23 @@ const std::array<CommandHelp, 9> kCommands = {{
      "The task options of train (--format, --direction, --task-seed, sizes) choose the same split.\n"},
     {"compare",
      "  compare --models A B ... [--target TEXT] [--beam K] [--json] [--layer L --head H|mean|max]\n"
+     "       [--audio FILE (one window: 30 s for Whisper)]\n"
      "       SENTENCE\n",
      "Decodes SENTENCE with every model and prints one summary row per model; with --target every\n"
      "model is teacher-forced on that text.\n"},
     {"export",
-     "  export --model FILE|NAME --format png|svg|pdf|json|csv|pharaoh|nematus\n"
+     "  export --model FILE|NAME --format png|svg|pdf|json|csv|pharaoh|nematus|srt|vtt\n"
      "       [--view heatmap|lines|heads|compare --models A B ...] [--layer L --head H|mean|max]\n"
      "       [--scale S | --dpi N] [--page fit|a4|letter] [--beam K]\n"
      "       [--title T] [--colormap NAME] [--font F] [--font-size PT] [--cell-size PX] [--no-colorbar]\n"
      "       [--no-values] [--transparent] [--hide-special] [--threshold X] [--out FILE|FOLDER]\n"
-     "       (SENTENCE | --input FILE)\n",
+     "       (SENTENCE | --input FILE | --audio FILE) [--subtitle-timing segment|word]\n",
      "Writes a figure (png, svg, pdf; needs a build with the UI) or data (json, csv, pharaoh, nematus;\n"
-     "to stdout without --out). --input FILE --out FOLDER writes one file per line.\n"},
+     "to stdout without --out). --input FILE --out FOLDER writes one file per line.\n"
+     "--format srt|vtt --audio FILE writes SubRip or WebVTT subtitles of a whole clip (every window)\n"
+     "from word timestamps: cues of up to two 42-character lines ended at sentence ends and pauses\n"
+     "(--subtitle-timing segment, the default) or one cue per word (word). With --audio the other\n"
+     "formats show one window (30 s for Whisper).\n"},
     {"import",
      "  import [--arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot] [--attn dot|general|concat]\n"
      "       [--layers N] (--checkpoint FILE | --encoder FILE --decoder FILE)\n"

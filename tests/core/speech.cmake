@@ -4,3 +4,8 @@ alignscope_add_test(testtimestamps SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testtimes
 alignscope_add_test(testsubtitles SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testsubtitles.cpp LABELS unit)
 # Long clips in the model's windows (the tiny Whisper fixture).
 alignscope_add_test(testtranscribe SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testtranscribe.cpp LABELS unit)
+# translate / export / compare --audio through the CLI: words, windows, subtitles, refusals.
+alignscope_add_test(testclispeech SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testclispeech.cpp LABELS unit
+  LIBS nlohmann_json::nlohmann_json)
+target_compile_definitions(testclispeech PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
+add_dependencies(testclispeech alignscope-cli)

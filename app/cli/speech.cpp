@@ -1,0 +1,99 @@
+// translate / export / compare --audio: clips of any length (within
+// AudioLimits) in the model's windows, printed as each window is decoded.
+#include "cli/speech.h"
+
+#include "cli/commands.h"
+
+#include "alignscope/transcribe.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+namespace alignscope::cli {
+
+Result<AudioClip> clipOf(const Args &args)
+{
+    if (!args.positionals().empty())
+        return usageError("give either a sentence or --audio FILE, not both");
+    return readAudio(*args.value("audio"));
+}
+
+namespace {
+
+/// One window's trace on one line, its place in the clip first:
+/// {"window": {"index", "count", "offset_seconds", "seconds"}, ...the trace}.
+std::string windowJson(const AudioWindow &w, const std::vector<int> &path, const HeadSelection &selection)
+{
+    const nlohmann::ordered_json window = {{"index", w.index}, {"count", w.count}, {"offset_seconds", w.offsetSeconds},
+                                           {"seconds", w.seconds}};
+    const std::string trace = traceToJson(w.trace, path, false, selection);
+    return "{\"window\":" + window.dump() + "," + trace.substr(1);
+}
+
+std::string secondsText(double seconds)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f s", seconds);
+    return text;
+}
+
+} // namespace
+
+int translateAudio(const Args &args, const Seq2Seq &model, const DecodeOptions &options, const HeadSelection &selection)
+{
+    auto clip = clipOf(args);
+    if (!clip)
+        return fail(clip.error());
+    const bool json = args.has("json");
+    const int windows = audioWindowCount(model, clip->samples.size());
+    const bool progress = windows > 1 && isatty(STDERR_FILENO);
+    int printed = 0;
+    auto done = transcribeWindows(model, clip->samples, options, [&](AudioWindow &&w) -> Result<void> {
+        const auto path = w.trace.bestPath();
+        if (!json)
+            std::cout << w.trace.translation(path); // the windows' texts run on as one transcript
+        else if (w.count == 1)
+            std::cout << traceToJson(w.trace, path, true, selection) << "\n";
+        else
+            std::cout << windowJson(w, path, selection) << "\n";
+        std::cout.flush();
+        ++printed;
+        if (progress)
+            std::fprintf(stderr, "\ralignscope-cli: window %d of %d", w.index + 1, w.count);
+        return {};
+    });
+    if (progress)
+        std::fputs("\n", stderr);
+    if (!json && printed > 0)
+        std::cout << "\n";
+    return done ? 0 : fail(done.error());
+}
+
+Result<std::vector<TimedWord>> clipWords(const Seq2Seq &model, const AudioClip &clip, const DecodeOptions &options)
+{
+    std::vector<TimedWord> words;
+    auto done = transcribeWindows(model, clip.samples, options, [&](AudioWindow &&w) -> Result<void> {
+        auto timed = wordTimestamps(w.trace, w.trace.bestPath());
+        if (!timed)
+            return timed.error();
+        words.insert(words.end(), timed->words.begin(), timed->words.end());
+        return {};
+    });
+    if (!done)
+        return done.error();
+    return words;
+}
+
+Result<void> checkOneWindow(const Seq2Seq &model, const AudioClip &clip, const std::string &command)
+{
+    if (audioWindowCount(model, clip.samples.size()) <= 1)
+        return {};
+    return usageError(command + " shows one window of " + secondsText(model.audioWindowSeconds()) + " and the clip lasts " +
+                      secondsText(double(clip.samples.size()) / kAudioRate) +
+                      "; cut the clip, or use translate --audio (every window) or export --format srt|vtt");
+}
+
+} // namespace alignscope::cli
