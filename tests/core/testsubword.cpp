@@ -204,6 +204,20 @@ private slots:
         const QByteArray json = t.out;
         QVERIFY(json.contains("\"source_tokens\""));
         QVERIFY(json.contains("\u2581"));
+        // eval reads the task's text through the model's pieces and scores BLEU on words.
+        const Cli e = runCli({"eval", "--model", out, "--task", QString::fromStdString(kCorpus), "--limit", "5", "--json"});
+        QVERIFY2(e.code == 0, qPrintable(alignscope::testing::describe(e)));
+        QVERIFY(e.out.contains("\"bleu\""));
+        // The Transformer family, with one shared unigram model.
+        const QString tOut = dir.filePath("unigram.safetensors");
+        const Cli t2 = runCli({"train", "--task", QString::fromStdString(kCorpus), "--encoder", "transformer",
+                               "--tokenizer", "unigram", "--vocab-size", "250", "--shared-vocab", "--layers", "1",
+                               "--heads", "2", "--d-model", "16", "--ffn", "32", "--epochs", "1", "--eval-sentences",
+                               "2", "--out", tOut});
+        QVERIFY2(t2.code == 0, qPrintable(alignscope::testing::describe(t2)));
+        QVERIFY(t2.err.contains("(unigram/unigram)"));
+        const Cli tt = runCli({"translate", "--model", tOut, "Le chat."});
+        QVERIFY2(tt.code == 0, qPrintable(alignscope::testing::describe(tt)));
         const Cli bad = runCli({"train", "--task", QString::fromStdString(kCorpus), "--vocab-size", "100", "--out", out});
         QCOMPARE(bad.code, 2);
     }
