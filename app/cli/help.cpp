@@ -69,9 +69,9 @@ const std::array<CommandHelp, 9> kCommands = {{
      "       --decoder bahdanau|luong --scorer ... [--local m|p --window D] [--epochs N]\n"
      "       [--threads N] [--resume CKPT] [--batch B] [--lr X] [--hidden H] [--embedding E] --out FILE\n"
      "       [--watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]]\n"
+     "       [--tokenizer word|char|bpe|unigram [--vocab-size N] [--shared-vocab]]\n"
      "  train --task ... --encoder transformer [the options of init --encoder transformer] --out FILE\n",
      "Trains a model on a built-in task or a corpus and writes it to --out (a checkpoint OUT.ckpt\n"
-     "       [--tokenizer word|char|bpe|unigram [--vocab-size N] [--shared-vocab]]\n"
      "after every epoch). It first prints one line saying what it will do: pairs, vocabularies and\n"
      "their tokenizer, parameters and the estimated time per epoch (timed on a copy of the model).\n"
      "  --task T          en-fr, dates, or a TSV file source<TAB>target[<TAB>Pharaoh links];\n"
