@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
 DEBIAN_PACKAGES := build-essential cmake pkg-config \
-  qt6-base-dev qt6-svg-dev qt6-tools-dev qt6-l10n-tools libqt6svg6 \
+  qt6-base-dev qt6-svg-dev qt6-tools-dev qt6-l10n-tools libqt6svg6 qt6-multimedia-dev \
   libeigen3-dev libtbb-dev nlohmann-json3-dev libutf8proc-dev libsentencepiece-dev zlib1g-dev libsndfile1-dev libsoxr-dev \
   libpng-dev libjpeg62-turbo-dev \
   xvfb xauth fonts-dejavu-core

@@ -1,5 +1,6 @@
 #include "decode/decodecontroller.h"
 
+#include "alignscope/audio.h"
 #include "alignscope/rnnmodel.h"
 #include "alignscope/tokenizer.h"
 
@@ -35,6 +36,22 @@ struct LoadResult {
     QString error;
     bool cancelled = false;
 };
+
+/// The typed sentence, or the clip at `audio` when there is one (read and
+/// prepared here, on the worker: a long MP3 takes a while to decode).
+Result<DecodeTrace> decodeSource(const Seq2Seq &model, const std::string &sentence, const std::string &audio,
+                                 const DecodeOptions &options, const std::atomic<bool> *cancel)
+{
+    if (audio.empty())
+        return translate(model, sentence, options, cancel);
+    auto clip = readAudio(audio);
+    if (!clip)
+        return clip.error();
+    auto source = model.prepareAudio(clip->samples);
+    if (!source)
+        return source.error();
+    return translateSource(model, std::move(source).value(), options, cancel);
+}
 
 LoadResult loadModelBlocking(const QString &nameOrPath, const HuggingFaceOpenOptions &options)
 {
@@ -129,6 +146,8 @@ void DecodeController::setModel(ModelPtr model, const QString &source)
     m_model = std::move(model);
     m_modelSource = source;
     m_prefix.clear(); // forced ids belong to the old target vocabulary
+    if (m_model->description().sourceKind != SourceKind::Audio)
+        m_audioPath.clear(); // back to the sentence
     dropIntervention(); // so do its heads and positions
     emit modelChanged(QString::fromStdString(m_model->name()));
     decode();
@@ -136,11 +155,20 @@ void DecodeController::setModel(ModelPtr model, const QString &source)
 
 void DecodeController::setSentence(const QString &sentence)
 {
-    if (sentence == m_sentence && m_trace)
+    if (sentence == m_sentence && m_trace && m_audioPath.isEmpty())
         return;
     m_sentence = sentence;
+    m_audioPath.clear();
     m_prefix.clear();
     dropIntervention(); // its source positions belong to the old sentence
+    decode();
+}
+
+void DecodeController::setAudio(const QString &path)
+{
+    m_audioPath = path;
+    m_prefix.clear();
+    dropIntervention(); // its source positions belong to the old source
     decode();
 }
 
@@ -166,6 +194,14 @@ void DecodeController::run(int focusStep)
     const quint64 generation = ++m_generation;
     if (!m_model)
         return;
+    const std::string audio = m_audioPath.toStdString();
+    if (audio.empty() && m_model->description().sourceKind == SourceKind::Audio) {
+        setBusy(false); // the decode this one overtook is dropped
+        emit decodeFailed(tr("%1 transcribes speech: open a clip with File ▸ Open audio… or drop a WAV, FLAC, Ogg "
+                             "or MP3 file on the window")
+                              .arg(QString::fromStdString(m_model->name())));
+        return;
+    }
     setBusy(true);
     ModelPtr model = m_model;
     const std::string sentence = m_sentence.toStdString();
@@ -178,13 +214,13 @@ void DecodeController::run(int focusStep)
     auto cancel = m_cancel;
     runAsync<Decoded>(
         this,
-        [model, sentence, options, cancel, withOriginal] {
+        [model, sentence, audio, options, cancel, withOriginal] {
             Decoded d;
-            d.trace = translate(*model, sentence, options, cancel.get());
+            d.trace = decodeSource(*model, sentence, audio, options, cancel.get());
             if (withOriginal && d.trace) {
                 DecodeOptions plain = options;
                 plain.intervention = {};
-                d.original = translate(*model, sentence, plain, cancel.get());
+                d.original = decodeSource(*model, sentence, audio, plain, cancel.get());
             }
             return d;
         },

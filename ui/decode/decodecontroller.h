@@ -49,6 +49,8 @@ public:
     bool busy() const { return m_busy; }
 
     QString sentence() const { return m_sentence; }
+    /// The clip being transcribed (setAudio), empty for a typed sentence.
+    QString audioPath() const { return m_audioPath; }
     int beamWidth() const { return m_beamWidth; }
     /// Target tokens forced before the model chooses (the what-if prefix).
     const std::vector<int> &prefix() const { return m_prefix; }
@@ -65,6 +67,11 @@ public:
 public slots:
     /// A new sentence clears any forced prefix and decodes again.
     void setSentence(const QString &sentence);
+    /// Transcribes an audio clip (WAV, FLAC, Ogg, MP3) with the current
+    /// model, which must read audio: the file is read, mixed and resampled
+    /// off the GUI thread with the decode. A new sentence goes back to text;
+    /// a model that reads text drops the clip.
+    void setAudio(const QString &path);
     void setBeamWidth(int width);
     /// What-if: force `prefix` (target ids) and decode the rest; the view
     /// should land on step `focusStep` when the trace arrives.
@@ -119,6 +126,7 @@ private:
     QString m_modelSource;
     TracePtr m_trace;
     QString m_sentence;
+    QString m_audioPath;
     int m_beamWidth = 1;
     std::vector<int> m_prefix;
     Intervention m_intervention;

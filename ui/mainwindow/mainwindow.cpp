@@ -148,7 +148,10 @@ void MainWindow::createDocks()
                                    Qt::LeftDockWidgetArea, false));
     heat->raise();
     connect(m_controller, &DecodeController::traceReady, compare,
-            [compare](TracePtr trace) { compare->setSentence(QString::fromStdString(trace->source.text)); });
+            [compare](TracePtr trace) {
+                if (trace->source.kind == SourceKind::Text) // compare decodes typed sentences
+                    compare->setSentence(QString::fromStdString(trace->source.text));
+            });
 
     // Training: a tab behind the heatmap, hidden until Train ▸ Train a model;
     // a trained model joins the picker the way an opened file does.
@@ -162,6 +165,7 @@ void MainWindow::createDocks()
 
     m_compareDock = findChild<QDockWidget *>(QStringLiteral("compareDock"));
     createIntervention();
+    createSpeech();
 }
 
 void MainWindow::arrangeWorkspace(Workspace w)
@@ -384,7 +388,11 @@ void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 
 void MainWindow::dropEvent(QDropEvent *event)
 {
-    openModelFile(event->mimeData()->urls().first().toLocalFile()); // a file or a model folder
+    const QString path = event->mimeData()->urls().first().toLocalFile();
+    if (audioSuffixes().contains(QFileInfo(path).suffix().toLower()))
+        openAudioFile(path); // a clip for the speech model
+    else
+        openModelFile(path); // a file or a model folder
     event->acceptProposedAction();
 }
 

@@ -37,6 +37,7 @@ class InterventionPanel;
 class MessageBar;
 class SelfAttentionPanel;
 class SentenceEdit;
+class SpeechPanel;
 class TopKView;
 class TrainingPanel;
 
@@ -61,6 +62,8 @@ public:
     /// The edited decode beside the original, with Undo edit and Clear edits.
     InterventionPanel *interventionPanel() const { return m_intervention; }
     MessageBar *messageBar() const { return m_messages; }
+    /// The Speech dock: a clip's spectrogram with the attention, word boxes and playback.
+    SpeechPanel *speechPanel() const { return m_speech; }
     QComboBox *modelPicker() const { return m_modelPicker; }
     /// File ▸ Hugging Face cache: the cached snapshots, rebuilt each time it opens.
     QMenu *huggingFaceMenu() const { return m_huggingFaceMenu; }
@@ -90,6 +93,10 @@ public slots:
     /// drop); a folder's config.json stands for the folder.
     void openModelFile(const QString &path);
     void showMessage(const QString &text, int kind = 2);
+    /// Transcribes an audio clip with the current model (File ▸ Open audio…,
+    /// drag and drop); false, with a message, when the model reads text or
+    /// there is no such file.
+    bool openAudioFile(const QString &path);
     /// Replaces the sentence and decodes it.
     void setSentence(const QString &sentence);
     /// Step (0-based) to show when the next fresh trace arrives (command line).
@@ -137,6 +144,11 @@ private:
     void reshapeAttention(int step, const alignscope::Vector &weights);
     void dropSource(int source);
     void switchHead(int layer, int head, bool off);
+    // mainwindow_speech.cpp
+    /// File name endings of the clips File ▸ Open audio and drops take.
+    static QStringList audioSuffixes();
+    /// The Speech dock and File ▸ Open audio.
+    void createSpeech();
     // mainwindow_session.cpp
     void applySession(const Session &session);
     /// The controls a session and the saved settings both restore: history,
@@ -173,6 +185,9 @@ private:
     HeadGridPanel *m_headGrid = nullptr;
     SelfAttentionPanel *m_selfAttention = nullptr;
     InterventionPanel *m_intervention = nullptr;
+    SpeechPanel *m_speech = nullptr;
+    QDockWidget *m_speechDock = nullptr;
+    QAction *m_openAudioAction = nullptr;
     QDockWidget *m_interventionDock = nullptr;
     QList<QDockWidget *> m_docks;
 

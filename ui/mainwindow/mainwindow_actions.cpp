@@ -281,6 +281,7 @@ void MainWindow::createMenus()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_openAction);
     file->addAction(m_openFolderAction);
+    file->addAction(m_openAudioAction);
     m_huggingFaceMenu = file->addMenu(tr("&Hugging Face cache"));
     m_huggingFaceMenu->setObjectName(QStringLiteral("huggingFaceMenu"));
     m_huggingFaceMenu->setToolTipsVisible(true);

@@ -1,0 +1,213 @@
+// The speech view in the window (issue 20), offscreen: the Whisper fixture
+// folder and a short clip give the spectrogram (the size of the source's),
+// the current step's cross-attention over the clip's frames, word boxes from
+// core's word timestamps and the playback controls (disabled with the reason
+// when they cannot play); a text model refuses a clip in one message; a
+// dropped clip is transcribed; a new sentence returns to text.
+
+#include "decode/tracemodel.h"
+#include "mainwindow/mainwindow.h"
+#include "speech/clipplayer.h"
+#include "speech/speechview.h"
+#include "widgets/messagebar.h"
+
+#include "alignscope/audio.h"
+#include "alignscope/decode.h"
+#include "alignscope/model.h"
+#include "alignscope/timestamps.h"
+
+#include <QAction>
+#include <QDockWidget>
+#include <QMimeData>
+#include <QSettings>
+#include <QtTest>
+
+#include <functional>
+
+using namespace alignscope;
+using namespace alignscope::ui;
+
+class TestSpeech : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init() { QSettings().clear(); }
+    void testClipInTheSpeechView();
+    void testDroppedClip();
+    void testTextModelRefusesAudio();
+
+private:
+    static QString data(const char *path) { return QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/") + QLatin1String(path); }
+    static bool waitFor(const std::function<bool()> &done, int ms = 60000);
+    std::unique_ptr<MainWindow> openWindow(const QString &model);
+    /// Waits for the decode of `clip` (its trace: an audio source).
+    static bool waitForClip(MainWindow &w, const QString &clip);
+};
+
+void TestSpeech::initTestCase()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("AlignScopeTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("testspeech"));
+}
+
+bool TestSpeech::waitFor(const std::function<bool()> &done, int ms)
+{
+    for (int waited = 0; waited < ms; waited += 20) {
+        if (done())
+            return true;
+        QTest::qWait(20);
+    }
+    return done();
+}
+
+std::unique_ptr<MainWindow> TestSpeech::openWindow(const QString &model)
+{
+    auto w = std::make_unique<MainWindow>();
+    w->resize(1440, 900);
+    w->show();
+    if (!QTest::qWaitForWindowExposed(w.get()))
+        return nullptr;
+    // The start-up model first: a load cancelled under it would fall back to a bundled one after ours.
+    if (!waitFor([&] { return w->controller()->model() && !w->controller()->loading(); }))
+        return nullptr;
+    w->controller()->loadModel(model);
+    if (!waitFor([&] {
+            return w->controller()->modelSource() == model && !w->controller()->busy() && !w->controller()->loading();
+        })) {
+        qWarning("model %s, loading %d, busy %d, message: %s", qPrintable(w->controller()->modelSource()),
+                 w->controller()->loading(), w->controller()->busy(), qPrintable(w->messageBar()->text()));
+        return nullptr;
+    }
+    return w;
+}
+
+bool TestSpeech::waitForClip(MainWindow &w, const QString &clip)
+{
+    return waitFor([&] {
+        const DecodeTrace *t = w.traceModel()->trace();
+        return t && t->source.kind == SourceKind::Audio && w.controller()->audioPath() == clip
+               && !w.controller()->busy();
+    });
+}
+
+void TestSpeech::testClipInTheSpeechView()
+{
+    const QString folder = data("hf/whisper/tiny"), clip = data("audio/tone-16k-mono.wav");
+    auto w = openWindow(folder);
+    QVERIFY(w);
+    QVERIFY(w->controller()->model()->description().sourceKind == SourceKind::Audio);
+    // A Whisper folder reads no sentence: the window says to open a clip.
+    QVERIFY(w->findChild<QAction *>(QStringLiteral("openAudio")));
+    QVERIFY(w->openAudioFile(clip));
+    QVERIFY2(waitForClip(*w, clip), qPrintable(w->messageBar()->text()));
+    auto *dock = w->findChild<QDockWidget *>(QStringLiteral("speechDock"));
+    QVERIFY(dock && dock->isVisible());
+    SpeechView *view = w->speechPanel()->view();
+    QVERIFY(view->hasSpeech());
+
+    // The same clip through core: the spectrogram and the decode the window shows.
+    const ModelPtr model = w->controller()->model();
+    auto samples = readAudio(clip.toStdString());
+    QVERIFY(samples);
+    auto source = model->prepareAudio(samples->samples);
+    QVERIFY(source);
+    const SourceAxis axis = source->axis;
+    auto direct = translateSource(*model, std::move(source).value());
+    QVERIFY(direct);
+    const DecodeTrace &shown = *w->traceModel()->trace();
+    QCOMPARE(shown.targetTokens(shown.bestPath()), direct->targetTokens(direct->bestPath()));
+    QVERIFY(axis.audioColumns > 0 && axis.audioColumns < axis.size()); // a short clip in a 30 s window
+    // One image row per mel band, one column per frame of the clip (not the window's padding).
+    QCOMPARE(view->spectrogramImage().height(), int(axis.spectrogram.rows()));
+    const int frames = int(std::lround(double(axis.spectrogram.cols()) * axis.audioColumns / axis.size()));
+    QCOMPARE(view->spectrogramImage().width(), frames);
+    QCOMPARE(view->columns(), axis.audioColumns);
+    QVERIFY(std::abs(view->clipSeconds() - axis.audioColumns * axis.hopSeconds) < 1e-9);
+    QVERIFY(std::abs(view->clipSeconds() - samples->seconds()) < 2 * axis.hopSeconds);
+
+    // Each step: the selected head's row over the clip's columns, and the span it listens to.
+    TraceModel *m = w->traceModel();
+    for (const HeadSelection &selection : {HeadSelection::lastLayerMean(), HeadSelection::of(0, 1)}) {
+        m->setSelection(selection);
+        for (int s = 0; s < m->stepCount(); ++s) {
+            m->setStep(s);
+            const Vector row = view->attentionRow();
+            const Vector core = direct->nodes[size_t(direct->bestPath()[size_t(s)])].weights(selection);
+            QCOMPARE(row.size(), Eigen::Index(axis.audioColumns));
+            QVERIFY((row - core.head(axis.audioColumns)).cwiseAbs().maxCoeff() < 1e-6f);
+            const TimeSpan span = view->listeningSpan();
+            Eigen::Index peak = 0;
+            row.maxCoeff(&peak);
+            QVERIFY(!span.empty() && span.start <= axis.frameStart(int(peak)) && axis.frameStart(int(peak)) < span.end);
+            QVERIFY(span.end <= view->clipSeconds() + 1e-9);
+        }
+    }
+    // Word boxes: core's word timestamps of the path shown.
+    auto words = wordTimestamps(*direct, direct->bestPath());
+    QVERIFY(words);
+    QCOMPARE(view->words().size(), words->words.size());
+    for (size_t i = 0; i < words->words.size(); ++i) {
+        QCOMPARE(view->words()[i].start, words->words[i].start);
+        QCOMPARE(view->words()[i].end, words->words[i].end);
+    }
+    QVERIFY(view->wordsMissing().isEmpty());
+    // Time on the x axis: the clip's start and end at the plot's edges.
+    QVERIFY(std::abs(view->xOf(0.0) - view->plotRect().left()) < 1e-6);
+    QVERIFY(std::abs(view->secondsAt(view->plotRect().right()) - view->clipSeconds()) < 1e-6);
+    // Playback: present; disabled with the reason when nothing can play (no Multimedia, no device).
+    SpeechPanel *panel = w->speechPanel();
+    QCOMPARE(panel->clipFile(), clip);
+    for (QAction *a : {panel->playClipAction(), panel->playSpanAction(), panel->stopAction()})
+        QVERIFY(a);
+    const QString reason = panel->player()->unavailableReason();
+    if (reason.isEmpty()) {
+        QVERIFY(panel->playClipAction()->isEnabled() && panel->playSpanAction()->isEnabled());
+    } else {
+        QVERIFY(!panel->playClipAction()->isEnabled() && !panel->playSpanAction()->isEnabled());
+        QCOMPARE(panel->playClipAction()->toolTip(), reason);
+    }
+    // It paints (a grab runs paintEvent): the spectrogram's area is not the empty view's placeholder.
+    const QImage shot = view->grab().toImage();
+    const QPointF inside = view->plotRect().center();
+    QVERIFY(shot.pixelColor(inside.toPoint()) != view->palette().color(QPalette::Base));
+
+    // A new sentence returns to text: the clip is dropped.
+    w->setSentence(QStringLiteral("hello"));
+    QVERIFY(w->controller()->audioPath().isEmpty());
+}
+
+void TestSpeech::testDroppedClip()
+{
+    auto w = openWindow(data("hf/whisper/tiny"));
+    QVERIFY(w);
+    const QString clip = data("audio/tone-48k.ogg");
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(clip)});
+    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(w.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(w.get(), &drop);
+    QVERIFY2(waitForClip(*w, clip), qPrintable(w->messageBar()->text() + QStringLiteral(" | ") + w->controller()->audioPath()));
+    QVERIFY(w->speechPanel()->view()->hasSpeech());
+    QCOMPARE(w->controller()->modelSource(), data("hf/whisper/tiny")); // a clip is not a model
+}
+
+void TestSpeech::testTextModelRefusesAudio()
+{
+    const auto names = bundledModelNames();
+    if (std::find(names.begin(), names.end(), "additive") == names.end())
+        QSKIP("needs the bundled additive model");
+    auto w = openWindow(QStringLiteral("additive"));
+    QVERIFY(w);
+    const std::string before = w->traceModel()->trace()->translation(w->traceModel()->trace()->bestPath());
+    QVERIFY(!w->openAudioFile(data("audio/tone-16k-mono.wav")));
+    QVERIFY(w->messageBar()->text().contains(QStringLiteral("reads text, not audio")));
+    QVERIFY(w->controller()->audioPath().isEmpty());
+    QVERIFY(!w->speechPanel()->view()->hasSpeech());
+    QCOMPARE(w->traceModel()->trace()->translation(w->traceModel()->trace()->bestPath()), before);
+}
+
+QTEST_MAIN(TestSpeech)
+#include "testspeech.moc"
