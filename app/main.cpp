@@ -40,7 +40,10 @@ int main(int argc, char *argv[])
                               QStringLiteral("name"));
     QCommandLineOption session(QStringLiteral("session-file"), QStringLiteral("Open a saved session (File ▸ Open session)."),
                                QStringLiteral("file"));
-    parser.addOptions({sentence, step, layout, session});
+    QCommandLineOption audio(QStringLiteral("audio"),
+                             QStringLiteral("An audio clip to transcribe with the model (a Whisper folder)."),
+                             QStringLiteral("file"));
+    parser.addOptions({sentence, step, layout, session, audio});
     parser.process(app);
     std::optional<alignscope::ui::Workspace> workspace;
     if (parser.isSet(layout) && !(workspace = alignscope::ui::workspaceFromName(parser.value(layout)))) {
@@ -58,6 +61,8 @@ int main(int argc, char *argv[])
     window.show();
     if (!parser.positionalArguments().isEmpty())
         window.openModelFile(parser.positionalArguments().first());
+    if (parser.isSet(audio))
+        window.openAudioFile(parser.value(audio));
     if (parser.isSet(session))
         window.openSessionFile(parser.value(session));
     return app.exec();

@@ -10,7 +10,10 @@
 # bundled Transformer: its head grid and self-attention -> heads.png) or
 # intervene (a session with the bundled Transformer: step 2's attention put on
 # "mat" in the last layer, a head switched off, the Intervention dock beside
-# -> intervene.png).
+# -> intervene.png) or speech (the Whisper fixture folder transcribing its
+# clip: the Speech tab's spectrogram with the third token's attention, word
+# boxes and transcript -> speech.png; the fixture's weights are random, so
+# the transcript is noise).
 # Needs Xvfb, xdotool and ImageMagick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +25,14 @@ case $layout in
   train) out=${3:-resources/screenshots/training.png}; wait=6 ;;
   heads) out=${3:-resources/screenshots/heads.png}; wait=6 ;;
   intervene) out=${3:-resources/screenshots/intervene.png}; wait=8 ;;
-  *) echo "screenshot.sh: LAYOUT is step, compare, train, heads or intervene" >&2; exit 2 ;;
+  speech) out=${3:-resources/screenshots/speech.png}; wait=10 ;;
+  *) echo "screenshot.sh: LAYOUT is step, compare, train, heads, intervene or speech" >&2; exit 2 ;;
 esac
 model=()
 if [ "$layout" = heads ]; then model=(resources/models/transformer.safetensors); layout=step; fi
+if [ "$layout" = speech ]; then
+  model=(tests/data/hf/whisper/tiny --audio tests/data/hf/whisper/tiny/audio.wav); layout=step
+fi
 intervene=false
 if [ "$layout" = intervene ]; then intervene=true; layout=step; fi
 app="$build/app/alignscope"

@@ -36,6 +36,7 @@ private slots:
     void testClipInTheSpeechView();
     void testDroppedClip();
     void testTextModelRefusesAudio();
+    void testClipWhileModelLoads();
 
 private:
     static QString data(const char *path) { return QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/") + QLatin1String(path); }
@@ -207,6 +208,20 @@ void TestSpeech::testTextModelRefusesAudio()
     QVERIFY(w->controller()->audioPath().isEmpty());
     QVERIFY(!w->speechPanel()->view()->hasSpeech());
     QCOMPARE(w->traceModel()->trace()->translation(w->traceModel()->trace()->bestPath()), before);
+}
+
+void TestSpeech::testClipWhileModelLoads()
+{
+    // As `alignscope FOLDER --audio CLIP` does: the clip waits for its model.
+    MainWindow w;
+    w.show();
+    const QString folder = data("hf/whisper/tiny"), clip = data("audio/tone-16k-mono.wav");
+    w.controller()->loadModel(folder);
+    QVERIFY(w.controller()->loading());
+    QVERIFY(w.openAudioFile(clip));
+    QVERIFY2(waitForClip(w, clip), qPrintable(w.messageBar()->text()));
+    QCOMPARE(w.controller()->modelSource(), folder);
+    QVERIFY(w.speechPanel()->view()->hasSpeech());
 }
 
 QTEST_MAIN(TestSpeech)

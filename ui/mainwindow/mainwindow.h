@@ -95,7 +95,7 @@ public slots:
     void showMessage(const QString &text, int kind = 2);
     /// Transcribes an audio clip with the current model (File ▸ Open audio…,
     /// drag and drop); false, with a message, when the model reads text or
-    /// there is no such file.
+    /// there is no such file. While a model loads, the clip waits for it.
     bool openAudioFile(const QString &path);
     /// Replaces the sentence and decodes it.
     void setSentence(const QString &sentence);
@@ -188,6 +188,7 @@ private:
     SpeechPanel *m_speech = nullptr;
     QDockWidget *m_speechDock = nullptr;
     QAction *m_openAudioAction = nullptr;
+    QString m_pendingAudio; ///< a clip opened while its model still loads (--audio at start)
     QDockWidget *m_interventionDock = nullptr;
     QList<QDockWidget *> m_docks;
 

@@ -13,6 +13,8 @@
 #include <QFileInfo>
 #include <QStatusBar>
 
+#include <utility>
+
 namespace alignscope::ui {
 
 QStringList MainWindow::audioSuffixes()
@@ -46,6 +48,12 @@ void MainWindow::createSpeech()
         if (!path.isEmpty())
             openAudioFile(path);
     });
+    // A clip opened while its model loaded (alignscope FOLDER --audio CLIP) goes to that model.
+    connect(m_controller, &DecodeController::modelChanged, this, [this] {
+        if (!m_pendingAudio.isEmpty())
+            openAudioFile(std::exchange(m_pendingAudio, {}));
+    });
+    connect(m_controller, &DecodeController::errorOccurred, this, [this] { m_pendingAudio.clear(); });
     // A speech decode brings the Speech tab forward.
     connect(m_controller, &DecodeController::traceReady, this, [this](TracePtr trace) {
         if (trace->source.kind != SourceKind::Audio)
@@ -58,6 +66,11 @@ void MainWindow::createSpeech()
 
 bool MainWindow::openAudioFile(const QString &path)
 {
+    if (m_controller->loading()) {
+        m_pendingAudio = path;
+        statusBar()->showMessage(tr("%1 opens once the model is loaded").arg(QFileInfo(path).fileName()), 6000);
+        return true;
+    }
     const ModelPtr model = m_controller->model();
     if (!model || model->description().sourceKind != SourceKind::Audio) {
         showMessage(tr("“%1” reads text, not audio: open a Whisper model folder first (File ▸ Open model folder…), "
