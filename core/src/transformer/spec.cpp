@@ -207,8 +207,10 @@ Result<void> validateSpec(const TransformerSpec &s)
         s.encoderFfn < 0 || s.encoderFfn > 65536 || !(s.encoderEps >= 0 && s.encoderEps < 1))
         return usageError("the encoder's own sizes must be 0 (the decoder's) or d-model up to 16384, heads up to 128, "
                           "ffn up to 65536, epsilon in [0, 1)");
-    if (s.encoderWidth() % (s.encoderHeads > 0 ? s.encoderHeads : s.heads) != 0)
-        return usageError("the encoder's d-model " + std::to_string(s.encoderWidth()) + " does not split into its heads");
+    const int encoderHeads = s.encoderHeads > 0 ? s.encoderHeads : s.heads;
+    if ((s.encoderDModel > 0 || s.encoderHeads > 0) && s.encoderWidth() % encoderHeads != 0)
+        return usageError("the encoder's d-model " + std::to_string(s.encoderWidth()) + " does not split into its " +
+                          std::to_string(encoderHeads) + " heads; choose a d-model divisible by the heads");
     if (s.melBins > 0 && s.positions != TransformerSpec::Positions::Learned)
         return usageError("an audio encoder (mel bins) needs learned positions");
     if (s.headDim == 0 && s.dModel % s.heads != 0)
