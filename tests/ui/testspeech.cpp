@@ -142,6 +142,8 @@ void TestSpeech::testClipInTheSpeechView()
             row.maxCoeff(&peak);
             QVERIFY(!span.empty() && span.start <= axis.frameStart(int(peak)) && axis.frameStart(int(peak)) < span.end);
             QVERIFY(span.end <= view->clipSeconds() + 1e-9);
+            // Explain's default pick is the clip's largest α, never the window's padding.
+            QCOMPARE(m->selectedSource(), int(peak));
         }
     }
     // Word boxes: core's word timestamps of the path shown.

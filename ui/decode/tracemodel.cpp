@@ -42,8 +42,11 @@ int TraceModel::selectedSource() const
     const Vector w = weightsAt(m_step);
     if (w.size() == 0)
         return -1;
+    // A speech source's padding (the rest of Whisper's 30 s window) is never the default pick.
+    const int audio = trace()->source.audioColumns;
+    const Eigen::Index n = audio > 0 ? std::min<Eigen::Index>(audio, w.size()) : w.size();
     Eigen::Index j = 0;
-    w.maxCoeff(&j);
+    w.head(n).maxCoeff(&j);
     return int(j);
 }
 
