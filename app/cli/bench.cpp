@@ -260,9 +260,11 @@ json folderBench(const std::string &folder, int repeat, int steps)
     forced.maxLength = int(forced.prefix.size());
     const double n = double(forced.prefix.size());
     out["steps"] = n;
-    out["per_token_ms_1_thread"] = medianMs(repeat, [&] { DecodeSession(m, source, forced).run(); }) / n;
+    if (auto once = DecodeSession(m, source, forced).run(); !once) // timed below only when it decodes
+        return {{"error", once.error().message}};
+    out["per_token_ms_1_thread"] = medianMs(repeat, [&] { (void)DecodeSession(m, source, forced).run(); }) / n;
     forced.partner = true;
-    out["per_token_ms"] = medianMs(repeat, [&] { DecodeSession(m, source, forced).run(); }) / n;
+    out["per_token_ms"] = medianMs(repeat, [&] { (void)DecodeSession(m, source, forced).run(); }) / n;
     const double bandwidth = readBandwidth(repeat);
     out["read_bandwidth_gb_s"] = bandwidth;
     out["step_weight_bytes"] = stepBytes;

@@ -54,8 +54,8 @@ QTableWidgetItem *numberItem(double value, int decimals, const QString &tip = {}
 // ---------------------------------------------------------------- ComparePanel
 
 ComparePanel::ComparePanel(QWidget *parent)
-    : QFrame(parent), m_trace(new TraceModel(this)), m_title(new ElidedLabel(this)), m_stack(new QStackedWidget(this)),
-      m_heads(new HeadPicker(this)), m_note(new QLabel(this)), m_view(new HeatmapView(m_trace, this))
+    : QFrame(parent), m_trace(new TraceModel(this)), m_title(new ElidedLabel(this)), m_heads(new HeadPicker(this)),
+      m_stack(new QStackedWidget(this)), m_note(new QLabel(this)), m_view(new HeatmapView(m_trace, this))
 {
     setFrameShape(QFrame::StyledPanel);
     QFont bold = m_title->font();
