@@ -3,6 +3,8 @@
 
 #include "alignscope/tensor.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -16,6 +18,14 @@ inline std::vector<char> readBytes(const std::string &path)
 {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// A fixture's JSON; null when the file cannot be read or is not JSON (the caller's checks then fail).
+inline nlohmann::json readJson(const std::string &path)
+{
+    const std::vector<char> text = readBytes(path);
+    nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    return j.is_discarded() ? nlohmann::json() : j;
 }
 
 /// A little-endian float32, row-major (rows, cols) file; empty when the size differs.

@@ -9,6 +9,7 @@
 #include "alignscope/decode.h"
 #include "alignscope/huggingface.h"
 #include "alignscope/timestamps.h"
+#include "common/fixturefiles.h"
 #include "speech/dtw_p.h"
 
 #include <nlohmann/json.hpp>
@@ -17,7 +18,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
 using namespace alignscope;
 using json = nlohmann::json;
@@ -43,8 +43,7 @@ const fs::path kFolder = ALIGNSCOPE_TEST_DATA_DIR "/hf/whisper/tiny";
 
 json readJson(const fs::path &path)
 {
-    std::ifstream in(path);
-    return in ? json::parse(in) : json();
+    return testing::readJson(path.string());
 }
 
 MatrixX<double> matrixOf(const json &rows)

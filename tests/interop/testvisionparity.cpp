@@ -44,8 +44,7 @@ constexpr double kTolerance = 1e-4;
 
 json readJson(const fs::path &path)
 {
-    const std::vector<char> text = testing::readBytes(path.string());
-    return json::parse(text.begin(), text.end(), nullptr, false);
+    return testing::readJson(path.string());
 }
 
 /// The fixture's picture as transformers' load_image gives it.
