@@ -22,10 +22,11 @@ const std::array<CommandHelp, 9> kCommands = {{
      "       [--layer L --head H|mean|max] [--edit-attention STEP:POS]... [--drop-source POS]...\n"
      "       [--ablate-heads L:H,L:*,...]\n"
      "       (SENTENCE | - | nothing: one sentence per line on standard input)\n"
-     "  translate --model WHISPER-FOLDER --audio FILE [--language L] [--task transcribe|translate] [--json]\n"
+     "  translate --model WHISPER-FOLDER|ggml-*.bin --audio FILE [--language L] [--task transcribe|translate] [--json]\n"
      "  translate --model VIT-GPT2-FOLDER --image FILE [--json]\n",
      "Decodes SENTENCE and prints its translation, or with --json the whole decode trace.\n"
-     "  --model M        a model file, Hugging Face folder, PyTorch checkpoint or bundled model name\n"
+     "  --model M        a model file, Hugging Face folder, PyTorch checkpoint, whisper.cpp ggml file\n"
+     "                   (float32, float16) or bundled model name\n"
      "  --beam K         beam search of width K (default: the model's; greedy for AlignScope's models)\n"
      "  --prefix TEXT    force the translation to start with TEXT\n"
      "  --max-length N   stop after N target tokens\n"

@@ -57,14 +57,15 @@ constexpr double kSpeeds[] = {0.5, 1.0, 2.0, 4.0}; // steps per second
 void MainWindow::createActions()
 {
     m_openAction = makeAction(this, tr("&Open model…"),
-                              tr("Open a model file (.safetensors), a PyTorch tutorial checkpoint (.pt, .pth) or "
-                                 "a Hugging Face model folder's config.json"),
+                              tr("Open a model file (.safetensors), a PyTorch tutorial checkpoint (.pt, .pth), "
+                                 "a whisper.cpp model (ggml-*.bin) or a Hugging Face model folder's config.json"),
                               {QKeySequence::Open}, QStyle::SP_DialogOpenButton);
     connect(m_openAction, &QAction::triggered, this, [this] {
         const QString path = QFileDialog::getOpenFileName(
             this, tr("Open model"), QString(),
-            tr("Models (*.safetensors *.pt *.pth *.tar config.json);;AlignScope models (*.safetensors);;"
-               "PyTorch checkpoints (*.pt *.pth *.tar *.safetensors);;Hugging Face model folders (config.json);;"
+            tr("Models (*.safetensors *.pt *.pth *.tar *.bin config.json);;AlignScope models (*.safetensors);;"
+               "PyTorch checkpoints (*.pt *.pth *.tar *.safetensors);;whisper.cpp models (*.bin);;"
+               "Hugging Face model folders (config.json);;"
                "All files (*)"));
         openModelFile(path);
     });

@@ -88,6 +88,8 @@ public:
     void setGeneration(GenerationDefaults generation);
     /// Audio models: the front end (preprocessor_config.json) their clips go through.
     void setAudioFrontEnd(const WhisperFeatureConfig &config);
+    /// The same with mel filters of its own, (mels, F) (a whisper.cpp file carries them).
+    void setAudioFrontEnd(const WhisperFeatureConfig &config, Matrix melFilters);
     /// Image models: the image processor (preprocessor_config.json) their pictures go through.
     void setImageProcessor(const ImageProcessorConfig &config) { m_image = config; }
     /// What decoderPrompt() answers (a Whisper folder's lang_to_id / task_to_id); unset: none.

@@ -6,6 +6,7 @@
 #include "alignscope/hftokenizer.h"
 #include "alignscope/image.h"
 #include "alignscope/logmel.h"
+#include "hf/hfbuild_p.h"
 #include "hf/hfconfig_p.h"
 #include "hf/hfweights_p.h"
 #include "transformer/network.h"
@@ -197,7 +198,7 @@ Conv1dSlice conv1dSlice(const hf::ModelConfig &c, const std::string &ours)
 
 /// Reads a Conv1D slice into `m` (rows, cols): a weight's rows are a slice of
 /// the stored columns, transposed; a bias (1, cols) is a slice of the stored vector.
-Result<void> readConv1d(const hf::WeightFiles &files, const std::string &name, const Conv1dSlice &s, Matrix &m)
+Result<void> readConv1d(const hf::TensorLookup &files, const std::string &name, const Conv1dSlice &s, Matrix &m)
 {
     const std::vector<std::int64_t> stored = files.shape(name);
     const bool bias = m.rows() == 1 && stored.size() == 1;
@@ -304,8 +305,8 @@ ModelDescription describe(const hf::ModelConfig &c, const TransformerSpec &spec,
     return d;
 }
 
-/// Whisper's front end (preprocessor_config.json, else WhisperFeatureExtractor's
-/// defaults for the model's mel bins) and generate()'s prompt settings.
+/// Whisper's front end: preprocessor_config.json, else WhisperFeatureExtractor's
+/// defaults for the model's mel bins.
 Result<void> setUpWhisper(TransformerModel &model, const hf::ModelConfig &config, const fs::path &folder)
 {
     WhisperFeatureConfig features;
@@ -323,13 +324,6 @@ Result<void> setUpWhisper(TransformerModel &model, const hf::ModelConfig &config
                          std::to_string(config.spec.melBins) + " x " + std::to_string(2 * config.spec.encoderPositions()) +
                          " (num_mel_bins, 2 x max_source_positions)");
     model.setAudioFrontEnd(features);
-    GenerationDefaults g = config.generation;
-    g.forcedPrompt = config.whisper.forcedPrompt;
-    g.beginSuppressed = config.whisper.beginSuppressed;
-    model.setGeneration(std::move(g));
-    model.setPromptChooser([w = config.whisper](const std::string &language, const std::string &task) {
-        return hf::whisperPrompt(w, language, task);
-    });
     return {};
 }
 
@@ -358,6 +352,79 @@ Result<void> setUpImages(TransformerModel &model, const hf::ModelConfig &config,
 }
 
 } // namespace
+
+namespace hf {
+
+Result<std::shared_ptr<TransformerModel>> buildModel(const ModelConfig &config, const TensorLookup &files,
+                                                     std::shared_ptr<const HfTokenizer> tok, const std::string &label,
+                                                     const HuggingFaceOpenOptions &options)
+{
+    // Every parameter the spec needs, found under one of its names, with the shape config.json implies.
+    const TransformerNetwork<float> network(config.spec, config.sourceVocab, config.targetVocab);
+    double total = 0, done = 0;
+    for (const auto &[name, shape] : network.shapes())
+        total += double(shape.first) * shape.second;
+    ParameterSet<float> params;
+    for (const auto &[ours, shape] : network.shapes()) {
+        if (options.cancel && options.cancel->load())
+            return Error{ErrorKind::Cancelled, "opening " + label + " cancelled"};
+        const std::vector<std::string> names = candidates(config, ours);
+        const auto found = std::find_if(names.begin(), names.end(), [&](const std::string &n) { return files.has(n); });
+        if (found == names.end())
+            return fileError(label + ": " + files.description + " has no tensor \"" +
+                             (names.empty() ? ours : names.front()) + "\", which config.json's model needs; " +
+                             "the download is incomplete or config.json belongs to another model");
+        const std::vector<std::int64_t> stored = files.shape(*found);
+        Matrix m(shape.first, shape.second);
+        const Conv1dSlice slice = conv1dSlice(config, ours);
+        if (slice.conv1d) {
+            if (auto read = readConv1d(files, *found, slice, m); !read)
+                return Error{read.error().kind, label + ": " + read.error().message};
+        } else if (!fits(stored, ours, shape)) {
+            return fileError(label + ": tensor \"" + *found + "\" has shape " + shapeText(stored) +
+                             " but config.json implies " +
+                             (shape.first == 1 ? shapeText({shape.second}) : shapeText({shape.first, shape.second})) +
+                             "; config.json and the weights disagree");
+        } else if (auto read = files.readInto(*found, m.data()); !read) {
+            return Error{read.error().kind, label + ": " + read.error().message};
+        }
+        params.emplace(ours, std::move(m));
+        done += double(shape.first) * shape.second;
+        if (options.progress)
+            options.progress(done / std::max(1.0, total));
+    }
+
+    // Vocabularies: the tokenizer's pieces by id, ids it has no piece for named by number.
+    auto vocabulary = [&](int size, SpecialIds specials) {
+        std::vector<std::string> tokens(static_cast<size_t>(size));
+        for (int id = 0; id < size; ++id) {
+            tokens[size_t(id)] = id < tok->size() ? tok->piece(id) : std::string();
+            if (tokens[size_t(id)].empty())
+                tokens[size_t(id)] = "<id " + std::to_string(id) + ">";
+        }
+        return Vocabulary(std::move(tokens), specials);
+    };
+    const HfTokenizer::Specials ts = tok->specials();
+    SpecialIds target{config.pad, config.decoderStart, config.eos, ts.unk};
+    SpecialIds source{config.pad, ts.bos >= 0 ? ts.bos : config.decoderStart, config.eos, ts.unk};
+    auto model = std::make_shared<TransformerModel>(config.spec, vocabulary(config.sourceVocab, source),
+                                                    vocabulary(config.targetVocab, target), std::move(params));
+    model->setTokenizer(tok);
+    model->setGeneration(config.generation);
+    if (config.family == Family::Whisper) { // generate()'s prompt settings
+        GenerationDefaults g = config.generation;
+        g.forcedPrompt = config.whisper.forcedPrompt;
+        g.beginSuppressed = config.whisper.beginSuppressed;
+        model->setGeneration(std::move(g));
+        model->setPromptChooser([w = config.whisper](const std::string &language, const std::string &task) {
+            return hf::whisperPrompt(w, language, task);
+        });
+    }
+    model->setDescription(describe(config, config.spec, parameterCount(model->parameters())));
+    return model;
+}
+
+} // namespace hf
 
 bool isHuggingFaceFolder(const std::string &path)
 {
@@ -400,66 +467,19 @@ Result<std::shared_ptr<TransformerModel>> openHuggingFaceModel(const std::string
     if (!weights)
         return Error{weights.error().kind, folderPath + ": " + weights.error().message};
     const hf::WeightFiles &files = weights.value();
-
-    // Every parameter the spec needs, found under one of its names, with the shape config.json implies.
-    const TransformerNetwork<float> network(config.spec, config.sourceVocab, config.targetVocab);
-    double total = 0, done = 0;
-    for (const auto &[name, shape] : network.shapes())
-        total += double(shape.first) * shape.second;
-    ParameterSet<float> params;
-    for (const auto &[ours, shape] : network.shapes()) {
-        if (options.cancel && options.cancel->load())
-            return Error{ErrorKind::Cancelled, "opening " + folderPath + " cancelled"};
-        const std::vector<std::string> names = candidates(config, ours);
-        const auto found = std::find_if(names.begin(), names.end(), [&](const std::string &n) { return files.has(n); });
-        if (found == names.end())
-            return fileError(folderPath + ": " + files.description() + " has no tensor \"" +
-                             (names.empty() ? ours : names.front()) + "\", which config.json's model needs; " +
-                             "the download is incomplete or config.json belongs to another model");
-        const std::vector<std::int64_t> stored = files.shape(*found);
-        Matrix m(shape.first, shape.second);
-        const Conv1dSlice slice = conv1dSlice(config, ours);
-        if (slice.conv1d) {
-            if (auto read = readConv1d(files, *found, slice, m); !read)
-                return Error{read.error().kind, folderPath + ": " + read.error().message};
-        } else if (!fits(stored, ours, shape)) {
-            return fileError(folderPath + ": tensor \"" + *found + "\" has shape " + shapeText(stored) +
-                             " but config.json implies " +
-                             (shape.first == 1 ? shapeText({shape.second}) : shapeText({shape.first, shape.second})) +
-                             "; config.json and the weights disagree");
-        } else if (auto read = files.readInto(*found, m.data()); !read) {
-            return Error{read.error().kind, folderPath + ": " + read.error().message};
-        }
-        params.emplace(ours, std::move(m));
-        done += double(shape.first) * shape.second;
-        if (options.progress)
-            options.progress(done / std::max(1.0, total));
-    }
-
-    // Vocabularies: the tokenizer's pieces by id, ids it has no piece for named by number.
-    auto vocabulary = [&](int size, SpecialIds specials) {
-        std::vector<std::string> tokens(static_cast<size_t>(size));
-        for (int id = 0; id < size; ++id) {
-            tokens[size_t(id)] = id < tok->size() ? tok->piece(id) : std::string();
-            if (tokens[size_t(id)].empty())
-                tokens[size_t(id)] = "<id " + std::to_string(id) + ">";
-        }
-        return Vocabulary(std::move(tokens), specials);
-    };
-    const HfTokenizer::Specials ts = tok->specials();
-    SpecialIds target{config.pad, config.decoderStart, config.eos, ts.unk};
-    SpecialIds source{config.pad, ts.bos >= 0 ? ts.bos : config.decoderStart, config.eos, ts.unk};
-    auto model = std::make_shared<TransformerModel>(config.spec, vocabulary(config.sourceVocab, source),
-                                                    vocabulary(config.targetVocab, target), std::move(params));
-    model->setTokenizer(tok);
-    model->setGeneration(config.generation);
+    const hf::TensorLookup lookup{files.description(), [&](const std::string &n) { return files.has(n); },
+                                  [&](const std::string &n) { return files.shape(n); },
+                                  [&](const std::string &n, float *out) { return files.readInto(n, out); }};
+    auto built = hf::buildModel(config, lookup, std::move(tok), folderPath, options);
+    if (!built)
+        return built.error();
+    std::shared_ptr<TransformerModel> model = std::move(built).value();
     if (config.family == Family::Whisper)
         if (auto whisper = setUpWhisper(*model, config, folder); !whisper)
             return whisper.error();
     if (config.family == Family::VisionEncoderDecoder)
         if (auto vision = setUpImages(*model, config, folder); !vision)
             return vision.error();
-    model->setDescription(describe(config, config.spec, parameterCount(model->parameters())));
     model->setName(folder.filename().empty() ? folder.parent_path().filename().string() : folder.filename().string());
     return model;
 }

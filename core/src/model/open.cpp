@@ -1,6 +1,7 @@
 // Opening a model by name or path, and where the bundled models are found.
 #include "alignscope/model.h"
 
+#include "alignscope/ggml.h"
 #include "alignscope/huggingface.h"
 #include "alignscope/rnnmodel.h"
 #include "alignscope/safetensors.h"
@@ -28,6 +29,13 @@ Result<ModelPtr> openModel(const std::string &nameOrPath)
             return fileError(path.value() + ": is a folder without config.json, not a Hugging Face model folder; "
                                             "choose a model file (.safetensors, .pt) or a folder with config.json");
         auto model = openHuggingFaceModel(path.value());
+        if (!model)
+            return model.error();
+        return ModelPtr(std::move(model).value());
+    }
+    // A whisper.cpp file (ggml-*.bin) starts with its magic.
+    if (isGgmlFile(path.value())) {
+        auto model = openGgmlWhisperModel(path.value());
         if (!model)
             return model.error();
         return ModelPtr(std::move(model).value());

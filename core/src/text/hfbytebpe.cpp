@@ -158,6 +158,12 @@ public:
           m_addPrefixSpace(addPrefixSpace), m_addBos(addBos)
     {
     }
+    /// No merges: a pair ranks as the id of its concatenation (tiktoken's rule, which openai/whisper uses).
+    ByteBpeTokenizer(JsonVocabulary vocabulary, ByteBpeFlavour flavour)
+        : m_vocabulary(std::move(vocabulary)), m_flavour(flavour), m_addPrefixSpace(false), m_addBos(false),
+          m_ranksAreIds(true)
+    {
+    }
 
     std::string decode(const std::vector<int> &ids, bool skipSpecial = true) const override;
 
@@ -188,6 +194,7 @@ private:
     std::unordered_map<std::string, int> m_ranks; ///< "first second" -> merge rank
     ByteBpeFlavour m_flavour;
     bool m_addPrefixSpace, m_addBos;
+    bool m_ranksAreIds = false;
     mutable std::mutex m_cacheMutex;
     mutable std::unordered_map<std::string, std::vector<std::string>> m_cache;
 };
@@ -204,12 +211,14 @@ std::vector<std::string> ByteBpeTokenizer::bpe(const std::string &word) const
     std::vector<std::string> symbols;
     for (const Char &c : decodeChars(word))
         symbols.push_back(utf8(c.cp));
+    const auto &ranks = m_ranksAreIds ? m_vocabulary.ids : m_ranks;
+    auto key = [&](size_t i) { return m_ranksAreIds ? symbols[i] + symbols[i + 1] : symbols[i] + ' ' + symbols[i + 1]; };
     while (symbols.size() > 1) {
         int best = -1;
         std::string bestPair;
         for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-            const auto it = m_ranks.find(symbols[i] + ' ' + symbols[i + 1]);
-            if (it != m_ranks.end() && (best < 0 || it->second < best)) {
+            const auto it = ranks.find(key(i));
+            if (it != ranks.end() && (best < 0 || it->second < best)) {
                 best = it->second;
                 bestPair = it->first;
             }
@@ -218,7 +227,7 @@ std::vector<std::string> ByteBpeTokenizer::bpe(const std::string &word) const
             break;
         std::vector<std::string> merged;
         for (size_t i = 0; i < symbols.size(); ++i) {
-            if (i + 1 < symbols.size() && symbols[i] + ' ' + symbols[i + 1] == bestPair) {
+            if (i + 1 < symbols.size() && key(i) == bestPair) {
                 merged.push_back(symbols[i] + symbols[i + 1]);
                 ++i;
             } else
@@ -425,6 +434,35 @@ Result<std::unique_ptr<HfTokenizer>> loadByteBpeTokenizer(const std::string &fol
                                                         config->addPrefixSpace.value_or(false),
                                                         config->addBosToken.value_or(false));
     tokenizer->setAddedTokens(*config, {});
+    return std::unique_ptr<HfTokenizer>(std::move(tokenizer));
+}
+
+Result<std::unique_ptr<HfTokenizer>> makeWhisperTokenizer(const std::vector<std::string> &tokenBytes,
+                                                          const std::map<int, std::string> &specials,
+                                                          const std::map<int, std::string> &added)
+{
+    JsonVocabulary vocabulary;
+    const auto &map = byteMap();
+    for (size_t id = 0; id < tokenBytes.size(); ++id) {
+        std::string text;
+        for (const char b : tokenBytes[id])
+            text += map.toText[static_cast<unsigned char>(b)];
+        vocabulary.ids[text] = int(id); // a repeated token keeps its last id, as a dict built in id order
+        vocabulary.tokens[int(id)] = std::move(text);
+    }
+    TokenizerConfig config;
+    config.specials.bos = config.specials.eos = config.specials.unk = config.specials.pad = "<|endoftext|>";
+    config.hasAddedDecoder = true;
+    config.cleanUpSpaces = false;
+    for (const auto &[id, content] : specials) {
+        config.added[id] = AddedToken{content, false, false, false, true};
+        if (content != "<|endoftext|>")
+            config.specials.additional.push_back(content);
+    }
+    for (const auto &[id, content] : added)
+        config.added[id] = AddedToken{content, false, false, false, false};
+    auto tokenizer = std::make_unique<ByteBpeTokenizer>(std::move(vocabulary), ByteBpeFlavour::Whisper);
+    tokenizer->setAddedTokens(config, {});
     return std::unique_ptr<HfTokenizer>(std::move(tokenizer));
 }
 

@@ -4,6 +4,7 @@
 
 #include "alignscope/hftokenizer.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -29,5 +30,12 @@ Result<std::unique_ptr<HfTokenizer>> loadMarianTokenizer(const std::string &fold
 enum class ByteBpeFlavour { Bart, Gpt2, Whisper };
 /// BartTokenizer, GPT2Tokenizer or WhisperTokenizer: vocab.json and merges.txt.
 Result<std::unique_ptr<HfTokenizer>> loadByteBpeTokenizer(const std::string &folder, ByteBpeFlavour flavour);
+/// A WhisperTokenizer from a vocabulary alone, as a whisper.cpp file carries it: each id's bytes
+/// (no merges.txt: a pair merges by the id of its concatenation, as openai/whisper's tiktoken
+/// does), the added special tokens by id ("<|endoftext|>", "<|startoftranscript|>", ...) and the
+/// other added tokens (the timestamps "<|0.00|>", not special, as WhisperTokenizer adds them).
+Result<std::unique_ptr<HfTokenizer>> makeWhisperTokenizer(const std::vector<std::string> &tokenBytes,
+                                                          const std::map<int, std::string> &specials,
+                                                          const std::map<int, std::string> &added);
 
 } // namespace alignscope::hftok

@@ -137,6 +137,12 @@ void TransformerModel::setAudioFrontEnd(const WhisperFeatureConfig &config)
     m_melFilters = melFilterBank(config);
 }
 
+void TransformerModel::setAudioFrontEnd(const WhisperFeatureConfig &config, Matrix melFilters)
+{
+    m_audio = config;
+    m_melFilters = std::move(melFilters);
+}
+
 Result<std::vector<int>> TransformerModel::decoderPrompt(const std::string &language, const std::string &task) const
 {
     return m_promptChooser ? m_promptChooser(language, task) : Seq2Seq::decoderPrompt(language, task);
