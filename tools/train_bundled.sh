@@ -18,7 +18,10 @@ declare -A args=(
   [location]="--encoder gru --decoder luong --scorer location"
   [local-p]="--encoder bigru --decoder luong --scorer general --local p --window 5"
   [transformer]="--encoder transformer --layers 2 --heads 4 --d-model 64 --norm pre --norm-kind rms --positions relative"
+  [scenes]="--patch 4 --layers 2 --heads 4 --d-model 64"
 )
+# scenes is the image captioner: its own task (pictures AlignScope draws).
+declare -A tasks=([scenes]=scenes)
 # Luong's unscaled dot/general scores and local-p's predicted window learn
 # more slowly than additive attention: they get more epochs. local-p reads a
 # bidirectional encoder and a wider window (D = 5): with a unidirectional
@@ -28,9 +31,9 @@ declare -A args=(
 # smoothing 0.1, dropout 0.1).
 declare -A epochs=([dot]=15 [general]=15 [local-p]=15 [transformer]=10)
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(additive dot general concat scaled-dot location local-p transformer)
+[ ${#names[@]} -gt 0 ] || names=(additive dot general concat scaled-dot location local-p transformer scenes)
 for name in "${names[@]}"; do
-  cmd="$cli train --task en-fr ${args[$name]} --epochs ${epochs[$name]:-6} --threads 2 --seed 1 --out $out/$name.safetensors"
+  cmd="$cli train --task ${tasks[$name]:-en-fr} ${args[$name]} --epochs ${epochs[$name]:-6} --threads 2 --seed 1 --out $out/$name.safetensors"
   echo "$cmd" > "$out/logs/$name.log"
   start=$(date +%s)
   $cmd >> "$out/logs/$name.log" 2>&1

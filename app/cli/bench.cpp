@@ -277,7 +277,7 @@ json compareBench(int repeat)
 {
     std::vector<ModelPtr> models;
     std::vector<std::string> names;
-    for (const auto &name : bundledModelNames())
+    for (const auto &name : bundledModelNames(SourceKind::Text))
         if (auto m = openModel(name)) {
             models.push_back(std::move(m.value()));
             names.push_back(name);

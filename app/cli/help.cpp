@@ -66,17 +66,21 @@ const std::array<CommandHelp, 9> kCommands = {{
      "Writes a randomly initialised model. Vocabulary files hold one token per line (index = id),\n"
      "starting with <pad>, <sos>, <eos>, <unk> in that order.\n"},
     {"train",
-     "  train --task en-fr|dates|FILE [--format tsv|eng-fra] --encoder gru|bigru|lstm|bilstm\n"
+     "  train --task en-fr|dates|scenes|FILE [--format tsv|eng-fra] --encoder gru|bigru|lstm|bilstm\n"
      "       --decoder bahdanau|luong --scorer ... [--local m|p --window D] [--epochs N]\n"
      "       [--threads N] [--resume CKPT] [--batch B] [--lr X] [--hidden H] [--embedding E] --out FILE\n"
      "       [--watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]]\n"
      "       [--tokenizer word|char|bpe|unigram [--vocab-size N] [--shared-vocab]]\n"
-     "  train --task ... --encoder transformer [the options of init --encoder transformer] --out FILE\n",
+     "  train --task ... --encoder transformer [the options of init --encoder transformer] --out FILE\n"
+     "  train --task scenes [--patch P] [the options of init --encoder transformer] --out FILE\n",
      "Trains a model on a built-in task or a corpus and writes it to --out (a checkpoint OUT.ckpt\n"
      "after every epoch). It first prints one line saying what it will do: pairs, vocabularies and\n"
      "their tokenizer, parameters and the estimated time per epoch (timed on a copy of the model).\n"
-     "  --task T          en-fr, dates, or a TSV file source<TAB>target[<TAB>Pharaoh links];\n"
-     "                    --format eng-fra reads the PyTorch tutorial's eng-fra.txt (--direction en-fr|fr-en)\n"
+     "  --task T          en-fr, dates, scenes, or a TSV file source<TAB>target[<TAB>Pharaoh links];\n"
+     "                    --format eng-fra reads the PyTorch tutorial's eng-fra.txt (--direction en-fr|fr-en);\n"
+     "                    scenes: 32 x 32 pictures of 1-3 coloured shapes AlignScope draws, captioned left\n"
+     "                    to right (\"a red circle left of a blue square\"), read by a ViT-style encoder\n"
+     "  --patch P         scenes: the encoder's patch side in pixels (default 4: an 8 x 8 grid)\n"
      "  --task-seed N --train-size N --dev-size N --test-size N   how the task is made and split\n"
      "  --epochs N --batch B --lr X --dropout P --label-smoothing E --seed N --threads N\n"
      "  --schedule plateau|inverse-sqrt|cosine --warmup STEPS --patience N --teacher-forcing R\n"
@@ -93,7 +97,7 @@ const std::array<CommandHelp, 9> kCommands = {{
      "Progress: a bar on a terminal; otherwise one line per epoch and a plain progress line at least\n"
      "every 30 seconds (ALIGNSCOPE_PROGRESS_SECONDS=S sets that interval).\n"},
     {"eval",
-     "  eval --model FILE|NAME --task en-fr|dates|FILE [--split dev|test] [--limit N] [--per-head]\n"
+     "  eval --model FILE|NAME --task en-fr|dates|scenes|FILE [--split dev|test] [--limit N] [--per-head]\n"
      "       [--head-importance] [--json]\n",
      "Scores a model on a task's split: loss, perplexity, BLEU, exact match, AER and attention entropy.\n"
      "  --limit N     decode only the first N pairs\n"

@@ -37,7 +37,7 @@ OptionSpec trainSpec()
     OptionSpec s = kTaskOptions;
     s.values.insert({"epochs", "threads", "resume", "out", "batch", "lr", "seed", "teacher-forcing", "patience",
                      "eval-sentences", "watch", "snapshots", "snapshot-format", "label-smoothing", "schedule",
-                     "warmup", "min-count", "max-vocab", "tokenizer", "vocab-size"});
+                     "warmup", "min-count", "max-vocab", "tokenizer", "vocab-size", "patch"});
     s.values.insert(std::begin(kModelValueOptions), std::end(kModelValueOptions));
     s.values.insert(std::begin(kTransformerValueOptions), std::end(kTransformerValueOptions));
     s.flags.insert({"gated-ffn", "shared-vocab"});
@@ -432,7 +432,13 @@ int trainCommand(const Argv &argv)
         return fail(task.error());
     if (auto tokenizer = applyTokenizer(args.value(), task.value()); !tokenizer)
         return fail(tokenizer.error());
-    const bool transformer = args->value("encoder") == "transformer";
+    // An image task (scenes) is read by a ViT-style encoder before a Transformer decoder.
+    if (task->image && args->value("encoder").value_or("transformer") != "transformer")
+        return fail(usageError("--task " + task->name + " trains a Transformer with an image encoder; leave out --encoder "
+                               "or give --encoder transformer"));
+    if (!task->image && args->value("patch"))
+        return fail(usageError("--patch is for image tasks (--task scenes)"));
+    const bool transformer = task->image || args->value("encoder") == "transformer";
     if (auto mixed = checkFamilyOptions(args.value(), transformer); !mixed)
         return fail(mixed.error());
     auto options = trainOptions(args.value(), transformer ? transformerTrainDefaults() : TrainOptions{});
@@ -448,11 +454,18 @@ int trainCommand(const Argv &argv)
             return fail(r->error());
     if (transformer) {
         auto spec = transformerSpecFromArgs(args.value());
+        auto patch = args->integer("patch", 4, 1, 1024);
+        if (!patch)
+            return fail(patch.error());
+        if (spec && task->image)
+            spec = imageEncoderSpec(spec.value(), *task->image, patch.value());
         if (!spec)
             return fail(spec.error());
         TransformerModel model =
             makeTransformerForCorpus(spec.value(), task->splits.train, options->seed, minCount.value(),
                                      maxVocab.value(), task->sourceTokenizer, task->targetTokenizer);
+        if (task->image)
+            model.setImageProcessor(*task->image);
         return runTraining(model, args.value(), task.value(), options.value(), snapshots->get(), interval.value());
     }
     auto config = trainConfig(args.value(), task.value());

@@ -28,7 +28,7 @@ private slots:
     void testSeedSentence_data()
     {
         QTest::addColumn<QString>("name");
-        for (const std::string &n : bundledModelNames())
+        for (const std::string &n : bundledModelNames(SourceKind::Text))
             QTest::newRow(n.c_str()) << QString::fromStdString(n);
     }
 

@@ -329,7 +329,7 @@ CompareView::CompareView(TraceModel *follow, QComboBox *picker, QWidget *parent)
         connect(m_follow, &TraceModel::cursorChanged, this, &CompareView::followStep);
 
     QStringList defaults;
-    for (const std::string &n : bundledModelNames())
+    for (const std::string &n : bundledModelNames(SourceKind::Text))
         defaults << qs(n);
     setModelSources(defaults);
 }
@@ -405,7 +405,7 @@ void CompareView::rebuildModelMenu()
             if (!m_picker->itemData(i).toString().isEmpty())
                 offered.append({m_picker->itemText(i), m_picker->itemData(i).toString()});
     } else {
-        for (const std::string &n : bundledModelNames())
+        for (const std::string &n : bundledModelNames(SourceKind::Text))
             offered.append({qs(n), qs(n)});
     }
     for (const QString &s : m_controller->models()) // chosen files no longer in the picker

@@ -3,8 +3,10 @@
 // Tatoeba/Anki eng-fra.txt format. Bad lines are skipped and counted.
 
 #include "alignscope/result.h"
+#include "alignscope/source.h"
 #include "alignscope/tokenizer.h"
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +24,8 @@ struct SentencePair {
     std::vector<std::string> targetTokens;
     Alignment alignment;        ///< gold links; empty when unknown
     bool hasAlignment = false;
+    /// Image tasks (scenes): the picture the caption describes; sourceTokens are then empty.
+    std::shared_ptr<const RgbImage> image;
 };
 
 struct Corpus {

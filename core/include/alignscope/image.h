@@ -47,6 +47,10 @@ struct ImageProcessorConfig {
 /// edge) are refused naming what they ask for; sizes are bounded (1..8192).
 /// BadFile errors start with `label` and name the field.
 Result<ImageProcessorConfig> parseImageProcessorConfig(const std::string &json, const std::string &label);
+/// `config` as preprocessor_config.json writes it (ViTImageProcessor), which
+/// parseImageProcessorConfig reads back the same: AlignScope's own image
+/// models keep it in their model file.
+std::string imageProcessorConfigToJson(const ImageProcessorConfig &config);
 /// The same from a file (at most 1 MB).
 Result<ImageProcessorConfig> readImageProcessorConfig(const std::string &path);
 

@@ -23,6 +23,9 @@ Result<ModelPtr> openModel(const std::string &nameOrPath);
 Result<std::string> resolveModelPath(const std::string &nameOrPath);
 /// Names of the bundled models found on this installation.
 std::vector<std::string> bundledModelNames();
+/// Those of them that read `kind` (the text translators, or the scenes
+/// captioner that reads pictures), told by their file's config without loading weights.
+std::vector<std::string> bundledModelNames(SourceKind kind);
 /// Directory holding the bundled models, empty when none is found.
 std::string bundledModelsDir();
 

@@ -5,21 +5,23 @@
 
 #include "alignscope/config.h"
 #include "alignscope/corpus.h"
+#include "alignscope/image.h"
 #include "alignscope/result.h"
 #include "alignscope/tasks.h"
 #include "alignscope/transformer.h"
 
+#include <optional>
 #include <string>
 
 namespace alignscope {
 
-/// A built-in task ("en-fr", "dates") or a corpus file, and its sizes.
+/// A built-in task ("en-fr", "dates", "scenes") or a corpus file, and its sizes.
 struct TaskRequest {
-    std::string name = "en-fr";     ///< "en-fr", "dates", or a corpus file's path
+    std::string name = "en-fr";     ///< "en-fr", "dates", "scenes", or a corpus file's path
     std::string format = "tsv";     ///< a file's format: "tsv" or "eng-fra"
     EngFraDirection direction = EngFraDirection::EnglishToFrench;
     unsigned seed = 1;
-    int trainSize = -1;             ///< -1: the task's default (en-fr 30,000, dates 20,000, a file: all)
+    int trainSize = -1;             ///< -1: the task's default (en-fr 30,000, dates 20,000, scenes 20,000, a file: all)
     int devSize = 500;              ///< built-in tasks; a file keeps 5 % each for dev and test
     int testSize = 500;
 };
@@ -31,6 +33,9 @@ struct PreparedTask {
     TokenizerOptions sourceTokenizer;
     TokenizerOptions targetTokenizer;
     int maxSourceLength = 64;       ///< the location scorer's fixed length
+    /// Image tasks (scenes): how the model reads its pictures; a Transformer
+    /// with an image encoder of that size is built for it.
+    std::optional<ImageProcessorConfig> image;
 };
 
 /// Makes the splits of `request`; a file is shuffled with the seed and split
@@ -94,6 +99,11 @@ struct TransformerRecipe {
     std::string activation = "relu";
     bool gatedFeedForward = false;
 };
+
+/// `spec` with an image encoder for pictures as `image` makes them: its
+/// size cut into `patchSize` patches, [CLS] and learned positions (the
+/// decoder's positions become learned too). Usage errors name --patch.
+Result<TransformerSpec> imageEncoderSpec(TransformerSpec spec, const ImageProcessorConfig &image, int patchSize);
 
 /// The validated spec of a recipe (T5's choices follow from "relative":
 /// unscaled attention is not implied; the recipe says what it says).

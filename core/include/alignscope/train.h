@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace alignscope {
@@ -100,6 +101,7 @@ struct TrainSummary {
 struct Example {
     std::vector<int> source;
     std::vector<int> target;
+    std::shared_ptr<const RgbImage> image;  ///< image tasks: the picture (source is then empty)
 };
 
 class Trainer {

@@ -91,6 +91,25 @@ std::vector<std::string> bundledModelNames()
     return names;
 }
 
+std::vector<std::string> bundledModelNames(SourceKind kind)
+{
+    std::vector<std::string> names;
+    for (const std::string &n : bundledModelNames()) {
+        SourceKind reads = SourceKind::Text; // RNN configs have no architecture and read text
+        if (auto file = SafetensorsFile::open((fs::path(bundledModelsDir()) / (n + ".safetensors")).string())) {
+            const auto &meta = file->metadata();
+            if (auto cfg = meta.find(modelfile::kConfigKey); cfg != meta.end() && isTransformerConfig(cfg->second))
+                if (auto config = transformerConfigFromJson(cfg->second))
+                    reads = config->spec.patchSize > 0 ? SourceKind::Image
+                            : config->spec.melBins > 0 ? SourceKind::Audio
+                                                       : SourceKind::Text;
+        }
+        if (reads == kind)
+            names.push_back(n);
+    }
+    return names;
+}
+
 Result<std::string> resolveModelPath(const std::string &nameOrPath)
 {
     std::error_code ec;

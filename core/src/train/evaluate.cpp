@@ -18,14 +18,9 @@ namespace {
 /// Summed token NLL of examples [begin, end), teacher forced, no dropout.
 double summedLoss(const TrainingAdapter &adapter, const std::vector<Example> &ex, size_t begin, size_t end)
 {
-    std::vector<std::vector<int>> src, tgt;
-    for (size_t i = begin; i < end; ++i) {
-        src.push_back(ex[i].source);
-        tgt.push_back(ex[i].target);
-    }
     Graph<float> g(false);
     ParamBinder<float> p(g, adapter.parameters());
-    return g.value(adapter.loss(p, src, tgt, {}, 1))(0, 0);
+    return g.value(adapter.loss(p, std::span<const Example>(ex).subspan(begin, end - begin), {}, 1))(0, 0);
 }
 
 /// One head's (or the default selection's) view of a forced decode.
@@ -53,7 +48,7 @@ SentenceResult decodeOne(const TrainingAdapter &adapter, const SentencePair &pai
 {
     const Seq2Seq &model = adapter.model();
     SentenceResult r;
-    const EncodedSource source = adapter.source(pair.sourceTokens); // once, for both decodes
+    const EncodedSource source = adapter.source(pair); // once, for both decodes
     DecodeSession greedy(model, source, {});
     (void)greedy.run();
     const DecodeTrace &t = greedy.trace();
@@ -178,6 +173,11 @@ EvalMetrics evaluate(const TransformerModel &model, const Corpus &corpus, int de
 
 Result<EvalMetrics> evaluate(const Seq2Seq &model, const Corpus &corpus, const EvalOptions &options)
 {
+    const bool pictures = !corpus.pairs.empty() && corpus.pairs.front().image;
+    if (pictures != (model.description().sourceKind == SourceKind::Image))
+        return Error{ErrorKind::BadInput, model.name() + (pictures ? " does not read images; an image task (scenes) needs "
+                                                                     "an image captioner such as the bundled scenes"
+                                                                   : " reads images; evaluate it on an image task (--task scenes)")};
     const auto adapter = evaluationAdapter(model);
     if (!adapter)
         return Error{ErrorKind::BadInput, model.name() + ": this kind of model (" + model.description().architecture +

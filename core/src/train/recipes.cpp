@@ -1,6 +1,7 @@
 // Task presets and RNN configs: one place for the CLI and the window.
 #include "alignscope/recipes.h"
 
+#include "alignscope/scenes.h"
 #include "alignscope/subword.h"
 
 #include "common/random.h"
@@ -44,7 +45,7 @@ Result<PreparedTask> fileTask(const TaskRequest &r)
 
 Result<PreparedTask> prepareTask(const TaskRequest &r)
 {
-    if (r.name != "en-fr" && r.name != "dates")
+    if (r.name != "en-fr" && r.name != "dates" && r.name != "scenes")
         return fileTask(r);
     TaskOptions o;
     o.seed = r.seed;
@@ -56,6 +57,10 @@ Result<PreparedTask> prepareTask(const TaskRequest &r)
         o.trainSize = r.trainSize > 0 ? r.trainSize : 30000;
         t.splits = makeEnFrTask(o);
         t.maxSourceLength = 32;
+    } else if (r.name == "scenes") {
+        o.trainSize = r.trainSize > 0 ? r.trainSize : 20000;
+        t.splits = makeScenesTask(o);
+        t.image = scenesImageProcessor();
     } else {
         o.trainSize = r.trainSize > 0 ? r.trainSize : 20000;
         t.splits = makeDatesTask(o);
@@ -254,6 +259,22 @@ Result<TransformerSpec> buildTransformerSpec(const TransformerRecipe &r)
     if (auto v = validateSpec(s); !v)
         return v.error();
     return s;
+}
+
+Result<TransformerSpec> imageEncoderSpec(TransformerSpec spec, const ImageProcessorConfig &image, int patchSize)
+{
+    if (patchSize < 1 || image.height % patchSize || image.width % patchSize)
+        return usageError("--patch must divide the task's " + std::to_string(image.width) + " x " +
+                          std::to_string(image.height) + " pictures (e.g. 4 or 8), not " + std::to_string(patchSize));
+    spec.patchSize = patchSize;
+    spec.imageHeight = image.height;
+    spec.imageWidth = image.width;
+    spec.positions = TransformerSpec::Positions::Learned;
+    spec.sourcePositions = 1 + spec.patches();
+    spec.maxPositions = 64; // the decoder's table: captions are far shorter
+    if (auto valid = validateSpec(spec); !valid)
+        return valid.error();
+    return spec;
 }
 
 } // namespace alignscope

@@ -16,7 +16,8 @@ std::vector<Example> TrainingAdapter::examples(const Corpus &corpus) const
     const SpecialIds &specials = model().targetSpecials();
     for (const SentencePair &p : corpus.pairs) {
         Example e;
-        e.source = source(p.sourceTokens).axis.ids;
+        e.source = source(p).axis.ids;
+        e.image = p.image;
         e.target = model().targetVocab().encode(p.targetTokens);
         for (int &id : e.target)
             if (id < 0)
@@ -28,6 +29,17 @@ std::vector<Example> TrainingAdapter::examples(const Corpus &corpus) const
 }
 
 namespace {
+
+/// A batch's source and target ids.
+std::pair<std::vector<std::vector<int>>, std::vector<std::vector<int>>> idsOf(std::span<const Example> batch)
+{
+    std::vector<std::vector<int>> sources, targets;
+    for (const Example &e : batch) {
+        sources.push_back(e.source);
+        targets.push_back(e.target);
+    }
+    return {std::move(sources), std::move(targets)};
+}
 
 /// What both adapters share: the model, mutable when the trainer owns it.
 template <typename Model>
@@ -42,10 +54,7 @@ public:
         assert(m_mutable && "an evaluation adapter has no mutable weights");
         return m_mutable->parameters();
     }
-    EncodedSource source(const std::vector<std::string> &tokens) const override
-    {
-        return m_model.sourceFromTokens(tokens);
-    }
+    EncodedSource source(const SentencePair &pair) const override { return m_model.sourceFromTokens(pair.sourceTokens); }
     Result<void> save(const std::string &path, const std::map<std::string, FloatTensor> &tensors,
                       const std::map<std::string, std::string> &meta) const override
     {
@@ -85,9 +94,10 @@ public:
         return {m_model.config().sourceTokenizer, m_model.config().targetTokenizer};
     }
     int evaluationBatch() const override { return m_model.evaluationBatch(); }
-    int loss(ParamBinder<float> &p, const std::vector<std::vector<int>> &sources,
-             const std::vector<std::vector<int>> &targets, const LossNoise &noise, int normaliser) const override
+    int loss(ParamBinder<float> &p, std::span<const Example> batch, const LossNoise &noise,
+             int normaliser) const override
     {
+        const auto [sources, targets] = idsOf(batch);
         return m_network.loss(p, sources, targets, noise.teacherForcing,
                               {noise.dropout, noise.rng, noise.labelSmoothing}, normaliser);
     }
@@ -110,11 +120,32 @@ public:
         return {c.sourceTokenizer, c.targetTokenizer};
     }
 
-    int loss(ParamBinder<float> &p, const std::vector<std::vector<int>> &sources,
-             const std::vector<std::vector<int>> &targets, const LossNoise &noise, int normaliser) const override
+    /// A pair with a picture goes through the model's image processor (the
+    /// one translate --image uses); without one, a picture's source is empty.
+    EncodedSource source(const SentencePair &pair) const override
     {
-        return m_model.network().loss(p, sources, targets, m_model.targetSpecials().sos,
-                                      {noise.dropout, noise.rng, noise.labelSmoothing}, normaliser);
+        if (!pair.image)
+            return AdapterBase::source(pair);
+        auto prepared = m_model.prepareImage(*pair.image);
+        return prepared ? std::move(prepared).value() : EncodedSource{};
+    }
+
+    int loss(ParamBinder<float> &p, std::span<const Example> batch, const LossNoise &noise,
+             int normaliser) const override
+    {
+        const TransformerNetwork<float>::Noise n{noise.dropout, noise.rng, noise.labelSmoothing};
+        const int sos = m_model.targetSpecials().sos;
+        auto [sources, targets] = idsOf(batch);
+        if (batch.empty() || !batch.front().image)
+            return m_model.network().loss(p, sources, targets, sos, n, normaliser);
+        // Pictures are cut into patches here, per batch, rather than kept as features for the whole split.
+        std::vector<Matrix> patches;
+        for (const Example &e : batch) {
+            SentencePair pair;
+            pair.image = e.image;
+            patches.push_back(source(pair).features);
+        }
+        return m_model.network().imageLoss(p, patches, targets, sos, n, normaliser);
     }
     Result<ParameterSet<float>> weightsOf(const std::string &path) const override
     {

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <random>
+#include <span>
 
 namespace alignscope {
 
@@ -37,12 +38,12 @@ public:
     /// The model's source and target tokenizers (evaluation re-tokenises a
     /// corpus for subword ones).
     virtual std::pair<TokenizerOptions, TokenizerOptions> tokenizers() const = 0;
-    /// A corpus pair's source tokens as the model's encoder input.
-    virtual EncodedSource source(const std::vector<std::string> &tokens) const = 0;
+    /// A corpus pair's source (its tokens, or its picture) as the model's encoder input.
+    virtual EncodedSource source(const SentencePair &pair) const = 0;
     /// The batch's summed token loss divided by `normaliser` (0: its own
     /// token count), a (1, 1) node of `p`'s graph.
-    virtual int loss(ParamBinder<float> &p, const std::vector<std::vector<int>> &sources,
-                     const std::vector<std::vector<int>> &targets, const LossNoise &noise, int normaliser) const = 0;
+    virtual int loss(ParamBinder<float> &p, std::span<const Example> batch, const LossNoise &noise,
+                     int normaliser) const = 0;
     /// Writes the model with extra tensors and metadata (a checkpoint).
     virtual Result<void> save(const std::string &path, const std::map<std::string, FloatTensor> &tensors,
                               const std::map<std::string, std::string> &meta) const = 0;

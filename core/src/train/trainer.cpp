@@ -155,15 +155,12 @@ struct Trainer::Impl {
         tbb::parallel_for(0, shards, [&](int s) {
             for (auto &[name, g] : shardGrads[s])
                 g.setZero();
-            std::vector<std::vector<int>> src, tgt;
-            for (size_t i = s * options.shardSize; i < std::min(batch.size(), size_t(s + 1) * options.shardSize); ++i) {
-                src.push_back(batch[i].source);
-                tgt.push_back(batch[i].target);
-            }
+            const size_t first = size_t(s) * options.shardSize;
+            const std::span<const Example> shard(batch.data() + first, std::min(batch.size(), first + options.shardSize) - first);
             std::mt19937 rng(mixSeed(options.seed, static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(s) + 7));
             Graph<float> g(true);
             ParamBinder<float> p(g, adapter->parameters(), &shardGrads[s]);
-            const int loss = adapter->loss(p, src, tgt, {forcing, options.dropout, &rng, options.labelSmoothing}, tokens);
+            const int loss = adapter->loss(p, shard, {forcing, options.dropout, &rng, options.labelSmoothing}, tokens);
             g.backward(loss);
             losses[s] = g.value(loss)(0, 0);
         });

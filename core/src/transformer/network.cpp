@@ -372,13 +372,13 @@ typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(Param
 }
 
 template <typename T>
-int TransformerNetwork<T>::imageFrontEnd(ParamBinder<T> &p, const MatrixX<T> &patches) const
+int TransformerNetwork<T>::imageFrontEnd(ParamBinder<T> &p, int patches) const
 {
     Graph<T> &g = p.graph();
-    eigen_assert(patches.rows() == m_spec.patches());
+    eigen_assert(g.value(patches).rows() == m_spec.patches());
     // A convolution of stride p over non-overlapping patches is one product per patch.
-    const int x = ops::linear(g, g.external(patches), p("encoder.patch.weight"), p("encoder.patch.bias")); // (N, d_enc)
-    const int tokens = ops::concatRows(g, std::vector<int>{p("encoder.cls"), x});                             // (1 + N, d_enc)
+    const int x = ops::linear(g, patches, p("encoder.patch.weight"), p("encoder.patch.bias")); // (N, d_enc)
+    const int tokens = ops::concatRows(g, std::vector<int>{p("encoder.cls"), x});            // (1 + N, d_enc)
     return ops::add(g, tokens, p("encoder.positions"));
 }
 
@@ -388,7 +388,22 @@ typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeImage(Param
 {
     Encoded out;
     out.spans = {{0, 1 + int(patches.rows())}};
-    encodeLayers(p, imageFrontEnd(p, patches), {}, true, out);
+    encodeLayers(p, imageFrontEnd(p, p.graph().external(patches)), {}, true, out);
+    return out;
+}
+
+template <typename T>
+typename TransformerNetwork<T>::Encoded
+TransformerNetwork<T>::encodeImages(ParamBinder<T> &p, const std::vector<MatrixX<T>> &patches, const Noise &noise) const
+{
+    Graph<T> &g = p.graph();
+    Encoded out;
+    std::vector<int> rows; // per picture (1 + N, d_enc), packed one after another
+    for (const MatrixX<T> &picture : patches) {
+        out.spans.push_back({int(rows.size()) * (1 + m_spec.patches()), 1 + m_spec.patches()});
+        rows.push_back(imageFrontEnd(p, g.constant(picture)));
+    }
+    encodeLayers(p, rows.size() == 1 ? rows.front() : ops::concatRows(g, rows), noise, patches.size() == 1, out);
     return out;
 }
 
@@ -539,6 +554,22 @@ int TransformerNetwork<T>::loss(ParamBinder<T> &p, const std::vector<std::vector
                                 const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
                                 int normaliser) const
 {
+    return lossOver(p, encodeBatch(p, sources, noise), targets, startToken, noise, normaliser);
+}
+
+template <typename T>
+int TransformerNetwork<T>::imageLoss(ParamBinder<T> &p, const std::vector<MatrixX<T>> &patches,
+                                     const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
+                                     int normaliser) const
+{
+    return lossOver(p, encodeImages(p, patches, noise), targets, startToken, noise, normaliser);
+}
+
+template <typename T>
+int TransformerNetwork<T>::lossOver(ParamBinder<T> &p, const Encoded &memory,
+                                    const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
+                                    int normaliser) const
+{
     std::vector<std::vector<int>> inputs;
     std::vector<int> labels; // every target row of the packed batch, in order
     for (const std::vector<int> &target : targets) {
@@ -547,7 +578,6 @@ int TransformerNetwork<T>::loss(ParamBinder<T> &p, const std::vector<std::vector
         inputs.push_back(std::move(in));
         labels.insert(labels.end(), target.begin(), target.end());
     }
-    const Encoded memory = encodeBatch(p, sources, noise);
     const Decoded decoded = decodeBatch(p, memory, inputs, noise);
     const int tokens = normaliser > 0 ? normaliser : std::max<int>(1, int(labels.size()));
     return ops::crossEntropy(p.graph(), decoded.logits, labels, T(1) / T(tokens), T(noise.labelSmoothing));

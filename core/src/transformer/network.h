@@ -77,6 +77,9 @@ public:
     /// (d, 3, p, p) order): the patch embedding, [CLS] first, the positions,
     /// the layers (their self-attention recorded). n = 1 + patches.
     Encoded encodeImage(ParamBinder<T> &p, const MatrixX<T> &patches) const;
+    /// A packed batch of pictures' patches (each as encodeImage reads it),
+    /// copied into the graph (training: backward runs after they are gone).
+    Encoded encodeImages(ParamBinder<T> &p, const std::vector<MatrixX<T>> &patches, const Noise &noise) const;
     /// A packed batch of sources (the sequences in order).
     Encoded encodeBatch(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources, const Noise &noise) const;
 
@@ -113,8 +116,15 @@ public:
     int loss(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources,
              const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
              int normaliser = 0) const;
+    /// The same objective over pictures (encodeImages' input).
+    int imageLoss(ParamBinder<T> &p, const std::vector<MatrixX<T>> &patches,
+                  const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
+                  int normaliser = 0) const;
 
 private:
+    /// The objective's decoder half over an encoded batch.
+    int lossOver(ParamBinder<T> &p, const Encoded &memory, const std::vector<std::vector<int>> &targets,
+                 int startToken, const Noise &noise, int normaliser) const;
     /// Per-head bias nodes by (query rows, key columns), shared by the
     /// sequences of one batch that have the same lengths.
     using BiasCache = std::map<std::pair<int, int>, std::vector<int>>;
@@ -128,8 +138,8 @@ private:
     void finishEncoder(ParamBinder<T> &p, int x, Encoded &out) const;
     /// Whisper's front end: (frames, mels) -> (frames / 2, d) with positions added.
     int audioFrontEnd(ParamBinder<T> &p, const MatrixX<T> &features) const;
-    /// ViT's front end: (patches, 3·p²) -> (1 + patches, d_enc), [CLS] first, positions added.
-    int imageFrontEnd(ParamBinder<T> &p, const MatrixX<T> &patches) const;
+    /// ViT's front end: the node of (patches, 3·p²) -> (1 + patches, d_enc), [CLS] first, positions added.
+    int imageFrontEnd(ParamBinder<T> &p, int patches) const;
     /// The sizes of the stack a parameter belongs to: the encoder's own
     /// (spec.encoder*) for names under "encoder.", else the decoder's.
     struct Stack {

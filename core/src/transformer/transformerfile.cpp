@@ -11,6 +11,11 @@ namespace alignscope {
 
 using namespace modelfile;
 
+namespace {
+/// An image model's preprocessing (preprocessor_config.json's fields), so a picture is read as in training.
+constexpr const char *kImageProcessorKey = "alignscope.image_processor";
+} // namespace
+
 Result<TransformerModel> TransformerModel::load(const std::string &path)
 {
     auto file = SafetensorsFile::open(path);
@@ -32,6 +37,12 @@ Result<TransformerModel> TransformerModel::load(const std::string &path)
         return parts.error();
     TransformerModel model(spec, std::move(parts->source), std::move(parts->target), std::move(parts->params),
                            config->sourceTokenizer, config->targetTokenizer);
+    if (auto image = meta.find(kImageProcessorKey); image != meta.end()) {
+        auto processor = parseImageProcessorConfig(image->second, path + ": " + kImageProcessorKey);
+        if (!processor)
+            return processor.error();
+        model.setImageProcessor(processor.value());
+    }
     model.setName(std::filesystem::path(path).stem().string());
     return model;
 }
@@ -51,6 +62,8 @@ Result<void> TransformerModel::save(const std::string &path, const std::map<std:
 {
     std::map<std::string, std::string> meta = extraMetadata;
     addSubwordModels(meta, m_sourceTokenizer, m_targetTokenizer);
+    if (m_image)
+        meta[kImageProcessorKey] = imageProcessorConfigToJson(*m_image);
     return writeModelFile(path, m_params, extraTensors, std::move(meta), transformerConfigToJson(fileConfig()), m_source,
                           m_target);
 }

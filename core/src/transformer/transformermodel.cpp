@@ -52,6 +52,8 @@ ModelDescription describeTransformer(const TransformerSpec &spec, long long para
     d.heads = spec.heads;
     d.selfAttention = true;
     d.parameters = parameters;
+    if (spec.patchSize > 0)
+        d.sourceKind = SourceKind::Image;
     const std::string bias = spec.positions == TransformerSpec::Positions::Relative ? " + b_{h}(j − t)" : "";
     AttentionDescription &a = d.attention;
     a.title = std::string(spec.scaledAttention ? "scaled dot product" : "dot product (T5, unscaled)") +

@@ -117,6 +117,20 @@ Result<ImageProcessorConfig> parseImageProcessorConfig(const std::string &text, 
     return c;
 }
 
+std::string imageProcessorConfigToJson(const ImageProcessorConfig &c)
+{
+    const json j = {{"image_processor_type", "ViTImageProcessor"},
+                    {"do_resize", c.doResize},
+                    {"size", {{"height", c.height}, {"width", c.width}}},
+                    {"resample", int(c.resample)},
+                    {"do_rescale", c.doRescale},
+                    {"rescale_factor", c.rescaleFactor},
+                    {"do_normalize", c.doNormalize},
+                    {"image_mean", c.mean},
+                    {"image_std", c.std}};
+    return j.dump();
+}
+
 Result<ImageProcessorConfig> readImageProcessorConfig(const std::string &path)
 {
     auto text = hf::readSmallFile(path, 1u << 20);
