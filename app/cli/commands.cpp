@@ -2,7 +2,7 @@
 #include "cli/commands.h"
 
 #include "cli/args.h"
-#include "cli/imagefile.h"
+#include "cli/image.h"
 #include "cli/modelargs.h"
 #include "cli/speech.h"
 
@@ -107,7 +107,7 @@ Result<std::string> sentenceOf(const Args &a)
 
 int translateCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{"json"},
+    auto args = Args::parse(argv, {{"json", "encoder-attention"},
                                    {"model", "beam", "prefix", "topk", "max-length", "layer", "head", "edit-attention",
                                     "drop-source", "ablate-heads", "audio", "language", "task", "image"},
                                    {}});
@@ -142,6 +142,8 @@ int translateCommand(const Argv &argv)
     options.maxLength = maxLength.value();
     options.partner = true; // one decode: both cores
     options.intervention = intervention.value();
+    if (args->has("encoder-attention")) // an image encoder's self-attention is left out unless asked for
+        options.encoderSelfAttention = true;
     if (audio && args->value("prefix")) // Whisper's prompt comes first; a prefix after it is not done yet
         return fail(usageError("--prefix cannot be combined with --audio yet; use --language and --task"));
     if (auto prefix = args->value("prefix"))

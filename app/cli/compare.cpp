@@ -1,6 +1,7 @@
 // compare: one sentence, several models, side by side.
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/image.h"
 #include "cli/modelargs.h"
 #include "cli/speech.h"
 
@@ -15,23 +16,27 @@ namespace alignscope::cli {
 
 int compareCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{"json"}, {"target", "beam", "layer", "head", "audio"}, {"models"}});
+    auto args = Args::parse(argv, {{"json", "encoder-attention"}, {"target", "beam", "layer", "head", "audio", "image"},
+                                   {"models"}});
     if (!args)
         return fail(args.error());
     auto names = args->list("models");
     std::string sentence = args->joinedPositionals();
     // `--models A B "SENTENCE"`: the list swallows the sentence; it is the last word.
     const bool audio = args->value("audio").has_value();
-    if (sentence.empty() && !audio && names.size() >= 2) {
+    const bool image = args->value("image").has_value();
+    if (sentence.empty() && !audio && !image && names.size() >= 2) {
         sentence = names.back();
         names.pop_back();
     }
     if (names.empty())
         return fail(usageError("compare needs --models A B ... (bundled names or files)"));
-    if (sentence.empty() && !audio)
+    if (sentence.empty() && !audio && !image)
         return fail(usageError("no sentence given; pass it as the last argument"));
     if (audio && args->value("target")) // a forced transcript of a clip is not done yet
         return fail(usageError("--target cannot be combined with --audio yet"));
+    if (image && args->value("target")) // a forced caption of a picture is not done yet
+        return fail(usageError("--target cannot be combined with --image yet"));
     auto beam = args->integer("beam", 0, 1, 64);
     if (!beam)
         return fail(beam.error());
@@ -49,6 +54,12 @@ int compareCommand(const Argv &argv)
     if (!selection)
         return fail(selection.error());
     CompareRequest request;
+    if (image) {
+        auto picture = pictureOf(args.value());
+        if (!picture)
+            return fail(picture.error());
+        request.image = std::move(picture).value();
+    }
     if (audio) {
         auto clip = clipOf(args.value());
         if (!clip)
@@ -58,6 +69,8 @@ int compareCommand(const Argv &argv)
                 return fail(one.error());
         request.audio = std::move(clip->samples);
     }
+    if (args->has("encoder-attention"))
+        request.options.encoderSelfAttention = true;
     request.selection = selection.value();
     request.sentence = sentence;
     request.target = args->value("target");

@@ -3,6 +3,7 @@
 // pdf: only in builds with the UI, see exportimage.h).
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/image.h"
 #include "cli/modelargs.h"
 #include "cli/speech.h"
 #ifdef ALIGNSCOPE_WITH_EXPORT
@@ -45,6 +46,7 @@ struct Job {
     std::string view = "heatmap";
     std::string sentence; // taken from the end of --models
     std::optional<AudioClip> clip; // --audio FILE instead of a sentence
+    std::optional<RgbImage> picture; // --image FILE instead of a sentence
     DecodeOptions decode;
     AttentionExportOptions data;
 #ifdef ALIGNSCOPE_WITH_EXPORT
@@ -100,8 +102,8 @@ Result<void> exportOne(Job &job, const std::string &sentence, const std::string 
     std::vector<std::shared_ptr<const DecodeTrace>> traces;
     for (const ModelPtr &m : job.models) {
         Result<DecodeTrace> trace = Error{ErrorKind::Internal, "not decoded"};
-        if (job.clip) {
-            auto source = m->prepareAudio(job.clip->samples);
+        if (job.clip || job.picture) {
+            auto source = job.picture ? m->prepareImage(*job.picture) : m->prepareAudio(job.clip->samples);
             trace = source ? translateSource(*m, std::move(source).value(), job.decode) : Result<DecodeTrace>(source.error());
         } else {
             trace = translate(*m, sentence, job.decode);
@@ -180,7 +182,8 @@ Result<void> loadModels(const Args &args, Job &job)
 {
     std::vector<std::string> names = args.list("models");
     // `--models A B "SENTENCE"`: the list swallows the sentence; it is the last word.
-    if (args.positionals().empty() && !args.value("input") && !args.value("audio") && names.size() >= 2) {
+    if (args.positionals().empty() && !args.value("input") && !args.value("audio") && !args.value("image") &&
+        names.size() >= 2) {
         job.sentence = names.back();
         names.pop_back();
     }
@@ -219,6 +222,17 @@ Result<void> setUp(const Args &args, Job &job)
         return usageError("--subtitle-timing is for --format srt or vtt");
     if (args.value("audio") && args.value("input"))
         return usageError("give either --input FILE or --audio FILE, not both");
+    if (args.value("image") && args.value("input"))
+        return usageError("give either --input FILE or --image FILE, not both");
+    if ((args.value("step") || args.has("strip") || args.value("opacity")) &&
+        !(args.value("image") && isImageFormat(job.format)))
+        return usageError("--step, --strip and --opacity draw the overlay figure of a picture; "
+                          "give --image FILE and --format png, svg or pdf");
+    if (args.has("encoder-attention"))
+        job.decode.encoderSelfAttention = true;
+    if (args.value("image") && isImageFormat(job.format)) // the overlay figure (--step, --strip) is not wired yet
+        return usageError("figures of a picture (--image with --format " + job.format +
+                          ") are not drawn yet; use --format json");
     job.view = args.value("view").value_or("heatmap");
     if (job.view != "heatmap" && job.view != "lines" && job.view != "heads" && job.view != "compare")
         return usageError("--view must be heatmap, lines, heads or compare");
@@ -245,6 +259,13 @@ Result<void> setUp(const Args &args, Job &job)
     }
     if (auto loaded = loadModels(args, job); !loaded)
         return loaded;
+    if (args.value("image")) {
+        auto picture = pictureOf(args);
+        if (!picture)
+            return picture.error();
+        job.picture = std::move(picture).value();
+        return {};
+    }
     if (!args.value("audio"))
         return {};
     auto clip = clipOf(args);
@@ -283,10 +304,10 @@ Result<void> exportSubtitles(const Args &args, const Job &job, const std::string
 
 int exportCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{"no-colorbar", "no-values", "transparent", "hide-special"},
+    auto args = Args::parse(argv, {{"no-colorbar", "no-values", "transparent", "hide-special", "strip", "encoder-attention"},
                                    {"model", "format", "view", "scale", "out", "input", "title", "colormap", "page",
                                     "font", "font-size", "cell-size", "threshold", "beam", "dpi", "layer", "head",
-                                    "audio", "subtitle-timing"},
+                                    "audio", "subtitle-timing", "image", "step", "opacity"},
                                    {"models"}});
     if (!args)
         return fail(args.error());
@@ -304,7 +325,7 @@ int exportCommand(const Argv &argv)
         return exportBatch(job, *input, out);
     }
     const std::string sentence = job.sentence.empty() ? args->joinedPositionals() : job.sentence;
-    if (sentence.empty() && !job.clip)
+    if (sentence.empty() && !job.clip && !job.picture)
         return fail(usageError("no sentence given; pass it as the last argument or use --input FILE"));
     if (out.empty() && isImageFormat(job.format))
         return fail(usageError("export --format " + job.format + " needs --out FILE"));

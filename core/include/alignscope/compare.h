@@ -36,6 +36,8 @@ struct CompareRequest {
     /// A clip (mono, kAudioRate) each model transcribes instead of `sentence`
     /// (its first window: alignscope/transcribe.h decodes the rest); empty: none.
     std::vector<float> audio;
+    /// A picture each image model captions instead of `sentence`; none: not an image.
+    std::optional<RgbImage> image;
     std::optional<std::string> target;   ///< teacher-force every model on this text
     std::optional<SentencePair> gold;    ///< reference with gold links: AER where a path matches its target
     DecodeOptions options;

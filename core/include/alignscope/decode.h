@@ -38,6 +38,11 @@ struct DecodeOptions {
     /// Attention edits, dropped source positions and ablated heads applied
     /// at every step (alignscope/intervention.h); the trace records them.
     Intervention intervention;
+    /// Record the encoder's self-attention in the trace (DecodeTrace::encoderSelf,
+    /// trace JSON's "encoder_self_attention"). Unset: recorded for text and audio
+    /// sources, not for images, where it is large (ViT-base: 12 × 12 maps of
+    /// 197 × 197, scores and weights, 44 MB a picture) and asked for (--encoder-attention).
+    std::optional<bool> encoderSelfAttention;
 };
 
 /// Decodes one sentence one step at a time and records every step.

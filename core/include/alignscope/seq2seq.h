@@ -100,6 +100,9 @@ struct EncodedSource {
     /// Audio: (mels, frames) the log-mel features the encoder reads; image:
     /// (patches, 3·p²) the pixel values cut into the encoder's patches; empty for text.
     Matrix features = Matrix();
+    /// False: encode() leaves EncodedMemory::selfAttention empty (the
+    /// decode's DecodeOptions::encoderSelfAttention said not to record it).
+    bool keepSelfAttention = true;
 };
 
 /// How a model generates unless the caller says otherwise: for Hugging Face

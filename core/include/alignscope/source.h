@@ -83,6 +83,12 @@ struct SourceAxis {
     void startAudioAt(double seconds);
     /// Grid row and column of column j of an image source, {-1, -1} for extra tokens.
     std::pair<int, int> patchCell(int j) const;
+    /// Image: `row`'s weights (n) on the patches, as the (gridRows, gridColumns)
+    /// grid; empty for other sources or a row shorter than the axis.
+    Matrix patchGrid(const Vector &row) const;
+    /// Image: the sum of `row` over the columns that are not patches (CLS,
+    /// distillation tokens): the weight the picture's grid does not show.
+    double extraWeight(const Vector &row) const;
 
     /// A text source: labels, ids, flags and spans from a tokenizer.
     static SourceAxis textSource(std::string text, std::vector<std::string> tokens, std::vector<int> ids,

@@ -52,8 +52,8 @@ std::vector<CompareEntry> compareModels(const std::vector<const Result<ModelPtr>
             }
             const Seq2Seq &m = *models[i]->value();
             const auto start = std::chrono::steady_clock::now();
-            if (!request.audio.empty()) {
-                auto source = m.prepareAudio(request.audio);
+            if (!request.audio.empty() || request.image) {
+                auto source = request.image ? m.prepareImage(*request.image) : m.prepareAudio(request.audio);
                 e.trace = source ? translateSource(m, std::move(source).value(), request.options, request.cancel)
                                  : Result<DecodeTrace>(source.error());
             } else {

@@ -1,6 +1,7 @@
 // SourceAxis helpers.
 #include "alignscope/source.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace alignscope {
@@ -30,6 +31,26 @@ std::pair<int, int> SourceAxis::patchCell(int j) const
     if (kind != SourceKind::Image || gridColumns <= 0 || k < 0 || k >= gridRows * gridColumns)
         return {-1, -1};
     return {k / gridColumns, k % gridColumns};
+}
+
+Matrix SourceAxis::patchGrid(const Vector &row) const
+{
+    if (kind != SourceKind::Image || gridRows <= 0 || gridColumns <= 0 || row.size() < size())
+        return {};
+    Matrix grid = Matrix::Zero(gridRows, gridColumns);
+    for (int j = 0; j < size(); ++j)
+        if (const auto [r, c] = patchCell(j); r >= 0)
+            grid(r, c) = row[j];
+    return grid;
+}
+
+double SourceAxis::extraWeight(const Vector &row) const
+{
+    double sum = 0.0;
+    for (int j = 0; j < std::min<int>(size(), int(row.size())); ++j)
+        if (kind == SourceKind::Image && patchCell(j).first < 0)
+            sum += row[j];
+    return sum;
 }
 
 void SourceAxis::startAudioAt(double seconds)

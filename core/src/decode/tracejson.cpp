@@ -34,18 +34,34 @@ json stackJson(const AttentionStack &a, const Matrix &rows)
     return layers;
 }
 
-json stepJson(const DecodeNode &n, const HeadSelection &selection)
+/// Image sources: the selected row on the patch grid, [rows][columns], and
+/// the weight on the columns that are not patches (CLS), beside the row itself.
+void addPatchGrid(json &step, const SourceAxis &source, const Vector &weights)
 {
+    const Matrix grid = source.patchGrid(weights);
+    if (grid.size() == 0)
+        return;
+    json rows = json::array();
+    for (Eigen::Index r = 0; r < grid.rows(); ++r)
+        rows.push_back(numbers(grid.row(r).transpose()));
+    step["patch_weights"] = std::move(rows);
+    step["extra_weight"] = source.extraWeight(weights);
+}
+
+json stepJson(const DecodeNode &n, const SourceAxis &source, const HeadSelection &selection)
+{
+    const Vector weights = selectWeights(n.cross, selection);
     json topk = json::array();
     for (const TopToken &t : n.topk)
         topk.push_back({{"token", t.token}, {"prob", t.prob}});
     json j = {{"token", n.token}, {"scores", numbers(selectScores(n.cross, selection))},
-              {"weights", numbers(selectWeights(n.cross, selection))}, {"context", numbers(n.context)},
+              {"weights", numbers(weights)}, {"context", numbers(n.context)},
               {"topk", topk}, {"query", numbers(n.query)}, {"log_prob", n.logProb}, {"forced", n.forced},
               {"token_id", n.tokenId}, {"cross_attention", stackJson(n.cross, n.cross.weights)},
               {"cross_scores", stackJson(n.cross, n.cross.scores)}};
     if (!n.self.empty())
         j["self_attention"] = stackJson(n.self, n.self.weights);
+    addPatchGrid(j, source, weights);
     if (n.edited) // the weights above are the edited ones the decoder used
         j["edited"] = true;
     return j;
@@ -150,7 +166,7 @@ std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, 
     json steps = json::array();
     double logProb = 0.0;
     for (int n : path) {
-        steps.push_back(stepJson(trace.nodes[n], selection));
+        steps.push_back(stepJson(trace.nodes[n], trace.source, selection));
         logProb += trace.nodes[n].logProb;
     }
     j["steps"] = steps;

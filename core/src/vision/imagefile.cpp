@@ -1,33 +1,41 @@
-// PNG (libpng) and JPEG (libjpeg-turbo) into 8-bit RGB, with the size
-// checked from the header before the pixels are allocated.
-#include "cli/imagefile.h"
+// PNG (libpng) and JPEG (libjpeg-turbo) into 8-bit RGB, from a file or from
+// memory, with the size checked from the header before the pixels are
+// allocated.
+#include "alignscope/imagefile.h"
 
-#include "cli/commands.h"
-
+#include <algorithm>
 #include <cerrno>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 #include <memory>
 
 #include <jpeglib.h>
 #include <jerror.h> // JWRN_JPEG_EOF
 #include <png.h>
 
-namespace alignscope::cli {
+namespace alignscope {
 
 namespace {
 
 using File = std::unique_ptr<std::FILE, int (*)(std::FILE *)>;
 
+/// Where the encoded bytes come from: an open file, or bytes in memory.
+struct Input {
+    const std::string &label;
+    std::FILE *file = nullptr;
+    std::span<const std::uint8_t> bytes;
+    std::size_t offset = 0; ///< next byte of `bytes` to read
+};
+
 /// A refusal of a header's size, or nothing when the size is within the limits.
-Result<void> checkSize(const std::string &path, long long width, long long height)
+Result<void> checkSize(const std::string &label, long long width, long long height, const ImageLimits &limits)
 {
-    if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide || width * height > kMaxImagePixels)
-        return fileError(path + " claims " + std::to_string(width) + " x " + std::to_string(height) +
-                         " pixels; AlignScope reads pictures of up to " + std::to_string(kMaxImageSide) + " pixels a side and " +
-                         std::to_string(kMaxImagePixels / 1'000'000) + " megapixels");
+    if (width < 1 || height < 1 || width > limits.maxSide || height > limits.maxSide ||
+        width * height > limits.maxPixels)
+        return fileError(label + " claims " + std::to_string(width) + " x " + std::to_string(height) +
+                         " pixels; AlignScope reads pictures of up to " + std::to_string(limits.maxSide) +
+                         " pixels a side and " + std::to_string(limits.maxPixels / 1'000'000) + " megapixels");
     return {};
 }
 
@@ -50,7 +58,18 @@ void pngError(png_structp png, png_const_charp message)
 
 void pngWarning(png_structp, png_const_charp) {}
 
-Result<RgbImage> readPng(const std::string &path, std::FILE *file)
+/// libpng's read callback over bytes in memory; running out is an error, as
+/// a short read of a file is in libpng's own callback.
+void pngReadMemory(png_structp png, png_bytep out, png_size_t length)
+{
+    auto *in = static_cast<Input *>(png_get_io_ptr(png));
+    if (in->bytes.size() - in->offset < length)
+        png_error(png, "Read Error");
+    std::memcpy(out, in->bytes.data() + in->offset, length);
+    in->offset += length;
+}
+
+Result<RgbImage> readPng(Input &in, const ImageLimits &limits)
 {
     const auto state = std::make_unique<PngFailure>();
     PngFailure &failure = *state;
@@ -64,11 +83,14 @@ Result<RgbImage> readPng(const std::string &path, std::FILE *file)
     std::vector<png_bytep> &rows = failure.rows;
     if (setjmp(failure.jump)) {
         png_destroy_read_struct(&png, &info, nullptr);
-        return fileError(path + ": the PNG is damaged or cut short (" + failure.message + ")");
+        return fileError(in.label + ": the PNG is damaged or cut short (" + failure.message + ")");
     }
-    png_init_io(png, file);
+    if (in.file)
+        png_init_io(png, in.file);
+    else
+        png_set_read_fn(png, &in, pngReadMemory);
     png_read_info(png, info);
-    if (auto size = checkSize(path, png_get_image_width(png, info), png_get_image_height(png, info)); !size) {
+    if (auto size = checkSize(in.label, png_get_image_width(png, info), png_get_image_height(png, info), limits); !size) {
         png_destroy_read_struct(&png, &info, nullptr);
         return size.error();
     }
@@ -113,7 +135,7 @@ void jpegMessage(j_common_ptr cinfo, int level)
         jpegError(cinfo);
 }
 
-Result<RgbImage> readJpeg(const std::string &path, std::FILE *file)
+Result<RgbImage> readJpeg(Input &in, const ImageLimits &limits)
 {
     const auto state = std::make_unique<JpegFailure>();
     JpegFailure &failure = *state;
@@ -124,18 +146,21 @@ Result<RgbImage> readJpeg(const std::string &path, std::FILE *file)
     RgbImage &image = failure.image;
     if (setjmp(failure.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        return fileError(path + ": the JPEG is damaged or cut short (" + failure.message + ")");
+        return fileError(in.label + ": the JPEG is damaged or cut short (" + failure.message + ")");
     }
     jpeg_create_decompress(&cinfo);
-    jpeg_stdio_src(&cinfo, file);
+    if (in.file)
+        jpeg_stdio_src(&cinfo, in.file);
+    else
+        jpeg_mem_src(&cinfo, in.bytes.data(), static_cast<unsigned long>(in.bytes.size()));
     jpeg_read_header(&cinfo, TRUE);
-    if (auto size = checkSize(path, cinfo.image_width, cinfo.image_height); !size) {
+    if (auto size = checkSize(in.label, cinfo.image_width, cinfo.image_height, limits); !size) {
         jpeg_destroy_decompress(&cinfo);
         return size.error();
     }
     if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
         jpeg_destroy_decompress(&cinfo);
-        return fileError(path + " is a CMYK JPEG; save it as RGB first");
+        return fileError(in.label + " is a CMYK JPEG; save it as RGB first");
     }
     cinfo.out_color_space = JCS_RGB; // grey too
     jpeg_start_decompress(&cinfo);
@@ -151,9 +176,19 @@ Result<RgbImage> readJpeg(const std::string &path, std::FILE *file)
     return std::move(image);
 }
 
+/// The decoder the first bytes ask for; `magic` holds `got` of them.
+Result<RgbImage> readSniffed(Input &in, const unsigned char *magic, std::size_t got, const ImageLimits &limits)
+{
+    if (got >= 8 && png_sig_cmp(magic, 0, 8) == 0)
+        return readPng(in, limits);
+    if (got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF)
+        return readJpeg(in, limits);
+    return fileError(in.label + " is not a PNG or JPEG picture (the formats --image reads)");
+}
+
 } // namespace
 
-Result<RgbImage> readImageFile(const std::string &path)
+Result<RgbImage> readImageFile(const std::string &path, const ImageLimits &limits)
 {
     File file(std::fopen(path.c_str(), "rb"), std::fclose);
     if (!file)
@@ -161,34 +196,15 @@ Result<RgbImage> readImageFile(const std::string &path)
     unsigned char magic[8] = {};
     const size_t got = std::fread(magic, 1, sizeof magic, file.get());
     std::rewind(file.get());
-    if (got == 8 && png_sig_cmp(magic, 0, 8) == 0)
-        return readPng(path, file.get());
-    if (got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF)
-        return readJpeg(path, file.get());
-    return fileError(path + " is not a PNG or JPEG picture (the formats --image reads)");
+    Input in{path, file.get()};
+    return readSniffed(in, magic, got, limits);
 }
 
-int translateImage(const Args &args, const Seq2Seq &model, const DecodeOptions &options, const HeadSelection &selection)
+Result<RgbImage> readImageFromMemory(std::span<const std::uint8_t> bytes, const std::string &label,
+                                     const ImageLimits &limits)
 {
-    if (!args.positionals().empty())
-        return fail(usageError("give either a sentence or --image FILE, not both"));
-    if (args.value("audio"))
-        return fail(usageError("give either --audio FILE or --image FILE, not both"));
-    auto picture = readImageFile(*args.value("image"));
-    if (!picture)
-        return fail(picture.error());
-    auto source = model.prepareImage(picture.value());
-    if (!source)
-        return fail(source.error());
-    auto trace = translateSource(model, std::move(source.value()), options);
-    if (!trace)
-        return fail(trace.error());
-    const auto path = trace->bestPath();
-    if (args.has("json"))
-        std::cout << traceToJson(trace.value(), path, true, selection) << "\n";
-    else
-        std::cout << trace->translation(path) << "\n";
-    return 0;
+    Input in{label, nullptr, bytes};
+    return readSniffed(in, bytes.data(), std::min<std::size_t>(bytes.size(), 8), limits);
 }
 
-} // namespace alignscope::cli
+} // namespace alignscope
