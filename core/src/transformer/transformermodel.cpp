@@ -322,14 +322,16 @@ std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSourc
                                           : m_network->encode(p, source.axis.ids);
     auto out = std::make_shared<TransformerMemory>();
     out->states = g.value(enc.states);
-    out->selfAttention.layers = int(enc.self.size());
-    // An image encoder may have heads of its own (ViT's num_attention_heads).
-    out->selfAttention.heads = enc.self.empty() ? m_spec.heads : int(enc.self.front().weights.size());
-    for (const auto &layer : enc.self)
-        for (int h = 0; h < out->selfAttention.heads; ++h) {
-            out->selfAttention.scores.push_back(g.value(layer.scores[size_t(h)]));
-            out->selfAttention.weights.push_back(g.value(layer.weights[size_t(h)]));
-        }
+    if (source.keepSelfAttention) {
+        out->selfAttention.layers = int(enc.self.size());
+        // An image encoder may have heads of its own (ViT's num_attention_heads).
+        out->selfAttention.heads = enc.self.empty() ? m_spec.heads : int(enc.self.front().weights.size());
+        for (const auto &layer : enc.self)
+            for (int h = 0; h < out->selfAttention.heads; ++h) {
+                out->selfAttention.scores.push_back(g.value(layer.scores[size_t(h)]));
+                out->selfAttention.weights.push_back(g.value(layer.weights[size_t(h)]));
+            }
+    }
     for (size_t l = 0; l < enc.crossKeys.size(); ++l) {
         out->crossKeys.push_back(g.value(enc.crossKeys[l]));
         out->crossValues.push_back(g.value(enc.crossValues[l]));
