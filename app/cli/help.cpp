@@ -23,7 +23,7 @@ const std::array<CommandHelp, 9> kCommands = {{
      "       [--ablate-heads L:H,L:*,...]\n"
      "       (SENTENCE | - | nothing: one sentence per line on standard input)\n"
      "  translate --model WHISPER-FOLDER|ggml-*.bin --audio FILE [--language L] [--task transcribe|translate] [--json]\n"
-     "  translate --model VIT-GPT2-FOLDER --image FILE [--json]\n",
+     "  translate --model VIT-GPT2-FOLDER --image FILE [--json] [--encoder-attention]\n",
      "Decodes SENTENCE and prints its translation, or with --json the whole decode trace.\n"
      "  --model M        a model file, Hugging Face folder, PyTorch checkpoint, whisper.cpp ggml file\n"
      "                   (float32, float16) or bundled model name\n"
@@ -46,6 +46,10 @@ const std::array<CommandHelp, 9> kCommands = {{
      "  --task T         Whisper: transcribe (default) or translate (into English)\n"
      "  --image FILE     caption a PNG or JPEG picture (up to 16384 pixels a side, 50 megapixels) with a\n"
      "                   VisionEncoderDecoder folder (ViT + GPT-2); --json's source gives the patch grid\n"
+     "                   and each step its weights on it (\"patch_weights\", rows x columns) and on [CLS]\n"
+     "                   (\"extra_weight\")\n"
+     "  --encoder-attention  also record an image encoder's self-attention in the trace (left out by\n"
+     "                   default: 44 MB for ViT-base; text and speech encoders' is always recorded)\n"
      "With `-` as the sentence, or none while standard input is not a terminal, every line of\n"
      "standard input is a sentence: one translation per line, or with --json one compact trace per\n"
      "line. An empty or blank line gives an empty line ({} with --json). A line that cannot be\n"
@@ -107,23 +111,27 @@ const std::array<CommandHelp, 9> kCommands = {{
      "The task options of train (--format, --direction, --task-seed, sizes) choose the same split.\n"},
     {"compare",
      "  compare --models A B ... [--target TEXT] [--beam K] [--json] [--layer L --head H|mean|max]\n"
-     "       [--audio FILE (one window: 30 s for Whisper)]\n"
+     "       [--audio FILE (one window: 30 s for Whisper) | --image FILE [--encoder-attention]]\n"
      "       SENTENCE\n",
      "Decodes SENTENCE with every model and prints one summary row per model; with --target every\n"
-     "model is teacher-forced on that text.\n"},
+     "model is teacher-forced on that text. --image FILE captions a PNG or JPEG picture with every\n"
+     "model instead (a model that does not read images shows why in its row; exit 3).\n"},
     {"export",
      "  export --model FILE|NAME --format png|svg|pdf|json|csv|pharaoh|nematus|srt|vtt\n"
      "       [--view heatmap|lines|heads|compare --models A B ...] [--layer L --head H|mean|max]\n"
      "       [--scale S | --dpi N] [--page fit|a4|letter] [--beam K]\n"
      "       [--title T] [--colormap NAME] [--font F] [--font-size PT] [--cell-size PX] [--no-colorbar]\n"
      "       [--no-values] [--transparent] [--hide-special] [--threshold X] [--out FILE|FOLDER]\n"
-     "       (SENTENCE | --input FILE | --audio FILE) [--subtitle-timing segment|word]\n",
+     "       (SENTENCE | --input FILE | --audio FILE | --image FILE) [--subtitle-timing segment|word]\n"
+     "       [--step N | --strip] [--opacity X] [--encoder-attention]\n",
      "Writes a figure (png, svg, pdf; needs a build with the UI) or data (json, csv, pharaoh, nematus;\n"
      "to stdout without --out). --input FILE --out FOLDER writes one file per line.\n"
      "--format srt|vtt --audio FILE writes SubRip or WebVTT subtitles of a whole clip (every window)\n"
      "from word timestamps: cues of up to two 42-character lines ended at sentence ends and pauses\n"
      "(--subtitle-timing segment, the default) or one cue per word (word). With --audio the other\n"
-     "formats show one window (30 s for Whisper).\n"},
+     "formats show one window (30 s for Whisper).\n"
+     "--image FILE captions a PNG or JPEG picture: json is its trace (each step's patch grid);\n"
+     "png|svg|pdf (the overlay figure: --step N, --strip, --opacity X) are not drawn yet.\n"},
     {"import",
      "  import [--arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot] [--attn dot|general|concat]\n"
      "       [--layers N] (--checkpoint FILE | --encoder FILE --decoder FILE)\n"
