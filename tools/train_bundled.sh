@@ -20,7 +20,7 @@ declare -A args=(
   [transformer]="--encoder transformer --layers 2 --heads 4 --d-model 64 --norm pre --norm-kind rms --positions relative"
   [scenes]="--patch 4 --layers 2 --heads 4 --d-model 64"
 )
-# scenes is the image captioner: its own task (pictures AlignScope draws).
+# scenes (the image captioner, not bundled yet: name it to train it) has its own task.
 declare -A tasks=([scenes]=scenes)
 # Luong's unscaled dot/general scores and local-p's predicted window learn
 # more slowly than additive attention: they get more epochs. local-p reads a
@@ -31,7 +31,7 @@ declare -A tasks=([scenes]=scenes)
 # smoothing 0.1, dropout 0.1).
 declare -A epochs=([dot]=15 [general]=15 [local-p]=15 [transformer]=10)
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(additive dot general concat scaled-dot location local-p transformer scenes)
+[ ${#names[@]} -gt 0 ] || names=(additive dot general concat scaled-dot location local-p transformer)
 for name in "${names[@]}"; do
   cmd="$cli train --task ${tasks[$name]:-en-fr} ${args[$name]} --epochs ${epochs[$name]:-6} --threads 2 --seed 1 --out $out/$name.safetensors"
   echo "$cmd" > "$out/logs/$name.log"
