@@ -74,7 +74,7 @@ clean:
 # timeout or out-of-memory. Findings land in $(FUZZ_DIR)/fuzz-work/<target>/.
 FUZZ_DIR ?= build-fuzz
 FUZZ_BUDGET ?= 360
-FUZZ_TARGETS := safetensors pytorch corpus tokenizer session hftokenizer hfconfig audio image
+FUZZ_TARGETS := safetensors pytorch corpus tokenizer session hftokenizer hfconfig audio image ggml
 FUZZ_SECONDS ?= $(shell echo $$(( $(FUZZ_BUDGET) / $(words $(FUZZ_TARGETS)) )))
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev llvm-14
 
