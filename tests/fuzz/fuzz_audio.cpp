@@ -7,20 +7,11 @@
 #include "alignscope/audio.h"
 #include "alignscope/logmel.h"
 
+#include "fuzzcheck.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-namespace {
-
-void checkRefusal(const alignscope::Error &e, const std::string &label)
-{
-    if (e.kind != alignscope::ErrorKind::BadFile || e.message.rfind(label, 0) != 0 ||
-        e.message.find('\n') != std::string::npos)
-        __builtin_trap();
-}
-
-} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
@@ -29,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     limits.maxSeconds = 30; // a few KB of FLAC can claim hours; keep each run short
     const auto clip = readAudioFromMemory({data, size}, "fuzz.wav", limits);
     if (!clip.ok()) {
-        checkRefusal(clip.error(), "fuzz.wav");
+        fuzzcheck::checkRefusal(clip.error(), "fuzz.wav");
     } else {
         if (clip->samples.empty() || clip->samples.size() > std::size_t(limits.maxSeconds * kAudioRate) + 4096)
             __builtin_trap();
@@ -49,6 +40,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
     const std::string text(reinterpret_cast<const char *>(data), size);
     if (const auto config = parsePreprocessorConfig(text, "preprocessor_config.json"); !config.ok())
-        checkRefusal(config.error(), "preprocessor_config.json");
+        fuzzcheck::checkRefusal(config.error(), "preprocessor_config.json");
     return 0;
 }

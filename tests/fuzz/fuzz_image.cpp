@@ -9,20 +9,11 @@
 #include "alignscope/image.h"
 #include "alignscope/imagefile.h"
 
+#include "fuzzcheck.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-namespace {
-
-void checkRefusal(const alignscope::Error &e, const std::string &label)
-{
-    if (e.kind != alignscope::ErrorKind::BadFile || e.message.rfind(label, 0) != 0 ||
-        e.message.find('\n') != std::string::npos)
-        __builtin_trap();
-}
-
-} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
@@ -32,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     limits.maxPixels = 1'000'000; // a few bytes of PNG can claim megapixels; keep each run short
     const auto picture = readImageFromMemory({data, size}, "fuzz.png", limits);
     if (!picture.ok()) {
-        checkRefusal(picture.error(), "fuzz.png");
+        fuzzcheck::checkRefusal(picture.error(), "fuzz.png");
     } else {
         const RgbImage &p = picture.value();
         if (p.width < 1 || p.height < 1 || p.width > limits.maxSide || p.height > limits.maxSide ||
@@ -49,6 +40,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
     const std::string text(reinterpret_cast<const char *>(data), size);
     if (const auto config = parseImageProcessorConfig(text, "preprocessor_config.json"); !config.ok())
-        checkRefusal(config.error(), "preprocessor_config.json");
+        fuzzcheck::checkRefusal(config.error(), "preprocessor_config.json");
     return 0;
 }
