@@ -3,10 +3,11 @@
 
     /usr/bin/python3 bench/hf_reference.py make OUTDIR
         random models of real shape, written by save_pretrained (model.safetensors): OUTDIR/t5-small,
-        OUTDIR/opus-mt-en-fr, OUTDIR/bart-base. Speed does not depend on the weights' values; the tokenizer files are
+        OUTDIR/opus-mt-en-fr, OUTDIR/bart-base, OUTDIR/vit-gpt2 (ViT-base/16 at 224 + GPT-2 small). Speed does not depend on the weights' values; the tokenizer files are
         the small ones of the parity fixtures (tests/data/hf/models), which is all the benchmark's text needs.
     /usr/bin/python3 bench/hf_reference.py time FOLDER [--steps 32] [--runs 5] [--threads 1]
-        medians of: from_pretrained, the encoder on a 20-token source, and one decoder step per token with the KV cache
+        medians of: from_pretrained, the encoder on a 20-token source (a vision folder: the image processor and the
+        encoder on a 640 x 480 picture), and one decoder step per token with the KV cache
         and output_attentions=True (eager attention), fed the same tokens AlignScope's `bench --section folder` feeds.
 
 Needs the laid transformers copy (.hf-reference, see ../shared/hf-reference/README.md). Run with OpenBLAS at its best:
@@ -51,6 +52,7 @@ def make(T, torch, outdir):
                                    encoder_attention_heads=12, decoder_attention_heads=12, encoder_ffn_dim=3072,
                                    decoder_ffn_dim=3072, max_position_embeddings=1024)),
     }
+    make_vision(T, torch, os.path.join(outdir, "vit-gpt2"))
     for name, (fixture, cls, cfg) in shapes.items():
         torch.manual_seed(0)
         model = cls(cfg).eval()
@@ -59,6 +61,65 @@ def make(T, torch, outdir):
         model.save_pretrained(folder, safe_serialization=True)
         tokenizer_files(fixture, folder)
         print(f"{folder}: {sum(p.numel() for p in model.parameters())} parameters")
+
+
+def make_vision(T, torch, folder):
+    """ViT-base/16 at 224 x 224 with a GPT-2-small decoder (the shape of nlpconnect/vit-gpt2-image-captioning),
+    with the vision fixture's small GPT-2 tokenizer and a 224 x 224 ViTImageProcessor."""
+    fixture = os.path.join(ROOT, "tests", "data", "vision", "vit-gpt2")
+    tok = T.GPT2Tokenizer.from_pretrained(fixture)
+    end = tok.convert_tokens_to_ids("<|endoftext|>")
+    enc = T.ViTConfig(image_size=224, patch_size=16, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                      intermediate_size=3072)
+    dec = T.GPT2Config(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12, n_head=12,
+                       add_cross_attention=True, is_decoder=True, bos_token_id=end, eos_token_id=end)
+    cfg = T.VisionEncoderDecoderConfig.from_encoder_decoder_configs(enc, dec)
+    cfg.decoder_start_token_id = cfg.pad_token_id = cfg.eos_token_id = end
+    torch.manual_seed(0)
+    model = T.VisionEncoderDecoderModel(config=cfg, **hfref.ved_parts(cfg)).eval()
+    model.generation_config = T.GenerationConfig(decoder_start_token_id=end, bos_token_id=end, eos_token_id=end,
+                                                 pad_token_id=end)
+    os.makedirs(folder, exist_ok=True)
+    hfref.save_folder(model, [tok, T.ViTImageProcessor(size={"height": 224, "width": 224})], folder)
+    print(f"{folder}: {sum(p.numel() for p in model.parameters())} parameters")
+
+
+def picture():
+    """The 640 x 480 gradient AlignScope's bench feeds a vision folder (byte i of the RGB data is (7i/3) % 251)."""
+    import numpy as np
+    from PIL import Image
+    i = np.arange(640 * 480 * 3, dtype=np.int64)
+    return Image.fromarray(((i * 7 // 3) % 251).astype(np.uint8).reshape(480, 640, 3), "RGB")
+
+
+def time_vision(T, torch, folder, steps, runs):
+    import json
+    open_ms = median_ms(runs, lambda: hfref.load_folder(folder))
+    model = hfref.load_folder(folder).eval()
+    processor = T.ViTImageProcessor.from_pretrained(folder)
+    image = picture()
+    prepare_ms = median_ms(runs, lambda: processor(image, return_tensors="pt"))
+    pixels = processor(image, return_tensors="pt").pixel_values
+    forced = T.GPT2Tokenizer.from_pretrained(folder)(TEXT).input_ids[:steps]
+    with torch.no_grad():
+        encode_ms = median_ms(runs, lambda: model.encoder(pixel_values=pixels, return_dict=True))
+        enc = model.encoder(pixel_values=pixels, return_dict=True)
+
+        per_token = per_token_ms(torch, model, enc, model.config.decoder_start_token_id, forced, runs)
+    print(json.dumps({"folder": folder, "threads": torch.get_num_threads(), "open_ms": open_ms,
+                      "prepare_image_ms": prepare_ms, "encode_image_ms": encode_ms, "steps": len(forced),
+                      "per_token_ms": per_token}))
+
+
+def per_token_ms(torch, model, enc, start, forced, runs):
+    """One decoder step per forced token after `start`, with the KV cache and every head's attention (eager)."""
+    def decode():
+        past, cur = None, start
+        for token in forced:
+            out = model(encoder_outputs=enc, decoder_input_ids=torch.tensor([[cur]]), past_key_values=past,
+                        use_cache=True, output_attentions=True, return_dict=True)
+            past, cur = out.past_key_values, token
+    return median_ms(runs, decode) / len(forced)
 
 
 def median_ms(runs, fn):
@@ -73,6 +134,8 @@ def median_ms(runs, fn):
 def time_folder(T, torch, folder, steps, runs):
     import json
     config = json.load(open(os.path.join(folder, "config.json")))
+    if config["model_type"] == "vision-encoder-decoder":
+        return time_vision(T, torch, folder, steps, runs)
     cls = {"t5": T.T5ForConditionalGeneration, "bart": T.BartForConditionalGeneration,
            "marian": T.MarianMTModel}[config["model_type"]]
     tok = {"t5": lambda: T.T5Tokenizer.from_pretrained(folder),
@@ -88,13 +151,7 @@ def time_folder(T, torch, folder, steps, runs):
         encode_ms = median_ms(runs, lambda: encoder(input_ids=source, return_dict=True))
         enc = encoder(input_ids=source, return_dict=True)
 
-        def decode():
-            past, cur = None, model.generation_config.decoder_start_token_id
-            for token in forced:
-                out = model(encoder_outputs=enc, decoder_input_ids=torch.tensor([[cur]]), past_key_values=past,
-                            use_cache=True, output_attentions=True, return_dict=True)
-                past, cur = out.past_key_values, token
-        per_token = median_ms(runs, decode) / len(forced)
+        per_token = per_token_ms(torch, model, enc, model.generation_config.decoder_start_token_id, forced, runs)
     print(json.dumps({"folder": folder, "threads": torch.get_num_threads(), "open_ms": open_ms,
                       "encode_20_tokens_ms": encode_ms, "steps": len(forced), "per_token_ms": per_token}))
 

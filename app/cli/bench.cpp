@@ -210,8 +210,8 @@ double residentBytes()
     return 0.0;
 }
 
-/// A Hugging Face folder at work: opening it, encoding a 20-token source,
-/// and one decoder step per token with every head's attention captured,
+/// A Hugging Face folder at work: opening it, encoding a 20-token source (a
+/// picture for a vision folder), and one decoder step per token with every head's attention captured,
 /// against the weight-streaming floor (the decoder's weights that one step
 /// must read, over the read bandwidth measured here).
 json folderBench(const std::string &folder, int repeat, int steps)
@@ -240,23 +240,46 @@ json folderBench(const std::string &folder, int repeat, int steps)
     auto again = openHuggingFaceModel(folder);
     const TransformerModel &m = *again.value();
 
-    // A 20-token source and `steps` target tokens, from the folder's own tokenizer.
+    // A 20-token source (a text model) or a picture (a vision model: a 640 × 480
+    // gradient, resized by the folder's image processor), and `steps` target
+    // tokens from the folder's own tokenizer.
     std::string text;
     for (int i = 0; i < 40; ++i)
         text += "the lighthouse keeper lit the lamp at dusk ";
-    auto long_ = m.prepareSource(text);
-    if (!long_)
-        return {{"error", long_.error().message}};
-    EncodedSource source = long_.value();
-    std::vector<int> ids(source.axis.ids.begin(), source.axis.ids.begin() + std::min<size_t>(20, source.axis.ids.size()));
-    source.axis = SourceAxis::textSource("", std::vector<std::string>(ids.size(), "x"), ids);
-    out["encode_20_tokens_ms_1_thread"] = medianMs(repeat, [&] { (void)m.encode(source); });
+    const bool image = m.description().sourceKind == SourceKind::Image;
+    std::vector<int> target;
+    EncodedSource source;
+    std::string encodeKey = "encode_20_tokens_ms";
+    if (image) {
+        RgbImage picture;
+        picture.width = 640;
+        picture.height = 480;
+        picture.pixels.resize(size_t(picture.width) * size_t(picture.height) * 3);
+        for (size_t i = 0; i < picture.pixels.size(); ++i)
+            picture.pixels[i] = std::uint8_t((i * 7 / 3) % 251);
+        out["prepare_image_ms"] = medianMs(repeat, [&] { (void)m.prepareImage(picture); });
+        auto prepared = m.prepareImage(picture);
+        if (!prepared)
+            return {{"error", prepared.error().message}};
+        source = std::move(prepared).value();
+        target = m.prepareTarget(text);
+        encodeKey = "encode_image_ms";
+    } else {
+        auto long_ = m.prepareSource(text);
+        if (!long_)
+            return {{"error", long_.error().message}};
+        source = long_.value();
+        target = source.axis.ids;
+        std::vector<int> ids(source.axis.ids.begin(), source.axis.ids.begin() + std::min<size_t>(20, source.axis.ids.size()));
+        source.axis = SourceAxis::textSource("", std::vector<std::string>(ids.size(), "x"), ids);
+    }
+    out[encodeKey + "_1_thread"] = medianMs(repeat, [&] { (void)m.encode(source); });
     {
         DecodePartner::Session both; // as a decode with the machine to itself encodes
-        out["encode_20_tokens_ms"] = medianMs(repeat, [&] { (void)m.encode(source); });
+        out[encodeKey] = medianMs(repeat, [&] { (void)m.encode(source); });
     }
     DecodeOptions forced;
-    forced.prefix.assign(long_->axis.ids.begin(), long_->axis.ids.begin() + std::min<size_t>(steps, long_->axis.ids.size()));
+    forced.prefix.assign(target.begin(), target.begin() + std::min<size_t>(steps, target.size()));
     forced.maxLength = int(forced.prefix.size());
     const double n = double(forced.prefix.size());
     out["steps"] = n;
