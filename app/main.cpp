@@ -43,7 +43,14 @@ int main(int argc, char *argv[])
     QCommandLineOption audio(QStringLiteral("audio"),
                              QStringLiteral("An audio clip to transcribe with the model (a Whisper folder)."),
                              QStringLiteral("file"));
-    parser.addOptions({sentence, step, layout, session, audio});
+    QCommandLineOption image(QStringLiteral("image"),
+                             QStringLiteral("A picture to caption with the model (a ViT + GPT-2 folder)."),
+                             QStringLiteral("file"));
+    QCommandLineOption scene(QStringLiteral("scene"),
+                             QStringLiteral("A picture of coloured shapes, as the scenes task draws it for seed N, to "
+                                            "caption with the model (e.g. the bundled scenes captioner)."),
+                             QStringLiteral("N"));
+    parser.addOptions({sentence, step, layout, session, audio, image, scene});
     parser.process(app);
     std::optional<alignscope::ui::Workspace> workspace;
     if (parser.isSet(layout) && !(workspace = alignscope::ui::workspaceFromName(parser.value(layout)))) {
@@ -63,6 +70,10 @@ int main(int argc, char *argv[])
         window.openModelFile(parser.positionalArguments().first());
     if (parser.isSet(audio))
         window.openAudioFile(parser.value(audio));
+    if (parser.isSet(image))
+        window.openImageFile(parser.value(image));
+    if (parser.isSet(scene))
+        window.openScene(parser.value(scene).toUInt());
     if (parser.isSet(session))
         window.openSessionFile(parser.value(session));
     return app.exec();

@@ -13,7 +13,10 @@
 # -> intervene.png) or speech (the Whisper fixture folder transcribing its
 # clip: the Speech tab's spectrogram with the third token's attention, word
 # boxes and transcript -> speech.png; the fixture's weights are random, so
-# the transcript is noise).
+# the transcript is noise) or vision (the bundled scenes captioner on the
+# scene of seed 7 — without it the ViT + GPT-2 fixture folder, whose random
+# caption is noise — the Vision tab's overlay at the third token, the [CLS]
+# share and the caption -> vision.png).
 # Needs Xvfb, xdotool and ImageMagick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,12 +29,18 @@ case $layout in
   heads) out=${3:-resources/screenshots/heads.png}; wait=6 ;;
   intervene) out=${3:-resources/screenshots/intervene.png}; wait=8 ;;
   speech) out=${3:-resources/screenshots/speech.png}; wait=10 ;;
-  *) echo "screenshot.sh: LAYOUT is step, compare, train, heads, intervene or speech" >&2; exit 2 ;;
+  vision) out=${3:-resources/screenshots/vision.png}; wait=10 ;;
+  *) echo "screenshot.sh: LAYOUT is step, compare, train, heads, intervene, speech or vision" >&2; exit 2 ;;
 esac
 model=()
 if [ "$layout" = heads ]; then model=(resources/models/transformer.safetensors); layout=step; fi
 if [ "$layout" = speech ]; then
   model=(tests/data/hf/whisper/tiny --audio tests/data/hf/whisper/tiny/audio.wav); layout=step
+fi
+if [ "$layout" = vision ]; then
+  if [ -f resources/models/scenes.safetensors ]; then model=(scenes --scene 7) # the bundled captioner
+  else model=(tests/data/vision/vit-gpt2 --image tests/data/vision/vit-gpt2/picture.png); fi
+  layout=step
 fi
 intervene=false
 if [ "$layout" = intervene ]; then intervene=true; layout=step; fi

@@ -58,7 +58,7 @@ int compareCommand(const Argv &argv)
         auto picture = pictureOf(args.value());
         if (!picture)
             return fail(picture.error());
-        request.image = std::move(picture).value();
+        request.image = std::make_shared<const RgbImage>(std::move(picture).value());
     }
     if (audio) {
         auto clip = clipOf(args.value());

@@ -3,11 +3,13 @@
 #include "cli/exportimage.h"
 
 #include "export/exporter.h"
+#include "export/overlayfigure.h"
 
 #include <QGuiApplication>
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 namespace alignscope::cli {
 namespace {
@@ -16,7 +18,8 @@ using namespace alignscope::ui;
 
 class FigureWriter final : public ImageExport {
 public:
-    explicit FigureWriter(FigureOptions options) : m_options(std::move(options))
+    FigureWriter(FigureOptions options, std::optional<int> step, OverlayFigureOptions overlay)
+        : m_options(std::move(options)), m_step(step), m_overlay(overlay)
     {
         // Offscreen by default: a batch export must run without a display.
         if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
@@ -35,6 +38,8 @@ public:
                        const std::vector<std::string> &names, const std::string &file,
                        const HeadSelection &selection) override
     {
+        if (!traces.empty() && traces.front()->source.kind == SourceKind::Image)
+            return writeOverlay(traces, file, selection);
         std::vector<std::unique_ptr<TraceModel>> models;
         std::vector<FigurePanel> panels;
         for (size_t i = 0; i < traces.size(); ++i) {
@@ -48,7 +53,28 @@ public:
     }
 
 private:
+    /// A picture's caption: the overlay for one step (--step N, 1-based) or the strip of every word.
+    Result<void> writeOverlay(const std::vector<std::shared_ptr<const DecodeTrace>> &traces, const std::string &file,
+                              const HeadSelection &selection)
+    {
+        if (traces.size() > 1)
+            return usageError("--view compare of a picture is not drawn yet; export one model, or use --format json");
+        TraceModel model;
+        model.setTrace(traces.front());
+        model.setSelection(selection);
+        OverlayFigureOptions o = m_overlay;
+        if (m_step) {
+            if (*m_step > model.stepCount())
+                return usageError("--step " + std::to_string(*m_step) + ": the caption has " +
+                                  std::to_string(model.stepCount()) + " steps");
+            o.step = *m_step - 1;
+        }
+        return OverlayFigure(model, m_options, o).write(QString::fromStdString(file));
+    }
+
     FigureOptions m_options;
+    std::optional<int> m_step; ///< --step N; none: the strip
+    OverlayFigureOptions m_overlay;
     int m_argc = 1;
     char m_name[16] = "alignscope-cli";
     char *m_argv[2] = {m_name, nullptr};
@@ -107,7 +133,19 @@ Result<std::unique_ptr<ImageExport>> openImageExport(const Args &args, const std
     o.view = view == "lines" ? FigureView::Lines : view == "heads" ? FigureView::Heads : FigureView::Heatmap;
     if (auto ok = readOptions(args, o); !ok)
         return ok.error();
-    return std::unique_ptr<ImageExport>(std::make_unique<FigureWriter>(std::move(o)));
+    // The overlay figure of a picture (export --image): --step N or --strip (the default), --opacity.
+    if (args.value("step") && args.has("strip"))
+        return usageError("give --step N or --strip, not both");
+    auto step = args.integer("step", 1, 1, 100000);
+    auto opacity = args.number("opacity", 0.6, 0.0, 1.0);
+    if (!step)
+        return step.error();
+    if (!opacity)
+        return opacity.error();
+    OverlayFigureOptions overlay;
+    overlay.opacity = opacity.value();
+    return std::unique_ptr<ImageExport>(std::make_unique<FigureWriter>(
+        std::move(o), args.value("step") ? std::optional<int>(step.value()) : std::nullopt, overlay));
 }
 
 } // namespace alignscope::cli

@@ -131,7 +131,8 @@ const std::array<CommandHelp, 9> kCommands = {{
      "(--subtitle-timing segment, the default) or one cue per word (word). With --audio the other\n"
      "formats show one window (30 s for Whisper).\n"
      "--image FILE captions a PNG or JPEG picture: json is its trace (each step's patch grid);\n"
-     "png|svg|pdf (the overlay figure: --step N, --strip, --opacity X) are not drawn yet.\n"},
+     "png|svg|pdf draw the overlay figure: one step (--step N, 1-based) or the strip of every word\n"
+     "(--strip, the default), the attention at --opacity X (0.6) over the picture.\n"},
     {"import",
      "  import [--arch pytorch-tutorial|pytorch-tutorial-legacy|pytorch-chatbot] [--attn dot|general|concat]\n"
      "       [--layers N] (--checkpoint FILE | --encoder FILE --decoder FILE)\n"

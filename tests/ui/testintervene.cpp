@@ -528,7 +528,7 @@ void TestIntervene::testSessionKeepsUndo()
     auto back = sessionFromJson(sessionToJson(s));
     QVERIFY(back);
     QCOMPARE(back->interventionHistory, s.interventionHistory);
-    QVERIFY(sessionToJson(s).contains("\"version\": 2"));
+    QVERIFY(sessionToJson(s).contains("\"version\": 3"));
     QVERIFY(!sessionToJson(Session{}).contains("intervention_history"));
     // A bad entry is refused by name.
     auto bad = sessionFromJson(R"({"format":"alignscope-session","version":2,"intervention_history":[{},{"dropped_source":[-1]}]})");

@@ -78,15 +78,45 @@ void TestSession::testJsonRoundTrip()
     QCOMPARE(sessionColormaps(), Colormap::sequentialNames());
     QVERIFY(back->logScale && !back->hideSpecial);
     QCOMPARE(back->windowState, s.windowState);
+    QVERIFY(back->audio.isEmpty() && back->imageFile.isEmpty() && back->imagePng.isEmpty());
+    // The source when it is not the sentence: a clip, a picture's file, or a picture's pixels.
+    Session clip = s;
+    clip.audio = QStringLiteral("/clips/a b.wav");
+    QCOMPARE(sessionFromJson(sessionToJson(clip))->audio, clip.audio);
+    Session file = s;
+    file.imageFile = QStringLiteral("/pictures/cat.png");
+    QCOMPARE(sessionFromJson(sessionToJson(file))->imageFile, file.imageFile);
+    Session pixels = s;
+    pixels.imagePng = QByteArray("\x89PNG\r\n\x1a\n rest", 13);
+    pixels.imageLabel = QStringLiteral("pasted image");
+    auto read = sessionFromJson(sessionToJson(pixels));
+    QVERIFY(read);
+    QCOMPARE(read->imagePng, pixels.imagePng);
+    QCOMPARE(read->imageLabel, pixels.imageLabel);
 }
 
 void TestSession::testRefusesWhatItCannotRead_data()
 {
     QTest::addColumn<QByteArray>("json");
     QTest::addColumn<QString>("message");
-    QTest::newRow("newer") << QByteArray(R"({"format":"alignscope-session","version":3,"sentence":"x"})")
-                           << QStringLiteral("the session was saved by a newer AlignScope (session version 3; this one "
-                                             "reads up to 2): update AlignScope to open it");
+    QTest::newRow("newer") << QByteArray(R"({"format":"alignscope-session","version":4,"sentence":"x"})")
+                           << QStringLiteral("the session was saved by a newer AlignScope (session version 4; this one "
+                                             "reads up to 3): update AlignScope to open it");
+    const QString image = QStringLiteral("the session's \"image\" must hold a \"file\" path or \"png\" data (with a "
+                                         "\"label\")");
+    QTest::newRow("image: neither") << QByteArray(R"({"format":"alignscope-session","version":3,"image":{}})") << image;
+    QTest::newRow("image: both") << QByteArray(R"({"format":"alignscope-session","version":3,"image":{"file":"a.png","png":"iVBORw0KGgo="}})")
+                                 << image;
+    QTest::newRow("image: text") << QByteArray(R"({"format":"alignscope-session","version":3,"image":"a.png"})") << image;
+    QTest::newRow("image: not base64") << QByteArray(R"({"format":"alignscope-session","version":3,"image":{"png":"%%%"}})")
+                                       << QStringLiteral("the session's \"image\" \"png\" must be a PNG picture in base64");
+    QTest::newRow("image: not a PNG") << QByteArray(R"({"format":"alignscope-session","version":3,"image":{"png":"aGVsbG8="}})")
+                                      << QStringLiteral("the session's \"image\" \"png\" must be a PNG picture in base64");
+    QTest::newRow("audio and image")
+        << QByteArray(R"({"format":"alignscope-session","version":3,"audio":"a.wav","image":{"file":"a.png"}})")
+        << QStringLiteral("the session holds both an \"audio\" clip and an \"image\"; keep one");
+    QTest::newRow("audio: number") << QByteArray(R"({"format":"alignscope-session","version":3,"audio":3})")
+                                   << QStringLiteral("the session's \"audio\" must be a clip's path");
     QTest::newRow("other json") << QByteArray(R"({"steps":[]})")
                                 << QStringLiteral("not an AlignScope session file (no \"format\": \"alignscope-session\")");
     QTest::newRow("not json") << QByteArray("session?")

@@ -7,8 +7,10 @@
 
 #include "decode/tracemodel.h"
 #include "mainwindow/mainwindow.h"
+#include "ui/windowtest.h"
 #include "speech/clipplayer.h"
 #include "speech/speechview.h"
+#include "attention/heatmapview.h"
 #include "widgets/messagebar.h"
 
 #include "alignscope/audio.h"
@@ -20,12 +22,15 @@
 #include <QDockWidget>
 #include <QMimeData>
 #include <QSettings>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <functional>
 
 using namespace alignscope;
 using namespace alignscope::ui;
+using alignscope::testing::openWindowWith;
+using alignscope::testing::waitFor;
 
 class TestSpeech : public QObject {
     Q_OBJECT
@@ -35,13 +40,12 @@ private slots:
     void init() { QSettings().clear(); }
     void testClipInTheSpeechView();
     void testDroppedClip();
+    void testSessionKeepsTheClip();
     void testTextModelRefusesAudio();
     void testClipWhileModelLoads();
 
 private:
     static QString data(const char *path) { return QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/") + QLatin1String(path); }
-    static bool waitFor(const std::function<bool()> &done, int ms = 60000);
-    std::unique_ptr<MainWindow> openWindow(const QString &model);
     /// Waits for the decode of `clip` (its trace: an audio source).
     static bool waitForClip(MainWindow &w, const QString &clip);
 };
@@ -50,37 +54,6 @@ void TestSpeech::initTestCase()
 {
     QCoreApplication::setOrganizationName(QStringLiteral("AlignScopeTest"));
     QCoreApplication::setApplicationName(QStringLiteral("testspeech"));
-}
-
-bool TestSpeech::waitFor(const std::function<bool()> &done, int ms)
-{
-    for (int waited = 0; waited < ms; waited += 20) {
-        if (done())
-            return true;
-        QTest::qWait(20);
-    }
-    return done();
-}
-
-std::unique_ptr<MainWindow> TestSpeech::openWindow(const QString &model)
-{
-    auto w = std::make_unique<MainWindow>();
-    w->resize(1440, 900);
-    w->show();
-    if (!QTest::qWaitForWindowExposed(w.get()))
-        return nullptr;
-    // The start-up model first: a load cancelled under it would fall back to a bundled one after ours.
-    if (!waitFor([&] { return w->controller()->model() && !w->controller()->loading(); }))
-        return nullptr;
-    w->controller()->loadModel(model);
-    if (!waitFor([&] {
-            return w->controller()->modelSource() == model && !w->controller()->busy() && !w->controller()->loading();
-        })) {
-        qWarning("model %s, loading %d, busy %d, message: %s", qPrintable(w->controller()->modelSource()),
-                 w->controller()->loading(), w->controller()->busy(), qPrintable(w->messageBar()->text()));
-        return nullptr;
-    }
-    return w;
 }
 
 bool TestSpeech::waitForClip(MainWindow &w, const QString &clip)
@@ -95,7 +68,7 @@ bool TestSpeech::waitForClip(MainWindow &w, const QString &clip)
 void TestSpeech::testClipInTheSpeechView()
 {
     const QString folder = data("hf/whisper/tiny"), clip = data("audio/tone-16k-mono.wav");
-    auto w = openWindow(folder);
+    auto w = openWindowWith(folder);
     QVERIFY(w);
     QVERIFY(w->controller()->model()->description().sourceKind == SourceKind::Audio);
     // A Whisper folder reads no sentence: the window says to open a clip.
@@ -124,6 +97,8 @@ void TestSpeech::testClipInTheSpeechView()
     const int frames = int(std::lround(double(axis.spectrogram.cols()) * axis.audioColumns / axis.size()));
     QCOMPARE(view->spectrogramImage().width(), frames);
     QCOMPARE(view->columns(), axis.audioColumns);
+    // The heatmap shows the clip's frames too, not the 30 s window's padding after it.
+    QCOMPARE(w->heatmap()->view()->data().columns(), axis.audioColumns);
     QVERIFY(std::abs(view->clipSeconds() - axis.audioColumns * axis.hopSeconds) < 1e-9);
     QVERIFY(std::abs(view->clipSeconds() - samples->seconds()) < 2 * axis.hopSeconds);
 
@@ -182,7 +157,7 @@ void TestSpeech::testClipInTheSpeechView()
 
 void TestSpeech::testDroppedClip()
 {
-    auto w = openWindow(data("hf/whisper/tiny"));
+    auto w = openWindowWith(data("hf/whisper/tiny"));
     QVERIFY(w);
     const QString clip = data("audio/tone-48k.ogg");
     QMimeData mime;
@@ -197,12 +172,34 @@ void TestSpeech::testDroppedClip()
     QCOMPARE(w->controller()->modelSource(), data("hf/whisper/tiny")); // a clip is not a model
 }
 
+void TestSpeech::testSessionKeepsTheClip()
+{
+    QTemporaryDir dir;
+    const QString session = dir.filePath(QStringLiteral("clip.json"));
+    const QString folder = data("hf/whisper/tiny"), clip = data("audio/tone-48k.ogg");
+    {
+        auto w = openWindowWith(folder);
+        QVERIFY(w);
+        QVERIFY(w->openAudioFile(clip));
+        QVERIFY(waitForClip(*w, clip));
+        QVERIFY(w->saveSessionFile(session));
+    }
+    // A fresh window: the session's model loads, then its clip is transcribed again.
+    MainWindow w;
+    w.show();
+    QVERIFY(waitFor([&] { return w.controller()->model() && !w.controller()->loading() && !w.controller()->busy(); }));
+    QVERIFY(w.openSessionFile(session));
+    QVERIFY2(waitForClip(w, clip), qPrintable(w.messageBar()->text()));
+    QCOMPARE(w.controller()->modelSource(), folder);
+    QVERIFY(w.speechPanel()->view()->hasSpeech());
+}
+
 void TestSpeech::testTextModelRefusesAudio()
 {
     const auto names = bundledModelNames();
     if (std::find(names.begin(), names.end(), "additive") == names.end())
         QSKIP("needs the bundled additive model");
-    auto w = openWindow(QStringLiteral("additive"));
+    auto w = openWindowWith(QStringLiteral("additive"));
     QVERIFY(w);
     const std::string before = w->traceModel()->trace()->translation(w->traceModel()->trace()->bestPath());
     QVERIFY(!w->openAudioFile(data("audio/tone-16k-mono.wav")));

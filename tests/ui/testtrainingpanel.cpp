@@ -8,13 +8,17 @@
 #include "mainwindow/mainwindow.h"
 #include "decode/tracemodel.h"
 #include "training/trainingpanel.h"
+#include "attention/heatmapview.h"
+#include "vision/visionview.h"
 
+#include "alignscope/model.h"
 #include "alignscope/transformermodel.h"
 
 #include <QAction>
 #include <QSpinBox>
 #include <QComboBox>
 #include <QFileInfo>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -63,6 +67,7 @@ private slots:
     void testContinueFromCheckpoint();
     void testTrainsATransformer();
     void testTrainsWithSubwords();
+    void testTrainsOnScenes();
 
 private:
     QTemporaryDir m_dir;
@@ -311,6 +316,49 @@ void TestTrainingPanel::testTrainsATransformer()
     panel.findChild<QComboBox *>(QStringLiteral("trainEncoder"))->setCurrentText(QStringLiteral("bigru"));
     QVERIFY(panel.findChild<QComboBox *>(QStringLiteral("trainScorer"))->isEnabled());
     QVERIFY(!panel.findChild<QSpinBox *>(QStringLiteral("trainHeads"))->isEnabled());
+}
+
+void TestTrainingPanel::testTrainsOnScenes()
+{
+    TrainingPanel panel;
+    panel.resize(1100, 700);
+    panel.show();
+    const QString out = m_dir.filePath(QStringLiteral("scenes.safetensors"));
+    TrainingSetup s = tinySetup(out, 1);
+    s.task = TrainingSetup::Task::Scenes;
+    s.trainSize = 64;
+    s.layers = 1;
+    s.heads = 2;
+    s.hidden = 16;
+    s.encoder = QStringLiteral("bigru"); // pictures are read by a Transformer whatever the encoder row says
+    panel.setSetup(s);
+    auto *encoder = panel.findChild<QComboBox *>(QStringLiteral("trainEncoder"));
+    QCOMPARE(encoder->currentText(), QStringLiteral("transformer"));
+    QVERIFY(!encoder->isEnabled());
+    QVERIFY(!panel.findChild<QLineEdit *>(QStringLiteral("trainWatched"))->isEnabled());
+    QVERIFY(panel.setup().transformer());
+    QSignalSpy trained(&panel, &TrainingPanel::modelTrained);
+    panel.startTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, kTimeout);
+    // The model reads pictures as the scenes task draws them.
+    auto model = openModel(out.toStdString());
+    QVERIFY2(model, model ? "" : model.error().message.c_str());
+    QVERIFY(model.value()->description().sourceKind == SourceKind::Image);
+    // Every snapshot is the first dev scene's caption; the watched picture shows it with the attention over it.
+    const auto &snapshots = panel.controller()->snapshots();
+    QVERIFY(snapshots.size() >= 2);
+    for (const TrainingSnapshot &snap : snapshots) {
+        QVERIFY(snap.trace->source.kind == SourceKind::Image);
+        QCOMPARE(snap.trace->source.image.pixels, snapshots.front().trace->source.image.pixels);
+    }
+    panel.timeline()->setValue(panel.timeline()->maximum());
+    QVERIFY(panel.watchedPicture()->isVisible());
+    QVERIFY(panel.watchedPicture()->hasImage());
+    QVERIFY(!panel.watchedHeatmap()->isVisible());
+    // Back to a text task: the encoder row and the watched sentence come back.
+    panel.findChild<QComboBox *>(QStringLiteral("trainTask"))->setCurrentIndex(int(TrainingSetup::Task::EnFr));
+    QVERIFY(encoder->isEnabled());
+    QVERIFY(panel.findChild<QLineEdit *>(QStringLiteral("trainWatched"))->isEnabled());
 }
 
 void TestTrainingPanel::testTrainsWithSubwords()

@@ -74,7 +74,9 @@ HeatmapData HeatmapData::build(const SourceAxis &source, const std::vector<Heatm
                                const std::function<std::string(const std::string &)> &display)
 {
     HeatmapData d;
-    const int n = std::min(source.size(), int(values.cols()));
+    int n = std::min(source.size(), int(values.cols()));
+    if (source.kind == SourceKind::Audio && source.audioColumns > 0) // the window's padding after the clip is left out
+        n = std::min(n, source.audioColumns);
     for (int j = 0; j < n; ++j) {
         if (options.hideSpecial && source.isSpecial(j))
             continue;

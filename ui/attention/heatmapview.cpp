@@ -479,14 +479,7 @@ HeatmapPanel::HeatmapPanel(TraceModel *model, QWidget *parent) : QWidget(parent)
     QAction *first = bar->actions().value(0);
     QAction *headsAction = bar->insertWidget(first, m_heads);
     QAction *gap = bar->insertSeparator(first);
-    auto syncHeads = [this, model, headsAction, gap] {
-        const DecodeTrace *t = model->trace();
-        m_heads->setShape(t ? t->layers() : 1, t ? t->heads() : 1);
-        m_heads->setSelection(model->selection());
-        headsAction->setVisible(m_heads->hasChoice());
-        gap->setVisible(m_heads->hasChoice());
-    };
-    connect(model, &TraceModel::traceChanged, this, syncHeads);
+    bindHeadPicker(m_heads, model, {headsAction, gap});
     // Only a subword model's trace has words to merge; the choice stays for the next one.
     auto syncMerge = [this, model] {
         const DecodeTrace *t = model->trace();
@@ -494,14 +487,26 @@ HeatmapPanel::HeatmapPanel(TraceModel *model, QWidget *parent) : QWidget(parent)
     };
     connect(model, &TraceModel::traceChanged, this, syncMerge);
     syncMerge();
-    connect(m_heads, &HeadPicker::selectionChanged, model, &TraceModel::setSelection);
-    syncHeads();
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(bar);
     layout->addWidget(m_view, 1);
+}
+
+void bindHeadPicker(HeadPicker *picker, TraceModel *model, QList<QAction *> shown)
+{
+    auto sync = [picker, model, shown] {
+        const DecodeTrace *t = model->trace();
+        picker->setShape(t ? t->layers() : 1, t ? t->heads() : 1);
+        picker->setSelection(model->selection());
+        for (QAction *a : shown)
+            a->setVisible(picker->hasChoice());
+    };
+    QObject::connect(model, &TraceModel::traceChanged, picker, sync);
+    QObject::connect(picker, &HeadPicker::selectionChanged, model, &TraceModel::setSelection);
+    sync();
 }
 
 } // namespace alignscope::ui

@@ -6,6 +6,7 @@
 #include "attention/heatmappainter.h"
 
 #include <QAbstractScrollArea>
+#include <QList>
 #include <QWidget>
 
 class QComboBox;
@@ -150,5 +151,10 @@ private:
     QComboBox *m_colormap;
     HeadPicker *m_heads;
 };
+
+/// Keeps `picker` on `model`: the trace's layers × heads and the selection,
+/// and the picker's choice back to the model. `shown` (the toolbar actions
+/// holding the picker and its separator) are visible only when there is a choice.
+void bindHeadPicker(HeadPicker *picker, TraceModel *model, QList<QAction *> shown);
 
 } // namespace alignscope::ui

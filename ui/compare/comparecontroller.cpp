@@ -74,9 +74,20 @@ void CompareController::setModels(const QStringList &sources)
 
 void CompareController::setSentence(const QString &sentence)
 {
-    if (sentence == m_sentence)
+    if (sentence == m_sentence && !m_image)
         return;
     m_sentence = sentence;
+    m_image.reset();
+    m_imageLabel.clear();
+    run();
+}
+
+void CompareController::setImage(std::shared_ptr<const RgbImage> image, const QString &label)
+{
+    if (image == m_image)
+        return;
+    m_image = std::move(image);
+    m_imageLabel = label;
     run();
 }
 
@@ -118,7 +129,7 @@ void CompareController::run()
         m_results.append(CompareResult{s, nullptr, {}});
     m_pending = int(m_sources.size()) + 1; // + the preparation phase
     emit started(int(m_sources.size()));
-    if (m_sources.isEmpty() || m_sentence.trimmed().isEmpty()) {
+    if (m_sources.isEmpty() || (!m_image && m_sentence.trimmed().isEmpty())) {
         m_pending = 0;
         emit finished();
         return;
@@ -129,8 +140,14 @@ void CompareController::run()
     const int index = std::clamp(m_targetModel, 0, int(m_sources.size()) - 1);
     const QString reference = m_sources.value(index);
     auto cache = m_cache;
+    const bool picture = m_image != nullptr;
     auto prepare = [=] {
         Preparation p;
+        if (picture) { // a caption has no corpus reference, and forcing one is not supported
+            if (kind != CompareTarget::None)
+                p.problem = tr("A picture's caption cannot be forced on a target; each model captions on its own.");
+            return p;
+        }
         p.gold = goldPairFor(sentence);
         switch (kind) {
         case CompareTarget::None: break;
@@ -175,7 +192,9 @@ void CompareController::run()
 void CompareController::launch(quint64 generation, std::optional<std::string> target)
 {
     CompareRequest request;
-    request.sentence = m_sentence.toStdString();
+    request.image = m_image;
+    if (!m_image)
+        request.sentence = m_sentence.toStdString();
     request.target = std::move(target);
     request.gold = m_gold;
     for (int i = 0; i < int(m_sources.size()); ++i) {

@@ -1,6 +1,7 @@
 #pragma once
-// CompareController decodes one sentence with several models off the GUI
-// thread: one job per model, so each panel fills as its model finishes.
+// CompareController decodes one sentence (or captions one picture) with
+// several models off the GUI thread: one job per model, so each panel fills
+// as its model finishes.
 // Each job calls core's compareModels on its own model, which gives the
 // trace, the summary row and the decode time. A generation counter drops
 // results that a newer sentence, target or model list has overtaken.
@@ -49,6 +50,10 @@ public:
     void setModels(const QStringList &sources);
     QStringList models() const { return m_sources; }
     QString sentence() const { return m_sentence; }
+    /// The picture every model captions (setImage), null for a sentence.
+    std::shared_ptr<const RgbImage> image() const { return m_image; }
+    /// Where the picture came from (a file, "pasted image"), empty without one.
+    QString imageLabel() const { return m_imageLabel; }
     CompareTarget targetKind() const { return m_targetKind; }
     /// The text every model was forced on in the last run (empty for None).
     QString resolvedTarget() const { return m_resolvedTarget; }
@@ -58,7 +63,13 @@ public:
     bool busy() const { return m_pending > 0; }
 
 public slots:
+    /// A new sentence; it replaces the picture.
     void setSentence(const QString &sentence);
+    /// Captions `image` with every model (each model's image processor
+    /// prepares it); a model that reads text says so in its row. `label`
+    /// names the picture. Targets cannot be forced on a caption: each model
+    /// captions on its own.
+    void setImage(std::shared_ptr<const alignscope::RgbImage> image, const QString &label);
     /// `typed` is used for Typed; `modelIndex` (into models()) for ModelOutput.
     void setTarget(alignscope::ui::CompareTarget kind, const QString &typed = {}, int modelIndex = 0);
     /// Decodes again with the current settings.
@@ -85,6 +96,8 @@ private:
 
     QStringList m_sources;
     QString m_sentence;
+    std::shared_ptr<const RgbImage> m_image;
+    QString m_imageLabel;
     CompareTarget m_targetKind = CompareTarget::None;
     QString m_typedTarget;
     int m_targetModel = 0;

@@ -5,6 +5,7 @@
 #include "widgets/elidedlabel.h"
 #include "widgets/headpicker.h"
 #include "decode/modelsources.h"
+#include "vision/visionview.h"
 
 #include "alignscope/metrics.h"
 
@@ -55,7 +56,8 @@ QTableWidgetItem *numberItem(double value, int decimals, const QString &tip = {}
 
 ComparePanel::ComparePanel(QWidget *parent)
     : QFrame(parent), m_trace(new TraceModel(this)), m_title(new ElidedLabel(this)), m_heads(new HeadPicker(this)),
-      m_stack(new QStackedWidget(this)), m_note(new QLabel(this)), m_view(new HeatmapView(m_trace, this))
+      m_stack(new QStackedWidget(this)), m_note(new QLabel(this)), m_view(new HeatmapView(m_trace, this)),
+      m_vision(new VisionView(m_trace, this))
 {
     setFrameShape(QFrame::StyledPanel);
     QFont bold = m_title->font();
@@ -68,6 +70,7 @@ ComparePanel::ComparePanel(QWidget *parent)
     m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_stack->addWidget(m_note);
     m_stack->addWidget(m_view);
+    m_stack->addWidget(m_vision); // a picture's caption: the overlay instead of a patch heatmap
     HeatmapOptions o = m_view->options();
     o.showColorBar = false; // one scale for the whole grid: α in [0, 1]
     m_view->setOptions(o);
@@ -140,7 +143,8 @@ void ComparePanel::setResult(const CompareResult &result, int step)
     m_heads->setShape(result.trace->layers(), result.trace->heads());
     m_heads->setSelection(m_trace->selection());
     m_heads->setVisible(m_heads->hasChoice());
-    m_stack->setCurrentWidget(m_view);
+    m_stack->setCurrentWidget(result.trace->source.kind == SourceKind::Image ? static_cast<QWidget *>(m_vision)
+                                                                             : m_view);
     updateMinimumSize();
 }
 
@@ -163,6 +167,11 @@ QString ComparePanel::errorText() const
 bool ComparePanel::showsHeatmap() const
 {
     return m_stack->currentWidget() == m_view;
+}
+
+bool ComparePanel::showsImage() const
+{
+    return m_stack->currentWidget() == m_vision;
 }
 
 // -------------------------------------------------------------- DifferenceView
@@ -456,20 +465,31 @@ void CompareView::rebuildTargetChoices()
 
 void CompareView::setSentence(const QString &sentence)
 {
-    if (!isVisible()) {
-        m_pendingSentence = sentence; // decoding for a hidden view would only burn the cores
+    if (!isVisible()) { // decoding for a hidden view would only burn the cores
+        m_pendingSource = [this, sentence] { setSentence(sentence); };
         return;
     }
-    m_pendingSentence.clear();
+    m_pendingSource = nullptr;
     m_status->clear();
     m_controller->setSentence(sentence);
+}
+
+void CompareView::setImage(std::shared_ptr<const RgbImage> image, const QString &label)
+{
+    if (!isVisible()) {
+        m_pendingSource = [this, image, label] { setImage(image, label); };
+        return;
+    }
+    m_pendingSource = nullptr;
+    m_status->clear();
+    m_controller->setImage(std::move(image), label);
 }
 
 void CompareView::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
-    if (!m_pendingSentence.isEmpty())
-        setSentence(std::exchange(m_pendingSentence, QString()));
+    if (m_pendingSource)
+        std::exchange(m_pendingSource, nullptr)();
 }
 
 void CompareView::setTarget(CompareTarget kind, const QString &typed, int modelIndex)

@@ -12,6 +12,9 @@
 #include <QFrame>
 #include <QWidget>
 
+#include <functional>
+#include <memory>
+
 class QAction;
 class QComboBox;
 class QLabel;
@@ -28,6 +31,7 @@ class ElidedLabel;
 class HeadPicker;
 
 class HeatmapView;
+class VisionView;
 
 /// One model's cell of the grid: its title, then its heatmap, or a
 /// "decoding…" note, or the error that stopped it.
@@ -50,6 +54,9 @@ public:
     /// The error shown instead of a heatmap; empty when the model rendered.
     QString errorText() const;
     bool showsHeatmap() const;
+    /// Whether the panel shows a picture's caption (the overlay) instead of a heatmap.
+    bool showsImage() const;
+    VisionView *visionView() const { return m_vision; }
     /// Cells of the compare grid are never smaller than this: the grid
     /// scrolls instead (7 models stay readable on a 1440 × 900 screen).
     static constexpr double kMinimumCell = 16.0;
@@ -68,6 +75,7 @@ private:
     QStackedWidget *m_stack;
     QLabel *m_note;
     HeatmapView *m_view;
+    VisionView *m_vision;
 };
 
 /// α_A − α_B painted by HeatmapPainter with a signed, diverging scale.
@@ -149,6 +157,8 @@ public slots:
     /// Bundled names or paths (2–8 make sense; more are cut).
     void setModelSources(const QStringList &sources);
     void setSentence(const QString &sentence);
+    /// Captions a picture with every model (the main window's, shared); see CompareController::setImage.
+    void setImage(std::shared_ptr<const alignscope::RgbImage> image, const QString &label);
     /// Teacher-forced on `kind` (None: each model's own decode).
     void setTarget(alignscope::ui::CompareTarget kind, const QString &typed = {}, int modelIndex = 0);
     /// Which two models the difference heatmap subtracts (indices into the panels).
@@ -205,7 +215,7 @@ private:
     QAction *m_copyGrid = nullptr;
     QAction *m_exportDifference = nullptr;
     QAction *m_copyDifference = nullptr;
-    QString m_pendingSentence;  // set while hidden; decoded when shown
+    std::function<void()> m_pendingSource; // a sentence or picture set while hidden; decoded when shown
 };
 
 } // namespace alignscope::ui

@@ -37,11 +37,19 @@ struct LoadResult {
     bool cancelled = false;
 };
 
-/// The typed sentence, or the clip at `audio` when there is one (read and
-/// prepared here, on the worker: a long MP3 takes a while to decode).
+/// The typed sentence, the picture when there is one, or the clip at `audio`
+/// (read and prepared here, on the worker: a long MP3 takes a while to
+/// decode, a large photo a while to resize).
 Result<DecodeTrace> decodeSource(const Seq2Seq &model, const std::string &sentence, const std::string &audio,
-                                 const DecodeOptions &options, const std::atomic<bool> *cancel)
+                                 const std::shared_ptr<const RgbImage> &picture, const DecodeOptions &options,
+                                 const std::atomic<bool> *cancel)
 {
+    if (picture) {
+        auto source = model.prepareImage(*picture);
+        if (!source)
+            return source.error();
+        return translateSource(model, std::move(source).value(), options, cancel);
+    }
     if (audio.empty())
         return translate(model, sentence, options, cancel);
     auto clip = readAudio(audio);
@@ -148,6 +156,8 @@ void DecodeController::setModel(ModelPtr model, const QString &source)
     m_prefix.clear(); // forced ids belong to the old target vocabulary
     if (m_model->description().sourceKind != SourceKind::Audio)
         m_audioPath.clear(); // back to the sentence
+    if (m_model->description().sourceKind != SourceKind::Image)
+        clearImage();
     dropIntervention(); // so do its heads and positions
     emit modelChanged(QString::fromStdString(m_model->name()));
     decode();
@@ -155,17 +165,35 @@ void DecodeController::setModel(ModelPtr model, const QString &source)
 
 void DecodeController::setSentence(const QString &sentence)
 {
-    if (sentence == m_sentence && m_trace && m_audioPath.isEmpty())
+    if (sentence == m_sentence && m_trace && m_audioPath.isEmpty() && !m_image)
         return;
     m_sentence = sentence;
     m_audioPath.clear();
+    clearImage();
     m_prefix.clear();
     dropIntervention(); // its source positions belong to the old sentence
     decode();
 }
 
+void DecodeController::setImage(const RgbImage &image, const QString &label)
+{
+    m_image = std::make_shared<const RgbImage>(image);
+    m_imageLabel = label;
+    m_audioPath.clear();
+    m_prefix.clear();
+    dropIntervention(); // its source positions belong to the old source
+    decode();
+}
+
+void DecodeController::clearImage()
+{
+    m_image.reset();
+    m_imageLabel.clear();
+}
+
 void DecodeController::setAudio(const QString &path)
 {
+    clearImage();
     m_audioPath = path;
     m_prefix.clear();
     dropIntervention(); // its source positions belong to the old source
@@ -202,8 +230,16 @@ void DecodeController::run(int focusStep)
                               .arg(QString::fromStdString(m_model->name())));
         return;
     }
+    if (!m_image && m_model->description().sourceKind == SourceKind::Image) {
+        setBusy(false);
+        emit decodeFailed(tr("%1 captions pictures: open one with File ▸ Open image…, drop an image file on the "
+                             "window or paste one (Edit ▸ Paste image)")
+                              .arg(QString::fromStdString(m_model->name())));
+        return;
+    }
     setBusy(true);
     ModelPtr model = m_model;
+    std::shared_ptr<const RgbImage> picture = m_image;
     const std::string sentence = m_sentence.toStdString();
     DecodeOptions options;
     options.partner = true; // the window's one decode may use both cores
@@ -214,13 +250,13 @@ void DecodeController::run(int focusStep)
     auto cancel = m_cancel;
     runAsync<Decoded>(
         this,
-        [model, sentence, audio, options, cancel, withOriginal] {
+        [model, sentence, audio, picture, options, cancel, withOriginal] {
             Decoded d;
-            d.trace = decodeSource(*model, sentence, audio, options, cancel.get());
+            d.trace = decodeSource(*model, sentence, audio, picture, options, cancel.get());
             if (withOriginal && d.trace) {
                 DecodeOptions plain = options;
                 plain.intervention = {};
-                d.original = decodeSource(*model, sentence, audio, plain, cancel.get());
+                d.original = decodeSource(*model, sentence, audio, picture, plain, cancel.get());
             }
             return d;
         },

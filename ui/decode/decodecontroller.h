@@ -51,6 +51,10 @@ public:
     QString sentence() const { return m_sentence; }
     /// The clip being transcribed (setAudio), empty for a typed sentence.
     QString audioPath() const { return m_audioPath; }
+    /// The picture being captioned (setImage), null for a sentence or a clip.
+    std::shared_ptr<const RgbImage> image() const { return m_image; }
+    /// Where the picture came from (a file's path, "pasted image"), empty without one.
+    QString imageLabel() const { return m_imageLabel; }
     int beamWidth() const { return m_beamWidth; }
     /// Target tokens forced before the model chooses (the what-if prefix).
     const std::vector<int> &prefix() const { return m_prefix; }
@@ -72,6 +76,11 @@ public slots:
     /// off the GUI thread with the decode. A new sentence goes back to text;
     /// a model that reads text drops the clip.
     void setAudio(const QString &path);
+    /// Captions a picture (already RGB) with the current model, which must
+    /// read images: the model's image processor prepares it off the GUI
+    /// thread with the decode. `label` names it (a file, "pasted image"). A
+    /// new sentence or clip, or a model that does not read images, drops it.
+    void setImage(const alignscope::RgbImage &image, const QString &label);
     void setBeamWidth(int width);
     /// What-if: force `prefix` (target ids) and decode the rest; the view
     /// should land on step `focusStep` when the trace arrives.
@@ -121,12 +130,15 @@ private:
     void finishDecode(quint64 generation, Decoded result, int focusStep);
     /// Forgets the intervention and its history (a new sentence or model).
     void dropIntervention();
+    void clearImage();
 
     ModelPtr m_model;
     QString m_modelSource;
     TracePtr m_trace;
     QString m_sentence;
     QString m_audioPath;
+    std::shared_ptr<const RgbImage> m_image;
+    QString m_imageLabel;
     int m_beamWidth = 1;
     std::vector<int> m_prefix;
     Intervention m_intervention;

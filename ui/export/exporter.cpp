@@ -264,13 +264,45 @@ QImage FigureExporter::toImage() const
 
 QByteArray FigureExporter::toPng() const
 {
-    const Impl &d = *m_impl;
-    const double s = std::max(0.01, d.options.scale);
-    const QSize size(int(std::lround(d.size.width() * s)), int(std::lround(d.size.height() * s)));
+    FigureOptions o = m_impl->options;
+    o.format = FigureFormat::Png;
+    return renderFigure(m_impl->size, o, [this](QPainter &p) { paint(p); });
+}
+
+QByteArray FigureExporter::toSvg() const
+{
+    FigureOptions o = m_impl->options;
+    o.format = FigureFormat::Svg;
+    return renderFigure(m_impl->size, o, [this](QPainter &p) { paint(p); });
+}
+
+QByteArray FigureExporter::toPdf() const
+{
+    FigureOptions o = m_impl->options;
+    o.format = FigureFormat::Pdf;
+    return renderFigure(m_impl->size, o, [this](QPainter &p) { paint(p); });
+}
+
+QByteArray FigureExporter::render() const
+{
+    return renderFigure(m_impl->size, m_impl->options, [this](QPainter &p) { paint(p); });
+}
+
+Result<void> FigureExporter::write(const QString &file) const
+{
+    return writeFigure(file, m_impl->size, m_impl->options, [this](QPainter &p) { paint(p); });
+}
+
+namespace {
+
+QByteArray figurePng(QSizeF logical, const FigureOptions &options, const FigurePainter &paint)
+{
+    const double s = std::max(0.01, options.scale);
+    const QSize size(int(std::lround(logical.width() * s)), int(std::lround(logical.height() * s)));
     PngInfo info;
-    info.alpha = !d.options.whiteBackground;
+    info.alpha = !options.whiteBackground;
     info.dotsPerInch = kDotsPerInchAtScale1 * s; // prints at the figure's logical size
-    info.title = d.options.title;
+    info.title = options.title;
     // Bands painted in parallel, each clipped to its rows so the painters
     // skip the cells outside it (encodePng in pngencoder.h).
     return encodePng(size, info, [&](QImage &band, int top) {
@@ -283,19 +315,18 @@ QByteArray FigureExporter::toPng() const
     });
 }
 
-QByteArray FigureExporter::toSvg() const
+QByteArray figureSvg(QSizeF size, const FigureOptions &options, const FigurePainter &paint)
 {
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
     QSvgGenerator svg;
     svg.setOutputDevice(&buffer);
-    svg.setSize(m_impl->size.toSize());
-    svg.setViewBox(QRectF(QPointF(), m_impl->size));
+    svg.setSize(size.toSize());
+    svg.setViewBox(QRectF(QPointF(), size));
     svg.setResolution(96);
     // QSvgGenerator writes title and description verbatim: escape them.
-    svg.setTitle((m_impl->options.title.isEmpty() ? QStringLiteral("AlignScope attention") : m_impl->options.title)
-                     .toHtmlEscaped());
+    svg.setTitle((options.title.isEmpty() ? QStringLiteral("AlignScope attention") : options.title).toHtmlEscaped());
     svg.setDescription(QStringLiteral("Encoder-decoder attention exported by AlignScope"));
     QPainter p(&svg);
     paint(p);
@@ -303,16 +334,15 @@ QByteArray FigureExporter::toSvg() const
     return bytes;
 }
 
-QByteArray FigureExporter::toPdf() const
+QByteArray figurePdf(QSizeF size, const FigureOptions &options, const FigurePainter &paint)
 {
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
     QPdfWriter pdf(&buffer);
     pdf.setCreator(QStringLiteral("AlignScope"));
-    pdf.setTitle(m_impl->options.title);
-    const QSizeF size = m_impl->size;
-    switch (m_impl->options.page) {
+    pdf.setTitle(options.title);
+    switch (options.page) {
     case FigurePage::Fit:
         // 96 logical pixels per inch, 72 points per inch.
         pdf.setPageSize(QPageSize(size * 0.75, QPageSize::Point, QString(), QPageSize::ExactMatch));
@@ -320,7 +350,7 @@ QByteArray FigureExporter::toPdf() const
         break;
     case FigurePage::A4:
     case FigurePage::Letter:
-        pdf.setPageSize(QPageSize(m_impl->options.page == FigurePage::A4 ? QPageSize::A4 : QPageSize::Letter));
+        pdf.setPageSize(QPageSize(options.page == FigurePage::A4 ? QPageSize::A4 : QPageSize::Letter));
         pdf.setPageMargins(QMarginsF(kPdfPageMargin, kPdfPageMargin, kPdfPageMargin, kPdfPageMargin),
                            QPageLayout::Point);
         break;
@@ -329,7 +359,7 @@ QByteArray FigureExporter::toPdf() const
     // Never enlarge past natural size on a paper page; shrink to fit.
     const double natural = pdf.resolution() / 96.0;
     double s = std::min(pdf.width() / size.width(), pdf.height() / size.height());
-    if (m_impl->options.page != FigurePage::Fit)
+    if (options.page != FigurePage::Fit)
         s = std::min(s, natural);
     p.scale(s, s);
     paint(p);
@@ -337,19 +367,21 @@ QByteArray FigureExporter::toPdf() const
     return bytes;
 }
 
-QByteArray FigureExporter::render() const
+} // namespace
+
+QByteArray renderFigure(QSizeF size, const FigureOptions &options, const FigurePainter &paint)
 {
-    switch (m_impl->options.format) {
-    case FigureFormat::Png: return toPng();
-    case FigureFormat::Svg: return toSvg();
-    case FigureFormat::Pdf: return toPdf();
+    switch (options.format) {
+    case FigureFormat::Png: return figurePng(size, options, paint);
+    case FigureFormat::Svg: return figureSvg(size, options, paint);
+    case FigureFormat::Pdf: return figurePdf(size, options, paint);
     }
     return {};
 }
 
-Result<void> FigureExporter::write(const QString &file) const
+Result<void> writeFigure(const QString &file, QSizeF size, const FigureOptions &options, const FigurePainter &paint)
 {
-    const QByteArray bytes = render();
+    const QByteArray bytes = renderFigure(size, options, paint);
     if (bytes.isEmpty())
         return Error{ErrorKind::Internal, "could not render " + file.toStdString()};
     return writeFileAtomically(QFile::encodeName(file).toStdString(), bytes.toStdString());

@@ -17,6 +17,7 @@
 #include <QSizeF>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <utility>
 #include <optional>
@@ -103,6 +104,16 @@ private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
+
+/// Paints a figure with its top-left at (0, 0) in logical pixels.
+using FigurePainter = std::function<void(QPainter &)>;
+/// The bytes of a figure of logical `size` painted by `paint`, in
+/// options.format: PNG at options.scale (painted in bands, in parallel: `paint`
+/// must be safe to call from several threads), SVG, or PDF on options.page.
+/// Every figure (FigureExporter, the image overlay's OverlayFigure) goes through it.
+QByteArray renderFigure(QSizeF size, const FigureOptions &options, const FigurePainter &paint);
+/// renderFigure written atomically to `file`.
+Result<void> writeFigure(const QString &file, QSizeF size, const FigureOptions &options, const FigurePainter &paint);
 
 /// Font used by figures: pixel-sized so measuring (screen DPI) and painting
 /// (PDF 1200 dpi, SVG 72 dpi) agree.

@@ -147,11 +147,12 @@ void MainWindow::createDocks()
     tabifyDockWidget(heat, addDock(tr("Compare models"), QStringLiteral("compareDock"), compare,
                                    Qt::LeftDockWidgetArea, false));
     heat->raise();
-    connect(m_controller, &DecodeController::traceReady, compare,
-            [compare](TracePtr trace) {
-                if (trace->source.kind == SourceKind::Text) // compare decodes typed sentences
-                    compare->setSentence(QString::fromStdString(trace->source.text));
-            });
+    connect(m_controller, &DecodeController::traceReady, compare, [this, compare](TracePtr trace) {
+        if (trace->source.kind == SourceKind::Text)
+            compare->setSentence(QString::fromStdString(trace->source.text));
+        else if (trace->source.kind == SourceKind::Image && m_controller->image()) // the picture, not the resized one
+            compare->setImage(m_controller->image(), m_controller->imageLabel());
+    });
 
     // Training: a tab behind the heatmap, hidden until Train ▸ Train a model;
     // a trained model joins the picker the way an opened file does.
@@ -166,6 +167,7 @@ void MainWindow::createDocks()
     m_compareDock = findChild<QDockWidget *>(QStringLiteral("compareDock"));
     createIntervention();
     createSpeech();
+    createVision();
 }
 
 void MainWindow::arrangeWorkspace(Workspace w)
@@ -382,15 +384,23 @@ void MainWindow::rememberRecent(const QString &path)
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 {
     const QList<QUrl> urls = event->mimeData()->urls();
-    if (!urls.isEmpty() && urls.first().isLocalFile())
+    if ((!urls.isEmpty() && urls.first().isLocalFile()) || event->mimeData()->hasImage())
         event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent *event)
 {
-    const QString path = event->mimeData()->urls().first().toLocalFile();
+    const QMimeData *mime = event->mimeData();
+    if (mime->urls().isEmpty() && mime->hasImage()) { // a picture dragged from another program
+        openImage(qvariant_cast<QImage>(mime->imageData()), tr("dropped image"));
+        event->acceptProposedAction();
+        return;
+    }
+    const QString path = mime->urls().first().toLocalFile();
     if (audioSuffixes().contains(QFileInfo(path).suffix().toLower()))
         openAudioFile(path); // a clip for the speech model
+    else if (isImageFile(path))
+        openImageFile(path); // a picture for the vision model
     else
         openModelFile(path); // a file or a model folder
     event->acceptProposedAction();

@@ -9,6 +9,7 @@
 #include "mainwindow/workspaces.h"
 #include "decode/tracemodel.h"
 
+#include <QImage>
 #include <QMainWindow>
 
 class QAction;
@@ -38,6 +39,7 @@ class MessageBar;
 class SelfAttentionPanel;
 class SentenceEdit;
 class SpeechPanel;
+class VisionPanel;
 class TopKView;
 class TrainingPanel;
 
@@ -64,6 +66,13 @@ public:
     MessageBar *messageBar() const { return m_messages; }
     /// The Speech dock: a clip's spectrogram with the attention, word boxes and playback.
     SpeechPanel *speechPanel() const { return m_speech; }
+    /// The Vision dock: the picture with the attention over its patches, CLS share and caption.
+    VisionPanel *visionPanel() const { return m_vision; }
+    /// File ▸ Open image… and Edit ▸ Paste image.
+    QAction *openImageAction() const { return m_openImageAction; }
+    QAction *pasteImageAction() const { return m_pasteImageAction; }
+    /// File ▸ New random scene: a picture of shapes drawn as the scenes task draws them.
+    QAction *randomSceneAction() const { return m_randomSceneAction; }
     QComboBox *modelPicker() const { return m_modelPicker; }
     /// File ▸ Hugging Face cache: the cached snapshots, rebuilt each time it opens.
     QMenu *huggingFaceMenu() const { return m_huggingFaceMenu; }
@@ -97,6 +106,18 @@ public slots:
     /// drag and drop); false, with a message, when the model reads text or
     /// there is no such file. While a model loads, the clip waits for it.
     bool openAudioFile(const QString &path);
+    /// Captions a picture file with the current model (File ▸ Open image…,
+    /// drag and drop, --image); false, with one message, when the model does
+    /// not read images or Qt cannot read the file. While a model loads, the
+    /// picture waits for it.
+    bool openImageFile(const QString &path);
+    /// Captions `image` (a paste, a dropped picture); `label` names it.
+    bool openImage(const QImage &image, const QString &label);
+    /// Edit ▸ Paste image: the clipboard's picture, or the image file copied there.
+    bool pasteImage();
+    /// Captions the scenes task's picture for `seed` (drawScene), labelled
+    /// "random scene SEED", as openImage does (--scene SEED at start).
+    bool openScene(unsigned seed);
     /// Replaces the sentence and decodes it.
     void setSentence(const QString &sentence);
     /// Step (0-based) to show when the next fresh trace arrives (command line).
@@ -149,6 +170,13 @@ private:
     static QStringList audioSuffixes();
     /// The Speech dock and File ▸ Open audio.
     void createSpeech();
+    // mainwindow_vision.cpp
+    /// Whether a file name ends like a picture Qt's image readers open.
+    static bool isImageFile(const QString &path);
+    /// The Vision dock, File ▸ Open image and Edit ▸ Paste image.
+    void createVision();
+    /// Whether the current model reads images; a message saying what to open when not.
+    bool acceptsImages();
     // mainwindow_session.cpp
     void applySession(const Session &session);
     /// The controls a session and the saved settings both restore: history,
@@ -189,6 +217,14 @@ private:
     QDockWidget *m_speechDock = nullptr;
     QAction *m_openAudioAction = nullptr;
     QString m_pendingAudio; ///< a clip opened while its model still loads (--audio at start)
+    VisionPanel *m_vision = nullptr;
+    QDockWidget *m_visionDock = nullptr;
+    QAction *m_openImageAction = nullptr;
+    QAction *m_pasteImageAction = nullptr;
+    QAction *m_randomSceneAction = nullptr;
+    QString m_pendingImage; ///< a picture opened while its model still loads (--image at start)
+    QImage m_pendingPicture; ///< a picture given as pixels while its model loads (a session's), and its label
+    QString m_pendingPictureLabel;
     QDockWidget *m_interventionDock = nullptr;
     QList<QDockWidget *> m_docks;
 

@@ -283,6 +283,8 @@ void MainWindow::createMenus()
     file->addAction(m_openAction);
     file->addAction(m_openFolderAction);
     file->addAction(m_openAudioAction);
+    file->addAction(m_openImageAction);
+    file->addAction(m_randomSceneAction);
     m_huggingFaceMenu = file->addMenu(tr("&Hugging Face cache"));
     m_huggingFaceMenu->setObjectName(QStringLiteral("huggingFaceMenu"));
     m_huggingFaceMenu->setToolTipsVisible(true);
@@ -295,6 +297,8 @@ void MainWindow::createMenus()
     file->addSeparator();
     file->addAction(m_quitAction);
     addExportActions(this, file, m_heatmap ? m_heatmap->view() : nullptr, m_trace, m_lines);
+
+    menuBar()->addMenu(tr("&Edit"))->addAction(m_pasteImageAction);
 
     QMenu *decode = menuBar()->addMenu(tr("&Decode"));
     decode->addAction(m_focusSentenceAction);

@@ -5,11 +5,14 @@
 #include "attention/heatmapview.h"
 #include "widgets/messagebar.h"
 #include "widgets/sentenceedit.h"
+#include "vision/imageoverlay.h"
 
+#include <QBuffer>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QImage>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -28,6 +31,18 @@ Session MainWindow::captureSession() const
     Session s;
     s.model = m_controller->modelSource();
     s.sentence = m_sentence->text();
+    s.audio = m_controller->audioPath();
+    if (const auto picture = m_controller->image()) {
+        const QString label = m_controller->imageLabel();
+        if (QFileInfo(label).isFile()) { // opened from a file: the session points at it
+            s.imageFile = QFileInfo(label).absoluteFilePath();
+        } else { // pasted, dropped or drawn: the session keeps the pixels
+            QBuffer buffer(&s.imagePng);
+            buffer.open(QIODevice::WriteOnly);
+            toQImage(*picture).save(&buffer, "PNG");
+            s.imageLabel = label;
+        }
+    }
     s.history = m_sentence->history();
     s.beamWidth = m_controller->beamWidth();
     s.prefix = m_controller->prefix();
@@ -92,6 +107,13 @@ void MainWindow::applySession(const Session &s)
         m_controller->loadModel(s.model);
     else
         applyPendingPrefix();
+    // The clip or picture goes to the session's model (waiting while it loads).
+    if (!s.audio.isEmpty())
+        openAudioFile(s.audio);
+    else if (!s.imageFile.isEmpty())
+        openImageFile(s.imageFile);
+    else if (!s.imagePng.isEmpty())
+        openImage(QImage::fromData(s.imagePng, "PNG"), s.imageLabel);
 }
 
 void MainWindow::applyControls(const Session &s)

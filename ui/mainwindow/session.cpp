@@ -173,6 +173,13 @@ QByteArray sessionToJson(const Session &s)
                            {QStringLiteral("attention"), selectionToJson(s.selection)},
                            {QStringLiteral("layout"), s.layout},
                            {QStringLiteral("window_state"), QString::fromLatin1(s.windowState.toBase64())}};
+    if (!s.audio.isEmpty()) // version 3
+        root.insert(QStringLiteral("audio"), s.audio);
+    if (!s.imageFile.isEmpty())
+        root.insert(QStringLiteral("image"), QJsonObject{{QStringLiteral("file"), s.imageFile}});
+    else if (!s.imagePng.isEmpty())
+        root.insert(QStringLiteral("image"), QJsonObject{{QStringLiteral("png"), QString::fromLatin1(s.imagePng.toBase64())},
+                                                         {QStringLiteral("label"), s.imageLabel}});
     if (!s.intervention.empty()) // a field added in version 1: older readers decode without it
         root.insert(QStringLiteral("intervention"), interventionToJson(s.intervention));
     if (!s.interventionHistory.empty()) { // version 2
@@ -235,6 +242,26 @@ Result<Session> sessionFromJson(const QByteArray &json)
     if (!text("model", s.model) || !text("sentence", s.sentence) || !text("window_state", state)
         || !text("layout", s.layout))
         return bad(QStringLiteral("the session's \"model\", \"sentence\", \"layout\" and \"window_state\" must be text"));
+    if (!text("audio", s.audio))
+        return bad(QStringLiteral("the session's \"audio\" must be a clip's path"));
+    if (const QJsonValue image = o.value(QStringLiteral("image")); !image.isUndefined()) {
+        const QJsonObject i = image.toObject();
+        const QJsonValue file = i.value(QStringLiteral("file")), png = i.value(QStringLiteral("png")),
+                         label = i.value(QStringLiteral("label"));
+        if (!image.isObject() || file.isString() == png.isString() || (!label.isUndefined() && !label.isString()))
+            return bad(QStringLiteral("the session's \"image\" must hold a \"file\" path or \"png\" data (with a "
+                                      "\"label\")"));
+        s.imageFile = file.toString();
+        s.imageLabel = label.toString();
+        if (png.isString()) {
+            auto bytes = QByteArray::fromBase64Encoding(png.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+            if (!bytes || !bytes.decoded.startsWith("\x89PNG\r\n\x1a\n"))
+                return bad(QStringLiteral("the session's \"image\" \"png\" must be a PNG picture in base64"));
+            s.imagePng = std::move(bytes.decoded);
+        }
+        if (!s.audio.isEmpty())
+            return bad(QStringLiteral("the session holds both an \"audio\" clip and an \"image\"; keep one"));
+    }
     if (s.layout != QLatin1String("step") && s.layout != QLatin1String("compare") && s.layout != QLatin1String("train"))
         return bad(QStringLiteral("the session names an unknown layout \"%1\" (step, compare or train)").arg(s.layout));
     if (!integer(o.value(QStringLiteral("beam_width")), 1, 64, s.beamWidth)

@@ -20,11 +20,19 @@
 namespace alignscope::ui {
 
 struct Session {
-    /// 2 added "intervention_history"; version 1 files still open (without undo steps).
-    static constexpr int kVersion = 2;
+    /// 2 added "intervention_history", 3 "audio" and "image"; older files still
+    /// open (without undo steps, with the sentence).
+    static constexpr int kVersion = 3;
 
     QString model;              ///< bundled name, file path or Hugging Face model folder
     QString sentence;
+    /// The source when it is not the sentence: a clip's path ("audio"), or a
+    /// picture ("image"): its file, or for one that came from no file (pasted,
+    /// dropped, a random scene) its pixels as PNG with the label it was shown under.
+    QString audio;
+    QString imageFile;
+    QByteArray imagePng;
+    QString imageLabel;
     QStringList history;
     int beamWidth = 1;
     std::vector<int> prefix;    ///< forced target ids (what-if), in the model's vocabulary

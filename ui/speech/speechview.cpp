@@ -2,6 +2,7 @@
 
 #include "speech/clipplayer.h"
 #include "widgets/colormap.h"
+#include "widgets/fonts.h"
 
 #include <QAction>
 #include <QLabel>
@@ -33,15 +34,6 @@ double tickStep(double target)
         if (base * m >= target)
             return base * m;
     return base * 10;
-}
-
-QFont scaled(QFont f, double factor)
-{
-    if (f.pointSizeF() > 0)
-        f.setPointSizeF(f.pointSizeF() * factor);
-    else
-        f.setPixelSize(int(f.pixelSize() * factor));
-    return f;
 }
 
 } // namespace
@@ -120,7 +112,7 @@ TimeSpan SpeechView::listeningSpan() const
 
 QRectF SpeechView::plotRect() const
 {
-    const double transcript = QFontMetricsF(scaled(font(), 1.35)).height() * 1.8;
+    const double transcript = QFontMetricsF(scaledFont(font(), 1.35)).height() * 1.8;
     return QRectF(kLeft, kTop, std::max(1.0, width() - kLeft - kRight),
                   std::max(1.0, height() - kTop - kWordBand - kAxis - transcript));
 }
@@ -200,7 +192,7 @@ void SpeechView::paintAttention(QPainter &p, const QRectF &plot) const
     p.setPen(QPen(kAttention, 2.5));
     p.drawPath(curve);
     const QString label = tr("peak α = %1").arg(peak, 0, 'f', 3);
-    p.setFont(scaled(font(), 1.1));
+    p.setFont(scaledFont(font(), 1.1));
     const QRectF box = QFontMetricsF(p.font()).boundingRect(label).adjusted(-6, -2, 6, 2);
     const QRectF at(plot.right() - box.width() - 6, plot.top() + 6, box.width(), box.height());
     p.fillRect(at, QColor(0, 0, 0, 150));
@@ -252,7 +244,7 @@ void SpeechView::paintTranscript(QPainter &p, const QRectF &area) const
 {
     const DecodeTrace *t = m_model->trace();
     const int current = m_model->step();
-    const QFont big = scaled(font(), 1.35);
+    const QFont big = scaledFont(font(), 1.35);
     QFont bold = big;
     bold.setBold(true);
     // The tokens so far, newest at the right; older ones drop off the left when they do not fit.

@@ -23,7 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 TrainOptions trainOptionsFor(const TrainingSetup &s)
 {
-    TrainOptions o = s.encoder == QLatin1String("transformer") ? transformerTrainDefaults() : TrainOptions{};
+    TrainOptions o = s.transformer() ? transformerTrainDefaults() : TrainOptions{};
     o.epochs = s.epochs;
     o.batchSize = s.batchSize;
     o.learningRate = static_cast<float>(s.learningRate);
@@ -84,6 +84,7 @@ TaskRequest taskRequestFor(const TrainingSetup &s)
     switch (s.task) {
     case TrainingSetup::Task::EnFr: r.name = "en-fr"; break;
     case TrainingSetup::Task::Dates: r.name = "dates"; break;
+    case TrainingSetup::Task::Scenes: r.name = "scenes"; break;
     case TrainingSetup::Task::TsvFile:
     case TrainingSetup::Task::EngFraFile:
         r.name = s.file.toStdString();
@@ -98,7 +99,7 @@ TaskRequest taskRequestFor(const TrainingSetup &s)
 
 Result<PreparedTask> prepareTask(const TrainingSetup &s)
 {
-    const bool file = s.task == TrainingSetup::Task::TsvFile || s.task == TrainingSetup::Task::EngFraFile;
+    const bool file = s.fromFile();
     if (file && s.file.isEmpty())
         return usageError("choose a corpus file for the task");
     auto task = alignscope::prepareTask(taskRequestFor(s));
@@ -123,15 +124,20 @@ Result<ModelConfig> modelConfigFor(const TrainingSetup &s, const PreparedTask &t
     return buildRnnConfig(r.forTask(task));
 }
 
-Result<TransformerSpec> transformerSpecFor(const TrainingSetup &s)
+Result<TransformerSpec> transformerSpecFor(const TrainingSetup &s, const PreparedTask &task)
 {
     TransformerRecipe r;
     r.layers = s.layers;
     r.heads = s.heads;
     r.dModel = s.hidden;
-    r.normKind = "rms";
-    r.positions = "relative";
-    return buildTransformerSpec(r);
+    if (!task.image) { // text: T5's choices; pictures: the recipe's (learned positions over the patches, as ViT)
+        r.normKind = "rms";
+        r.positions = "relative";
+    }
+    auto spec = buildTransformerSpec(r);
+    if (spec && task.image)
+        return imageEncoderSpec(spec.value(), *task.image, s.patch);
+    return spec;
 }
 
 QString TrainingEstimate::explanation() const
@@ -159,6 +165,7 @@ struct TrainingController::Run {
     std::condition_variable wake;
     bool paused = false;     // guarded by mutex
     std::string watched;     // guarded by mutex
+    std::shared_ptr<const RgbImage> watchedImage; // an image task's watched picture, set before training
     std::atomic<bool> training{false};
 
     std::string watchedSentence()
@@ -309,12 +316,16 @@ void TrainingController::work(std::shared_ptr<Run> run)
         if (!task)
             return fail(id, QString::fromStdString(task.error().message), false, {});
         const std::string name = QFileInfo(run->setup.outPath).completeBaseName().toStdString();
-        if (run->setup.encoder == QLatin1String("transformer")) {
-            auto spec = transformerSpecFor(run->setup);
+        if (task->image && !task->splits.dev.pairs.empty()) // pictures: the first dev scene is watched
+            run->watchedImage = task->splits.dev.pairs.front().image;
+        if (run->setup.transformer()) {
+            auto spec = transformerSpecFor(run->setup, task.value());
             if (!spec)
                 return fail(id, QString::fromStdString(spec.error().message), false, {});
             TransformerModel model = makeTransformerForCorpus(spec.value(), task->splits.train, run->setup.seed, 1, 0,
                                                                task->sourceTokenizer, task->targetTokenizer);
+            if (task->image)
+                model.setImageProcessor(*task->image);
             model.setName(name);
             return estimateAndTrain(run, model, task.value());
         }
@@ -369,10 +380,17 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &mode
     long long lastSnapshot = -1;
     auto snapshot = [&](long long step, int epoch, double loss) {
         const std::string sentence = run->watchedSentence();
-        if (sentence.empty() || step == lastSnapshot)
+        if ((sentence.empty() && !run->watchedImage) || step == lastSnapshot)
             return;
         lastSnapshot = step;
-        auto trace = translate(model, sentence, {}, &run->cancel);
+        Result<DecodeTrace> trace = Error{ErrorKind::Internal, "not decoded"};
+        if (run->watchedImage) {
+            auto source = model.prepareImage(*run->watchedImage);
+            trace = source ? translateSource(model, std::move(source).value(), {}, &run->cancel)
+                           : Result<DecodeTrace>(source.error());
+        } else {
+            trace = translate(model, sentence, {}, &run->cancel);
+        }
         if (!trace)
             return; // an undecodable sentence (all spaces) just shows nothing new
         TrainingSnapshot snap{std::make_shared<const DecodeTrace>(std::move(trace).value()), step, epoch, loss};

@@ -29,12 +29,18 @@ namespace alignscope::ui {
 
 /// Everything the panel's form sets.
 struct TrainingSetup {
-    enum class Task { EnFr, Dates, TsvFile, EngFraFile };
+    /// Scenes: pictures the task draws, captioned by a Transformer with an image encoder (the encoder choice is ignored).
+    enum class Task { EnFr, Dates, TsvFile, EngFraFile, Scenes };
     Task task = Task::EnFr;
+    /// Whether the task reads a corpus file.
+    bool fromFile() const { return task == Task::TsvFile || task == Task::EngFraFile; }
+    /// Whether a Transformer is trained: the encoder says so, or the task is pictures.
+    bool transformer() const { return task == Task::Scenes || encoder == QLatin1String("transformer"); }
     QString file;                  ///< TsvFile / EngFraFile: the corpus, split 90/5/5 by a seeded shuffle
     QString encoder = QStringLiteral("bigru"); ///< gru | bigru | lstm | bilstm | transformer
     int layers = 2;                ///< Transformer: encoder and decoder layers each
     int heads = 4;                 ///< Transformer: heads (`hidden` is its d_model)
+    int patch = 4;                 ///< Scenes: the image encoder's patch side, pixels
     DecoderKind decoder = DecoderKind::Bahdanau;
     ScorerKind scorer = ScorerKind::Additive;
     LocalMode local = LocalMode::None;
@@ -83,9 +89,11 @@ Result<PreparedTask> prepareTask(const TrainingSetup &setup);
 /// The model configuration of a setup, built by core's buildRnnConfig as
 /// the CLI's is.
 Result<ModelConfig> modelConfigFor(const TrainingSetup &setup, const PreparedTask &task);
-/// A Transformer setup's spec: T5-style (pre-norm RMSNorm, relative
-/// positions) with the form's layers, heads and width, as the bundled one.
-Result<TransformerSpec> transformerSpecFor(const TrainingSetup &setup);
+/// A Transformer setup's spec with the form's layers, heads and width: for
+/// text T5-style (pre-norm RMSNorm, relative positions), as the bundled
+/// `transformer`; for an image task (scenes) the recipe's defaults with an
+/// image encoder of `setup.patch` pixel patches, as the bundled `scenes`.
+Result<TransformerSpec> transformerSpecFor(const TrainingSetup &setup, const PreparedTask &task);
 /// The trainer's options of a setup (a Transformer's start from its usual recipe).
 TrainOptions trainOptionsFor(const TrainingSetup &setup);
 

@@ -3,6 +3,7 @@
 #include "attention/heatmapview.h"
 #include "training/losschart.h"
 #include "decode/tracemodel.h"
+#include "vision/visionview.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -23,6 +24,7 @@
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStackedWidget>
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -106,10 +108,13 @@ TrainingPanel::TrainingPanel(QWidget *parent)
 void TrainingPanel::addModelRows(QFormLayout *form)
 {
     m_task = combo(QStringLiteral("trainTask"),
-                   {tr("EN→FR grammar (built-in)"), tr("Dates (built-in)"), tr("TSV file"), tr("eng-fra file")},
+                   {tr("EN→FR grammar (built-in)"), tr("Dates (built-in)"), tr("TSV file"), tr("eng-fra file"),
+                    tr("Scenes: captioning pictures (built-in)")},
                    m_form);
     m_task->setToolTip(tr("Built-in tasks come with gold alignments (so AER is measured); a TSV file holds "
-                          "source<TAB>target[<TAB>Pharaoh links] per line, an eng-fra file is the tutorial's"));
+                          "source<TAB>target[<TAB>Pharaoh links] per line, an eng-fra file is the tutorial's; "
+                          "scenes are pictures of coloured shapes AlignScope draws, captioned by a Transformer "
+                          "with an image encoder (4-pixel patches)"));
     form->addRow(tr("&Task"), m_task);
     m_taskFile = new QLineEdit(m_form);
     m_taskFile->setObjectName(QStringLiteral("trainCorpusFile"));
@@ -321,10 +326,15 @@ QWidget *TrainingPanel::createLiveView()
 
     auto *watch = new QWidget(live);
     auto *watchLayout = new QVBoxLayout(watch);
-    m_heatmap = new HeatmapView(m_snapshotTrace, watch);
+    m_watchStack = new QStackedWidget(watch);
+    m_heatmap = new HeatmapView(m_snapshotTrace, m_watchStack);
     m_heatmap->setFitToView(true);
     m_heatmap->setMinimumHeight(200); // large enough to see the diagonal appear
-    watchLayout->addWidget(m_heatmap, 1);
+    m_picture = new VisionView(m_snapshotTrace, m_watchStack); // an image task's watched scene
+    m_picture->setObjectName(QStringLiteral("trainWatchedPicture"));
+    m_watchStack->addWidget(m_heatmap);
+    m_watchStack->addWidget(m_picture);
+    watchLayout->addWidget(m_watchStack, 1);
     auto *timelineRow = new QHBoxLayout;
     m_timeline = new QSlider(Qt::Horizontal, watch);
     m_timeline->setObjectName(QStringLiteral("trainTimeline"));
@@ -419,6 +429,7 @@ void TrainingPanel::setSetup(const TrainingSetup &s)
     m_taskFile->setText(s.file);
     m_encoder->setCurrentText(s.encoder);
     onEncoderChanged(m_encoder->currentText()); // before the rate below, which it may reset
+    onTaskChanged(); // a scenes setup keeps the Transformer whatever encoder it names
     m_decoder->setCurrentIndex(s.decoder == DecoderKind::Luong ? 1 : 0);
     if (const auto *k = std::find(std::begin(kScorers), std::end(kScorers), s.scorer); k != std::end(kScorers))
         m_scorer->setCurrentIndex(int(k - std::begin(kScorers)));
@@ -477,7 +488,7 @@ void TrainingPanel::loadSettings(const QSettings &settings)
     auto value = [&](const char *key, const QVariant &fallback) {
         return settings.value(QStringLiteral("training/") + QLatin1String(key), fallback);
     };
-    if (const int task = value("task", int(s.task)).toInt(); task >= 0 && task <= int(TrainingSetup::Task::EngFraFile))
+    if (const int task = value("task", int(s.task)).toInt(); task >= 0 && task <= int(TrainingSetup::Task::Scenes))
         s.task = TrainingSetup::Task(task);
     s.file = value("file", s.file).toString();
     s.encoder = value("encoder", s.encoder).toString();
@@ -586,9 +597,18 @@ void TrainingPanel::updateButtons()
 
 void TrainingPanel::onTaskChanged()
 {
-    const bool file = m_task->currentIndex() >= int(TrainingSetup::Task::TsvFile);
+    const auto task = TrainingSetup::Task(m_task->currentIndex());
+    const bool file = task == TrainingSetup::Task::TsvFile || task == TrainingSetup::Task::EngFraFile;
     m_taskFile->setEnabled(file);
     m_taskBrowse->setEnabled(file);
+    // Pictures are read by a Transformer's image encoder, and the first dev scene is watched.
+    const bool scenes = task == TrainingSetup::Task::Scenes;
+    if (scenes)
+        m_encoder->setCurrentText(QStringLiteral("transformer"));
+    m_encoder->setEnabled(!scenes);
+    m_watched->setEnabled(!scenes);
+    m_watched->setToolTip(scenes ? tr("A scenes model watches the first dev scene")
+                                 : tr("Any sentence; it may be changed while the model trains"));
 }
 
 void TrainingPanel::browseCorpus()
@@ -657,6 +677,8 @@ void TrainingPanel::showSnapshot(int index)
         return;
     const TrainingSnapshot &s = snapshots[size_t(index)];
     m_snapshotTrace->setTrace(s.trace, 1 << 20); // the last step: every row shown
+    m_watchStack->setCurrentWidget(s.trace->source.kind == SourceKind::Image ? static_cast<QWidget *>(m_picture)
+                                                                             : m_heatmap);
     const QString text = QString::fromStdString(s.trace->translation(s.trace->bestPath()));
     const QString when = s.step == 0 ? tr("before training")
                                      : tr("epoch %1, step %2, loss %3").arg(s.epoch).arg(s.step).arg(fixedText(s.loss, 3));

@@ -21,12 +21,14 @@ class QSettings;
 class QPushButton;
 class QSlider;
 class QSpinBox;
+class QStackedWidget;
 class QTableWidget;
 class QToolButton;
 
 namespace alignscope::ui {
 
 class HeatmapView;
+class VisionView;
 class LossChart;
 class TraceModel;
 
@@ -49,6 +51,8 @@ public:
     LossChart *lossChart() const { return m_chart; }
     /// The watched sentence's heatmap.
     HeatmapView *watchedHeatmap() const { return m_heatmap; }
+    /// An image task's watched scene: its picture with the snapshot's attention over it.
+    VisionView *watchedPicture() const { return m_picture; }
     /// The setup form folds away once a run starts (the charts take its room); the
     /// Setup button beside the progress bar shows it again.
     bool setupVisible() const;
@@ -139,6 +143,8 @@ private:
     QLabel *m_rate = nullptr;
     LossChart *m_chart = nullptr;
     HeatmapView *m_heatmap = nullptr;
+    VisionView *m_picture = nullptr;
+    QStackedWidget *m_watchStack = nullptr; ///< the heatmap, or the picture for an image task
     QSlider *m_timeline = nullptr;
     QLabel *m_snapshotLabel = nullptr;
     QTableWidget *m_metrics = nullptr;

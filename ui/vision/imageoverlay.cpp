@@ -53,24 +53,22 @@ std::vector<double> patchWeights(const SourceAxis &source, std::span<const float
 {
     if (!hasPatchGrid(source) || int(row.size()) < source.size())
         return {};
-    const int cells = source.gridRows * source.gridColumns;
-    std::vector<double> grid(size_t(cells), 0.0);
-    for (int k = 0; k < cells; ++k)
-        grid[size_t(k)] = row[size_t(source.extraBefore + k)];
-    return grid;
+    const Matrix grid = source.patchGrid(Vector::Map(row.data(), Eigen::Index(row.size())));
+    std::vector<double> cells;
+    cells.reserve(size_t(grid.size()));
+    for (Eigen::Index r = 0; r < grid.rows(); ++r) // row-major, as the patches run
+        for (Eigen::Index c = 0; c < grid.cols(); ++c)
+            cells.push_back(grid(r, c));
+    return cells;
 }
 
 double extraShare(const SourceAxis &source, std::span<const float> row)
 {
     if (!hasPatchGrid(source) || int(row.size()) < source.size())
         return 0.0;
-    double total = 0.0, extra = 0.0;
-    for (int j = 0; j < source.size(); ++j) {
-        total += row[size_t(j)];
-        if (source.patchCell(j).first < 0)
-            extra += row[size_t(j)];
-    }
-    return total > 0.0 ? extra / total : 0.0;
+    const Vector weights = Vector::Map(row.data(), Eigen::Index(row.size()));
+    const double total = weights.sum(); // a merged word's row need not sum to 1
+    return total > 0.0 ? source.extraWeight(weights) / total : 0.0;
 }
 
 int peakPatch(const SourceAxis &source, std::span<const float> row)

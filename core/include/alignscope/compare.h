@@ -8,6 +8,7 @@
 #include "alignscope/model.h"
 
 #include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,8 +37,9 @@ struct CompareRequest {
     /// A clip (mono, kAudioRate) each model transcribes instead of `sentence`
     /// (its first window: alignscope/transcribe.h decodes the rest); empty: none.
     std::vector<float> audio;
-    /// A picture each image model captions instead of `sentence`; none: not an image.
-    std::optional<RgbImage> image;
+    /// A picture each image model captions instead of `sentence` (shared by
+    /// the models' jobs, never copied); null: not an image.
+    std::shared_ptr<const RgbImage> image;
     std::optional<std::string> target;   ///< teacher-force every model on this text
     std::optional<SentencePair> gold;    ///< reference with gold links: AER where a path matches its target
     DecodeOptions options;
