@@ -302,7 +302,7 @@ private slots:
 private:
     // Measured on the bundled model (resources/models/README.md), less a margin.
     static constexpr double kExactMatch = 0.85;
-    static constexpr double kShareOnShape = 0.5;
+    static constexpr double kShareOnShape = 0.85;
 };
 
 QTEST_APPLESS_MAIN(TestScenes)
