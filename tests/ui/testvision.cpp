@@ -10,6 +10,7 @@
 
 #include "attention/explainpanel.h"
 #include "attention/headgrid.h"
+#include "attention/selfattentionview.h"
 #include "compare/compareview.h"
 #include "decode/tracemodel.h"
 #include "mainwindow/mainwindow.h"
@@ -193,6 +194,10 @@ void TestVision::testPictureInTheVisionView()
     QVERIFY2(explain.contains(QString::fromStdString(axis.labels[size_t(view->peakPatch())]).toHtmlEscaped()),
              qPrintable(explain.left(400)));
 
+    // A picture's encoder self-attention is not kept; the panel says so, and how to get it.
+    w->selfAttention()->setKind(AttentionKind::EncoderSelf);
+    QVERIFY2(w->selfAttention()->caption()->text().contains(QStringLiteral("--encoder-attention")),
+             qPrintable(w->selfAttention()->caption()->text()));
     // A new sentence returns to text: the picture is dropped and the view is empty.
     w->setSentence(QStringLiteral("hello"));
     QVERIFY(!w->controller()->image());

@@ -62,6 +62,9 @@ void SelfAttentionPanel::update_()
     }
     if (!t)
         m_caption->clear();
+    else if (layers == 0 && encoder && t->source.kind == SourceKind::Image)
+        m_caption->setText(tr("not kept for pictures (ViT-base's is 44 MB a picture); "
+                              "alignscope-cli export --image FILE --format json --encoder-attention writes it"));
     else if (layers == 0)
         m_caption->setText(tr("this model has none (an RNN attends only across)"));
     else

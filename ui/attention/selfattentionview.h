@@ -23,6 +23,8 @@ public:
 
     HeatmapView *view() const { return m_view; }
     QComboBox *kindPicker() const { return m_kind; }
+    /// What the panel shows, or why it shows nothing ("this model has none …").
+    QLabel *caption() const { return m_caption; }
     /// Encoder or decoder self-attention.
     void setKind(AttentionKind kind);
 
