@@ -225,6 +225,9 @@ private:
     QString m_pendingImage; ///< a picture opened while its model still loads (--image at start)
     QImage m_pendingPicture; ///< a picture given as pixels while its model loads (a session's), and its label
     QString m_pendingPictureLabel;
+    /// A pasted, dropped or drawn picture's PNG as sessions keep it, and the picture it encodes.
+    mutable std::shared_ptr<const RgbImage> m_sessionPicture;
+    mutable QByteArray m_sessionPng;
     QDockWidget *m_interventionDock = nullptr;
     QList<QDockWidget *> m_docks;
 

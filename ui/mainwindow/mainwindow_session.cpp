@@ -37,9 +37,14 @@ Session MainWindow::captureSession() const
         if (QFileInfo(label).isFile()) { // opened from a file: the session points at it
             s.imageFile = QFileInfo(label).absoluteFilePath();
         } else { // pasted, dropped or drawn: the session keeps the pixels
-            QBuffer buffer(&s.imagePng);
-            buffer.open(QIODevice::WriteOnly);
-            toQImage(*picture).save(&buffer, "PNG");
+            if (picture != m_sessionPicture) { // encoded once per picture, not at every recovery write
+                m_sessionPng.clear();
+                QBuffer buffer(&m_sessionPng);
+                buffer.open(QIODevice::WriteOnly);
+                toQImage(*picture).save(&buffer, "PNG");
+                m_sessionPicture = picture;
+            }
+            s.imagePng = m_sessionPng;
             s.imageLabel = label;
         }
     }
