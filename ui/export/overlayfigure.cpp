@@ -55,11 +55,11 @@ OverlayFigure::OverlayFigure(const TraceModel &model, const FigureOptions &figur
         special.push_back(node.tokenId == trace->eosId);
         rows.row(s) = model.weightsAt(s).transpose();
     }
+    const QString extra = extraName(trace->source); // the same columns at every step
     auto addPanel = [&](QString caption, const Vector &row) {
         Panel p;
         p.caption = std::move(caption);
         p.row.assign(row.data(), row.data() + row.size());
-        const QString extra = extraName(trace->source);
         if (!extra.isEmpty())
             p.share = QStringLiteral("%1 %2%").arg(extra).arg(std::lround(100.0 * extraShare(trace->source, p.row)));
         m_panels.push_back(std::move(p));
