@@ -7,10 +7,12 @@
 #include "mainwindow/session.h"
 #include "widgets/sentenceedit.h"
 
+#include <QBuffer>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QImage>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -31,6 +33,7 @@ private slots:
     void testWindowRestoresSentenceModelPrefixAndViews();
     void testFailedSaveKeepsPreviousFile();
     void testRecoveryCopyKeptAfterAbnormalEnd();
+    void testLargePictureKeptBesideTheSession();
 
 private:
     static void waitFor(MainWindow &w, const QString &sentence);
@@ -99,9 +102,9 @@ void TestSession::testRefusesWhatItCannotRead_data()
 {
     QTest::addColumn<QByteArray>("json");
     QTest::addColumn<QString>("message");
-    QTest::newRow("newer") << QByteArray(R"({"format":"alignscope-session","version":4,"sentence":"x"})")
-                           << QStringLiteral("the session was saved by a newer AlignScope (session version 4; this one "
-                                             "reads up to 3): update AlignScope to open it");
+    QTest::newRow("newer") << QByteArray(R"({"format":"alignscope-session","version":5,"sentence":"x"})")
+                           << QStringLiteral("the session was saved by a newer AlignScope (session version 5; this one "
+                                             "reads up to 4): update AlignScope to open it");
     const QString image = QStringLiteral("the session's \"image\" must hold a \"file\" path or \"png\" data (with a "
                                          "\"label\")");
     QTest::newRow("image: neither") << QByteArray(R"({"format":"alignscope-session","version":3,"image":{}})") << image;
@@ -112,6 +115,14 @@ void TestSession::testRefusesWhatItCannotRead_data()
                                        << QStringLiteral("the session's \"image\" \"png\" must be a PNG picture in base64");
     QTest::newRow("image: not a PNG") << QByteArray(R"({"format":"alignscope-session","version":3,"image":{"png":"aGVsbG8="}})")
                                       << QStringLiteral("the session's \"image\" \"png\" must be a PNG picture in base64");
+    QTest::newRow("image: file and png_file")
+        << QByteArray(R"({"format":"alignscope-session","version":4,"image":{"file":"a.png","png_file":"b.png"}})") << image;
+    for (const char *name : {"../a.png", "pictures/a.png", ".hidden.png", ""})
+        QTest::newRow(qPrintable(QStringLiteral("image: png_file \"%1\"").arg(QLatin1String(name))))
+            << QStringLiteral(R"({"format":"alignscope-session","version":4,"image":{"png_file":"%1"}})")
+                   .arg(QLatin1String(name))
+                   .toUtf8()
+            << QStringLiteral("the session's \"image\" \"png_file\" must be a file name in the session's folder");
     QTest::newRow("audio and image")
         << QByteArray(R"({"format":"alignscope-session","version":3,"audio":"a.wav","image":{"file":"a.png"}})")
         << QStringLiteral("the session holds both an \"audio\" clip and an \"image\"; keep one");
@@ -234,6 +245,65 @@ void TestSession::testRecoveryCopyKeptAfterAbnormalEnd()
     const QString kept = QFileInfo(MainWindow::recoveryPath()).absoluteDir().filePath(
         QStringLiteral("recovered-session.json"));
     QVERIFY(loadSession(kept));
+}
+
+void TestSession::testLargePictureKeptBesideTheSession()
+{
+    // A pasted 20-megapixel photograph: far more PNG than a session file may
+    // hold (16 MB), so it is kept beside the JSON and read back from there.
+    QImage photo(5000, 4000, QImage::Format_RGB32);
+    quint32 state = 12345;
+    for (int y = 0; y < photo.height(); ++y) {
+        auto *row = reinterpret_cast<quint32 *>(photo.scanLine(y));
+        for (int x = 0; x < photo.width(); ++x)
+            row[x] = 0xff000000u | ((state = state * 1664525u + 1013904223u) >> 8);
+    }
+    QByteArray png;
+    {
+        QBuffer buffer(&png);
+        buffer.open(QIODevice::WriteOnly);
+        QVERIFY(photo.save(&buffer, "PNG", 100)); // fastest, largest
+    }
+    QVERIFY(png.size() > (16 << 20));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("photo.json"));
+    Session s;
+    s.sentence = QStringLiteral("unused");
+    s.imagePng = png;
+    s.imageLabel = QStringLiteral("pasted image");
+    QVERIFY(saveSession(s, path));
+    QVERIFY(QFileInfo(path).size() < 64 << 10);
+    const QStringList beside = QDir(dir.path()).entryList({QStringLiteral("photo.picture-*.png")}, QDir::Files);
+    QCOMPARE(beside.size(), 1);
+    auto back = loadSession(path);
+    QVERIFY2(back, back ? "" : back.error().message.c_str());
+    QVERIFY(back->imagePng == png);
+    QCOMPARE(back->imageLabel, s.imageLabel);
+    QCOMPARE(QImage::fromData(back->imagePng, "PNG").size(), photo.size());
+    // Saved again unchanged (as the recovery copy is, every few seconds): the same picture file.
+    QVERIFY(saveSession(*back, path));
+    QCOMPARE(QDir(dir.path()).entryList({QStringLiteral("photo.picture-*.png")}, QDir::Files), beside);
+    // Renamed (as the recovery copy is after a crash): the picture goes with it.
+    const QString kept = dir.filePath(QStringLiteral("kept.json"));
+    QVERIFY(renameSession(path, kept));
+    QVERIFY(!QFile::exists(path) && QDir(dir.path()).entryList({QStringLiteral("photo.*")}).isEmpty());
+    QVERIFY(loadSession(kept) && loadSession(kept)->imagePng == png);
+    // A small picture replaces it: back inside the JSON, and the old picture file goes.
+    Session small = s;
+    small.imagePng = QByteArray("\x89PNG\r\n\x1a\n small", 14);
+    QVERIFY(saveSession(small, kept));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{QStringLiteral("kept.json")});
+    QCOMPARE(loadSession(kept)->imagePng, small.imagePng);
+    // A session whose picture file went missing says so, naming it.
+    QVERIFY(saveSession(s, kept));
+    const QString picture = QDir(dir.path()).entryList({QStringLiteral("kept.picture-*.png")}, QDir::Files).value(0);
+    QVERIFY(QFile::remove(dir.filePath(picture)));
+    const auto missing = loadSession(kept);
+    QVERIFY(!missing);
+    QCOMPARE(QString::fromStdString(missing.error().message),
+             QStringLiteral("%1: its picture %2 is missing; keep it beside the session file").arg(kept, picture));
+    removeSession(kept);
+    QVERIFY(QDir(dir.path()).isEmpty());
 }
 
 QTEST_MAIN(TestSession)

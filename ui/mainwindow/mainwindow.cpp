@@ -88,7 +88,7 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    QFile::remove(recoveryPath()); // a normal end: nothing to recover
+    removeSession(recoveryPath()); // a normal end: nothing to recover
 }
 
 QDockWidget *MainWindow::addDock(const QString &title, const QString &name, QWidget *content, Qt::DockWidgetArea area,

@@ -184,8 +184,7 @@ void MainWindow::checkRecovery()
     // Left behind by a window that did not close normally: keep it aside
     // (this window writes its own copy) and say where it is.
     const QString kept = QFileInfo(path).absoluteDir().filePath(QStringLiteral("recovered-session.json"));
-    QFile::remove(kept);
-    if (!QFile::rename(path, kept))
+    if (!renameSession(path, kept)) // with a large picture kept beside it
         return;
     showMessage(tr("AlignScope did not close normally last time; its session was kept: File ▸ Open session… %1")
                     .arg(kept),

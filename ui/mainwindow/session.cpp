@@ -2,6 +2,8 @@
 
 #include "alignscope/safetensors.h" // writeFileAtomically
 
+#include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -13,6 +15,8 @@ namespace {
 
 const QString kFormat = QStringLiteral("alignscope-session");
 constexpr qint64 kMaxBytes = 16 << 20; // far above any real session
+constexpr qint64 kMaxPictureBytes = qint64(512) << 20; // a picture kept beside a session (PNG)
+const QByteArray kPngSignature("\x89PNG\r\n\x1a\n", 8);
 
 Error bad(const QString &message)
 {
@@ -160,8 +164,9 @@ QByteArray sessionToJson(const Session &s)
                               {QStringLiteral("renormalise"), s.renormalise},
                               {QStringLiteral("log_scale"), s.logScale},
                               {QStringLiteral("merge_words"), s.mergeWords}};
+    const bool besideFile = s.imageFile.isEmpty() && !s.imagePngFile.isEmpty();
     QJsonObject root{{QStringLiteral("format"), kFormat},
-                           {QStringLiteral("version"), Session::kVersion},
+                           {QStringLiteral("version"), besideFile ? Session::kVersion : 3},
                            {QStringLiteral("model"), s.model},
                            {QStringLiteral("sentence"), s.sentence},
                            {QStringLiteral("history"), QJsonArray::fromStringList(s.history)},
@@ -177,6 +182,9 @@ QByteArray sessionToJson(const Session &s)
         root.insert(QStringLiteral("audio"), s.audio);
     if (!s.imageFile.isEmpty())
         root.insert(QStringLiteral("image"), QJsonObject{{QStringLiteral("file"), s.imageFile}});
+    else if (besideFile) // version 4
+        root.insert(QStringLiteral("image"), QJsonObject{{QStringLiteral("png_file"), s.imagePngFile},
+                                                         {QStringLiteral("label"), s.imageLabel}});
     else if (!s.imagePng.isEmpty())
         root.insert(QStringLiteral("image"), QJsonObject{{QStringLiteral("png"), QString::fromLatin1(s.imagePng.toBase64())},
                                                          {QStringLiteral("label"), s.imageLabel}});
@@ -247,17 +255,25 @@ Result<Session> sessionFromJson(const QByteArray &json)
     if (const QJsonValue image = o.value(QStringLiteral("image")); !image.isUndefined()) {
         const QJsonObject i = image.toObject();
         const QJsonValue file = i.value(QStringLiteral("file")), png = i.value(QStringLiteral("png")),
-                         label = i.value(QStringLiteral("label"));
-        if (!image.isObject() || file.isString() == png.isString() || (!label.isUndefined() && !label.isString()))
+                         pngFile = i.value(QStringLiteral("png_file")), label = i.value(QStringLiteral("label"));
+        if (!image.isObject() || int(file.isString()) + int(png.isString()) + int(pngFile.isString()) != 1
+            || (!label.isUndefined() && !label.isString()))
             return bad(QStringLiteral("the session's \"image\" must hold a \"file\" path or \"png\" data (with a "
                                       "\"label\")"));
         s.imageFile = file.toString();
         s.imageLabel = label.toString();
         if (png.isString()) {
             auto bytes = QByteArray::fromBase64Encoding(png.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
-            if (!bytes || !bytes.decoded.startsWith("\x89PNG\r\n\x1a\n"))
+            if (!bytes || !bytes.decoded.startsWith(kPngSignature))
                 return bad(QStringLiteral("the session's \"image\" \"png\" must be a PNG picture in base64"));
             s.imagePng = std::move(bytes.decoded);
+        }
+        if (pngFile.isString()) { // version 4: a plain name in the session's folder, read by loadSession
+            s.imagePngFile = pngFile.toString();
+            if (s.imagePngFile.isEmpty() || s.imagePngFile.contains(QLatin1Char('/'))
+                || s.imagePngFile.contains(QLatin1Char('\\')) || s.imagePngFile.startsWith(QLatin1Char('.')))
+                return bad(QStringLiteral("the session's \"image\" \"png_file\" must be a file name in the session's "
+                                          "folder"));
         }
         if (!s.audio.isEmpty())
             return bad(QStringLiteral("the session holds both an \"audio\" clip and an \"image\"; keep one"));
@@ -314,10 +330,42 @@ Result<Session> sessionFromJson(const QByteArray &json)
     return s;
 }
 
+namespace {
+
+/// The picture file an existing session at `path` points at ("" if none or unreadable).
+QString pictureOf(const QString &path)
+{
+    QFile f(path);
+    if (f.size() > kMaxBytes || !f.open(QIODevice::ReadOnly))
+        return {};
+    const auto s = sessionFromJson(f.readAll());
+    return s ? s->imagePngFile : QString();
+}
+
+} // namespace
+
 Result<void> saveSession(const Session &session, const QString &path)
 {
-    const QByteArray json = sessionToJson(session);
-    return writeFileAtomically(QFile::encodeName(path).toStdString(), json.toStdString());
+    const QFileInfo info(path);
+    const QDir folder = info.absoluteDir();
+    const QString before = pictureOf(path);
+    Session s = session;
+    s.imagePngFile.clear();
+    if (s.imageFile.isEmpty() && s.imagePng.size() > kInlinePictureBytes) {
+        // Named by its bytes: a new picture never overwrites the one the session on disk still points at.
+        const QByteArray hash = QCryptographicHash::hash(s.imagePng, QCryptographicHash::Sha1).toHex().left(16);
+        s.imagePngFile = QStringLiteral("%1.picture-%2.png").arg(info.completeBaseName(), QLatin1String(hash));
+        const QString picture = folder.filePath(s.imagePngFile);
+        if (QFileInfo(picture).size() != s.imagePng.size()) // already there (a recovery write): not again
+            if (auto r = writeFileAtomically(QFile::encodeName(picture).toStdString(), s.imagePng.toStdString()); !r)
+                return r;
+    }
+    const QByteArray json = sessionToJson(s);
+    if (auto r = writeFileAtomically(QFile::encodeName(path).toStdString(), json.toStdString()); !r)
+        return r;
+    if (!before.isEmpty() && before != s.imagePngFile)
+        QFile::remove(folder.filePath(before));
+    return {};
 }
 
 Result<Session> loadSession(const QString &path)
@@ -335,7 +383,41 @@ Result<Session> loadSession(const QString &path)
     auto s = sessionFromJson(f.readAll());
     if (!s)
         return bad(QStringLiteral("%1: %2").arg(path, QString::fromStdString(s.error().message)));
+    if (!s->imagePngFile.isEmpty()) {
+        const QString picturePath = info.absoluteDir().filePath(s->imagePngFile);
+        QFile picture(picturePath);
+        if (!picture.exists())
+            return bad(QStringLiteral("%1: its picture %2 is missing; keep it beside the session file")
+                           .arg(path, s->imagePngFile));
+        if (picture.size() > kMaxPictureBytes)
+            return bad(QStringLiteral("%1: too large for a session's picture (%2 bytes)").arg(picturePath).arg(picture.size()));
+        if (!picture.open(QIODevice::ReadOnly))
+            return bad(QStringLiteral("%1: cannot be read (%2)").arg(picturePath, picture.errorString()));
+        s->imagePng = picture.readAll();
+        if (!s->imagePng.startsWith(kPngSignature))
+            return bad(QStringLiteral("%1: not a PNG picture (the session's picture)").arg(picturePath));
+    }
     return s;
+}
+
+void removeSession(const QString &path)
+{
+    if (const QString picture = pictureOf(path); !picture.isEmpty())
+        QFile::remove(QFileInfo(path).absoluteDir().filePath(picture));
+    QFile::remove(path);
+}
+
+bool renameSession(const QString &from, const QString &to)
+{
+    removeSession(to);
+    if (pictureOf(from).isEmpty())
+        return QFile::rename(from, to);
+    // The picture is renamed with it, so neither file's name is shared with `from`'s next copy.
+    const auto s = loadSession(from);
+    if (!s || !saveSession(*s, to))
+        return QFile::rename(from, to);
+    removeSession(from);
+    return true;
 }
 
 } // namespace alignscope::ui

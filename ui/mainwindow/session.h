@@ -20,9 +20,11 @@
 namespace alignscope::ui {
 
 struct Session {
-    /// 2 added "intervention_history", 3 "audio" and "image"; older files still
-    /// open (without undo steps, with the sentence).
-    static constexpr int kVersion = 3;
+    /// 2 added "intervention_history", 3 "audio" and "image", 4 a large picture
+    /// kept beside the file ("image": {"png_file"}); older files still open
+    /// (without undo steps, with the sentence). A session without a large
+    /// picture is still written as version 3, for older AlignScopes.
+    static constexpr int kVersion = 4;
 
     QString model;              ///< bundled name, file path or Hugging Face model folder
     QString sentence;
@@ -33,6 +35,10 @@ struct Session {
     QString imageFile;
     QByteArray imagePng;
     QString imageLabel;
+    /// Where a picture too large to sit inside the JSON was read from: a file
+    /// beside the session (a plain name, set by sessionFromJson; loadSession
+    /// reads it into imagePng). saveSession chooses it itself.
+    QString imagePngFile;
     QStringList history;
     int beamWidth = 1;
     std::vector<int> prefix;    ///< forced target ids (what-if), in the model's vocabulary
@@ -74,8 +80,19 @@ QByteArray sessionToJson(const Session &session);
 /// The session in `json`; a BadFile error naming what is wrong otherwise.
 Result<Session> sessionFromJson(const QByteArray &json);
 
-/// Writes atomically: the previous file stays whole if anything fails.
+/// Pictures larger than this (PNG bytes) are kept in a file beside the
+/// session, "<name>.picture-<hash>.png", so the JSON stays small.
+inline constexpr qsizetype kInlinePictureBytes = 4 << 20;
+
+/// Writes atomically: the previous file stays whole if anything fails. A
+/// large picture is written first, beside it, under a name that depends on
+/// its bytes, so the old session keeps its own picture until the new JSON is
+/// in place; the picture the old session pointed at is then removed.
 Result<void> saveSession(const Session &session, const QString &path);
 Result<Session> loadSession(const QString &path);
+/// Removes a session file and the picture kept beside it, if any.
+void removeSession(const QString &path);
+/// Renames a session file (replacing `to`), with the picture kept beside it.
+bool renameSession(const QString &from, const QString &to);
 
 } // namespace alignscope::ui
