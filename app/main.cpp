@@ -1,5 +1,6 @@
 // alignscope: the GUI entry point. Everything else lives in ui/ and core/.
 
+#include "alignscope/allocator.h"
 #include "mainwindow/mainwindow.h"
 
 #include <QApplication>
@@ -11,6 +12,7 @@
 
 int main(int argc, char *argv[])
 {
+    alignscope::keepFreedMatricesForReuse();
     // Answered before QApplication exists: that needs a display, and
     // `alignscope --version` must also work over ssh or in a package check.
     for (int i = 1; i < argc; ++i) {

@@ -27,6 +27,24 @@ double medianMs(int repeat, F &&f)
     return t[t.size() / 2];
 }
 
+/// The same for the part `timed(setup())` of each run: `setup`'s work
+/// (e.g. encoding the source a decode starts from) is left out.
+template <typename Setup, typename Timed>
+double medianMs(int repeat, Setup &&setup, Timed &&timed)
+{
+    using Clock = std::chrono::steady_clock;
+    std::vector<double> t;
+    for (int i = 0; i <= repeat; ++i) { // the first is the warm-up
+        auto prepared = setup();
+        const auto start = Clock::now();
+        timed(prepared);
+        if (i > 0)
+            t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+
 /// A sentence of `n` in-vocabulary source words (every 7th word of the
 /// vocabulary from `offset`, specials skipped), space-joined.
 template <typename Model> // RnnModel, TransformerModel: any with a source vocabulary

@@ -1,4 +1,5 @@
 // alignscope-cli: the headless entry point.
+#include "alignscope/allocator.h"
 #include "cli/commands.h"
 #include "cli/help.h"
 #include "cli/import.h"
@@ -32,6 +33,7 @@ int helpCommand(const Argv &args)
 
 int main(int argc, char **argv)
 {
+    alignscope::keepFreedMatricesForReuse();
     const std::map<std::string, std::function<int(const Argv &)>> commands = {
         {"translate", translateCommand},
         {"inspect", inspectCommand},

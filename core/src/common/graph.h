@@ -9,6 +9,7 @@
 
 #include "alignscope/tensor.h"
 
+#include <algorithm>
 #include <cassert>
 #include <deque>
 #include <functional>
@@ -96,6 +97,19 @@ public:
                 n.backward(*this);
             }
         }
+    }
+
+    /// Inference only: frees the values of the nodes made since `first`
+    /// except those in `keep` (a finished layer's intermediates), so a deep
+    /// stack reuses a few layers' worth of memory instead of holding every
+    /// layer's until the graph ends. A freed node must not be read again.
+    void release(Id first, const std::vector<Id> &keep)
+    {
+        if (m_record)
+            return;
+        for (Id i = first; i < size(); ++i)
+            if (std::find(keep.begin(), keep.end(), i) == keep.end())
+                m_nodes[size_t(i)].value = Mat();
     }
 
     /// The node whose backward is running (ops' closures read their own grad).

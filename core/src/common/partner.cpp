@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -84,26 +85,31 @@ void gemvRows(const float *W, Eigen::Index ld, Eigen::Index cols, const float *x
 
 namespace {
 
-/// One hand-off: the second half of a product (matrix–vector, or Y = X Wᵀ when X is set).
+/// One hand-off: the second half of a product (matrix–vector, or Y = X Wᵀ
+/// when X is set), or of a range of independent items (`range`).
 struct Job {
     const Matrix *W = nullptr;
     const float *x = nullptr;
     float *y = nullptr;
     const Matrix *X = nullptr;
     Matrix *Y = nullptr;
-    Eigen::Index split = 0; ///< first row of W's second half
+    const std::function<void(Eigen::Index, Eigen::Index)> *range = nullptr;
+    Eigen::Index total = 0; ///< rows of W, or items of `range`
+    Eigen::Index split = 0; ///< first row (item) of the second half
     void secondHalf() const
     {
-        if (X)
+        if (range)
+            (*range)(split, total);
+        else if (X)
             half(*W, *X, *Y, split, W->rows());
         else
             kernels::gemvRows(W->data(), W->cols(), W->cols(), x, y, split, W->rows());
     }
-    /// Y's columns [r0, r1) = X W[r0, r1)ᵀ, one Eigen product of fixed shape.
+    /// Y's columns [r0, r1) = X W[r0, r1)ᵀ, one Eigen product of fixed shape
+    /// written in place (the same kernel and bits as into a matrix of its own).
     static void half(const Matrix &W, const Matrix &X, Matrix &Y, Eigen::Index r0, Eigen::Index r1)
     {
-        const Matrix part = X * W.middleRows(r0, r1 - r0).transpose();
-        Y.middleCols(r0, r1 - r0) = part;
+        Y.middleCols(r0, r1 - r0).noalias() = X * W.middleRows(r0, r1 - r0).transpose();
     }
 };
 
@@ -131,7 +137,7 @@ public:
     /// y = W x with the second half of the rows on the partner when it is free.
     void gemv(const Matrix &W, const float *x, float *y)
     {
-        run(Job{&W, x, y, nullptr, nullptr, W.rows() / 2}, [&](Eigen::Index r1) {
+        run(Job{&W, x, y, nullptr, nullptr, nullptr, W.rows(), W.rows() / 2}, [&](Eigen::Index r1) {
             kernels::gemvRows(W.data(), W.cols(), W.cols(), x, y, 0, r1);
         });
     }
@@ -140,7 +146,18 @@ public:
     void gemm(const Matrix &W, const Matrix &X, Matrix &Y)
     {
         Y.resize(X.rows(), W.rows());
-        run(Job{&W, nullptr, nullptr, &X, &Y, W.rows() / 2}, [&](Eigen::Index r1) { Job::half(W, X, Y, 0, r1); });
+        run(Job{&W, nullptr, nullptr, &X, &Y, nullptr, W.rows(), W.rows() / 2},
+            [&](Eigen::Index r1) { Job::half(W, X, Y, 0, r1); });
+    }
+
+    /// f(0, n/2) here, f(n/2, n) on the partner when it is free.
+    void halves(Eigen::Index n, const std::function<void(Eigen::Index, Eigen::Index)> &f)
+    {
+        if (n < 2) {
+            f(0, n);
+            return;
+        }
+        run(Job{nullptr, nullptr, nullptr, nullptr, nullptr, &f, n, n / 2}, [&](Eigen::Index r1) { f(0, r1); });
     }
 
     /// Posts the job's second half to the partner (when free) and computes
@@ -148,8 +165,8 @@ public:
     template <typename FirstHalf>
     void run(const Job &job, FirstHalf firstHalf)
     {
-        const Eigen::Index rows = job.W->rows(), split = job.split;
-        const bool share = m_enabled.load(std::memory_order_relaxed) && rows >= 128 &&
+        const Eigen::Index split = job.split;
+        const bool share = m_enabled.load(std::memory_order_relaxed) && (job.range || job.total >= 128) &&
                            m_running.load(std::memory_order_acquire) &&
                            m_sessions.load(std::memory_order_acquire) > 0 &&
                            !m_owned.exchange(true, std::memory_order_acquire);
@@ -233,6 +250,10 @@ private:
 
 void kernels::gemv(const Matrix &W, const float *x, float *y) { Partner::instance().gemv(W, x, y); }
 void kernels::gemmHalves(const Matrix &W, const Matrix &X, Matrix &Y) { Partner::instance().gemm(W, X, Y); }
+void kernels::halves(Eigen::Index n, const std::function<void(Eigen::Index, Eigen::Index)> &f)
+{
+    Partner::instance().halves(n, f);
+}
 
 DecodePartner::Session::Session() { Partner::instance().enter(); }
 DecodePartner::Session::~Session() { Partner::instance().leave(); }

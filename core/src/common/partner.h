@@ -8,6 +8,7 @@
 #include "alignscope/tensor.h"
 
 #include <cstdint>
+#include <functional>
 
 namespace alignscope {
 
@@ -30,6 +31,15 @@ void gemv(const Matrix &W, const float *x, float *y);
 void gemmHalves(const Matrix &W, const Matrix &X, Matrix &Y);
 /// At most this many rows of X take gemmHalves (a sentence); larger ones are training's.
 inline constexpr Eigen::Index kPartnerMaxRows = 256;
+
+/// f(0, n/2) on this thread and f(n/2, n) on the partner thread when a
+/// decode session holds it (else here too, after the first), for work made
+/// of independent items each computed the same way wherever it runs
+/// (element-wise functions, attention heads): the bits do not depend on
+/// where. f must not throw.
+void halves(Eigen::Index n, const std::function<void(Eigen::Index, Eigen::Index)> &f);
+/// Element-wise work at least this large (items × their size) takes halves().
+inline constexpr Eigen::Index kPartnerMinimumElements = 32 * 1024;
 
 /// Products at least this large (rows × cols) take the kernel above;
 /// smaller ones cost less than a hand-off.

@@ -413,8 +413,26 @@ void TransformerNetwork<T>::encodeLayers(ParamBinder<T> &p, int x, const Noise &
     // T5 shares one bias table across the layers of a stack.
     BiasCache biases;
     const BiasFor bias = biasFor(p, "encoder.relative_bias", 0, true, biases);
-    for (int i = 0; i < m_spec.encoderLayers; ++i)
+    Graph<T> &g = p.graph();
+    for (int i = 0; i < m_spec.encoderLayers; ++i) {
+        const int first = g.size();
         x = encoderLayer(p, i, x, out.spans, bias, noise, record ? &out.self : nullptr);
+        if (g.recording())
+            continue;
+        // Inference: what later layers read is the output, the attention kept
+        // for the views and the position biases the layers share.
+        std::vector<int> keep{x};
+        if (record)
+            for (const AttentionRecord &r : out.self) {
+                keep.insert(keep.end(), r.scores.begin(), r.scores.end());
+                keep.insert(keep.end(), r.weights.begin(), r.weights.end());
+                keep.push_back(r.query);
+                keep.push_back(r.output);
+            }
+        for (const auto &[shape, nodes] : biases)
+            keep.insert(keep.end(), nodes.begin(), nodes.end());
+        g.release(first, keep);
+    }
     finishEncoder(p, x, out);
 }
 
