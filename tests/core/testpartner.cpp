@@ -24,6 +24,7 @@ private slots:
     void testSharedProductEqualsOneCore();
     void testSharedMatrixProductEqualsOneCore();
     void testDecodeWithPartnerIsBitIdentical();
+    void testLongSourceWithPartnerIsBitIdentical();
 };
 
 namespace {
@@ -110,6 +111,47 @@ void TestPartner::testSharedProductEqualsOneCore()
     }
     if (std::thread::hardware_concurrency() >= 2)
         QVERIFY2(DecodePartner::sharedProducts() > before, "the partner never took a half");
+}
+
+void TestPartner::testLongSourceWithPartnerIsBitIdentical()
+{
+    // Long enough that the encoder's attention heads, its GELU (an odd number
+    // of elements) and each step's cross-attention heads are shared with the
+    // partner thread: the same bits as on one core.
+    TransformerSpec s;
+    s.encoderLayers = s.decoderLayers = 1;
+    s.heads = 6;
+    s.dModel = 384;
+    s.ffn = 771;
+    s.activation = TransformerSpec::Activation::GeluErf;
+    std::vector<std::string> words;
+    for (int i = 0; i < 300; ++i)
+        words.push_back("w" + std::to_string(i));
+    const TransformerModel model =
+        TransformerModel::initialise(s, Vocabulary::build({words}), Vocabulary::build({words}), 5);
+    std::string sentence;
+    for (int i = 0; i < 203; ++i)
+        sentence += (i ? " w" : "w") + std::to_string((i * 37) % 300);
+    DecodeOptions alone;
+    alone.maxLength = 6;
+    alone.encoderSelfAttention = true;
+    auto reference = translate(model, sentence, alone);
+    QVERIFY(reference);
+    DecodeOptions both = alone;
+    both.partner = true;
+    const std::uint64_t before = DecodePartner::sharedProducts();
+    auto shared = translate(model, sentence, both);
+    QVERIFY(shared);
+    if (std::thread::hardware_concurrency() >= 2)
+        QVERIFY(DecodePartner::sharedProducts() > before);
+    QVERIFY(shared->encoderStates == reference->encoderStates);
+    QVERIFY(shared->encoderSelf.weights == reference->encoderSelf.weights);
+    QCOMPARE(shared->nodes.size(), reference->nodes.size());
+    for (size_t i = 0; i < shared->nodes.size(); ++i) {
+        QCOMPARE(shared->nodes[i].tokenId, reference->nodes[i].tokenId);
+        QVERIFY(shared->nodes[i].cross.weights == reference->nodes[i].cross.weights);
+        QCOMPARE(shared->nodes[i].logProb, reference->nodes[i].logProb);
+    }
 }
 
 void TestPartner::testDecodeWithPartnerIsBitIdentical()

@@ -272,9 +272,8 @@ struct HeadHooks {
 
 /// multiHeadAttention when the graph does not record (inference): each head
 /// read in place from q, k and v rather than copied out, the same products
-/// and softmax as the recorded form, and the heads of a sequence (more than
-/// one query) shared with the decode partner; the results enter the graph
-/// as constants.
+/// and softmax as the recorded form, and the heads shared with the decode
+/// partner when there is enough work; the results enter the graph as constants.
 template <typename T>
 MultiHeadOutput multiHeadInference(G<T> &g, Id q, Id k, Id v, const MultiHeadOptions &o, const Mat<T> &mask,
                                    const std::vector<Id> &bias, const HeadHooks<T> *hooks)
@@ -301,7 +300,11 @@ MultiHeadOutput multiHeadInference(G<T> &g, Id q, Id k, Id v, const MultiHeadOpt
                 joined.middleCols(h * dv, dv) = a * V.middleCols(h * dv, dv); // (T, dv)
         }
     };
-    if (std::is_same_v<T, float> && !hooks && Q.rows() > 1 && Q.rows() * K.rows() * o.heads >= kernels::kPartnerMinimumElements)
+    // A sequence's heads, or one query's over many keys (a decode step's
+    // cross-attention reads every head's keys and values: 1.2 MB a layer for
+    // ViT-base's 197 patches).
+    if (std::is_same_v<T, float> && !hooks && o.heads > 1 &&
+        (Q.rows() * K.rows() * o.heads >= kernels::kPartnerMinimumElements || K.size() >= kernels::kPartnerMinimum))
         kernels::halves(o.heads, heads);
     else
         heads(0, o.heads);
