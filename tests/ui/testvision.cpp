@@ -14,6 +14,7 @@
 #include "compare/compareview.h"
 #include "decode/tracemodel.h"
 #include "mainwindow/mainwindow.h"
+#include "widgets/sentenceedit.h"
 #include "ui/windowtest.h"
 #include "vision/imageoverlay.h"
 #include "vision/visionview.h"
@@ -344,6 +345,9 @@ void TestVision::testRandomScene()
     auto direct = w->controller()->model()->prepareImage(drawScene(42).image);
     QVERIFY(direct);
     QVERIFY(w->traceModel()->trace()->source.image.pixels == direct->axis.image.pixels);
+    // The source field names the picture, and takes no text while a vision model reads it.
+    QCOMPARE(w->sentenceEdit()->text(), QStringLiteral("Picture: random scene 42"));
+    QVERIFY(!w->sentenceEdit()->isEnabled());
     // The menu's action draws a new one each time.
     w->randomSceneAction()->trigger();
     QVERIFY(waitFor([&] {
@@ -366,6 +370,10 @@ void TestVision::testRandomScene()
     QVERIFY(waitFor([&] { return !w->controller()->loading() && !w->controller()->busy(); }));
     QVERIFY(!w->openScene(7));
     QVERIFY(w->messageBar()->text().contains(QStringLiteral("does not read images")));
+    // ...and the field has the sentence typed before back, editable.
+    QVERIFY(w->sentenceEdit()->isEnabled());
+    QCOMPARE(w->sentenceEdit()->text(), w->controller()->sentence());
+    QVERIFY(!w->sentenceEdit()->text().isEmpty());
 }
 
 void TestVision::testCompareOnAPicture()

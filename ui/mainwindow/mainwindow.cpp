@@ -22,6 +22,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMimeData>
 #include <QScrollArea>
 #include <QSettings>
@@ -198,6 +199,8 @@ void MainWindow::arrangeWorkspace(Workspace w)
 void MainWindow::connectModel()
 {
     connect(m_controller, &DecodeController::traceReady, this, &MainWindow::onTraceReady);
+    for (auto signal : {&DecodeController::modelChanged, &DecodeController::decodeFailed})
+        connect(m_controller, signal, this, &MainWindow::updateSentenceField);
     connect(m_controller, &DecodeController::modelChanged, this, &MainWindow::onModelChanged);
     connect(m_controller, &DecodeController::errorOccurred, this, [this](const QString &message) {
         showMessage(message, int(MessageBar::Kind::Error));
@@ -295,6 +298,7 @@ void MainWindow::onModelChanged(const QString &name)
 
 void MainWindow::onTraceReady(TracePtr trace, int focusStep)
 {
+    updateSentenceField();
     if (m_messages->kind() != MessageBar::Kind::Info)
         m_messages->dismiss(); // a successful decode supersedes the last error
     if (m_startStep > 0 && focusStep == 0)
@@ -354,6 +358,33 @@ void MainWindow::showMessage(const QString &text, int kind)
         m_messages->dismiss();
         statusBar()->showMessage(text, 60000);
     });
+}
+
+void MainWindow::updateSentenceField()
+{
+    const ModelPtr model = m_controller->model();
+    const SourceKind kind = model ? model->description().sourceKind : SourceKind::Text;
+    QLineEdit *line = m_sentence->lineEdit();
+    if (kind == SourceKind::Text) {
+        if (!m_sentence->isEnabled()) { // back from a picture or clip: the sentence typed before
+            m_sentence->setText(m_controller->sentence());
+            line->setPlaceholderText(QString());
+            m_sentence->setEnabled(true);
+        }
+        return;
+    }
+    const bool picture = kind == SourceKind::Image;
+    const QString source = picture ? m_controller->imageLabel() : m_controller->audioPath();
+    m_sentence->setEnabled(false);
+    m_sentence->setText(source.isEmpty() ? QString()
+                        : (picture ? tr("Picture: %1") : tr("Clip: %1")).arg(QFileInfo(source).fileName()));
+    line->setPlaceholderText(picture ? tr("This model captions pictures: File ▸ Open image…, drop or paste one")
+                                     : tr("This model transcribes speech: File ▸ Open audio… or drop a clip"));
+}
+
+QString MainWindow::typedSentence() const
+{
+    return m_sentence->isEnabled() ? m_sentence->text() : m_controller->sentence();
 }
 
 void MainWindow::setSentence(const QString &sentence)
@@ -440,7 +471,7 @@ void MainWindow::saveSettings() const
     m_workspaces->save(s);
     if (!m_controller->modelSource().isEmpty())
         s.setValue(QStringLiteral("model"), m_controller->modelSource());
-    s.setValue(QStringLiteral("sentence"), m_sentence->text());
+    s.setValue(QStringLiteral("sentence"), typedSentence());
     s.setValue(QStringLiteral("history"), m_sentence->history());
     s.setValue(QStringLiteral("beamWidth"), m_controller->beamWidth());
     s.setValue(QStringLiteral("speed"), m_speed->currentIndex());

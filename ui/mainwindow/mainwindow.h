@@ -150,6 +150,12 @@ private:
     void startUp();
     /// Without a model (the one at start-up failed or was cancelled): a bundled one, else a random one.
     void fallBackIfEmpty();
+    /// The source field names the picture or clip a vision or speech model
+    /// reads (greyed: it takes no text then), and gives the typed sentence
+    /// back when a text model returns.
+    void updateSentenceField();
+    /// The sentence the user typed (the controller's while the field names a picture or clip).
+    QString typedSentence() const;
     void populateModelPicker();
     void onTraceReady(TracePtr trace, int focusStep);
     void onModelChanged(const QString &name);

@@ -30,7 +30,7 @@ Session MainWindow::captureSession() const
 {
     Session s;
     s.model = m_controller->modelSource();
-    s.sentence = m_sentence->text();
+    s.sentence = typedSentence();
     s.audio = m_controller->audioPath();
     if (const auto picture = m_controller->image()) {
         const QString label = m_controller->imageLabel();
