@@ -7,6 +7,7 @@
 #include "cli/speech.h"
 
 #include "alignscope/audio.h"
+#include "alignscope/hftokenizer.h"
 #include "alignscope/decode.h"
 #include "alignscope/model.h"
 #include "alignscope/rnnmodel.h"
@@ -144,15 +145,23 @@ int translateCommand(const Argv &argv)
     options.intervention = intervention.value();
     if (args->has("encoder-attention")) // an image encoder's self-attention is left out unless asked for
         options.encoderSelfAttention = true;
-    if (audio && args->value("prefix")) // Whisper's prompt comes first; a prefix after it is not done yet
-        return fail(usageError("--prefix cannot be combined with --audio yet; use --language and --task"));
-    if (auto prefix = args->value("prefix"))
-        options.prefix = model.value()->prepareTarget(*prefix);
     if (args->value("language") || args->value("task")) {
         auto prompt = model.value()->decoderPrompt(args->value("language").value_or(""), args->value("task").value_or(""));
         if (!prompt)
             return fail(prompt.error());
         options.forcedPrompt = prompt.value();
+    }
+    if (auto prefix = args->value("prefix")) {
+        options.prefix = model.value()->prepareTarget(*prefix);
+        if (audio) { // after Whisper's prompt: language, task, no timestamps (a −1 there stays the model's choice)
+            // The tokenizer starts a text with its own prompt (<|startoftranscript|> …): the text alone follows ours.
+            if (const auto *t = dynamic_cast<const TransformerModel *>(model.value().get()); t && t->tokenizer())
+                while (!options.prefix.empty() && t->tokenizer()->isSpecial(options.prefix.front()))
+                    options.prefix.erase(options.prefix.begin());
+            std::vector<int> forced = options.forcedPrompt.value_or(model.value()->generation().forcedPrompt);
+            forced.insert(forced.end(), options.prefix.begin(), options.prefix.end());
+            options.prefix = std::move(forced);
+        }
     }
     if (image)
         return translateImage(args.value(), *model.value(), options, selection.value());

@@ -28,7 +28,7 @@ const std::array<CommandHelp, 9> kCommands = {{
      "  --model M        a model file, Hugging Face folder, PyTorch checkpoint, whisper.cpp ggml file\n"
      "                   (float32, float16) or bundled model name\n"
      "  --beam K         beam search of width K (default: the model's; greedy for AlignScope's models)\n"
-     "  --prefix TEXT    force the translation to start with TEXT\n"
+     "  --prefix TEXT    force the translation to start with TEXT (with --audio: after Whisper's prompt)\n"
      "  --max-length N   stop after N target tokens\n"
      "  --topk N         candidates kept per step in the trace (default 10)\n"
      "  --json           print the trace JSON instead of the translation\n"

@@ -49,6 +49,9 @@ int translateAudio(const Args &args, const Seq2Seq &model, const DecodeOptions &
         return fail(clip.error());
     const bool json = args.has("json");
     const int windows = audioWindowCount(model, clip->samples.size());
+    if (!options.prefix.empty() && windows > 1)
+        return fail(usageError("--prefix forces the start of one window's transcript; this clip needs " +
+                               std::to_string(windows) + " windows: cut it to the part the prefix starts"));
     const bool progress = windows > 1 && isatty(STDERR_FILENO);
     int printed = 0;
     auto done = transcribeWindows(model, clip->samples, options, [&](AudioWindow &&w) -> Result<void> {

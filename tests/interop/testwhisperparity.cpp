@@ -321,6 +321,23 @@ void TestWhisperParity::testCliAudio()
     r = testing::runCli({"translate", "--model", model, "--audio", audio, "--language", "fr", "--task", "translate"});
     QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
     QCOMPARE(r.out, text(expected["cases"][1]));
+    // --prefix forces the transcript's start after Whisper's own prompt (language, task, no timestamps).
+    for (const int c : {0, 1}) {
+        QStringList args{"translate", "--model", model, "--audio", audio, "--prefix", "ab", "--json"};
+        if (c == 1)
+            args << "--language" << "fr" << "--task" << "translate";
+        r = testing::runCli(args);
+        QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+        const json forced = json::parse(r.out.toStdString());
+        const json &ids = expected["cases"][size_t(c)]["generated_ids"];
+        for (size_t t = 0; t < 3; ++t) // the prompt, as without a prefix
+            QCOMPARE(forced["steps"][t]["token_id"].get<int>(), ids[t].get<int>());
+        QCOMPARE(forced["steps"][3]["token"].get<std::string>(), std::string("a"));
+        QCOMPARE(forced["steps"][4]["token"].get<std::string>(), std::string("b"));
+        QVERIFY(forced["steps"][3]["forced"].get<bool>() && forced["steps"][4]["forced"].get<bool>());
+    }
+    r = testing::runCli({"translate", "--model", model, "--audio", audio, "--prefix", "ab"});
+    QVERIFY2(r.code == 0 && r.out.startsWith("ab"), qPrintable(testing::describe(r)));
     r = testing::runCli({"translate", "--model", model, "--audio", audio, "--beam", "3"}); // beams keep the prompt
     QVERIFY2(r.code == 0 && !r.out.isEmpty(), qPrintable(testing::describe(r)));
     r = testing::runCli({"translate", "--model", model, "--audio", audio, "--json"});
@@ -354,7 +371,8 @@ void TestWhisperParity::testCliRefusals_data()
     QTest::newRow("missing clip") << "" << QStringList{"--audio", "/nonexistent/clip.wav"} << 3 << "clip.wav";
     QTest::newRow("unknown language") << "" << QStringList{"--audio", "AUDIO", "--language", "klingon"} << 2
                                       << "klingon";
-    QTest::newRow("prefix with audio") << "" << QStringList{"--audio", "AUDIO", "--prefix", "the"} << 2 << "--prefix";
+    QTest::newRow("prefix with a clip of two windows") << "" << QStringList{"--audio", "LONG", "--prefix", "the"} << 2
+                                                       << "2 windows";
     QTest::newRow("unknown task") << "" << QStringList{"--audio", "AUDIO", "--task", "summarise"} << 2 << "summarise";
     QTest::newRow("absurd mel bins") << "num_mel_bins" << QStringList{"--audio", "AUDIO"} << 3 << "num_mel_bins";
     QTest::newRow("absurd source positions") << "max_source_positions" << QStringList{"--audio", "AUDIO"} << 3
@@ -396,8 +414,22 @@ void TestWhisperParity::testCliRefusals()
         std::ofstream(folder / "config.json") << c.dump();
     }
     QStringList all{"translate", "--model", QString::fromStdString(folder.string())};
+    const QString longClip = tmp.filePath("45-seconds.wav");
+    if (args.contains("LONG")) { // 45 s of silence, 16-bit mono: two 30 s windows
+        const std::uint32_t bytes = 16000 * 45 * 2;
+        std::ofstream wav(longClip.toStdString(), std::ios::binary);
+        auto u32 = [&](std::uint32_t v) { wav.write(reinterpret_cast<const char *>(&v), 4); };
+        auto u16 = [&](std::uint16_t v) { wav.write(reinterpret_cast<const char *>(&v), 2); };
+        wav << "RIFF";
+        u32(36 + bytes);
+        wav << "WAVEfmt ";
+        u32(16), u16(1), u16(1), u32(16000), u32(32000), u16(2), u16(16);
+        wav << "data";
+        u32(bytes);
+        wav << std::string(bytes, '\0');
+    }
     for (const QString &a : args)
-        all << (a == "AUDIO" ? QString::fromStdString((kFolder / "audio.wav").string()) : a);
+        all << (a == "AUDIO" ? QString::fromStdString((kFolder / "audio.wav").string()) : a == "LONG" ? longClip : a);
     const auto r = testing::runCli(all);
     QVERIFY2(r.code == code, qPrintable(testing::describe(r)));
     QVERIFY2(r.err.count('\n') == 1 && r.err.contains(says.toUtf8()), qPrintable(testing::describe(r)));
