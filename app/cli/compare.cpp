@@ -35,8 +35,6 @@ int compareCommand(const Argv &argv)
         return fail(usageError("no sentence given; pass it as the last argument"));
     if (audio && args->value("target")) // a forced transcript of a clip is not done yet
         return fail(usageError("--target cannot be combined with --audio yet"));
-    if (image && args->value("target")) // a forced caption of a picture is not done yet
-        return fail(usageError("--target cannot be combined with --image yet"));
     auto beam = args->integer("beam", 0, 1, 64);
     if (!beam)
         return fail(beam.error());

@@ -137,6 +137,16 @@ void TestCliImage::testCompare()
         QCOMPARE(item["trace"]["translation"], caption["translation"]);
         QCOMPARE(item["trace"]["steps"][0]["patch_weights"], caption["steps"][0]["patch_weights"]);
     }
+    // --target: every model made to write one caption, its attention read along it.
+    const json forced = runJson({"compare", "--models", kModel, kModel, "--image", kPng, "--target", "a cat", "--json"});
+    QVERIFY(forced.is_array() && forced.size() == 2);
+    for (const json &item : forced) {
+        QCOMPARE(item["trace"]["translation"].get<std::string>(), std::string("a cat"));
+        for (const json &step : item["trace"]["steps"])
+            QVERIFY(step["forced"].get<bool>());
+        // The first step reads the same start token either way: the same attention over the patches.
+        QCOMPARE(item["trace"]["steps"][0]["patch_weights"], caption["steps"][0]["patch_weights"]);
+    }
     // A text model beside it: its row says why, the picture's row is shown, exit 3 (a partial failure).
     const auto r = testing::runCli({"compare", "--models", "additive", kModel, "--image", kPng});
     QVERIFY2(r.code == 3, qPrintable(testing::describe(r)));
@@ -169,8 +179,6 @@ void TestCliImage::testRefusals_data()
     const QStringList compare{"compare", "--models", kModel, kModel};
     const QStringList exportJson{"export", "--model", kModel, "--format", "json"};
     QTest::newRow("compare: a sentence too") << compare + QStringList{"--image", kPng, "a cat"} << 2 << "not both";
-    QTest::newRow("compare: --target") << compare + QStringList{"--image", kPng, "--target", "a cat"} << 2
-                                       << "--target cannot be combined with --image";
     QTest::newRow("compare: lying header") << compare + QStringList{"--image", kHostile + "huge.png"} << 3
                                            << "claims 100000 x 100000";
     QTest::newRow("compare: truncated") << compare + QStringList{"--image", kHostile + "truncated.png"} << 3

@@ -84,6 +84,11 @@ Result<DecodeTrace> forceDecodeIds(const Seq2Seq &model, const std::string &sent
                                    const Intervention &intervention = {},
                                    const std::atomic<bool> *cancel = nullptr);
 
+/// forceDecode for a source already prepared (Seq2Seq::prepareImage's picture):
+/// a caption the model is made to write, to read its attention along it.
+Result<DecodeTrace> forceDecodeSource(const Seq2Seq &model, EncodedSource source, const std::string &targetText,
+                                      const std::atomic<bool> *cancel = nullptr);
+
 /// Decodes one sentence with several models concurrently (TBB task group).
 std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Seq2Seq *> &models,
                                               const std::string &sentence,

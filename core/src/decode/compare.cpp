@@ -54,8 +54,9 @@ std::vector<CompareEntry> compareModels(const std::vector<const Result<ModelPtr>
             const auto start = std::chrono::steady_clock::now();
             if (!request.audio.empty() || request.image) {
                 auto source = request.image ? m.prepareImage(*request.image) : m.prepareAudio(request.audio);
-                e.trace = source ? translateSource(m, std::move(source).value(), request.options, request.cancel)
-                                 : Result<DecodeTrace>(source.error());
+                e.trace = !source          ? Result<DecodeTrace>(source.error())
+                          : request.target ? forceDecodeSource(m, std::move(source).value(), *request.target, request.cancel)
+                                           : translateSource(m, std::move(source).value(), request.options, request.cancel);
             } else {
                 e.trace = request.target ? forceDecode(m, request.sentence, *request.target, request.cancel)
                                          : translate(m, request.sentence, request.options, request.cancel);

@@ -357,8 +357,10 @@ Result<DecodeTrace> forceDecode(const Seq2Seq &model, const std::string &sentenc
     return forceDecodeIds(model, sentence, model.prepareTarget(targetText), {}, cancel);
 }
 
-Result<DecodeTrace> forceDecodeIds(const Seq2Seq &model, const std::string &sentence, std::vector<int> target,
-                                   const Intervention &intervention, const std::atomic<bool> *cancel)
+namespace {
+
+/// Every step forced: the target's ids, then <eos> unless they end in it.
+DecodeOptions forcedOptions(const Seq2Seq &model, std::vector<int> target, const Intervention &intervention)
 {
     DecodeOptions options;
     options.prefix = std::move(target);
@@ -367,7 +369,21 @@ Result<DecodeTrace> forceDecodeIds(const Seq2Seq &model, const std::string &sent
         options.prefix.push_back(eos);
     options.maxLength = static_cast<int>(options.prefix.size());
     options.intervention = intervention;
-    return translate(model, sentence, options, cancel);
+    return options;
+}
+
+} // namespace
+
+Result<DecodeTrace> forceDecodeIds(const Seq2Seq &model, const std::string &sentence, std::vector<int> target,
+                                   const Intervention &intervention, const std::atomic<bool> *cancel)
+{
+    return translate(model, sentence, forcedOptions(model, std::move(target), intervention), cancel);
+}
+
+Result<DecodeTrace> forceDecodeSource(const Seq2Seq &model, EncodedSource source, const std::string &targetText,
+                                      const std::atomic<bool> *cancel)
+{
+    return translateSource(model, std::move(source), forcedOptions(model, model.prepareTarget(targetText), {}), cancel);
 }
 
 std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Seq2Seq *> &models, const std::string &sentence,
