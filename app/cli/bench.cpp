@@ -287,10 +287,10 @@ json folderBench(const std::string &folder, int repeat, int steps)
         return {{"error", once.error().message}};
     // The steps alone: the session encodes the source when it is made, which is timed above.
     auto decoding = [&] { return DecodeSession(m, source, forced); };
-    auto steps_ = [](DecodeSession &session) { (void)session.run(); };
-    out["per_token_ms_1_thread"] = medianMs(repeat, decoding, steps_) / n;
+    auto runSteps = [](DecodeSession &session) { (void)session.run(); };
+    out["per_token_ms_1_thread"] = medianMs(repeat, decoding, runSteps) / n;
     forced.partner = true;
-    out["per_token_ms"] = medianMs(repeat, decoding, steps_) / n;
+    out["per_token_ms"] = medianMs(repeat, decoding, runSteps) / n;
     const double bandwidth = readBandwidth(repeat);
     out["read_bandwidth_gb_s"] = bandwidth;
     out["step_weight_bytes"] = stepBytes;

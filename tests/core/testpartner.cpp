@@ -39,18 +39,24 @@ Matrix randomMatrix(Eigen::Index r, Eigen::Index c, unsigned seed)
     return m;
 }
 
+/// A one-layer Transformer of this shape over the words w0 … w299.
+TransformerModel modelOf(TransformerSpec s, unsigned seed)
+{
+    s.encoderLayers = s.decoderLayers = 1;
+    std::vector<std::string> words;
+    for (int i = 0; i < 300; ++i)
+        words.push_back("w" + std::to_string(i));
+    return TransformerModel::initialise(s, Vocabulary::build({words}), Vocabulary::build({words}), seed);
+}
+
 /// A Transformer whose projections are large enough for the partner.
 TransformerModel wideModel()
 {
     TransformerSpec s;
-    s.encoderLayers = s.decoderLayers = 1;
     s.heads = 4;
     s.dModel = 256;
     s.ffn = 512;
-    std::vector<std::string> words;
-    for (int i = 0; i < 300; ++i)
-        words.push_back("w" + std::to_string(i));
-    return TransformerModel::initialise(s, Vocabulary::build({words}), Vocabulary::build({words}), 3);
+    return modelOf(s, 3);
 }
 
 } // namespace
@@ -119,16 +125,11 @@ void TestPartner::testLongSourceWithPartnerIsBitIdentical()
     // of elements) and each step's cross-attention heads are shared with the
     // partner thread: the same bits as on one core.
     TransformerSpec s;
-    s.encoderLayers = s.decoderLayers = 1;
     s.heads = 6;
     s.dModel = 384;
     s.ffn = 771;
     s.activation = TransformerSpec::Activation::GeluErf;
-    std::vector<std::string> words;
-    for (int i = 0; i < 300; ++i)
-        words.push_back("w" + std::to_string(i));
-    const TransformerModel model =
-        TransformerModel::initialise(s, Vocabulary::build({words}), Vocabulary::build({words}), 5);
+    const TransformerModel model = modelOf(s, 5);
     std::string sentence;
     for (int i = 0; i < 203; ++i)
         sentence += (i ? " w" : "w") + std::to_string((i * 37) % 300);
