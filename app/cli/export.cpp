@@ -306,7 +306,8 @@ Result<void> exportSubtitles(const Args &args, const Job &job, const std::string
 
 int exportCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{"no-colorbar", "no-values", "transparent", "hide-special", "strip", "encoder-attention"},
+    auto args = Args::parse(argv, {{"no-colorbar", "no-values", "transparent", "hide-special", "merge-words", "strip",
+                                    "encoder-attention"},
                                    {"model", "format", "view", "scale", "out", "input", "title", "colormap", "page",
                                     "font", "font-size", "cell-size", "threshold", "beam", "dpi", "layer", "head",
                                     "audio", "subtitle-timing", "image", "step", "opacity"},

@@ -105,6 +105,7 @@ Result<void> readOptions(const Args &args, FigureOptions &o)
     o.cellValues = !args.has("no-values");
     o.whiteBackground = !args.has("transparent");
     o.hideSpecial = args.has("hide-special");
+    o.mergeWords = args.has("merge-words");
     if (auto f = args.value("font"))
         o.fontFamily = QString::fromStdString(*f);
     if (auto c = args.value("colormap")) {

@@ -7,7 +7,9 @@
 // "Ġ") and "Merge word pieces" gives one column per source word. Offscreen.
 
 #include "attention/alignmentlinesview.h"
+#include "attention/headgrid.h"
 #include "attention/heatmapview.h"
+#include "attention/selfattentionview.h"
 #include "attention/wordmerge.h"
 #include "compare/compareview.h"
 #include "decode/modelsources.h"
@@ -229,6 +231,19 @@ void TestHuggingFace::testMergeWordPieces()
                                    / float(merged.rowSpan(r));
             QVERIFY(std::abs(merged.value(r, c) - expected) < 1e-5f);
         }
+    // The one switch merges every view of attention: the encoder's
+    // self-attention (words over words), the head grid, the compare grid.
+    SelfAttentionPanel *self = w->selfAttention();
+    self->setKind(AttentionKind::EncoderSelf);
+    QVERIFY(self->view()->options().mergeWords);
+    QCOMPARE(self->view()->data().columns(), int(words.size()));
+    QCOMPARE(self->view()->data().rows(), int(words.size()));
+    HeadGridView *grid = w->headGrid()->view();
+    QVERIFY(grid->mergesWords());
+    QCOMPARE(int(grid->data().cell(0, 0).cols()), int(words.size()));
+    QCOMPARE(grid->data().keyLabels.size(), qsizetype(words.size()));
+    auto *compare = w->findChild<CompareView *>();
+    QVERIFY(compare && compare->mergesWords());
     // The exported figure honours the toggle: a merged word's label is in it, and only there.
     int word = 0;
     while (word < merged.columns() && merged.columnSpan(word) < 2)
@@ -247,6 +262,9 @@ void TestHuggingFace::testMergeWordPieces()
     QVERIFY(sessionFromJson(sessionToJson(w->captureSession()))->mergeWords);
     merge->trigger();
     QCOMPARE(view->data().columns(), t.sourceLength());
+    QCOMPARE(self->view()->data().columns(), t.sourceLength());
+    QVERIFY(!grid->mergesWords() && !compare->mergesWords());
+    QCOMPARE(int(grid->data().cell(0, 0).cols()), t.sourceLength());
 }
 
 void TestHuggingFace::testDropFolder()

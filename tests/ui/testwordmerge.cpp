@@ -4,6 +4,7 @@
 // with mergeWords: one column per source word whose α is the sum of its
 // pieces', one row per target word averaging its pieces' rows.
 
+#include "attention/headgrid.h"
 #include "attention/heatmappainter.h"
 #include "attention/wordmerge.h"
 #include "decode/tracemodel.h"
@@ -41,6 +42,43 @@ std::shared_ptr<const DecodeTrace> piecedTrace()
     return std::make_shared<const DecodeTrace>(std::move(tr));
 }
 
+/// Rows of `m` made a distribution, each different: row r peaks at column (r * 2 + 1) mod n.
+Matrix distributions(Eigen::Index rows, Eigen::Index n)
+{
+    Matrix m(rows, n);
+    for (Eigen::Index r = 0; r < rows; ++r) {
+        for (Eigen::Index j = 0; j < n; ++j)
+            m(r, j) = 0.1f + 0.05f * float((r + j) % 3) + (j == (r * 2 + 1) % n ? 1.0f : 0.0f);
+        m.row(r) /= m.row(r).sum();
+    }
+    return m;
+}
+
+/// piecedTrace() with one layer and head of encoder self-attention (6 × 6)
+/// and of decoder self-attention (each step over <sos> and the pieces before it).
+std::shared_ptr<const DecodeTrace> piecedTraceWithSelf()
+{
+    DecodeTrace tr = *piecedTrace();
+    tr.encoderSelf.layers = tr.encoderSelf.heads = 1;
+    tr.encoderSelf.weights = {distributions(6, 6)};
+    tr.encoderSelf.scores = {distributions(6, 6) * 3.0f};
+    const Matrix causal = distributions(4, 4); // (T, T) before the causal mask
+    for (size_t t = 0; t < tr.nodes.size(); ++t) {
+        Matrix row = causal.row(Eigen::Index(t)).head(Eigen::Index(t + 1));
+        row /= row.sum();
+        tr.nodes[t].self.layers = tr.nodes[t].self.heads = 1;
+        tr.nodes[t].self.weights = row;
+        tr.nodes[t].self.scores = row;
+    }
+    return std::make_shared<const DecodeTrace>(std::move(tr));
+}
+
+/// The mean over the rows of `rows` of the sum over the columns of `columns`.
+float wordCell(const Matrix &m, WordSpan rows, WordSpan columns)
+{
+    return m.block(rows.first, columns.first, rows.count, columns.count).sum() / float(rows.count);
+}
+
 } // namespace
 
 class TestWordMerge : public QObject {
@@ -55,6 +93,10 @@ private slots:
     void testMergedHeatmap();
     void testMergedHeatmapHidesSpecial();
     void testWithoutWordsNothingMerges();
+    void testInputWordSpans();
+    void testMergedEncoderSelfAttention();
+    void testMergedDecoderSelfAttention();
+    void testMergedHeadGrid();
 };
 
 void TestWordMerge::testSourceWordSpans()
@@ -80,6 +122,9 @@ void TestWordMerge::testTargetWordSpans_data()
     QTest::newRow("special stands alone") << QStringList{"<s>", "le", m + "chat", "s", "</s>"}
                                           << QList<bool>{true, false, false, false, true} << QList<int>{1, 1, 2, 1};
     QTest::newRow("empty") << QStringList{} << QList<bool>{} << QList<int>{};
+    // A word-level target has no marks: its tokens are words already, not one long word.
+    QTest::newRow("no marks") << QStringList{"le", "chat", "noir", "<eos>"}
+                              << QList<bool>{false, false, false, true} << QList<int>{1, 1, 1, 1};
 }
 
 void TestWordMerge::testTargetWordSpans()
@@ -200,6 +245,112 @@ void TestWordMerge::testWithoutWordsNothingMerges()
     QCOMPARE(d.columns(), 6);
     QCOMPARE(d.rows(), 4);
     QVERIFY(d.columnSpans.empty() && d.rowSpans.empty());
+}
+
+void TestWordMerge::testInputWordSpans()
+{
+    // Target words "▁le chat" "▁noir" "<eos>": the inputs are <sos> "▁le" "chat" "▁noir".
+    const std::vector<WordSpan> target{{0, 2}, {2, 1}, {3, 1}};
+    QCOMPARE(inputWordSpans(target, 4), (std::vector<WordSpan>{{0, 1}, {1, 2}, {3, 1}}));
+    // Early in a decode fewer inputs exist: a word cut short keeps its first pieces.
+    QCOMPARE(inputWordSpans(target, 2), (std::vector<WordSpan>{{0, 1}, {1, 1}}));
+    QVERIFY(inputWordSpans(target, 0).empty());
+    QCOMPARE(wordOf(target, 1), 0);
+    QCOMPARE(wordOf(target, 3), 2);
+    QCOMPARE(wordOf(target, 4), -1);
+}
+
+void TestWordMerge::testMergedEncoderSelfAttention()
+{
+    TraceModel model;
+    const auto trace = piecedTraceWithSelf();
+    model.setTrace(trace, 2);
+    HeatmapOptions options;
+    options.mergeWords = true;
+    const HeatmapData d = HeatmapData::fromTrace(model, options, AttentionKind::EncoderSelf);
+    // Source words over source words, both axes labelled as words.
+    QCOMPARE(d.columns(), 3);
+    QCOMPARE(d.rows(), 3);
+    QCOMPARE(d.rowLabels, d.columnLabels);
+    QCOMPARE(d.columnLabels.first(), QString::fromStdString(kMark + "unbelievable"));
+    const std::vector<WordSpan> words{{0, 3}, {3, 2}, {5, 1}};
+    const Matrix &w = trace->encoderSelf.weights.front();
+    for (int r = 0; r < 3; ++r) {
+        float sum = 0;
+        for (int c = 0; c < 3; ++c) {
+            QVERIFY(std::abs(d.value(r, c) - wordCell(w, words[size_t(r)], words[size_t(c)])) < 1e-5f);
+            sum += d.value(r, c);
+        }
+        QVERIFY(std::abs(sum - 1.0f) < 1e-5f); // a word's row is still a distribution
+    }
+    // Rows belong to no step: every one is shown and none is the cursor's.
+    QCOMPARE(d.visibleRows, 3);
+    QCOMPARE(d.currentRow, -1);
+    QCOMPARE(d.rowSpans, (std::vector<int>{1, 1, 1}));
+    options.mergeWords = false;
+    QCOMPARE(HeatmapData::fromTrace(model, options, AttentionKind::EncoderSelf).columns(), 6);
+}
+
+void TestWordMerge::testMergedDecoderSelfAttention()
+{
+    TraceModel model;
+    const auto trace = piecedTraceWithSelf();
+    model.setTrace(trace, 3);
+    HeatmapOptions options;
+    options.mergeWords = true;
+    const HeatmapData d = HeatmapData::fromTrace(model, options, AttentionKind::DecoderSelf);
+    // Rows: the target words; columns: <sos> and the words read before the last piece.
+    QCOMPARE(d.rowLabels, (QStringList{QString::fromStdString(kMark + "lechat"), QString::fromStdString(kMark + "noir"),
+                                       QStringLiteral("<eos>")}));
+    QCOMPARE(d.columnLabels, (QStringList{QStringLiteral("<sos>"), QString::fromStdString(kMark + "lechat"),
+                                          QString::fromStdString(kMark + "noir")}));
+    QCOMPARE(d.rowSpans, (std::vector<int>{2, 1, 1}));
+    QCOMPARE(d.columnSpans, (std::vector<int>{1, 2, 1}));
+    const Matrix w = trace->decoderSelfWeights(model.path()); // (T, T)
+    const std::vector<WordSpan> rows{{0, 2}, {2, 1}, {3, 1}}, columns{{0, 1}, {1, 2}, {3, 1}};
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c)
+            QVERIFY2(std::abs(d.value(r, c) - wordCell(w, rows[size_t(r)], columns[size_t(c)])) < 1e-5f,
+                     qPrintable(QStringLiteral("(%1, %2)").arg(r).arg(c)));
+    QCOMPARE(d.currentRow, 2); // step 3 is <eos>
+}
+
+void TestWordMerge::testMergedHeadGrid()
+{
+    TraceModel model;
+    const auto trace = piecedTraceWithSelf();
+    model.setTrace(trace, 1);
+    // Whole matrices: every cell over words, the cursor's row the word of step 1.
+    const HeadGridData whole = HeadGridData::fromTrace(model, AttentionKind::Cross, true, true);
+    QCOMPARE(whole.layers, 2);
+    QCOMPARE(whole.keyLabels, (QStringList{QString::fromStdString(kMark + "unbelievable"),
+                                           QString::fromStdString(kMark + "cats"), QStringLiteral("</s>")}));
+    QCOMPARE(whole.currentRow, 0);
+    const std::vector<WordSpan> rows{{0, 2}, {2, 1}, {3, 1}}, columns{{0, 3}, {3, 2}, {5, 1}};
+    for (int l = 0; l < whole.layers; ++l)
+        for (int c = 0; c < whole.columns(); ++c) {
+            const Matrix pieces = trace->weightMatrix(model.path(), whole.selectionOf(l, c)); // (4, 6)
+            const Matrix &cell = whole.cell(l, c);
+            QCOMPARE(cell.rows(), Eigen::Index(3));
+            QCOMPARE(cell.cols(), Eigen::Index(3));
+            for (int r = 0; r < 3; ++r)
+                for (int k = 0; k < 3; ++k)
+                    QVERIFY(std::abs(cell(r, k) - wordCell(pieces, rows[size_t(r)], columns[size_t(k)])) < 1e-5f);
+        }
+    // The current step's row: one strip over the source words.
+    const HeadGridData step = HeadGridData::fromTrace(model, AttentionKind::Cross, false, true);
+    const Matrix row = HeadGridData::fromTrace(model, AttentionKind::Cross, false, false).cell(1, 0); // (1, 6)
+    QCOMPARE(step.cell(1, 0).cols(), Eigen::Index(3));
+    QVERIFY(std::abs(step.cell(1, 0)(0, 0) - row.leftCols(3).sum()) < 1e-6f);
+    // The self-attentions too.
+    const HeadGridData encoder = HeadGridData::fromTrace(model, AttentionKind::EncoderSelf, true, true);
+    QCOMPARE(encoder.cell(0, 0).rows(), Eigen::Index(3));
+    QCOMPARE(encoder.cell(0, 0).cols(), Eigen::Index(3));
+    const HeadGridData decoder = HeadGridData::fromTrace(model, AttentionKind::DecoderSelf, true, true);
+    QCOMPARE(decoder.cell(0, 0).rows(), Eigen::Index(3));
+    QCOMPARE(decoder.keyLabels.first(), QStringLiteral("<sos>"));
+    // Without the switch nothing changes.
+    QCOMPARE(HeadGridData::fromTrace(model, AttentionKind::Cross, true, false).cell(0, 0).cols(), Eigen::Index(6));
 }
 
 QTEST_MAIN(TestWordMerge)

@@ -1,6 +1,7 @@
 #include "attention/headgrid.h"
 
 #include "attention/headimportanceview.h"
+#include "attention/wordmerge.h"
 #include "decode/decodecontroller.h"
 
 #include "alignscope/recipes.h"
@@ -76,7 +77,55 @@ QPoint HeadGridData::bestScore() const
     return best;
 }
 
-HeadGridData HeadGridData::fromTrace(const TraceModel &model, AttentionKind kind, bool wholeMatrices)
+namespace {
+
+/// The grid's cells, key labels and current row over words instead of
+/// pieces (wordmerge.h): keys summed over a word's pieces, a whole matrix's
+/// rows averaged over them.
+void mergeWords(HeadGridData &d, const TraceModel &model)
+{
+    const DecodeTrace &trace = *model.trace();
+    std::vector<WordSpan> keys, rows;
+    std::vector<std::string> keyPieces;
+    int currentPiece = -1;
+    switch (d.kind) {
+    case AttentionKind::Cross:
+        if (trace.source.words.empty())
+            return;
+        keys = sourceWordSpans(trace.source);
+        rows = pathWordSpans(trace, model.path());
+        keyPieces = readablePieces(trace, trace.source.labels);
+        currentPiece = model.step();
+        break;
+    case AttentionKind::DecoderSelf:
+        rows = pathWordSpans(trace, model.path());
+        keys = inputWordSpans(rows, int(d.keyLabels.size()));
+        for (const QString &k : std::as_const(d.keyLabels))
+            keyPieces.push_back(k.toStdString());
+        currentPiece = model.step();
+        break;
+    case AttentionKind::EncoderSelf:
+        if (trace.source.words.empty())
+            return;
+        keys = rows = sourceWordSpans(trace.source);
+        keyPieces = readablePieces(trace, trace.source.labels);
+        currentPiece = model.selectedSource();
+        break;
+    }
+    if (!mergesAnything(keys) && !mergesAnything(rows))
+        return;
+    for (Matrix &cell : d.cells)
+        cell = d.wholeMatrices ? averageRows(sumColumns(cell, keys), rows) : sumColumns(cell, keys);
+    d.keyLabels.clear();
+    for (const std::string &l : wordLabels(keyPieces, keys))
+        d.keyLabels << QString::fromStdString(l);
+    if (d.currentRow >= 0)
+        d.currentRow = wordOf(rows, currentPiece);
+}
+
+} // namespace
+
+HeadGridData HeadGridData::fromTrace(const TraceModel &model, AttentionKind kind, bool wholeMatrices, bool merge)
 {
     HeadGridData d;
     d.kind = kind;
@@ -123,6 +172,8 @@ HeadGridData HeadGridData::fromTrace(const TraceModel &model, AttentionKind kind
                 d.keyLabels << QString::fromStdString(trace.readable(model.nodeAtStep(s)->token));
         }
     }
+    if (merge)
+        mergeWords(d, model);
     const Intervention &iv = trace.intervention;
     if (kind == AttentionKind::Cross && !iv.ablatedHeads.empty()) {
         d.ablated.assign(size_t(d.layers * d.heads), false);
@@ -294,6 +345,14 @@ void HeadGridView::setWholeMatrices(bool whole)
     rebuild();
 }
 
+void HeadGridView::setMergeWords(bool merge)
+{
+    if (merge == m_mergeWords)
+        return;
+    m_mergeWords = merge;
+    rebuild();
+}
+
 void HeadGridView::setHeadScores(std::vector<double> scores, const QString &name)
 {
     m_scores = std::move(scores);
@@ -303,7 +362,7 @@ void HeadGridView::setHeadScores(std::vector<double> scores, const QString &name
 
 void HeadGridView::rebuild()
 {
-    m_data = HeadGridData::fromTrace(*m_model, m_kind, m_whole);
+    m_data = HeadGridData::fromTrace(*m_model, m_kind, m_whole, m_mergeWords);
     // Scores belong to cross-attention heads of the model they were made for.
     if (m_kind == AttentionKind::Cross && m_scores.size() == size_t(m_data.layers * m_data.heads)) {
         m_data.headScores = m_scores;

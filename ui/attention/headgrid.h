@@ -64,7 +64,10 @@ struct HeadGridData {
         return !ablated.empty() && head < heads && ablated[size_t(layer * heads + head)];
     }
 
-    static HeadGridData fromTrace(const TraceModel &model, AttentionKind kind, bool wholeMatrices);
+    /// `mergeWords`: a subword model's pieces as words, as the heatmap's
+    /// "Merge word pieces" (keys summed over a word's pieces, rows averaged).
+    static HeadGridData fromTrace(const TraceModel &model, AttentionKind kind, bool wholeMatrices,
+                                  bool mergeWords = false);
 };
 
 /// Where everything of a grid goes at a given width.
@@ -105,6 +108,9 @@ public:
     bool wholeMatrices() const { return m_whole; }
     void setKind(AttentionKind kind);
     void setWholeMatrices(bool whole);
+    bool mergesWords() const { return m_mergeWords; }
+    /// The heatmap's "Merge word pieces": cells over words, not pieces.
+    void setMergeWords(bool merge);
     /// Scores written on the head cells (per-head AER), layers × heads; cleared for another model.
     void setHeadScores(std::vector<double> scores, const QString &name);
     /// Tooltip of a cell: which selection, where its largest weight lies, its score.
@@ -135,6 +141,7 @@ private:
     HeadGridData m_data;
     AttentionKind m_kind = AttentionKind::Cross;
     bool m_whole = false;
+    bool m_mergeWords = false;
     std::vector<double> m_scores;
     QString m_scoreName;
 };

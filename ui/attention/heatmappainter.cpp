@@ -115,51 +115,54 @@ QString attentionKindName(AttentionKind kind)
     return {};
 }
 
-namespace {
-
-/// Cross-attention over words: `rows` and the (T, n) matrices over pieces
-/// become words (wordmerge.h); the spans map rows and columns back to steps
-/// and source positions, so the cursor and a picked cell still find them.
-HeatmapData mergedCross(const DecodeTrace &trace, const std::vector<HeatmapRow> &rows, const Matrix &weights,
-                        const Matrix &scores, const HeatmapOptions &options)
+HeatmapData HeatmapData::buildWords(const DecodeTrace &trace, const SourceAxis &pieces,
+                                    const std::vector<WordSpan> &columnWords, const std::vector<HeatmapRow> &rows,
+                                    const std::vector<WordSpan> &rowWords, const Matrix &weights,
+                                    const Matrix &scores, const HeatmapOptions &options, bool sumScores)
 {
-    const std::vector<WordSpan> columns = sourceWordSpans(trace.source);
-    std::vector<std::string> sourcePieces;
-    for (const std::string &l : trace.source.labels)
-        sourcePieces.push_back(trace.readable(l));
     SourceAxis words;
-    for (const WordSpan &w : columns) {
-        words.labels.push_back(joinPieces(sourcePieces, w));
-        std::uint8_t flags = trace.source.isSpecial(w.first) ? SourceAxis::Special : 0;
+    words.labels = wordLabels(readablePieces(trace, pieces.labels), columnWords);
+    for (const WordSpan &w : columnWords) {
+        std::uint8_t flags = pieces.isSpecial(w.first) ? SourceAxis::Special : 0;
         for (int j = w.first; j < w.first + w.count; ++j)
-            flags |= trace.source.isOov(j) ? SourceAxis::Oov : 0;
+            flags |= pieces.isOov(j) ? SourceAxis::Oov : 0;
         words.flags.push_back(flags);
     }
-    std::vector<std::string> targetPieces;
-    std::vector<bool> special;
-    for (const HeatmapRow &r : rows) {
-        targetPieces.push_back(r.label.toStdString());
-        special.push_back(r.special);
-    }
-    const std::vector<WordSpan> rowWords = targetWordSpans(targetPieces, special);
+    std::vector<std::string> rowPieces;
+    for (const HeatmapRow &r : rows)
+        rowPieces.push_back(r.label.toStdString());
     std::vector<HeatmapRow> merged;
     for (const WordSpan &w : rowWords) {
         const auto first = rows.begin() + w.first, end = first + w.count;
-        merged.push_back({label(joinPieces(targetPieces, w)), first->step,
+        merged.push_back({label(joinPieces(rowPieces, w)), first->step,
                           std::any_of(first, end, [](const HeatmapRow &r) { return r.forced; }), first->special});
     }
-    HeatmapData d = HeatmapData::build(words, merged, averageRows(sumColumns(weights, columns), rowWords),
-                                       averageRows(averageColumns(scores, columns), rowWords), options);
+    const Matrix mergedScores = sumScores ? sumColumns(scores, columnWords) : averageColumns(scores, columnWords);
+    HeatmapData d = build(words, merged, averageRows(sumColumns(weights, columnWords), rowWords),
+                          averageRows(mergedScores, rowWords), options);
     // build() dropped hidden words; map what is left back to pieces.
     for (int &c : d.columnSources) {
-        d.columnSpans.push_back(columns[size_t(c)].count);
-        c = columns[size_t(c)].first;
+        d.columnSpans.push_back(columnWords[size_t(c)].count);
+        c = columnWords[size_t(c)].first;
     }
-    for (int step : d.rowSteps)
-        for (size_t w = 0; w < rowWords.size(); ++w)
-            if (merged[w].step == step)
-                d.rowSpans.push_back(rowWords[w].count);
+    for (size_t w = 0; w < merged.size(); ++w)
+        if (!(options.hideSpecial && merged[w].special))
+            d.rowSpans.push_back(merged[w].step < 0 ? 1 : rowWords[w].count);
     return d;
+}
+
+namespace {
+
+/// Rows' words: targetWordSpans over their labels and special flags.
+std::vector<WordSpan> rowWordSpans(const std::vector<HeatmapRow> &rows)
+{
+    std::vector<std::string> pieces;
+    std::vector<bool> special;
+    for (const HeatmapRow &r : rows) {
+        pieces.push_back(r.label.toStdString());
+        special.push_back(r.special);
+    }
+    return targetWordSpans(pieces, special);
 }
 
 } // namespace
@@ -178,8 +181,14 @@ HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions
         // Source over source: no step owns a row, so every row shows at every step.
         for (int j = 0; j < trace.sourceLength(); ++j)
             rows.push_back({readable(trace.source.labels[size_t(j)]), -1, false, trace.source.isSpecial(j)});
-        HeatmapData d = build(trace.source, rows, trace.encoderSelfWeights(selection),
-                              trace.encoderSelfScores(selection), options, trace.displayToken);
+        const Matrix weights = trace.encoderSelfWeights(selection), scores = trace.encoderSelfScores(selection);
+        HeatmapData d;
+        if (options.mergeWords && !trace.source.words.empty()) {
+            const std::vector<WordSpan> words = sourceWordSpans(trace.source);
+            d = buildWords(trace, trace.source, words, rows, words, weights, scores, options);
+        } else {
+            d = build(trace.source, rows, weights, scores, options, trace.displayToken);
+        }
         d.followCursor(model);
         return d;
     }
@@ -198,15 +207,24 @@ HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions
             inputs.labels.push_back(model.nodeAtStep(s)->token);
             inputs.flags.push_back(0);
         }
-        HeatmapData d = build(inputs, rows, trace.decoderSelfWeights(model.path(), selection),
-                              trace.decoderSelfScores(model.path(), selection), options, trace.displayToken);
+        const Matrix weights = trace.decoderSelfWeights(model.path(), selection),
+                     scores = trace.decoderSelfScores(model.path(), selection); // (T, T)
+        HeatmapData d;
+        const std::vector<WordSpan> targetWords = options.mergeWords ? rowWordSpans(rows) : std::vector<WordSpan>();
+        if (mergesAnything(targetWords)) {
+            d = buildWords(trace, inputs, inputWordSpans(targetWords, inputs.size()), rows, targetWords, weights,
+                            scores, options);
+        } else {
+            d = build(inputs, rows, weights, scores, options, trace.displayToken);
+        }
         d.followCursor(model);
         d.selectedColumn = -1; // a picked source position is not a decoder input
         return d;
     }
     const Matrix weights = model.weightMatrix(), scores = trace.scoreMatrix(model.path(), selection); // (T, n)
     HeatmapData d = options.mergeWords && !trace.source.words.empty()
-                        ? mergedCross(trace, rows, weights, scores, options)
+                        ? buildWords(trace, trace.source, sourceWordSpans(trace.source), rows, rowWordSpans(rows),
+                                      weights, scores, options)
                         : build(trace.source, rows, weights, scores, options, trace.displayToken);
     d.followCursor(model);
     d.markIntervention(trace, model.path(), selection);

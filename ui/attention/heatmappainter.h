@@ -4,6 +4,7 @@
 // steps, columns source tokens. Labels stay put while the cells scroll, and
 // only cells inside the clip are painted so a 500-token source stays fast.
 
+#include "attention/wordmerge.h"
 #include "widgets/colormap.h"
 #include "decode/tracemodel.h"
 
@@ -43,9 +44,10 @@ struct HeatmapOptions {
     /// > 0: values are differences in [-signedRange, signedRange], coloured
     /// around 0 (use the diverging colormap); logScale is ignored then.
     double signedRange = 0.0;
-    /// Cross-attention of a subword model: one column per source word (α
-    /// summed over its pieces) and one row per target word (rows averaged
-    /// over its pieces); nothing changes for a source without words.
+    /// A subword model's pieces as words: one column per word (α summed over
+    /// its pieces) and one row per word (rows averaged over its pieces), in
+    /// cross-attention and both self-attentions; nothing changes for
+    /// sequences without pieces.
     bool mergeWords = false;
 };
 
@@ -98,11 +100,22 @@ struct HeatmapData {
     static HeatmapData build(const SourceAxis &source, const std::vector<HeatmapRow> &rows, const Matrix &values,
                              const Matrix &scores, const HeatmapOptions &options,
                              const std::function<std::string(const std::string &)> &display = {});
+    /// build() over words (wordmerge.h): the (R, n) matrices over `pieces`
+    /// get one column per word of `columnWords` (α summed over its pieces,
+    /// scores averaged, or summed too when `sumScores`: a difference) and one
+    /// row per word of `rowWords` over `rows` (averaged). Labels are the
+    /// trace's readable pieces joined; the spans map rows and columns back to
+    /// steps and positions, so the cursor and a picked cell still find them
+    /// (rows of no step, step < 0, span one).
+    static HeatmapData buildWords(const DecodeTrace &trace, const SourceAxis &pieces,
+                                  const std::vector<WordSpan> &columnWords, const std::vector<HeatmapRow> &rows,
+                                  const std::vector<WordSpan> &rowWords, const Matrix &values, const Matrix &scores,
+                                  const HeatmapOptions &options, bool sumScores = false);
     /// The trace model's path under its layer/head selection: cross-attention
     /// (steps × source), the decoder's self-attention (steps × its inputs,
     /// <sos> first) or the encoder's (source × source; every row shown).
-    /// Labels are the trace's readable tokens; options.mergeWords merges the
-    /// cross-attention's pieces into words (wordmerge.h).
+    /// Labels are the trace's readable tokens; options.mergeWords merges
+    /// pieces into words (wordmerge.h).
     static HeatmapData fromTrace(const TraceModel &model, const HeatmapOptions &options,
                                  AttentionKind kind = AttentionKind::Cross);
     /// The cursor's fields (visible rows, current row, picked column) from

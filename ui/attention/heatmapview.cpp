@@ -178,7 +178,10 @@ void HeatmapView::paintEvent(QPaintEvent *)
     p.setRenderHint(QPainter::TextAntialiasing, true);
     if (m_data.rows() == 0) {
         p.setPen(palette().color(QPalette::PlaceholderText));
-        p.drawText(viewport()->rect(), Qt::AlignCenter, tr("Type a sentence to see its attention."));
+        // A decode without this kind of attention (a picture's encoder self-attention is not kept) says so.
+        p.drawText(viewport()->rect().adjusted(8, 8, -8, -8), Qt::AlignCenter | Qt::TextWordWrap,
+                   m_model->isEmpty() ? tr("Type a sentence to see its attention.")
+                                      : tr("This decode has no %1 to show.").arg(attentionKindName(m_kind).toLower()));
         return;
     }
     painter().paint(p, QRectF(viewport()->rect()), scrollOffset());

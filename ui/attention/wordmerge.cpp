@@ -1,6 +1,7 @@
 #include "attention/wordmerge.h"
 
 #include "alignscope/source.h"
+#include "alignscope/trace.h"
 
 #include <algorithm>
 
@@ -35,9 +36,11 @@ std::vector<WordSpan> sourceWordSpans(const SourceAxis &source)
 std::vector<WordSpan> targetWordSpans(const std::vector<std::string> &readable, const std::vector<bool> &special)
 {
     auto isSpecial = [&](size_t i) { return i < special.size() && special[i]; };
+    // Without a single mark the tokens are words already (a word-level target).
+    const bool pieces = std::any_of(readable.begin(), readable.end(), startsWithMark);
     std::vector<WordSpan> out;
     for (size_t i = 0; i < readable.size(); ++i) {
-        const bool starts = i == 0 || startsWithMark(readable[i]) || isSpecial(i) || isSpecial(i - 1);
+        const bool starts = !pieces || i == 0 || startsWithMark(readable[i]) || isSpecial(i) || isSpecial(i - 1);
         if (starts)
             out.push_back({int(i), 1});
         else
@@ -93,6 +96,58 @@ Matrix averageRows(const Matrix &m, const std::vector<WordSpan> &words)
 bool mergesAnything(const std::vector<WordSpan> &words)
 {
     return std::any_of(words.begin(), words.end(), [](const WordSpan &w) { return w.count > 1; });
+}
+
+int wordOf(const std::vector<WordSpan> &words, int index)
+{
+    for (size_t w = 0; w < words.size(); ++w)
+        if (words[w].first <= index && index < words[w].first + words[w].count)
+            return int(w);
+    return -1;
+}
+
+std::vector<std::string> wordLabels(const std::vector<std::string> &readable, const std::vector<WordSpan> &words)
+{
+    std::vector<std::string> out;
+    out.reserve(words.size());
+    for (const WordSpan &w : words)
+        out.push_back(joinPieces(readable, w));
+    return out;
+}
+
+std::vector<WordSpan> pathWordSpans(const DecodeTrace &trace, const std::vector<int> &path)
+{
+    std::vector<std::string> readable;
+    std::vector<bool> special;
+    for (int node : path) {
+        const DecodeNode &n = trace.nodes[size_t(node)];
+        readable.push_back(trace.readable(n.token));
+        special.push_back(n.tokenId == trace.eosId);
+    }
+    return targetWordSpans(readable, special);
+}
+
+std::vector<WordSpan> inputWordSpans(const std::vector<WordSpan> &targetWords, int inputs)
+{
+    std::vector<WordSpan> out;
+    if (inputs <= 0)
+        return out;
+    out.push_back({0, 1}); // <sos>
+    for (const WordSpan &w : targetWords) {
+        const WordSpan shifted = clipped({w.first + 1, w.count}, inputs);
+        if (shifted.count > 0)
+            out.push_back(shifted);
+    }
+    return out;
+}
+
+std::vector<std::string> readablePieces(const DecodeTrace &trace, const std::vector<std::string> &labels)
+{
+    std::vector<std::string> out;
+    out.reserve(labels.size());
+    for (const std::string &l : labels)
+        out.push_back(trace.readable(l));
+    return out;
 }
 
 } // namespace alignscope::ui

@@ -11,6 +11,7 @@
 #include <vector>
 
 namespace alignscope {
+struct DecodeTrace;
 struct SourceAxis;
 }
 
@@ -31,7 +32,8 @@ inline constexpr const char *kWordMark = "\xE2\x96\x81";
 std::vector<WordSpan> sourceWordSpans(const SourceAxis &source);
 /// Target pieces grouped into words: a word starts at the first piece, at a
 /// piece whose readable text starts with "▁", and at a special token and
-/// the piece after it. `readable` (T) and `special` (T).
+/// the piece after it; when no piece has the mark, every token is a word.
+/// `readable` (T) and `special` (T).
 std::vector<WordSpan> targetWordSpans(const std::vector<std::string> &readable, const std::vector<bool> &special);
 /// A word's label: its pieces' readable text joined, the inner marks dropped
 /// ("▁her" "self" -> "▁herself"; "▁New" "▁York" never share a word).
@@ -48,5 +50,18 @@ Matrix averageRows(const Matrix &m, const std::vector<WordSpan> &words);
 
 /// Whether merging changes anything: some word has more than one piece.
 bool mergesAnything(const std::vector<WordSpan> &words);
+/// The word holding piece `index`, -1 when none does.
+int wordOf(const std::vector<WordSpan> &words, int index);
+/// Every word's label (joinPieces).
+std::vector<std::string> wordLabels(const std::vector<std::string> &readable, const std::vector<WordSpan> &words);
+
+/// A decode path's target pieces as words: targetWordSpans over the
+/// trace's readable tokens along `path` (node indices), <eos> special.
+std::vector<WordSpan> pathWordSpans(const DecodeTrace &trace, const std::vector<int> &path);
+/// The decoder's `inputs` inputs (<sos>, then the target pieces but the
+/// last) as words: <sos> alone, then each target word one place later.
+std::vector<WordSpan> inputWordSpans(const std::vector<WordSpan> &targetWords, int inputs);
+/// The readable pieces of a source axis (trace.readable of each label).
+std::vector<std::string> readablePieces(const DecodeTrace &trace, const std::vector<std::string> &labels);
 
 } // namespace alignscope::ui

@@ -159,6 +159,15 @@ void ComparePanel::setStep(int step)
     m_trace->setStep(step);
 }
 
+void ComparePanel::setMergeWords(bool merge)
+{
+    HeatmapOptions o = m_view->options();
+    if (o.mergeWords == merge)
+        return;
+    o.mergeWords = merge;
+    m_view->setOptions(o);
+}
+
 QString ComparePanel::errorText() const
 {
     return m_stack->currentWidget() == m_note && !m_note->styleSheet().isEmpty() ? m_note->text() : QString();
@@ -202,6 +211,12 @@ void DifferenceView::setSelections(const HeadSelection &a, const HeadSelection &
     rebuild();
 }
 
+void DifferenceView::setMergeWords(bool merge)
+{
+    m_options.mergeWords = merge;
+    rebuild();
+}
+
 void DifferenceView::setStep(int step)
 {
     m_step = step;
@@ -218,8 +233,13 @@ void DifferenceView::rebuild()
         for (int t = 0; t < int(diff.rows()); ++t)
             rows.push_back({qs(m_a->readable(m_a->nodes[path[t]].token)), t, false, false});
         // Tooltips of a difference show the difference.
-        m_data = HeatmapData::build(m_a->source, rows, diff, diff, m_options, m_a->displayToken);
-        m_data.currentRow = std::clamp(m_step, 0, int(diff.rows()) - 1);
+        if (m_options.mergeWords && !m_a->source.words.empty())
+            m_data = HeatmapData::buildWords(*m_a, m_a->source, sourceWordSpans(m_a->source), rows,
+                                             pathWordSpans(*m_a, {path.begin(), path.begin() + diff.rows()}),
+                                             diff, diff, m_options, true);
+        else
+            m_data = HeatmapData::build(m_a->source, rows, diff, diff, m_options, m_a->displayToken);
+        m_data.currentRow = std::max(0, m_data.rowOfStep(std::clamp(m_step, 0, int(diff.rows()) - 1)));
         m_data.visibleRows = m_data.currentRow + 1;
         // Symmetric scale around 0, rounded up to a tenth so the bar reads well.
         const double largest = diff.cwiseAbs().maxCoeff();
@@ -532,6 +552,7 @@ void CompareView::onStarted(int count)
     while (m_panels.size() < count)
     {
         auto *panel = new ComparePanel(this);
+        panel->setMergeWords(m_mergeWords);
         panel->view()->viewport()->setContextMenuPolicy(Qt::ActionsContextMenu);
         panel->view()->viewport()->addActions({m_exportGrid, m_copyGrid});
         panel->view()->installEventFilter(this); // a resize changes the shared cell size
@@ -633,18 +654,33 @@ void CompareView::createExportActions()
         connect(a, &QAction::triggered, this, slot);
         return a;
     };
-    FigureOptions figure;
     m_exportGrid = action(tr("&Export comparison…"), "exportComparison",
-                          [this, figure] { exportPanelsWithDialog(this, gridFigure(), figure); });
+                          [this] { exportPanelsWithDialog(this, gridFigure(), figureDefaults()); });
     m_copyGrid = action(tr("&Copy comparison image"), "copyComparison",
-                        [this, figure] { copyPanelsToClipboard(gridFigure(), figure); });
-    m_exportDifference = action(tr("Export &difference…"), "exportDifference", [this, figure] {
-        exportPanelsWithDialog(this, differenceFigure(), figure, ExportDialog::HeatmapFiguresOnly);
+                        [this] { copyPanelsToClipboard(gridFigure(), figureDefaults()); });
+    m_exportDifference = action(tr("Export &difference…"), "exportDifference", [this] {
+        exportPanelsWithDialog(this, differenceFigure(), figureDefaults(), ExportDialog::HeatmapFiguresOnly);
     });
     m_copyDifference = action(tr("Copy difference &image"), "copyDifference",
-                              [this, figure] { copyPanelsToClipboard(differenceFigure(), figure); });
+                              [this] { copyPanelsToClipboard(differenceFigure(), figureDefaults()); });
     m_difference->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_difference->addActions({m_exportDifference, m_copyDifference});
+}
+
+FigureOptions CompareView::figureDefaults() const
+{
+    FigureOptions o;
+    o.mergeWords = m_mergeWords;
+    return o;
+}
+
+void CompareView::setMergeWords(bool merge)
+{
+    m_mergeWords = merge;
+    for (ComparePanel *p : std::as_const(m_panels))
+        p->setMergeWords(merge);
+    m_difference->setMergeWords(merge);
+    updateSharedAxes();
 }
 
 std::vector<FigurePanel> CompareView::gridFigure() const

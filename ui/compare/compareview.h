@@ -43,6 +43,8 @@ public:
     void setPending(const QString &source);
     void setResult(const CompareResult &result, int step);
     void setStep(int step);
+    /// The heatmap over words instead of a subword model's pieces (HeatmapOptions::mergeWords).
+    void setMergeWords(bool merge);
 
     TraceModel *traceModel() const { return m_trace; }
     HeatmapView *view() const { return m_view; }
@@ -89,6 +91,8 @@ public:
     void setStep(int step);
     /// The layer / head each trace is read with.
     void setSelections(const HeadSelection &a, const HeadSelection &b);
+    /// Over words instead of pieces (model A's words; both models read the same pieces).
+    void setMergeWords(bool merge);
     const HeatmapData &data() const { return m_data; }
     const HeatmapOptions &options() const { return m_options; }
     /// Cell rectangle in widget coordinates (tests).
@@ -132,6 +136,10 @@ public:
     void setSelection(const HeadSelection &selection);
     /// What panel `index` shows (its own picker may differ from the tool bar's).
     HeadSelection panelSelection(int index) const;
+    /// The main heatmap's "Merge word pieces", for every panel, the
+    /// difference map and the exported figures.
+    void setMergeWords(bool merge);
+    bool mergesWords() const { return m_mergeWords; }
     QLineEdit *targetEdit() const { return m_targetEdit; }
 
     /// The grid as a figure: one captioned panel per model that rendered,
@@ -188,11 +196,14 @@ private:
     void updateTable(int index);
     void followStep();
     void updateHeadPicker();
+    /// What an export starts from: the view's word merging.
+    FigureOptions figureDefaults() const;
 
     TraceModel *m_follow;
     QComboBox *m_picker;
     CompareController *m_controller;
     QList<ComparePanel *> m_panels;
+    bool m_mergeWords = false;
     QGridLayout *m_grid = nullptr;
     DifferenceView *m_difference = nullptr;
     QLabel *m_differenceTitle = nullptr;

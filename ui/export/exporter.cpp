@@ -139,7 +139,7 @@ void FigureExporter::Impl::addPanel(const FigurePanel &source)
         d.heatmap.emplace(d.data, h, font, palette);
         d.body = d.heatmap->figureSize();
     } else if (options.view == FigureView::Heads) {
-        d.grid = HeadGridData::fromTrace(d.model, AttentionKind::Cross, true);
+        d.grid = HeadGridData::fromTrace(d.model, AttentionKind::Cross, true, options.mergeWords);
         d.grid->currentRow = d.grid->selectedLayer = d.grid->selectedColumn = -1; // a figure has no cursor
         // Cells about a third of a heatmap cell per key, within the grid's limits.
         const double keys = std::max(1, d.model.sourceLength());

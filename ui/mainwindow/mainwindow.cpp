@@ -165,6 +165,22 @@ void MainWindow::createDocks()
     heat->raise();
     connect(training, &TrainingPanel::modelTrained, this, &MainWindow::openModelFile);
 
+    // One "Merge word pieces" for every view of attention (the heatmap's tool bar and View menu).
+    auto shareMerge = [this, compare] {
+        const bool merge = m_heatmap->view()->options().mergeWords;
+        HeatmapView *self = m_selfAttention->view();
+        if (self->options().mergeWords != merge) {
+            HeatmapOptions o = self->options();
+            o.mergeWords = merge;
+            self->setOptions(o);
+        }
+        m_headGrid->view()->setMergeWords(merge);
+        if (compare->mergesWords() != merge)
+            compare->setMergeWords(merge);
+    };
+    connect(m_heatmap->view(), &HeatmapView::optionsChanged, this, shareMerge);
+    shareMerge();
+
     m_compareDock = findChild<QDockWidget *>(QStringLiteral("compareDock"));
     createIntervention();
     createSpeech();
