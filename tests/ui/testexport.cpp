@@ -135,6 +135,7 @@ private slots:
     void testCliBatch();
     void testCliCompareAndData();
     void testCliDpi();
+    void testCliMergeWords();
     void testDialogResolution();
 
 private:
@@ -459,6 +460,33 @@ void TestExport::testCliDpi()
     QCOMPARE(both.code, 2);
     QVERIFY2(both.err.contains("--scale or --dpi"), both.err.constData());
     QVERIFY(!QFile::exists(m_dir.filePath("both.png")));
+}
+
+// --merge-words draws a subword model's pieces as words: BART's "Ġc" "a" "t"
+// become one column "▁cat" in the heatmap; the heads and compare views take it too.
+void TestExport::testCliMergeWords()
+{
+    const QString bart = QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/hf/models/bart");
+    const QString cat = QStringLiteral(">\u2581cat<");
+    auto svg = [&](const QStringList &extra, const QString &name) {
+        const QString file = m_dir.filePath(name);
+        QStringList args{"export", "--format", "svg", "--out", file};
+        args << extra << "The cat sat on the mat";
+        const Run r = runCli(args);
+        QFile f(file);
+        return r.code == 0 && f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString(r.err);
+    };
+    const QString pieces = svg({"--model", bart}, "pieces.svg");
+    const QString words = svg({"--model", bart, "--merge-words"}, "words.svg");
+    QVERIFY2(pieces.contains("<svg") && words.contains("<svg"), qPrintable(pieces + words));
+    QVERIFY(!pieces.contains(cat));
+    QVERIFY(words.contains(cat));
+    QVERIFY(words.count("<text") < pieces.count("<text")); // fewer labels and cells
+    const QString heads = svg({"--model", bart, "--view", "heads", "--merge-words"}, "heads.svg");
+    QVERIFY2(heads.contains("<svg"), qPrintable(heads));
+    QVERIFY(heads != svg({"--model", bart, "--view", "heads"}, "heads-pieces.svg"));
+    const QString compare = svg({"--view", "compare", "--models", bart, bart, "--merge-words"}, "compare.svg");
+    QVERIFY2(compare.contains(cat), qPrintable(compare.left(400)));
 }
 
 // The export dialog offers PNG size as a scale or as a print resolution;
