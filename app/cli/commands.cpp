@@ -151,18 +151,9 @@ int translateCommand(const Argv &argv)
             return fail(prompt.error());
         options.forcedPrompt = prompt.value();
     }
-    if (auto prefix = args->value("prefix")) {
-        options.prefix = model.value()->prepareTarget(*prefix);
-        if (audio) { // after Whisper's prompt: language, task, no timestamps (a −1 there stays the model's choice)
-            // The tokenizer starts a text with its own prompt (<|startoftranscript|> …): the text alone follows ours.
-            if (const auto *t = dynamic_cast<const TransformerModel *>(model.value().get()); t && t->tokenizer())
-                while (!options.prefix.empty() && t->tokenizer()->isSpecial(options.prefix.front()))
-                    options.prefix.erase(options.prefix.begin());
-            std::vector<int> forced = options.forcedPrompt.value_or(model.value()->generation().forcedPrompt);
-            forced.insert(forced.end(), options.prefix.begin(), options.prefix.end());
-            options.prefix = std::move(forced);
-        }
-    }
+    if (auto prefix = args->value("prefix")) // a clip's after Whisper's prompt (language, task, no timestamps)
+        options.prefix = audio ? model.value()->prepareForcedTarget(*prefix, options.forcedPrompt)
+                               : model.value()->prepareTarget(*prefix);
     if (image)
         return translateImage(args.value(), *model.value(), options, selection.value());
     if (stdinLines)

@@ -33,8 +33,6 @@ int compareCommand(const Argv &argv)
         return fail(usageError("compare needs --models A B ... (bundled names or files)"));
     if (sentence.empty() && !audio && !image)
         return fail(usageError("no sentence given; pass it as the last argument"));
-    if (audio && args->value("target")) // a forced transcript of a clip is not done yet
-        return fail(usageError("--target cannot be combined with --audio yet"));
     auto beam = args->integer("beam", 0, 1, 64);
     if (!beam)
         return fail(beam.error());

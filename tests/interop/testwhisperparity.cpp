@@ -338,6 +338,20 @@ void TestWhisperParity::testCliAudio()
     }
     r = testing::runCli({"translate", "--model", model, "--audio", audio, "--prefix", "ab"});
     QVERIFY2(r.code == 0 && r.out.startsWith("ab"), qPrintable(testing::describe(r)));
+    // compare --target forces a whole transcript on every model, after the same prompt.
+    r = testing::runCli({"compare", "--models", model, model, "--audio", audio, "--target", "ab", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    const json compared = json::parse(r.out.toStdString());
+    QCOMPARE(compared.size(), size_t(2));
+    for (const json &row : compared) {
+        QCOMPARE(row["summary"]["translation"].get<std::string>(), std::string("ab"));
+        const json &steps = row["trace"]["steps"];
+        const json &ids = expected["cases"][0]["generated_ids"];
+        for (size_t t = 0; t < 3; ++t)
+            QCOMPARE(steps[t]["token_id"].get<int>(), ids[t].get<int>());
+        QVERIFY(steps.back()["forced"].get<bool>()); // to the end: <|endoftext|>
+        QCOMPARE(steps.size(), size_t(6));
+    }
     r = testing::runCli({"translate", "--model", model, "--audio", audio, "--beam", "3"}); // beams keep the prompt
     QVERIFY2(r.code == 0 && !r.out.isEmpty(), qPrintable(testing::describe(r)));
     r = testing::runCli({"translate", "--model", model, "--audio", audio, "--json"});

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -170,6 +171,17 @@ public:
     }
     /// Target text into ids (no <sos>/<eos>), for forced prefixes.
     virtual std::vector<int> prepareTarget(const std::string &text) const = 0;
+    /// The ids a decode forced on `text` reads from its first step: the
+    /// model's forced prompt (`prompt`, else generation()'s: Whisper's
+    /// language, task and no-timestamps, −1 where the model chooses), then
+    /// prepareTarget's ids without the tokenizer's own leading prompt. For
+    /// models without a prompt, prepareTarget(text).
+    virtual std::vector<int> prepareForcedTarget(const std::string &text,
+                                                 const std::optional<std::vector<int>> &prompt = {}) const
+    {
+        (void)prompt;
+        return prepareTarget(text);
+    }
     /// Joins target tokens back into text, as this model's tokenizer does.
     virtual std::function<std::string(const std::vector<std::string> &)> detokenizer() const = 0;
     /// A token as a person reads it, for views: subword tokenizers' pieces

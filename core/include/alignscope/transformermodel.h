@@ -68,6 +68,8 @@ public:
     Result<EncodedSource> prepareImage(const RgbImage &image) const override;
     Result<std::vector<int>> decoderPrompt(const std::string &language, const std::string &task) const override;
     std::vector<int> prepareTarget(const std::string &text) const override;
+    std::vector<int> prepareForcedTarget(const std::string &text,
+                                         const std::optional<std::vector<int>> &prompt = {}) const override;
     std::function<std::string(const std::vector<std::string> &)> detokenizer() const override;
     std::function<std::string(const std::string &)> tokenDisplay() const override;
     std::shared_ptr<const EncodedMemory> encode(const EncodedSource &source) const override;

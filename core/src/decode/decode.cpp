@@ -383,7 +383,9 @@ Result<DecodeTrace> forceDecodeIds(const Seq2Seq &model, const std::string &sent
 Result<DecodeTrace> forceDecodeSource(const Seq2Seq &model, EncodedSource source, const std::string &targetText,
                                       const std::atomic<bool> *cancel)
 {
-    return translateSource(model, std::move(source), forcedOptions(model, model.prepareTarget(targetText), {}), cancel);
+    // A clip's transcript follows the model's prompt (Whisper: language, task, no timestamps).
+    return translateSource(model, std::move(source), forcedOptions(model, model.prepareForcedTarget(targetText), {}),
+                           cancel);
 }
 
 std::vector<Result<DecodeTrace>> translateAll(const std::vector<const Seq2Seq *> &models, const std::string &sentence,

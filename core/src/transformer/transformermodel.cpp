@@ -284,6 +284,21 @@ std::vector<int> TransformerModel::prepareTarget(const std::string &text) const
     return ids;
 }
 
+std::vector<int> TransformerModel::prepareForcedTarget(const std::string &text,
+                                                      const std::optional<std::vector<int>> &prompt) const
+{
+    std::vector<int> ids = prepareTarget(text);
+    std::vector<int> forced = prompt.value_or(generation().forcedPrompt);
+    if (forced.empty())
+        return ids;
+    // The tokenizer starts a text with its own prompt (<|startoftranscript|> …): the text alone follows the model's.
+    auto first = ids.begin();
+    while (m_hfTokenizer && first != ids.end() && m_hfTokenizer->isSpecial(*first))
+        ++first;
+    forced.insert(forced.end(), first, ids.end());
+    return forced;
+}
+
 std::function<std::string(const std::vector<std::string> &)> TransformerModel::detokenizer() const
 {
     if (!m_hfTokenizer)
