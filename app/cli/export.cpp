@@ -233,11 +233,11 @@ Result<void> setUp(const Args &args, Job &job)
     job.view = args.value("view").value_or("heatmap");
     if (job.view != "heatmap" && job.view != "lines" && job.view != "heads" && job.view != "compare")
         return usageError("--view must be heatmap, lines, heads or compare");
-    // A picture's figure is the overlay (--step N or the --strip of every word).
-    if (args.value("image") && isImageFormat(job.format) && (args.value("view") || !args.list("models").empty()))
-        return usageError("with --image, --format " + job.format +
-                          " draws the overlay figure of one model (--step N or --strip); drop --view and --models, "
-                          "or use --format json");
+    // A picture's figure is the overlay (--step N or the --strip of every word), of one model or of several.
+    if (args.value("image") && isImageFormat(job.format) && job.view != "heatmap" && job.view != "compare")
+        return usageError("with --image, --format " + job.format + " draws the overlay figure (--step N or --strip) "
+                          "of one model, or of several with --view compare; --view " + job.view +
+                          " does not apply");
     if ((job.view == "lines" || job.view == "heads") && !isImageFormat(job.format))
         return usageError("--view " + job.view + " is a figure; use --format png, svg or pdf");
     auto threshold = args.number("threshold", -1.0, -1.0, 1.0);

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 
 namespace alignscope::cli {
@@ -39,7 +40,7 @@ public:
                        const HeadSelection &selection) override
     {
         if (!traces.empty() && traces.front()->source.kind == SourceKind::Image)
-            return writeOverlay(traces, file, selection);
+            return writeOverlay(traces, names, file, selection);
         std::vector<std::unique_ptr<TraceModel>> models;
         std::vector<FigurePanel> panels;
         for (size_t i = 0; i < traces.size(); ++i) {
@@ -53,23 +54,32 @@ public:
     }
 
 private:
-    /// A picture's caption: the overlay for one step (--step N, 1-based) or the strip of every word.
-    Result<void> writeOverlay(const std::vector<std::shared_ptr<const DecodeTrace>> &traces, const std::string &file,
+    /// A picture's caption: the overlay for one step (--step N, 1-based) or
+    /// the strip of every word; with several models (--view compare) their
+    /// steps side by side, or one strip per model, each under its name.
+    Result<void> writeOverlay(const std::vector<std::shared_ptr<const DecodeTrace>> &traces,
+                              const std::vector<std::string> &names, const std::string &file,
                               const HeadSelection &selection)
     {
-        if (traces.size() > 1)
-            return usageError("--view compare of a picture is not drawn yet; export one model, or use --format json");
-        TraceModel model;
-        model.setTrace(traces.front());
-        model.setSelection(selection);
+        std::vector<std::unique_ptr<TraceModel>> models;
+        std::vector<FigurePanel> panels;
+        int shortest = std::numeric_limits<int>::max();
+        for (size_t i = 0; i < traces.size(); ++i) {
+            models.push_back(std::make_unique<TraceModel>());
+            models.back()->setTrace(traces[i]);
+            models.back()->setSelection(selection);
+            shortest = std::min(shortest, models.back()->stepCount());
+            panels.push_back({models.back().get(), QString::fromStdString(i < names.size() ? names[i] : "")});
+        }
         OverlayFigureOptions o = m_overlay;
         if (m_step) {
-            if (*m_step > model.stepCount())
-                return usageError("--step " + std::to_string(*m_step) + ": the caption has " +
-                                  std::to_string(model.stepCount()) + " steps");
+            if (*m_step > shortest)
+                return usageError("--step " + std::to_string(*m_step) + ": the caption" +
+                                  (traces.size() > 1 ? "s have " : " has ") + std::to_string(shortest) +
+                                  (traces.size() > 1 ? " steps or fewer" : " steps"));
             o.step = *m_step - 1;
         }
-        return OverlayFigure(model, m_options, o).write(QString::fromStdString(file));
+        return OverlayFigure(panels, m_options, o).write(QString::fromStdString(file));
     }
 
     FigureOptions m_options;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QFileInfo>
 #include <QtTest>
 
 #include <cmath>
@@ -197,7 +198,7 @@ void TestCliImage::testRefusals_data()
                                              << "--step, --strip and --opacity";
     const QStringList exportPng{"export", "--model", kModel, "--format", "png", "--out", "never.png"};
     QTest::newRow("export: --view heads of a picture") << exportPng + QStringList{"--image", kPng, "--view", "heads"}
-                                                       << 2 << "drop --view and --models";
+                                                       << 2 << "--view heads does not apply";
 #ifdef ALIGNSCOPE_TEST_FIGURES // a build without the UI refuses every figure before these
     QTest::newRow("export: --step and --strip") << exportPng + QStringList{"--image", kPng, "--step", "1", "--strip"}
                                                 << 2 << "not both";
@@ -266,6 +267,19 @@ void TestCliImage::testFigures()
                                        tmp.path() + "/past." + format, "--step", "999"});
     QVERIFY2(past.code == 2 && past.err.contains("--step 999") && past.err.count('\n') == 1,
              qPrintable(testing::describe(past)));
+    // Two models on the picture: their figures in one file, each under its name.
+    const QString both = tmp.path() + "/compare." + format;
+    const auto compared = testing::runCli(QStringList{"export", "--view", "compare", "--models", kModel, kModel,
+                                                      "--image", kPng, "--format", format, "--out", both} + figure);
+    QVERIFY2(compared.code == 0, qPrintable(testing::describe(compared)));
+    QFile c(both);
+    QVERIFY(c.open(QIODevice::ReadOnly));
+    const QByteArray two = c.readAll();
+    QVERIFY(two.startsWith(magic));
+    if (format == "svg") {
+        QCOMPARE(two.count("<image"), 2 * bytes.count("<image"));
+        QVERIFY(two.contains(QFileInfo(kModel).fileName().toUtf8()));
+    }
 }
 
 QTEST_APPLESS_MAIN(TestCliImage)

@@ -2,6 +2,7 @@
 // the strip has one picture per generated word (the caption's words, <eos>
 // left out), each captioned with its word; one step is one picture; PNG,
 // SVG and PDF render at the laid-out size, one painted picture per panel.
+// Several models: a strip per model under its name, or their steps side by side.
 
 #include "export/overlayfigure.h"
 
@@ -23,6 +24,7 @@ private slots:
     void initTestCase();
     void testStripHasAPanelPerWord();
     void testOneStep();
+    void testSeveralModels();
     void testRender_data();
     void testRender();
 
@@ -87,6 +89,40 @@ void TestOverlayFigure::testOneStep()
     QVERIFY(one.imageRect(0).width() > OverlayFigure(m_model, FigureOptions{}, {}).imageRect(0).width());
     o.step = 10000; // past the caption: nothing to draw
     QCOMPARE(OverlayFigure(m_model, FigureOptions{}, o).panelCount(), 0);
+}
+
+void TestOverlayFigure::testSeveralModels()
+{
+    TraceModel second;
+    second.setTrace(m_model.tracePtr());
+    second.setSelection(HeadSelection::of(0, 0)); // the other model shows one head, not the mean
+    const std::vector<FigurePanel> models{{&m_model, QStringLiteral("mean model")}, {&second, QStringLiteral("head 1")}};
+    const OverlayFigure one(m_model, FigureOptions{}, {});
+    const OverlayFigure strips(models, FigureOptions{}, {});
+    // A strip per model, the second below the first, each panel knowing its model.
+    QCOMPARE(strips.panelCount(), 2 * one.panelCount());
+    const int n = one.panelCount();
+    for (int k = 0; k < strips.panelCount(); ++k) {
+        QCOMPARE(strips.modelName(k), k < n ? QStringLiteral("mean model") : QStringLiteral("head 1"));
+        QCOMPARE(strips.caption(k), one.caption(k % n));
+    }
+    QVERIFY(strips.imageRect(n).top() > strips.imageRect(n - 1).bottom());
+    QVERIFY(strips.figureSize().height() > one.figureSize().height());
+    QVERIFY(one.modelName(0).isEmpty()); // one model: no names drawn
+    // One step: the models' pictures side by side on one row, the same size.
+    OverlayFigureOptions o;
+    o.step = 0;
+    const OverlayFigure steps(models, FigureOptions{}, o);
+    QCOMPARE(steps.panelCount(), 2);
+    QCOMPARE(steps.imageRect(0).top(), steps.imageRect(1).top());
+    QVERIFY(steps.imageRect(1).left() > steps.imageRect(0).right());
+    QCOMPARE(steps.imageRect(0).size(), steps.imageRect(1).size());
+    // Both names are written, above their pictures.
+    FigureOptions svg;
+    svg.format = FigureFormat::Svg;
+    const QByteArray bytes = OverlayFigure(models, svg, o).render();
+    QVERIFY(bytes.contains("mean model") && bytes.contains("head 1"));
+    QCOMPARE(int(bytes.count("<image")), 2);
 }
 
 void TestOverlayFigure::testRender_data()

@@ -12,6 +12,7 @@
 #include "attention/headgrid.h"
 #include "attention/selfattentionview.h"
 #include "compare/compareview.h"
+#include "export/exportdialog.h"
 #include "decode/tracemodel.h"
 #include "mainwindow/mainwindow.h"
 #include "widgets/sentenceedit.h"
@@ -59,6 +60,7 @@ private slots:
     void testPastedImage();
     void testRandomScene();
     void testCompareOnAPicture();
+    void testExportPicture();
     void testSessionKeepsThePicture();
     void testBadFileKeepsTheCaption();
     void testTextModelRefusesImages();
@@ -69,6 +71,8 @@ private:
     static QString folder() { return data("vision/vit-gpt2"); }
     /// Waits for a decode of a picture labelled `label`.
     static bool waitForImage(MainWindow &w, const QString &label);
+    /// A window on the fixture folder with its picture captioned; null when that failed.
+    static std::unique_ptr<MainWindow> windowOnPicture();
     /// The fixture's picture as transformers' load_image gives it (picture.rgb).
     static RgbImage fixturePicture();
     /// A small made-up picture: a gradient with a bright square.
@@ -88,6 +92,15 @@ bool TestVision::waitForImage(MainWindow &w, const QString &label)
         return t && t->source.kind == SourceKind::Image && w.controller()->imageLabel() == label
                && !w.controller()->busy();
     });
+}
+
+std::unique_ptr<MainWindow> TestVision::windowOnPicture()
+{
+    auto w = openWindowWith(folder());
+    const QString png = data("vision/vit-gpt2/picture.png");
+    if (!w || !w->openImageFile(png) || !waitForImage(*w, png))
+        return nullptr;
+    return w;
 }
 
 RgbImage TestVision::fixturePicture()
@@ -206,10 +219,8 @@ void TestVision::testPictureInTheVisionView()
 
 void TestVision::testOverlayControls()
 {
-    auto w = openWindowWith(folder());
+    auto w = windowOnPicture();
     QVERIFY(w);
-    QVERIFY(w->openImageFile(data("vision/vit-gpt2/picture.png")));
-    QVERIFY(waitForImage(*w, data("vision/vit-gpt2/picture.png")));
     VisionPanel *panel = w->visionPanel();
     VisionView *view = panel->view();
     const QSize size(600, 400);
@@ -251,11 +262,8 @@ void TestVision::testOverlayControls()
 
 void TestVision::testHoverAndClickPatch()
 {
-    auto w = openWindowWith(folder());
+    auto w = windowOnPicture();
     QVERIFY(w);
-    const QString png = data("vision/vit-gpt2/picture.png");
-    QVERIFY(w->openImageFile(png));
-    QVERIFY(waitForImage(*w, png));
     VisionView *view = w->visionPanel()->view();
     w->findChild<QDockWidget *>(QStringLiteral("visionDock"))->raise();
     QVERIFY(waitFor([&] { return view->isVisible() && view->imageRect().width() > 20; }, 5000));
@@ -407,6 +415,64 @@ void TestVision::testCompareOnAPicture()
     w->traceModel()->setStep(2);
     QVERIFY(waitFor([&] { return compare->panel(0)->traceModel()->step() == 2; }, 5000));
     QCOMPARE(compare->panel(0)->visionView()->peakPatch(), w->visionPanel()->view()->peakPatch());
+    // The grid's figure is the picture's overlay: the vision model's panel (the text model's error is left out).
+    const std::vector<FigurePanel> figure = compare->gridFigure();
+    QCOMPARE(int(figure.size()), 1);
+    QVERIFY(figure.front().model == compare->panel(0)->traceModel());
+    QVERIFY(compare->panel(0)->visionView()->actions().contains(compare->copyGridAction()));
+    QApplication::clipboard()->clear();
+    compare->copyGridAction()->trigger();
+    QVERIFY(!QApplication::clipboard()->image().isNull());
+
+    // A caption forced on every model: typed, then the first model's own.
+    const auto forcedCaption = [&](const std::string &expected) {
+        return waitFor([&] {
+            if (compare->controller()->busy() || !compare->panel(0)->showsImage())
+                return false;
+            const DecodeTrace *t = compare->panel(0)->traceModel()->trace();
+            return t && t->translation(t->bestPath()) == expected;
+        });
+    };
+    const std::string own = mine->translation(mine->bestPath());
+    compare->setTarget(CompareTarget::Typed, QStringLiteral("a cat"));
+    QVERIFY(forcedCaption("a cat"));
+    QVERIFY(compare->panel(0)->traceModel()->nodeAtStep(0)->forced);
+    compare->setTarget(CompareTarget::ModelOutput, {}, 0);
+    QVERIFY(forcedCaption(own));
+    QVERIFY(compare->panel(0)->traceModel()->nodeAtStep(0)->forced);
+}
+
+// Export… and Copy image on the Vision view give the overlay figure, not a
+// heatmap over 'patch r,c' columns; the dialog offers the strip or this step.
+void TestVision::testExportPicture()
+{
+    auto w = windowOnPicture();
+    QVERIFY(w);
+    VisionView *view = w->visionPanel()->view();
+    QAction *copy = nullptr;
+    for (QAction *a : view->actions())
+        if (a->objectName() == QLatin1String("copyPicture"))
+            copy = a;
+    QVERIFY(copy && copy->isEnabled());
+    QApplication::clipboard()->clear();
+    copy->trigger();
+    const QMimeData *mime = QApplication::clipboard()->mimeData();
+    QVERIFY(mime && mime->hasImage());
+    const QByteArray svg = mime->data(QStringLiteral("image/svg+xml"));
+    QCOMPARE(int(svg.count("<image")), 1); // this step's one picture
+    QVERIFY(!svg.contains("patch 1,1")); // not a heatmap's column labels
+    // The dialog for a picture: the strip or this step, figures and the trace JSON.
+    ExportDialog dialog(FigureOptions{}, w.get(), ExportDialog::Picture);
+    auto *viewBox = dialog.findChildren<QComboBox *>().at(1);
+    QCOMPARE(viewBox->count(), 2);
+    QVERIFY(!dialog.pictureStep());
+    viewBox->setCurrentIndex(1);
+    QVERIFY(dialog.pictureStep());
+    auto *formats = dialog.findChildren<QComboBox *>().at(0);
+    QVERIFY(formats->findData(QStringLiteral("json")) >= 0);
+    QCOMPARE(formats->findData(QStringLiteral("csv")), -1);
+    ExportDialog several(FigureOptions{}, w.get(), ExportDialog::PictureFiguresOnly);
+    QCOMPARE(several.findChildren<QComboBox *>().at(0)->findData(QStringLiteral("json")), -1);
 }
 
 void TestVision::testSessionKeepsThePicture()

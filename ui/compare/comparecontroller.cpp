@@ -140,20 +140,19 @@ void CompareController::run()
     const int index = std::clamp(m_targetModel, 0, int(m_sources.size()) - 1);
     const QString reference = m_sources.value(index);
     auto cache = m_cache;
-    const bool picture = m_image != nullptr;
+    const std::shared_ptr<const RgbImage> image = m_image;
     auto prepare = [=] {
         Preparation p;
-        if (picture) { // a caption has no corpus reference, and forcing one is not supported
-            if (kind != CompareTarget::None)
-                p.problem = tr("A picture's caption cannot be forced on a target; each model captions on its own.");
-            return p;
-        }
-        p.gold = goldPairFor(sentence);
+        if (!image)
+            p.gold = goldPairFor(sentence);
         switch (kind) {
         case CompareTarget::None: break;
         case CompareTarget::Reference:
             if (p.gold)
                 p.target = p.gold->target;
+            else if (image) // a picture is in no corpus
+                p.problem = tr("A picture has no reference caption: type the caption to force, or force one "
+                               "model's; each model captions on its own.");
             else
                 p.problem = tr("“%1” is not in the built-in corpus, so there is no reference to force; "
                                "each model decodes on its own.").arg(QString::fromStdString(sentence));
@@ -164,13 +163,21 @@ void CompareController::run()
             else
                 p.problem = tr("Type a target to force every model on it; until then each model decodes on its own.");
             break;
-        case CompareTarget::ModelOutput: {
+        case CompareTarget::ModelOutput: { // that model's own caption or translation, forced on all
             const ModelResultPtr model = cache->get(reference);
-            auto trace = model->ok() ? translate(*model->value(), sentence) : Result<DecodeTrace>(model->error());
+            Result<DecodeTrace> trace = model->ok() ? Result<DecodeTrace>(Error{ErrorKind::Internal, "not decoded"})
+                                                    : Result<DecodeTrace>(model->error());
+            if (model->ok() && image) {
+                auto source = model->value()->prepareImage(*image);
+                trace = source ? translateSource(*model->value(), std::move(source).value(), {})
+                               : Result<DecodeTrace>(source.error());
+            } else if (model->ok()) {
+                trace = translate(*model->value(), sentence);
+            }
             if (trace)
                 p.target = trace->translation(trace->bestPath());
             else
-                p.problem = tr("%1 could not translate the sentence: %2")
+                p.problem = (image ? tr("%1 could not caption the picture: %2") : tr("%1 could not translate the sentence: %2"))
                                 .arg(reference, QString::fromStdString(trace.error().message));
             break;
         }

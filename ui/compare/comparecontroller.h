@@ -67,8 +67,8 @@ public slots:
     void setSentence(const QString &sentence);
     /// Captions `image` with every model (each model's image processor
     /// prepares it); a model that reads text says so in its row. `label`
-    /// names the picture. Targets cannot be forced on a caption: each model
-    /// captions on its own.
+    /// names the picture. A typed caption, or one model's own, can be forced
+    /// on every model (a picture has no corpus reference).
     void setImage(std::shared_ptr<const alignscope::RgbImage> image, const QString &label);
     /// `typed` is used for Typed; `modelIndex` (into models()) for ModelOutput.
     void setTarget(alignscope::ui::CompareTarget kind, const QString &typed = {}, int modelIndex = 0);

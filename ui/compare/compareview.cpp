@@ -555,6 +555,8 @@ void CompareView::onStarted(int count)
         panel->setMergeWords(m_mergeWords);
         panel->view()->viewport()->setContextMenuPolicy(Qt::ActionsContextMenu);
         panel->view()->viewport()->addActions({m_exportGrid, m_copyGrid});
+        panel->visionView()->setContextMenuPolicy(Qt::ActionsContextMenu); // a picture's captions: their overlays
+        panel->visionView()->addActions({m_exportGrid, m_copyGrid});
         panel->view()->installEventFilter(this); // a resize changes the shared cell size
         connect(panel, &ComparePanel::selectionChanged, this, [this, panel] {
             const int index = int(m_panels.indexOf(panel));
@@ -687,7 +689,7 @@ std::vector<FigurePanel> CompareView::gridFigure() const
 {
     std::vector<FigurePanel> panels;
     for (const ComparePanel *p : m_panels)
-        if (p->showsHeatmap() && !p->traceModel()->isEmpty())
+        if ((p->showsHeatmap() || p->showsImage()) && !p->traceModel()->isEmpty()) // a picture: its overlay
             panels.push_back({p->traceModel(), p->caption()});
     return panels;
 }

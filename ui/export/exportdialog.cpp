@@ -1,6 +1,8 @@
 #include "export/exportdialog.h"
 
 #include "attention/heatmapview.h"
+#include "export/overlayfigure.h"
+#include "vision/imageoverlay.h"
 
 #include "alignscope/attentionexport.h"
 
@@ -15,6 +17,7 @@
 #include <QFileDialog>
 #include <QFontComboBox>
 #include <QFormLayout>
+#include <QImage>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
@@ -55,22 +58,28 @@ FigureOptions viewDefaults(const HeatmapView *view)
 } // namespace
 
 ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent, Offer offer)
-    : QDialog(parent), m_initial(initial)
+    : QDialog(parent), m_initial(initial), m_offer(offer)
 {
     setWindowTitle(tr("Export"));
     auto *form = new QFormLayout(this);
     m_format = new QComboBox(this);
     for (const QString &f : kFormats)
-        if (offer == Everything || isFigure(f))
+        if (offer == Everything || isFigure(f) || (offer == Picture && f == QLatin1String("json")))
             m_format->addItem(f.toUpper(), f);
     m_format->setCurrentIndex(int(initial.format));
     m_view = new QComboBox(this);
-    m_view->addItem(tr("Heatmap"), QStringLiteral("heatmap"));
-    if (offer != HeatmapFiguresOnly) {
+    const bool picture = offer == Picture || offer == PictureFiguresOnly;
+    if (picture) { // the picture with the attention over it
+        m_view->addItem(tr("Strip: a picture per word"), QStringLiteral("strip"));
+        m_view->addItem(tr("This step's picture"), QStringLiteral("step"));
+    } else {
+        m_view->addItem(tr("Heatmap"), QStringLiteral("heatmap"));
+    }
+    if (offer == Everything || offer == FiguresOnly) {
         m_view->addItem(tr("Alignment lines"), QStringLiteral("lines"));
         m_view->addItem(tr("Head grid (every layer and head)"), QStringLiteral("heads"));
     }
-    m_view->setCurrentIndex(offer == HeatmapFiguresOnly ? 0 : int(initial.view));
+    m_view->setCurrentIndex(offer == Everything || offer == FiguresOnly ? int(initial.view) : 0);
     m_scale = new QDoubleSpinBox(this);
     m_scale->setRange(0.5, 8.0);
     m_scale->setSingleStep(0.5);
@@ -155,7 +164,7 @@ FigureOptions ExportDialog::options() const
 {
     FigureOptions o = m_initial; // what the dialog does not offer (hidden tokens, merged words) stays as the view has it
     o.format = parseFigureFormat(formatName()).value_or(FigureFormat::Png);
-    o.view = *parseFigureView(m_view->currentData().toString());
+    o.view = parseFigureView(m_view->currentData().toString()).value_or(m_initial.view);
     o.scale = m_dpiChosen ? m_dpi->value() / kDotsPerInchAtScale1 : m_scale->value();
     o.page = *parseFigurePage(m_page->currentData().toString());
     o.title = m_title->text();
@@ -166,6 +175,11 @@ FigureOptions ExportDialog::options() const
     o.fontFamily = m_font->currentFont().family();
     o.fontSize = m_fontSize->value();
     return o;
+}
+
+bool ExportDialog::pictureStep() const
+{
+    return m_view->currentData().toString() == QLatin1String("step");
 }
 
 namespace {
@@ -198,12 +212,60 @@ FigureOptions atClipboardScale(FigureOptions o)
     return o;
 }
 
+/// Whether the panels show a picture's captions (drawn as overlay figures).
+bool arePictures(const std::vector<FigurePanel> &panels)
+{
+    return !panels.empty() && panels.front().model && !panels.front().model->isEmpty() &&
+           hasPatchGrid(panels.front().model->trace()->source);
+}
+
+/// The overlay figure of `panels`: the current step of each (`step`), or the strips.
+OverlayFigure overlayOf(const std::vector<FigurePanel> &panels, const FigureOptions &figure, bool step)
+{
+    OverlayFigureOptions o;
+    o.opacity = figure.overlayOpacity;
+    o.step = step ? panels.front().model->step() : -1;
+    return OverlayFigure(panels, figure, o);
+}
+
+void copyOverlayToClipboard(const std::vector<FigurePanel> &panels, FigureOptions figure)
+{
+    figure = atClipboardScale(figure);
+    figure.format = FigureFormat::Png;
+    auto *mime = new QMimeData;
+    mime->setImageData(QImage::fromData(overlayOf(panels, figure, true).render(), "PNG"));
+    figure.format = FigureFormat::Svg;
+    mime->setData(QStringLiteral("image/svg+xml"), overlayOf(panels, figure, true).render());
+    QApplication::clipboard()->setMimeData(mime);
+}
+
+/// A picture's caption (one model or several): the dialog with the overlay
+/// figures, then the figure, or the trace JSON of a single model.
+void exportPictures(QWidget *parent, const std::vector<FigurePanel> &panels, const FigureOptions &initial)
+{
+    ExportDialog dialog(initial, parent, panels.size() > 1 ? ExportDialog::PictureFiguresOnly : ExportDialog::Picture);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const QString format = dialog.formatName();
+    const QString file = askFileName(parent, format, panels.size() > 1 ? QStringLiteral("comparison")
+                                                                       : QStringLiteral("caption"));
+    if (file.isEmpty())
+        return;
+    if (isFigure(format))
+        return reportFailure(parent, overlayOf(panels, dialog.options(), dialog.pictureStep()).write(file));
+    const TraceModel &model = *panels.front().model;
+    reportFailure(parent, writeAttention(QFile::encodeName(file).toStdString(),
+                                         *parseAttentionFormat(format.toStdString()), *model.trace(), model.path()));
+}
+
 } // namespace
 
 void exportWithDialog(QWidget *parent, const TraceModel &model, const FigureOptions &initial)
 {
     if (model.isEmpty())
         return;
+    if (hasPatchGrid(model.trace()->source))
+        return exportPictures(parent, {{&model, QString()}}, initial);
     ExportDialog dialog(initial, parent);
     if (dialog.exec() != QDialog::Accepted)
         return;
@@ -219,7 +281,9 @@ void exportWithDialog(QWidget *parent, const TraceModel &model, const FigureOpti
 
 void copyFigureToClipboard(const TraceModel &model, const FigureOptions &options)
 {
-    if (!model.isEmpty())
+    if (!model.isEmpty() && hasPatchGrid(model.trace()->source))
+        copyOverlayToClipboard({{&model, QString()}}, options);
+    else if (!model.isEmpty())
         copyToClipboard(FigureExporter(model, atClipboardScale(options)));
 }
 
@@ -228,6 +292,8 @@ void exportPanelsWithDialog(QWidget *parent, const std::vector<FigurePanel> &pan
 {
     if (panels.empty())
         return;
+    if (arePictures(panels))
+        return exportPictures(parent, panels, initial);
     ExportDialog dialog(initial, parent, offer);
     if (dialog.exec() != QDialog::Accepted)
         return;
@@ -238,7 +304,9 @@ void exportPanelsWithDialog(QWidget *parent, const std::vector<FigurePanel> &pan
 
 void copyPanelsToClipboard(const std::vector<FigurePanel> &panels, const FigureOptions &options)
 {
-    if (!panels.empty())
+    if (arePictures(panels))
+        copyOverlayToClipboard(panels, options);
+    else if (!panels.empty())
         copyToClipboard(FigureExporter(panels, atClipboardScale(options)));
 }
 

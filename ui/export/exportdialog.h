@@ -22,19 +22,24 @@ class HeatmapView;
 class ExportDialog : public QDialog {
     Q_OBJECT
 public:
-    /// What the dialog may offer: a trace's data formats, the lines view.
-    enum Offer { Everything, FiguresOnly, HeatmapFiguresOnly };
+    /// What the dialog may offer: a trace's data formats, the lines view;
+    /// for a picture's caption the overlay figures (the strip or this step)
+    /// and its trace JSON, or (several models' captions) the figures alone.
+    enum Offer { Everything, FiguresOnly, HeatmapFiguresOnly, Picture, PictureFiguresOnly };
     explicit ExportDialog(const FigureOptions &initial, QWidget *parent = nullptr, Offer offer = Everything);
 
     /// Chosen format name: png, svg, pdf, json, csv, pharaoh or nematus.
     QString formatName() const;
     /// Figure options as chosen (format only meaningful for png/svg/pdf).
     FigureOptions options() const;
+    /// A picture's offer: whether the figure is the current step's overlay (else the strip of every word).
+    bool pictureStep() const;
 
 private:
     void updateEnabled();
 
     FigureOptions m_initial;
+    Offer m_offer;
     QComboBox *m_format;
     QComboBox *m_view;
     QDoubleSpinBox *m_scale;
@@ -52,13 +57,16 @@ private:
 };
 
 /// Runs the dialog and the save dialog for `model`; reports failures in a
-/// message box. Does nothing when there is no trace.
+/// message box. Does nothing when there is no trace. A picture's caption is
+/// exported as its overlay figure (OverlayFigure): the strip or this step.
 void exportWithDialog(QWidget *parent, const TraceModel &model, const FigureOptions &initial);
 /// Puts the heatmap figure on the clipboard (image at 2x and SVG data).
 void copyFigureToClipboard(const TraceModel &model, const FigureOptions &options);
 
 /// The same for a figure of several panels (the compare grid, a difference
 /// map): figure formats only; `offer` says whether the lines view makes sense.
+/// Panels of a picture's captions make one overlay figure (a strip per model,
+/// or their current steps side by side).
 void exportPanelsWithDialog(QWidget *parent, const std::vector<FigurePanel> &panels, const FigureOptions &initial,
                             ExportDialog::Offer offer = ExportDialog::FiguresOnly);
 void copyPanelsToClipboard(const std::vector<FigurePanel> &panels, const FigureOptions &options);

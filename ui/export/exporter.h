@@ -50,6 +50,7 @@ struct FigureOptions {
     double fontSize = 10.0;          ///< points, at 96 logical pixels per inch
     double cellSize = 40.0;          ///< logical pixels per heatmap cell
     FigurePage page = FigurePage::Fit;
+    double overlayOpacity = 0.6;     ///< a picture's overlay figure: the colour layer's opacity (the Vision view's)
 };
 
 /// "png", "svg", "pdf"; nullopt otherwise. Same for views and pages.

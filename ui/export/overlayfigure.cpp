@@ -39,13 +39,27 @@ QString extraName(const SourceAxis &source)
 } // namespace
 
 OverlayFigure::OverlayFigure(const TraceModel &model, const FigureOptions &figure, const OverlayFigureOptions &options)
-    : m_model(model), m_figure(figure), m_options(options)
+    : OverlayFigure(std::vector<FigurePanel>{{&model, QString()}}, figure, options)
+{
+}
+
+OverlayFigure::OverlayFigure(const std::vector<FigurePanel> &models, const FigureOptions &figure,
+                             const OverlayFigureOptions &options)
+    : m_figure(figure), m_options(options)
+{
+    for (const FigurePanel &m : models)
+        if (m.model)
+            addModel(*m.model, m.caption, models.size() > 1);
+    if (options.step >= 0 && !m_panels.empty()) // every model's step side by side
+        m_groups.push_back({QString(), 0, panelCount(), std::min(panelCount(), kStripColumns), QRectF()});
+    layOut(figure.cellSize * (options.step >= 0 ? (panelCount() > 1 ? 5 : 8) : 3));
+}
+
+void OverlayFigure::addModel(const TraceModel &model, const QString &name, bool titled)
 {
     const DecodeTrace *trace = model.trace();
-    if (model.isEmpty() || !hasPatchGrid(trace->source)) {
-        layOut(0.0, 1);
+    if (model.isEmpty() || !hasPatchGrid(trace->source))
         return;
-    }
     std::vector<std::string> readable;
     std::vector<bool> special;
     Matrix rows(model.stepCount(), trace->sourceLength()); // (T, n) the selected weights
@@ -56,18 +70,20 @@ OverlayFigure::OverlayFigure(const TraceModel &model, const FigureOptions &figur
         rows.row(s) = model.weightsAt(s).transpose();
     }
     const QString extra = extraName(trace->source); // the same columns at every step
+    const int first = panelCount();
     auto addPanel = [&](QString caption, const Vector &row) {
         Panel p;
         p.caption = std::move(caption);
+        p.model = titled ? name : QString();
+        p.source = &trace->source;
         p.row.assign(row.data(), row.data() + row.size());
         if (!extra.isEmpty())
             p.share = QStringLiteral("%1 %2%").arg(extra).arg(std::lround(100.0 * extraShare(trace->source, p.row)));
         m_panels.push_back(std::move(p));
     };
-    if (options.step >= 0) {
-        if (options.step < model.stepCount())
-            addPanel(wordCaption(readable[size_t(options.step)]), rows.row(options.step).transpose());
-        layOut(figure.cellSize * 8, 1);
+    if (m_options.step >= 0) {
+        if (m_options.step < model.stepCount())
+            addPanel(wordCaption(readable[size_t(m_options.step)]), rows.row(m_options.step).transpose());
         return;
     }
     const std::vector<WordSpan> words = targetWordSpans(readable, special);
@@ -75,17 +91,21 @@ OverlayFigure::OverlayFigure(const TraceModel &model, const FigureOptions &figur
     for (size_t w = 0; w < words.size(); ++w)
         if (!special[size_t(words[w].first)])
             addPanel(wordCaption(joinPieces(readable, words[w])), wordRows.row(Eigen::Index(w)).transpose());
-    const int columns = options.columns > 0 ? options.columns : kStripColumns;
-    layOut(figure.cellSize * 3, std::max(1, std::min(columns, panelCount())));
+    const int count = panelCount() - first;
+    const int columns = m_options.columns > 0 ? m_options.columns : kStripColumns;
+    m_groups.push_back({titled ? name : QString(), first, count, std::max(1, std::min(columns, count)), QRectF()});
 }
 
-void OverlayFigure::layOut(double side, int columns)
+void OverlayFigure::layOut(double side)
 {
+    if (m_panels.empty())
+        side = 0.0;
     const QFont font = figureFont(m_figure);
-    QFont titleFont = font;
-    titleFont.setBold(true);
+    QFont bold = font;
+    bold.setBold(true);
+    QFont titleFont = bold;
     titleFont.setPixelSize(int(std::lround(font.pixelSize() * 1.3)));
-    const QFontMetricsF fm(font);
+    const QFontMetricsF fm(font), fmBold(bold);
     double width = 0.0;
     if (!m_figure.title.isEmpty()) {
         m_titleHeight = QFontMetricsF(titleFont).height() + kMargin;
@@ -93,18 +113,30 @@ void OverlayFigure::layOut(double side, int columns)
     }
     // Under each picture: its word, then the share the grid does not show.
     m_captionHeight = 2 * fm.height() + kMargin / 2;
+    // Above each picture its model's name when several models share a step.
+    const bool headed = m_options.step >= 0 && std::any_of(m_panels.begin(), m_panels.end(),
+                                                            [](const Panel &p) { return !p.model.isEmpty(); });
+    m_headingHeight = headed ? fmBold.height() + kMargin / 2 : 0.0;
     double cell = side;
     for (const Panel &p : m_panels)
-        cell = std::max({cell, fm.horizontalAdvance(p.caption), fm.horizontalAdvance(p.share)});
-    const int rowsOfPanels = (panelCount() + columns - 1) / columns;
-    for (int k = 0; k < panelCount(); ++k) {
-        const double x = kMargin + (k % columns) * (cell + kMargin) + (cell - side) / 2;
-        const double y = kMargin + m_titleHeight + (k / columns) * (side + m_captionHeight + kMargin);
-        m_panels[size_t(k)].image = QRectF(x, y, side, side);
+        cell = std::max({cell, fm.horizontalAdvance(p.caption), fm.horizontalAdvance(p.share),
+                         headed ? fmBold.horizontalAdvance(p.model) : 0.0});
+    const double rowHeight = m_headingHeight + side + m_captionHeight + kMargin;
+    double y = kMargin + m_titleHeight;
+    for (Group &g : m_groups) {
+        if (!g.title.isEmpty()) {
+            g.titleRect = QRectF(kMargin, y, fmBold.horizontalAdvance(g.title), fmBold.height());
+            width = std::max(width, g.titleRect.width());
+            y += fmBold.height() + kMargin / 2;
+        }
+        for (int k = 0; k < g.count; ++k) {
+            const double x = kMargin + (k % g.columns) * (cell + kMargin) + (cell - side) / 2;
+            m_panels[size_t(g.first + k)].image = QRectF(x, y + (k / g.columns) * rowHeight + m_headingHeight, side, side);
+        }
+        y += ((g.count + g.columns - 1) / g.columns) * rowHeight;
+        width = std::max(width, g.columns * cell + (g.columns - 1) * kMargin);
     }
-    width = std::max(width, columns * cell + (columns - 1) * kMargin);
-    const double height = m_titleHeight + rowsOfPanels * (side + m_captionHeight + kMargin);
-    m_size = QSizeF(std::ceil(width + 2 * kMargin), std::ceil(height + kMargin));
+    m_size = QSizeF(std::ceil(width + 2 * kMargin), std::ceil(std::max(y, kMargin + m_titleHeight + side) + kMargin));
 }
 
 QRectF OverlayFigure::imageRect(int k) const
@@ -115,6 +147,11 @@ QRectF OverlayFigure::imageRect(int k) const
 QString OverlayFigure::caption(int k) const
 {
     return k >= 0 && k < panelCount() ? m_panels[size_t(k)].caption : QString();
+}
+
+QString OverlayFigure::modelName(int k) const
+{
+    return k >= 0 && k < panelCount() ? m_panels[size_t(k)].model : QString();
 }
 
 void OverlayFigure::paint(QPainter &p) const
@@ -136,10 +173,22 @@ void OverlayFigure::paint(QPainter &p) const
     ImageOverlayOptions overlay;
     overlay.colormap = m_figure.colormap;
     overlay.opacity = m_options.opacity;
-    const SourceAxis &source = m_model.trace()->source;
+    QFont bold = font;
+    bold.setBold(true);
     const double line = QFontMetricsF(font).height();
+    p.setFont(bold);
+    for (const Group &g : m_groups)
+        if (!g.title.isEmpty())
+            p.drawText(g.titleRect, Qt::AlignLeft | Qt::AlignVCenter, g.title);
     for (const Panel &panel : m_panels) {
-        ImageOverlay(source, panel.row, overlay).paint(p, panel.image);
+        if (m_headingHeight > 0) {
+            p.setPen(Qt::black);
+            p.setFont(bold);
+            p.drawText(QRectF(panel.image.center().x() - m_size.width() / 2, panel.image.top() - m_headingHeight,
+                              m_size.width(), m_headingHeight),
+                       Qt::AlignHCenter | Qt::AlignTop, panel.model);
+        }
+        ImageOverlay(*panel.source, panel.row, overlay).paint(p, panel.image);
         const QRectF under(panel.image.center().x() - m_size.width() / 2, panel.image.bottom() + kMargin / 2,
                            m_size.width(), line);
         p.setPen(Qt::black);

@@ -7,6 +7,9 @@
 // exporter's renderFigure. Words are the target's pieces grouped as the
 // heatmap's "Merge word pieces" groups them (wordmerge.h); a word's weights
 // are the mean of its pieces' rows, and the <eos> step is not a word.
+// Several models on one picture (compare): for a step, their pictures side
+// by side, each headed by the model's name; for the strip, one strip per
+// model under its name.
 
 #include "export/exporter.h"
 
@@ -32,12 +35,19 @@ struct OverlayFigureOptions {
 class OverlayFigure {
 public:
     OverlayFigure(const TraceModel &model, const FigureOptions &figure, const OverlayFigureOptions &options);
+    /// Every panel's model (with its caption: the model's name) on its own
+    /// picture; a model without a patch grid adds nothing. The models must
+    /// outlive the figure.
+    OverlayFigure(const std::vector<FigurePanel> &models, const FigureOptions &figure,
+                  const OverlayFigureOptions &options);
 
-    /// The pictures the figure shows: 1 for a step, the words for a strip.
+    /// The pictures the figure shows: 1 for a step, the words for a strip (per model).
     int panelCount() const { return int(m_panels.size()); }
     /// Panel k's picture rectangle and caption (the word) in figure coordinates.
     QRectF imageRect(int k) const;
     QString caption(int k) const;
+    /// The model panel k belongs to (its FigurePanel caption; empty for one model).
+    QString modelName(int k) const;
     /// Logical size of the whole figure (title included), whole pixels.
     QSizeF figureSize() const { return m_size; }
 
@@ -51,16 +61,29 @@ private:
     struct Panel {
         QString caption;
         QString share;            ///< "[CLS] 12%": the weight the grid does not show
+        QString model;            ///< the model's name (several models)
+        const SourceAxis *source = nullptr; ///< the picture as its model saw it
         std::vector<float> row;   ///< (n) the weights painted over the picture
         QRectF image;
     };
-    void layOut(double side, int columns);
+    /// Panels laid out together: one model's strip (under its name), or every model's step.
+    struct Group {
+        QString title;            ///< a strip's model name; empty: none drawn
+        int first = 0;
+        int count = 0;
+        int columns = 1;
+        QRectF titleRect;
+    };
+    /// `model`'s panels: its step, or its words; their group when a strip.
+    void addModel(const TraceModel &model, const QString &name, bool titled);
+    void layOut(double side);
 
-    const TraceModel &m_model;
     FigureOptions m_figure;
     OverlayFigureOptions m_options;
     std::vector<Panel> m_panels;
+    std::vector<Group> m_groups;
     double m_titleHeight = 0.0;
+    double m_headingHeight = 0.0; ///< above each picture: its model's name (a step of several models)
     double m_captionHeight = 0.0;
     QSizeF m_size;
 };
