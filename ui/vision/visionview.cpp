@@ -80,9 +80,15 @@ const ImageOverlay *VisionView::overlay() const
     return m_overlay.get();
 }
 
+const Vector &VisionView::shownRow() const
+{
+    static const Vector none;
+    return overlay() ? m_row : none; // built once per step, selection or trace, not per paint
+}
+
 int VisionView::peakPatch() const
 {
-    const Vector row = attentionRow();
+    const Vector &row = shownRow();
     return row.size() ? alignscope::ui::peakPatch(m_trace->source, spanOf(row)) : -1;
 }
 
@@ -112,7 +118,7 @@ QRectF VisionView::imageRect(QSizeF size) const
 
 QString VisionView::patchTip(int j) const
 {
-    const Vector row = attentionRow();
+    const Vector &row = shownRow();
     if (row.size() == 0 || j < 0 || j >= row.size())
         return {};
     const auto [r, c] = m_trace->source.patchCell(j);
@@ -167,7 +173,7 @@ void VisionView::paintTo(QPainter &p, QSizeF size, bool hover) const
 double VisionView::paintExtras(QPainter &p, const QRectF &area) const
 {
     const SourceAxis &s = m_trace->source;
-    const Vector row = attentionRow();
+    const Vector &row = shownRow();
     const double total = row.size() ? double(row.sum()) : 0.0;
     const QFont bold = [this] {
         QFont f = font();

@@ -67,6 +67,8 @@ private:
     QRectF pictureArea(QSizeF size) const;
     QRectF sideArea(QSizeF size) const;
     const ImageOverlay *overlay() const;
+    /// The row the overlay was built from (attentionRow() at the last change), empty without an image.
+    const Vector &shownRow() const;
     void paintTo(QPainter &p, QSizeF size, bool hover) const;
     /// Returns the height used.
     double paintExtras(QPainter &p, const QRectF &area) const;
