@@ -225,9 +225,12 @@ Result<void> setUp(const Args &args, Job &job)
     if (args.value("image") && args.value("input"))
         return usageError("give either --input FILE or --image FILE, not both");
     if ((args.value("step") || args.has("strip") || args.value("opacity")) &&
-        !(args.value("image") && isImageFormat(job.format)))
+        !(args.value("image") && isImageFormat(job.format)) &&
+        !(args.value("audio") && args.value("step") && !args.has("strip") && !args.value("opacity") &&
+          isImageFormat(job.format) && !args.value("view")))
         return usageError("--step, --strip and --opacity draw the overlay figure of a picture; "
-                          "give --image FILE and --format png, svg or pdf");
+                          "give --image FILE and --format png, svg or pdf (with --audio FILE, --step N draws "
+                          "one token's attention on the spectrogram)");
     if (args.has("encoder-attention"))
         job.decode.encoderSelfAttention = true;
     job.view = args.value("view").value_or("heatmap");

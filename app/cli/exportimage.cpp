@@ -4,6 +4,7 @@
 
 #include "export/exporter.h"
 #include "export/overlayfigure.h"
+#include "export/spectrogramfigure.h"
 
 #include <QGuiApplication>
 
@@ -19,8 +20,8 @@ using namespace alignscope::ui;
 
 class FigureWriter final : public ImageExport {
 public:
-    FigureWriter(FigureOptions options, std::optional<int> step, OverlayFigureOptions overlay)
-        : m_options(std::move(options)), m_step(step), m_overlay(overlay)
+    FigureWriter(FigureOptions options, std::optional<int> step, OverlayFigureOptions overlay, bool spectrogram)
+        : m_options(std::move(options)), m_step(step), m_overlay(overlay), m_spectrogram(spectrogram)
     {
         // Offscreen by default: a batch export must run without a display.
         if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
@@ -41,6 +42,8 @@ public:
     {
         if (!traces.empty() && traces.front()->source.kind == SourceKind::Image)
             return writeOverlay(traces, names, file, selection);
+        if (traces.size() == 1 && traces.front()->source.kind == SourceKind::Audio && m_spectrogram)
+            return writeSpectrogram(traces.front(), file, selection);
         std::vector<std::unique_ptr<TraceModel>> models;
         std::vector<FigurePanel> panels;
         for (size_t i = 0; i < traces.size(); ++i) {
@@ -82,9 +85,27 @@ private:
         return OverlayFigure(panels, m_options, o).write(QString::fromStdString(file));
     }
 
+    /// A clip's transcript: the spectrogram with one step's attention (--step N) or every token's.
+    Result<void> writeSpectrogram(const std::shared_ptr<const DecodeTrace> &trace, const std::string &file,
+                                  const HeadSelection &selection)
+    {
+        TraceModel model;
+        model.setTrace(trace);
+        model.setSelection(selection);
+        SpectrogramFigureOptions o;
+        if (m_step) {
+            if (*m_step > model.stepCount())
+                return usageError("--step " + std::to_string(*m_step) + ": the transcript has " +
+                                  std::to_string(model.stepCount()) + " steps");
+            o.step = *m_step - 1;
+        }
+        return SpectrogramFigure(model, m_options, o).write(QString::fromStdString(file));
+    }
+
     FigureOptions m_options;
     std::optional<int> m_step; ///< --step N; none: the strip
     OverlayFigureOptions m_overlay;
+    bool m_spectrogram = true; ///< a clip's figure is the spectrogram (no --view given)
     int m_argc = 1;
     char m_name[16] = "alignscope-cli";
     char *m_argv[2] = {m_name, nullptr};
@@ -156,7 +177,8 @@ Result<std::unique_ptr<ImageExport>> openImageExport(const Args &args, const std
     OverlayFigureOptions overlay;
     overlay.opacity = opacity.value();
     return std::unique_ptr<ImageExport>(std::make_unique<FigureWriter>(
-        std::move(o), args.value("step") ? std::optional<int>(step.value()) : std::nullopt, overlay));
+        std::move(o), args.value("step") ? std::optional<int>(step.value()) : std::nullopt, overlay,
+        !args.value("view")));
 }
 
 } // namespace alignscope::cli

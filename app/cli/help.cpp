@@ -132,7 +132,9 @@ const std::array<CommandHelp, 9> kCommands = {{
      "--format srt|vtt --audio FILE writes SubRip or WebVTT subtitles of a whole clip (every window)\n"
      "from word timestamps: cues of up to two 42-character lines ended at sentence ends and pauses\n"
      "(--subtitle-timing segment, the default) or one cue per word (word). With --audio the other\n"
-     "formats show one window (30 s for Whisper).\n"
+     "formats show one window (30 s for Whisper); png|svg|pdf draw the spectrogram figure: every\n"
+     "token's attention as a row under the spectrogram, or one step's on it (--step N); --view\n"
+     "heatmap draws the heatmap over the frames instead.\n"
      "--image FILE captions a PNG or JPEG picture: json is its trace (each step's patch grid);\n"
      "png|svg|pdf draw the overlay figure: one step (--step N, 1-based) or the strip of every word\n"
      "(--strip, the default), the attention at --opacity X (0.6) over the picture.\n"},

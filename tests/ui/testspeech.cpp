@@ -19,6 +19,8 @@
 #include "alignscope/timestamps.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QClipboard>
 #include <QDockWidget>
 #include <QMimeData>
 #include <QSettings>
@@ -144,6 +146,18 @@ void TestSpeech::testClipInTheSpeechView()
     } else {
         QVERIFY(!panel->playClipAction()->isEnabled() && !panel->playSpanAction()->isEnabled());
         QCOMPARE(panel->playClipAction()->toolTip(), reason);
+    }
+    // Copy image on the spectrogram: this step's spectrogram figure (one picture: the spectrogram), not a heatmap.
+    QAction *copy = nullptr;
+    for (QAction *a : view->actions())
+        if (a->objectName() == QLatin1String("copySpectrogram"))
+            copy = a;
+    QVERIFY(copy && copy->isEnabled());
+    copy->trigger();
+    if (const QMimeData *mime = QApplication::clipboard()->mimeData(); mime && mime->hasImage()) {
+        const QByteArray svg = mime->data(QStringLiteral("image/svg+xml"));
+        QCOMPARE(int(svg.count("<image")), 1);
+        QVERIFY(svg.contains(QStringLiteral("step %1: ").arg(m->step() + 1).toUtf8()));
     }
     // It paints (a grab runs paintEvent): the spectrogram's area is not the empty view's placeholder.
     const QImage shot = view->grab().toImage();

@@ -2,6 +2,7 @@
 
 #include "attention/heatmapview.h"
 #include "export/overlayfigure.h"
+#include "export/spectrogramfigure.h"
 #include "vision/imageoverlay.h"
 
 #include "alignscope/attentionexport.h"
@@ -64,7 +65,7 @@ ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent, Offer 
     auto *form = new QFormLayout(this);
     m_format = new QComboBox(this);
     for (const QString &f : kFormats)
-        if (offer == Everything || isFigure(f) || (offer == Picture && f == QLatin1String("json")))
+        if (offer == Everything || offer == Speech || isFigure(f) || (offer == Picture && f == QLatin1String("json")))
             m_format->addItem(f.toUpper(), f);
     m_format->setCurrentIndex(int(initial.format));
     m_view = new QComboBox(this);
@@ -72,6 +73,10 @@ ExportDialog::ExportDialog(const FigureOptions &initial, QWidget *parent, Offer 
     if (picture) { // the picture with the attention over it
         m_view->addItem(tr("Strip: a picture per word"), QStringLiteral("strip"));
         m_view->addItem(tr("This step's picture"), QStringLiteral("step"));
+    } else if (offer == Speech) { // the spectrogram with the attention on its time axis
+        m_view->addItem(tr("Spectrogram: every token"), QStringLiteral("spectrogram"));
+        m_view->addItem(tr("Spectrogram: this step"), QStringLiteral("step"));
+        m_view->addItem(tr("Heatmap"), QStringLiteral("heatmap"));
     } else {
         m_view->addItem(tr("Heatmap"), QStringLiteral("heatmap"));
     }
@@ -182,6 +187,11 @@ bool ExportDialog::pictureStep() const
     return m_view->currentData().toString() == QLatin1String("step");
 }
 
+bool ExportDialog::spectrogram() const
+{
+    return m_offer == Speech && m_view->currentData().toString() != QLatin1String("heatmap");
+}
+
 namespace {
 
 /// The save dialog for `format`; empty when the user cancels.
@@ -239,6 +249,18 @@ void copyOverlayToClipboard(const std::vector<FigurePanel> &panels, FigureOption
     QApplication::clipboard()->setMimeData(mime);
 }
 
+/// This step's spectrogram figure, as an image and as SVG.
+void copySpectrogramToClipboard(const TraceModel &model, FigureOptions figure)
+{
+    figure = atClipboardScale(figure);
+    figure.format = FigureFormat::Png;
+    auto *mime = new QMimeData;
+    mime->setImageData(QImage::fromData(SpectrogramFigure(model, figure, {model.step()}).render(), "PNG"));
+    figure.format = FigureFormat::Svg;
+    mime->setData(QStringLiteral("image/svg+xml"), SpectrogramFigure(model, figure, {model.step()}).render());
+    QApplication::clipboard()->setMimeData(mime);
+}
+
 /// A picture's caption (one model or several): the dialog with the overlay
 /// figures, then the figure, or the trace JSON of a single model.
 void exportPictures(QWidget *parent, const std::vector<FigurePanel> &panels, const FigureOptions &initial)
@@ -266,13 +288,18 @@ void exportWithDialog(QWidget *parent, const TraceModel &model, const FigureOpti
         return;
     if (hasPatchGrid(model.trace()->source))
         return exportPictures(parent, {{&model, QString()}}, initial);
-    ExportDialog dialog(initial, parent);
+    const bool speech = !clipAxis(model.trace()->source).empty();
+    ExportDialog dialog(initial, parent, speech ? ExportDialog::Speech : ExportDialog::Everything);
     if (dialog.exec() != QDialog::Accepted)
         return;
     const QString format = dialog.formatName();
-    const QString file = askFileName(parent, format, QStringLiteral("attention"));
+    const QString file = askFileName(parent, format, speech ? QStringLiteral("transcript") : QStringLiteral("attention"));
     if (file.isEmpty())
         return;
+    if (isFigure(format) && dialog.spectrogram())
+        return reportFailure(parent, SpectrogramFigure(model, dialog.options(),
+                                                       {dialog.pictureStep() ? model.step() : -1})
+                                         .write(file));
     if (isFigure(format))
         return reportFailure(parent, FigureExporter(model, dialog.options()).write(file));
     reportFailure(parent, writeAttention(QFile::encodeName(file).toStdString(),
@@ -283,6 +310,8 @@ void copyFigureToClipboard(const TraceModel &model, const FigureOptions &options
 {
     if (!model.isEmpty() && hasPatchGrid(model.trace()->source))
         copyOverlayToClipboard({{&model, QString()}}, options);
+    else if (!model.isEmpty() && !clipAxis(model.trace()->source).empty())
+        copySpectrogramToClipboard(model, options);
     else if (!model.isEmpty())
         copyToClipboard(FigureExporter(model, atClipboardScale(options)));
 }
@@ -308,6 +337,28 @@ void copyPanelsToClipboard(const std::vector<FigurePanel> &panels, const FigureO
         copyOverlayToClipboard(panels, options);
     else if (!panels.empty())
         copyToClipboard(FigureExporter(panels, atClipboardScale(options)));
+}
+
+void addViewExportActions(QWidget *view, TraceModel *model, const QString &name,
+                          std::function<FigureOptions()> defaults, std::function<bool()> shown)
+{
+    auto *exportAction = new QAction(QObject::tr("&Export…"), view);
+    exportAction->setObjectName(QStringLiteral("export") + name);
+    QObject::connect(exportAction, &QAction::triggered, view,
+                     [view, model, defaults] { exportWithDialog(view->window(), *model, defaults()); });
+    auto *copyAction = new QAction(QObject::tr("&Copy image to clipboard"), view);
+    copyAction->setObjectName(QStringLiteral("copy") + name);
+    QObject::connect(copyAction, &QAction::triggered, view,
+                     [model, defaults] { copyFigureToClipboard(*model, defaults()); });
+    view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    view->addActions({exportAction, copyAction});
+    auto enable = [exportAction, copyAction, shown] {
+        const bool on = shown();
+        exportAction->setEnabled(on);
+        copyAction->setEnabled(on);
+    };
+    QObject::connect(model, &TraceModel::traceChanged, view, enable);
+    enable();
 }
 
 void addExportActions(QWidget *window, QMenu *fileMenu, HeatmapView *view, TraceModel *model, QWidget *linesView)

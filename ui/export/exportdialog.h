@@ -7,6 +7,8 @@
 
 #include <QDialog>
 
+#include <functional>
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -24,16 +26,20 @@ class ExportDialog : public QDialog {
 public:
     /// What the dialog may offer: a trace's data formats, the lines view;
     /// for a picture's caption the overlay figures (the strip or this step)
-    /// and its trace JSON, or (several models' captions) the figures alone.
-    enum Offer { Everything, FiguresOnly, HeatmapFiguresOnly, Picture, PictureFiguresOnly };
+    /// and its trace JSON, or (several models' captions) the figures alone;
+    /// for a clip's transcript the spectrogram figures (every token or this
+    /// step), the heatmap and every data format.
+    enum Offer { Everything, FiguresOnly, HeatmapFiguresOnly, Picture, PictureFiguresOnly, Speech };
     explicit ExportDialog(const FigureOptions &initial, QWidget *parent = nullptr, Offer offer = Everything);
 
     /// Chosen format name: png, svg, pdf, json, csv, pharaoh or nematus.
     QString formatName() const;
     /// Figure options as chosen (format only meaningful for png/svg/pdf).
     FigureOptions options() const;
-    /// A picture's offer: whether the figure is the current step's overlay (else the strip of every word).
+    /// A picture's or a clip's offer: whether the figure is the current step's (else every word's or token's).
     bool pictureStep() const;
+    /// A clip's offer: whether the figure is the spectrogram (else the heatmap).
+    bool spectrogram() const;
 
 private:
     void updateEnabled();
@@ -71,6 +77,12 @@ void exportPanelsWithDialog(QWidget *parent, const std::vector<FigurePanel> &pan
                             ExportDialog::Offer offer = ExportDialog::FiguresOnly);
 void copyPanelsToClipboard(const std::vector<FigurePanel> &panels, const FigureOptions &options);
 
+/// Export… and Copy image to clipboard in `view`'s context menu (objects
+/// named "export<name>" and "copy<name>"): the dialog and the clipboard for
+/// `model` (a picture's overlay, a clip's spectrogram figure) starting from
+/// `defaults()`; enabled while `shown()`.
+void addViewExportActions(QWidget *view, TraceModel *model, const QString &name,
+                          std::function<FigureOptions()> defaults, std::function<bool()> shown);
 /// Adds File ▸ Export… (Ctrl+E) before the menu's last action (Quit) and
 /// Export… / Copy image to clipboard to the heatmap's context menu, and to
 /// the alignment lines' (as a lines figure) when `linesView` is given.

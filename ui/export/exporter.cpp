@@ -48,6 +48,14 @@ QFont figureFont(const FigureOptions &options)
     return f;
 }
 
+QFont figureTitleFont(const FigureOptions &options)
+{
+    QFont f = figureFont(options);
+    f.setBold(true);
+    f.setPixelSize(int(std::lround(f.pixelSize() * 1.3)));
+    return f;
+}
+
 std::optional<FigureFormat> parseFigureFormat(const QString &name)
 {
     if (name == QLatin1String("png")) return FigureFormat::Png;
@@ -169,9 +177,7 @@ FigureExporter::FigureExporter(const std::vector<FigurePanel> &panels, const Fig
     Impl &d = *m_impl;
     d.options = options;
     d.font = figureFont(options);
-    d.titleFont = d.font;
-    d.titleFont.setBold(true);
-    d.titleFont.setPixelSize(int(std::lround(d.font.pixelSize() * 1.3)));
+    d.titleFont = figureTitleFont(options);
     d.captionFont = d.font;
     d.captionFont.setBold(true);
     for (const FigurePanel &p : panels)

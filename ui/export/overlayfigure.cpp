@@ -103,8 +103,7 @@ void OverlayFigure::layOut(double side)
     const QFont font = figureFont(m_figure);
     QFont bold = font;
     bold.setBold(true);
-    QFont titleFont = bold;
-    titleFont.setPixelSize(int(std::lround(font.pixelSize() * 1.3)));
+    const QFont titleFont = figureTitleFont(m_figure);
     const QFontMetricsF fm(font), fmBold(bold);
     double width = 0.0;
     if (!m_figure.title.isEmpty()) {
@@ -163,10 +162,7 @@ void OverlayFigure::paint(QPainter &p) const
     const QFont font = figureFont(m_figure);
     p.setPen(Qt::black);
     if (!m_figure.title.isEmpty()) {
-        QFont titleFont = font;
-        titleFont.setBold(true);
-        titleFont.setPixelSize(int(std::lround(font.pixelSize() * 1.3)));
-        p.setFont(titleFont);
+        p.setFont(figureTitleFont(m_figure));
         p.drawText(QRectF(kMargin, kMargin, m_size.width() - 2 * kMargin, m_titleHeight - kMargin),
                    Qt::AlignHCenter | Qt::AlignVCenter, m_figure.title);
     }

@@ -4,6 +4,8 @@
 // dock (a tab behind the heatmap) comes forward with the spectrogram.
 #include "mainwindow/mainwindow.h"
 
+#include "export/exportdialog.h"
+
 #include "speech/speechview.h"
 #include "widgets/messagebar.h"
 
@@ -32,6 +34,9 @@ void MainWindow::createSpeech()
         tabifyDockWidget(heat, m_speechDock);
         heat->raise();
     }
+    // Export… and Copy image on the spectrogram: the spectrogram figure (every token, or this step).
+    addViewExportActions(m_speech->view(), m_trace, QStringLiteral("Spectrogram"), [] { return FigureOptions(); },
+                         [this] { return m_speech->view()->hasSpeech(); });
     m_openAudioAction = new QAction(tr("Open &audio…"), this);
     m_openAudioAction->setObjectName(QStringLiteral("openAudio"));
     m_openAudioAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));

@@ -47,32 +47,15 @@ void MainWindow::createVision()
     }
     // Export… and Copy image on the picture: the overlay figure (the strip, or
     // this step) in the view's colours and opacity, as File ▸ Export does.
-    auto figureDefaults = [this] {
-        FigureOptions o;
-        o.colormap = m_vision->view()->options().colormap;
-        o.overlayOpacity = m_vision->view()->options().opacity;
-        return o;
-    };
-    auto *exportPicture = new QAction(tr("&Export…"), this);
-    exportPicture->setObjectName(QStringLiteral("exportPicture"));
-    exportPicture->setStatusTip(tr("Export the picture with its attention: a strip of a picture per word, or this "
-                                   "step's, as PNG, SVG or PDF; or the caption's trace JSON"));
-    connect(exportPicture, &QAction::triggered, this,
-            [this, figureDefaults] { exportWithDialog(this, *m_trace, figureDefaults()); });
-    auto *copyPicture = new QAction(tr("&Copy image to clipboard"), this);
-    copyPicture->setObjectName(QStringLiteral("copyPicture"));
-    copyPicture->setStatusTip(tr("Copy this step's picture with its attention"));
-    connect(copyPicture, &QAction::triggered, this,
-            [this, figureDefaults] { copyFigureToClipboard(*m_trace, figureDefaults()); });
-    m_vision->view()->setContextMenuPolicy(Qt::ActionsContextMenu);
-    m_vision->view()->addActions({exportPicture, copyPicture});
-    auto enablePicture = [this, exportPicture, copyPicture] {
-        const bool shown = m_vision->view()->hasImage();
-        exportPicture->setEnabled(shown);
-        copyPicture->setEnabled(shown);
-    };
-    connect(m_trace, &TraceModel::traceChanged, this, enablePicture);
-    enablePicture();
+    addViewExportActions(
+        m_vision->view(), m_trace, QStringLiteral("Picture"),
+        [this] {
+            FigureOptions o;
+            o.colormap = m_vision->view()->options().colormap;
+            o.overlayOpacity = m_vision->view()->options().opacity;
+            return o;
+        },
+        [this] { return m_vision->view()->hasImage(); });
 
     m_openImageAction = new QAction(tr("Open &image…"), this);
     m_openImageAction->setObjectName(QStringLiteral("openImage"));

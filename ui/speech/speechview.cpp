@@ -26,16 +26,6 @@ constexpr double kAxis = 30;   // tick labels under the word band
 constexpr double kWordBand = 30;
 const QColor kAttention(64, 224, 255); // cyan: apart from magma's purples and oranges
 
-/// A step between axis ticks of about `target` seconds: 1, 2 or 5 × 10^k.
-double tickStep(double target)
-{
-    const double base = std::pow(10.0, std::floor(std::log10(std::max(target, 1e-3))));
-    for (double m : {1.0, 2.0, 5.0})
-        if (base * m >= target)
-            return base * m;
-    return base * 10;
-}
-
 } // namespace
 
 SpeechView::SpeechView(TraceModel *model, QWidget *parent) : QWidget(parent), m_model(model)
@@ -53,32 +43,14 @@ SpeechView::SpeechView(TraceModel *model, QWidget *parent) : QWidget(parent), m_
 
 void SpeechView::rebuild()
 {
-    m_image = QImage();
     m_words.clear();
     m_wordsMissing.clear();
-    m_columns = 0;
     const DecodeTrace *t = m_model->trace();
-    if (!t || t->source.kind != SourceKind::Audio || t->source.spectrogram.size() == 0 || t->sourceLength() == 0) {
+    m_axis = t ? clipAxis(t->source) : ClipAxis();
+    m_image = t ? ui::spectrogramImage(t->source, m_axis) : QImage();
+    if (m_axis.empty()) {
         update();
         return;
-    }
-    const SourceAxis &axis = t->source;
-    const int n = axis.size();
-    m_columns = axis.audioColumns > 0 ? std::min(axis.audioColumns, n) : n;
-    m_hop = axis.hopSeconds;
-    m_first = axis.firstFrameSeconds;
-    m_seconds = m_columns * m_hop;
-    // (mels, frames): the frames of the clip, as many per column as the encoder halves them by.
-    const Matrix &spec = axis.spectrogram;
-    const int frames = std::max(1, int(std::lround(double(spec.cols()) * m_columns / n)));
-    const auto block = spec.leftCols(std::min<Eigen::Index>(frames, spec.cols()));
-    const float lo = block.minCoeff(), hi = block.maxCoeff();
-    const Colormap map(ColormapKind::Magma);
-    m_image = QImage(int(block.cols()), int(block.rows()), QImage::Format_RGB32);
-    for (Eigen::Index m = 0; m < block.rows(); ++m) {
-        auto *line = reinterpret_cast<QRgb *>(m_image.scanLine(int(block.rows() - 1 - m))); // low bands at the bottom
-        for (Eigen::Index f = 0; f < block.cols(); ++f)
-            line[f] = map.rgb(hi > lo ? (block(m, f) - lo) / (hi - lo) : 0.0);
     }
     if (auto words = wordTimestamps(*t, m_model->path()))
         m_words = std::move(words->words);
@@ -92,22 +64,12 @@ Vector SpeechView::attentionRow() const
     if (!hasSpeech())
         return {};
     const Vector row = m_model->weightsAt(m_model->step());
-    return row.size() >= m_columns ? Vector(row.head(m_columns)) : Vector();
+    return row.size() >= m_axis.columns ? Vector(row.head(m_axis.columns)) : Vector();
 }
 
 TimeSpan SpeechView::listeningSpan() const
 {
-    const Vector row = attentionRow();
-    if (row.size() == 0 || !(row.maxCoeff() > 0))
-        return {};
-    const float floor = float(kListenShare) * row.maxCoeff();
-    int first = -1, last = -1;
-    for (int j = 0; j < int(row.size()); ++j)
-        if (row[j] >= floor) {
-            first = first < 0 ? j : first;
-            last = j;
-        }
-    return {m_first + first * m_hop, m_first + (last + 1) * m_hop};
+    return ui::listeningSpan(attentionRow(), m_axis);
 }
 
 QRectF SpeechView::plotRect() const
@@ -120,13 +82,13 @@ QRectF SpeechView::plotRect() const
 double SpeechView::secondsAt(double x) const
 {
     const QRectF plot = plotRect();
-    return m_first + (x - plot.left()) / plot.width() * m_seconds;
+    return m_axis.first + (x - plot.left()) / plot.width() * m_axis.seconds;
 }
 
 double SpeechView::xOf(double seconds) const
 {
     const QRectF plot = plotRect();
-    return plot.left() + (m_seconds > 0 ? (seconds - m_first) / m_seconds : 0.0) * plot.width();
+    return plot.left() + (m_axis.seconds > 0 ? (seconds - m_axis.first) / m_axis.seconds : 0.0) * plot.width();
 }
 
 void SpeechView::setPlayhead(double seconds)
@@ -180,12 +142,12 @@ void SpeechView::paintAttention(QPainter &p, const QRectF &plot) const
     p.fillRect(QRectF(QPointF(xOf(span.start), plot.top()), QPointF(xOf(span.end), plot.bottom())), band);
     // The row scaled to its peak, so a diffuse step's shape reads as well as a sharp one's.
     const double peak = row.maxCoeff();
-    QPainterPath curve(QPointF(xOf(m_first), plot.bottom()));
+    QPainterPath curve(QPointF(xOf(m_axis.first), plot.bottom()));
     for (int j = 0; j < int(row.size()); ++j) {
         const double y = plot.bottom() - row[j] / peak * plot.height() * 0.92;
-        curve.lineTo(xOf(m_first + (j + 0.5) * m_hop), y);
+        curve.lineTo(xOf(m_axis.centre(j)), y);
     }
-    curve.lineTo(xOf(m_first + m_seconds), plot.bottom());
+    curve.lineTo(xOf(m_axis.first + m_axis.seconds), plot.bottom());
     QColor fill = kAttention;
     fill.setAlphaF(0.22f); // the spectrogram shows through
     p.fillPath(curve, fill);
@@ -228,13 +190,12 @@ void SpeechView::paintAxis(QPainter &p, const QRectF &axis) const
 {
     p.setFont(font());
     const QFontMetricsF fm(p.font());
-    const double step = tickStep(m_seconds * fm.horizontalAdvance(QStringLiteral("00.0 s")) * 1.8 / axis.width());
+    const double step = tickStep(m_axis.seconds * fm.horizontalAdvance(QStringLiteral("00.0 s")) * 1.8 / axis.width());
     p.setPen(QPen(palette().color(QPalette::Text), 1.0));
-    for (double s = std::ceil(m_first / step) * step; s <= m_first + m_seconds + 1e-9; s += step) {
+    for (double s = std::ceil(m_axis.first / step) * step; s <= m_axis.first + m_axis.seconds + 1e-9; s += step) {
         const double x = xOf(s);
         p.drawLine(QPointF(x, axis.top()), QPointF(x, axis.top() + 5));
-        const QString label = step < 1 ? QStringLiteral("%1 s").arg(s, 0, 'f', step < 0.1 ? 2 : 1)
-                                       : QStringLiteral("%1 s").arg(s, 0, 'f', 0);
+        const QString label = tickLabel(s, step);
         const double w = fm.horizontalAdvance(label);
         p.drawText(QRectF(std::clamp(x - w / 2, 0.0, width() - w), axis.top() + 6, w, fm.height()), label);
     }
@@ -303,7 +264,7 @@ void SpeechView::mouseMoveEvent(QMouseEvent *event)
         return;
     }
     const double s = secondsAt(event->position().x());
-    const int j = std::clamp(int((s - m_first) / m_hop), 0, int(row.size()) - 1);
+    const int j = std::clamp(int((s - m_axis.first) / m_axis.hop), 0, int(row.size()) - 1);
     QToolTip::showText(event->globalPosition().toPoint(),
                        tr("%1 s — α = %2").arg(s, 0, 'f', 2).arg(row[j], 0, 'f', 4), this);
 }
@@ -369,7 +330,7 @@ void SpeechPanel::updateControls()
     m_playSpan->setToolTip(reason.isEmpty()
                                ? tr("Play the span the current token listens to (its attention at %1% of its peak "
                                     "or more)")
-                                     .arg(int(SpeechView::kListenShare * 100))
+                                     .arg(int(kListenShare * 100))
                                : reason);
     m_status->setText(reason.isEmpty() ? listens : QStringLiteral("%1 %2").arg(reason, listens));
 }

@@ -8,6 +8,7 @@
 // recomputed here. SpeechPanel adds the playback controls.
 
 #include "decode/tracemodel.h"
+#include "speech/spectrogram.h"
 
 #include "alignscope/timestamps.h"
 
@@ -24,19 +25,9 @@ namespace alignscope::ui {
 
 class ClipPlayer;
 
-/// Seconds [start, end) in the clip.
-struct TimeSpan {
-    double start = 0.0;
-    double end = 0.0;
-    bool empty() const { return end <= start; }
-};
-
 class SpeechView : public QWidget {
     Q_OBJECT
 public:
-    /// A token listens to the columns whose weight is at least this share of its peak.
-    static constexpr double kListenShare = 0.3;
-
     explicit SpeechView(TraceModel *model, QWidget *parent = nullptr);
 
     /// Whether the trace is a speech decode with a spectrogram to draw.
@@ -45,9 +36,9 @@ public:
     /// per mel band (height, low frequencies at the bottom).
     const QImage &spectrogramImage() const { return m_image; }
     /// Seconds of the clip shown (the columns holding it, not the window's padding).
-    double clipSeconds() const { return m_seconds; }
+    double clipSeconds() const { return m_axis.seconds; }
     /// Attention columns shown (SourceAxis::audioColumns, or all).
-    int columns() const { return m_columns; }
+    int columns() const { return m_axis.columns; }
     /// The current step's selected weights over the shown columns (empty without speech).
     Vector attentionRow() const;
     /// Where the current token listens: from the first to the last shown
@@ -86,10 +77,7 @@ private:
 
     TraceModel *m_model;
     QImage m_image;
-    double m_seconds = 0.0;
-    double m_hop = 0.0;   // seconds per attention column
-    double m_first = 0.0; // clip time of column 0
-    int m_columns = 0;
+    ClipAxis m_axis;
     std::vector<TimedWord> m_words;
     QString m_wordsMissing;
     double m_playhead = -1.0;
