@@ -3,11 +3,13 @@
 
     /usr/bin/python3 bench/hf_reference.py make OUTDIR
         random models of real shape, written by save_pretrained (model.safetensors): OUTDIR/t5-small,
-        OUTDIR/opus-mt-en-fr, OUTDIR/bart-base, OUTDIR/vit-gpt2 (ViT-base/16 at 224 + GPT-2 small). Speed does not depend on the weights' values; the tokenizer files are
+        OUTDIR/opus-mt-en-fr, OUTDIR/bart-base, OUTDIR/vit-gpt2 (ViT-base/16 at 224 + GPT-2 small),
+        OUTDIR/whisper-tiny, OUTDIR/whisper-base. Speed does not depend on the weights' values; the tokenizer files are
         the small ones of the parity fixtures (tests/data/hf/models), which is all the benchmark's text needs.
     /usr/bin/python3 bench/hf_reference.py time FOLDER [--steps 32] [--runs 5] [--threads 1]
         medians of: from_pretrained, the encoder on a 20-token source (a vision folder: the image processor and the
-        encoder on a 640 x 480 picture), and one decoder step per token with the KV cache
+        encoder on a 640 x 480 picture; a Whisper folder: the feature extractor and the encoder on a 30 s clip),
+        and one decoder step per token with the KV cache
         and output_attentions=True (eager attention), fed the same tokens AlignScope's `bench --section folder` feeds.
 
 Needs the laid transformers copy (.hf-reference, see ../shared/hf-reference/README.md). Run with OpenBLAS at its best:
@@ -53,6 +55,8 @@ def make(T, torch, outdir):
                                    decoder_ffn_dim=3072, max_position_embeddings=1024)),
     }
     make_vision(T, torch, os.path.join(outdir, "vit-gpt2"))
+    for name, shape in WHISPER_SHAPES.items():
+        make_whisper(T, torch, os.path.join(outdir, name), shape)
     for name, (fixture, cls, cfg) in shapes.items():
         torch.manual_seed(0)
         model = cls(cfg).eval()
@@ -84,6 +88,68 @@ def make_vision(T, torch, folder):
     for f in ("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"):
         shutil.copy(os.path.join(fixture, f), folder)  # the fixture's files as they are
     print(f"{folder}: {sum(p.numel() for p in model.parameters())} parameters")
+
+
+WHISPER_FIXTURE = os.path.join(ROOT, "tests", "data", "hf", "whisper", "tiny")
+WHISPER_SHAPES = {  # openai/whisper-tiny and whisper-base: (d_model, layers, heads, feed-forward)
+    "whisper-tiny": (384, 4, 6, 1536),
+    "whisper-base": (512, 6, 8, 2048),
+}
+
+
+def make_whisper(T, torch, folder, shape):
+    """A random Whisper of a real shape (80 mels, 1500 encoder and 448 decoder positions, 51,865 tokens), with the
+    tiny fixture's tokenizer, generation settings and feature extractor (their token ids are the config's)."""
+    import json
+    d, layers, heads, ffn = shape
+    fixture = json.load(open(os.path.join(WHISPER_FIXTURE, "config.json")))
+    cfg = T.WhisperConfig(vocab_size=51865, d_model=d, encoder_layers=layers, decoder_layers=layers,
+                          encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=ffn,
+                          decoder_ffn_dim=ffn, num_mel_bins=80, max_source_positions=1500, max_target_positions=448,
+                          **{k: fixture[k] for k in ("decoder_start_token_id", "eos_token_id", "pad_token_id",
+                                                     "bos_token_id", "forced_decoder_ids", "suppress_tokens",
+                                                     "begin_suppress_tokens") if k in fixture})
+    torch.manual_seed(0)
+    model = T.WhisperForConditionalGeneration(cfg).eval()
+    os.makedirs(folder, exist_ok=True)
+    model.save_pretrained(folder, safe_serialization=True)
+    for f in os.listdir(WHISPER_FIXTURE):
+        if f.endswith(".json") and f not in ("config.json", "expected.json", "timestamps.json") or f == "merges.txt":
+            shutil.copy(os.path.join(WHISPER_FIXTURE, f), folder)
+    print(f"{folder}: {sum(p.numel() for p in model.parameters())} parameters")
+
+
+def clip():
+    """The 30 s clip AlignScope's bench feeds a Whisper folder: a rising tone over a little deterministic noise."""
+    import numpy as np
+    i = np.arange(16000 * 30, dtype=np.int64)
+    t = i / 16000.0
+    return (0.1 * np.sin(2 * np.pi * (200.0 + 10.0 * t) * t) + 0.01 * (((i * 7919) % 2001) / 1000.0 - 1.0)).astype(
+        np.float32)
+
+
+def time_whisper(T, torch, folder, steps, runs):
+    import json
+    open_ms = median_ms(runs, lambda: T.WhisperForConditionalGeneration.from_pretrained(folder))
+    model = T.WhisperForConditionalGeneration.from_pretrained(folder).eval()
+    extractor = T.WhisperFeatureExtractor.from_pretrained(folder)
+    audio = clip()
+    prepare_ms = median_ms(runs, lambda: extractor(audio, sampling_rate=16000, return_tensors="pt"))
+    features = extractor(audio, sampling_rate=16000, return_tensors="pt").input_features
+    # The prompt generate() forces, then the text: as many steps as AlignScope's forced decode.
+    # (A language the model picks, None there, is read as English: the step costs the same.)
+    english = getattr(model.generation_config, "lang_to_id", {}).get("<|en|>", model.config.eos_token_id)
+    prompt = [english if t is None else t for _, t in sorted(model.generation_config.forced_decoder_ids or [])]
+    text = T.WhisperTokenizer.from_pretrained(folder)(TEXT, add_special_tokens=False).input_ids
+    forced = (prompt + text)[:steps]
+    encoder = model.get_encoder()
+    with torch.no_grad():
+        encode_ms = median_ms(runs, lambda: encoder(input_features=features, return_dict=True))
+        enc = encoder(input_features=features, return_dict=True)
+        per_token = per_token_ms(torch, model, enc, model.config.decoder_start_token_id, forced, runs)
+    print(json.dumps({"folder": folder, "threads": torch.get_num_threads(), "open_ms": open_ms,
+                      "prepare_audio_ms": prepare_ms, "encode_30s_ms": encode_ms, "steps": len(forced),
+                      "per_token_ms": per_token}))
 
 
 def picture():
@@ -148,6 +214,8 @@ def time_folder(T, torch, folder, steps, runs):
     config = json.load(open(os.path.join(folder, "config.json")))
     if config["model_type"] == "vision-encoder-decoder":
         return time_vision(T, torch, folder, steps, runs)
+    if config["model_type"] == "whisper":
+        return time_whisper(T, torch, folder, steps, runs)
     cls = {"t5": T.T5ForConditionalGeneration, "bart": T.BartForConditionalGeneration,
            "marian": T.MarianMTModel}[config["model_type"]]
     tok = {"t5": lambda: T.T5Tokenizer.from_pretrained(folder),

@@ -20,11 +20,13 @@
 #include <tbb/parallel_reduce.h>
 #include <tbb/blocked_range.h>
 
+#include <cmath>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <numbers>
 #include <random>
 
 namespace alignscope::cli {
@@ -211,7 +213,7 @@ double residentBytes()
 }
 
 /// A Hugging Face folder at work: opening it, encoding a 20-token source (a
-/// picture for a vision folder), and one decoder step per token with every head's attention captured,
+/// picture for a vision folder, a 30 s clip for Whisper), and one decoder step per token with every head's attention captured,
 /// against the weight-streaming floor (the decoder's weights that one step
 /// must read, over the read bandwidth measured here).
 json folderBench(const std::string &folder, int repeat, int steps)
@@ -247,10 +249,25 @@ json folderBench(const std::string &folder, int repeat, int steps)
     for (int i = 0; i < 40; ++i)
         text += "the lighthouse keeper lit the lamp at dusk ";
     const bool image = m.description().sourceKind == SourceKind::Image;
+    const bool audio = m.description().sourceKind == SourceKind::Audio;
     std::vector<int> target;
     EncodedSource source;
     std::string encodeKey = "encode_20_tokens_ms";
-    if (image) {
+    if (audio) {
+        // A 30 s clip (Whisper's window): a rising tone over a little deterministic noise.
+        std::vector<float> clip(16000 * 30);
+        for (size_t i = 0; i < clip.size(); ++i) {
+            const double t = double(i) / 16000.0;
+            clip[i] = float(0.1 * std::sin(2 * std::numbers::pi * (200.0 + 10.0 * t) * t) + 0.01 * (double((i * 7919) % 2001) / 1000.0 - 1.0));
+        }
+        out["prepare_audio_ms"] = medianMs(repeat, [&] { (void)m.prepareAudio(clip); });
+        auto prepared = m.prepareAudio(clip);
+        if (!prepared)
+            return {{"error", prepared.error().message}};
+        source = std::move(prepared).value();
+        target = m.prepareForcedTarget(text); // after the prompt: language, task, no timestamps
+        encodeKey = "encode_30s_ms";
+    } else if (image) {
         RgbImage picture;
         picture.width = 640;
         picture.height = 480;
@@ -273,6 +290,7 @@ json folderBench(const std::string &folder, int repeat, int steps)
         std::vector<int> ids(source.axis.ids.begin(), source.axis.ids.begin() + std::min<size_t>(20, source.axis.ids.size()));
         source.axis = SourceAxis::textSource("", std::vector<std::string>(ids.size(), "x"), ids);
     }
+    source.keepSelfAttention = !image; // as a decode encodes (DecodeOptions::encoderSelfAttention's default)
     out[encodeKey + "_1_thread"] = medianMs(repeat, [&] { (void)m.encode(source); });
     {
         DecodePartner::Session both; // as a decode with the machine to itself encodes

@@ -11,6 +11,7 @@
 #include "speech/clipplayer.h"
 #include "speech/speechview.h"
 #include "attention/heatmapview.h"
+#include "attention/selfattentionview.h"
 #include "widgets/messagebar.h"
 
 #include "alignscope/audio.h"
@@ -19,6 +20,7 @@
 #include "alignscope/timestamps.h"
 
 #include <QAction>
+#include <QLabel>
 #include <QApplication>
 #include <QClipboard>
 #include <QDockWidget>
@@ -81,6 +83,9 @@ void TestSpeech::testClipInTheSpeechView()
     QVERIFY(dock && dock->isVisible());
     SpeechView *view = w->speechPanel()->view();
     QVERIFY(view->hasSpeech());
+    // The encoder's own attention is not recorded for a clip: the Self-attention panel says so, not "no model".
+    QVERIFY2(w->selfAttention()->caption()->text().contains(QStringLiteral("not recorded for clips")),
+             qPrintable(w->selfAttention()->caption()->text()));
 
     // The same clip through core: the spectrogram and the decode the window shows.
     const ModelPtr model = w->controller()->model();

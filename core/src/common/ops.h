@@ -28,9 +28,8 @@ Id linear(G<T> &g, Id x, Id w, Id b = -1)
         if (!g.recording() && rows == 1 && W.size() >= kernels::kPartnerMinimum) {
             y.resize(1, W.rows());
             kernels::gemv(W, g.value(x).data(), y.data());
-        } else if (!g.recording() && rows > 1 && rows <= kernels::kPartnerMaxRows && W.rows() >= 128 &&
-                   W.size() >= kernels::kPartnerMinimum) {
-            kernels::gemmHalves(W, g.value(x), y); // a sentence through the encoder: both cores
+        } else if (!g.recording() && rows > 1 && W.rows() >= 128 && W.size() >= kernels::kPartnerMinimum) {
+            kernels::gemmHalves(W, g.value(x), y); // a sentence, a picture, a clip through the encoder: both cores
         }
     }
     if (y.size() == 0)

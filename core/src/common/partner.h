@@ -27,10 +27,9 @@ void gemv(const Matrix &W, const float *x, float *y);
 /// Y = X Wᵀ for a few rows of X (B × cols, Y B × rows): always computed as
 /// two products over the two halves of W's rows (Y's columns), the second
 /// on the partner thread when a decode session holds it, so the bits do
-/// not depend on whether it did. For the encoder's projections at inference.
+/// not depend on whether it did. For the encoder's projections at inference
+/// (a sentence, a picture's patches, a clip's 1500 frames).
 void gemmHalves(const Matrix &W, const Matrix &X, Matrix &Y);
-/// At most this many rows of X take gemmHalves (a sentence); larger ones are training's.
-inline constexpr Eigen::Index kPartnerMaxRows = 256;
 
 /// f(0, n/2) on this thread and f(n/2, n) on the partner thread when a
 /// decode session holds it (else here too, after the first), for work made
