@@ -4,7 +4,6 @@
 
 #include <QFontMetricsF>
 #include <QPainter>
-#include <QPainterPath>
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +16,6 @@ constexpr double kGap = 6.0;
 constexpr double kWordBand = 26.0;
 constexpr double kAxis = 28.0;
 constexpr double kMaxLabel = 160.0;
-const QColor kAttention(64, 224, 255); // the Speech view's cyan
 
 } // namespace
 
@@ -43,7 +41,6 @@ SpectrogramFigure::SpectrogramFigure(const TraceModel &model, const FigureOption
     if (options.step >= 0 && options.step < model.stepCount()) {
         const Vector row = model.weightsAt(options.step);
         m_row = row.size() >= columns ? Vector(row.head(columns)) : Vector();
-        m_listening = listeningSpan(m_row, m_axis);
         const QString token = QString::fromStdString(trace->readable(model.nodeAtStep(options.step)->token));
         m_caption = QObject::tr("step %1: “%2”").arg(options.step + 1).arg(token.trimmed());
         if (m_row.size() > 0)
@@ -88,7 +85,7 @@ SpectrogramFigure::SpectrogramFigure(const TraceModel &model, const FigureOption
 
 double SpectrogramFigure::xOf(double seconds) const
 {
-    return m_plot.left() + (m_axis.seconds > 0 ? (seconds - m_axis.first) / m_axis.seconds : 0.0) * m_plot.width();
+    return clipX(m_axis, m_plot, seconds);
 }
 
 void SpectrogramFigure::paint(QPainter &p) const
@@ -117,22 +114,7 @@ void SpectrogramFigure::paint(QPainter &p) const
     p.drawText(QRectF(kMargin, m_plot.top(), m_plot.left() - kMargin - kGap, m_plot.height()),
                Qt::AlignRight | Qt::AlignVCenter, QObject::tr("mel"));
     p.setRenderHint(QPainter::Antialiasing, true);
-    if (m_row.size() > 0 && m_row.maxCoeff() > 0) { // one step: the span it listens to, and its curve
-        QColor band = kAttention;
-        band.setAlphaF(0.18f);
-        p.fillRect(QRectF(QPointF(xOf(m_listening.start), m_plot.top()), QPointF(xOf(m_listening.end), m_plot.bottom())),
-                   band);
-        const double peak = m_row.maxCoeff();
-        QPainterPath curve(QPointF(xOf(m_axis.first), m_plot.bottom()));
-        for (int j = 0; j < int(m_row.size()); ++j)
-            curve.lineTo(xOf(m_axis.centre(j)), m_plot.bottom() - m_row[j] / peak * m_plot.height() * 0.92);
-        curve.lineTo(xOf(m_axis.first + m_axis.seconds), m_plot.bottom());
-        QColor fill = kAttention;
-        fill.setAlphaF(0.22f);
-        p.fillPath(curve, fill);
-        p.setPen(QPen(kAttention, 2.0));
-        p.drawPath(curve);
-    }
+    paintListening(p, m_row, m_axis, m_plot, 2.0); // one step: the span it listens to, and its curve
     for (const TimedWord &w : m_words) {
         const QRectF box(QPointF(xOf(w.start), m_wordBand.top()), QPointF(xOf(w.end), m_wordBand.bottom()));
         p.setPen(QPen(QColor(0x90, 0x90, 0x90), 1.0));
@@ -161,16 +143,9 @@ void SpectrogramFigure::paint(QPainter &p) const
         p.setFont(font);
     }
     // The time axis.
-    const double step = tickStep(m_axis.seconds * fm.horizontalAdvance(QStringLiteral("00.0 s")) * 1.8 / m_axisRect.width());
     p.setPen(QPen(Qt::black, 1.0));
     p.drawLine(m_axisRect.topLeft(), m_axisRect.topRight());
-    for (double s = std::ceil(m_axis.first / step) * step; s <= m_axis.first + m_axis.seconds + 1e-9; s += step) {
-        const double x = xOf(s);
-        p.drawLine(QPointF(x, m_axisRect.top()), QPointF(x, m_axisRect.top() + 4));
-        const QString label = tickLabel(s, step);
-        const double w = fm.horizontalAdvance(label);
-        p.drawText(QRectF(std::clamp(x - w / 2, 0.0, m_size.width() - w), m_axisRect.top() + 5, w, fm.height()), label);
-    }
+    paintTimeTicks(p, m_axis, m_plot, m_axisRect.top(), m_size.width());
     p.restore();
 }
 

@@ -45,7 +45,7 @@ public:
     /// The words drawn as boxes (empty when the model gives no timestamps).
     const std::vector<TimedWord> &words() const { return m_words; }
     /// One step: the span its token listens to; the caption above the plot.
-    TimeSpan listening() const { return m_listening; }
+    TimeSpan listening() const { return listeningSpan(m_row, m_axis); }
     QString caption() const { return m_caption; }
     /// x of clip time `seconds`.
     double xOf(double seconds) const;
@@ -63,7 +63,6 @@ private:
     QImage m_spectrogram;
     QImage m_attention;     ///< whole transcript: (tokens × columns), each row scaled to its peak
     Vector m_row;           ///< one step: its weights over the shown columns
-    TimeSpan m_listening;
     std::vector<TimedWord> m_words;
     QStringList m_rowLabels;
     QString m_caption;

@@ -8,7 +8,11 @@
 #include "alignscope/source.h"
 #include "alignscope/tensor.h"
 
+#include <QColor>
 #include <QImage>
+#include <QRectF>
+
+class QPainter;
 
 namespace alignscope::ui {
 
@@ -33,6 +37,8 @@ struct ClipAxis {
 
 /// A token listens to the columns whose weight is at least this share of its peak.
 inline constexpr double kListenShare = 0.3;
+/// The attention's colour on a spectrogram: cyan, apart from magma's purples and oranges.
+inline const QColor kAttentionColour{64, 224, 255};
 
 ClipAxis clipAxis(const SourceAxis &source);
 /// The spectrogram of the clip's columns, magma, one pixel per frame
@@ -42,9 +48,16 @@ QImage spectrogramImage(const SourceAxis &source, const ClipAxis &axis);
 /// From the first to the last column whose weight is at least kListenShare
 /// of `row`'s peak (`row`: the shown columns); empty for a row without weight.
 TimeSpan listeningSpan(const Vector &row, const ClipAxis &axis);
-/// A step between axis ticks of about `target` seconds: 1, 2 or 5 × 10^k.
-double tickStep(double target);
-/// A tick's label at `step` spacing ("1.5 s", "2 s").
-QString tickLabel(double seconds, double step);
+/// x of clip time `seconds` on `plot`: the clip's start at its left edge, its end at its right.
+double clipX(const ClipAxis &axis, const QRectF &plot, double seconds);
+/// One step's attention on the spectrogram drawn in `plot`: the span it
+/// listens to as a band, and `row` (the shown columns' weights) scaled to
+/// its peak as a filled curve drawn with a pen `penWidth` wide. Nothing for
+/// a row without weight.
+void paintListening(QPainter &p, const Vector &row, const ClipAxis &axis, const QRectF &plot, double penWidth);
+/// The time axis under `plot`: a tick every 1, 2 or 5 × 10^k seconds (as
+/// many as the painter's font leaves room for) from `top`, labelled in
+/// seconds, each label kept within [0, right].
+void paintTimeTicks(QPainter &p, const ClipAxis &axis, const QRectF &plot, double top, double right);
 
 } // namespace alignscope::ui

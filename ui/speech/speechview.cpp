@@ -8,7 +8,6 @@
 #include <QLabel>
 #include <QMouseEvent>
 #include <QPainter>
-#include <QPainterPath>
 #include <QToolBar>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -24,7 +23,6 @@ constexpr double kRight = 16;
 constexpr double kTop = 8;
 constexpr double kAxis = 30;   // tick labels under the word band
 constexpr double kWordBand = 30;
-const QColor kAttention(64, 224, 255); // cyan: apart from magma's purples and oranges
 
 } // namespace
 
@@ -87,8 +85,7 @@ double SpeechView::secondsAt(double x) const
 
 double SpeechView::xOf(double seconds) const
 {
-    const QRectF plot = plotRect();
-    return plot.left() + (m_axis.seconds > 0 ? (seconds - m_axis.first) / m_axis.seconds : 0.0) * plot.width();
+    return clipX(m_axis, plotRect(), seconds);
 }
 
 void SpeechView::setPlayhead(double seconds)
@@ -136,23 +133,8 @@ void SpeechView::paintAttention(QPainter &p, const QRectF &plot) const
     const Vector row = attentionRow();
     if (row.size() == 0 || !(row.maxCoeff() > 0))
         return;
-    const TimeSpan span = listeningSpan();
-    QColor band = kAttention;
-    band.setAlphaF(0.18f);
-    p.fillRect(QRectF(QPointF(xOf(span.start), plot.top()), QPointF(xOf(span.end), plot.bottom())), band);
-    // The row scaled to its peak, so a diffuse step's shape reads as well as a sharp one's.
+    paintListening(p, row, m_axis, plot, 2.5);
     const double peak = row.maxCoeff();
-    QPainterPath curve(QPointF(xOf(m_axis.first), plot.bottom()));
-    for (int j = 0; j < int(row.size()); ++j) {
-        const double y = plot.bottom() - row[j] / peak * plot.height() * 0.92;
-        curve.lineTo(xOf(m_axis.centre(j)), y);
-    }
-    curve.lineTo(xOf(m_axis.first + m_axis.seconds), plot.bottom());
-    QColor fill = kAttention;
-    fill.setAlphaF(0.22f); // the spectrogram shows through
-    p.fillPath(curve, fill);
-    p.setPen(QPen(kAttention, 2.5));
-    p.drawPath(curve);
     const QString label = tr("peak α = %1").arg(peak, 0, 'f', 3);
     p.setFont(scaledFont(font(), 1.1));
     const QRectF box = QFontMetricsF(p.font()).boundingRect(label).adjusted(-6, -2, 6, 2);
@@ -189,16 +171,8 @@ void SpeechView::paintWords(QPainter &p, const QRectF &band) const
 void SpeechView::paintAxis(QPainter &p, const QRectF &axis) const
 {
     p.setFont(font());
-    const QFontMetricsF fm(p.font());
-    const double step = tickStep(m_axis.seconds * fm.horizontalAdvance(QStringLiteral("00.0 s")) * 1.8 / axis.width());
     p.setPen(QPen(palette().color(QPalette::Text), 1.0));
-    for (double s = std::ceil(m_axis.first / step) * step; s <= m_axis.first + m_axis.seconds + 1e-9; s += step) {
-        const double x = xOf(s);
-        p.drawLine(QPointF(x, axis.top()), QPointF(x, axis.top() + 5));
-        const QString label = tickLabel(s, step);
-        const double w = fm.horizontalAdvance(label);
-        p.drawText(QRectF(std::clamp(x - w / 2, 0.0, width() - w), axis.top() + 6, w, fm.height()), label);
-    }
+    paintTimeTicks(p, m_axis, axis, axis.top(), width());
 }
 
 void SpeechView::paintTranscript(QPainter &p, const QRectF &area) const
