@@ -213,9 +213,10 @@ double residentBytes()
 }
 
 /// A Hugging Face folder at work: opening it, encoding a 20-token source (a
-/// picture for a vision folder, a 30 s clip for Whisper), and one decoder step per token with every head's attention captured,
-/// against the weight-streaming floor (the decoder's weights that one step
-/// must read, over the read bandwidth measured here).
+/// picture for a vision folder, a 30 s clip for Whisper), and one decoder step
+/// per token with every head's attention captured, against the
+/// weight-streaming floor (the decoder's weights that one step must read,
+/// over the read bandwidth measured here).
 json folderBench(const std::string &folder, int repeat, int steps)
 {
     json out = {{"folder", folder}};
@@ -258,7 +259,8 @@ json folderBench(const std::string &folder, int repeat, int steps)
         std::vector<float> clip(16000 * 30);
         for (size_t i = 0; i < clip.size(); ++i) {
             const double t = double(i) / 16000.0;
-            clip[i] = float(0.1 * std::sin(2 * std::numbers::pi * (200.0 + 10.0 * t) * t) + 0.01 * (double((i * 7919) % 2001) / 1000.0 - 1.0));
+            const double noise = double((i * 7919) % 2001) / 1000.0 - 1.0;
+            clip[i] = float(0.1 * std::sin(2 * std::numbers::pi * (200.0 + 10.0 * t) * t) + 0.01 * noise);
         }
         out["prepare_audio_ms"] = medianMs(repeat, [&] { (void)m.prepareAudio(clip); });
         auto prepared = m.prepareAudio(clip);

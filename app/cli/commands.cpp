@@ -8,7 +8,6 @@
 
 #include "alignscope/audio.h"
 #include "alignscope/decode.h"
-#include "alignscope/hftokenizer.h"
 #include "alignscope/model.h"
 #include "alignscope/rnnmodel.h"
 #include "alignscope/transformermodel.h"

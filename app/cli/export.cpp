@@ -224,10 +224,10 @@ Result<void> setUp(const Args &args, Job &job)
         return usageError("give either --input FILE or --audio FILE, not both");
     if (args.value("image") && args.value("input"))
         return usageError("give either --input FILE or --image FILE, not both");
-    if ((args.value("step") || args.has("strip") || args.value("opacity")) &&
-        !(args.value("image") && isImageFormat(job.format)) &&
-        !(args.value("audio") && args.value("step") && !args.has("strip") && !args.value("opacity") &&
-          isImageFormat(job.format) && !args.value("view")))
+    // --step, --strip and --opacity belong to a picture's overlay figure; --step also to a clip's spectrogram.
+    const bool overlay = args.value("image") && isImageFormat(job.format);
+    const bool spectrogram = args.value("audio") && isImageFormat(job.format) && !args.value("view");
+    if (((args.has("strip") || args.value("opacity")) && !overlay) || (args.value("step") && !overlay && !spectrogram))
         return usageError("--step, --strip and --opacity draw the overlay figure of a picture; "
                           "give --image FILE and --format png, svg or pdf (with --audio FILE, --step N draws "
                           "one token's attention on the spectrogram)");

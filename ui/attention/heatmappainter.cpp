@@ -151,22 +151,6 @@ HeatmapData HeatmapData::buildWords(const DecodeTrace &trace, const SourceAxis &
     return d;
 }
 
-namespace {
-
-/// Rows' words: targetWordSpans over their labels and special flags.
-std::vector<WordSpan> rowWordSpans(const std::vector<HeatmapRow> &rows)
-{
-    std::vector<std::string> pieces;
-    std::vector<bool> special;
-    for (const HeatmapRow &r : rows) {
-        pieces.push_back(r.label.toStdString());
-        special.push_back(r.special);
-    }
-    return targetWordSpans(pieces, special);
-}
-
-} // namespace
-
 HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions &options, AttentionKind kind)
 {
     if (model.isEmpty())
@@ -210,7 +194,8 @@ HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions
         const Matrix weights = trace.decoderSelfWeights(model.path(), selection),
                      scores = trace.decoderSelfScores(model.path(), selection); // (T, T)
         HeatmapData d;
-        const std::vector<WordSpan> targetWords = options.mergeWords ? rowWordSpans(rows) : std::vector<WordSpan>();
+        const std::vector<WordSpan> targetWords =
+            options.mergeWords ? pathWordSpans(trace, model.path()) : std::vector<WordSpan>();
         if (mergesAnything(targetWords)) {
             d = buildWords(trace, inputs, inputWordSpans(targetWords, inputs.size()), rows, targetWords, weights,
                             scores, options);
@@ -223,8 +208,8 @@ HeatmapData HeatmapData::fromTrace(const TraceModel &model, const HeatmapOptions
     }
     const Matrix weights = model.weightMatrix(), scores = trace.scoreMatrix(model.path(), selection); // (T, n)
     HeatmapData d = options.mergeWords && !trace.source.words.empty()
-                        ? buildWords(trace, trace.source, sourceWordSpans(trace.source), rows, rowWordSpans(rows),
-                                      weights, scores, options)
+                        ? buildWords(trace, trace.source, sourceWordSpans(trace.source), rows,
+                                     pathWordSpans(trace, model.path()), weights, scores, options)
                         : build(trace.source, rows, weights, scores, options, trace.displayToken);
     d.followCursor(model);
     d.markIntervention(trace, model.path(), selection);

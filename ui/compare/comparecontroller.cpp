@@ -165,19 +165,21 @@ void CompareController::run()
             break;
         case CompareTarget::ModelOutput: { // that model's own caption or translation, forced on all
             const ModelResultPtr model = cache->get(reference);
-            Result<DecodeTrace> trace = model->ok() ? Result<DecodeTrace>(Error{ErrorKind::Internal, "not decoded"})
-                                                    : Result<DecodeTrace>(model->error());
-            if (model->ok() && image) {
+            const auto decode = [&]() -> Result<DecodeTrace> {
+                if (!model->ok())
+                    return model->error();
+                if (!image)
+                    return translate(*model->value(), sentence);
                 auto source = model->value()->prepareImage(*image);
-                trace = source ? translateSource(*model->value(), std::move(source).value(), {})
-                               : Result<DecodeTrace>(source.error());
-            } else if (model->ok()) {
-                trace = translate(*model->value(), sentence);
-            }
-            if (trace)
+                if (!source)
+                    return source.error();
+                return translateSource(*model->value(), std::move(source).value());
+            };
+            if (auto trace = decode())
                 p.target = trace->translation(trace->bestPath());
             else
-                p.problem = (image ? tr("%1 could not caption the picture: %2") : tr("%1 could not translate the sentence: %2"))
+                p.problem = (image ? tr("%1 could not caption the picture: %2")
+                                   : tr("%1 could not translate the sentence: %2"))
                                 .arg(reference, QString::fromStdString(trace.error().message));
             break;
         }

@@ -678,6 +678,8 @@ FigureOptions CompareView::figureDefaults() const
 
 void CompareView::setMergeWords(bool merge)
 {
+    if (merge == m_mergeWords)
+        return;
     m_mergeWords = merge;
     for (ComparePanel *p : std::as_const(m_panels))
         p->setMergeWords(merge);

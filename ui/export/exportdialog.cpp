@@ -238,27 +238,23 @@ OverlayFigure overlayOf(const std::vector<FigurePanel> &panels, const FigureOpti
     return OverlayFigure(panels, figure, o);
 }
 
-void copyOverlayToClipboard(const std::vector<FigurePanel> &panels, FigureOptions figure)
+/// The figure `render` makes of the options it is given, on the clipboard
+/// as a PNG image at the clipboard's scale and as SVG data.
+void copyRendered(FigureOptions figure, const std::function<QByteArray(const FigureOptions &)> &render)
 {
     figure = atClipboardScale(figure);
     figure.format = FigureFormat::Png;
     auto *mime = new QMimeData;
-    mime->setImageData(QImage::fromData(overlayOf(panels, figure, true).render(), "PNG"));
+    mime->setImageData(QImage::fromData(render(figure), "PNG"));
     figure.format = FigureFormat::Svg;
-    mime->setData(QStringLiteral("image/svg+xml"), overlayOf(panels, figure, true).render());
+    mime->setData(QStringLiteral("image/svg+xml"), render(figure));
     QApplication::clipboard()->setMimeData(mime);
 }
 
-/// This step's spectrogram figure, as an image and as SVG.
-void copySpectrogramToClipboard(const TraceModel &model, FigureOptions figure)
+/// This step's overlay of every panel's picture.
+void copyOverlayToClipboard(const std::vector<FigurePanel> &panels, const FigureOptions &figure)
 {
-    figure = atClipboardScale(figure);
-    figure.format = FigureFormat::Png;
-    auto *mime = new QMimeData;
-    mime->setImageData(QImage::fromData(SpectrogramFigure(model, figure, {model.step()}).render(), "PNG"));
-    figure.format = FigureFormat::Svg;
-    mime->setData(QStringLiteral("image/svg+xml"), SpectrogramFigure(model, figure, {model.step()}).render());
-    QApplication::clipboard()->setMimeData(mime);
+    copyRendered(figure, [&](const FigureOptions &f) { return overlayOf(panels, f, true).render(); });
 }
 
 /// A picture's caption (one model or several): the dialog with the overlay
@@ -310,8 +306,8 @@ void copyFigureToClipboard(const TraceModel &model, const FigureOptions &options
 {
     if (!model.isEmpty() && hasPatchGrid(model.trace()->source))
         copyOverlayToClipboard({{&model, QString()}}, options);
-    else if (!model.isEmpty() && !clipAxis(model.trace()->source).empty())
-        copySpectrogramToClipboard(model, options);
+    else if (!model.isEmpty() && !clipAxis(model.trace()->source).empty()) // this step's spectrogram figure
+        copyRendered(options, [&](const FigureOptions &f) { return SpectrogramFigure(model, f, {model.step()}).render(); });
     else if (!model.isEmpty())
         copyToClipboard(FigureExporter(model, atClipboardScale(options)));
 }

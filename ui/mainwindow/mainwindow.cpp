@@ -175,8 +175,7 @@ void MainWindow::createDocks()
             self->setOptions(o);
         }
         m_headGrid->view()->setMergeWords(merge);
-        if (compare->mergesWords() != merge)
-            compare->setMergeWords(merge);
+        compare->setMergeWords(merge);
     };
     connect(m_heatmap->view(), &HeatmapView::optionsChanged, this, shareMerge);
     shareMerge();
