@@ -16,6 +16,8 @@ int inspectCommand(const Argv &args);
 int initCommand(const Argv &args);
 int trainCommand(const Argv &args);
 int evalCommand(const Argv &args);
+/// Prints a task's split as TSV pairs (what a synthesis script or another toolkit reads).
+int taskCommand(const Argv &args);
 int compareCommand(const Argv &args);
 int benchCommand(const Argv &args);
 int exportCommand(const Argv &args);

@@ -16,7 +16,7 @@ struct CommandHelp {
     const char *details;
 };
 
-const std::array<CommandHelp, 9> kCommands = {{
+const std::array<CommandHelp, 10> kCommands = {{
     {"translate",
      "  translate --model FILE|FOLDER|NAME [--beam K] [--prefix TEXT] [--max-length N] [--topk N] [--json]\n"
      "       [--layer L --head H|mean|max] [--edit-attention STEP:POS]... [--drop-source POS]...\n"
@@ -70,7 +70,7 @@ const std::array<CommandHelp, 9> kCommands = {{
      "Writes a randomly initialised model. Vocabulary files hold one token per line (index = id),\n"
      "starting with <pad>, <sos>, <eos>, <unk> in that order.\n"},
     {"train",
-     "  train --task en-fr|dates|scenes|FILE [--format tsv|eng-fra] --encoder gru|bigru|lstm|bilstm\n"
+     "  train --task en-fr|dates|scenes|FILE [--format tsv|eng-fra|audio-tsv] --encoder gru|bigru|lstm|bilstm\n"
      "       --decoder bahdanau|luong --scorer ... [--local m|p --window D] [--epochs N]\n"
      "       [--threads N] [--resume CKPT] [--batch B] [--lr X] [--hidden H] [--embedding E] --out FILE\n"
      "       [--watch SENTENCE --snapshots DIR [--snapshot-format json|png|svg]]\n"
@@ -85,6 +85,9 @@ const std::array<CommandHelp, 9> kCommands = {{
      "                    scenes: 32 x 32 pictures of 1-3 coloured shapes AlignScope draws, captioned left\n"
      "                    to right (\"a red circle left of a blue square\"), read by a ViT-style encoder\n"
      "  --patch P         scenes: the encoder's patch side in pixels (default 4: an 8 x 8 grid)\n"
+     "  --format audio-tsv   FILE is a speech corpus: clip<TAB>transcript lines (WAV/FLAC/Ogg/MP3, a\n"
+     "                    relative path from FILE's folder), read by a Whisper-style audio encoder over\n"
+     "                    40 log-mel bins at the clip's own length (up to 10 s)\n"
      "  --task-seed N --train-size N --dev-size N --test-size N   how the task is made and split\n"
      "  --epochs N --batch B --lr X --dropout P --label-smoothing E --seed N --threads N\n"
      "  --schedule plateau|inverse-sqrt|cosine --warmup STEPS --patience N --teacher-forcing R\n"
@@ -109,6 +112,12 @@ const std::array<CommandHelp, 9> kCommands = {{
      "  --head-importance  switch each cross-attention head (and each layer's) off alone and report\n"
      "                the mean fall in log P of the model's own output (first 100 pairs, or --limit)\n"
      "The task options of train (--format, --direction, --task-seed, sizes) choose the same split.\n"},
+    {"task",
+     "  task --task en-fr|dates|FILE [--format tsv|eng-fra|audio-tsv] [--split train|dev|test]\n",
+     "Prints a task's split (train by default) as TSV, one source<TAB>target pair per line, the\n"
+     "pairs train and eval use (a speech corpus: clip<TAB>transcript). The task options of train\n"
+     "(--format, --direction, --task-seed, sizes) choose the same split. tools/make-speech-corpus.sh\n"
+     "speaks en-fr's English sentences this way.\n"},
     {"compare",
      "  compare --models A B ... [--target TEXT] [--beam K] [--json] [--layer L --head H|mean|max]\n"
      "       [--audio FILE (one window: 30 s for Whisper) | --image FILE [--encoder-attention]]\n"

@@ -40,6 +40,7 @@ int main(int argc, char **argv)
         {"init", initCommand},
         {"train", trainCommand},
         {"eval", evalCommand},
+        {"task", taskCommand},
         {"bench", benchCommand},
         {"compare", compareCommand},
         {"export", exportCommand},

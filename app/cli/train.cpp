@@ -432,13 +432,15 @@ int trainCommand(const Argv &argv)
         return fail(task.error());
     if (auto tokenizer = applyTokenizer(args.value(), task.value()); !tokenizer)
         return fail(tokenizer.error());
-    // An image task (scenes) is read by a ViT-style encoder before a Transformer decoder.
-    if (task->image && args->value("encoder").value_or("transformer") != "transformer")
-        return fail(usageError("--task " + task->name + " trains a Transformer with an image encoder; leave out --encoder "
-                               "or give --encoder transformer"));
+    // An image task (scenes) is read by a ViT-style encoder before a Transformer
+    // decoder, a speech corpus by a Whisper-style audio encoder.
+    const bool media = task->image || task->audio;
+    if (media && args->value("encoder").value_or("transformer") != "transformer")
+        return fail(usageError("--task " + task->name + " trains a Transformer with an " +
+                               (task->image ? "image" : "audio") + " encoder; leave out --encoder or give --encoder transformer"));
     if (!task->image && args->value("patch"))
         return fail(usageError("--patch is for image tasks (--task scenes)"));
-    const bool transformer = task->image || args->value("encoder") == "transformer";
+    const bool transformer = media || args->value("encoder") == "transformer";
     if (auto mixed = checkFamilyOptions(args.value(), transformer); !mixed)
         return fail(mixed.error());
     auto options = trainOptions(args.value(), transformer ? transformerTrainDefaults() : TrainOptions{});
@@ -459,6 +461,8 @@ int trainCommand(const Argv &argv)
             return fail(patch.error());
         if (spec && task->image)
             spec = imageEncoderSpec(spec.value(), *task->image, patch.value());
+        else if (spec && task->audio)
+            spec = audioEncoderSpec(spec.value(), *task->audio);
         if (!spec)
             return fail(spec.error());
         TransformerModel model =
@@ -466,6 +470,8 @@ int trainCommand(const Argv &argv)
                                      maxVocab.value(), task->sourceTokenizer, task->targetTokenizer);
         if (task->image)
             model.setImageProcessor(*task->image);
+        if (task->audio)
+            model.setAudioFrontEnd(*task->audio);
         return runTraining(model, args.value(), task.value(), options.value(), snapshots->get(), interval.value());
     }
     auto config = trainConfig(args.value(), task.value());
@@ -475,6 +481,29 @@ int trainCommand(const Argv &argv)
                                         options->seed);
     model.setName(toString(config->attention.scorer));
     return runTraining(model, args.value(), task.value(), options.value(), snapshots->get(), interval.value());
+}
+
+int taskCommand(const Argv &argv)
+{
+    OptionSpec spec = kTaskOptions;
+    spec.values.insert("split");
+    auto args = Args::parse(argv, spec);
+    if (!args)
+        return fail(args.error());
+    const std::string split = args->value("split").value_or("train");
+    if (split != "train" && split != "dev" && split != "test")
+        return fail(usageError("--split must be train, dev or test"));
+    auto task = loadTask(args.value());
+    if (!task)
+        return fail(task.error());
+    const Corpus &corpus = split == "train" ? task->splits.train : split == "dev" ? task->splits.dev : task->splits.test;
+    if (task->image)
+        return fail(usageError("--task " + task->name + "'s sources are pictures; `task` prints text pairs only"));
+    // One pair per line as a TSV corpus reads it back (a speech corpus: clip, transcript).
+    for (const SentencePair &p : corpus.pairs)
+        std::cout << (p.audio.empty() ? p.source : p.audio) << '\t' << p.target << '\n';
+    std::cout.flush();
+    return std::cout ? 0 : fail(fileError("task: cannot write standard output"));
 }
 
 int evalCommand(const Argv &argv)

@@ -5,6 +5,7 @@
 // limit exits 3).
 
 #include "common/clirun.h"
+#include "common/wavfile.h"
 
 #include <nlohmann/json.hpp>
 
@@ -40,25 +41,9 @@ namespace {
 const QString kFolder = ALIGNSCOPE_TEST_DATA_DIR "/hf/whisper/tiny";
 const QString kClip = kFolder + "/audio.wav";
 
-/// A mono PCM WAV: `bits` 8 (unsigned) or 16 (signed) per sample.
 QByteArray wav(const QByteArray &pcm, int rate, int bits)
 {
-    QByteArray h;
-    auto u32 = [&](quint32 v) { h.append(reinterpret_cast<const char *>(&v), 4); };
-    auto u16 = [&](quint16 v) { h.append(reinterpret_cast<const char *>(&v), 2); };
-    h.append("RIFF");
-    u32(quint32(36 + pcm.size()));
-    h.append("WAVEfmt ");
-    u32(16);
-    u16(1);
-    u16(1);
-    u32(quint32(rate));
-    u32(quint32(rate * bits / 8));
-    u16(quint16(bits / 8));
-    u16(quint16(bits));
-    h.append("data");
-    u32(quint32(pcm.size()));
-    return h + pcm;
+    return wavFile(pcm, rate, bits);
 }
 
 json parse(const QByteArray &bytes)

@@ -1,5 +1,6 @@
 #include "training/trainingcontroller.h"
 
+#include "alignscope/audio.h"
 #include "alignscope/corpus.h"
 #include "alignscope/decode.h"
 
@@ -87,8 +88,11 @@ TaskRequest taskRequestFor(const TrainingSetup &s)
     case TrainingSetup::Task::Scenes: r.name = "scenes"; break;
     case TrainingSetup::Task::TsvFile:
     case TrainingSetup::Task::EngFraFile:
+    case TrainingSetup::Task::SpeechFile:
         r.name = s.file.toStdString();
-        r.format = s.task == TrainingSetup::Task::TsvFile ? "tsv" : "eng-fra";
+        r.format = s.task == TrainingSetup::Task::TsvFile      ? "tsv"
+                   : s.task == TrainingSetup::Task::SpeechFile ? "audio-tsv"
+                                                               : "eng-fra";
         break;
     }
     // Dev loss is computed every epoch; a tenth of train (20..500) keeps it cheap.
@@ -130,13 +134,15 @@ Result<TransformerSpec> transformerSpecFor(const TrainingSetup &s, const Prepare
     r.layers = s.layers;
     r.heads = s.heads;
     r.dModel = s.hidden;
-    if (!task.image) { // text: T5's choices; pictures: the recipe's (learned positions over the patches, as ViT)
+    if (!task.image && !task.audio) { // text: T5's choices; pictures and clips: learned positions, as ViT and Whisper
         r.normKind = "rms";
         r.positions = "relative";
     }
     auto spec = buildTransformerSpec(r);
     if (spec && task.image)
         return imageEncoderSpec(spec.value(), *task.image, s.patch);
+    if (spec && task.audio)
+        return audioEncoderSpec(spec.value(), *task.audio);
     return spec;
 }
 
@@ -166,6 +172,7 @@ struct TrainingController::Run {
     bool paused = false;     // guarded by mutex
     std::string watched;     // guarded by mutex
     std::shared_ptr<const RgbImage> watchedImage; // an image task's watched picture, set before training
+    std::shared_ptr<const std::vector<float>> watchedClip; // a speech task's watched clip (16 kHz), likewise
     std::atomic<bool> training{false};
 
     std::string watchedSentence()
@@ -318,6 +325,12 @@ void TrainingController::work(std::shared_ptr<Run> run)
         const std::string name = QFileInfo(run->setup.outPath).completeBaseName().toStdString();
         if (task->image && !task->splits.dev.pairs.empty()) // pictures: the first dev scene is watched
             run->watchedImage = task->splits.dev.pairs.front().image;
+        if (task->audio && !task->splits.dev.pairs.empty()) // speech: the first dev clip that can be read
+            for (const SentencePair &p : task->splits.dev.pairs)
+                if (auto clip = readAudio(p.audio)) {
+                    run->watchedClip = std::make_shared<const std::vector<float>>(std::move(clip->samples));
+                    break;
+                }
         if (run->setup.transformer()) {
             auto spec = transformerSpecFor(run->setup, task.value());
             if (!spec)
@@ -326,6 +339,8 @@ void TrainingController::work(std::shared_ptr<Run> run)
                                                                task->sourceTokenizer, task->targetTokenizer);
             if (task->image)
                 model.setImageProcessor(*task->image);
+            if (task->audio)
+                model.setAudioFrontEnd(*task->audio);
             model.setName(name);
             return estimateAndTrain(run, model, task.value());
         }
@@ -380,12 +395,12 @@ void TrainingController::trainModel(const std::shared_ptr<Run> &run, Model &mode
     long long lastSnapshot = -1;
     auto snapshot = [&](long long step, int epoch, double loss) {
         const std::string sentence = run->watchedSentence();
-        if ((sentence.empty() && !run->watchedImage) || step == lastSnapshot)
+        if ((sentence.empty() && !run->watchedImage && !run->watchedClip) || step == lastSnapshot)
             return;
         lastSnapshot = step;
         Result<DecodeTrace> trace = Error{ErrorKind::Internal, "not decoded"};
-        if (run->watchedImage) {
-            auto source = model.prepareImage(*run->watchedImage);
+        if (run->watchedImage || run->watchedClip) {
+            auto source = run->watchedImage ? model.prepareImage(*run->watchedImage) : model.prepareAudio(*run->watchedClip);
             trace = source ? translateSource(model, std::move(source).value(), {}, &run->cancel)
                            : Result<DecodeTrace>(source.error());
         } else {

@@ -30,12 +30,16 @@ namespace alignscope::ui {
 /// Everything the panel's form sets.
 struct TrainingSetup {
     /// Scenes: pictures the task draws, captioned by a Transformer with an image encoder (the encoder choice is ignored).
-    enum class Task { EnFr, Dates, TsvFile, EngFraFile, Scenes };
+    /// SpeechFile: a speech corpus (clip<TAB>transcript), heard by a Transformer with an audio encoder.
+    enum class Task { EnFr, Dates, TsvFile, EngFraFile, Scenes, SpeechFile };
     Task task = Task::EnFr;
     /// Whether the task reads a corpus file.
-    bool fromFile() const { return task == Task::TsvFile || task == Task::EngFraFile; }
-    /// Whether a Transformer is trained: the encoder says so, or the task is pictures.
-    bool transformer() const { return task == Task::Scenes || encoder == QLatin1String("transformer"); }
+    bool fromFile() const { return task == Task::TsvFile || task == Task::EngFraFile || task == Task::SpeechFile; }
+    /// Whether a Transformer is trained: the encoder says so, or the task is pictures or speech.
+    bool transformer() const
+    {
+        return task == Task::Scenes || task == Task::SpeechFile || encoder == QLatin1String("transformer");
+    }
     QString file;                  ///< TsvFile / EngFraFile: the corpus, split 90/5/5 by a seeded shuffle
     QString encoder = QStringLiteral("bigru"); ///< gru | bigru | lstm | bilstm | transformer
     int layers = 2;                ///< Transformer: encoder and decoder layers each

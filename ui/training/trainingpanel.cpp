@@ -109,12 +109,14 @@ void TrainingPanel::addModelRows(QFormLayout *form)
 {
     m_task = combo(QStringLiteral("trainTask"),
                    {tr("EN→FR grammar (built-in)"), tr("Dates (built-in)"), tr("TSV file"), tr("eng-fra file"),
-                    tr("Scenes: captioning pictures (built-in)")},
+                    tr("Scenes: captioning pictures (built-in)"), tr("Speech corpus (clip, transcript)")},
                    m_form);
     m_task->setToolTip(tr("Built-in tasks come with gold alignments (so AER is measured); a TSV file holds "
                           "source<TAB>target[<TAB>Pharaoh links] per line, an eng-fra file is the tutorial's; "
                           "scenes are pictures of coloured shapes AlignScope draws, captioned by a Transformer "
-                          "with an image encoder (4-pixel patches)"));
+                          "with an image encoder (4-pixel patches); a speech corpus holds clip<TAB>transcript per "
+                          "line (WAV, FLAC, Ogg or MP3 beside the file), heard by a Transformer with an audio "
+                          "encoder over 40 log-mel bins (tools/make-speech-corpus.py speaks one with espeak-ng)"));
     form->addRow(tr("&Task"), m_task);
     m_taskFile = new QLineEdit(m_form);
     m_taskFile->setObjectName(QStringLiteral("trainCorpusFile"));
@@ -488,7 +490,7 @@ void TrainingPanel::loadSettings(const QSettings &settings)
     auto value = [&](const char *key, const QVariant &fallback) {
         return settings.value(QStringLiteral("training/") + QLatin1String(key), fallback);
     };
-    if (const int task = value("task", int(s.task)).toInt(); task >= 0 && task <= int(TrainingSetup::Task::Scenes))
+    if (const int task = value("task", int(s.task)).toInt(); task >= 0 && task <= int(TrainingSetup::Task::SpeechFile))
         s.task = TrainingSetup::Task(task);
     s.file = value("file", s.file).toString();
     s.encoder = value("encoder", s.encoder).toString();
@@ -598,17 +600,19 @@ void TrainingPanel::updateButtons()
 void TrainingPanel::onTaskChanged()
 {
     const auto task = TrainingSetup::Task(m_task->currentIndex());
-    const bool file = task == TrainingSetup::Task::TsvFile || task == TrainingSetup::Task::EngFraFile;
-    m_taskFile->setEnabled(file);
-    m_taskBrowse->setEnabled(file);
-    // Pictures are read by a Transformer's image encoder, and the first dev scene is watched.
-    const bool scenes = task == TrainingSetup::Task::Scenes;
-    if (scenes)
+    TrainingSetup probe;
+    probe.task = task;
+    m_taskFile->setEnabled(probe.fromFile());
+    m_taskBrowse->setEnabled(probe.fromFile());
+    // Pictures and clips are read by a Transformer's image or audio encoder, and the first dev scene or clip is watched.
+    const bool scenes = task == TrainingSetup::Task::Scenes, speech = task == TrainingSetup::Task::SpeechFile;
+    if (scenes || speech)
         m_encoder->setCurrentText(QStringLiteral("transformer"));
-    m_encoder->setEnabled(!scenes);
-    m_watched->setEnabled(!scenes);
-    m_watched->setToolTip(scenes ? tr("A scenes model watches the first dev scene")
-                                 : tr("Any sentence; it may be changed while the model trains"));
+    m_encoder->setEnabled(!scenes && !speech);
+    m_watched->setEnabled(!scenes && !speech);
+    m_watched->setToolTip(scenes   ? tr("A scenes model watches the first dev scene")
+                          : speech ? tr("A speech model watches the first dev clip")
+                                   : tr("Any sentence; it may be changed while the model trains"));
 }
 
 void TrainingPanel::browseCorpus()

@@ -26,6 +26,9 @@ struct SentencePair {
     bool hasAlignment = false;
     /// Image tasks (scenes): the picture the caption describes; sourceTokens are then empty.
     std::shared_ptr<const RgbImage> image;
+    /// Speech corpora: the clip's file, read when the pair is used (a clip
+    /// is decoded once per training run); sourceTokens are then empty.
+    std::string audio;
 };
 
 struct Corpus {
@@ -36,6 +39,13 @@ struct Corpus {
     /// "N pairs, M bad lines skipped (first: 3, 7, 12: reason)".
     std::string summary() const;
 };
+
+/// A speech corpus: a TSV manifest of `clip<TAB>transcript` lines, the
+/// clip a WAV/FLAC/Ogg/MP3 file (a relative path is taken from the
+/// manifest's folder), the transcript tokenised as a target. A line whose
+/// clip does not exist, or without a transcript, is a bad line. BadFile
+/// error only when the manifest cannot be read.
+Result<Corpus> readAudioTsvCorpus(const std::string &path, const TokenizerOptions &target = {});
 
 /// `source<TAB>target[<TAB>alignment]`, alignment in Pharaoh format over the
 /// tokenised sentences; an empty third field means no alignment. Blank lines

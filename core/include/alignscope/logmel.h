@@ -25,9 +25,16 @@ struct WhisperFeatureConfig {
     int chunkLength = 30;    ///< seconds; n_samples = chunk_length * sampling_rate
     int nFft = 400;
     float paddingValue = 0.0f;
+    /// Whisper pads every clip to the chunk. AlignScope's own speech models
+    /// read a clip at its own length instead (still trimmed to the chunk,
+    /// padded to n_fft at least): "pad_to_chunk": false in their config.
+    bool padToChunk = true;
 
     std::int64_t nSamples() const { return std::int64_t(chunkLength) * samplingRate; }
     std::int64_t nbMaxFrames() const { return nSamples() / hopLength; } ///< T
+    /// The samples a clip of `samples` is read as: n_samples, or without
+    /// padToChunk its own length within [n_fft, n_samples].
+    std::int64_t samplesRead(std::int64_t samples) const;
     int frequencyBins() const { return nFft / 2 + 1; }                 ///< F
 };
 
@@ -37,6 +44,8 @@ struct WhisperFeatureConfig {
 /// n_fft 16..16384, hop 1..n_fft, rate 1000..192000 Hz, chunk 1..600 s.
 /// BadFile errors start with `label` and name the field.
 Result<WhisperFeatureConfig> parsePreprocessorConfig(const std::string &json, const std::string &label);
+/// The JSON parsePreprocessorConfig reads back (AlignScope's model files keep it).
+std::string preprocessorConfigToJson(const WhisperFeatureConfig &config);
 /// The same from a file (at most 1 MB).
 Result<WhisperFeatureConfig> readPreprocessorConfig(const std::string &path);
 
@@ -46,7 +55,8 @@ Result<WhisperFeatureConfig> readPreprocessorConfig(const std::string &path);
 Matrix melFilterBank(const WhisperFeatureConfig &config, double minHz = 0.0, double maxHz = 8000.0);
 
 /// The log-mel features of mono `samples` at config.samplingRate, padded
-/// with config.paddingValue or trimmed to n_samples: (M, T). `filters` is
+/// with config.paddingValue or trimmed to samplesRead(): (M, T), T =
+/// samplesRead() / hop. `filters` is
 /// (M, F): melFilterBank(config), or the filters a whisper.cpp file carries.
 Matrix logMelSpectrogram(std::span<const float> samples, const WhisperFeatureConfig &config, const Matrix &filters);
 

@@ -6,6 +6,7 @@
 #include "alignscope/config.h"
 #include "alignscope/corpus.h"
 #include "alignscope/image.h"
+#include "alignscope/logmel.h"
 #include "alignscope/result.h"
 #include "alignscope/tasks.h"
 #include "alignscope/transformer.h"
@@ -18,7 +19,7 @@ namespace alignscope {
 /// A built-in task ("en-fr", "dates", "scenes") or a corpus file, and its sizes.
 struct TaskRequest {
     std::string name = "en-fr";     ///< "en-fr", "dates", "scenes", or a corpus file's path
-    std::string format = "tsv";     ///< a file's format: "tsv" or "eng-fra"
+    std::string format = "tsv";     ///< a file's format: "tsv", "eng-fra" or "audio-tsv" (clip, transcript)
     EngFraDirection direction = EngFraDirection::EnglishToFrench;
     unsigned seed = 1;
     int trainSize = -1;             ///< -1: the task's default (en-fr 30,000, dates 20,000, scenes 20,000, a file: all)
@@ -36,6 +37,9 @@ struct PreparedTask {
     /// Image tasks (scenes): how the model reads its pictures; a Transformer
     /// with an image encoder of that size is built for it.
     std::optional<ImageProcessorConfig> image;
+    /// Speech tasks (an audio-tsv manifest): the log-mel front end its clips
+    /// go through; a Transformer with an audio encoder is built for it.
+    std::optional<WhisperFeatureConfig> audio;
 };
 
 /// Makes the splits of `request`; a file is shuffled with the seed and split
@@ -104,6 +108,14 @@ struct TransformerRecipe {
 /// size cut into `patchSize` patches, [CLS] and learned positions (the
 /// decoder's positions become learned too). Usage errors name --patch.
 Result<TransformerSpec> imageEncoderSpec(TransformerSpec spec, const ImageProcessorConfig &image, int patchSize);
+
+/// How AlignScope's own speech models hear: Whisper's front end with 40 mel
+/// bins, each clip at its own length (up to a 10 s window, not padded to it).
+WhisperFeatureConfig speechFeatureConfig();
+/// `spec` with a Whisper-style audio encoder for features as `features`
+/// makes them: two convolutions (the second of stride 2), learned positions
+/// over the window's frames; the decoder's positions become learned too.
+Result<TransformerSpec> audioEncoderSpec(TransformerSpec spec, const WhisperFeatureConfig &features);
 
 /// The validated spec of a recipe (T5's choices follow from "relative":
 /// unscaled attention is not implied; the recipe says what it says).

@@ -102,6 +102,9 @@ struct Example {
     std::vector<int> source;
     std::vector<int> target;
     std::shared_ptr<const RgbImage> image;  ///< image tasks: the picture (source is then empty)
+    std::shared_ptr<const Matrix> frames;   ///< speech tasks: the clip's log-mel features (frames, mels)
+    /// What batches are sorted by: source ids, or a clip's frames.
+    std::size_t sourceLength() const { return frames ? std::size_t(frames->rows()) : source.size(); }
 };
 
 class Trainer {

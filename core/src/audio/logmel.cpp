@@ -45,7 +45,7 @@ std::vector<double> linspace(double start, double stop, int count)
 /// sides (numpy.pad mode="reflect": the edge sample is not repeated).
 std::vector<double> framedSignal(std::span<const float> samples, const WhisperFeatureConfig &c)
 {
-    const std::size_t n = std::size_t(c.nSamples()), pad = std::size_t(c.nFft / 2);
+    const std::size_t n = std::size_t(c.samplesRead(std::int64_t(samples.size()))), pad = std::size_t(c.nFft / 2);
     assert(n > pad); // the config reader guarantees n_fft <= n_samples
     std::vector<double> x(n + 2 * pad);
     for (std::size_t i = 0; i < n; ++i)
@@ -92,6 +92,11 @@ void logMelFrames(const std::vector<double> &x, const std::vector<double> &windo
 }
 
 } // namespace
+
+std::int64_t WhisperFeatureConfig::samplesRead(std::int64_t samples) const
+{
+    return padToChunk ? nSamples() : std::clamp<std::int64_t>(samples, nFft, nSamples());
+}
 
 Matrix melFilterBank(const WhisperFeatureConfig &c, double minHz, double maxHz)
 {

@@ -77,6 +77,11 @@ Result<WhisperFeatureConfig> parsePreprocessorConfig(const std::string &text, co
             return fileError(label + ": padding_value is not a finite number");
         c.paddingValue = pad->get<float>();
     }
+    if (const auto pad = j.find("pad_to_chunk"); pad != j.end() && !pad->is_null()) { // AlignScope's own models
+        if (!pad->is_boolean())
+            return fileError(label + ": pad_to_chunk is not true or false");
+        c.padToChunk = pad->get<bool>();
+    }
     if (c.nSamples() > kMaxSamples || c.nSamples() <= c.nFft)
         return fileError(label + ": chunk_length x sampling_rate = " + std::to_string(c.nSamples()) +
                          " samples; AlignScope takes more than n_fft and at most " + std::to_string(kMaxSamples));
@@ -86,6 +91,20 @@ Result<WhisperFeatureConfig> parsePreprocessorConfig(const std::string &text, co
     if (auto derived = checkDerived(j, c, label); !derived)
         return derived.error();
     return c;
+}
+
+std::string preprocessorConfigToJson(const WhisperFeatureConfig &c)
+{
+    json j = {{"feature_extractor_type", "WhisperFeatureExtractor"},
+              {"feature_size", c.featureSize},
+              {"sampling_rate", c.samplingRate},
+              {"hop_length", c.hopLength},
+              {"chunk_length", c.chunkLength},
+              {"n_fft", c.nFft},
+              {"padding_value", c.paddingValue}};
+    if (!c.padToChunk)
+        j["pad_to_chunk"] = false;
+    return j.dump();
 }
 
 Result<WhisperFeatureConfig> readPreprocessorConfig(const std::string &path)

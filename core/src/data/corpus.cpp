@@ -199,7 +199,31 @@ LineParser engFraParser(EngFraDirection direction, const TokenizerOptions &sourc
     };
 }
 
+LineParser audioTsvParser(const std::filesystem::path &folder, const TokenizerOptions &target)
+{
+    return [folder, &target](const std::vector<std::string_view> &fields, SentencePair &pair) -> std::string {
+        if (fields.size() != 2)
+            return fields.size() < 2 ? "no tab between the clip and its transcript"
+                                     : "too many tab-separated fields (expected a clip and its transcript)";
+        if (isBlank(fields[0]))
+            return "empty clip path";
+        std::filesystem::path clip{std::string(fields[0])};
+        if (clip.is_relative())
+            clip = folder / clip;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(clip, ec))
+            return "no such audio file '" + clip.string() + "'";
+        pair.audio = clip.string();
+        return fillSide(fields[1], "transcript", target, pair.target, pair.targetTokens);
+    };
+}
+
 } // namespace
+
+Result<Corpus> readAudioTsvCorpus(const std::string &path, const TokenizerOptions &target)
+{
+    return readLines(path, audioTsvParser(std::filesystem::path(path).parent_path(), target));
+}
 
 Result<Corpus> readTsvCorpus(const std::string &path, const TokenizerOptions &source, const TokenizerOptions &target)
 {

@@ -49,6 +49,8 @@ SentenceResult decodeOne(const TrainingAdapter &adapter, const SentencePair &pai
     const Seq2Seq &model = adapter.model();
     SentenceResult r;
     const EncodedSource source = adapter.source(pair); // once, for both decodes
+    if (!pair.audio.empty() && source.features.size() == 0)
+        return r; // a clip that can no longer be read counts as a wrong transcript
     DecodeSession greedy(model, source, {});
     (void)greedy.run();
     const DecodeTrace &t = greedy.trace();
@@ -174,10 +176,17 @@ EvalMetrics evaluate(const TransformerModel &model, const Corpus &corpus, int de
 Result<EvalMetrics> evaluate(const Seq2Seq &model, const Corpus &corpus, const EvalOptions &options)
 {
     const bool pictures = !corpus.pairs.empty() && corpus.pairs.front().image;
-    if (pictures != (model.description().sourceKind == SourceKind::Image))
+    const bool clips = !corpus.pairs.empty() && !corpus.pairs.front().audio.empty();
+    const SourceKind kind = model.description().sourceKind;
+    if (pictures != (kind == SourceKind::Image))
         return Error{ErrorKind::BadInput, model.name() + (pictures ? " does not read images; an image task (scenes) needs "
                                                                      "an image captioner such as the bundled scenes"
                                                                    : " reads images; evaluate it on an image task (--task scenes)")};
+    if (clips != (kind == SourceKind::Audio))
+        return Error{ErrorKind::BadInput, model.name() + (clips ? " does not read audio; a speech corpus (--format audio-tsv) "
+                                                                  "needs a speech model such as the bundled speech"
+                                                                : " transcribes audio; evaluate it on a speech corpus "
+                                                                  "(--format audio-tsv)")};
     const auto adapter = evaluationAdapter(model);
     if (!adapter)
         return Error{ErrorKind::BadInput, model.name() + ": this kind of model (" + model.description().architecture +

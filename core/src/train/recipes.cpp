@@ -14,9 +14,12 @@ namespace {
 
 Result<PreparedTask> fileTask(const TaskRequest &r)
 {
-    if (r.format != "tsv" && r.format != "eng-fra")
-        return usageError("--format must be tsv or eng-fra");
-    auto corpus = r.format == "tsv" ? readTsvCorpus(r.name) : readEngFraCorpus(r.name, r.direction);
+    if (r.format != "tsv" && r.format != "eng-fra" && r.format != "audio-tsv")
+        return usageError("--format must be tsv, eng-fra or audio-tsv");
+    const bool speech = r.format == "audio-tsv";
+    auto corpus = r.format == "tsv" ? readTsvCorpus(r.name)
+                  : speech          ? readAudioTsvCorpus(r.name)
+                                    : readEngFraCorpus(r.name, r.direction);
     if (!corpus)
         return corpus.error();
     if (corpus->pairs.size() < 3)
@@ -38,6 +41,8 @@ Result<PreparedTask> fileTask(const TaskRequest &r)
     for (const auto &p : t.splits.train.pairs)
         longest = std::max(longest, p.sourceTokens.size());
     t.maxSourceLength = static_cast<int>(longest) + 16;
+    if (speech)
+        t.audio = speechFeatureConfig();
     return t;
 }
 
@@ -259,6 +264,26 @@ Result<TransformerSpec> buildTransformerSpec(const TransformerRecipe &r)
     if (auto v = validateSpec(s); !v)
         return v.error();
     return s;
+}
+
+WhisperFeatureConfig speechFeatureConfig()
+{
+    WhisperFeatureConfig c;
+    c.featureSize = 40;
+    c.chunkLength = 10;
+    c.padToChunk = false;
+    return c;
+}
+
+Result<TransformerSpec> audioEncoderSpec(TransformerSpec spec, const WhisperFeatureConfig &features)
+{
+    spec.melBins = features.featureSize;
+    spec.positions = TransformerSpec::Positions::Learned;
+    spec.sourcePositions = int((features.nbMaxFrames() + 1) / 2); // after the second convolution's stride 2
+    spec.maxPositions = 64; // the decoder's table: transcripts of one window are far shorter
+    if (auto valid = validateSpec(spec); !valid)
+        return valid.error();
+    return spec;
 }
 
 Result<TransformerSpec> imageEncoderSpec(TransformerSpec spec, const ImageProcessorConfig &image, int patchSize)

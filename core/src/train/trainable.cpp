@@ -5,18 +5,36 @@
 #include "model/network.h"
 #include "transformer/network.h"
 
+#include "alignscope/audio.h"
+
+#include <tbb/parallel_for.h>
+
 #include <cassert>
 
 namespace alignscope {
 
 std::vector<Example> TrainingAdapter::examples(const Corpus &corpus) const
 {
+    // Clips are decoded and turned into features once, in parallel; one that
+    // cannot be read (damaged since the manifest was read) is left out.
+    std::vector<std::shared_ptr<const Matrix>> frames(corpus.pairs.size());
+    tbb::parallel_for(std::size_t(0), corpus.pairs.size(), [&](std::size_t i) {
+        if (corpus.pairs[i].audio.empty())
+            return;
+        if (const EncodedSource s = source(corpus.pairs[i]); s.features.size() > 0)
+            frames[i] = std::make_shared<const Matrix>(s.features.transpose()); // (frames, mels)
+    });
     std::vector<Example> out;
     out.reserve(corpus.pairs.size());
     const SpecialIds &specials = model().targetSpecials();
-    for (const SentencePair &p : corpus.pairs) {
+    for (std::size_t i = 0; i < corpus.pairs.size(); ++i) {
+        const SentencePair &p = corpus.pairs[i];
+        if (!p.audio.empty() && !frames[i])
+            continue;
         Example e;
-        e.source = source(p).axis.ids;
+        if (p.audio.empty())
+            e.source = source(p).axis.ids;
+        e.frames = std::move(frames[i]);
         e.image = p.image;
         e.target = model().targetVocab().encode(p.targetTokens);
         for (int &id : e.target)
@@ -122,8 +140,17 @@ public:
 
     /// A pair with a picture goes through the model's image processor (the
     /// one translate --image uses); without one, a picture's source is empty.
+    /// A clip goes through the model's log-mel front end (as translate
+    /// --audio's); a clip that cannot be read gives an empty source.
     EncodedSource source(const SentencePair &pair) const override
     {
+        if (!pair.audio.empty()) {
+            auto clip = readAudio(pair.audio);
+            if (!clip)
+                return {};
+            auto prepared = m_model.prepareAudio(clip->samples);
+            return prepared ? std::move(prepared).value() : EncodedSource{};
+        }
         if (!pair.image)
             return AdapterBase::source(pair);
         auto prepared = m_model.prepareImage(*pair.image);
@@ -136,6 +163,12 @@ public:
         const TransformerNetwork<float>::Noise n{noise.dropout, noise.rng, noise.labelSmoothing};
         const int sos = m_model.targetSpecials().sos;
         auto [sources, targets] = idsOf(batch);
+        if (!batch.empty() && batch.front().frames) {
+            std::vector<Matrix> clips;
+            for (const Example &e : batch)
+                clips.push_back(*e.frames);
+            return m_model.network().audioLoss(p, clips, targets, sos, n, normaliser);
+        }
         if (batch.empty() || !batch.front().image)
             return m_model.network().loss(p, sources, targets, sos, n, normaliser);
         // Pictures are cut into patches here, per batch, rather than kept as features for the whole split.

@@ -123,7 +123,7 @@ struct Trainer::Impl {
         for (size_t i = order.size(); i > 1; --i)
             std::swap(order[i - 1], order[rng.below(static_cast<std::uint32_t>(i))]);
         std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-            return train[a].source.size() < train[b].source.size();
+            return train[a].sourceLength() < train[b].sourceLength();
         });
         std::vector<std::vector<int>> out;
         for (size_t i = 0; i < order.size(); i += options.batchSize)

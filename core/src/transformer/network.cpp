@@ -324,12 +324,12 @@ TransformerNetwork<T>::encodeBatch(ParamBinder<T> &p, const std::vector<std::vec
 }
 
 template <typename T>
-int TransformerNetwork<T>::audioFrontEnd(ParamBinder<T> &p, const MatrixX<T> &features) const
+int TransformerNetwork<T>::audioFrontEnd(ParamBinder<T> &p, int x) const
 {
     Graph<T> &g = p.graph();
     // Whisper's front end: conv1 (k 3, padding 1), GELU, conv2 (k 3, stride 2, padding 1), GELU.
+    // x: (frames, mels)
     const ops::Conv1dShape first{3, 1, 1}, second{3, 2, 1};
-    int x = g.external(features); // (frames, mels)
     x = ops::gelu(g, ops::conv1d(g, x, p("encoder.conv1.weight"), p("encoder.conv1.bias"), first), ops::GeluForm::Erf);
     x = ops::gelu(g, ops::conv1d(g, x, p("encoder.conv2.weight"), p("encoder.conv2.bias"), second), ops::GeluForm::Erf);
     const int n = int(g.value(x).rows()); // (n, d)
@@ -347,10 +347,10 @@ typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(Param
 {
     Graph<T> &g = p.graph();
     Encoded out;
-    out.spans = {{0, int(features.rows() / 2)}};
+    out.spans = {{0, int((features.rows() + 1) / 2)}}; // conv2's output frames
     // The encoder's own (n, n) maps of a 30 s window are 9 MB per head: not recorded.
     if (!scratch || g.recording()) {
-        encodeLayers(p, audioFrontEnd(p, features), {}, false, out);
+        encodeLayers(p, audioFrontEnd(p, g.external(features)), {}, false, out);
         return out;
     }
     // Inference: the front end and each layer in a graph of its own, let go
@@ -359,7 +359,7 @@ typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(Param
     {
         Graph<T> lg(false);
         ParamBinder<T> lp(lg, *scratch);
-        h = lg.value(audioFrontEnd(lp, features));
+        h = lg.value(audioFrontEnd(lp, lg.external(features)));
     }
     out.spans = {{0, int(h.rows())}};
     for (int i = 0; i < m_spec.encoderLayers; ++i) {
@@ -368,6 +368,24 @@ typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(Param
         h = lg.value(encoderLayer(lp, i, lg.constant(std::move(h)), out.spans, {}, {}, nullptr));
     }
     finishEncoder(p, g.constant(std::move(h)), out);
+    return out;
+}
+
+template <typename T>
+typename TransformerNetwork<T>::Encoded
+TransformerNetwork<T>::encodeAudios(ParamBinder<T> &p, const std::vector<MatrixX<T>> &features, const Noise &noise) const
+{
+    Graph<T> &g = p.graph();
+    Encoded out;
+    std::vector<int> rows; // per clip (⌈frames / 2⌉, d), packed one after another
+    int start = 0;
+    for (const MatrixX<T> &clip : features) { // each clip convolved apart: no frame reads another clip's
+        rows.push_back(audioFrontEnd(p, g.constant(clip)));
+        const int n = int(g.value(rows.back()).rows());
+        out.spans.push_back({start, n});
+        start += n;
+    }
+    encodeLayers(p, rows.size() == 1 ? rows.front() : ops::concatRows(g, rows), noise, false, out);
     return out;
 }
 
@@ -581,6 +599,14 @@ int TransformerNetwork<T>::imageLoss(ParamBinder<T> &p, const std::vector<Matrix
                                      int normaliser) const
 {
     return lossOver(p, encodeImages(p, patches, noise), targets, startToken, noise, normaliser);
+}
+
+template <typename T>
+int TransformerNetwork<T>::audioLoss(ParamBinder<T> &p, const std::vector<MatrixX<T>> &features,
+                                     const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
+                                     int normaliser) const
+{
+    return lossOver(p, encodeAudios(p, features, noise), targets, startToken, noise, normaliser);
 }
 
 template <typename T>

@@ -66,7 +66,7 @@ public:
     Encoded encode(ParamBinder<T> &p, const std::vector<int> &ids) const;
     /// An audio encoder's (spec.melBins > 0) pass over log-mel features
     /// (frames, mels), one row per frame: two convolutions with GELU (the
-    /// second halves the frames), the stored positions, the layers. n = frames / 2.
+    /// second halves the frames), the stored positions, the layers. n = ⌈frames / 2⌉.
     /// With `scratch` (the weights p binds) and recording off, each layer
     /// runs in a graph of its own that is let go before the next (a 30 s
     /// window's (n, n) maps are 9 MB per head); `features` must outlive p's graph.
@@ -80,6 +80,9 @@ public:
     /// A packed batch of pictures' patches (each as encodeImage reads it),
     /// copied into the graph (training: backward runs after they are gone).
     Encoded encodeImages(ParamBinder<T> &p, const std::vector<MatrixX<T>> &patches, const Noise &noise) const;
+    /// A packed batch of clips' features (each (frames, mels) as encodeAudio
+    /// reads it; lengths may differ), copied into the graph (training).
+    Encoded encodeAudios(ParamBinder<T> &p, const std::vector<MatrixX<T>> &features, const Noise &noise) const;
     /// A packed batch of sources (the sequences in order).
     Encoded encodeBatch(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources, const Noise &noise) const;
 
@@ -120,6 +123,10 @@ public:
     int imageLoss(ParamBinder<T> &p, const std::vector<MatrixX<T>> &patches,
                   const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
                   int normaliser = 0) const;
+    /// The same objective over clips (encodeAudios' input).
+    int audioLoss(ParamBinder<T> &p, const std::vector<MatrixX<T>> &features,
+                  const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
+                  int normaliser = 0) const;
 
 private:
     /// The objective's decoder half over an encoded batch.
@@ -137,7 +144,7 @@ private:
     /// The final norm (pre-norm) and every decoder layer's cross keys and values.
     void finishEncoder(ParamBinder<T> &p, int x, Encoded &out) const;
     /// Whisper's front end: (frames, mels) -> (frames / 2, d) with positions added.
-    int audioFrontEnd(ParamBinder<T> &p, const MatrixX<T> &features) const;
+    int audioFrontEnd(ParamBinder<T> &p, int features) const;
     /// ViT's front end: the node of (patches, 3·p²) -> (1 + patches, d_enc), [CLS] first, positions added.
     int imageFrontEnd(ParamBinder<T> &p, int patches) const;
     /// The sizes of the stack a parameter belongs to: the encoder's own

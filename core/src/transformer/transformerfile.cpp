@@ -14,6 +14,8 @@ using namespace modelfile;
 namespace {
 /// An image model's preprocessing (preprocessor_config.json's fields), so a picture is read as in training.
 constexpr const char *kImageProcessorKey = "alignscope.image_processor";
+/// An audio model's log-mel front end (preprocessor_config.json's fields), so a clip is read as in training.
+constexpr const char *kFeatureExtractorKey = "alignscope.feature_extractor";
 } // namespace
 
 Result<TransformerModel> TransformerModel::load(const std::string &path)
@@ -43,6 +45,12 @@ Result<TransformerModel> TransformerModel::load(const std::string &path)
             return processor.error();
         model.setImageProcessor(processor.value());
     }
+    if (auto audio = meta.find(kFeatureExtractorKey); audio != meta.end()) {
+        auto features = parsePreprocessorConfig(audio->second, path + ": " + kFeatureExtractorKey);
+        if (!features)
+            return features.error();
+        model.setAudioFrontEnd(features.value());
+    }
     model.setName(std::filesystem::path(path).stem().string());
     return model;
 }
@@ -64,6 +72,8 @@ Result<void> TransformerModel::save(const std::string &path, const std::map<std:
     addSubwordModels(meta, m_sourceTokenizer, m_targetTokenizer);
     if (m_image)
         meta[kImageProcessorKey] = imageProcessorConfigToJson(*m_image);
+    if (m_audio)
+        meta[kFeatureExtractorKey] = preprocessorConfigToJson(*m_audio);
     return writeModelFile(path, m_params, extraTensors, std::move(meta), transformerConfigToJson(fileConfig()), m_source,
                           m_target);
 }

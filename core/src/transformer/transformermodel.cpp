@@ -54,6 +54,8 @@ ModelDescription describeTransformer(const TransformerSpec &spec, long long para
     d.parameters = parameters;
     if (spec.patchSize > 0)
         d.sourceKind = SourceKind::Image;
+    else if (spec.melBins > 0)
+        d.sourceKind = SourceKind::Audio;
     const std::string bias = spec.positions == TransformerSpec::Positions::Relative ? " + b_{h}(j − t)" : "";
     AttentionDescription &a = d.attention;
     a.title = std::string(spec.scaledAttention ? "scaled dot product" : "dot product (T5, unscaled)") +
@@ -105,7 +107,14 @@ void TransformerModel::setGeneration(GenerationDefaults generation) { m_generati
 
 GenerationDefaults TransformerModel::generation() const
 {
-    return m_generation ? *m_generation : Seq2Seq::generation();
+    if (m_generation)
+        return *m_generation;
+    GenerationDefaults g = Seq2Seq::generation();
+    // A learned decoder position table ends: no longer output than it has rows
+    // (a clip's 2n + 10 would run far past it).
+    if (m_spec.positions == TransformerSpec::Positions::Learned && m_spec.melBins > 0)
+        g.maxLength = m_spec.maxPositions;
+    return g;
 }
 
 TransformerModel TransformerModel::initialise(const TransformerSpec &spec, Vocabulary source, Vocabulary target,
@@ -163,8 +172,9 @@ Result<EncodedSource> TransformerModel::prepareAudio(const std::vector<float> &s
     EncodedSource source;
     source.features = logMelSpectrogram(samples16k, c, m_melFilters); // (mels, frames)
     // The second convolution halves the frames: column j covers mel frames 2j and 2j + 1.
-    const int columns = int(source.features.cols() / 2);
-    if (source.features.rows() != m_spec.melBins || columns != m_spec.encoderPositions())
+    const int columns = int((source.features.cols() + 1) / 2);
+    if (source.features.rows() != m_spec.melBins || columns > m_spec.encoderPositions() ||
+        (c.padToChunk && columns != m_spec.encoderPositions()))
         return fileError("preprocessor_config.json gives " + std::to_string(source.features.rows()) + " mels x " +
                          std::to_string(source.features.cols()) + " frames, but the encoder reads " +
                          std::to_string(m_spec.melBins) + " x " + std::to_string(2 * m_spec.encoderPositions()));
@@ -173,7 +183,7 @@ Result<EncodedSource> TransformerModel::prepareAudio(const std::vector<float> &s
     axis.hopSeconds = 2.0 * c.hopLength / c.samplingRate;
     // transformers' num_frames // 2: the columns the clip fills (word timestamps read no further).
     const std::int64_t heard = std::min<std::int64_t>(std::int64_t(samples16k.size()), c.nSamples());
-    axis.audioColumns = std::max(1, int(heard / c.hopLength / 2));
+    axis.audioColumns = std::clamp(int(heard / c.hopLength / 2), 1, columns);
     axis.flags.assign(size_t(columns), 0);
     axis.labels.resize(size_t(columns));
     axis.startAudioAt(0.0); // labels "1.24 s"
