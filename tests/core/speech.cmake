@@ -11,7 +11,8 @@ target_compile_definitions(testclispeech PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:a
 add_dependencies(testclispeech alignscope-cli)
 # Speech models trained here: the audio-tsv corpus, the front end at a clip's own length, a tiny
 # model learning tones, `task` and `train --format audio-tsv`, the bundled speech model.
-alignscope_add_test(testspeechmodel SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testspeechmodel.cpp LABELS unit)
+alignscope_add_test(testspeechmodel SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/testspeechmodel.cpp LABELS unit
+  LIBS nlohmann_json::nlohmann_json)
 set_target_properties(testspeechmodel PROPERTIES AUTOMOC ON)
 target_compile_definitions(testspeechmodel PRIVATE ALIGNSCOPE_CLI="$<TARGET_FILE:alignscope-cli>")
 add_dependencies(testspeechmodel alignscope-cli)

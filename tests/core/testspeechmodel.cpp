@@ -10,10 +10,13 @@
 #include "alignscope/decode.h"
 #include "alignscope/model.h"
 #include "alignscope/recipes.h"
+#include "alignscope/timestamps.h"
 #include "alignscope/train.h"
 
 #include "common/clirun.h"
 #include "common/wavfile.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QDir>
 #include <QFile>
@@ -26,6 +29,7 @@
 using namespace alignscope;
 using alignscope::testing::CliRun;
 using alignscope::testing::runCli;
+using nlohmann::json;
 
 namespace {
 
@@ -94,6 +98,11 @@ DecodeTrace transcribe(const Seq2Seq &model, const std::vector<float> &samples)
     if (!trace)
         qFatal("decode: %s", trace.error().message.c_str());
     return std::move(trace).value();
+}
+
+std::string_view stripped(std::string_view s)
+{
+    return s.starts_with(' ') ? s.substr(1) : s;
 }
 
 std::string joined(const std::vector<std::string> &words)
@@ -209,6 +218,17 @@ private slots:
         const DecodeTrace t = transcribe(**loaded, clip);
         QCOMPARE(joined(t.targetTokens(t.bestPath())), joined(transcribe(model, clip).targetTokens(transcribe(model, clip).bestPath())));
         QVERIFY(int(t.bestPath().size()) <= spec->maxPositions);
+        // Word timestamps: each whole-word token is a word of its own (the word detokenizer puts the spaces).
+        const DecodeTrace three = transcribe(model, spoken({"low", "mid", "high"}));
+        const std::vector<std::string> heardWords = three.targetTokens(three.bestPath());
+        QVERIFY2(heardWords.size() >= 2, joined(heardWords).c_str());
+        auto timed = wordTimestamps(three, three.bestPath());
+        QVERIFY(timed.ok());
+        QCOMPARE(timed->words.size(), heardWords.size());
+        for (size_t i = 0; i < heardWords.size(); ++i) {
+            QCOMPARE(std::string(stripped(timed->words[i].text)), heardWords[i]);
+            QVERIFY(i == 0 || timed->words[i].start >= timed->words[i - 1].end - 1e-9);
+        }
         // A speech model refuses a text task and a sentence; a text model a speech corpus.
         QVERIFY(!evaluate(**loaded, makeDatesTask({1, 10, 5, 5}).dev, {}).ok());
         QVERIFY(!(*loaded)->prepareSource("low high").ok());
@@ -245,7 +265,13 @@ private slots:
         const QString clip = dir.filePath(QStringLiteral("clips/t0.wav"));
         const CliRun heard = runCli({"translate", "--model", out, "--audio", clip, "--json"});
         QVERIFY2(heard.code == 0, heard.err.constData());
-        QVERIFY(heard.out.contains("\"kind\":\"audio\"") || heard.out.contains("\"kind\": \"audio\""));
+        const json trace = json::parse(heard.out.toStdString(), nullptr, false);
+        QCOMPARE(trace["source"]["kind"], "audio");
+        // Word timestamps: every whole-word token is a word of its own (its detokenizer joins them with spaces).
+        QCOMPARE(trace["words"].size(), trace["target_tokens"].size());
+        for (size_t i = 0; i < trace["words"].size(); ++i)
+            QCOMPARE(std::string(stripped(trace["words"][i]["word"].get<std::string>())),
+                     trace["target_tokens"][i].get<std::string>());
         QCOMPARE(runCli({"train", "--task", manifest, "--format", "audio-tsv", "--encoder", "gru", "--out", out}).code, 2);
         QCOMPARE(runCli({"translate", "--model", out, "low"}).code, 2);
     }

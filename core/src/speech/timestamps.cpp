@@ -119,6 +119,9 @@ struct Piece {
 
 /// Runs of tokens that decode to whole characters (a character split over
 /// several byte-level tokens stays in one piece): split_tokens_on_unicode.
+/// A run's text is what it adds to the decoded text before it, so a
+/// detokenizer that joins whole-word tokens with spaces (AlignScope's word
+/// tokenizer) gives each word its leading space, as Whisper's pieces have.
 std::vector<Piece> splitOnCharacters(const DecodeTrace &trace, const std::vector<std::string> &pieces,
                                      const std::vector<int> &textTokens)
 {
@@ -128,17 +131,22 @@ std::vector<Piece> splitOnCharacters(const DecodeTrace &trace, const std::vector
     const std::string full = decodePieces(trace, all);
     std::vector<Piece> out;
     Piece current;
-    std::vector<std::string> run;
-    size_t offset = 0; // bytes of `full` the pieces so far decode to
+    std::vector<std::string> run, upTo;
+    std::string before; // the text the finished runs decode to
     for (int k : textTokens) {
         current.tokens.push_back(k);
         run.push_back(pieces[size_t(k)]);
-        std::string decoded = decodePieces(trace, run);
-        const size_t bad = decoded.find(kReplacement);
+        upTo.push_back(pieces[size_t(k)]);
+        std::string decoded = decodePieces(trace, upTo);
+        size_t from = before.size();
+        if (!decoded.starts_with(before)) { // a detokenizer whose earlier text changes: the run alone
+            decoded = before + decodePieces(trace, run);
+        }
+        const size_t bad = decoded.find(kReplacement, from);
         // A U+FFFD that the whole text has too is a real one, not half a character.
-        if (bad == std::string::npos || full.compare(offset + bad, kReplacement.size(), kReplacement) == 0) {
-            offset += decoded.size();
-            current.text = std::move(decoded);
+        if (bad == std::string::npos || full.compare(bad, kReplacement.size(), kReplacement) == 0) {
+            current.text = decoded.substr(from);
+            before = std::move(decoded);
             out.push_back(std::move(current));
             current = {};
             run.clear();
