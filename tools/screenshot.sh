@@ -10,10 +10,10 @@
 # bundled Transformer: its head grid and self-attention -> heads.png) or
 # intervene (a session with the bundled Transformer: step 2's attention put on
 # "mat" in the last layer, a head switched off, the Intervention dock beside
-# -> intervene.png) or speech (the Whisper fixture folder transcribing its
-# clip: the Speech tab's spectrogram with the third token's attention, word
-# boxes and transcript -> speech.png; the fixture's weights are random, so
-# the transcript is noise) or vision (the bundled scenes captioner on the
+# -> intervene.png) or speech (the bundled speech model hearing "The cat sat
+# on the mat" spoken by espeak-ng — without it the Whisper fixture folder,
+# whose random transcript is noise —: the Speech tab's spectrogram with the
+# third token's attention, word boxes and transcript -> speech.png) or vision (the bundled scenes captioner on the
 # scene of seed 7 — without it the ViT + GPT-2 fixture folder, whose random
 # caption is noise — the Vision tab's overlay at the third token, the [CLS]
 # share and the caption -> vision.png).
@@ -35,7 +35,9 @@ esac
 model=()
 if [ "$layout" = heads ]; then model=(resources/models/transformer.safetensors); layout=step; fi
 if [ "$layout" = speech ]; then
-  model=(tests/data/hf/whisper/tiny --audio tests/data/hf/whisper/tiny/audio.wav); layout=step
+  if [ -f resources/models/speech.safetensors ]; then model=(speech --audio tests/data/audio/the-cat-sat-on-the-mat.wav)
+  else model=(tests/data/hf/whisper/tiny --audio tests/data/hf/whisper/tiny/audio.wav); fi
+  layout=step
 fi
 if [ "$layout" = vision ]; then
   if [ -f resources/models/scenes.safetensors ]; then model=(scenes --scene 7) # the bundled captioner

@@ -27,6 +27,7 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QTemporaryDir>
+#include <QDir>
 #include <QtTest>
 
 #include <functional>
@@ -47,6 +48,7 @@ private slots:
     void testSessionKeepsTheClip();
     void testTextModelRefusesAudio();
     void testClipWhileModelLoads();
+    void testBundledSpeechModelStartsOnItsSample();
 
 private:
     static QString data(const char *path) { return QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/") + QLatin1String(path); }
@@ -240,6 +242,27 @@ void TestSpeech::testClipWhileModelLoads()
     QVERIFY2(waitForClip(w, clip), qPrintable(w.messageBar()->text()));
     QCOMPARE(w.controller()->modelSource(), folder);
     QVERIFY(w.speechPanel()->view()->hasSpeech());
+}
+
+void TestSpeech::testBundledSpeechModelStartsOnItsSample()
+{
+    const auto names = bundledModelNames(SourceKind::Audio);
+    if (std::find(names.begin(), names.end(), "speech") == names.end())
+        QSKIP("needs the bundled speech model");
+    // Picked like any bundled model, it hears its sample clip at once: the Speech tab works out of the box.
+    auto w = openWindowWith(QStringLiteral("speech"));
+    QVERIFY(w);
+    const QString sample = QDir(QString::fromStdString(bundledModelsDir())).filePath(QStringLiteral("speech-sample.wav"));
+    QVERIFY2(waitForClip(*w, sample), qPrintable(w->messageBar()->text()));
+    const DecodeTrace &shown = *w->traceModel()->trace();
+    QCOMPARE(shown.translation(shown.bestPath()), std::string("the cat sat on the mat"));
+    SpeechView *view = w->speechPanel()->view();
+    QVERIFY(view->hasSpeech());
+    QCOMPARE(view->words().size(), size_t(6)); // one box per word on the time axis
+    for (size_t i = 1; i < view->words().size(); ++i)
+        QVERIFY(view->words()[i].start >= view->words()[i - 1].start);
+    auto *dock = w->findChild<QDockWidget *>(QStringLiteral("speechDock"));
+    QVERIFY(dock && dock->isVisible());
 }
 
 QTEST_MAIN(TestSpeech)

@@ -4,12 +4,15 @@
 // dock (a tab behind the heatmap) comes forward with the spectrogram.
 #include "mainwindow/mainwindow.h"
 
+#include "alignscope/model.h"
+
 #include "export/exportdialog.h"
 
 #include "speech/speechview.h"
 #include "widgets/messagebar.h"
 
 #include <QAction>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -41,7 +44,7 @@ void MainWindow::createSpeech()
     m_openAudioAction->setObjectName(QStringLiteral("openAudio"));
     m_openAudioAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
     m_openAudioAction->setStatusTip(tr("Transcribe a WAV, FLAC, Ogg or MP3 clip with the current speech model "
-                                       "(a Whisper model folder)"));
+                                       "(the bundled speech, a Whisper model folder or a whisper.cpp file)"));
     m_openAudioAction->setToolTip(m_openAudioAction->statusTip());
     connect(m_openAudioAction, &QAction::triggered, this, [this] {
         QStringList patterns;
@@ -55,8 +58,15 @@ void MainWindow::createSpeech()
     });
     // A clip opened while its model loaded (alignscope FOLDER --audio CLIP) goes to that model.
     connect(m_controller, &DecodeController::modelChanged, this, [this] {
-        if (!m_pendingAudio.isEmpty())
+        if (!m_pendingAudio.isEmpty()) {
             openAudioFile(std::exchange(m_pendingAudio, {}));
+            return;
+        }
+        // The bundled speech model starts on its sample clip ("The cat sat on the mat", spoken by espeak-ng).
+        const QString sample = QDir(QString::fromStdString(bundledModelsDir())).filePath(QStringLiteral("speech-sample.wav"));
+        if (m_controller->audioPath().isEmpty() && m_controller->modelSource() == QLatin1String("speech") &&
+            QFileInfo(sample).isFile())
+            openAudioFile(sample);
     });
     connect(m_controller, &DecodeController::errorOccurred, this, [this] { m_pendingAudio.clear(); });
     // A speech decode brings the Speech tab forward.
@@ -78,8 +88,8 @@ bool MainWindow::openAudioFile(const QString &path)
     }
     const ModelPtr model = m_controller->model();
     if (!model || model->description().sourceKind != SourceKind::Audio) {
-        showMessage(tr("“%1” reads text, not audio: open a Whisper model folder first (File ▸ Open model folder…), "
-                       "then the clip.")
+        showMessage(tr("“%1” reads text, not audio: open a speech model first (the bundled speech, or a Whisper "
+                       "model folder with File ▸ Open model folder…), then the clip.")
                         .arg(model ? QString::fromStdString(model->name()) : tr("No model")),
                     int(MessageBar::Kind::Warning));
         return false;
