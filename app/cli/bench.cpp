@@ -292,7 +292,7 @@ json folderBench(const std::string &folder, int repeat, int steps)
         std::vector<int> ids(source.axis.ids.begin(), source.axis.ids.begin() + std::min<size_t>(20, source.axis.ids.size()));
         source.axis = SourceAxis::textSource("", std::vector<std::string>(ids.size(), "x"), ids);
     }
-    source.keepSelfAttention = !image; // as a decode encodes (DecodeOptions::encoderSelfAttention's default)
+    source.keepSelfAttention = source.axis.kind == SourceKind::Text; // DecodeOptions::encoderSelfAttention's default
     out[encodeKey + "_1_thread"] = medianMs(repeat, [&] { (void)m.encode(source); });
     {
         DecodePartner::Session both; // as a decode with the machine to itself encodes

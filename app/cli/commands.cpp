@@ -142,7 +142,7 @@ int translateCommand(const Argv &argv)
     options.maxLength = maxLength.value();
     options.partner = true; // one decode: both cores
     options.intervention = intervention.value();
-    if (args->has("encoder-attention")) // an image encoder's self-attention is left out unless asked for
+    if (args->has("encoder-attention")) // an image or audio encoder's self-attention is left out unless asked for
         options.encoderSelfAttention = true;
     if (args->value("language") || args->value("task")) {
         auto prompt = model.value()->decoderPrompt(args->value("language").value_or(""), args->value("task").value_or(""));

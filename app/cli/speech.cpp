@@ -54,14 +54,30 @@ int translateAudio(const Args &args, const Seq2Seq &model, const DecodeOptions &
                                std::to_string(windows) + " windows: cut it to the part the prefix starts"));
     const bool progress = windows > 1 && isatty(STDERR_FILENO);
     int printed = 0;
+    std::vector<std::string> heard; // every window's tokens so far
+    std::string said;               // their text, as printed
     auto done = transcribeWindows(model, clip->samples, options, [&](AudioWindow &&w) -> Result<void> {
         const auto path = w.trace.bestPath();
-        if (!json)
-            std::cout << w.trace.translation(path); // the windows' texts run on as one transcript
-        else if (w.count == 1)
+        if (!json) {
+            // The windows' texts run on as one transcript: every window's tokens detokenized together
+            // (Whisper's texts simply follow each other; a word model's words get their space).
+            const std::vector<std::string> tokens = w.trace.targetTokens(path);
+            heard.insert(heard.end(), tokens.begin(), tokens.end());
+            std::string text;
+            if (w.trace.detokenizer)
+                text = w.trace.detokenizer(heard);
+            else
+                for (const std::string &t : heard)
+                    text += (text.empty() ? "" : " ") + t;
+            if (!text.starts_with(said)) // a detokenizer that rewrites earlier text: this window's own
+                text = said + w.trace.translation(path);
+            std::cout << text.substr(said.size());
+            said = std::move(text);
+        } else if (w.count == 1) {
             std::cout << traceToJson(w.trace, path, true, selection) << "\n";
-        else
+        } else {
             std::cout << windowJson(w, path, selection) << "\n";
+        }
         std::cout.flush();
         ++printed;
         if (progress)

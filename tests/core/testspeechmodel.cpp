@@ -88,13 +88,15 @@ QString writeToneCorpus(const QTemporaryDir &dir, int count)
     return manifest.fileName();
 }
 
-/// The greedy transcript of a clip, with its trace.
+/// The greedy transcript of a clip, with its trace (the encoder's self-attention kept, as the window asks).
 DecodeTrace transcribe(const Seq2Seq &model, const std::vector<float> &samples)
 {
     auto source = model.prepareAudio(samples);
     if (!source)
         qFatal("prepareAudio: %s", source.error().message.c_str());
-    auto trace = translateSource(model, std::move(source).value());
+    DecodeOptions options;
+    options.encoderSelfAttention = true;
+    auto trace = translateSource(model, std::move(source).value(), options);
     if (!trace)
         qFatal("decode: %s", trace.error().message.c_str());
     return std::move(trace).value();
@@ -303,6 +305,30 @@ private slots:
         qInfo("speech: peaks at encoder frames %s(20 ms each)", qPrintable(shown));
         for (size_t t = 1; t < peaks.size(); ++t)
             QVERIFY2(peaks[t] > peaks[t - 1], qPrintable(shown));
+        // A clip this short keeps the encoder's own attention, frames over frames, as a sentence's does.
+        QCOMPARE(trace.encoderSelf.layers, 2);
+        QCOMPARE(trace.encoderSelf.weights.size(), size_t(2 * 4));
+        QCOMPARE(trace.encoderSelf.weights.front().rows(), Eigen::Index(trace.source.size()));
+        QCOMPARE(trace.encoderSelf.weights.front().cols(), Eigen::Index(trace.source.size()));
+
+        // A clip longer than its 10 s window is heard window by window, the windows' words joined by spaces.
+        QTemporaryDir dir;
+        std::vector<float> longer;
+        for (int i = 0; i < 12; ++i)
+            longer.insert(longer.end(), clip->samples.begin(), clip->samples.end());
+        const QString longClip = dir.filePath(QStringLiteral("long.wav"));
+        writeWav(longClip, longer);
+        const CliRun text = runCli({"translate", "--model", "speech", "--audio", longClip});
+        const CliRun traces = runCli({"translate", "--model", "speech", "--audio", longClip, "--json"});
+        QVERIFY2(text.code == 0 && traces.code == 0, text.err.constData());
+        QStringList windows; // each window's own transcript
+        for (const QByteArray &line : traces.out.split('\n'))
+            if (!line.isEmpty()) {
+                const json window = json::parse(line.toStdString());
+                windows << QString::fromStdString(window["translation"].get<std::string>());
+            }
+        QVERIFY2(windows.size() == 2 && !windows.contains(QString()), qPrintable(windows.join('|')));
+        QCOMPARE(QString::fromUtf8(text.out), windows.join(' ') + '\n');
     }
 };
 

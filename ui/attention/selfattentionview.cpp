@@ -66,7 +66,7 @@ void SelfAttentionPanel::update_()
         m_caption->setText(tr("not kept for pictures (ViT-base's is 44 MB a picture); "
                               "alignscope-cli export --image FILE --format json --encoder-attention writes it"));
     else if (layers == 0 && encoder && t->source.kind == SourceKind::Audio)
-        m_caption->setText(tr("not recorded for clips (a 30 s window's maps are 9 MB a head)"));
+        m_caption->setText(tr("not recorded for clips over 10 s (a 30 s window's maps are 9 MB a head)"));
     else if (layers == 0)
         m_caption->setText(tr("this model has none (an RNN attends only across)"));
     else

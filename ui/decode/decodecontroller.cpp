@@ -246,6 +246,9 @@ void DecodeController::run(int focusStep)
     options.beamWidth = m_beamWidth;
     options.prefix = m_prefix;
     options.intervention = m_intervention;
+    // The Self-attention panel shows a clip's encoder attention (a speech model
+    // trained here keeps it for clips of up to 10 s); a picture's is left out.
+    options.encoderSelfAttention = !picture;
     const bool withOriginal = !m_intervention.empty() && !m_original;
     auto cancel = m_cancel;
     runAsync<Decoded>(

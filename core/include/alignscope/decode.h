@@ -39,9 +39,12 @@ struct DecodeOptions {
     /// at every step (alignscope/intervention.h); the trace records them.
     Intervention intervention;
     /// Record the encoder's self-attention in the trace (DecodeTrace::encoderSelf,
-    /// trace JSON's "encoder_self_attention"). Unset: recorded for text and audio
-    /// sources, not for images, where it is large (ViT-base: 12 × 12 maps of
-    /// 197 × 197, scores and weights, 44 MB a picture) and asked for (--encoder-attention).
+    /// trace JSON's "encoder_self_attention"). Unset: recorded for text sources,
+    /// not for images and audio, where it is large (ViT-base: 12 × 12 maps of
+    /// 197 × 197, scores and weights, 44 MB a picture; a 10 s clip of the bundled
+    /// speech model: 8 maps of 500 × 500) and asked for (--encoder-attention).
+    /// An audio encoder keeps it only for clips of up to 512 encoder frames
+    /// (Whisper's 30 s windows never).
     std::optional<bool> encoderSelfAttention;
 };
 

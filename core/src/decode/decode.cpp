@@ -93,7 +93,7 @@ struct DecodeSession::Impl {
             std::optional<DecodePartner::Session> partner;
             if (options.partner)
                 partner.emplace();
-            source.keepSelfAttention = options.encoderSelfAttention.value_or(source.axis.kind != SourceKind::Image);
+            source.keepSelfAttention = options.encoderSelfAttention.value_or(source.axis.kind == SourceKind::Text);
             encoder = m.encode(source);
         }
         trace.source = std::move(source.axis);

@@ -347,10 +347,14 @@ typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(Param
 {
     Graph<T> &g = p.graph();
     Encoded out;
-    out.spans = {{0, int((features.rows() + 1) / 2)}}; // conv2's output frames
-    // The encoder's own (n, n) maps of a 30 s window are 9 MB per head: not recorded.
-    if (!scratch || g.recording()) {
-        encodeLayers(p, audioFrontEnd(p, g.external(features)), {}, false, out);
+    const int n = int((features.rows() + 1) / 2); // conv2's output frames
+    out.spans = {{0, n}};
+    // The encoder's own (n, n) maps are kept for a short clip (a speech model
+    // trained here hears clips at their own length: 10 s is 1 MB per head),
+    // not for a 30 s Whisper window (9 MB per head).
+    const bool record = !g.recording() && n <= kRecordedAudioFrames;
+    if (!scratch || g.recording() || record) {
+        encodeLayers(p, audioFrontEnd(p, g.external(features)), {}, record, out);
         return out;
     }
     // Inference: the front end and each layer in a graph of its own, let go

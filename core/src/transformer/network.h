@@ -70,7 +70,9 @@ public:
     /// With `scratch` (the weights p binds) and recording off, each layer
     /// runs in a graph of its own that is let go before the next (a 30 s
     /// window's (n, n) maps are 9 MB per head); `features` must outlive p's graph.
+    /// Up to kRecordedAudioFrames encoder frames (10 s), its self-attention is recorded as a text encoder's.
     Encoded encodeAudio(ParamBinder<T> &p, const MatrixX<T> &features, const ParameterSet<T> *scratch = nullptr) const;
+    static constexpr int kRecordedAudioFrames = 512;
     /// An image encoder's (spec.patchSize > 0) pass over a picture's pixel
     /// values cut into patches, (patches, 3·p²) row-major over the grid, each
     /// row a patch's channels, then rows, then columns (a conv weight's
