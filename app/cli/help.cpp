@@ -26,7 +26,7 @@ const std::array<CommandHelp, 10> kCommands = {{
      "  translate --model VIT-GPT2-FOLDER --image FILE [--json] [--encoder-attention]\n",
      "Decodes SENTENCE and prints its translation, or with --json the whole decode trace.\n"
      "  --model M        a model file, Hugging Face folder, PyTorch checkpoint, whisper.cpp ggml file\n"
-     "                   (float32, float16) or bundled model name\n"
+     "                   (float32, float16, q4_0, q4_1, q5_0, q5_1, q8_0) or bundled model name\n"
      "  --beam K         beam search of width K (default: the model's; greedy for AlignScope's models)\n"
      "  --prefix TEXT    force the translation to start with TEXT (with --audio: after Whisper's prompt)\n"
      "  --max-length N   stop after N target tokens\n"

@@ -3,7 +3,7 @@
 // were converted from: the float16 and float32 files decode the fixture clip to the same ids, every
 // layer's and head's cross-attention and the chosen tokens' log-probabilities within 1e-4 at every step,
 // and the features (with the file's mel filters) within 1e-4 of WhisperFeatureExtractor's with those
-// filters. Hostile files (wrong magic, truncated, absurd sizes, quantised) are refused in one line.
+// filters. Hostile files (wrong magic, truncated, absurd sizes, types it does not read) are refused in one line.
 
 #include "alignscope/audio.h"
 #include "alignscope/decode.h"
@@ -13,6 +13,8 @@
 #include "alignscope/model.h"
 #include "common/clirun.h"
 #include "common/fixturefiles.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QtTest>
 
@@ -37,6 +39,8 @@ private slots:
     void testCli();
     void testRefusals_data();
     void testRefusals();
+    void testQuantised_data();
+    void testQuantised();
 };
 
 namespace {
@@ -246,7 +250,9 @@ void TestGgml::testRefusals_data()
     QTest::newRow("tensor cut") << "cut:-100" << "truncated";
     QTest::newRow("n_vocab absurd") << "int:4:2147483647" << "n_vocab";
     QTest::newRow("n_mels absurd") << "int:40:-5" << "n_mels";
-    QTest::newRow("quantised") << "int:44:2" << "quantised";
+    QTest::newRow("ftype not read") << "int:44:5" << "ftype 5 is a whisper.cpp file type AlignScope does not read";
+    QTest::newRow("tensor type not read") << "ttype:5" << "ggml type 5";
+    QTest::newRow("quantised rows not whole blocks") << "ttype:8" << "not whole blocks of 32";
     QTest::newRow("filters beyond the file") << "int:52:16384" << "truncated";
     QTest::newRow("vocabulary beyond its rows") << "vocab:1000000" << "vocabulary";
     QTest::newRow("token length absurd") << "token:2147483647" << "token 0";
@@ -272,6 +278,10 @@ void TestGgml::testRefusals()
         putInt(bytes, vocabAt, parts[1].toInt());
     else if (parts[0] == "token")
         putInt(bytes, vocabAt + 4, std::int32_t(parts[1].toLongLong()));
+    else if (parts[0] == "ttype") { // the last tensor's type: n_dims, name length, type, sizes, name, then its data
+        const auto &t = f->tensors.back();
+        putInt(bytes, size_t(t.offset) - t.name.size() - 4 * (t.shape.size() + 1), parts[1].toInt());
+    }
     auto refused = parse(bytes);
     QVERIFY(!refused);
     QCOMPARE(refused.error().kind, ErrorKind::BadFile);
@@ -285,6 +295,71 @@ void TestGgml::testRefusals()
     auto r = testing::runCli({"inspect", path});
     QCOMPARE(r.code, 3);
     QCOMPARE(r.err.count('\n'), 1);
+}
+
+void TestGgml::testQuantised_data()
+{
+    QTest::addColumn<QString>("file");
+    for (const char *type : {"q4_0", "q4_1", "q5_0", "q5_1", "q8_0"})
+        QTest::newRow(type) << QStringLiteral("ggml-%1.bin").arg(QLatin1String(type));
+}
+
+void TestGgml::testQuantised()
+{
+    // Files quantised by whisper.cpp's own tool; expected.json holds what ggml's own
+    // dequantize_row_* make of every quantised tensor (make_ggml_quant_fixtures.py).
+    QFETCH(QString, file);
+    const fs::path folder = fs::path(ALIGNSCOPE_TEST_DATA_DIR) / "ggml" / "quant";
+    const fs::path path = folder / file.toStdString();
+    const auto expected = nlohmann::json::parse(fileBytes(folder / "expected.json"))["files"][file.toStdString()];
+    QVERIFY(!expected.empty());
+    const std::string bytes = fileBytes(path);
+    auto f = parse(bytes);
+    QVERIFY2(f, f ? "" : f.error().message.c_str());
+    int checked = 0;
+    for (const auto &t : f->tensors) {
+        if (t.type < 2)
+            continue;
+        const auto &want = expected.at(t.name);
+        QCOMPARE(t.type, want["type"].get<int>());
+        std::uint64_t elements = 1;
+        for (auto d : t.shape)
+            elements *= std::uint64_t(d);
+        QCOMPARE(elements, want["elements"].get<std::uint64_t>());
+        std::vector<float> values(elements);
+        ggmlToFloat(t.type, reinterpret_cast<const unsigned char *>(bytes.data()) + t.offset, elements, values.data());
+        double sum = 0.0, squares = 0.0;
+        for (float v : values) {
+            sum += v;
+            squares += double(v) * v;
+        }
+        QVERIFY2(std::abs(sum - want["sum"].get<double>()) <= 1e-9 * std::max(1.0, squares), t.name.c_str());
+        QVERIFY2(std::abs(squares - want["sum_of_squares"].get<double>()) <= 1e-9 * squares, t.name.c_str());
+        const auto step = want["step"].get<std::uint64_t>();
+        for (size_t i = 0; i < want["values"].size(); ++i) { // equal to ggml's, within float rounding of d·q + m
+            const double w = want["values"][i].get<double>();
+            QVERIFY2(std::abs(values[i * step] - w) <= 1e-6 * std::max(1.0, std::abs(w)), t.name.c_str());
+        }
+        ++checked;
+    }
+    QCOMPARE(checked, int(expected.size()));
+    // The file opens as a model and transcribes the fixture clip.
+    auto opened = openModel(path.string());
+    QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
+    auto clip = readAudio((kFolder / "audio.wav").string());
+    QVERIFY(clip);
+    auto source = (*opened)->prepareAudio(clip->samples);
+    QVERIFY(source);
+    auto trace = translateSource(**opened, std::move(source).value());
+    QVERIFY2(trace, trace ? "" : trace.error().message.c_str());
+    QVERIFY(!trace->bestPath().empty());
+    auto r = testing::runCli({"inspect", QString::fromStdString(path.string())});
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    QVERIFY(r.out.contains(QStringLiteral("whisper.cpp file (%1, quantised)").arg(file.mid(5, 4)).toUtf8()));
+    // Cut inside its quantised blocks: refused in one line.
+    auto cut = parse(bytes.substr(0, bytes.size() - 7));
+    QVERIFY(!cut);
+    QVERIFY(cut.error().message.find("truncated") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestGgml)

@@ -1,6 +1,6 @@
 #pragma once
 // whisper.cpp model files (ggml, the ggml-*.bin files its users have), in
-// float32 and float16: the hyper-parameters, the mel filters and the
+// float32, float16 and quantised (q4_0, q4_1, q5_0, q5_1, q8_0): the hyper-parameters, the mel filters and the
 // vocabulary the file carries, and its tensors, renamed to transformers'
 // and opened as the same TransformerModel a Hugging Face Whisper folder
 // becomes. Every size the file states is checked against the file's length
@@ -29,7 +29,7 @@ struct GgmlWhisperFile {
     std::vector<std::string> tokens; ///< the vocabulary's bytes by id (fewer than nVocab: the rest are specials)
     struct Tensor {
         std::string name;                ///< whisper.cpp's: "encoder.blocks.0.attn.query.weight"
-        int type = 0;                    ///< 0 float32, 1 float16
+        int type = 0;                    ///< ggml's: 0 float32, 1 float16, 2 q4_0, 3 q4_1, 6 q5_0, 7 q5_1, 8 q8_0
         std::vector<std::int64_t> shape; ///< outermost first (ggml lists the innermost first)
         std::uint64_t offset = 0;        ///< of the data, from the file's start
     };
@@ -41,12 +41,27 @@ struct GgmlWhisperFile {
     int firstAfterLanguages() const;      ///< <|translate|>; then transcribe, startoflm, startofprev, nospeech, notimestamps, the first timestamp
 };
 
+/// ggml's tensor types AlignScope reads: float32, float16 and the quantised
+/// blocks of 32 values whisper.cpp's quantize tool writes.
+enum class GgmlType { F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8 };
+/// "f32", "f16", "q4_0", ...; empty for a type AlignScope does not read.
+std::string ggmlTypeName(int type);
+/// Bytes `elements` values of ggml `type` take; 0 for a type AlignScope does
+/// not read, or a quantised type whose rows (`rowLength` values) are not
+/// whole blocks of 32.
+std::uint64_t ggmlTensorBytes(int type, std::uint64_t elements, std::int64_t rowLength);
+/// Widens `elements` values of ggml `type` (ggmlTensorBytes(...) bytes at
+/// `data`) to float32 as ggml's dequantize_row_* functions do: a block's
+/// float16 scale d (and minimum m) times its 4-, 5- or 8-bit values.
+void ggmlToFloat(int type, const unsigned char *data, std::uint64_t elements, float *out);
+
 /// Reads a whisper.cpp file's header from `in` (`size` bytes long). BadFile
 /// errors start with `label` and say what was wrong: the magic, a size beyond
-/// the file or beyond reason, a quantised type, a truncated or repeated tensor.
+/// the file or beyond reason, a type it does not read, a truncated or repeated tensor.
 Result<GgmlWhisperFile> parseGgmlWhisper(std::istream &in, std::uint64_t size, const std::string &label);
 
-/// Opens a whisper.cpp file: f16 tensors widen to float32 on reading; the
+/// Opens a whisper.cpp file: f16 and quantised (q4_0, q4_1, q5_0, q5_1,
+/// q8_0) tensors widen to float32 on reading; the
 /// front end uses the file's mel filters; the tokenizer is the file's
 /// vocabulary with whisper.cpp's special tokens; generation follows
 /// whisper_full's defaults without timestamps (<|en|> <|transcribe|>

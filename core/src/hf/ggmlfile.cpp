@@ -178,15 +178,12 @@ Result<std::shared_ptr<TransformerModel>> openGgmlWhisperModel(const std::string
             std::uint64_t elements = 1;
             for (auto d : t.shape)
                 elements *= std::uint64_t(d);
-            const size_t width = t.type == 0 ? 4 : 2;
-            std::vector<unsigned char> raw(size_t(elements) * width);
+            std::vector<unsigned char> raw(size_t(ggmlTensorBytes(t.type, elements, t.shape.back())));
             in.clear();
             in.seekg(std::streamoff(t.offset));
             if (!in.read(reinterpret_cast<char *>(raw.data()), std::streamsize(raw.size())))
                 return fileError("could not read tensor \"" + t.name + "\"");
-            for (size_t i = 0; i < elements; ++i)
-                out[i] = t.type == 0 ? ggml::littleFloat(raw.data() + 4 * i)
-                                     : halfToFloat(std::uint16_t(raw[2 * i] | raw[2 * i + 1] << 8));
+            ggmlToFloat(t.type, raw.data(), elements, out); // float16 and quantised blocks widen as ggml does
             return {};
         }};
     auto built = hf::buildModel(modelConfig.value(), lookup, std::shared_ptr<const HfTokenizer>(std::move(tokenizer.value())),
@@ -211,8 +208,12 @@ Result<std::shared_ptr<TransformerModel>> openGgmlWhisperModel(const std::string
         model->setAudioFrontEnd(features); // filters of another shape: the computed Slaney ones
     }
     ModelDescription d = model->description();
-    const bool f16 = std::any_of(f.tensors.begin(), f.tensors.end(), [](const auto &t) { return t.type == 1; });
-    d.summary = std::string("whisper.cpp file (") + (f16 ? "float16" : "float32") + "), " + d.summary;
+    // The file's widest-spread storage: its matrices' type (f16 files keep vectors in f32).
+    int stored = 0;
+    for (const auto &t : f.tensors)
+        stored = std::max(stored, t.type);
+    const std::string kind = stored == 0 ? "float32" : stored == 1 ? "float16" : ggmlTypeName(stored) + ", quantised";
+    d.summary = "whisper.cpp file (" + kind + "), " + d.summary;
     model->setDescription(std::move(d));
     model->setName(fs::path(path).stem().string());
     return model;

@@ -128,9 +128,10 @@ Result<GgmlWhisperFile> parseGgmlWhisper(std::istream &in, std::uint64_t size, c
             return v.error();
         *field.to = v.value();
     }
-    if (f.ftype % 1000 > 1)
-        return fileError(label + ": ftype " + std::to_string(f.ftype % 1000) +
-                         " is a quantised whisper.cpp file; AlignScope reads float32 (0) and float16 (1) files");
+    // whisper.cpp's ftypes: 0 f32, 1 f16, 2 q4_0, 3 q4_1, 7 q8_0, 8 q5_0, 9 q5_1 (plus 1000 x the quantisation version).
+    if (const int t = f.ftype % 1000; t > 3 && (t < 7 || t > 9))
+        return fileError(label + ": ftype " + std::to_string(t) + " is a whisper.cpp file type AlignScope does not read "
+                         "(it reads f32, f16, q4_0, q4_1, q5_0, q5_1 and q8_0 files)");
     if (f.nTextState != f.nAudioState || f.nTextHead != f.nAudioHead)
         return fileError(label + ": the encoder (" + std::to_string(f.nAudioState) + " wide, " +
                          std::to_string(f.nAudioHead) + " heads) and decoder (" + std::to_string(f.nTextState) + ", " +
@@ -200,7 +201,7 @@ Result<GgmlWhisperFile> parseGgmlWhisper(std::istream &in, std::uint64_t size, c
                 return n.error();
             t.shape.insert(t.shape.begin(), n.value()); // ggml lists the innermost first
             elements *= std::uint64_t(n.value());
-            if (elements > size)
+            if (elements > 2 * size) // the densest type, q4_0, takes 18 bytes per 32 values
                 return fileError(label + ": " + what + " states " + std::to_string(elements) +
                                  "+ elements, more than the file's " + std::to_string(size) + " bytes hold");
         }
@@ -209,13 +210,17 @@ Result<GgmlWhisperFile> parseGgmlWhisper(std::istream &in, std::uint64_t size, c
         t.name.assign(size_t(nameLength.value()), '\0');
         if (auto ok = r.bytes(t.name.data(), t.name.size(), what + "'s name"); !ok)
             return ok.error();
-        if (t.type != 0 && t.type != 1)
+        if (ggmlTypeName(t.type).empty())
             return fileError(label + ": tensor \"" + t.name + "\" is stored as ggml type " + std::to_string(t.type) +
-                             " (quantised); AlignScope reads float32 and float16 tensors");
+                             "; AlignScope reads f32, f16, q4_0, q4_1, q5_0, q5_1 and q8_0 tensors");
+        const std::uint64_t bytes = ggmlTensorBytes(t.type, elements, t.shape.back());
+        if (bytes == 0)
+            return fileError(label + ": tensor \"" + t.name + "\" is " + ggmlTypeName(t.type) + " but its rows of " +
+                             std::to_string(t.shape.back()) + " values are not whole blocks of 32");
         if (!seen.emplace(t.name, f.tensors.size()).second)
             return fileError(label + ": tensor \"" + t.name + "\" appears twice");
         t.offset = r.at();
-        if (auto ok = r.skip(elements * (t.type == 0 ? 4 : 2), "tensor \"" + t.name + "\"'s data"); !ok)
+        if (auto ok = r.skip(bytes, "tensor \"" + t.name + "\"'s data"); !ok)
             return ok.error();
         f.tensors.push_back(std::move(t));
     }
