@@ -14,7 +14,7 @@
 #include "alignscope/train.h"
 
 #include "common/clirun.h"
-#include "common/wavfile.h"
+#include "common/tonecorpus.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,57 +35,19 @@ namespace {
 
 const QString kSeedClip = ALIGNSCOPE_TEST_DATA_DIR "/audio/the-cat-sat-on-the-mat.wav";
 
-/// Writes 16 kHz mono 16-bit PCM.
 void writeWav(const QString &path, const std::vector<float> &samples)
 {
-    QByteArray pcm;
-    for (float s : samples) {
-        const auto v = qint16(std::lround(std::clamp(s, -1.0f, 1.0f) * 32767.0f));
-        pcm.append(reinterpret_cast<const char *>(&v), 2);
-    }
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(testing::wavFile(pcm, kAudioRate, 16));
+    QVERIFY(testing::writeWav(path, samples));
 }
-
-/// Tones named by words, 0.25 s each with 0.1 s of silence between: "low
-/// high" is a low tone, then a high one.
-const std::map<std::string, double> kTones = {{"low", 300.0}, {"mid", 900.0}, {"high", 2400.0}};
 
 std::vector<float> spoken(const std::vector<std::string> &words)
 {
-    std::vector<float> out(kAudioRate / 10, 0.0f);
-    for (const std::string &w : words) {
-        const double hz = kTones.at(w);
-        for (int i = 0; i < kAudioRate / 4; ++i)
-            out.push_back(float(0.5 * std::sin(2.0 * std::numbers::pi * hz * i / kAudioRate)));
-        out.insert(out.end(), kAudioRate / 10, 0.0f);
-    }
-    return out;
+    return testing::spokenTones(words);
 }
 
-/// A speech corpus of `count` clips of one to three tones, and its manifest's path.
 QString writeToneCorpus(const QTemporaryDir &dir, int count)
 {
-    QDir(dir.path()).mkdir(QStringLiteral("clips"));
-    QFile manifest(dir.filePath(QStringLiteral("manifest.tsv")));
-    if (!manifest.open(QIODevice::WriteOnly))
-        qFatal("cannot write the manifest");
-    const std::vector<std::string> names{"low", "mid", "high"};
-    unsigned state = 7;
-    for (int i = 0; i < count; ++i) {
-        std::vector<std::string> words;
-        std::string text;
-        for (int n = 1 + i % 3, k = 0; k < n; ++k) {
-            state = state * 1103515245u + 12345u;
-            words.push_back(names[(state >> 16) % 3]);
-            text += (k ? " " : "") + words.back();
-        }
-        const QString clip = QStringLiteral("clips/t%1.wav").arg(i);
-        writeWav(dir.filePath(clip), spoken(words));
-        manifest.write((clip + '\t' + QString::fromStdString(text) + '\n').toUtf8());
-    }
-    return manifest.fileName();
+    return testing::writeToneCorpus(dir.path(), count);
 }
 
 /// The greedy transcript of a clip, with its trace (the encoder's self-attention kept, as the window asks).

@@ -13,6 +13,7 @@
 
 #include "alignscope/model.h"
 #include "alignscope/transformermodel.h"
+#include "common/tonecorpus.h"
 
 #include <QAction>
 #include <QSpinBox>
@@ -68,6 +69,7 @@ private slots:
     void testTrainsATransformer();
     void testTrainsWithSubwords();
     void testTrainsOnScenes();
+    void testTrainsOnSpeech();
 
 private:
     QTemporaryDir m_dir;
@@ -359,6 +361,46 @@ void TestTrainingPanel::testTrainsOnScenes()
     panel.findChild<QComboBox *>(QStringLiteral("trainTask"))->setCurrentIndex(int(TrainingSetup::Task::EnFr));
     QVERIFY(encoder->isEnabled());
     QVERIFY(panel.findChild<QLineEdit *>(QStringLiteral("trainWatched"))->isEnabled());
+}
+
+void TestTrainingPanel::testTrainsOnSpeech()
+{
+    TrainingPanel panel;
+    panel.resize(1100, 700);
+    panel.show();
+    const QString corpus = testing::writeToneCorpus(m_dir.filePath(QStringLiteral("tones")), 60);
+    const QString out = m_dir.filePath(QStringLiteral("tones.safetensors"));
+    TrainingSetup s = tinySetup(out, 1);
+    s.task = TrainingSetup::Task::SpeechFile;
+    s.file = corpus;
+    s.layers = 1;
+    s.heads = 2;
+    s.hidden = 16;
+    s.encoder = QStringLiteral("bigru"); // clips are heard by a Transformer whatever the encoder row says
+    panel.setSetup(s);
+    auto *encoder = panel.findChild<QComboBox *>(QStringLiteral("trainEncoder"));
+    QCOMPARE(encoder->currentText(), QStringLiteral("transformer"));
+    QVERIFY(!encoder->isEnabled());
+    QVERIFY(!panel.findChild<QLineEdit *>(QStringLiteral("trainWatched"))->isEnabled());
+    QVERIFY(panel.findChild<QLineEdit *>(QStringLiteral("trainCorpusFile"))->isEnabled());
+    QVERIFY(panel.setup().transformer());
+    QSignalSpy trained(&panel, &TrainingPanel::modelTrained);
+    panel.startTraining();
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, kTimeout);
+    // The model hears clips through the front end it was trained with.
+    auto model = openModel(out.toStdString());
+    QVERIFY2(model, model ? "" : model.error().message.c_str());
+    QVERIFY(model.value()->description().sourceKind == SourceKind::Audio);
+    // Every snapshot transcribes the first dev clip; the watched heatmap shows its attention over the frames.
+    const auto &snapshots = panel.controller()->snapshots();
+    QVERIFY(snapshots.size() >= 2);
+    for (const TrainingSnapshot &snap : snapshots) {
+        QVERIFY(snap.trace->source.kind == SourceKind::Audio);
+        QCOMPARE(snap.trace->source.size(), snapshots.front().trace->source.size());
+    }
+    panel.timeline()->setValue(panel.timeline()->maximum());
+    QVERIFY(panel.watchedHeatmap()->isVisible());
+    QVERIFY(!panel.watchedPicture()->isVisible());
 }
 
 void TestTrainingPanel::testTrainsWithSubwords()
