@@ -96,6 +96,17 @@ int translateLines(const Seq2Seq &model, const DecodeOptions &options, bool json
     return code;
 }
 
+/// The forced prompt a decode with `options` starts with: the chosen one or
+/// the model's, without its closing <|notimestamps|> when timestamps are predicted.
+std::vector<int> promptOf(const Seq2Seq &model, const DecodeOptions &options)
+{
+    const GenerationDefaults g = model.generation();
+    std::vector<int> prompt = options.forcedPrompt.value_or(g.forcedPrompt);
+    if (options.timestamps && !prompt.empty() && prompt.back() == g.noTimestamps)
+        prompt.pop_back();
+    return prompt;
+}
+
 Result<std::string> sentenceOf(const Args &a)
 {
     if (a.positionals().empty())
@@ -107,7 +118,7 @@ Result<std::string> sentenceOf(const Args &a)
 
 int translateCommand(const Argv &argv)
 {
-    auto args = Args::parse(argv, {{"json", "encoder-attention"},
+    auto args = Args::parse(argv, {{"json", "encoder-attention", "timestamps"},
                                    {"model", "beam", "prefix", "topk", "max-length", "layer", "head", "edit-attention",
                                     "drop-source", "ablate-heads", "audio", "language", "task", "image"},
                                    {}});
@@ -144,6 +155,13 @@ int translateCommand(const Argv &argv)
     options.intervention = intervention.value();
     if (args->has("encoder-attention")) // an image or audio encoder's self-attention is left out unless asked for
         options.encoderSelfAttention = true;
+    if (args->has("timestamps")) {
+        if (!audio)
+            return fail(usageError("--timestamps is for a clip: give --audio FILE"));
+        if (model.value()->generation().noTimestamps < 0)
+            return fail(usageError(model.value()->name() + " has no timestamp tokens; --timestamps is for Whisper models"));
+        options.timestamps = true;
+    }
     if (args->value("language") || args->value("task")) {
         auto prompt = model.value()->decoderPrompt(args->value("language").value_or(""), args->value("task").value_or(""));
         if (!prompt)
@@ -151,7 +169,7 @@ int translateCommand(const Argv &argv)
         options.forcedPrompt = prompt.value();
     }
     if (auto prefix = args->value("prefix")) // a clip's after Whisper's prompt (language, task, no timestamps)
-        options.prefix = audio ? model.value()->prepareForcedTarget(*prefix, options.forcedPrompt)
+        options.prefix = audio ? model.value()->prepareForcedTarget(*prefix, promptOf(*model.value(), options))
                                : model.value()->prepareTarget(*prefix);
     if (image)
         return translateImage(args.value(), *model.value(), options, selection.value());

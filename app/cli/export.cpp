@@ -233,6 +233,9 @@ Result<void> setUp(const Args &args, Job &job)
                           "one token's attention on the spectrogram)");
     if (args.has("encoder-attention"))
         job.decode.encoderSelfAttention = true;
+    if (args.has("timestamps") && !args.value("audio"))
+        return usageError("--timestamps is for a clip: give --audio FILE");
+    job.decode.timestamps = args.has("timestamps");
     job.view = args.value("view").value_or("heatmap");
     if (job.view != "heatmap" && job.view != "lines" && job.view != "heads" && job.view != "compare")
         return usageError("--view must be heatmap, lines, heads or compare");
@@ -264,6 +267,9 @@ Result<void> setUp(const Args &args, Job &job)
     }
     if (auto loaded = loadModels(args, job); !loaded)
         return loaded;
+    for (const ModelPtr &m : job.models)
+        if (job.decode.timestamps && m->generation().noTimestamps < 0)
+            return usageError(m->name() + " has no timestamp tokens; --timestamps is for Whisper models");
     if (args.value("image")) {
         auto picture = pictureOf(args);
         if (!picture)
@@ -292,12 +298,21 @@ Result<void> exportSubtitles(const Args &args, const Job &job, const std::string
     const auto timing = parseSubtitleTiming(args.value("subtitle-timing").value_or("segment"));
     if (!timing)
         return usageError("--subtitle-timing must be word or segment");
-    auto words = clipWords(*job.models.front(), *job.clip, job.decode);
-    if (!words)
-        return words.error();
     SubtitleOptions options;
     options.timing = *timing;
-    const std::string text = formatSubtitles(subtitleCues(words.value(), options), *parseSubtitleFormat(job.format));
+    std::vector<SubtitleCue> cues;
+    if (job.decode.timestamps && *timing == SubtitleTiming::Segment) { // the model's own segments
+        auto segments = clipSegments(*job.models.front(), *job.clip, job.decode);
+        if (!segments)
+            return segments.error();
+        cues = subtitleCues(segments.value(), options);
+    } else {
+        auto words = clipWords(*job.models.front(), *job.clip, job.decode);
+        if (!words)
+            return words.error();
+        cues = subtitleCues(words.value(), options);
+    }
+    const std::string text = formatSubtitles(cues, *parseSubtitleFormat(job.format));
     if (out.empty()) {
         std::cout << text;
         return {};
@@ -310,7 +325,7 @@ Result<void> exportSubtitles(const Args &args, const Job &job, const std::string
 int exportCommand(const Argv &argv)
 {
     auto args = Args::parse(argv, {{"no-colorbar", "no-values", "transparent", "hide-special", "merge-words", "strip",
-                                    "encoder-attention"},
+                                    "encoder-attention", "timestamps"},
                                    {"model", "format", "view", "scale", "out", "input", "title", "colormap", "page",
                                     "font", "font-size", "cell-size", "threshold", "beam", "dpi", "layer", "head",
                                     "audio", "subtitle-timing", "image", "step", "opacity"},

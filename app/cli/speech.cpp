@@ -4,10 +4,13 @@
 
 #include "cli/commands.h"
 
+#include "alignscope/timestamps.h"
 #include "alignscope/transcribe.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -40,6 +43,29 @@ std::string secondsText(double seconds)
     return text;
 }
 
+/// openai/whisper's [MM:SS.mmm] (HH: from an hour on).
+std::string clockText(double seconds)
+{
+    const long ms = std::lround(std::max(0.0, seconds) * 1000.0);
+    char text[40];
+    if (ms >= 3600000)
+        std::snprintf(text, sizeof text, "%02ld:%02ld:%02ld.%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+    else
+        std::snprintf(text, sizeof text, "%02ld:%02ld.%03ld", ms / 60000, ms / 1000 % 60, ms % 1000);
+    return text;
+}
+
+/// translate --timestamps: one line per segment the model's timestamp tokens
+/// mark, as openai/whisper prints them.
+void printSegments(const AudioWindow &w, const std::vector<int> &path)
+{
+    for (const TimedSegment &s : transcriptSegments(w.trace, path, w.offsetSeconds + w.seconds)) {
+        const size_t first = s.text.find_first_not_of(' ');
+        std::cout << "[" << clockText(s.start) << " --> " << clockText(s.end) << "] "
+                  << (first == std::string::npos ? std::string() : s.text.substr(first)) << "\n";
+    }
+}
+
 } // namespace
 
 int translateAudio(const Args &args, const Seq2Seq &model, const DecodeOptions &options, const HeadSelection &selection)
@@ -58,7 +84,9 @@ int translateAudio(const Args &args, const Seq2Seq &model, const DecodeOptions &
     std::string said;               // their text, as printed
     auto done = transcribeWindows(model, clip->samples, options, [&](AudioWindow &&w) -> Result<void> {
         const auto path = w.trace.bestPath();
-        if (!json) {
+        if (!json && options.timestamps) {
+            printSegments(w, path);
+        } else if (!json) {
             // The windows' texts run on as one transcript: every window's tokens detokenized together
             // (Whisper's texts simply follow each other; a word model's words get their space).
             const std::vector<std::string> tokens = w.trace.targetTokens(path);
@@ -86,7 +114,7 @@ int translateAudio(const Args &args, const Seq2Seq &model, const DecodeOptions &
     });
     if (progress)
         std::fputs("\n", stderr);
-    if (!json && printed > 0)
+    if (!json && !options.timestamps && printed > 0)
         std::cout << "\n";
     return done ? 0 : fail(done.error());
 }
@@ -104,6 +132,19 @@ Result<std::vector<TimedWord>> clipWords(const Seq2Seq &model, const AudioClip &
     if (!done)
         return done.error();
     return words;
+}
+
+Result<std::vector<TimedSegment>> clipSegments(const Seq2Seq &model, const AudioClip &clip, const DecodeOptions &options)
+{
+    std::vector<TimedSegment> segments;
+    auto done = transcribeWindows(model, clip.samples, options, [&](AudioWindow &&w) -> Result<void> {
+        const std::vector<TimedSegment> some = transcriptSegments(w.trace, w.trace.bestPath(), w.offsetSeconds + w.seconds);
+        segments.insert(segments.end(), some.begin(), some.end());
+        return {};
+    });
+    if (!done)
+        return done.error();
+    return segments;
 }
 
 Result<void> checkOneWindow(const Seq2Seq &model, const AudioClip &clip, const std::string &command)

@@ -20,6 +20,8 @@ int translateAudio(const Args &args, const Seq2Seq &model, const DecodeOptions &
 
 /// Every word of the clip, in clip time, over all of its windows.
 Result<std::vector<TimedWord>> clipWords(const Seq2Seq &model, const AudioClip &clip, const DecodeOptions &options);
+/// The segments the model's own timestamp tokens mark (options.timestamps), every window's, in clip time.
+Result<std::vector<TimedSegment>> clipSegments(const Seq2Seq &model, const AudioClip &clip, const DecodeOptions &options);
 
 /// A usage error when the clip needs more than one of `model`'s windows
 /// (commands that show one decode: compare, export's attention formats).

@@ -19,6 +19,7 @@ private slots:
     void testFormatRules();
     void testGrouping();
     void testWordTiming();
+    void testModelSegments();
     void testParse();
 };
 
@@ -155,6 +156,28 @@ void TestSubtitles::testWordTiming()
     QCOMPARE(cues[1].lines, std::vector<std::string>{"world."});
     QCOMPARE(cues[1].start, 0.6);
     QCOMPARE(cues[1].end, 1.0);
+}
+
+// Segments from a model's own timestamp tokens: one cue each when it fits, a
+// long one shared out over several cues by its characters.
+void TestSubtitles::testModelSegments()
+{
+    TimedSegment shortOne{" He has grave doubts", 0.0, 2.0, 3, 9};
+    // 3 words of 20 characters + spaces: two per 42-character line, so 2 lines hold 4 words; 6 words make 2 cues.
+    const std::string w20 = "abcdefghijklmnopqrst";
+    TimedSegment longOne{" " + w20 + " " + w20 + " " + w20 + " " + w20 + " " + w20 + " " + w20, 2.0, 8.0, 10, 20};
+    const auto cues = subtitleCues({shortOne, longOne});
+    QCOMPARE(cues.size(), size_t(3));
+    QCOMPARE(cues[0].lines, std::vector<std::string>{"He has grave doubts"});
+    QCOMPARE(cues[0].start, 0.0);
+    QCOMPARE(cues[0].end, 2.0);
+    QCOMPARE(cues[1].lines, (std::vector<std::string>{w20 + " " + w20, w20 + " " + w20}));
+    QCOMPARE(cues[1].start, 2.0);
+    QCOMPARE(cues[1].end, 6.0); // four of the six words' characters
+    QCOMPARE(cues[2].lines, std::vector<std::string>{w20 + " " + w20});
+    QCOMPARE(cues[2].start, 6.0);
+    QCOMPARE(cues[2].end, 8.0);
+    QVERIFY(subtitleCues(std::vector<TimedSegment>{{"   ", 1.0, 2.0, 0, 1}}).empty());
 }
 
 void TestSubtitles::testParse()

@@ -10,6 +10,7 @@
 #include "alignscope/decode.h"
 #include "alignscope/hftokenizer.h"
 #include "alignscope/huggingface.h"
+#include "alignscope/timestamps.h"
 #include "common/clirun.h"
 #include "hf/hfconfig_p.h"
 
@@ -37,7 +38,9 @@ private slots:
     void testLanguageAndTask();
     void testDecode_data();
     void testDecode();
+    void testTimestampTokens();
     void testCliAudio();
+    void testCliTimestamps();
     void testCliRefusals_data();
     void testCliRefusals();
 };
@@ -309,6 +312,61 @@ void TestWhisperParity::testDecode()
     QVERIFY2(worstLogProb < kTolerance, qPrintable(QString::number(worstLogProb)));
 }
 
+// generate(return_timestamps=True) (timestamp-tokens.json, made by
+// make_whisper_timestamp_token_fixtures.py): greedy and beam, the ids it
+// returns (WhisperTimeStampLogitsProcessor's rules), the text and the
+// tokenizer's offsets as segments.
+void TestWhisperParity::testTimestampTokens()
+{
+    auto opened = openHuggingFaceModel(kFolder.string());
+    QVERIFY2(opened, opened ? "" : opened.error().message.c_str());
+    const TransformerModel &model = *opened.value();
+    const json expected = readJson(kFolder / "timestamp-tokens.json");
+    QCOMPARE(model.generation().noTimestamps + 1, expected["timestamp_begin"].get<int>());
+    QCOMPARE(model.generation().maxInitialTimestamp, expected["max_initial_timestamp_index"].get<int>());
+    auto clip = readAudio((kFolder / "audio.wav").string());
+    QVERIFY(clip);
+    auto source = model.prepareAudio(clip->samples);
+    QVERIFY(source);
+    for (const json &c : expected["cases"]) {
+        const std::string name = c["name"];
+        const json &kw = c["generate_kwargs"];
+        DecodeOptions options;
+        options.timestamps = true;
+        options.maxLength = kw["max_length"].get<int>() - 1; // max_length counts <|startoftranscript|>
+        options.beamWidth = kw.value("num_beams", 1);
+        if (kw.contains("language") || kw.contains("task")) {
+            auto prompt = model.decoderPrompt(kw.value("language", ""), kw.value("task", ""));
+            QVERIFY(prompt);
+            options.forcedPrompt = prompt.value();
+        }
+        auto trace = translateSource(model, source.value(), options);
+        QVERIFY2(trace, name.c_str());
+        QCOMPARE(trace->timestampBegin, expected["timestamp_begin"].get<int>());
+        const std::vector<int> path = trace->bestPath();
+        std::vector<int> ids{model.targetSpecials().sos}; // generate()'s sequences start with it
+        for (int node : path)
+            ids.push_back(trace->nodes[size_t(node)].tokenId);
+        QVERIFY2(ids == c["ids"].get<std::vector<int>>(), name.c_str());
+        QCOMPARE(trace->translation(path), c["decoded_text"].get<std::string>());
+        const std::vector<TimedSegment> segments = timestampSegments(trace.value(), path);
+        QCOMPARE(segments.size(), c["offsets"].size());
+        for (size_t i = 0; i < segments.size(); ++i) {
+            const json &o = c["offsets"][i];
+            QCOMPARE(segments[i].text, o["text"].get<std::string>());
+            QVERIFY(std::abs(segments[i].start - o["start"].get<double>()) < 1e-9);
+            QVERIFY(std::abs(segments[i].end - o["end"].get<double>()) < 1e-9);
+            QVERIFY(segments[i].firstStep < segments[i].lastStep);
+        }
+    }
+    // Without the option the same clip keeps <|notimestamps|> in its prompt and emits no timestamps.
+    auto plain = translateSource(model, source.value(), {});
+    QVERIFY(plain);
+    for (int node : plain->bestPath())
+        QVERIFY(plain->nodes[size_t(node)].tokenId < plain->timestampBegin);
+    QVERIFY(timestampSegments(plain.value(), plain->bestPath()).empty());
+}
+
 void TestWhisperParity::testCliAudio()
 {
     const json expected = readJson(kFolder / "expected.json");
@@ -370,6 +428,44 @@ void TestWhisperParity::testCliAudio()
     QCOMPARE(ca[0][0].size(), size_t(1500));
     QVERIFY(trace["steps"][1]["forced"].get<bool>()); // <|transcribe|>, forced though suppressed
     QVERIFY(trace["steps"][1]["log_prob"].is_number());
+}
+
+// translate --timestamps: openai/whisper's segment lines, the trace JSON's
+// segments (the tokenizer's offsets), subtitles cut at the model's times.
+void TestWhisperParity::testCliTimestamps()
+{
+    const json expected = readJson(kFolder / "timestamp-tokens.json");
+    const json &c = expected["cases"][0]; // greedy, max_length 40
+    QCOMPARE(c["offsets"].size(), size_t(1));
+    const json &o = c["offsets"][0];
+    const QString model = QString::fromStdString(kFolder.string());
+    const QString audio = QString::fromStdString((kFolder / "audio.wav").string());
+    const QStringList base{"translate", "--model", model, "--audio", audio, "--timestamps", "--max-length", "39"};
+    auto r = testing::runCli(base);
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    const QStringList lines = QString::fromUtf8(r.out).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 2); // the segment, then the text after its closing time, to the clip's end (2.5 s)
+    QCOMPARE(lines[0], "[00:00.020 --> 00:01.620] " + QString::fromStdString(o["text"].get<std::string>()).trimmed());
+    QVERIFY2(lines[1].startsWith("[00:01.620 --> 00:02.500] "), qPrintable(lines[1]));
+    r = testing::runCli(QStringList(base) << "--json");
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    const json j = json::parse(r.out.toStdString());
+    QCOMPARE(j["segments"].size(), size_t(1));
+    QCOMPARE(j["segments"][0]["text"], o["text"]);
+    QCOMPARE(j["segments"][0]["start"].get<double>(), o["start"].get<double>());
+    QCOMPARE(j["segments"][0]["end"].get<double>(), o["end"].get<double>());
+    QCOMPARE(j["target_tokens"][2].get<std::string>(), std::string("<|0.02|>"));
+    // Subtitles: the folder's 11-token limit leaves one opening time; its text runs to the clip's end.
+    r = testing::runCli({"export", "--model", model, "--audio", audio, "--timestamps", "--format", "srt"});
+    QVERIFY2(r.code == 0, qPrintable(testing::describe(r)));
+    QVERIFY2(r.out.startsWith("1\n00:00:00,020 --> 00:00:02,500\n"), r.out.constData());
+    // Models without timestamp tokens, and text, are refused with the reason.
+    r = testing::runCli({"translate", "--model", "speech", "--audio", audio, "--timestamps"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("no timestamp tokens"));
+    r = testing::runCli({"translate", "--model", model, "--timestamps", "the lamp"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("--audio"));
 }
 
 void TestWhisperParity::testCliRefusals_data()

@@ -46,6 +46,15 @@ struct DecodeOptions {
     /// An audio encoder keeps it only for clips of up to 512 encoder frames
     /// (Whisper's 30 s windows never).
     std::optional<bool> encoderSelfAttention;
+    /// Whisper: predict timestamp tokens (<|1.24|>) as transformers'
+    /// generate(return_timestamps=True) does: the forced prompt loses its
+    /// closing <|notimestamps|>, timestamp tokens leave the suppressed list,
+    /// and WhisperTimeStampLogitsProcessor's rules apply after every other
+    /// mask (timestamps in pairs, never decreasing, the first one at most
+    /// GenerationDefaults::maxInitialTimestamp, and a timestamp whenever their
+    /// summed probability beats every text token's). No effect on a model
+    /// without timestamp tokens (GenerationDefaults::noTimestamps < 0).
+    bool timestamps = false;
 };
 
 /// Decodes one sentence one step at a time and records every step.

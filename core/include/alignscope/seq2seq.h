@@ -127,6 +127,12 @@ struct GenerationDefaults {
     std::vector<int> forcedPrompt;
     /// begin_suppress_tokens: never the first token after forcedPrompt.
     std::vector<int> beginSuppressed;
+    /// Whisper's <|notimestamps|> (no_timestamps_token_id); every id after it
+    /// is a timestamp token, <|0.00|>, <|0.02|>, ... −1: the model has none.
+    int noTimestamps = -1;
+    /// max_initial_timestamp_index: a decode that predicts timestamps starts
+    /// with one at most this many after <|0.00|>; −1: any.
+    int maxInitialTimestamp = -1;
 };
 
 class Seq2Seq {

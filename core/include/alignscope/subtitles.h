@@ -37,6 +37,11 @@ struct SubtitleCue {
 /// Cues for `words` (in clip time, in order); words of only spaces are left out.
 std::vector<SubtitleCue> subtitleCues(const std::vector<TimedWord> &words, const SubtitleOptions &options = {});
 
+/// Cues for the segments a model's own timestamp tokens mark (translate
+/// --timestamps): each segment's words fill cues as above, a segment longer
+/// than one cue shared out in time by its characters.
+std::vector<SubtitleCue> subtitleCues(const std::vector<TimedSegment> &segments, const SubtitleOptions &options = {});
+
 /// The file's text: SubRip numbers each cue (1, 2, ...) and writes
 /// HH:MM:SS,mmm; WebVTT starts "WEBVTT", writes HH:MM:SS.mmm and escapes
 /// & < > in the text. Times are rounded to the millisecond; a cue never ends

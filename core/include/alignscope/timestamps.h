@@ -74,4 +74,26 @@ std::vector<std::pair<int, int>> timestampHeads(const ModelDescription &descript
 Result<WordTimestamps> wordTimestamps(const DecodeTrace &trace, const std::vector<int> &path,
                                       const TimestampOptions &options = {});
 
+/// A stretch of transcript between two of the model's own timestamp tokens
+/// (a decode with DecodeOptions::timestamps), cut as WhisperTokenizer's
+/// decode(output_offsets=True) cuts it: from a time to the next pair of times
+/// (or the last time), pieces of one token or less left out.
+struct TimedSegment {
+    std::string text;   ///< its tokens' text, the timestamps left out (" He has grave doubts")
+    double start = 0.0; ///< the opening timestamp, in clip time (SourceAxis::firstFrameSeconds added)
+    double end = 0.0;   ///< the closing timestamp, in clip time
+    int firstStep = 0;  ///< path index of the opening timestamp
+    int lastStep = 0;   ///< path index of the closing timestamp
+};
+
+/// The segments the timestamp tokens on `path` mark; none when the trace's
+/// model has no timestamp tokens or the path holds fewer than two.
+std::vector<TimedSegment> timestampSegments(const DecodeTrace &trace, const std::vector<int> &path);
+
+/// timestampSegments, then the text after the last closing time (a decode
+/// the length limit cut, or one whose last time opened a segment) as one more
+/// segment, from that time (none: the window's start) to `endSeconds` (clip
+/// time), as openai/whisper keeps it: every word of the transcript in a segment.
+std::vector<TimedSegment> transcriptSegments(const DecodeTrace &trace, const std::vector<int> &path, double endSeconds);
+
 } // namespace alignscope

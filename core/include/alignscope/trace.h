@@ -56,6 +56,9 @@ struct Hypothesis {
     double score = 0.0;         ///< length-normalised score used for ranking
 };
 
+/// Seconds between two of Whisper's timestamp tokens (<|0.00|>, <|0.02|>, ...).
+inline constexpr double kTimestampSeconds = 0.02;
+
 struct DecodeTrace {
     std::string model;                      ///< display name of the model
     std::string scorer;                     ///< scorer name, e.g. "additive"
@@ -69,6 +72,9 @@ struct DecodeTrace {
     std::vector<Hypothesis> hypotheses;     ///< finished, best first
     bool complete = false;                  ///< decoding has ended
     int eosId = 2;                          ///< the target vocabulary's <eos> id
+    /// Whisper's first timestamp token (<|0.00|>); ids from it on are times in
+    /// steps of kTimestampSeconds. −1: the model has no timestamp tokens.
+    int timestampBegin = -1;
     Intervention intervention;              ///< what the decode changed in the model's attention; empty: nothing
 
     /// Nodes from step 0 to `node`, in order.

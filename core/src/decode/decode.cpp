@@ -78,6 +78,7 @@ struct DecodeSession::Impl {
     int maxLength = 0;
     double lengthPenalty = 1.0;
     bool earlyStopping = false;
+    bool timestamps = false; ///< Whisper's timestamp rules apply (DecodeOptions::timestamps)
 
     Impl(const Seq2Seq &m, EncodedSource source, DecodeOptions o) : model(&m), options(std::move(o))
     {
@@ -107,6 +108,18 @@ struct DecodeSession::Impl {
             generation.noRepeatNgram = options.noRepeatNgram;
         if (options.forcedPrompt)
             generation.forcedPrompt = *options.forcedPrompt;
+        const int vocabulary = m.targetVocab().size();
+        if (generation.noTimestamps >= 0 && generation.noTimestamps + 1 < vocabulary)
+            trace.timestampBegin = generation.noTimestamps + 1;
+        timestamps = options.timestamps && trace.timestampBegin >= 0;
+        if (timestamps) {
+            // generate(return_timestamps=True): the prompt no longer closes with <|notimestamps|>,
+            // and the timestamp rules, not a suppressed list, govern the timestamp tokens.
+            if (!generation.forcedPrompt.empty() && generation.forcedPrompt.back() == generation.noTimestamps)
+                generation.forcedPrompt.pop_back();
+            std::erase_if(generation.suppressed,
+                          [&](int id) { return id == generation.noTimestamps || id >= trace.timestampBegin; });
+        }
         maxLength = options.maxLength > 0    ? options.maxLength
                     : generation.maxLength > 0 ? generation.maxLength
                                                : std::min(2 * n + 10, kDefaultLengthCap);
@@ -238,6 +251,57 @@ struct DecodeSession::Impl {
             }
     }
 
+    /// Whisper's timestamp rules, after every other mask (transformers 4.36's
+    /// WhisperTimeStampLogitsProcessor runs last): ids from trace.timestampBegin
+    /// on are times; <eos> and the ids below it are text.
+    void maskTimestamps(StepOutput &out, const Live &h) const
+    {
+        constexpr float never = -std::numeric_limits<float>::infinity();
+        Vector &p = out.logProbs;                          // (V)
+        const int begin = trace.timestampBegin, vocabulary = static_cast<int>(p.size());
+        const int eos = model->targetSpecials().eos;
+        if (begin >= vocabulary)
+            return;
+        p[generation.noTimestamps] = never;
+        // The tokens chosen since the forced prompt (its begin_index).
+        const int first = static_cast<int>(generation.forcedPrompt.size());
+        std::vector<int> chosen;
+        for (int node = h.node; node >= 0 && trace.nodes[node].step >= first; node = trace.nodes[node].parent)
+            chosen.push_back(trace.nodes[node].tokenId);
+        std::reverse(chosen.begin(), chosen.end());
+        const auto isTime = [&](int id) { return id >= begin; };
+        const size_t k = chosen.size();
+        const bool lastWasTime = k >= 1 && isTime(chosen[k - 1]);
+        const bool penultimateWasTime = k < 2 || isTime(chosen[k - 2]);
+        if (lastWasTime) {
+            if (penultimateWasTime) // a pair just closed (or the first time): text comes next
+                p.tail(vocabulary - begin).setConstant(never);
+            else if (eos > 0) // an open pair: its closing time or <eos>, no text
+                p.head(std::min(eos, vocabulary)).setConstant(never);
+        }
+        // Times never go back, and an opening time does not repeat the last one.
+        const auto lastTime = std::find_if(chosen.rbegin(), chosen.rend(), isTime);
+        if (lastTime != chosen.rend()) {
+            const int upTo = lastWasTime && !penultimateWasTime ? *lastTime : *lastTime + 1;
+            p.segment(begin, std::min(upTo, vocabulary) - begin).setConstant(never);
+        }
+        if (t == first) { // the first choice is a time, at most maxInitialTimestamp in
+            p.head(begin).setConstant(never);
+            if (generation.maxInitialTimestamp >= 0 && begin + generation.maxInitialTimestamp + 1 < vocabulary)
+                p.tail(vocabulary - (begin + generation.maxInitialTimestamp + 1)).setConstant(never);
+        }
+        // A time whenever the times together are likelier than any one text token.
+        const float maxText = p.head(begin).maxCoeff();
+        const float maxTime = p.tail(vocabulary - begin).maxCoeff();
+        if (maxTime == never)
+            return;
+        double sum = 0.0;
+        for (int id = begin; id < vocabulary; ++id)
+            sum += std::exp(double(p[id]) - double(maxTime));
+        if (double(maxTime) + std::log(sum) > double(maxText))
+            p.head(begin).setConstant(never);
+    }
+
     /// Whether `width` hypotheses have finished and none live can beat the
     /// worst of the best `width` (transformers' is_done with the cumulative
     /// log-probability of this step's best extension).
@@ -264,6 +328,8 @@ struct DecodeSession::Impl {
         for (const Live &h : live) {
             outs.push_back(model->step(*encoder, *h.state, h.previous, t, options.intervention));
             maskUnemittable(outs.back(), h);
+            if (timestamps)
+                maskTimestamps(outs.back(), h);
         }
         // transformers' beam step (BeamSearchScorer.process); width 1 is greedy.
         const size_t width = static_cast<size_t>(options.beamWidth);

@@ -188,6 +188,14 @@ std::string traceToJson(const DecodeTrace &trace, const std::vector<int> &path, 
         for (const auto &[layer, head] : timestampHeads(trace.description))
             heads.push_back({layer + 1, head + 1});
         j["timestamp_heads"] = heads; // 1-based [layer, head], as the CLI counts them
+        // The model's own timestamp tokens (translate --timestamps), as Whisper's offsets.
+        if (const auto segments = timestampSegments(trace, path); !segments.empty()) {
+            json list = json::array();
+            for (const TimedSegment &s : segments)
+                list.push_back({{"text", s.text}, {"start", s.start}, {"end", s.end},
+                                {"steps", {s.firstStep, s.lastStep}}});
+            j["segments"] = std::move(list);
+        }
     }
     if (!trace.intervention.empty())
         j["intervention"] = interventionJson(trace.intervention);

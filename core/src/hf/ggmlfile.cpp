@@ -133,6 +133,7 @@ Result<std::shared_ptr<TransformerModel>> openGgmlWhisperModel(const std::string
         {"pad_token_id", eot}, {"bos_token_id", eot}, {"eos_token_id", eot}, {"decoder_start_token_id", sot}};
     nlohmann::json generation = {{"suppress_tokens", suppressed}, {"begin_suppress_tokens", beginSuppressed},
                                  {"no_timestamps_token_id", noTimestamps}, {"max_length", f.nTextCtx / 2},
+                                 {"max_initial_timestamp_index", 50}, // whisper.cpp's max_initial_ts, 1 s
                                  {"decoder_start_token_id", sot}, {"eos_token_id", eot}, {"pad_token_id", eot}};
     std::map<int, std::string> specials{{eot, "<|endoftext|>"}, {sot, "<|startoftranscript|>"},
                                         {translate, "<|translate|>"}, {transcribe, "<|transcribe|>"},

@@ -399,6 +399,9 @@ void readWhisperGeneration(Fields &f, ModelConfig &c, bool fromModelConfig)
     w.languages = f.tokenMap("lang_to_id");
     w.tasks = f.tokenMap("task_to_id");
     w.noTimestamps = f.token("no_timestamps_token_id", -1);
+    c.generation.noTimestamps = w.noTimestamps;
+    c.generation.maxInitialTimestamp =
+        f.has("max_initial_timestamp_index") ? f.size("max_initial_timestamp_index", 0, 0, 1 << 20) : -1;
     w.language = f.text("language", "");
     w.task = f.text("task", "");
     w.alignmentHeads.clear();

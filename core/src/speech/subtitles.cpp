@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <numeric>
 
 namespace alignscope {
 
@@ -102,6 +103,41 @@ std::vector<SubtitleCue> subtitleCues(const std::vector<TimedWord> &words, const
         }
         cues.back().end = w.end;
         open = !endsSentence(word);
+    }
+    return cues;
+}
+
+std::vector<SubtitleCue> subtitleCues(const std::vector<TimedSegment> &segments, const SubtitleOptions &options)
+{
+    std::vector<SubtitleCue> cues;
+    for (const TimedSegment &segment : segments) {
+        // The segment's words into cues, then each cue its share of the time by characters.
+        std::vector<std::vector<std::string>> parts;
+        std::vector<int> sizes;
+        size_t at = 0;
+        const std::string &text = segment.text;
+        while (at < text.size()) {
+            const size_t start = text.find_first_not_of(' ', at);
+            if (start == std::string::npos)
+                break;
+            const size_t stop = std::min(text.find(' ', start), text.size());
+            const std::string word = text.substr(start, stop - start);
+            at = stop;
+            if (parts.empty() || !fitWord(parts.back(), word, options.maxLineCharacters, options.maxLines)) {
+                parts.push_back({word});
+                sizes.push_back(0);
+            }
+            sizes.back() += characters(word) + 1;
+        }
+        const double total = std::max(1, std::accumulate(sizes.begin(), sizes.end(), 0));
+        double start = segment.start;
+        int done = 0;
+        for (size_t i = 0; i < parts.size(); ++i) {
+            done += sizes[i];
+            const double end = segment.start + (segment.end - segment.start) * done / total;
+            cues.push_back({start, end, std::move(parts[i])});
+            start = end;
+        }
     }
     return cues;
 }

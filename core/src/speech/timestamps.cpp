@@ -284,4 +284,67 @@ Result<WordTimestamps> wordTimestamps(const DecodeTrace &trace, const std::vecto
     return out;
 }
 
+std::vector<TimedSegment> timestampSegments(const DecodeTrace &trace, const std::vector<int> &path)
+{
+    const int begin = trace.timestampBegin;
+    if (begin < 0)
+        return {};
+    const auto id = [&](size_t i) { return trace.nodes[size_t(path[i])].tokenId; };
+    const auto isTime = [&](size_t i) { return id(i) >= begin; };
+    // Cuts after each pair of adjacent times, and after the last time.
+    std::vector<size_t> times, cuts;
+    for (size_t i = 0; i < path.size(); ++i) {
+        if (!isTime(i))
+            continue;
+        if (!times.empty() && times.back() + 1 == i)
+            cuts.push_back(i);
+        times.push_back(i);
+    }
+    if (cuts.empty() && times.size() <= 1)
+        return {};
+    if (cuts.empty() || cuts.back() != times.back() + 1)
+        cuts.push_back(times.back() + 1);
+    std::vector<TimedSegment> segments;
+    size_t from = times.front();
+    for (size_t cut : cuts) {
+        if (cut - from > 1) {
+            std::vector<std::string> pieces;
+            for (size_t i = from; i < cut; ++i)
+                if (!isTime(i))
+                    pieces.push_back(trace.nodes[size_t(path[i])].token);
+            TimedSegment s;
+            s.text = decodePieces(trace, pieces);
+            s.start = trace.source.firstFrameSeconds + (id(from) - begin) * kTimestampSeconds;
+            s.end = trace.source.firstFrameSeconds + (id(cut - 1) - begin) * kTimestampSeconds;
+            s.firstStep = int(from);
+            s.lastStep = int(cut - 1);
+            segments.push_back(std::move(s));
+        }
+        from = cut;
+    }
+    return segments;
+}
+
+std::vector<TimedSegment> transcriptSegments(const DecodeTrace &trace, const std::vector<int> &path, double endSeconds)
+{
+    std::vector<TimedSegment> segments = timestampSegments(trace, path);
+    TimedSegment rest;
+    rest.firstStep = segments.empty() ? 0 : segments.back().lastStep + 1;
+    rest.start = segments.empty() ? trace.source.firstFrameSeconds : segments.back().end;
+    std::vector<std::string> pieces;
+    for (size_t i = size_t(rest.firstStep); i < path.size(); ++i) {
+        const DecodeNode &node = trace.nodes[size_t(path[i])];
+        if (node.tokenId != trace.eosId && (trace.timestampBegin < 0 || node.tokenId < trace.timestampBegin))
+            pieces.push_back(node.token);
+        else if (node.tokenId != trace.eosId && decodePieces(trace, pieces).find_first_not_of(' ') == std::string::npos)
+            rest.start = trace.source.firstFrameSeconds + (node.tokenId - trace.timestampBegin) * kTimestampSeconds;
+        rest.lastStep = int(i);
+    }
+    rest.text = decodePieces(trace, pieces);
+    rest.end = std::max(rest.start, endSeconds);
+    if (rest.text.find_first_not_of(' ') != std::string::npos)
+        segments.push_back(std::move(rest));
+    return segments;
+}
+
 } // namespace alignscope
