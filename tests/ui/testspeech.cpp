@@ -49,6 +49,7 @@ private slots:
     void testTextModelRefusesAudio();
     void testClipWhileModelLoads();
     void testBundledSpeechModelStartsOnItsSample();
+    void testTimestampTokens();
 
 private:
     static QString data(const char *path) { return QStringLiteral(ALIGNSCOPE_TEST_DATA_DIR "/") + QLatin1String(path); }
@@ -263,6 +264,61 @@ void TestSpeech::testBundledSpeechModelStartsOnItsSample()
         QVERIFY(view->words()[i].start >= view->words()[i - 1].start);
     auto *dock = w->findChild<QDockWidget *>(QStringLiteral("speechDock"));
     QVERIFY(dock && dock->isVisible());
+}
+
+// The Timestamps button: a Whisper model decodes again predicting its own
+// timestamp tokens, drawn as segments; a model without them greys it out.
+void TestSpeech::testTimestampTokens()
+{
+    const QString folder = data("hf/whisper/tiny"), clip = data("hf/whisper/tiny/audio.wav");
+    auto w = openWindowWith(folder);
+    QVERIFY(w);
+    QVERIFY(w->openAudioFile(clip));
+    QVERIFY2(waitForClip(*w, clip), qPrintable(w->messageBar()->text()));
+    QAction *timestamps = w->speechPanel()->timestampsAction();
+    QVERIFY(timestamps->isEnabled() && !timestamps->isChecked());
+    SpeechView *view = w->speechPanel()->view();
+    QVERIFY(view->segments().empty());
+    const auto hasTime = [&] {
+        const DecodeTrace *t = w->traceModel()->trace();
+        const auto path = t->bestPath();
+        return std::any_of(path.begin(), path.end(),
+                           [&](int n) { return t->nodes[size_t(n)].tokenId >= t->timestampBegin; });
+    };
+    QVERIFY(!hasTime());
+    timestamps->setChecked(true);
+    QVERIFY(w->controller()->timestamps());
+    QVERIFY(waitFor([&] { return !w->controller()->busy() && hasTime(); }));
+    // The same decode as core's with DecodeOptions::timestamps, and its segments along the top.
+    const DecodeTrace &shown = *w->traceModel()->trace();
+    auto samples = readAudio(clip.toStdString());
+    QVERIFY(samples);
+    auto source = w->controller()->model()->prepareAudio(samples->samples);
+    QVERIFY(source);
+    DecodeOptions options;
+    options.timestamps = true;
+    auto direct = translateSource(*w->controller()->model(), std::move(source).value(), options);
+    QVERIFY(direct);
+    QCOMPARE(shown.targetTokens(shown.bestPath()), direct->targetTokens(direct->bestPath()));
+    QVERIFY(!view->segments().empty());
+    QCOMPARE(view->segments().front().start, 0.02); // the tiny fixture opens with <|0.02|>
+    QVERIFY(std::abs(view->segments().back().end - view->clipSeconds()) < 0.021);
+    view->resize(720, 320);
+    QImage drawn(view->size(), QImage::Format_ARGB32);
+    view->render(&drawn); // draws the segments without complaint
+    timestamps->setChecked(false);
+    QVERIFY(waitFor([&] { return !w->controller()->busy() && !hasTime(); }));
+    QVERIFY(view->segments().empty());
+
+    // The bundled speech model has no timestamp tokens.
+    const auto names = bundledModelNames(SourceKind::Audio);
+    if (std::find(names.begin(), names.end(), "speech") == names.end())
+        return;
+    auto s = openWindowWith(QStringLiteral("speech"));
+    QVERIFY(s);
+    const QString sample = QDir(QString::fromStdString(bundledModelsDir())).filePath(QStringLiteral("speech-sample.wav"));
+    QVERIFY(waitForClip(*s, sample));
+    QVERIFY(!s->speechPanel()->timestampsAction()->isEnabled());
 }
 
 QTEST_MAIN(TestSpeech)

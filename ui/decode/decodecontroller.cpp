@@ -209,6 +209,14 @@ void DecodeController::setBeamWidth(int width)
     decode();
 }
 
+void DecodeController::setTimestamps(bool on)
+{
+    if (on == m_timestamps)
+        return;
+    m_timestamps = on;
+    decode();
+}
+
 void DecodeController::forcePrefix(const std::vector<int> &prefix, int focusStep)
 {
     m_prefix = prefix;
@@ -245,6 +253,7 @@ void DecodeController::run(int focusStep)
     options.partner = true; // the window's one decode may use both cores
     options.beamWidth = m_beamWidth;
     options.prefix = m_prefix;
+    options.timestamps = m_timestamps;
     options.intervention = m_intervention;
     // The Self-attention panel shows a clip's encoder attention (a speech model
     // trained here keeps it for clips of up to 10 s); a picture's is left out.

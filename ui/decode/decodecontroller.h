@@ -56,6 +56,8 @@ public:
     /// Where the picture came from (a file's path, "pasted image"), empty without one.
     QString imageLabel() const { return m_imageLabel; }
     int beamWidth() const { return m_beamWidth; }
+    /// Whether a Whisper decode predicts timestamp tokens (DecodeOptions::timestamps).
+    bool timestamps() const { return m_timestamps; }
     /// Target tokens forced before the model chooses (the what-if prefix).
     const std::vector<int> &prefix() const { return m_prefix; }
     /// The edits, drops and ablations every decode applies now (empty: none).
@@ -82,6 +84,8 @@ public slots:
     /// new sentence or clip, or a model that does not read images, drops it.
     void setImage(const alignscope::RgbImage &image, const QString &label);
     void setBeamWidth(int width);
+    /// Whisper: predict timestamp tokens (no effect on models without them); decodes again.
+    void setTimestamps(bool on);
     /// What-if: force `prefix` (target ids) and decode the rest; the view
     /// should land on step `focusStep` when the trace arrives.
     void forcePrefix(const std::vector<int> &prefix, int focusStep);
@@ -140,6 +144,7 @@ private:
     std::shared_ptr<const RgbImage> m_image;
     QString m_imageLabel;
     int m_beamWidth = 1;
+    bool m_timestamps = false;
     std::vector<int> m_prefix;
     Intervention m_intervention;
     std::vector<Intervention> m_interventionHistory; // earlier states, for undo

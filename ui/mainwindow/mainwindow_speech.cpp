@@ -32,6 +32,7 @@ void MainWindow::createSpeech()
 {
     m_speech = new SpeechPanel(m_trace, this);
     m_speech->setMinimumSize(320, 240);
+    connect(m_speech, &SpeechPanel::timestampsToggled, m_controller, &DecodeController::setTimestamps);
     m_speechDock = addDock(tr("Speech"), QStringLiteral("speechDock"), m_speech, Qt::LeftDockWidgetArea, false);
     if (auto *heat = findChild<QDockWidget *>(QStringLiteral("heatmapDock"))) {
         tabifyDockWidget(heat, m_speechDock);

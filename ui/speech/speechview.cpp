@@ -42,6 +42,7 @@ SpeechView::SpeechView(TraceModel *model, QWidget *parent) : QWidget(parent), m_
 void SpeechView::rebuild()
 {
     m_words.clear();
+    m_segments.clear();
     m_wordsMissing.clear();
     const DecodeTrace *t = m_model->trace();
     m_axis = t ? clipAxis(t->source) : ClipAxis();
@@ -50,6 +51,11 @@ void SpeechView::rebuild()
         update();
         return;
     }
+    const std::vector<int> &path = m_model->path();
+    if (std::any_of(path.begin(), path.end(), [&](int node) {
+            return t->timestampBegin >= 0 && t->nodes[size_t(node)].tokenId >= t->timestampBegin;
+        }))
+        m_segments = transcriptSegments(*t, path, t->source.firstFrameSeconds + m_axis.seconds);
     if (auto words = wordTimestamps(*t, m_model->path()))
         m_words = std::move(words->words);
     else
@@ -117,6 +123,7 @@ void SpeechView::paintEvent(QPaintEvent *)
     p.drawText(QRectF(-plot.height() / 2, -10, plot.height(), 20), Qt::AlignCenter, tr("mel frequency"));
     p.restore();
     paintAttention(p, plot);
+    paintSegments(p, plot);
     const QRectF band(plot.left(), plot.bottom() + 2, plot.width(), kWordBand - 4);
     paintWords(p, band);
     paintAxis(p, QRectF(plot.left(), band.bottom() + 2, plot.width(), kAxis));
@@ -138,7 +145,8 @@ void SpeechView::paintAttention(QPainter &p, const QRectF &plot) const
     const QString label = tr("peak α = %1").arg(peak, 0, 'f', 3);
     p.setFont(scaledFont(font(), 1.1));
     const QRectF box = QFontMetricsF(p.font()).boundingRect(label).adjusted(-6, -2, 6, 2);
-    const QRectF at(plot.right() - box.width() - 6, plot.top() + 6, box.width(), box.height());
+    const double below = m_segments.empty() ? 0.0 : QFontMetricsF(font()).height() + 4; // the segments' bar
+    const QRectF at(plot.right() - box.width() - 6, plot.top() + 6 + below, box.width(), box.height());
     p.fillRect(at, QColor(0, 0, 0, 150));
     p.setPen(Qt::white);
     p.drawText(at, Qt::AlignCenter, label);
@@ -165,6 +173,32 @@ void SpeechView::paintWords(QPainter &p, const QRectF &band) const
         p.setPen(text);
         p.drawText(box, Qt::AlignCenter,
                    fm.elidedText(QString::fromStdString(w.text).trimmed(), Qt::ElideRight, box.width() - 4));
+    }
+}
+
+void SpeechView::paintSegments(QPainter &p, const QRectF &plot) const
+{
+    // Each segment as a bar along the top with its times, its edges as lines down the spectrogram;
+    // the one holding the current step is highlighted.
+    const int step = m_model->step();
+    p.setFont(font());
+    const QFontMetricsF fm(p.font());
+    const double h = fm.height() + 4;
+    for (const TimedSegment &s : m_segments) {
+        const double x0 = std::clamp(xOf(s.start), plot.left(), plot.right());
+        const double x1 = std::clamp(xOf(s.end), plot.left(), plot.right());
+        const bool current = step >= s.firstStep && step <= s.lastStep;
+        QColor edge = current ? palette().color(QPalette::Highlight) : QColor(255, 255, 255, 170);
+        p.setPen(QPen(edge, 1.0, Qt::DashLine));
+        p.drawLine(QPointF(x0, plot.top()), QPointF(x0, plot.bottom()));
+        p.drawLine(QPointF(x1, plot.top()), QPointF(x1, plot.bottom()));
+        const QRectF bar(QPointF(x0, plot.top()), QPointF(std::max(x1, x0 + 2), plot.top() + h));
+        QColor fill = current ? palette().color(QPalette::Highlight) : QColor(0, 0, 0, 140);
+        p.fillRect(bar, fill);
+        p.setPen(current ? palette().color(QPalette::HighlightedText) : QColor(Qt::white));
+        const QString label = tr("%1–%2 s").arg(s.start, 0, 'f', 2).arg(s.end, 0, 'f', 2);
+        p.drawText(bar.adjusted(3, 0, -3, 0), Qt::AlignLeft | Qt::AlignVCenter,
+                   fm.elidedText(label, Qt::ElideRight, bar.width() - 6));
     }
 }
 
@@ -259,6 +293,11 @@ SpeechPanel::SpeechPanel(TraceModel *model, QWidget *parent)
     m_playSpan->setObjectName(QStringLiteral("playSpan"));
     m_stop = bar->addAction(tr("■ Stop"), m_player, &ClipPlayer::stop);
     m_stop->setObjectName(QStringLiteral("stopPlayback"));
+    bar->addSeparator();
+    m_timestamps = bar->addAction(tr("Timestamps"));
+    m_timestamps->setObjectName(QStringLiteral("predictTimestamps"));
+    m_timestamps->setCheckable(true);
+    connect(m_timestamps, &QAction::toggled, this, &SpeechPanel::timestampsToggled);
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("speechStatus"));
     m_status->setContentsMargins(8, 0, 8, 0);
@@ -300,6 +339,13 @@ void SpeechPanel::updateControls()
                                                .arg(span.start, 0, 'f', 2)
                                                .arg(span.end, 0, 'f', 2);
     m_stop->setToolTip(reason.isEmpty() ? tr("Stop playing") : reason);
+    const DecodeTrace *trace = m_view->hasSpeech() ? m_view->trace() : nullptr;
+    const bool timed = trace && trace->timestampBegin >= 0;
+    m_timestamps->setEnabled(timed);
+    m_timestamps->setToolTip(timed ? tr("Let the model predict its own timestamp tokens (<|1.24|>), as Whisper's "
+                                        "generate(return_timestamps=True) does; its segments are drawn along the "
+                                        "spectrogram's top")
+                                   : tr("This model has no timestamp tokens (Whisper models do)"));
     m_playClip->setToolTip(reason.isEmpty() ? tr("Play the whole clip; the play head follows") : reason);
     m_playSpan->setToolTip(reason.isEmpty()
                                ? tr("Play the span the current token listens to (its attention at %1% of its peak "

@@ -30,6 +30,8 @@ class SpeechView : public QWidget {
 public:
     explicit SpeechView(TraceModel *model, QWidget *parent = nullptr);
 
+    /// The trace shown (null before the first decode).
+    const DecodeTrace *trace() const { return m_model->trace(); }
     /// Whether the trace is a speech decode with a spectrogram to draw.
     bool hasSpeech() const { return !m_image.isNull(); }
     /// The spectrogram as drawn: one pixel per frame of the clip (width) and
@@ -46,6 +48,9 @@ public:
     TimeSpan listeningSpan() const;
     /// Word boxes from core's word timestamps (empty when they could not be read).
     const std::vector<TimedWord> &words() const { return m_words; }
+    /// The segments the model's own timestamp tokens mark (a decode with
+    /// timestamps; empty otherwise), drawn as spans along the spectrogram's top.
+    const std::vector<TimedSegment> &segments() const { return m_segments; }
     /// Why there are no word boxes ("" when there are).
     QString wordsMissing() const { return m_wordsMissing; }
     /// Clip seconds at x (widget coordinates) and back; the plot area is plotRect().
@@ -72,6 +77,7 @@ private:
     void rebuild();
     void paintAttention(QPainter &p, const QRectF &plot) const;
     void paintWords(QPainter &p, const QRectF &band) const;
+    void paintSegments(QPainter &p, const QRectF &plot) const;
     void paintAxis(QPainter &p, const QRectF &axis) const;
     void paintTranscript(QPainter &p, const QRectF &area) const;
 
@@ -79,6 +85,7 @@ private:
     QImage m_image;
     ClipAxis m_axis;
     std::vector<TimedWord> m_words;
+    std::vector<TimedSegment> m_segments;
     QString m_wordsMissing;
     double m_playhead = -1.0;
 };
@@ -96,9 +103,16 @@ public:
     QAction *playClipAction() const { return m_playClip; }
     QAction *playSpanAction() const { return m_playSpan; }
     QAction *stopAction() const { return m_stop; }
+    /// Checkable: Whisper predicts its own timestamp tokens; enabled for
+    /// models that have them.
+    QAction *timestampsAction() const { return m_timestamps; }
     /// The clip the buttons play (the file the trace was decoded from).
     void setClipFile(const QString &path);
     QString clipFile() const { return m_clipFile; }
+
+signals:
+    /// The Timestamps button was toggled.
+    void timestampsToggled(bool on);
 
 private:
     void updateControls();
@@ -108,6 +122,7 @@ private:
     QAction *m_playClip;
     QAction *m_playSpan;
     QAction *m_stop;
+    QAction *m_timestamps;
     QLabel *m_status;
     QString m_clipFile;
 };
