@@ -8,6 +8,7 @@
 
 #include "alignscope/attentionkernel.h"
 #include "alignscope/decode.h"
+#include "alignscope/ggml.h"
 #include "alignscope/huggingface.h"
 #include "alignscope/partner.h"
 #include "alignscope/safetensors.h"
@@ -221,7 +222,10 @@ json folderBench(const std::string &folder, int repeat, int steps)
 {
     json out = {{"folder", folder}};
     const double before = residentBytes();
-    auto opened = openHuggingFaceModel(folder);
+    // A whisper.cpp file opens as the folder it was converted from would.
+    const bool ggml = isGgmlFile(folder);
+    auto openFolder = [&] { return ggml ? openGgmlWhisperModel(folder) : openHuggingFaceModel(folder); };
+    auto opened = openFolder();
     if (!opened)
         return {{"error", opened.error().message}};
     const TransformerModel &model = *opened.value();
@@ -233,14 +237,16 @@ json folderBench(const std::string &folder, int repeat, int steps)
         // Per step: every decoder weight but cross-attention's keys and values (once per source), and the output layer.
         const bool decoder = name.rfind("decoder.", 0) == 0 && name.find(".cross.k.") == std::string::npos &&
                              name.find(".cross.v.") == std::string::npos && name != "decoder.positions";
+        // A weight kept in 16 bits (a float16 file's) is read in half the bytes.
         if (decoder || name == output || name == "output.bias")
-            stepBytes += double(m.size()) * sizeof(float);
+            stepBytes += double(m.size()) * (model.keepsHalf(name) ? 2.0 : double(sizeof(float)));
     }
     out["parameters"] = model.description().parameters;
     out["rss_after_open_over_weights"] = (residentBytes() - before) / weightBytes;
+    out["half_weight_bytes"] = double(model.halfBytes());
     opened = {Error{}};
-    out["open_ms"] = medianMs(repeat, [&] { (void)openHuggingFaceModel(folder); });
-    auto again = openHuggingFaceModel(folder);
+    out["open_ms"] = medianMs(repeat, [&] { (void)openFolder(); });
+    auto again = openFolder();
     const TransformerModel &m = *again.value();
 
     // A 20-token source (a text model) or a picture (a vision model: a 640 × 480
@@ -311,6 +317,13 @@ json folderBench(const std::string &folder, int repeat, int steps)
     out["per_token_ms_1_thread"] = medianMs(repeat, decoding, runSteps) / n;
     forced.partner = true;
     out["per_token_ms"] = medianMs(repeat, decoding, runSteps) / n;
+    if (m.halfBytes() > 0) {
+        // The same steps reading the float32 weights (a copy without the 16-bit ones): the same bits, twice the bytes.
+        TransformerModel wide(m);
+        wide.parameters();
+        out["per_token_ms_float32_weights"] =
+            medianMs(repeat, [&] { return DecodeSession(wide, source, forced); }, runSteps) / n;
+    }
     const double bandwidth = readBandwidth(repeat);
     out["read_bandwidth_gb_s"] = bandwidth;
     out["step_weight_bytes"] = stepBytes;
@@ -374,8 +387,9 @@ int benchCommand(const Argv &argv)
         auto steps = args->integer("steps", 32, 1, 10000);
         if (!steps)
             return fail(steps.error());
-        if (!args->value("model") || !isHuggingFaceFolder(*args->value("model")))
-            return fail(usageError("--section folder needs --model FOLDER, a Hugging Face model folder"));
+        if (!args->value("model") || (!isHuggingFaceFolder(*args->value("model")) && !isGgmlFile(*args->value("model"))))
+            return fail(usageError("--section folder needs --model FOLDER, a Hugging Face model folder "
+                                   "(or a whisper.cpp ggml file)"));
         const json out = {{"folder", folderBench(*args->value("model"), repeat.value(), steps.value())}};
         if (args->has("json"))
             std::cout << out.dump(2) << "\n";

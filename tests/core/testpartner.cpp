@@ -12,6 +12,8 @@
 #include <QElapsedTimer>
 #include <QtTest>
 
+#include <cmath>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -26,6 +28,8 @@ private slots:
     void testSharedMatrixProductEqualsOneCore();
     void testDecodeWithPartnerIsBitIdentical();
     void testLongSourceWithPartnerIsBitIdentical();
+    void testHalfWeightsGiveTheSameBits();
+    void testDecodeFromHalfWeightsIsBitIdentical();
 };
 
 namespace {
@@ -68,7 +72,82 @@ TransformerModel wideModel()
     return modelOf(s, 3);
 }
 
+/// W with every value rounded to float16 (or to bfloat16), as a half-precision file holds it.
+Matrix roundedTo(const Matrix &W, bool bfloat)
+{
+    Matrix r(W.rows(), W.cols());
+    for (Eigen::Index i = 0; i < W.size(); ++i)
+        r.data()[i] = bfloat ? float(Eigen::bfloat16(W.data()[i])) : float(Eigen::half(W.data()[i]));
+    return r;
+}
+
 } // namespace
+
+void TestPartner::testHalfWeightsGiveTheSameBits()
+{
+    // A float16 file's weights widened to float32, and the same weights read from 16 bits: the same y,
+    // bit for bit, for every shape (the 32-, 8- and 1-column tails) and split, on one core or two.
+    for (const bool bfloat : {false, true})
+        for (const auto &[rows, cols] : {std::pair{1, 1}, std::pair{7, 43}, std::pair{300, 384}, std::pair{4096, 300}}) {
+            const Matrix W = roundedTo(randomMatrix(rows, cols, 7) * 3.0f, bfloat);
+            const Vector x = randomMatrix(cols, 1, 8);
+            const auto half = kernels::exactHalf(W);
+            QVERIFY(half);
+            QVERIFY(half->kind == (bfloat ? kernels::HalfMatrix::Kind::BF16 : kernels::HalfMatrix::Kind::F16) ||
+                    (bfloat && half->kind == kernels::HalfMatrix::Kind::F16)); // a bfloat16 value may fit float16 too
+            Vector fromFloat(rows), fromHalf(rows);
+            kernels::gemvRows(W.data(), cols, cols, x.data(), fromFloat.data(), 0, rows);
+            for (Eigen::Index at : {Eigen::Index(0), Eigen::Index(rows / 2)}) {
+                fromHalf.setConstant(std::nanf(""));
+                kernels::gemvRowsHalf(*half, x.data(), fromHalf.data(), 0, at);
+                kernels::gemvRowsHalf(*half, x.data(), fromHalf.data(), at, rows);
+                QVERIFY2(std::memcmp(fromHalf.data(), fromFloat.data(), sizeof(float) * size_t(rows)) == 0,
+                         qPrintable(QStringLiteral("%1 x %2, bfloat %3").arg(rows).arg(cols).arg(bfloat)));
+            }
+            const DecodePartner::Session session;
+            kernels::gemv(W, x.data(), fromHalf.data(), &half.value());
+            QVERIFY(fromHalf == fromFloat);
+        }
+    // float32 values are kept as they are: no 16-bit copy would hold them.
+    QVERIFY(!kernels::exactHalf(randomMatrix(64, 64, 9)));
+    Matrix almost = roundedTo(randomMatrix(64, 64, 9), false);
+    almost(63, 63) = 1.0f + 1.0f / 4096.0f; // float16 has 10 fraction bits, bfloat16 7
+    QVERIFY(!kernels::exactHalf(almost));
+}
+
+void TestPartner::testDecodeFromHalfWeightsIsBitIdentical()
+{
+    // A model whose weights came from a float16 file keeps 16-bit copies of its decoder's large matrices;
+    // decoding reads them and gives the trace the float32 weights give, bit for bit.
+    TransformerModel model = wideModel();
+    QCOMPARE(model.keepExactHalves(), std::size_t(0)); // float32 weights: nothing kept
+    for (auto &[name, W] : model.parameters())
+        W = roundedTo(W, false);
+    const std::size_t bytes = model.keepExactHalves();
+    QVERIFY(bytes > 0);
+    QCOMPARE(model.halfBytes(), bytes);
+    // Each decoder layer's q, o, self k, v and the two feed-forward matrices are 64 K values or more.
+    QVERIFY(bytes >= 2 * std::size_t(256 * 256));
+    TransformerModel plain(model);
+    plain.parameters(); // changing the weights drops the copies
+    QCOMPARE(plain.halfBytes(), std::size_t(0));
+    QCOMPARE(TransformerModel(model).halfBytes(), bytes); // a copy keeps them
+    const std::string sentence = "w1 w2 w3 w4 w5 w6 w7 w8";
+    for (const bool partner : {false, true}) {
+        DecodeOptions o;
+        o.partner = partner;
+        o.maxLength = 12;
+        auto a = translate(model, sentence, o);
+        auto b = translate(plain, sentence, o);
+        QVERIFY(a && b);
+        QCOMPARE(a->nodes.size(), b->nodes.size());
+        for (size_t i = 0; i < a->nodes.size(); ++i) {
+            QCOMPARE(a->nodes[i].tokenId, b->nodes[i].tokenId);
+            QCOMPARE(a->nodes[i].logProb, b->nodes[i].logProb);
+            QVERIFY(a->nodes[i].cross.weights == b->nodes[i].cross.weights);
+        }
+    }
+}
 
 void TestPartner::testKernelIsWxForAnySplit()
 {

@@ -61,12 +61,14 @@ void ggmlToFloat(int type, const unsigned char *data, std::uint64_t elements, fl
 Result<GgmlWhisperFile> parseGgmlWhisper(std::istream &in, std::uint64_t size, const std::string &label);
 
 /// Opens a whisper.cpp file: f16 and quantised (q4_0, q4_1, q5_0, q5_1,
-/// q8_0) tensors widen to float32 on reading; the
+/// q8_0) tensors widen to float32 on reading (an f16 file's decoder also
+/// keeps its matrices in 16 bits: TransformerModel::keepExactHalves); the
 /// front end uses the file's mel filters; the tokenizer is the file's
 /// vocabulary with whisper.cpp's special tokens; generation follows
 /// whisper_full's defaults without timestamps (<|en|> <|transcribe|>
 /// <|notimestamps|> on multilingual models; the task, language and timestamp
-/// tokens suppressed; " " and <|endoftext|> not first).
+/// tokens suppressed; " " and <|endoftext|> not first). DecodeOptions::timestamps
+/// lets it predict timestamp tokens, the first within 1 s as whisper_full's max_initial_ts.
 Result<std::shared_ptr<TransformerModel>> openGgmlWhisperModel(const std::string &path);
 
 } // namespace alignscope

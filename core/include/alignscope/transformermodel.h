@@ -49,7 +49,24 @@ public:
     /// What the model file's alignscope.config says of this model.
     TransformerFileConfig fileConfig() const;
     const ParameterSet<float> &parameters() const { return m_params; }
-    ParameterSet<float> &parameters() { return m_params; }
+    /// The weights to change (training, tests): drops any 16-bit copies
+    /// (keepExactHalves), which would no longer match them.
+    ParameterSet<float> &parameters()
+    {
+        m_halves.reset();
+        return m_params;
+    }
+    /// Weights that came from a float16 or bfloat16 file: keeps an exact
+    /// 16-bit copy of each large matrix a decoder step reads (its layers'
+    /// projections and feed-forward, the output layer) whose values all
+    /// survive the round trip, so one-row products stream half the bytes
+    /// and give the same bits (kernels::HalfMatrix). Returns the bytes kept;
+    /// 0 for float32 weights.
+    std::size_t keepExactHalves();
+    /// Bytes of the 16-bit copies kept (0: none).
+    std::size_t halfBytes() const;
+    /// Whether the weight `name` is read from a 16-bit copy by decoder steps.
+    bool keepsHalf(const std::string &name) const;
     const Vocabulary &sourceVocab() const { return m_source; }
     /// The network the weights belong to (training and tests use it directly).
     const TransformerNetwork<float> &network() const { return *m_network; }
@@ -108,6 +125,8 @@ private:
     Vocabulary m_source;
     Vocabulary m_target;
     ParameterSet<float> m_params;
+    struct Halves;
+    std::shared_ptr<const Halves> m_halves; ///< keepExactHalves' copies, shared by copies of the model
     TokenizerOptions m_sourceTokenizer;
     TokenizerOptions m_targetTokenizer;
     std::unique_ptr<TransformerNetwork<float>> m_network;

@@ -3,6 +3,7 @@
 
 #include "alignscope/parameters.h"
 #include "common/graph.h"
+#include "common/partner.h"
 
 #include <cassert>
 #include <map>
@@ -18,8 +19,10 @@ template <typename T>
 class ParamBinder {
 public:
     /// `grads` (same names as `params`) receives gradients when the graph records.
-    ParamBinder(Graph<T> &g, const ParameterSet<T> &params, ParameterSet<T> *grads = nullptr)
-        : m_graph(g), m_params(params), m_grads(grads) {}
+    /// `halves`: exact 16-bit copies of some weights (kernels::HalfMatrix) by name, for inference.
+    ParamBinder(Graph<T> &g, const ParameterSet<T> &params, ParameterSet<T> *grads = nullptr,
+                const std::map<std::string, kernels::HalfMatrix> *halves = nullptr)
+        : m_graph(g), m_params(params), m_grads(grads), m_halves(halves) {}
 
     int operator()(const std::string &name)
     {
@@ -29,7 +32,11 @@ public:
         auto p = m_params.find(name);
         assert(p != m_params.end() && "parameter missing: the loader validates every name");
         MatrixX<T> *grad = m_grads ? &m_grads->at(name) : nullptr;
-        const int id = m_graph.external(p->second, grad);
+        const kernels::HalfMatrix *half = nullptr;
+        if (m_halves)
+            if (const auto h = m_halves->find(name); h != m_halves->end())
+                half = &h->second;
+        const int id = m_graph.external(p->second, grad, half);
         m_bound.emplace(name, id);
         return id;
     }
@@ -40,6 +47,7 @@ private:
     Graph<T> &m_graph;
     const ParameterSet<T> &m_params;
     ParameterSet<T> *m_grads;
+    const std::map<std::string, kernels::HalfMatrix> *m_halves;
     std::map<std::string, int> m_bound;
 };
 

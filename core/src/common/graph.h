@@ -18,6 +18,10 @@
 
 namespace alignscope {
 
+namespace kernels {
+struct HalfMatrix;
+}
+
 template <typename T>
 class Graph {
 public:
@@ -39,10 +43,13 @@ public:
 
     /// A leaf that refers to storage outside the graph (a weight, or a
     /// cached encoder memory). Gradients accumulate into `grad` when given.
-    Id external(const Mat &value, Mat *grad = nullptr)
+    /// `half`: the weight's exact 16-bit copy (kernels::HalfMatrix), which
+    /// one-row products at inference read instead.
+    Id external(const Mat &value, Mat *grad = nullptr, const kernels::HalfMatrix *half = nullptr)
     {
         Node n;
         n.ref = &value;
+        n.half = half;
         n.paramGrad = m_record ? grad : nullptr;
         n.needsGrad = n.paramGrad != nullptr;
         return push(std::move(n));
@@ -68,6 +75,8 @@ public:
         return n.ref ? *n.ref : n.value;
     }
     bool needsGrad(Id id) const { return m_nodes[id].needsGrad; }
+    /// The 16-bit copy of an external weight, or null.
+    const kernels::HalfMatrix *half(Id id) const { return m_nodes[id].half; }
 
     /// Gradient buffer of a node, zero-initialised on first use.
     Mat &grad(Id id)
@@ -120,6 +129,7 @@ private:
     struct Node {
         Mat value;
         const Mat *ref = nullptr;
+        const kernels::HalfMatrix *half = nullptr;
         Mat grad;
         Mat *paramGrad = nullptr;
         Backward backward;

@@ -27,7 +27,7 @@ Id linear(G<T> &g, Id x, Id w, Id b = -1)
         const Eigen::Index rows = g.value(x).rows();
         if (!g.recording() && rows == 1 && W.size() >= kernels::kPartnerMinimum) {
             y.resize(1, W.rows());
-            kernels::gemv(W, g.value(x).data(), y.data());
+            kernels::gemv(W, g.value(x).data(), y.data(), g.half(w));
         } else if (!g.recording() && rows > 1 && W.rows() >= 128 && W.size() >= kernels::kPartnerMinimum) {
             kernels::gemmHalves(W, g.value(x), y); // a sentence, a picture, a clip through the encoder: both cores
         }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -29,6 +30,16 @@ namespace {
 /// hardware prefetcher follows best) and never mix, so how rows are split
 /// between threads does not change any bit.
 #if defined(__AVX2__) && defined(__FMA__)
+/// The four accumulators' sum, in a fixed order: ((a0 + a1) + (a2 + a3)), halves, pairs.
+inline float reduce(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
+{
+    const __m256 a = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+}
+
 inline float dotRow(const float *w, const float *x, Eigen::Index n)
 {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -41,11 +52,7 @@ inline float dotRow(const float *w, const float *x, Eigen::Index n)
     }
     for (; i + 8 <= n; i += 8)
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
-    const __m256 a = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-    float sum = _mm_cvtss_f32(h);
+    float sum = reduce(a0, a1, a2, a3);
     for (; i < n; ++i)
         sum = std::fma(w[i], x[i], sum);
     return sum;
@@ -72,6 +79,65 @@ inline float dotRow(const float *w, const float *x, Eigen::Index n)
 }
 #endif
 
+/// The float32 value of a 16-bit weight (exact).
+inline float widen(std::uint16_t b, HalfMatrix::Kind kind)
+{
+    if (kind == HalfMatrix::Kind::BF16) {
+        const std::uint32_t u = std::uint32_t(b) << 16;
+        float f;
+        std::memcpy(&f, &u, sizeof f);
+        return f;
+    }
+#if defined(__F16C__)
+    return _cvtsh_ss(b);
+#else
+    return float(Eigen::numext::bit_cast<Eigen::half>(b));
+#endif
+}
+
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+template <HalfMatrix::Kind K>
+inline __m256 load8(const std::uint16_t *w)
+{
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w));
+    if constexpr (K == HalfMatrix::Kind::F16)
+        return _mm256_cvtph_ps(h);
+    else
+        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+/// dotRow on 16-bit weights, widened as they are read: the same operations in the same order.
+template <HalfMatrix::Kind K>
+inline float dotRowHalf(const std::uint16_t *w, const float *x, Eigen::Index n)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    Eigen::Index i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(load8<K>(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(load8<K>(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(load8<K>(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(load8<K>(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(load8<K>(w + i), _mm256_loadu_ps(x + i), a0);
+    float sum = reduce(a0, a1, a2, a3);
+    for (; i < n; ++i)
+        sum = std::fma(widen(w[i], K), x[i], sum);
+    return sum;
+}
+#else
+template <HalfMatrix::Kind K>
+inline float dotRowHalf(const std::uint16_t *w, const float *x, Eigen::Index n)
+{
+    // A row widened into a buffer, then the float32 kernel: the same operations.
+    thread_local std::vector<float> row;
+    row.resize(size_t(n));
+    for (Eigen::Index i = 0; i < n; ++i)
+        row[size_t(i)] = widen(w[i], K);
+    return dotRow(row.data(), x, n);
+}
+#endif
+
 } // namespace
 
 void gemvRows(const float *W, Eigen::Index ld, Eigen::Index cols, const float *x, float *y, Eigen::Index r0,
@@ -79,6 +145,52 @@ void gemvRows(const float *W, Eigen::Index ld, Eigen::Index cols, const float *x
 {
     for (Eigen::Index r = r0; r < r1; ++r)
         y[r] = dotRow(W + r * ld, x, cols);
+}
+
+void gemvRowsHalf(const HalfMatrix &W, const float *x, float *y, Eigen::Index r0, Eigen::Index r1)
+{
+    const std::uint16_t *w = W.bits.data();
+    if (W.kind == HalfMatrix::Kind::F16)
+        for (Eigen::Index r = r0; r < r1; ++r)
+            y[r] = dotRowHalf<HalfMatrix::Kind::F16>(w + r * W.cols, x, W.cols);
+    else
+        for (Eigen::Index r = r0; r < r1; ++r)
+            y[r] = dotRowHalf<HalfMatrix::Kind::BF16>(w + r * W.cols, x, W.cols);
+}
+
+std::optional<HalfMatrix> exactHalf(const Matrix &W)
+{
+    HalfMatrix h;
+    h.rows = W.rows();
+    h.cols = W.cols();
+    h.bits.resize(size_t(W.size()));
+    const float *v = W.data();
+    const Eigen::Index n = W.size();
+    for (HalfMatrix::Kind kind : {HalfMatrix::Kind::F16, HalfMatrix::Kind::BF16}) {
+        h.kind = kind;
+        Eigen::Index i = 0;
+        for (; i < n; ++i) {
+            std::uint16_t b;
+            if (kind == HalfMatrix::Kind::F16) {
+#if defined(__F16C__)
+                b = _cvtss_sh(v[i], _MM_FROUND_TO_NEAREST_INT);
+#else
+                b = Eigen::numext::bit_cast<std::uint16_t>(Eigen::half(v[i]));
+#endif
+            } else {
+                std::uint32_t u;
+                std::memcpy(&u, &v[i], sizeof u);
+                b = std::uint16_t(u >> 16);
+            }
+            const float back = widen(b, kind);
+            if (std::memcmp(&back, &v[i], sizeof back) != 0)
+                break;
+            h.bits[size_t(i)] = b;
+        }
+        if (i == n)
+            return h;
+    }
+    return std::nullopt;
 }
 
 } // namespace kernels
@@ -89,6 +201,7 @@ namespace {
 /// when X is set), or of a range of independent items (`range`).
 struct Job {
     const Matrix *W = nullptr;
+    const kernels::HalfMatrix *half = nullptr; ///< W's 16-bit copy, read instead of W
     const float *x = nullptr;
     float *y = nullptr;
     const Matrix *X = nullptr;
@@ -101,13 +214,15 @@ struct Job {
         if (range)
             (*range)(split, total);
         else if (X)
-            half(*W, *X, *Y, split, W->rows());
+            halfOf(*W, *X, *Y, split, W->rows());
+        else if (half)
+            kernels::gemvRowsHalf(*half, x, y, split, W->rows());
         else
             kernels::gemvRows(W->data(), W->cols(), W->cols(), x, y, split, W->rows());
     }
     /// Y's columns [r0, r1) = X W[r0, r1)ᵀ, one Eigen product of fixed shape
     /// written in place (the same kernel and bits as into a matrix of its own).
-    static void half(const Matrix &W, const Matrix &X, Matrix &Y, Eigen::Index r0, Eigen::Index r1)
+    static void halfOf(const Matrix &W, const Matrix &X, Matrix &Y, Eigen::Index r0, Eigen::Index r1)
     {
         Y.middleCols(r0, r1 - r0).noalias() = X * W.middleRows(r0, r1 - r0).transpose();
     }
@@ -135,10 +250,13 @@ public:
     void leave() { m_sessions.fetch_sub(1, std::memory_order_acq_rel); }
 
     /// y = W x with the second half of the rows on the partner when it is free.
-    void gemv(const Matrix &W, const float *x, float *y)
+    void gemv(const Matrix &W, const float *x, float *y, const kernels::HalfMatrix *half)
     {
-        run(Job{&W, x, y, nullptr, nullptr, nullptr, W.rows(), W.rows() / 2}, [&](Eigen::Index r1) {
-            kernels::gemvRows(W.data(), W.cols(), W.cols(), x, y, 0, r1);
+        run(Job{&W, half, x, y, nullptr, nullptr, nullptr, W.rows(), W.rows() / 2}, [&](Eigen::Index r1) {
+            if (half)
+                kernels::gemvRowsHalf(*half, x, y, 0, r1);
+            else
+                kernels::gemvRows(W.data(), W.cols(), W.cols(), x, y, 0, r1);
         });
     }
 
@@ -146,8 +264,8 @@ public:
     void gemm(const Matrix &W, const Matrix &X, Matrix &Y)
     {
         Y.resize(X.rows(), W.rows());
-        run(Job{&W, nullptr, nullptr, &X, &Y, nullptr, W.rows(), W.rows() / 2},
-            [&](Eigen::Index r1) { Job::half(W, X, Y, 0, r1); });
+        run(Job{&W, nullptr, nullptr, nullptr, &X, &Y, nullptr, W.rows(), W.rows() / 2},
+            [&](Eigen::Index r1) { Job::halfOf(W, X, Y, 0, r1); });
     }
 
     /// f(0, n/2) here, f(n/2, n) on the partner when it is free.
@@ -157,7 +275,7 @@ public:
             f(0, n);
             return;
         }
-        run(Job{nullptr, nullptr, nullptr, nullptr, nullptr, &f, n, n / 2}, [&](Eigen::Index r1) { f(0, r1); });
+        run(Job{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, &f, n, n / 2}, [&](Eigen::Index r1) { f(0, r1); });
     }
 
     /// Posts the job's second half to the partner (when free) and computes
@@ -248,7 +366,10 @@ private:
 
 } // namespace
 
-void kernels::gemv(const Matrix &W, const float *x, float *y) { Partner::instance().gemv(W, x, y); }
+void kernels::gemv(const Matrix &W, const float *x, float *y, const HalfMatrix *half)
+{
+    Partner::instance().gemv(W, x, y, half);
+}
 void kernels::gemmHalves(const Matrix &W, const Matrix &X, Matrix &Y) { Partner::instance().gemm(W, X, Y); }
 void kernels::halves(Eigen::Index n, const std::function<void(Eigen::Index, Eigen::Index)> &f)
 {

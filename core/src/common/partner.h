@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <vector>
 
 namespace alignscope {
 
@@ -20,9 +22,30 @@ namespace kernels {
 void gemvRows(const float *W, Eigen::Index ld, Eigen::Index cols, const float *x, float *y, Eigen::Index r0,
               Eigen::Index r1);
 
+/// A weight matrix kept in 16 bits besides its float32 values, for weights
+/// that came from a float16 or bfloat16 file: every value is exactly the
+/// float32 one (widening is exact), so a product read from it streams half
+/// the bytes and gives the same bits as one read from the float32 matrix.
+struct HalfMatrix {
+    enum class Kind { F16, BF16 };
+    Kind kind = Kind::F16;
+    Eigen::Index rows = 0, cols = 0;
+    std::vector<std::uint16_t> bits; ///< row-major, rows × cols
+};
+
+/// W in 16 bits when every value of W survives the round trip exactly
+/// (float16 preferred, else bfloat16); nullopt otherwise (W's values are
+/// float32 ones: a 16-bit copy would change the model).
+std::optional<HalfMatrix> exactHalf(const Matrix &W);
+
+/// gemvRows for a HalfMatrix: the same fused multiply-adds and reduction on
+/// the widened values, so the same bits as gemvRows on the float32 matrix.
+void gemvRowsHalf(const HalfMatrix &W, const float *x, float *y, Eigen::Index r0, Eigen::Index r1);
+
 /// y = W x (W rows × cols, x of cols, y of rows), the rows shared with the
-/// partner thread when a decode session holds it.
-void gemv(const Matrix &W, const float *x, float *y);
+/// partner thread when a decode session holds it. With `half` (W's exact
+/// 16-bit copy) the weights are read from it instead.
+void gemv(const Matrix &W, const float *x, float *y, const HalfMatrix *half = nullptr);
 
 /// Y = X Wᵀ for a few rows of X (B × cols, Y B × rows): always computed as
 /// two products over the two halves of W's rows (Y's columns), the second

@@ -421,6 +421,9 @@ Result<std::shared_ptr<TransformerModel>> buildModel(const ModelConfig &config, 
         });
     }
     model->setDescription(describe(config, config.spec, parameterCount(model->parameters())));
+    // float16 / bfloat16 files (a whisper.cpp f16 model, a folder saved in half precision): the decoder
+    // streams its weights in 16 bits, the same numbers in half the bytes.
+    model->keepExactHalves();
     return model;
 }
 

@@ -285,7 +285,12 @@ MultiHeadOutput multiHeadInference(G<T> &g, Id q, Id k, Id v, const MultiHeadOpt
     auto heads = [&](Eigen::Index from, Eigen::Index to) {
         for (Eigen::Index h = from; h < to; ++h) {
             Mat<T> &e = scores[size_t(h)];
-            e = Q.middleCols(h * dk, dk) * K.middleCols(h * dk, dk).transpose(); // (T, S)
+            if (Q.rows() == 1) { // a decode step: one query, a matrix–vector product (no packing of K)
+                e.resize(1, K.rows());
+                e.row(0).noalias() = Q.row(0).segment(h * dk, dk) * K.middleCols(h * dk, dk).transpose();
+            } else {
+                e = Q.middleCols(h * dk, dk) * K.middleCols(h * dk, dk).transpose(); // (T, S)
+            }
             if (o.scaled)
                 e = e * (T(1) / std::sqrt(T(dk)));
             if (!bias.empty())
@@ -296,6 +301,8 @@ MultiHeadOutput multiHeadInference(G<T> &g, Id q, Id k, Id v, const MultiHeadOpt
                 hooks->reshape(int(h), a);
             if (hooks && hooks->silenced && hooks->silenced(int(h)))
                 joined.middleCols(h * dv, dv).setZero();
+            else if (Q.rows() == 1)
+                joined.row(0).segment(h * dv, dv).noalias() = a.row(0) * V.middleCols(h * dv, dv); // (dv)
             else
                 joined.middleCols(h * dv, dv) = a * V.middleCols(h * dv, dv); // (T, dv)
         }

@@ -84,6 +84,10 @@ TransformerModel::TransformerModel(TransformerSpec spec, Vocabulary source, Voca
     setName("transformer");
 }
 
+struct TransformerModel::Halves {
+    std::map<std::string, kernels::HalfMatrix> byName;
+};
+
 TransformerModel::~TransformerModel() = default;
 TransformerModel::TransformerModel(TransformerModel &&) noexcept = default;
 
@@ -99,6 +103,46 @@ TransformerModel::TransformerModel(const TransformerModel &other)
     m_melFilters = other.m_melFilters;
     m_image = other.m_image;
     m_promptChooser = other.m_promptChooser;
+    m_halves = other.m_halves; // equal weights: the same copies hold
+}
+
+std::size_t TransformerModel::keepExactHalves()
+{
+    auto halves = std::make_shared<Halves>();
+    std::size_t bytes = 0;
+    for (const auto &[name, W] : m_params) {
+        // What a decoder step streams through one-row products: not the cross-attention's keys and
+        // values (computed once per source, with the encoder), nor small matrices.
+        const bool decoderWeight = name.rfind("decoder.", 0) == 0 && name.ends_with(".weight") &&
+                                   name.find(".cross.k.") == std::string::npos &&
+                                   name.find(".cross.v.") == std::string::npos;
+        const bool output = name == "output.weight" || name == "target.embed" || name == "shared.embed";
+        if (!(decoderWeight || output) || W.size() < kernels::kPartnerMinimum)
+            continue;
+        auto half = kernels::exactHalf(W);
+        if (!half)
+            return 0; // float32 values: keep nothing
+        bytes += half->bits.size() * sizeof(std::uint16_t);
+        halves->byName.emplace(name, std::move(*half));
+    }
+    if (halves->byName.empty())
+        return 0;
+    m_halves = std::move(halves);
+    return bytes;
+}
+
+bool TransformerModel::keepsHalf(const std::string &name) const
+{
+    return m_halves && m_halves->byName.count(name) > 0;
+}
+
+std::size_t TransformerModel::halfBytes() const
+{
+    std::size_t bytes = 0;
+    if (m_halves)
+        for (const auto &[name, h] : m_halves->byName)
+            bytes += h.bits.size() * sizeof(std::uint16_t);
+    return bytes;
 }
 
 void TransformerModel::setTokenizer(std::shared_ptr<const HfTokenizer> tokenizer) { m_hfTokenizer = std::move(tokenizer); }
@@ -378,7 +422,7 @@ StepOutput TransformerModel::step(const EncodedMemory &memory, const DecoderStat
     const auto &m = static_cast<const TransformerMemory &>(memory);
     const auto &s = static_cast<const TransformerState &>(state);
     Graph<float> g(false);
-    ParamBinder<float> p(g, m_params);
+    ParamBinder<float> p(g, m_params, nullptr, m_halves ? &m_halves->byName : nullptr);
     TransformerNetwork<float>::Encoded enc;
     enc.states = g.external(m.states);
     enc.spans = {{0, int(m.states.rows())}};
