@@ -31,13 +31,10 @@ def git_show(gitdir, path):
     return subprocess.run(["git", "--git-dir", gitdir, "show", "HEAD:" + path], check=True, capture_output=True).stdout
 
 
-def main():
-    if len(sys.argv) != 5:
-        raise SystemExit(__doc__.split("\n\n")[1])
-    whispercpp, openai, folder, out = sys.argv[1:]
-    sys.path.insert(0, os.path.join(ROOT, "..", "shared", "hf-reference"))
-    import hfref  # noqa: E402
-    hfref.setup(os.path.join(ROOT, ".hf-reference"))
+def convert(whispercpp, openai, folder, out, names=("ggml-f16.bin", "ggml-f32.bin")):
+    """Runs whisper.cpp's models/convert-h5-to-ggml.py as its users run it (model dir, openai/whisper checkout, output
+    dir [, use-f32]) on FOLDER, twice: its default file (matrices float16) and its use-f32 file, written to OUT under
+    `names`. Needs the laid transformers copy on sys.path already (hfref.setup)."""
     os.makedirs(out, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         whisper_dir = os.path.join(work, "whisper")
@@ -47,16 +44,26 @@ def main():
         converter = os.path.join(work, "convert-h5-to-ggml.py")
         with open(converter, "wb") as f:
             f.write(git_show(whispercpp, "models/convert-h5-to-ggml.py"))
-        # The converter as its users run it: model dir, openai/whisper checkout, output dir [, use-f32].
-        for extra, written, name in (([], "ggml-model.bin", "ggml-f16.bin"),
-                                     (["use-f32"], "ggml-model-f32.bin", "ggml-f32.bin")):
+        for extra, written, name in (([], "ggml-model.bin", names[0]), (["use-f32"], "ggml-model-f32.bin", names[1])):
             saved = sys.argv
             sys.argv = [converter, folder, whisper_dir, work] + extra
-            with contextlib.redirect_stdout(io.StringIO()):
-                runpy.run_path(converter, run_name="__main__")
-            sys.argv = saved
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    runpy.run_path(converter, run_name="__main__")
+            finally:
+                sys.argv = saved
             shutil.move(os.path.join(work, written), os.path.join(out, name))
             print("wrote", os.path.join(out, name), file=sys.stderr)
+
+
+def main():
+    if len(sys.argv) != 5:
+        raise SystemExit(__doc__.split("\n\n")[1])
+    whispercpp, openai, folder, out = sys.argv[1:]
+    sys.path.insert(0, os.path.join(ROOT, "..", "shared", "hf-reference"))
+    import hfref  # noqa: E402
+    hfref.setup(os.path.join(ROOT, ".hf-reference"))
+    convert(whispercpp, openai, folder, out)
 
 
 if __name__ == "__main__":

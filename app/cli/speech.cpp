@@ -91,12 +91,7 @@ int translateAudio(const Args &args, const Seq2Seq &model, const DecodeOptions &
             // (Whisper's texts simply follow each other; a word model's words get their space).
             const std::vector<std::string> tokens = w.trace.targetTokens(path);
             heard.insert(heard.end(), tokens.begin(), tokens.end());
-            std::string text;
-            if (w.trace.detokenizer)
-                text = w.trace.detokenizer(heard);
-            else
-                for (const std::string &t : heard)
-                    text += (text.empty() ? "" : " ") + t;
+            std::string text = w.trace.textOf(heard);
             if (!text.starts_with(said)) // a detokenizer that rewrites earlier text: this window's own
                 text = said + w.trace.translation(path);
             std::cout << text.substr(said.size());

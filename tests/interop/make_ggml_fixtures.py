@@ -35,9 +35,7 @@ the task tokens, <|startoflm|>, <|startofprev|>, <|nospeech|> and every language
 give the same ids. Run from the project root; the same inputs give the same bytes."""
 import io
 import os
-import runpy
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -57,6 +55,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import bytebpe  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import whisper_cpp  # noqa: E402
 from make_whisper_model_fixtures import AUDIO, SENTENCES, step_by_hand  # noqa: E402
 
 N_VOCAB = 51865
@@ -64,11 +64,6 @@ EOT, SOT = 50257, 50258
 LANGUAGES = 99
 TRANSLATE, TRANSCRIBE, SOLM, PREV, NOSP, NOT, BEG = range(50358, 50365)
 STEPS = 10
-
-
-def git_show(gitdir, path):
-    return subprocess.run(["git", "--git-dir", gitdir, "show", "HEAD:" + path], check=True,
-                          capture_output=True).stdout
 
 
 def main():
@@ -109,7 +104,7 @@ def main():
     model.generation_config.max_length = STEPS + 1
 
     # Features with the mel filters the converter writes (openai/whisper's mel_filters.npz).
-    with np.load(io.BytesIO(git_show(OPENAI, "whisper/assets/mel_filters.npz"))) as f:
+    with np.load(io.BytesIO(whisper_cpp.git_show(OPENAI, "whisper/assets/mel_filters.npz"))) as f:
         file_filters = f["mel_80"]
     fe = T.WhisperFeatureExtractor(feature_size=80, chunk_length=30)
     computed = fe.mel_filters.T.copy()  # (80, 201), what transformers builds
@@ -139,22 +134,8 @@ def main():
         raise SystemExit(f"generate() gave {generated}, the loop {[SOT] + tokens}")
 
     model.save_pretrained(folder, safe_serialization=True)
-    # The real converter, run as its users run it (argv: model dir, openai/whisper checkout, output dir [, f32]).
-    whisper_dir = os.path.join(work, "whisper")
-    os.makedirs(os.path.join(whisper_dir, "whisper", "assets"))
-    with open(os.path.join(whisper_dir, "whisper", "assets", "mel_filters.npz"), "wb") as f:
-        f.write(git_show(OPENAI, "whisper/assets/mel_filters.npz"))
-    converter = os.path.join(work, "convert-h5-to-ggml.py")
-    with open(converter, "wb") as f:
-        f.write(git_show(WHISPERCPP, "models/convert-h5-to-ggml.py"))
-    for extra, name in (([], "ggml-model.bin"), (["use-f32"], "ggml-model-f32.bin")):
-        saved = sys.argv
-        sys.argv = [converter, folder, whisper_dir, work] + extra
-        import contextlib
-        with contextlib.redirect_stdout(io.StringIO()):
-            runpy.run_path(converter, run_name="__main__")
-        sys.argv = saved
-        shutil.copy(os.path.join(work, name), os.path.join(out, "ggml-tiny-f32.bin" if extra else "ggml-tiny-f16.bin"))
+    # The real converter, run as its users run it (bench/whisper_cpp.py runs it for the benchmark too).
+    whisper_cpp.convert(WHISPERCPP, OPENAI, folder, out, names=("ggml-tiny-f16.bin", "ggml-tiny-f32.bin"))
     shutil.copy(AUDIO, os.path.join(out, "audio.wav"))
     np_features[0].astype("<f4").tofile(os.path.join(out, "expected-features.f32"))
     torch.stack(cross).numpy().astype("<f4").tofile(os.path.join(out, "expected-cross-attention.f32"))

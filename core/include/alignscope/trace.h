@@ -89,6 +89,9 @@ struct DecodeTrace {
     std::vector<std::string> targetTokens(const std::vector<int> &path) const;
     /// Detokenised target text along a path (set by the decoder from the model).
     std::string translation(const std::vector<int> &path) const;
+    /// Target tokens joined as translation() joins a path's: the detokenizer,
+    /// else with spaces (a long clip's windows read on as one transcript).
+    std::string textOf(const std::vector<std::string> &tokens) const;
     /// Joins target tokens back into text; set by the decoder.
     std::function<std::string(const std::vector<std::string> &)> detokenizer;
     /// Readable form of a source label or target token (Seq2Seq::tokenDisplay); unset: as it is.

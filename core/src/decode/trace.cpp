@@ -51,9 +51,10 @@ std::vector<std::string> DecodeTrace::targetTokens(const std::vector<int> &p) co
     return out;
 }
 
-std::string DecodeTrace::translation(const std::vector<int> &p) const
+std::string DecodeTrace::translation(const std::vector<int> &p) const { return textOf(targetTokens(p)); }
+
+std::string DecodeTrace::textOf(const std::vector<std::string> &tokens) const
 {
-    const auto tokens = targetTokens(p);
     if (detokenizer)
         return detokenizer(tokens);
     std::string out;

@@ -164,9 +164,9 @@ public:
         const int sos = m_model.targetSpecials().sos;
         auto [sources, targets] = idsOf(batch);
         if (!batch.empty() && batch.front().frames) {
-            std::vector<Matrix> clips;
+            std::vector<const Matrix *> clips; // the examples' own features: they outlive the batch's graph
             for (const Example &e : batch)
-                clips.push_back(*e.frames);
+                clips.push_back(e.frames.get());
             return m_model.network().audioLoss(p, clips, targets, sos, n, normaliser);
         }
         if (batch.empty() || !batch.front().image)

@@ -377,14 +377,14 @@ typename TransformerNetwork<T>::Encoded TransformerNetwork<T>::encodeAudio(Param
 
 template <typename T>
 typename TransformerNetwork<T>::Encoded
-TransformerNetwork<T>::encodeAudios(ParamBinder<T> &p, const std::vector<MatrixX<T>> &features, const Noise &noise) const
+TransformerNetwork<T>::encodeAudios(ParamBinder<T> &p, const std::vector<const MatrixX<T> *> &features, const Noise &noise) const
 {
     Graph<T> &g = p.graph();
     Encoded out;
     std::vector<int> rows; // per clip (⌈frames / 2⌉, d), packed one after another
     int start = 0;
-    for (const MatrixX<T> &clip : features) { // each clip convolved apart: no frame reads another clip's
-        rows.push_back(audioFrontEnd(p, g.constant(clip)));
+    for (const MatrixX<T> *clip : features) { // each clip convolved apart: no frame reads another clip's
+        rows.push_back(audioFrontEnd(p, g.external(*clip)));
         const int n = int(g.value(rows.back()).rows());
         out.spans.push_back({start, n});
         start += n;
@@ -606,7 +606,7 @@ int TransformerNetwork<T>::imageLoss(ParamBinder<T> &p, const std::vector<Matrix
 }
 
 template <typename T>
-int TransformerNetwork<T>::audioLoss(ParamBinder<T> &p, const std::vector<MatrixX<T>> &features,
+int TransformerNetwork<T>::audioLoss(ParamBinder<T> &p, const std::vector<const MatrixX<T> *> &features,
                                      const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
                                      int normaliser) const
 {

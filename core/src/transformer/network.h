@@ -83,8 +83,9 @@ public:
     /// copied into the graph (training: backward runs after they are gone).
     Encoded encodeImages(ParamBinder<T> &p, const std::vector<MatrixX<T>> &patches, const Noise &noise) const;
     /// A packed batch of clips' features (each (frames, mels) as encodeAudio
-    /// reads it; lengths may differ), copied into the graph (training).
-    Encoded encodeAudios(ParamBinder<T> &p, const std::vector<MatrixX<T>> &features, const Noise &noise) const;
+    /// reads it; lengths may differ), referenced, not copied: they must
+    /// outlive the graph (a training run's examples do).
+    Encoded encodeAudios(ParamBinder<T> &p, const std::vector<const MatrixX<T> *> &features, const Noise &noise) const;
     /// A packed batch of sources (the sequences in order).
     Encoded encodeBatch(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources, const Noise &noise) const;
 
@@ -126,7 +127,7 @@ public:
                   const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
                   int normaliser = 0) const;
     /// The same objective over clips (encodeAudios' input).
-    int audioLoss(ParamBinder<T> &p, const std::vector<MatrixX<T>> &features,
+    int audioLoss(ParamBinder<T> &p, const std::vector<const MatrixX<T> *> &features,
                   const std::vector<std::vector<int>> &targets, int startToken, const Noise &noise,
                   int normaliser = 0) const;
 
