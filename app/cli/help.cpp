@@ -162,11 +162,12 @@ const std::array<CommandHelp, 10> kCommands = {{
      "the chatbot's voc_dict, JSON arrays (index = id), or are rebuilt from the tutorial's pairs.\n"},
     {"bench",
      "  bench [--quick] [--json] [--model NAME] [--section all|scoring|decode|train|compare|ui] [--repeat N]\n"
-     "  bench --section folder --model FOLDER [--steps N] [--repeat N] [--json]\n",
+     "  bench --section folder --model FOLDER|ggml-*.bin [--steps N] [--repeat N] [--json]\n",
      "Measures the numbers of DESIGN.md (medians and ratios). --quick runs in under a minute;\n"
      "--train-pairs N sizes the training section. --section folder times a Hugging Face folder: opening\n"
      "it, encoding a 20-token source (a picture, a 30 s clip), each of --steps decoder steps, against\n"
-     "the weight-streaming floor.\n"},
+     "the weight-streaming floor (a float16 file's decoder weights count 2 bytes each: they are read\n"
+     "in 16 bits; per_token_ms_float32_weights times the same steps from float32).\n"},
 }};
 
 const char *const kExitCodes = "Exit codes: 0 ok, 2 usage, 3 unreadable or invalid file, 4 invalid sentence.\n";
