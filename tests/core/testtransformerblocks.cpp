@@ -31,6 +31,7 @@ private slots:
     void testGradients();
     void testTorchParity();
     void testAttentionHeadsAndMasks();
+    void testOneQueryReadsKeysByHead();
     void testSoftmaxOfMaskedRowIsZero();
     void testNormsNormalise();
     void testSinusoidalTable();
@@ -231,6 +232,39 @@ void TestTransformerBlocks::testRelativeBuckets()
         QVERIFY(b >= last && b <= 31);
         last = b;
     }
+}
+
+// A decode step's cross-attention: keys and values laid out head after head
+// (Graph::external's byHead) give bit for bit what the (n, H·dk) matrices give.
+void TestTransformerBlocks::testOneQueryReadsKeysByHead()
+{
+    const int n = 300, heads = 6, dk = 16;
+    std::mt19937 rng(4);
+    std::normal_distribution<float> z;
+    auto random = [&](int r, int c) {
+        MatrixX<float> m(r, c);
+        for (Eigen::Index i = 0; i < m.size(); ++i)
+            m.data()[i] = z(rng);
+        return m;
+    };
+    const MatrixX<float> q = random(1, heads * dk), K = random(n, heads * dk), V = random(n, heads * dk);
+    MatrixX<float> Kh(heads * n, dk), Vh(heads * n, dk);
+    for (int h = 0; h < heads; ++h) {
+        Kh.middleRows(h * n, n) = K.middleCols(h * dk, dk);
+        Vh.middleRows(h * n, n) = V.middleCols(h * dk, dk);
+    }
+    Graph<float> plain(false), laid(false);
+    const auto a = ops::multiHeadAttention(plain, plain.constant(q), plain.external(K), plain.external(V), {heads, true});
+    const auto b = ops::multiHeadAttention(laid, laid.constant(q), laid.external(K, nullptr, nullptr, &Kh),
+                                           laid.external(V, nullptr, nullptr, &Vh), {heads, true});
+    QVERIFY(plain.value(a.output) == laid.value(b.output));
+    for (int h = 0; h < heads; ++h) {
+        QVERIFY(plain.value(a.scores[size_t(h)]) == laid.value(b.scores[size_t(h)]));
+        QVERIFY(plain.value(a.weights[size_t(h)]) == laid.value(b.weights[size_t(h)]));
+    }
+    // And both are the attention: head 2's output is its weights times its values.
+    const MatrixX<float> want = laid.value(b.weights[2]) * V.middleCols(2 * dk, dk);
+    QVERIFY((laid.value(b.output).middleCols(2 * dk, dk) - want).cwiseAbs().maxCoeff() < 1e-5f);
 }
 
 QTEST_APPLESS_MAIN(TestTransformerBlocks)

@@ -44,12 +44,16 @@ public:
     /// A leaf that refers to storage outside the graph (a weight, or a
     /// cached encoder memory). Gradients accumulate into `grad` when given.
     /// `half`: the weight's exact 16-bit copy (kernels::HalfMatrix), which
-    /// one-row products at inference read instead.
-    Id external(const Mat &value, Mat *grad = nullptr, const kernels::HalfMatrix *half = nullptr)
+    /// one-row products at inference read instead. `byHead`: the same values
+    /// of a (n, H·dk) key or value matrix laid out head after head ((H·n, dk),
+    /// head h in rows h·n..), which one-query attention reads as contiguous blocks.
+    Id external(const Mat &value, Mat *grad = nullptr, const kernels::HalfMatrix *half = nullptr,
+                const Mat *byHead = nullptr)
     {
         Node n;
         n.ref = &value;
         n.half = half;
+        n.byHead = byHead;
         n.paramGrad = m_record ? grad : nullptr;
         n.needsGrad = n.paramGrad != nullptr;
         return push(std::move(n));
@@ -77,6 +81,8 @@ public:
     bool needsGrad(Id id) const { return m_nodes[id].needsGrad; }
     /// The 16-bit copy of an external weight, or null.
     const kernels::HalfMatrix *half(Id id) const { return m_nodes[id].half; }
+    /// The head-after-head layout of an external key or value matrix, or null.
+    const Mat *byHead(Id id) const { return m_nodes[id].byHead; }
 
     /// Gradient buffer of a node, zero-initialised on first use.
     Mat &grad(Id id)
@@ -130,6 +136,7 @@ private:
         Mat value;
         const Mat *ref = nullptr;
         const kernels::HalfMatrix *half = nullptr;
+        const Mat *byHead = nullptr;
         Mat grad;
         Mat *paramGrad = nullptr;
         Backward backward;

@@ -17,7 +17,21 @@ namespace {
 
 /// The encoder's output as decoding needs it: the states a view shows, and
 /// per decoder layer the cross-attention keys and values (n, d).
-struct TransformerMemory final : EncodedMemory {};
+struct TransformerMemory final : EncodedMemory {
+    /// crossKeys / crossValues laid out head after head ((H·n, dk) per layer,
+    /// Graph::external's byHead): what decoder steps read.
+    std::vector<Matrix> keysByHead, valuesByHead;
+};
+
+/// (n, H·dk) -> (H·n, dk): head h's columns become rows h·n.. (the same values).
+Matrix byHead(const Matrix &m, int heads)
+{
+    const Eigen::Index n = m.rows(), dk = m.cols() / heads;
+    Matrix out(heads * n, dk);
+    for (int h = 0; h < heads; ++h)
+        out.middleRows(h * n, n) = m.middleCols(h * dk, dk);
+    return out;
+}
 
 /// One hypothesis: the self-attention cache of every decoder layer.
 struct TransformerState final : DecoderState {
@@ -404,6 +418,8 @@ std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSourc
     for (size_t l = 0; l < enc.crossKeys.size(); ++l) {
         out->crossKeys.push_back(g.value(enc.crossKeys[l]));
         out->crossValues.push_back(g.value(enc.crossValues[l]));
+        out->keysByHead.push_back(byHead(out->crossKeys.back(), m_spec.heads));
+        out->valuesByHead.push_back(byHead(out->crossValues.back(), m_spec.heads));
     }
     return out;
 }
@@ -427,8 +443,8 @@ StepOutput TransformerModel::step(const EncodedMemory &memory, const DecoderStat
     enc.states = g.external(m.states);
     enc.spans = {{0, int(m.states.rows())}};
     for (size_t l = 0; l < m.crossKeys.size(); ++l) {
-        enc.crossKeys.push_back(g.external(m.crossKeys[l]));
-        enc.crossValues.push_back(g.external(m.crossValues[l]));
+        enc.crossKeys.push_back(g.external(m.crossKeys[l], nullptr, nullptr, &m.keysByHead[l]));
+        enc.crossValues.push_back(g.external(m.crossValues[l], nullptr, nullptr, &m.valuesByHead[l]));
     }
     auto decoded = m_network->decodeStep(p, enc, s.cache, previousToken, t, &intervention);
     auto next = std::make_shared<TransformerState>();
