@@ -230,15 +230,10 @@ json folderBench(const std::string &folder, int repeat, int steps)
         return {{"error", opened.error().message}};
     const TransformerModel &model = *opened.value();
     double weightBytes = 0, stepBytes = 0;
-    const std::string output = model.spec().tiedOutput ? (model.spec().sharedEmbedding ? "shared.embed" : "target.embed")
-                                                       : "output.weight";
     for (const auto &[name, m] : model.parameters()) {
         weightBytes += double(m.size()) * sizeof(float);
-        // Per step: every decoder weight but cross-attention's keys and values (once per source), and the output layer.
-        const bool decoder = name.rfind("decoder.", 0) == 0 && name.find(".cross.k.") == std::string::npos &&
-                             name.find(".cross.v.") == std::string::npos && name != "decoder.positions";
-        // A weight kept in 16 bits (a float16 file's) is read in half the bytes.
-        if (decoder || name == output || name == "output.bias")
+        // Per step; a weight kept in 16 bits (a float16 file's) is read in half the bytes.
+        if (model.spec().readEveryStep(name))
             stepBytes += double(m.size()) * (model.keepsHalf(name) ? 2.0 : double(sizeof(float)));
     }
     out["parameters"] = model.description().parameters;

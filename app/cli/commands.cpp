@@ -96,17 +96,6 @@ int translateLines(const Seq2Seq &model, const DecodeOptions &options, bool json
     return code;
 }
 
-/// The forced prompt a decode with `options` starts with: the chosen one or
-/// the model's, without its closing <|notimestamps|> when timestamps are predicted.
-std::vector<int> promptOf(const Seq2Seq &model, const DecodeOptions &options)
-{
-    const GenerationDefaults g = model.generation();
-    std::vector<int> prompt = options.forcedPrompt.value_or(g.forcedPrompt);
-    if (options.timestamps && !prompt.empty() && prompt.back() == g.noTimestamps)
-        prompt.pop_back();
-    return prompt;
-}
-
 Result<std::string> sentenceOf(const Args &a)
 {
     if (a.positionals().empty())
@@ -156,10 +145,8 @@ int translateCommand(const Argv &argv)
     if (args->has("encoder-attention")) // an image or audio encoder's self-attention is left out unless asked for
         options.encoderSelfAttention = true;
     if (args->has("timestamps")) {
-        if (!audio)
-            return fail(usageError("--timestamps is for a clip: give --audio FILE"));
-        if (model.value()->generation().noTimestamps < 0)
-            return fail(usageError(model.value()->name() + " has no timestamp tokens; --timestamps is for Whisper models"));
+        if (auto usable = checkTimestamps(*model.value(), audio); !usable)
+            return fail(usable.error());
         options.timestamps = true;
     }
     if (args->value("language") || args->value("task")) {
@@ -169,7 +156,7 @@ int translateCommand(const Argv &argv)
         options.forcedPrompt = prompt.value();
     }
     if (auto prefix = args->value("prefix")) // a clip's after Whisper's prompt (language, task, no timestamps)
-        options.prefix = audio ? model.value()->prepareForcedTarget(*prefix, promptOf(*model.value(), options))
+        options.prefix = audio ? model.value()->prepareForcedTarget(*prefix, forcedPromptOf(*model.value(), options))
                                : model.value()->prepareTarget(*prefix);
     if (image)
         return translateImage(args.value(), *model.value(), options, selection.value());

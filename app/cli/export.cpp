@@ -233,8 +233,6 @@ Result<void> setUp(const Args &args, Job &job)
                           "one token's attention on the spectrogram)");
     if (args.has("encoder-attention"))
         job.decode.encoderSelfAttention = true;
-    if (args.has("timestamps") && !args.value("audio"))
-        return usageError("--timestamps is for a clip: give --audio FILE");
     job.decode.timestamps = args.has("timestamps");
     job.view = args.value("view").value_or("heatmap");
     if (job.view != "heatmap" && job.view != "lines" && job.view != "heads" && job.view != "compare")
@@ -268,8 +266,9 @@ Result<void> setUp(const Args &args, Job &job)
     if (auto loaded = loadModels(args, job); !loaded)
         return loaded;
     for (const ModelPtr &m : job.models)
-        if (job.decode.timestamps && m->generation().noTimestamps < 0)
-            return usageError(m->name() + " has no timestamp tokens; --timestamps is for Whisper models");
+        if (job.decode.timestamps)
+            if (auto usable = checkTimestamps(*m, args.value("audio").has_value()); !usable)
+                return usable;
     if (args.value("image")) {
         auto picture = pictureOf(args);
         if (!picture)

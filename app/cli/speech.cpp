@@ -142,6 +142,15 @@ Result<std::vector<TimedSegment>> clipSegments(const Seq2Seq &model, const Audio
     return segments;
 }
 
+Result<void> checkTimestamps(const Seq2Seq &model, bool audio)
+{
+    if (!audio)
+        return usageError("--timestamps is for a clip: give --audio FILE");
+    if (model.generation().noTimestamps < 0)
+        return usageError(model.name() + " has no timestamp tokens; --timestamps is for Whisper models");
+    return {};
+}
+
 Result<void> checkOneWindow(const Seq2Seq &model, const AudioClip &clip, const std::string &command)
 {
     if (audioWindowCount(model, clip.samples.size()) <= 1)

@@ -23,6 +23,10 @@ Result<std::vector<TimedWord>> clipWords(const Seq2Seq &model, const AudioClip &
 /// The segments the model's own timestamp tokens mark (options.timestamps), every window's, in clip time.
 Result<std::vector<TimedSegment>> clipSegments(const Seq2Seq &model, const AudioClip &clip, const DecodeOptions &options);
 
+/// --timestamps: a usage error unless a clip is given (`audio`) and `model`
+/// has timestamp tokens (Whisper).
+Result<void> checkTimestamps(const Seq2Seq &model, bool audio);
+
 /// A usage error when the clip needs more than one of `model`'s windows
 /// (commands that show one decode: compare, export's attention formats).
 Result<void> checkOneWindow(const Seq2Seq &model, const AudioClip &clip, const std::string &command);

@@ -37,7 +37,8 @@ CASES = [  # name, generate() keyword arguments, alignment_heads (None: the fold
 ]
 
 
-def main():
+def load_tiny():
+    """The tiny fixture's model, feature extractor, clip samples and the clip's features."""
     model = hfref.load_folder(FOLDER)
     # The folder's generation_config.json says "_from_model_config": true, so from_pretrained drops its Whisper
     # fields (alignment_heads, lang_to_id, ...); set them as the file gives them, as AlignScope reads them.
@@ -48,6 +49,11 @@ def main():
     fe = T.WhisperFeatureExtractor.from_pretrained(FOLDER)
     samples, rate = hfref.read_wav(os.path.join(FOLDER, "audio.wav"))
     features = torch.from_numpy(fe(samples, sampling_rate=rate, return_tensors="np").input_features)
+    return model, fe, samples, features
+
+
+def main():
+    model, fe, samples, features = load_tiny()
     num_frames = len(samples) // fe.hop_length
     folder_heads = [list(h) for h in model.generation_config.alignment_heads]
     cases = []

@@ -14,18 +14,11 @@ Whisper fixture tests/data/hf/whisper/tiny (make_whisper_model_fixtures.py) and 
              decode(output_offsets=True) segments
 
 Run from the project root; the same DEST gives the same bytes."""
-import json
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "..", "shared", "hf-reference"))
-import hfref  # noqa: E402
-
-DEST = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".hf-reference")
-FOLDER = os.path.join(ROOT, "tests", "data", "hf", "whisper", "tiny")
-T = hfref.setup(DEST)
-import torch  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_whisper_timestamp_fixtures import FOLDER, T, hfref, load_tiny, torch  # noqa: E402  (lays DEST too)
 
 CASES = [  # name, generate() keyword arguments (return_timestamps=True added)
     ("default", {"max_length": 40}),
@@ -36,17 +29,8 @@ CASES = [  # name, generate() keyword arguments (return_timestamps=True added)
 
 
 def main():
-    model = hfref.load_folder(FOLDER)
-    # As make_whisper_timestamp_fixtures.py: from_pretrained drops the file's Whisper fields; set them as AlignScope
-    # reads them.
-    with open(os.path.join(FOLDER, "generation_config.json")) as f:
-        for key, value in json.load(f).items():
-            if not hasattr(model.generation_config, key):
-                setattr(model.generation_config, key, value)
+    model, _, _, features = load_tiny()
     tok = T.WhisperTokenizer.from_pretrained(FOLDER)
-    fe = T.WhisperFeatureExtractor.from_pretrained(FOLDER)
-    samples, rate = hfref.read_wav(os.path.join(FOLDER, "audio.wav"))
-    features = torch.from_numpy(fe(samples, sampling_rate=rate, return_tensors="np").input_features)
     begin = model.generation_config.no_timestamps_token_id + 1
     cases = []
     for name, kwargs in CASES:

@@ -78,6 +78,12 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+/// The forced prompt a decode of `model` with `options` starts with: the
+/// chosen one (options.forcedPrompt) or the model's, without its closing
+/// <|notimestamps|> when the decode predicts timestamps (DecodeOptions::timestamps
+/// on a model that has them).
+std::vector<int> forcedPromptOf(const Seq2Seq &model, const DecodeOptions &options);
+
 /// Convenience: prepare + decode to the end.
 Result<DecodeTrace> translate(const Seq2Seq &model, const std::string &sentence,
                               const DecodeOptions &options = {},

@@ -81,6 +81,22 @@ struct TransformerSpec {
     int patches() const { return patchRows() * patchColumns(); }
     /// The encoder's width (its own when set apart, else d).
     int encoderWidth() const { return encoderDModel > 0 ? encoderDModel : dModel; }
+    /// The weight the output layer multiplies by: "output.weight", or the
+    /// embedding it is tied to ("shared.embed", "target.embed").
+    std::string outputWeight() const
+    {
+        return !tiedOutput ? "output.weight" : sharedEmbedding ? "shared.embed" : "target.embed";
+    }
+    /// Whether every decoder step reads all of the weight `name`: the decoder
+    /// layers' weights but the cross-attention's keys and values (computed
+    /// once per source) and the positions (one row a step), and the output
+    /// layer with its bias.
+    bool readEveryStep(const std::string &name) const
+    {
+        const bool decoder = name.rfind("decoder.", 0) == 0 && name.find(".cross.k.") == std::string::npos &&
+                             name.find(".cross.v.") == std::string::npos && name != "decoder.positions";
+        return decoder || name == outputWeight() || name == "output.bias";
+    }
 };
 
 std::string toString(TransformerSpec::Norm n);

@@ -215,10 +215,16 @@ struct Job {
             (*range)(split, total);
         else if (X)
             halfOf(*W, *X, *Y, split, W->rows());
-        else if (half)
-            kernels::gemvRowsHalf(*half, x, y, split, W->rows());
         else
-            kernels::gemvRows(W->data(), W->cols(), W->cols(), x, y, split, W->rows());
+            rows(split, W->rows());
+    }
+    /// y[r0, r1) of the matrix–vector product, from the 16-bit copy when there is one.
+    void rows(Eigen::Index r0, Eigen::Index r1) const
+    {
+        if (half)
+            kernels::gemvRowsHalf(*half, x, y, r0, r1);
+        else
+            kernels::gemvRows(W->data(), W->cols(), W->cols(), x, y, r0, r1);
     }
     /// Y's columns [r0, r1) = X W[r0, r1)ᵀ, one Eigen product of fixed shape
     /// written in place (the same kernel and bits as into a matrix of its own).
@@ -252,12 +258,8 @@ public:
     /// y = W x with the second half of the rows on the partner when it is free.
     void gemv(const Matrix &W, const float *x, float *y, const kernels::HalfMatrix *half)
     {
-        run(Job{&W, half, x, y, nullptr, nullptr, nullptr, W.rows(), W.rows() / 2}, [&](Eigen::Index r1) {
-            if (half)
-                kernels::gemvRowsHalf(*half, x, y, 0, r1);
-            else
-                kernels::gemvRows(W.data(), W.cols(), W.cols(), x, y, 0, r1);
-        });
+        const Job job{&W, half, x, y, nullptr, nullptr, nullptr, W.rows(), W.rows() / 2};
+        run(job, [&](Eigen::Index r1) { job.rows(0, r1); });
     }
 
     /// Y = X Wᵀ as two halves of W's rows, the second on the partner when it is free.

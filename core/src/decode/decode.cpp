@@ -41,7 +41,24 @@ std::vector<int> topIndices(const Vector &v, int k)
     return top;
 }
 
+/// The first timestamp token's id (the one after <|notimestamps|>), or −1 when the model has none.
+int timestampBegin(const GenerationDefaults &g, int vocabulary)
+{
+    return g.noTimestamps >= 0 && g.noTimestamps + 1 < vocabulary ? g.noTimestamps + 1 : -1;
+}
+
 } // namespace
+
+std::vector<int> forcedPromptOf(const Seq2Seq &model, const DecodeOptions &options)
+{
+    const GenerationDefaults g = model.generation();
+    std::vector<int> prompt = options.forcedPrompt.value_or(g.forcedPrompt);
+    // generate(return_timestamps=True): the prompt no longer closes with <|notimestamps|>.
+    if (options.timestamps && timestampBegin(g, model.targetVocab().size()) >= 0 && !prompt.empty() &&
+        prompt.back() == g.noTimestamps)
+        prompt.pop_back();
+    return prompt;
+}
 
 GenerationDefaults Seq2Seq::generation() const
 {
@@ -106,20 +123,12 @@ struct DecodeSession::Impl {
         generation = m.generation();
         if (options.noRepeatNgram >= 0)
             generation.noRepeatNgram = options.noRepeatNgram;
-        if (options.forcedPrompt)
-            generation.forcedPrompt = *options.forcedPrompt;
-        const int vocabulary = m.targetVocab().size();
-        if (generation.noTimestamps >= 0 && generation.noTimestamps + 1 < vocabulary)
-            trace.timestampBegin = generation.noTimestamps + 1;
+        generation.forcedPrompt = forcedPromptOf(m, options);
+        trace.timestampBegin = timestampBegin(generation, m.targetVocab().size());
         timestamps = options.timestamps && trace.timestampBegin >= 0;
-        if (timestamps) {
-            // generate(return_timestamps=True): the prompt no longer closes with <|notimestamps|>,
-            // and the timestamp rules, not a suppressed list, govern the timestamp tokens.
-            if (!generation.forcedPrompt.empty() && generation.forcedPrompt.back() == generation.noTimestamps)
-                generation.forcedPrompt.pop_back();
+        if (timestamps) // generate(return_timestamps=True): the rules, not a suppressed list, govern the times
             std::erase_if(generation.suppressed,
                           [&](int id) { return id == generation.noTimestamps || id >= trace.timestampBegin; });
-        }
         maxLength = options.maxLength > 0    ? options.maxLength
                     : generation.maxLength > 0 ? generation.maxLength
                                                : std::min(2 * n + 10, kDefaultLengthCap);

@@ -332,12 +332,16 @@ std::vector<TimedSegment> transcriptSegments(const DecodeTrace &trace, const std
     rest.firstStep = segments.empty() ? 0 : segments.back().lastStep + 1;
     rest.start = segments.empty() ? trace.source.firstFrameSeconds : segments.back().end;
     std::vector<std::string> pieces;
+    bool spoken = false; // a piece that reads as more than spaces came since the last closing time
     for (size_t i = size_t(rest.firstStep); i < path.size(); ++i) {
         const DecodeNode &node = trace.nodes[size_t(path[i])];
-        if (node.tokenId != trace.eosId && (trace.timestampBegin < 0 || node.tokenId < trace.timestampBegin))
+        const bool time = trace.timestampBegin >= 0 && node.tokenId >= trace.timestampBegin;
+        if (node.tokenId != trace.eosId && !time) {
             pieces.push_back(node.token);
-        else if (node.tokenId != trace.eosId && decodePieces(trace, pieces).find_first_not_of(' ') == std::string::npos)
+            spoken = spoken || decodePieces(trace, {node.token}).find_first_not_of(' ') != std::string::npos;
+        } else if (time && !spoken) { // a time before any text opens the rest
             rest.start = trace.source.firstFrameSeconds + (node.tokenId - trace.timestampBegin) * kTimestampSeconds;
+        }
         rest.lastStep = int(i);
     }
     rest.text = decodePieces(trace, pieces);

@@ -511,10 +511,7 @@ int TransformerNetwork<T>::logits(ParamBinder<T> &p, int x) const
     // T5 with a tied output layer scales the decoder's output by d^−½ first.
     if (m_spec.tiedOutput && m_spec.rescaleTiedOutput)
         x = ops::scale(g, x, T(1) / T(std::sqrt(double(m_spec.dModel))));
-    const std::string weight = !m_spec.tiedOutput      ? "output.weight"
-                               : m_spec.sharedEmbedding ? "shared.embed"
-                                                        : "target.embed";
-    return ops::linear(g, x, p(weight), m_spec.bias && m_spec.outputBias ? p("output.bias") : -1); // (rows, V)
+    return ops::linear(g, x, p(m_spec.outputWeight()), m_spec.bias && m_spec.outputBias ? p("output.bias") : -1); // (rows, V)
 }
 
 template <typename T>

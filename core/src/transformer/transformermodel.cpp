@@ -125,13 +125,8 @@ std::size_t TransformerModel::keepExactHalves()
     auto halves = std::make_shared<Halves>();
     std::size_t bytes = 0;
     for (const auto &[name, W] : m_params) {
-        // What a decoder step streams through one-row products: not the cross-attention's keys and
-        // values (computed once per source, with the encoder), nor small matrices.
-        const bool decoderWeight = name.rfind("decoder.", 0) == 0 && name.ends_with(".weight") &&
-                                   name.find(".cross.k.") == std::string::npos &&
-                                   name.find(".cross.v.") == std::string::npos;
-        const bool output = name == "output.weight" || name == "target.embed" || name == "shared.embed";
-        if (!(decoderWeight || output) || W.size() < kernels::kPartnerMinimum)
+        // The matrices a decoder step streams through one-row products (not vectors, nor small ones).
+        if (!m_spec.readEveryStep(name) || W.rows() == 1 || W.size() < kernels::kPartnerMinimum)
             continue;
         auto half = kernels::exactHalf(W);
         if (!half)
