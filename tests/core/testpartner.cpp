@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <limits>
 #include <thread>
 
 using namespace alignscope;
@@ -26,6 +27,7 @@ private slots:
     void testKernelIsWxForAnySplit();
     void testSharedProductEqualsOneCore();
     void testSharedMatrixProductEqualsOneCore();
+    void testProductsInARowEqualOneCore();
     void testDecodeWithPartnerIsBitIdentical();
     void testLongSourceWithPartnerIsBitIdentical();
     void testHalfWeightsGiveTheSameBits();
@@ -210,6 +212,45 @@ void TestPartner::testSharedProductEqualsOneCore()
     } while (partnerMayStillWake(before, waited));
     if (std::thread::hardware_concurrency() >= 2)
         QVERIFY2(DecodePartner::sharedProducts() > before, "the partner never took a half");
+}
+
+void TestPartner::testProductsInARowEqualOneCore()
+{
+    // A decoder step's products come in the same order every step: the
+    // partner learns it and reads ahead the weights of the product that came
+    // next last time, and the two threads claim rows in chunks from either
+    // end. Shapes whose rows do not fill whole chunks, float32 and 16-bit
+    // weights, a product whose order changes: every row the same bits.
+    const Matrix A = randomMatrix(1031, 512, 11), B = randomMatrix(4096, 200, 12);
+    const Matrix C = roundedTo(randomMatrix(777, 384, 13), false);
+    const auto half = kernels::exactHalf(C);
+    QVERIFY(half.has_value());
+    const Vector xa = randomMatrix(512, 1, 14), xb = randomMatrix(200, 1, 15), xc = randomMatrix(384, 1, 16);
+    Vector ya(A.rows()), yb(B.rows()), yc(C.rows()), sa(A.rows()), sb(B.rows()), sc(C.rows());
+    kernels::gemvRows(A.data(), A.cols(), A.cols(), xa.data(), ya.data(), 0, A.rows());
+    kernels::gemvRows(B.data(), B.cols(), B.cols(), xb.data(), yb.data(), 0, B.rows());
+    kernels::gemvRows(C.data(), C.cols(), C.cols(), xc.data(), yc.data(), 0, C.rows());
+    const std::uint64_t before = DecodePartner::sharedProducts();
+    QElapsedTimer waited;
+    waited.start();
+    do {
+        const DecodePartner::Session session;
+        for (int i = 0; i < 300; ++i) {
+            // A row nobody computed stays NaN and fails the comparison.
+            sa.setConstant(std::numeric_limits<float>::quiet_NaN());
+            sb.setConstant(std::numeric_limits<float>::quiet_NaN());
+            sc.setConstant(std::numeric_limits<float>::quiet_NaN());
+            kernels::gemv(A, xa.data(), sa.data());
+            if (i % 7 != 3) // now and then another order
+                kernels::gemv(B, xb.data(), sb.data());
+            kernels::gemv(C, xc.data(), sc.data(), &*half);
+            QVERIFY(sa == ya);
+            QVERIFY(sc == yc);
+            QVERIFY(i % 7 == 3 || sb == yb);
+        }
+    } while (partnerMayStillWake(before, waited));
+    if (std::thread::hardware_concurrency() >= 2)
+        QVERIFY2(DecodePartner::sharedProducts() > before, "the partner never took part");
 }
 
 void TestPartner::testLongSourceWithPartnerIsBitIdentical()

@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -198,7 +199,10 @@ std::optional<HalfMatrix> exactHalf(const Matrix &W)
 namespace {
 
 /// One hand-off: the second half of a product (matrix–vector, or Y = X Wᵀ
-/// when X is set), or of a range of independent items (`range`).
+/// when X is set), or of a range of independent items (`range`). A
+/// matrix–vector product is not cut in two halves but in chunks of rows the
+/// two threads claim from either end (Partner::claim), so that the thread
+/// whose rows are already in its cache takes more of them.
 struct Job {
     const Matrix *W = nullptr;
     const kernels::HalfMatrix *half = nullptr; ///< W's 16-bit copy, read instead of W
@@ -209,14 +213,16 @@ struct Job {
     const std::function<void(Eigen::Index, Eigen::Index)> *range = nullptr;
     Eigen::Index total = 0; ///< rows of W, or items of `range`
     Eigen::Index split = 0; ///< first row (item) of the second half
+    Eigen::Index chunkRows = 0; ///< a matrix–vector product's rows per chunk
+
+    bool chunked() const { return !range && !X; }
+    Eigen::Index chunks() const { return (total + chunkRows - 1) / chunkRows; }
     void secondHalf() const
     {
         if (range)
             (*range)(split, total);
-        else if (X)
-            halfOf(*W, *X, *Y, split, W->rows());
         else
-            rows(split, W->rows());
+            halfOf(*W, *X, *Y, split, W->rows());
     }
     /// y[r0, r1) of the matrix–vector product, from the 16-bit copy when there is one.
     void rows(Eigen::Index r0, Eigen::Index r1) const
@@ -226,6 +232,13 @@ struct Job {
         else
             kernels::gemvRows(W->data(), W->cols(), W->cols(), x, y, r0, r1);
     }
+    void chunkRange(Eigen::Index c0, Eigen::Index c1) const { rows(c0 * chunkRows, std::min(total, c1 * chunkRows)); }
+    /// The bytes of weights the product reads, and where they start.
+    const char *weights() const
+    {
+        return half ? reinterpret_cast<const char *>(half->bits.data()) : reinterpret_cast<const char *>(W->data());
+    }
+    std::size_t weightBytes() const { return std::size_t(W->size()) * (half ? 2 : sizeof(float)); }
     /// Y's columns [r0, r1) = X W[r0, r1)ᵀ, one Eigen product of fixed shape
     /// written in place (the same kernel and bits as into a matrix of its own).
     static void halfOf(const Matrix &W, const Matrix &X, Matrix &Y, Eigen::Index r0, Eigen::Index r1)
@@ -233,6 +246,15 @@ struct Job {
         Y.middleCols(r0, r1 - r0).noalias() = X * W.middleRows(r0, r1 - r0).transpose();
     }
 };
+
+/// A matrix–vector product's rows are claimed in chunks of about this many
+/// bytes of weights, each claim taking a quarter of what is left (at least
+/// one chunk): few claims on a large matrix, an even finish on any.
+constexpr std::size_t kChunkBytes = 16 * 1024;
+/// While the main thread works between products (norms, attention, the
+/// softmax over the vocabulary), the partner reads ahead into its cache at
+/// most this many bytes of the product that came next last time.
+constexpr std::size_t kReadAheadBytes = 512 * 1024;
 
 class Partner {
 public:
@@ -255,11 +277,16 @@ public:
     }
     void leave() { m_sessions.fetch_sub(1, std::memory_order_acq_rel); }
 
-    /// y = W x with the second half of the rows on the partner when it is free.
+    /// y = W x, the rows shared with the partner when it is free.
     void gemv(const Matrix &W, const float *x, float *y, const kernels::HalfMatrix *half)
     {
-        const Job job{&W, half, x, y, nullptr, nullptr, nullptr, W.rows(), W.rows() / 2};
-        run(job, [&](Eigen::Index r1) { job.rows(0, r1); });
+        Job job{&W, half, x, y, nullptr, nullptr, nullptr, W.rows(), W.rows() / 2};
+        const std::size_t rowBytes = std::size_t(W.cols()) * (half ? 2 : sizeof(float));
+        job.chunkRows = Eigen::Index(std::max<std::size_t>(1, kChunkBytes / std::max<std::size_t>(1, rowBytes)));
+        run(job, [&](Eigen::Index) {
+            for (Eigen::Index c0, c1; claim(true, c0, c1);)
+                job.chunkRange(c0, c1);
+        });
     }
 
     /// Y = X Wᵀ as two halves of W's rows, the second on the partner when it is free.
@@ -280,10 +307,11 @@ public:
         run(Job{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, &f, n, n / 2}, [&](Eigen::Index r1) { f(0, r1); });
     }
 
-    /// Posts the job's second half to the partner (when free) and computes
-    /// the first with `firstHalf(split)`; either way the same halves.
-    template <typename FirstHalf>
-    void run(const Job &job, FirstHalf firstHalf)
+    /// Posts the job to the partner (when free) and computes this thread's
+    /// part with `mine(split)`: the first half, or chunks claimed from the
+    /// front of a matrix–vector product. Either way the same results.
+    template <typename Mine>
+    void run(const Job &job, Mine mine)
     {
         const Eigen::Index split = job.split;
         const bool share = m_enabled.load(std::memory_order_relaxed) && (job.range || job.total >= 128) &&
@@ -291,19 +319,26 @@ public:
                            m_sessions.load(std::memory_order_acquire) > 0 &&
                            !m_owned.exchange(true, std::memory_order_acquire);
         if (!share) {
-            firstHalf(split);
-            job.secondHalf();
+            if (job.chunked()) {
+                job.rows(0, job.total);
+            } else {
+                mine(split);
+                job.secondHalf();
+            }
             return;
         }
         m_job = job;
+        if (job.chunked())
+            m_chunks.store(std::uint64_t(job.chunks()) << 32, std::memory_order_relaxed);
         const std::uint64_t g = m_posted.load(std::memory_order_relaxed) + 1;
         m_posted.store(g, std::memory_order_release);
-        firstHalf(split);
-        // If the partner has not taken its half yet (descheduled on a busy
-        // host), do it here rather than wait for it.
+        mine(split);
+        // If the partner has not taken the job yet (descheduled on a busy
+        // host), its half is done here rather than waited for.
         std::uint64_t expected = g - 1;
         if (m_claimed.compare_exchange_strong(expected, g, std::memory_order_acq_rel)) {
-            m_job.secondHalf();
+            if (!job.chunked())
+                m_job.secondHalf();
         } else {
             while (m_done.load(std::memory_order_acquire) != g)
                 ALIGNSCOPE_PAUSE();
@@ -329,6 +364,63 @@ public:
 private:
     Partner() = default;
 
+    /// Claims chunks [c0, c1) of the posted matrix–vector product: a quarter
+    /// of those left (at least one), from the front (the caller) or the back
+    /// (the partner). False when none are left.
+    bool claim(bool front, Eigen::Index &c0, Eigen::Index &c1)
+    {
+        std::uint64_t v = m_chunks.load(std::memory_order_relaxed);
+        for (;;) {
+            const std::uint32_t first = std::uint32_t(v), end = std::uint32_t(v >> 32);
+            if (first >= end)
+                return false;
+            const std::uint32_t take = std::max<std::uint32_t>(1, (end - first) / 4);
+            const std::uint64_t next = front ? (std::uint64_t(end) << 32) | (first + take)
+                                             : (std::uint64_t(end - take) << 32) | first;
+            if (m_chunks.compare_exchange_weak(v, next, std::memory_order_relaxed)) {
+                c0 = front ? first : end - take;
+                c1 = front ? first + take : end;
+                return true;
+            }
+        }
+    }
+
+    /// The partner's side of job g.
+    void work(const Job &job)
+    {
+        if (!job.chunked()) {
+            job.secondHalf();
+            return;
+        }
+        // What came after the previous product is this one: read ahead the
+        // tail of this one's weights the next time that one is done.
+        const char *weights = job.weights();
+        const std::size_t bytes = job.weightBytes(), ahead = std::min(kReadAheadBytes, bytes / 2);
+        if (m_previous)
+            m_after[m_previous] = {weights + bytes - ahead, ahead};
+        m_previous = weights;
+        for (Eigen::Index c0, c1; claim(false, c0, c1);)
+            job.chunkRange(c0, c1);
+        const auto next = m_after.find(weights);
+        m_ahead = next == m_after.end() ? Region{} : next->second;
+    }
+
+    /// Reads ahead (prefetches) the region the next product is expected to
+    /// read, a few kilobytes at a time, until a job is posted or it is done.
+    /// A prefetch never faults, so a region whose matrix has gone is harmless.
+    void readAhead(std::uint64_t seen)
+    {
+        while (m_ahead.bytes > 0 && m_posted.load(std::memory_order_acquire) == seen) {
+            const std::size_t step = std::min<std::size_t>(m_ahead.bytes, 4096);
+#if defined(__x86_64__) || defined(__i386__)
+            for (std::size_t b = 0; b < step; b += 64)
+                _mm_prefetch(m_ahead.begin + b, _MM_HINT_T1);
+#endif
+            m_ahead.begin += step;
+            m_ahead.bytes -= step;
+        }
+    }
+
     void loop()
     {
         for (;;) {
@@ -344,14 +436,24 @@ private:
                 std::uint64_t expected = g - 1;
                 if (g != 0 && m_claimed.load(std::memory_order_relaxed) == g - 1 &&
                     m_claimed.compare_exchange_strong(expected, g, std::memory_order_acq_rel)) {
-                    m_job.secondHalf();
+                    work(m_job);
                     m_done.store(g, std::memory_order_release);
                     continue;
                 }
+                readAhead(g);
                 ALIGNSCOPE_PAUSE();
             }
+            // Asleep: the weights it learned the order of may be freed and reused.
+            m_after.clear();
+            m_previous = nullptr;
+            m_ahead = {};
         }
     }
+
+    struct Region {
+        const char *begin = nullptr;
+        std::size_t bytes = 0;
+    };
 
     std::atomic<int> m_sessions{0};
     std::atomic<bool> m_running{false};        ///< the thread exists
@@ -359,7 +461,12 @@ private:
     std::atomic<std::uint64_t> m_posted{0};    ///< generation of the last job posted
     std::atomic<std::uint64_t> m_claimed{0};   ///< generation whose second half someone took
     std::atomic<std::uint64_t> m_done{0};      ///< generation the partner finished
-    Job m_job;                                 ///< written before m_posted (release), read after it (acquire)
+    alignas(64) std::atomic<std::uint64_t> m_chunks{0}; ///< a posted product's unclaimed chunks: [low word, high word)
+    alignas(64) Job m_job;                     ///< written before m_posted (release), read after it (acquire)
+    // The partner thread's own: the order products came in, and what to read ahead.
+    std::unordered_map<const char *, Region> m_after;
+    const char *m_previous = nullptr;
+    Region m_ahead;
     std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_quit = false;
