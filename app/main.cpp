@@ -13,6 +13,7 @@
 int main(int argc, char *argv[])
 {
     alignscope::keepFreedMatricesForReuse();
+    alignscope::backStreamedWeightsWithLargePages();
     // Answered before QApplication exists: that needs a display, and
     // `alignscope --version` must also work over ssh or in a package check.
     for (int i = 1; i < argc; ++i) {

@@ -34,6 +34,7 @@ int helpCommand(const Argv &args)
 int main(int argc, char **argv)
 {
     alignscope::keepFreedMatricesForReuse();
+    alignscope::backStreamedWeightsWithLargePages();
     const std::map<std::string, std::function<int(const Argv &)>> commands = {
         {"translate", translateCommand},
         {"inspect", inspectCommand},

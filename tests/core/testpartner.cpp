@@ -2,10 +2,12 @@
 // the kernel is a correct W x and gives the same bits for any split of the
 // rows; a decode that shares its products with the partner thread equals
 // the one-core decode bit for bit (also with several decodes at once, which
-// contend for the partner); the partner took part.
+// contend for the partner); the partner took part. The weights a step
+// streams move to 2 MB pages when asked, values unchanged.
 
 #include "common/partner.h"
 
+#include "alignscope/allocator.h"
 #include "alignscope/decode.h"
 #include "alignscope/transformermodel.h"
 
@@ -13,10 +15,17 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <random>
 #include <limits>
 #include <thread>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 using namespace alignscope;
 
@@ -28,6 +37,7 @@ private slots:
     void testSharedProductEqualsOneCore();
     void testSharedMatrixProductEqualsOneCore();
     void testProductsInARowEqualOneCore();
+    void testStreamedWeightsMoveToLargePages();
     void testDecodeWithPartnerIsBitIdentical();
     void testLongSourceWithPartnerIsBitIdentical();
     void testHalfWeightsGiveTheSameBits();
@@ -251,6 +261,79 @@ void TestPartner::testProductsInARowEqualOneCore()
     } while (partnerMayStillWake(before, waited));
     if (std::thread::hardware_concurrency() >= 2)
         QVERIFY2(DecodePartner::sharedProducts() > before, "the partner never took part");
+}
+
+/// The bytes of 2 MB pages (smaps' AnonHugePages) in the mapping holding `p`; -1 when unknown.
+long largePageBytesAt(const void *p)
+{
+    std::ifstream smaps("/proc/self/smaps");
+    const auto at = reinterpret_cast<std::uintptr_t>(p);
+    bool inside = false;
+    for (std::string line; std::getline(smaps, line);) {
+        std::uintptr_t from = 0, to = 0;
+        if (std::sscanf(line.c_str(), "%lx-%lx ", &from, &to) == 2 && line.find(':') > line.find(' ')) {
+            inside = from <= at && at < to;
+        } else if (inside && line.rfind("AnonHugePages:", 0) == 0) {
+            return std::stol(line.substr(14)) * 1024;
+        }
+    }
+    return -1;
+}
+
+void TestPartner::testStreamedWeightsMoveToLargePages()
+{
+#if defined(__linux__)
+    std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
+    std::string mode;
+    std::getline(thp, mode);
+    if (mode.empty() || mode.find("[never]") != std::string::npos)
+        QSKIP("transparent huge pages are off on this system");
+    {
+        // MADV_COLLAPSE (Linux 6.1) gathers pages already touched; without it nothing moves at once.
+        void *probe = std::aligned_alloc(2u << 20, 2u << 20);
+        std::memset(probe, 1, 2u << 20);
+        const bool collapses = madvise(probe, 2u << 20, MADV_HUGEPAGE) == 0 && madvise(probe, 2u << 20, 25) == 0;
+        std::free(probe);
+        if (!collapses)
+            QSKIP("this kernel cannot gather pages into 2 MB ones at once (MADV_COLLAPSE)");
+    }
+    // A decoder whose output layer (8,000 × 512 floats, 16 MB) a step streams.
+    TransformerSpec s;
+    s.heads = 8;
+    s.dModel = 512;
+    s.ffn = 1024;
+    s.encoderLayers = s.decoderLayers = 1;
+    std::vector<std::string> words;
+    for (int i = 0; i < 8000; ++i)
+        words.push_back(std::string("w").append(std::to_string(i)));
+    const TransformerModel model = TransformerModel::initialise(s, Vocabulary::build({words}), Vocabulary::build({words}), 3);
+    const Matrix &out = model.parameters().at(model.spec().outputWeight());
+    QVERIFY(out.size() >= 8000 * 512);
+    const Matrix before = out;
+    DecodeOptions options;
+    options.maxLength = 5;
+    auto reference = translate(model, "w1 w2 w3", options);
+    QVERIFY(reference);
+    // Not asked for: nothing moves.
+    model.adviseLargePages();
+    waitForLargePages();
+    const long untouched = largePageBytesAt(out.data());
+    backStreamedWeightsWithLargePages();
+    model.adviseLargePages();
+    waitForLargePages();
+    const long moved = largePageBytesAt(out.data());
+    QVERIFY2(moved >= 4l * (1 << 20) && moved > untouched,
+             qPrintable(QString("2 MB pages under the output layer: %1 bytes, before %2").arg(moved).arg(untouched)));
+    // The same values, the same decode.
+    QVERIFY(out == before);
+    auto again = translate(model, "w1 w2 w3", options);
+    QVERIFY(again);
+    QCOMPARE(again->nodes.size(), reference->nodes.size());
+    for (size_t i = 0; i < again->nodes.size(); ++i)
+        QCOMPARE(again->nodes[i].logProb, reference->nodes[i].logProb);
+#else
+    QSKIP("2 MB pages are asked for on Linux only");
+#endif
 }
 
 void TestPartner::testLongSourceWithPartnerIsBitIdentical()

@@ -67,6 +67,10 @@ public:
     std::size_t halfBytes() const;
     /// Whether the weight `name` is read from a 16-bit copy by decoder steps.
     bool keepsHalf(const std::string &name) const;
+    /// Queues the matrices a decoder step streams (their 16-bit copies where
+    /// kept) for 2 MB pages when the program asked for them
+    /// (alignscope/allocator.h); models opened from files do it themselves.
+    void adviseLargePages() const;
     const Vocabulary &sourceVocab() const { return m_source; }
     /// The network the weights belong to (training and tests use it directly).
     const TransformerNetwork<float> &network() const { return *m_network; }

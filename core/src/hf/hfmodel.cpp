@@ -424,6 +424,7 @@ Result<std::shared_ptr<TransformerModel>> buildModel(const ModelConfig &config, 
     // float16 / bfloat16 files (a whisper.cpp f16 model, a folder saved in half precision): the decoder
     // streams its weights in 16 bits, the same numbers in half the bytes.
     model->keepExactHalves();
+    model->adviseLargePages(); // when the program asked for 2 MB pages: in the background
     return model;
 }
 

@@ -3,6 +3,7 @@
 #include "alignscope/transformermodel.h"
 
 #include "alignscope/hftokenizer.h"
+#include "common/largepages.h"
 #include "common/random.h"
 #include "model/textsource_p.h"
 #include "transformer/network.h"
@@ -138,6 +139,23 @@ std::size_t TransformerModel::keepExactHalves()
         return 0;
     m_halves = std::move(halves);
     return bytes;
+}
+
+void TransformerModel::adviseLargePages() const
+{
+    if (!largepages::enabled())
+        return;
+    std::vector<largepages::Span> spans;
+    for (const auto &[name, W] : m_params) {
+        if (!m_spec.readEveryStep(name) || W.rows() == 1 || W.size() < kernels::kPartnerMinimum)
+            continue;
+        const auto half = m_halves ? m_halves->byName.find(name) : std::map<std::string, kernels::HalfMatrix>::const_iterator{};
+        if (m_halves && half != m_halves->byName.end()) // streamed from the 16-bit copy
+            spans.push_back({half->second.bits.data(), half->second.bits.size() * sizeof(std::uint16_t)});
+        else
+            spans.push_back({W.data(), std::size_t(W.size()) * sizeof(float)});
+    }
+    largepages::advise(spans);
 }
 
 bool TransformerModel::keepsHalf(const std::string &name) const
