@@ -9,7 +9,6 @@
 #include <thread>
 
 #if defined(__linux__)
-#include <cerrno>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -76,6 +75,7 @@ private:
         // The lowest priority: it runs when a core is idle, never slowing a decode.
         setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), 19);
 #endif
+        m_collapses = collapses();
         std::unique_lock lock(m_mutex);
         for (;;) {
             m_wake.wait(lock, [this] { return m_quit || !m_queue.empty(); });
@@ -93,21 +93,38 @@ private:
     }
 
     /// Marks the span's blocks for 2 MB pages, then gathers each (one block
-    /// at a time: the memory stays usable meanwhile). Errors change nothing:
-    /// a kernel without transparent huge pages or MADV_COLLAPSE, memory
-    /// returned to the system since.
+    /// at a time: the memory stays usable meanwhile). A block that cannot be
+    /// gathered (part of it outside the memory, or no free 2 MB page) stays
+    /// as it is; so does everything on a system without transparent huge
+    /// pages, or whose kernel cannot gather pages at once (before Linux 6.1:
+    /// the marked blocks are gathered by the kernel's own scan, in time).
     void move(const Span &s)
     {
 #if defined(__linux__)
         const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(s.data) & ~(kBlock - 1);
         const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(s.data) + s.bytes + kBlock - 1) & ~(kBlock - 1);
-        if (madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE) != 0 && errno == EINVAL)
-            return; // no transparent huge pages
-        for (std::uintptr_t b = begin; b < end && !m_quit; b += kBlock)
-            if (madvise(reinterpret_cast<void *>(b), kBlock, MADV_COLLAPSE) != 0 && errno == EINVAL)
-                return; // a kernel before 6.1: the blocks stay marked, the kernel's own scan gathers them in time
+        madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE);
+        for (std::uintptr_t b = begin; b < end && !m_quit && m_collapses; b += kBlock)
+            madvise(reinterpret_cast<void *>(b), kBlock, MADV_COLLAPSE);
 #else
         (void)s;
+#endif
+    }
+
+    /// Whether this kernel gathers pages at once (MADV_COLLAPSE), tried on a block of its own.
+    static bool collapses()
+    {
+#if defined(__linux__)
+        void *block = mmap(nullptr, 2 * kBlock, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (block == MAP_FAILED)
+            return false;
+        void *aligned = reinterpret_cast<void *>((reinterpret_cast<std::uintptr_t>(block) + kBlock - 1) & ~(kBlock - 1));
+        *static_cast<volatile char *>(aligned) = 1;
+        const bool ok = madvise(aligned, kBlock, MADV_HUGEPAGE) == 0 && madvise(aligned, kBlock, MADV_COLLAPSE) == 0;
+        munmap(block, 2 * kBlock);
+        return ok;
+#else
+        return false;
 #endif
     }
 
@@ -115,6 +132,7 @@ private:
     std::condition_variable m_wake;
     std::deque<Span> m_queue;
     bool m_busy = false;
+    bool m_collapses = false; ///< the mover thread's own
     std::atomic<bool> m_quit{false};
     std::thread m_thread;
 };
