@@ -43,46 +43,73 @@ namespace {
 using json = nlohmann::ordered_json;
 
 /// Read bandwidth (GB/s) of a summing pass over a 256 MiB buffer with all threads.
-/// Read bandwidth (GB/s) of both cores summing a 256 MiB buffer; with
-/// `largePages`, a buffer backed by 2 MB pages where the system allows (the
-/// pages the weights are moved to: backStreamedWeightsWithLargePages).
-double readBandwidth(int repeat, bool largePages)
-{
-    const size_t n = 64u << 20;
-    float *data = nullptr;
-    std::vector<float> plain;
+/// Read bandwidth (GB/s) of both cores summing a 256 MiB buffer of 4 KB
+/// pages, and one of 2 MB pages where the system allows (the pages the
+/// weights are moved to: backStreamedWeightsWithLargePages). Each reading is
+/// one sum, so readings can be interleaved with what they are compared to:
+/// the host's bandwidth changes from minute to minute.
+class BandwidthProbe {
+public:
+    BandwidthProbe()
+    {
+        m_small.assign(kFloats, 1.0f);
 #if defined(__linux__)
-    const size_t bytes = n * sizeof(float) + (2u << 20);
-    void *mapped = largePages ? mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
-    if (mapped != MAP_FAILED) {
-        data = reinterpret_cast<float *>((reinterpret_cast<std::uintptr_t>(mapped) + (2u << 20) - 1) & ~std::uintptr_t((2u << 20) - 1));
-        madvise(data, n * sizeof(float), MADV_HUGEPAGE); // before the pages are first touched
-        std::fill(data, data + n, 1.0f);
-    }
+        m_mapped = mmap(nullptr, kMappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m_mapped != MAP_FAILED) {
+            m_large = reinterpret_cast<float *>((reinterpret_cast<std::uintptr_t>(m_mapped) + kLargePage - 1) &
+                                                ~std::uintptr_t(kLargePage - 1));
+            madvise(m_large, kFloats * sizeof(float), MADV_HUGEPAGE); // before the pages are first touched
+            std::fill(m_large, m_large + kFloats, 1.0f);
+        }
 #endif
-    if (!data) {
-        plain.assign(n, 1.0f);
-        data = plain.data();
     }
-    volatile float sink = 0;
-    const double ms = medianMs(repeat, [&] {
-        sink = tbb::parallel_reduce(
-            tbb::blocked_range<size_t>(0, n, 1 << 16), 0.0f,
+    ~BandwidthProbe()
+    {
+#if defined(__linux__)
+        if (m_mapped != MAP_FAILED)
+            munmap(m_mapped, kMappedBytes);
+#endif
+    }
+    BandwidthProbe(const BandwidthProbe &) = delete;
+    BandwidthProbe &operator=(const BandwidthProbe &) = delete;
+
+    /// One reading, GB/s; `largePages` falls back to 4 KB pages where they are unavailable.
+    double once(bool largePages) const
+    {
+        const float *data = largePages && m_large ? m_large : m_small.data();
+        const auto start = std::chrono::steady_clock::now();
+        volatile float sink = tbb::parallel_reduce(
+            tbb::blocked_range<size_t>(0, kFloats, 1 << 16), 0.0f,
             [&](const tbb::blocked_range<size_t> &r, float acc) {
                 return acc + Eigen::Map<const Vector>(data + r.begin(), r.size()).sum();
             },
             std::plus<float>());
-    });
-    (void)sink;
-#if defined(__linux__)
-    if (mapped != MAP_FAILED)
-        munmap(mapped, bytes);
-#endif
-    return n * sizeof(float) / (ms * 1e6);
-}
+        (void)sink;
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        return kFloats * sizeof(float) / (ms * 1e6);
+    }
+    /// The median of `repeat` readings (after one warm-up).
+    double median(int repeat, bool largePages) const
+    {
+        (void)once(largePages);
+        std::vector<double> readings;
+        for (int i = 0; i < repeat; ++i)
+            readings.push_back(once(largePages));
+        std::sort(readings.begin(), readings.end());
+        return readings[readings.size() / 2];
+    }
 
-/// The better of the two: the floor is the fastest the machine reads.
-double readBandwidth(int repeat) { return std::max(readBandwidth(repeat, false), readBandwidth(repeat, true)); }
+private:
+    static constexpr size_t kFloats = 64u << 20;
+    static constexpr size_t kLargePage = 2u << 20;
+    static constexpr size_t kMappedBytes = kFloats * sizeof(float) + kLargePage;
+    std::vector<float> m_small;
+    void *m_mapped = nullptr;
+    float *m_large = nullptr;
+};
+
+/// Read bandwidth (GB/s), the median of `repeat` readings of 4 KB pages.
+double readBandwidth(int repeat) { return BandwidthProbe().median(repeat, false); }
 
 /// Single-precision GEMM rate (GFLOP/s) of Eigen on 512 × 512 matrices, one thread:
 /// the compute ceiling the scoring figures are read against.
@@ -358,7 +385,6 @@ json folderBench(const std::string &folder, int repeat, int steps)
     auto runSteps = [](DecodeSession &session) { (void)session.run(); };
     out["per_token_ms_1_thread"] = medianMs(repeat, decoding, runSteps) / n;
     forced.partner = true;
-    out["per_token_ms"] = medianMs(repeat, decoding, runSteps) / n;
     if (m.halfBytes() > 0) {
         // The same steps reading the float32 weights (a copy without the 16-bit ones): the same bits, twice the bytes.
         TransformerModel wide(m);
@@ -368,14 +394,37 @@ json folderBench(const std::string &folder, int repeat, int steps)
         out["per_token_ms_float32_weights"] =
             medianMs(repeat, [&] { return DecodeSession(wide, source, forced); }, runSteps) / n;
     }
-    const double bandwidth4k = readBandwidth(repeat, false), bandwidth2m = readBandwidth(repeat, true);
-    const double bandwidth = std::max(bandwidth4k, bandwidth2m);
-    out["read_bandwidth_gb_s_4k_pages"] = bandwidth4k;
-    out["read_bandwidth_gb_s_2m_pages"] = bandwidth2m;
-    out["read_bandwidth_gb_s"] = bandwidth;
+    // Both cores, each run's steps right after a reading of the read bandwidth
+    // (the better of 4 KB and 2 MB pages): its floor is that run's, so a change
+    // of the host's bandwidth between them does not skew the ratio.
+    const BandwidthProbe probe;
+    std::vector<double> perToken, ratios, bandwidths, small, large;
+    for (int i = 0; i <= repeat; ++i) { // the first is the warm-up
+        const double b4k = probe.once(false), b2m = probe.once(true), bandwidth = std::max(b4k, b2m);
+        DecodeSession session = decoding();
+        const auto start = std::chrono::steady_clock::now();
+        runSteps(session);
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / n;
+        if (i == 0)
+            continue;
+        perToken.push_back(ms);
+        ratios.push_back(ms / (stepBytes / (bandwidth * 1e6)));
+        bandwidths.push_back(bandwidth);
+        small.push_back(b4k);
+        large.push_back(b2m);
+    }
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    out["per_token_ms"] = median(perToken);
+    out["read_bandwidth_gb_s_4k_pages"] = median(small);
+    out["read_bandwidth_gb_s_2m_pages"] = median(large);
+    out["read_bandwidth_gb_s"] = median(bandwidths);
     out["step_weight_bytes"] = stepBytes;
-    out["floor_ms_per_token"] = stepBytes / (bandwidth * 1e6);
-    out["per_token_over_floor"] = out["per_token_ms"].get<double>() / out["floor_ms_per_token"].get<double>();
+    out["floor_ms_per_token"] = stepBytes / (median(bandwidths) * 1e6);
+    out["per_token_over_floor"] = median(ratios); // each run against its own floor
+    out["per_token_over_floor_runs"] = ratios;
     return out;
 }
 

@@ -30,6 +30,7 @@ private slots:
     void testExportAndCompareAudio();
     void testRefusals_data();
     void testRefusals();
+    void testBenchFolder();
 
 private:
     QTemporaryDir m_tmp;
@@ -224,6 +225,28 @@ void TestCliSpeech::testRefusals()
     QCOMPARE(r.err.count('\n'), 1);
     QVERIFY2(r.err.contains(message.toUtf8()), qPrintable(describe(r)));
     QVERIFY(r.out.isEmpty());
+}
+
+void TestCliSpeech::testBenchFolder()
+{
+    // bench --section folder: each timed run of the steps comes right after
+    // its own reading of the read bandwidth, and is compared with that run's
+    // floor; the weights a step streams were asked into 2 MB pages first.
+    const CliRun r = runCli({"bench", "--section", "folder", "--model", kFolder, "--steps", "3", "--repeat", "3", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(describe(r)));
+    const json j = parse(r.out);
+    QVERIFY2(j.contains("folder") && !j["folder"].contains("error"), r.out.constData());
+    const json &f = j["folder"];
+    QCOMPARE(f["steps"].get<double>(), 3.0);
+    for (const char *key : {"open_ms", "encode_30s_ms", "per_token_ms", "per_token_ms_1_thread", "read_bandwidth_gb_s",
+                            "read_bandwidth_gb_s_4k_pages", "read_bandwidth_gb_s_2m_pages", "step_weight_bytes",
+                            "floor_ms_per_token", "per_token_over_floor"})
+        QVERIFY2(f.contains(key) && f[key].get<double>() > 0, key);
+    QVERIFY(f.contains("large_pages_wait_ms") && f.contains("large_page_bytes"));
+    QCOMPARE(f["per_token_over_floor_runs"].size(), size_t(3));
+    // Each run's floor takes the better page size: the medians never fall below either's.
+    QVERIFY(f["read_bandwidth_gb_s"].get<double>() >= f["read_bandwidth_gb_s_4k_pages"].get<double>());
+    QVERIFY(f["read_bandwidth_gb_s"].get<double>() >= f["read_bandwidth_gb_s_2m_pages"].get<double>());
 }
 
 QTEST_MAIN(TestCliSpeech)
