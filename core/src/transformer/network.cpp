@@ -564,6 +564,8 @@ typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamB
     BiasCache biases;
     const BiasFor bias = biasFor(p, "decoder.relative_bias", t, false, biases);
     Decoded out;
+    // Each layer's cache enters the graph by reference (no copy): it never moves once pushed.
+    out.cache.reserve(size_t(m_spec.decoderLayers));
     int x = embed(p, "target.embed", {{token}}, t, "decoder.positions", {}); // (1, d)
     for (; layer < m_spec.decoderLayers; ++layer) {
         const int i = layer;
@@ -575,11 +577,10 @@ typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamB
                 all.bottomRows(1) = g.value(node);
                 return all;
             };
-            LayerCache next{append(past.keys, project(p, l + "self.k", h)), append(past.values, project(p, l + "self.v", h))};
-            const int a = attend(p, project(p, l + "self.q", h), g.constant(next.keys), g.constant(next.values),
-                                 {{0, 1}}, {{0, t + 1}}, false, bias, &out.self);
-            out.cache.push_back(std::move(next));
-            return a;
+            out.cache.push_back({append(past.keys, project(p, l + "self.k", h)), append(past.values, project(p, l + "self.v", h))});
+            const LayerCache &next = out.cache.back();
+            return attend(p, project(p, l + "self.q", h), g.external(next.keys), g.external(next.values), {{0, 1}},
+                          {{0, t + 1}}, false, bias, &out.self);
         }, hooks.reshape ? &hooks : nullptr);
     }
     out.logits = logits(p, x);
