@@ -42,20 +42,20 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-/// Read bandwidth (GB/s) of a summing pass over a 256 MiB buffer with all threads.
 /// Read bandwidth (GB/s) of both cores summing a 256 MiB buffer of 4 KB
-/// pages, and one of 2 MB pages where the system allows (the pages the
-/// weights are moved to: backStreamedWeightsWithLargePages). Each reading is
-/// one sum, so readings can be interleaved with what they are compared to:
-/// the host's bandwidth changes from minute to minute.
+/// pages, and with `largePages` one of 2 MB pages where the system allows
+/// (the pages the weights are moved to: backStreamedWeightsWithLargePages).
+/// Each reading is one sum, so readings can be interleaved with what they
+/// are compared to: the host's bandwidth changes from minute to minute.
 class BandwidthProbe {
 public:
-    BandwidthProbe()
+    explicit BandwidthProbe(bool largePages)
     {
         m_small.assign(kFloats, 1.0f);
 #if defined(__linux__)
-        m_mapped = mmap(nullptr, kMappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m_mapped != MAP_FAILED) {
+        if (largePages)
+            m_mapped = mmap(nullptr, kMappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m_mapped && m_mapped != MAP_FAILED) {
             m_large = reinterpret_cast<float *>((reinterpret_cast<std::uintptr_t>(m_mapped) + kLargePage - 1) &
                                                 ~std::uintptr_t(kLargePage - 1));
             madvise(m_large, kFloats * sizeof(float), MADV_HUGEPAGE); // before the pages are first touched
@@ -66,14 +66,14 @@ public:
     ~BandwidthProbe()
     {
 #if defined(__linux__)
-        if (m_mapped != MAP_FAILED)
+        if (m_large)
             munmap(m_mapped, kMappedBytes);
 #endif
     }
     BandwidthProbe(const BandwidthProbe &) = delete;
     BandwidthProbe &operator=(const BandwidthProbe &) = delete;
 
-    /// One reading, GB/s; `largePages` falls back to 4 KB pages where they are unavailable.
+    /// One reading, GB/s; `largePages` falls back to 4 KB pages where they are unavailable (or not made).
     double once(bool largePages) const
     {
         const float *data = largePages && m_large ? m_large : m_small.data();
@@ -109,7 +109,7 @@ private:
 };
 
 /// Read bandwidth (GB/s), the median of `repeat` readings of 4 KB pages.
-double readBandwidth(int repeat) { return BandwidthProbe().median(repeat, false); }
+double readBandwidth(int repeat) { return BandwidthProbe(false).median(repeat, false); }
 
 /// Single-precision GEMM rate (GFLOP/s) of Eigen on 512 × 512 matrices, one thread:
 /// the compute ceiling the scoring figures are read against.
@@ -261,25 +261,21 @@ json trainBench(const Model &model, int pairs, const std::string &dump)
     return out;
 }
 
-/// Resident memory of this process (VmRSS), bytes.
-/// Anonymous memory in 2 MB pages (/proc/self/smaps_rollup), in bytes.
-double largePageBytes()
+/// The value of `key` (in kB) in a /proc file of this process, in bytes; 0 when absent.
+double procBytes(const char *file, const std::string &key)
 {
-    std::ifstream rollup("/proc/self/smaps_rollup");
-    for (std::string line; std::getline(rollup, line);)
-        if (line.rfind("AnonHugePages:", 0) == 0)
-            return std::stod(line.substr(14)) * 1024.0;
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind(key, 0) == 0)
+            return std::stod(line.substr(key.size())) * 1024.0;
     return 0.0;
 }
 
-double residentBytes()
-{
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);)
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stod(line.substr(6)) * 1024.0;
-    return 0.0;
-}
+/// Resident memory of this process, bytes.
+double residentBytes() { return procBytes("/proc/self/status", "VmRSS:"); }
+
+/// Anonymous memory in 2 MB pages, bytes.
+double largePageBytes() { return procBytes("/proc/self/smaps_rollup", "AnonHugePages:"); }
 
 /// A Hugging Face folder at work: opening it, encoding a 20-token source (a
 /// picture for a vision folder, a 30 s clip for Whisper), and one decoder step
@@ -397,7 +393,7 @@ json folderBench(const std::string &folder, int repeat, int steps)
     // Both cores, each run's steps right after a reading of the read bandwidth
     // (the better of 4 KB and 2 MB pages): its floor is that run's, so a change
     // of the host's bandwidth between them does not skew the ratio.
-    const BandwidthProbe probe;
+    const BandwidthProbe probe(true);
     std::vector<double> perToken, ratios, bandwidths, small, large;
     for (int i = 0; i <= repeat; ++i) { // the first is the warm-up
         const double b4k = probe.once(false), b2m = probe.once(true), bandwidth = std::max(b4k, b2m);

@@ -22,6 +22,9 @@ namespace alignscope {
 template <typename T>
 class TransformerNetwork;
 class HfTokenizer;
+namespace kernels {
+struct HalfMatrix;
+}
 
 class TransformerModel final : public Seq2Seq {
 public:
@@ -125,6 +128,12 @@ public:
     void setDescription(ModelDescription description) { m_description = std::move(description); }
 
 private:
+    /// Whether a decoder step streams `name` (value W) through one-row products: the matrices
+    /// kept in 16 bits when exact and moved to large pages.
+    bool streamedByStep(const std::string &name, const Matrix &W) const;
+    /// The 16-bit copy of `name` a step reads, or null.
+    const kernels::HalfMatrix *halfOf(const std::string &name) const;
+
     TransformerSpec m_spec;
     Vocabulary m_source;
     Vocabulary m_target;

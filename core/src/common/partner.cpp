@@ -238,7 +238,8 @@ struct Job {
     {
         return half ? reinterpret_cast<const char *>(half->bits.data()) : reinterpret_cast<const char *>(W->data());
     }
-    std::size_t weightBytes() const { return std::size_t(W->size()) * (half ? 2 : sizeof(float)); }
+    std::size_t elementBytes() const { return half ? sizeof(std::uint16_t) : sizeof(float); }
+    std::size_t weightBytes() const { return std::size_t(W->size()) * elementBytes(); }
     /// Y's columns [r0, r1) = X W[r0, r1)ᵀ, one Eigen product of fixed shape
     /// written in place (the same kernel and bits as into a matrix of its own).
     static void halfOf(const Matrix &W, const Matrix &X, Matrix &Y, Eigen::Index r0, Eigen::Index r1)
@@ -281,7 +282,7 @@ public:
     void gemv(const Matrix &W, const float *x, float *y, const kernels::HalfMatrix *half)
     {
         Job job{&W, half, x, y, nullptr, nullptr, nullptr, W.rows(), W.rows() / 2};
-        const std::size_t rowBytes = std::size_t(W.cols()) * (half ? 2 : sizeof(float));
+        const std::size_t rowBytes = std::size_t(W.cols()) * job.elementBytes();
         job.chunkRows = Eigen::Index(std::max<std::size_t>(1, kChunkBytes / std::max<std::size_t>(1, rowBytes)));
         run(job, [&](Eigen::Index) {
             for (Eigen::Index c0, c1; claim(true, c0, c1);)

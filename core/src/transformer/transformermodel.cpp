@@ -126,8 +126,7 @@ std::size_t TransformerModel::keepExactHalves()
     auto halves = std::make_shared<Halves>();
     std::size_t bytes = 0;
     for (const auto &[name, W] : m_params) {
-        // The matrices a decoder step streams through one-row products (not vectors, nor small ones).
-        if (!m_spec.readEveryStep(name) || W.rows() == 1 || W.size() < kernels::kPartnerMinimum)
+        if (!streamedByStep(name, W))
             continue;
         auto half = kernels::exactHalf(W);
         if (!half)
@@ -147,20 +146,30 @@ void TransformerModel::adviseLargePages() const
         return;
     std::vector<largepages::Span> spans;
     for (const auto &[name, W] : m_params) {
-        if (!m_spec.readEveryStep(name) || W.rows() == 1 || W.size() < kernels::kPartnerMinimum)
+        if (!streamedByStep(name, W))
             continue;
-        const auto half = m_halves ? m_halves->byName.find(name) : std::map<std::string, kernels::HalfMatrix>::const_iterator{};
-        if (m_halves && half != m_halves->byName.end()) // streamed from the 16-bit copy
-            spans.push_back({half->second.bits.data(), half->second.bits.size() * sizeof(std::uint16_t)});
+        if (const kernels::HalfMatrix *half = halfOf(name)) // streamed from the 16-bit copy
+            spans.push_back({half->bits.data(), half->bits.size() * sizeof(std::uint16_t)});
         else
             spans.push_back({W.data(), std::size_t(W.size()) * sizeof(float)});
     }
     largepages::advise(spans);
 }
 
-bool TransformerModel::keepsHalf(const std::string &name) const
+bool TransformerModel::keepsHalf(const std::string &name) const { return halfOf(name) != nullptr; }
+
+bool TransformerModel::streamedByStep(const std::string &name, const Matrix &W) const
 {
-    return m_halves && m_halves->byName.count(name) > 0;
+    // The matrices a decoder step streams through one-row products (not vectors, nor small ones).
+    return m_spec.readEveryStep(name) && W.rows() > 1 && W.size() >= kernels::kPartnerMinimum;
+}
+
+const kernels::HalfMatrix *TransformerModel::halfOf(const std::string &name) const
+{
+    if (!m_halves)
+        return nullptr;
+    const auto h = m_halves->byName.find(name);
+    return h == m_halves->byName.end() ? nullptr : &h->second;
 }
 
 std::size_t TransformerModel::halfBytes() const
