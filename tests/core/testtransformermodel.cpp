@@ -30,6 +30,8 @@ class TestTransformerModel : public QObject {
 private slots:
     void testCachedStepsEqualFullForward_data();
     void testCachedStepsEqualFullForward();
+    void testCacheGrowsAndForks_data();
+    void testCacheGrowsAndForks();
     void testNetworkGradient_data();
     void testNetworkGradient();
     void testPackedBatchEqualsSentences_data();
@@ -110,8 +112,7 @@ void TestTransformerModel::testCachedStepsEqualFullForward()
     const auto &net = model.network();
     const auto enc = net.encode(p, source);
     const auto all = net.decodeAll(p, enc, inputs);
-    std::vector<TransformerNetwork<float>::LayerCache> cache(size_t(spec.decoderLayers),
-                                                             {Matrix(0, spec.dModel), Matrix(0, spec.dModel)});
+    std::vector<TransformerNetwork<float>::LayerCache> cache(size_t(spec.decoderLayers));
     for (int t = 0; t < int(inputs.size()); ++t) {
         const auto step = net.decodeStep(p, enc, cache, inputs[size_t(t)], t);
         const Matrix row = g.value(all.logits).row(t);
@@ -125,8 +126,63 @@ void TestTransformerModel::testCachedStepsEqualFullForward()
                 QVERIFY((g.value(step.self[size_t(l)].weights[size_t(h)]) - self).cwiseAbs().maxCoeff() < 1e-5f);
             }
         cache = step.cache;
-        QCOMPARE(cache.front().keys.rows(), Eigen::Index(t + 1));
+        QCOMPARE(cache.front().rows, t + 1);
+        QCOMPARE(cache.front().keys().rows(), Eigen::Index(t + 1));
     }
+}
+
+void TestTransformerModel::testCacheGrowsAndForks_data() { addSpecs(); }
+
+// The key/value cache appends in place and grows past its room (40 steps
+// cross several capacities); two hypotheses that leave one state (a beam's
+// fork, an edit re-decoded from an earlier step) each see their own rows,
+// and the state they left keeps its own: every step still equals the full
+// forward's row of its own prefix.
+void TestTransformerModel::testCacheGrowsAndForks()
+{
+    QFETCH(Spec, spec);
+    const TransformerModel model = tinyModel(spec);
+    const auto &net = model.network();
+    Graph<float> g(false);
+    ParamBinder<float> p(g, model.parameters());
+    const auto enc = net.encode(p, {4, 5, 6, 2});
+    std::vector<int> inputs{1};
+    for (int t = 1; t <= 40; ++t)
+        inputs.push_back(3 + (t * 7) % 5);
+    const auto all = net.decodeAll(p, enc, inputs);
+    auto logitsDiffer = [&](const auto &step, const Matrix &row) {
+        return (g.value(step.logits) - row).cwiseAbs().maxCoeff();
+    };
+    using Cache = std::vector<TransformerNetwork<float>::LayerCache>;
+    constexpr int kFork = 36; // inside the last store, which holds rows beyond it
+    Cache cache(size_t(spec.decoderLayers)), atFork;
+    for (int t = 0; t < 40; ++t) {
+        const auto step = net.decodeStep(p, enc, cache, inputs[size_t(t)], t);
+        const float d = logitsDiffer(step, g.value(all.logits).row(t));
+        QVERIFY2(d < 1e-5f, qPrintable(QStringLiteral("step %1: logits differ by %2").arg(t).arg(d)));
+        cache = step.cache;
+        if (t == kFork - 1)
+            atFork = cache;
+    }
+    QCOMPARE(cache.front().rows, 40);
+    QCOMPARE(atFork.front().store, cache.front().store);
+    // Re-decode from there with another token (a beam's fork, an edit): the
+    // store already holds the first run's row, so this hypothesis takes its own copy.
+    const Matrix keysBefore = atFork.front().keys(), firstRun = cache.back().values();
+    std::vector<int> other(inputs.begin(), inputs.begin() + kFork + 1);
+    other[kFork] = inputs[kFork] == 3 ? 4 : 3;
+    const auto fork = net.decodeStep(p, enc, atFork, other[kFork], kFork);
+    const auto forkAll = net.decodeAll(p, enc, other);
+    QVERIFY(logitsDiffer(fork, g.value(forkAll.logits).row(kFork)) < 1e-5f);
+    QVERIFY(fork.cache.front().store != cache.front().store);
+    // Neither the state it left nor the first run changed: the first run's next step is still its own.
+    QCOMPARE(atFork.front().keys(), keysBefore);
+    QCOMPARE(cache.back().values(), firstRun);
+    const auto next = net.decodeStep(p, enc, cache, inputs[40], 40);
+    QVERIFY(logitsDiffer(next, g.value(all.logits).row(40)) < 1e-5f);
+    // Stepping twice from one state gives the same numbers both times.
+    const auto twice = net.decodeStep(p, enc, atFork, other[kFork], kFork);
+    QCOMPARE(g.value(twice.logits), g.value(fork.logits));
 }
 
 void TestTransformerModel::testNetworkGradient_data() { addSpecs(); }

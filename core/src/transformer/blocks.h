@@ -270,6 +270,81 @@ struct HeadHooks {
     std::function<bool(int head)> silenced;
 };
 
+/// An inference attention's per-head scores and weights and its joined
+/// output, moved into the graph as constants.
+template <typename T>
+MultiHeadOutput asConstants(G<T> &g, std::vector<Mat<T>> &scores, std::vector<Mat<T>> &weights, Mat<T> joined)
+{
+    MultiHeadOutput out;
+    for (size_t h = 0; h < scores.size(); ++h) {
+        out.scores.push_back(g.constant(std::move(scores[h])));
+        out.weights.push_back(g.constant(std::move(weights[h])));
+    }
+    out.output = g.constant(std::move(joined));
+    return out;
+}
+
+/// The keys and values one query attends over, laid out head after head:
+/// head h's `rows` keys are rows h·stride .. h·stride + rows of `keys`
+/// (H·stride, dk), its values the same rows of `values` (H·stride, dv).
+/// The encoder's cached cross keys (stride = rows = n, Graph::byHead) and a
+/// decoder step's growing self-attention cache (stride = its capacity).
+template <typename T>
+struct HeadMajor {
+    const Mat<T> *keys = nullptr;
+    const Mat<T> *values = nullptr;
+    Eigen::Index stride = 0;
+    Eigen::Index rows = 0;
+};
+
+/// Whether attention of this size is worth sharing with the decode partner.
+inline bool worthHalves(Eigen::Index heads, Eigen::Index queries, Eigen::Index keys, Eigen::Index keyElements)
+{
+    return heads > 1 && (queries * keys * heads >= kernels::kPartnerMinimumElements ||
+                         keyElements >= kernels::kPartnerMinimum);
+}
+
+/// One query's attention over head-major keys and values (inference): per
+/// head, e = q_h k_hᵀ (/ √dk) (+ bias_h), α = softmax(e), output Σ α_j v_j,
+/// each head's keys and values read as one contiguous block; the heads
+/// shared with the decode partner when there is enough work. q (1, H·dk);
+/// the results enter the graph as constants.
+template <typename T>
+MultiHeadOutput oneQueryAttention(G<T> &g, Id q, const HeadMajor<T> &kv, const MultiHeadOptions &o,
+                                  const std::vector<Id> &bias, const HeadHooks<T> *hooks = nullptr)
+{
+    const Mat<T> &Q = g.value(q);
+    const Eigen::Index dk = kv.keys->cols(), dv = kv.values->cols(), S = kv.rows;
+    eigen_assert(Q.rows() == 1 && Q.cols() == o.heads * dk && kv.keys->rows() >= o.heads * kv.stride);
+    std::vector<Mat<T>> scores(size_t(o.heads)), weights(size_t(o.heads));
+    Mat<T> joined(1, o.heads * dv);
+    auto heads = [&](Eigen::Index from, Eigen::Index to) {
+        for (Eigen::Index h = from; h < to; ++h) {
+            Mat<T> &e = scores[size_t(h)];
+            e.resize(1, S);
+            e.row(0).noalias() = Q.row(0).segment(h * dk, dk) * kv.keys->middleRows(h * kv.stride, S).transpose();
+            if (o.scaled)
+                e = e * (T(1) / std::sqrt(T(dk)));
+            if (!bias.empty())
+                e = e + g.value(bias[size_t(h)]);
+            Mat<T> &a = weights[size_t(h)];
+            a = softmaxRowsOf<T>(e);
+            if (hooks && hooks->reshape)
+                hooks->reshape(int(h), a);
+            if (hooks && hooks->silenced && hooks->silenced(int(h)))
+                joined.middleCols(h * dv, dv).setZero();
+            else
+                joined.row(0).segment(h * dv, dv).noalias() = a.row(0) * kv.values->middleRows(h * kv.stride, S); // (dv)
+        }
+    };
+    // Always shared when a partner is held: it would wait for the next product otherwise.
+    if (std::is_same_v<T, float> && !hooks && o.heads > 1)
+        kernels::halves(o.heads, heads);
+    else
+        heads(0, o.heads);
+    return asConstants(g, scores, weights, std::move(joined));
+}
+
 /// multiHeadAttention when the graph does not record (inference): each head
 /// read in place from q, k and v rather than copied out, the same products
 /// and softmax as the recorded form, and the heads shared with the decode
@@ -283,16 +358,14 @@ MultiHeadOutput multiHeadInference(G<T> &g, Id q, Id k, Id v, const MultiHeadOpt
     // A decode step's cross-attention reads each head's keys and values as one
     // contiguous block when the encoder laid them out head after head (Graph::byHead):
     // the same products on the same values, 1.7× faster than striding through the rows.
-    const Mat<T> *Kh = Q.rows() == 1 ? g.byHead(k) : nullptr, *Vh = Q.rows() == 1 ? g.byHead(v) : nullptr;
+    if (Q.rows() == 1 && mask.size() == 0 && g.byHead(k) && g.byHead(v))
+        return oneQueryAttention(g, q, HeadMajor<T>{g.byHead(k), g.byHead(v), S, S}, o, bias, hooks);
     std::vector<Mat<T>> scores(size_t(o.heads)), weights(size_t(o.heads));
     Mat<T> joined(Q.rows(), V.cols()); // (T, H*dv)
     auto heads = [&](Eigen::Index from, Eigen::Index to) {
         for (Eigen::Index h = from; h < to; ++h) {
             Mat<T> &e = scores[size_t(h)];
-            if (Kh) {
-                e.resize(1, S);
-                e.row(0).noalias() = Q.row(0).segment(h * dk, dk) * Kh->middleRows(h * S, S).transpose();
-            } else if (Q.rows() == 1) { // a decode step: one query, a matrix–vector product (no packing of K)
+            if (Q.rows() == 1) { // a decode step: one query, a matrix–vector product (no packing of K)
                 e.resize(1, K.rows());
                 e.row(0).noalias() = Q.row(0).segment(h * dk, dk) * K.middleCols(h * dk, dk).transpose();
             } else {
@@ -308,29 +381,18 @@ MultiHeadOutput multiHeadInference(G<T> &g, Id q, Id k, Id v, const MultiHeadOpt
                 hooks->reshape(int(h), a);
             if (hooks && hooks->silenced && hooks->silenced(int(h)))
                 joined.middleCols(h * dv, dv).setZero();
-            else if (Vh)
-                joined.row(0).segment(h * dv, dv).noalias() = a.row(0) * Vh->middleRows(h * S, S); // (dv)
             else if (Q.rows() == 1)
                 joined.row(0).segment(h * dv, dv).noalias() = a.row(0) * V.middleCols(h * dv, dv); // (dv)
             else
                 joined.middleCols(h * dv, dv) = a * V.middleCols(h * dv, dv); // (T, dv)
         }
     };
-    // A sequence's heads, or one query's over many keys (a decode step's
-    // cross-attention reads every head's keys and values: 1.2 MB a layer for
-    // ViT-base's 197 patches).
-    if (std::is_same_v<T, float> && !hooks && o.heads > 1 &&
-        (Q.rows() * K.rows() * o.heads >= kernels::kPartnerMinimumElements || K.size() >= kernels::kPartnerMinimum))
+    // A sequence's heads, or one query's over many keys.
+    if (std::is_same_v<T, float> && !hooks && worthHalves(o.heads, Q.rows(), K.rows(), K.size()))
         kernels::halves(o.heads, heads);
     else
         heads(0, o.heads);
-    MultiHeadOutput out;
-    for (int h = 0; h < o.heads; ++h) {
-        out.scores.push_back(g.constant(std::move(scores[size_t(h)])));
-        out.weights.push_back(g.constant(std::move(weights[size_t(h)])));
-    }
-    out.output = g.constant(std::move(joined));
-    return out;
+    return asConstants(g, scores, weights, std::move(joined));
 }
 
 /// softmax(q_h k_hᵀ / √dk + bias_h + mask) v_h for every head h.

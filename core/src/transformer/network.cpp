@@ -564,26 +564,58 @@ typename TransformerNetwork<T>::Decoded TransformerNetwork<T>::decodeStep(ParamB
     BiasCache biases;
     const BiasFor bias = biasFor(p, "decoder.relative_bias", t, false, biases);
     Decoded out;
-    // Each layer's cache enters the graph by reference (no copy): it never moves once pushed.
     out.cache.reserve(size_t(m_spec.decoderLayers));
+    const int H = m_spec.heads, dk = m_spec.headSize();
+    // Row t of a layer's store gets this position's key and value for every head.
+    auto append = [&](const LayerCache &past, const MatrixX<T> &key, const MatrixX<T> &value) { // (1, H·dk) each
+        eigen_assert(past.rows == t);
+        std::shared_ptr<KeyValueStore> store = past.store;
+        Eigen::Index claimed = t;
+        if (!store || store->capacity <= t || !store->filled.compare_exchange_strong(claimed, t + 1)) {
+            // Full, or another hypothesis already wrote row t: this one's own store, twice the room.
+            auto grown = std::make_shared<KeyValueStore>();
+            grown->capacity = std::max<Eigen::Index>(16, 2 * Eigen::Index(t + 1));
+            grown->keys.resize(H * grown->capacity, dk);
+            grown->values.resize(H * grown->capacity, dk);
+            for (int h = 0; h < H && t > 0; ++h) {
+                grown->keys.middleRows(h * grown->capacity, t) = store->keys.middleRows(h * store->capacity, t);
+                grown->values.middleRows(h * grown->capacity, t) = store->values.middleRows(h * store->capacity, t);
+            }
+            grown->filled = t + 1;
+            store = std::move(grown);
+        }
+        for (int h = 0; h < H; ++h) {
+            store->keys.row(h * store->capacity + t) = key.row(0).segment(h * dk, dk);
+            store->values.row(h * store->capacity + t) = value.row(0).segment(h * dk, dk);
+        }
+        return LayerCache{std::move(store), t + 1};
+    };
     int x = embed(p, "target.embed", {{token}}, t, "decoder.positions", {}); // (1, d)
     for (; layer < m_spec.decoderLayers; ++layer) {
         const int i = layer;
         x = decoderLayer(p, i, x, memory, {{0, 1}}, out, {}, [&](int h, const std::string &l) {
-            const LayerCache &past = cache[size_t(i)];
-            auto append = [&](const MatrixX<T> &rows, int node) { // (t, d) + (1, d) -> (t + 1, d)
-                MatrixX<T> all(rows.rows() + 1, m_spec.attentionWidth());
-                all.topRows(rows.rows()) = rows;
-                all.bottomRows(1) = g.value(node);
-                return all;
-            };
-            out.cache.push_back({append(past.keys, project(p, l + "self.k", h)), append(past.values, project(p, l + "self.v", h))});
-            const LayerCache &next = out.cache.back();
-            return attend(p, project(p, l + "self.q", h), g.external(next.keys), g.external(next.values), {{0, 1}},
-                          {{0, t + 1}}, false, bias, &out.self);
+            const int k = project(p, l + "self.k", h), v = project(p, l + "self.v", h), q = project(p, l + "self.q", h);
+            out.cache.push_back(append(cache[size_t(i)], g.value(k), g.value(v)));
+            const KeyValueStore &kv = *out.cache.back().store;
+            const auto a = ops::oneQueryAttention(g, q, ops::HeadMajor<T>{&kv.keys, &kv.values, kv.capacity, t + 1},
+                                                  ops::MultiHeadOptions{H, m_spec.scaledAttention}, bias ? bias(1, t + 1) : std::vector<int>());
+            out.self.push_back({a.scores, a.weights, q, a.output});
+            return a.output;
         }, hooks.reshape ? &hooks : nullptr);
     }
     out.logits = logits(p, x);
+    return out;
+}
+
+template <typename T>
+MatrixX<T> TransformerNetwork<T>::LayerCache::joined(const MatrixX<T> *headMajor) const
+{
+    if (!headMajor)
+        return MatrixX<T>(0, 0);
+    const Eigen::Index dk = headMajor->cols(), heads = headMajor->rows() / store->capacity;
+    MatrixX<T> out(rows, heads * dk);
+    for (Eigen::Index h = 0; h < heads; ++h)
+        out.middleCols(h * dk, dk) = headMajor->middleRows(h * store->capacity, rows);
     return out;
 }
 

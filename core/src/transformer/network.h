@@ -17,8 +17,10 @@
 #include "common/binder.h"
 #include "transformer/blocks.h"
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -89,10 +91,29 @@ public:
     /// A packed batch of sources (the sequences in order).
     Encoded encodeBatch(ParamBinder<T> &p, const std::vector<std::vector<int>> &sources, const Noise &noise) const;
 
-    /// The decoder's self-attention cache of one layer: keys and values of
-    /// the positions decoded so far, (t, d) each.
+    /// The keys and values of a layer's decoded positions, head after head
+    /// with room to grow (ops::HeadMajor's layout, stride = capacity), so a
+    /// step appends one row per head instead of copying the t rows before it.
+    /// Hypotheses with a common prefix share its store: a step appends in
+    /// place when its hypothesis holds all the rows written so far, and else
+    /// copies its own rows into a store of its own. Rows once written never
+    /// change, so every hypothesis keeps reading the same values.
+    struct KeyValueStore {
+        MatrixX<T> keys, values;                 ///< (H·capacity, dk)
+        Eigen::Index capacity = 0;
+        std::atomic<Eigen::Index> filled{0};     ///< rows written, claimed one at a time
+    };
+    /// The decoder's self-attention cache of one layer: the first `rows`
+    /// positions of `store` (none at the start).
     struct LayerCache {
-        MatrixX<T> keys, values;
+        std::shared_ptr<KeyValueStore> store;
+        int rows = 0;
+        /// (rows, H·dk) in the projections' own layout (tests and checks).
+        MatrixX<T> keys() const { return joined(store ? &store->keys : nullptr); }
+        MatrixX<T> values() const { return joined(store ? &store->values : nullptr); }
+
+    private:
+        MatrixX<T> joined(const MatrixX<T> *headMajor) const;
     };
 
     struct Decoded {

@@ -449,7 +449,7 @@ std::shared_ptr<const EncodedMemory> TransformerModel::encode(const EncodedSourc
 DecoderStatePtr TransformerModel::initialState(const EncodedMemory &) const
 {
     auto s = std::make_shared<TransformerState>();
-    s->cache.assign(size_t(m_spec.decoderLayers), {Matrix(0, m_spec.attentionWidth()), Matrix(0, m_spec.attentionWidth())});
+    s->cache.resize(size_t(m_spec.decoderLayers)); // empty: no store until the first step
     return s;
 }
 
