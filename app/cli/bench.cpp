@@ -374,8 +374,19 @@ json folderBench(const std::string &folder, int repeat, int steps)
     forced.maxLength = int(forced.prefix.size());
     const double n = double(forced.prefix.size());
     out["steps"] = n;
-    if (auto once = DecodeSession(m, source, forced).run(); !once) // timed below only when it decodes
+    DecodeSession first(m, source, forced);
+    if (auto once = first.run(); !once) // timed below only when it decodes
         return {{"error", once.error().message}};
+    const DecodeTrace &decoded = first.trace();
+    // Besides the weights, a step reads the cached keys and values: every
+    // layer's cross keys and values of the n source positions, and its own
+    // self-attention cache of t + 1 positions (here the mean over the steps).
+    double cacheBytes = 0;
+    for (size_t l = 0; l < decoded.crossKeys.size(); ++l)
+        cacheBytes += double(decoded.crossKeys[l].size() + decoded.crossValues[l].size()) * sizeof(float);
+    if (!decoded.crossKeys.empty())
+        cacheBytes += double(decoded.crossKeys.size()) * 2.0 * double(decoded.crossKeys.front().cols()) * sizeof(float) *
+                      (n + 1.0) / 2.0;
     // The steps alone: the session encodes the source when it is made, which is timed above.
     auto decoding = [&] { return DecodeSession(m, source, forced); };
     auto runSteps = [](DecodeSession &session) { (void)session.run(); };
@@ -394,7 +405,7 @@ json folderBench(const std::string &folder, int repeat, int steps)
     // (the better of 4 KB and 2 MB pages): its floor is that run's, so a change
     // of the host's bandwidth between them does not skew the ratio.
     const BandwidthProbe probe(true);
-    std::vector<double> perToken, ratios, bandwidths, small, large;
+    std::vector<double> perToken, ratios, withCache, bandwidths, small, large;
     for (int i = 0; i <= repeat; ++i) { // the first is the warm-up
         const double b4k = probe.once(false), b2m = probe.once(true), bandwidth = std::max(b4k, b2m);
         DecodeSession session = decoding();
@@ -405,6 +416,7 @@ json folderBench(const std::string &folder, int repeat, int steps)
             continue;
         perToken.push_back(ms);
         ratios.push_back(ms / (stepBytes / (bandwidth * 1e6)));
+        withCache.push_back(ms / ((stepBytes + cacheBytes) / (bandwidth * 1e6)));
         bandwidths.push_back(bandwidth);
         small.push_back(b4k);
         large.push_back(b2m);
@@ -421,6 +433,8 @@ json folderBench(const std::string &folder, int repeat, int steps)
     out["floor_ms_per_token"] = stepBytes / (median(bandwidths) * 1e6);
     out["per_token_over_floor"] = median(ratios); // each run against its own floor
     out["per_token_over_floor_runs"] = ratios;
+    out["step_cache_bytes"] = cacheBytes;
+    out["per_token_over_floor_with_cache"] = median(withCache); // the weights and the cache read, each run against its own floor
     return out;
 }
 

@@ -169,7 +169,8 @@ const std::array<CommandHelp, 10> kCommands = {{
      "the weight-streaming floor (a float16 file's decoder weights count 2 bytes each: they are read\n"
      "in 16 bits; per_token_ms_float32_weights times the same steps from float32). Each timed run of the\n"
      "steps follows its own reading of the read bandwidth (the better of 4 KB and 2 MB pages) and is\n"
-     "compared with that run's floor; steps are timed once the weights are in 2 MB pages.\n"},
+     "compared with that run's floor; steps are timed once the weights are in 2 MB pages.\n"
+     "per_token_over_floor_with_cache also counts the cached keys and values a step reads.\n"},
 }};
 
 const char *const kExitCodes = "Exit codes: 0 ok, 2 usage, 3 unreadable or invalid file, 4 invalid sentence.\n";

@@ -244,6 +244,11 @@ void TestCliSpeech::testBenchFolder()
         QVERIFY2(f.contains(key) && f[key].get<double>() > 0, key);
     QVERIFY(f.contains("large_pages_wait_ms") && f.contains("large_page_bytes"));
     QCOMPARE(f["per_token_over_floor_runs"].size(), size_t(3));
+    // The cached keys and values a step reads besides the weights: this folder's
+    // 2 decoder layers' cross keys and values of 1500 frames at width 32, and
+    // their self-attention caches of 1..3 positions (2 on average), in float32.
+    QCOMPARE(f["step_cache_bytes"].get<double>(), 2 * 2 * (1500.0 + 2.0) * 32 * 4);
+    QVERIFY(f["per_token_over_floor_with_cache"].get<double>() < f["per_token_over_floor"].get<double>());
     // Each run's floor takes the better page size: the medians never fall below either's.
     QVERIFY(f["read_bandwidth_gb_s"].get<double>() >= f["read_bandwidth_gb_s_4k_pages"].get<double>());
     QVERIFY(f["read_bandwidth_gb_s"].get<double>() >= f["read_bandwidth_gb_s_2m_pages"].get<double>());
