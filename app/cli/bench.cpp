@@ -146,7 +146,7 @@ json scoringBench(int repeat)
             const double ms = medianMs(repeat, [&] { kernel.run(); });
             const double bytes = kernel.bytesRead();
             const double gbs = bytes / (ms * 1e6);
-            rows["n" + std::to_string(n)] = {{"ms", ms},
+            rows[std::string("n").append(std::to_string(n))] = {{"ms", ms},
                                               {"gb_s", gbs},
                                               {"gflop_s", 4.0 * n * d / (ms * 1e6)},
                                               {"fraction_of_bandwidth", gbs / bandwidth}};

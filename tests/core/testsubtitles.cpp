@@ -40,7 +40,7 @@ std::vector<TimedWord> longTranscript()
     std::vector<TimedWord> words;
     double t = 0.25;
     for (int i = 0; i < 300; ++i) {
-        std::string text = " " + std::string(size_t(1 + (i * 7) % 12), char('a' + i % 26));
+        std::string text = std::string(" ").append(size_t(1 + (i * 7) % 12), char('a' + i % 26));
         if (i % 17 == 16 || i % 5 == 3)
             text += i % 2 ? "." : "?";
         if (i % 50 == 49)
