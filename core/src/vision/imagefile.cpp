@@ -196,7 +196,7 @@ Result<RgbImage> readImageFile(const std::string &path, const ImageLimits &limit
     unsigned char magic[8] = {};
     const size_t got = std::fread(magic, 1, sizeof magic, file.get());
     std::rewind(file.get());
-    Input in{path, file.get()};
+    Input in{path, file.get(), {}, 0};
     return readSniffed(in, magic, got, limits);
 }
 
