@@ -297,17 +297,27 @@ struct HeadMajor {
     Eigen::Index rows = 0;
 };
 
-/// Whether attention of this size is worth sharing with the decode partner.
-inline bool worthHalves(Eigen::Index heads, Eigen::Index queries, Eigen::Index keys, Eigen::Index keyElements)
+/// Head h's scores e (raw products in, scaled and biased out) to its weights
+/// α = softmax(e + mask), reshaped by an intervention's hook; false when the
+/// intervention silences the head (its output is then zero).
+template <typename T>
+bool headWeights(G<T> &g, Eigen::Index h, Eigen::Index dk, const MultiHeadOptions &o, const std::vector<Id> &bias,
+                 const Mat<T> &mask, const HeadHooks<T> *hooks, Mat<T> &e, Mat<T> &a)
 {
-    return heads > 1 && (queries * keys * heads >= kernels::kPartnerMinimumElements ||
-                         keyElements >= kernels::kPartnerMinimum);
+    if (o.scaled)
+        e = e * (T(1) / std::sqrt(T(dk)));
+    if (!bias.empty())
+        e = e + g.value(bias[size_t(h)]);
+    a = softmaxRowsOf<T>(mask.size() ? Mat<T>(e + mask) : e);
+    if (hooks && hooks->reshape)
+        hooks->reshape(int(h), a);
+    return !(hooks && hooks->silenced && hooks->silenced(int(h)));
 }
 
 /// One query's attention over head-major keys and values (inference): per
 /// head, e = q_h k_hᵀ (/ √dk) (+ bias_h), α = softmax(e), output Σ α_j v_j,
 /// each head's keys and values read as one contiguous block; the heads
-/// shared with the decode partner when there is enough work. q (1, H·dk);
+/// shared with the decode partner whenever a session holds it. q (1, H·dk);
 /// the results enter the graph as constants.
 template <typename T>
 MultiHeadOutput oneQueryAttention(G<T> &g, Id q, const HeadMajor<T> &kv, const MultiHeadOptions &o,
@@ -323,15 +333,8 @@ MultiHeadOutput oneQueryAttention(G<T> &g, Id q, const HeadMajor<T> &kv, const M
             Mat<T> &e = scores[size_t(h)];
             e.resize(1, S);
             e.row(0).noalias() = Q.row(0).segment(h * dk, dk) * kv.keys->middleRows(h * kv.stride, S).transpose();
-            if (o.scaled)
-                e = e * (T(1) / std::sqrt(T(dk)));
-            if (!bias.empty())
-                e = e + g.value(bias[size_t(h)]);
             Mat<T> &a = weights[size_t(h)];
-            a = softmaxRowsOf<T>(e);
-            if (hooks && hooks->reshape)
-                hooks->reshape(int(h), a);
-            if (hooks && hooks->silenced && hooks->silenced(int(h)))
+            if (!headWeights(g, h, dk, o, bias, Mat<T>(), hooks, e, a))
                 joined.middleCols(h * dv, dv).setZero();
             else
                 joined.row(0).segment(h * dv, dv).noalias() = a.row(0) * kv.values->middleRows(h * kv.stride, S); // (dv)
@@ -371,15 +374,8 @@ MultiHeadOutput multiHeadInference(G<T> &g, Id q, Id k, Id v, const MultiHeadOpt
             } else {
                 e = Q.middleCols(h * dk, dk) * K.middleCols(h * dk, dk).transpose(); // (T, S)
             }
-            if (o.scaled)
-                e = e * (T(1) / std::sqrt(T(dk)));
-            if (!bias.empty())
-                e = e + g.value(bias[size_t(h)]);
             Mat<T> &a = weights[size_t(h)];
-            a = softmaxRowsOf<T>(mask.size() ? Mat<T>(e + mask) : e);
-            if (hooks && hooks->reshape)
-                hooks->reshape(int(h), a);
-            if (hooks && hooks->silenced && hooks->silenced(int(h)))
+            if (!headWeights(g, h, dk, o, bias, mask, hooks, e, a))
                 joined.middleCols(h * dv, dv).setZero();
             else if (Q.rows() == 1)
                 joined.row(0).segment(h * dv, dv).noalias() = a.row(0) * V.middleCols(h * dv, dv); // (dv)
@@ -388,7 +384,8 @@ MultiHeadOutput multiHeadInference(G<T> &g, Id q, Id k, Id v, const MultiHeadOpt
         }
     };
     // A sequence's heads, or one query's over many keys.
-    if (std::is_same_v<T, float> && !hooks && worthHalves(o.heads, Q.rows(), K.rows(), K.size()))
+    if (std::is_same_v<T, float> && !hooks && o.heads > 1 &&
+        (Q.rows() * K.rows() * o.heads >= kernels::kPartnerMinimumElements || K.size() >= kernels::kPartnerMinimum))
         kernels::halves(o.heads, heads);
     else
         heads(0, o.heads);
