@@ -3,9 +3,12 @@
 // rows; a decode that shares its products with the partner thread equals
 // the one-core decode bit for bit (also with several decodes at once, which
 // contend for the partner); the partner took part. The weights a step
-// streams move to 2 MB pages when asked, values unchanged.
+// streams move to 2 MB pages when asked, values unchanged. The AVX-512
+// product the encoder's halves use where the CPU has it is X Wᵀ for any
+// shape and writes only its own columns.
 
 #include "common/partner.h"
+#include "common/product_avx512.h"
 
 #include "alignscope/allocator.h"
 #include "alignscope/decode.h"
@@ -22,6 +25,7 @@
 #include <random>
 #include <limits>
 #include <thread>
+#include <tuple>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -36,6 +40,7 @@ private slots:
     void testKernelIsWxForAnySplit();
     void testSharedProductEqualsOneCore();
     void testSharedMatrixProductEqualsOneCore();
+    void testWideProductIsXWTransposed();
     void testProductsInARowEqualOneCore();
     void testStreamedWeightsMoveToLargePages();
     void testDecodeWithPartnerIsBitIdentical();
@@ -202,6 +207,26 @@ void TestPartner::testSharedMatrixProductEqualsOneCore()
     } while (partnerMayStillWake(before, waited));
     if (std::thread::hardware_concurrency() >= 2)
         QVERIFY2(DecodePartner::sharedProducts() > before, "the partner never took a half");
+}
+
+void TestPartner::testWideProductIsXWTransposed()
+{
+    if (!kernels::wideProducts())
+        QSKIP("this CPU has no AVX-512: the encoder's products use Eigen's AVX2 build");
+    // Shapes with every kind of tail (rows, depth and columns not multiples of
+    // the 16 lanes), written into a band of a wider Y as the halves do.
+    for (const auto &[n, k, m] : {std::tuple{1, 3, 5}, std::tuple{7, 61, 130}, std::tuple{197, 768, 333},
+                                  std::tuple{20, 512, 768}}) {
+        const Matrix X = randomMatrix(n, k, 11), W = randomMatrix(m, k, 12);
+        const Eigen::Index before = 3, after = 2;
+        Matrix Y = Matrix::Constant(n, before + m + after, 7.0f);
+        kernels::productAvx512(X.data(), n, k, W.data(), m, Y.data() + before, Y.cols());
+        const Matrix reference = (X.cast<double>() * W.cast<double>().transpose()).cast<float>();
+        const QString shape = QStringLiteral("%1 x %2 x %3").arg(n).arg(k).arg(m);
+        QVERIFY2((Y.middleCols(before, m) - reference).cwiseAbs().maxCoeff() <= float(k) * 1.2e-7f, qPrintable(shape));
+        QVERIFY2((Y.leftCols(before).array() == 7.0f).all() && (Y.rightCols(after).array() == 7.0f).all(),
+                 qPrintable(shape + QStringLiteral(": wrote outside its columns")));
+    }
 }
 
 void TestPartner::testSharedProductEqualsOneCore()

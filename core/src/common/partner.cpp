@@ -1,5 +1,6 @@
 // The decode partner thread and the matrix–vector kernel it shares.
 #include "common/partner.h"
+#include "common/product_avx512.h"
 
 #include <algorithm>
 #include <atomic>
@@ -241,10 +242,15 @@ struct Job {
     std::size_t elementBytes() const { return half ? sizeof(std::uint16_t) : sizeof(float); }
     std::size_t weightBytes() const { return std::size_t(W->size()) * elementBytes(); }
     /// Y's columns [r0, r1) = X W[r0, r1)ᵀ, one Eigen product of fixed shape
-    /// written in place (the same kernel and bits as into a matrix of its own).
+    /// written in place (the same kernel and bits as into a matrix of its own):
+    /// Eigen's AVX-512 build where the CPU has it, the AVX2 one elsewhere.
     static void halfOf(const Matrix &W, const Matrix &X, Matrix &Y, Eigen::Index r0, Eigen::Index r1)
     {
-        Y.middleCols(r0, r1 - r0).noalias() = X * W.middleRows(r0, r1 - r0).transpose();
+        if (kernels::wideProducts() && r1 > r0 && X.rows() > 0 && X.cols() > 0)
+            kernels::productAvx512(X.data(), X.rows(), X.cols(), W.data() + r0 * W.cols(), r1 - r0, Y.data() + r0,
+                                   Y.cols());
+        else
+            Y.middleCols(r0, r1 - r0).noalias() = X * W.middleRows(r0, r1 - r0).transpose();
     }
 };
 
