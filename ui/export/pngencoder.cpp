@@ -1,4 +1,5 @@
 // oneTBB first: Qt's `emit` macro would break its profiling.h.
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 
 #include "export/pngencoder.h"
@@ -14,6 +15,16 @@ namespace alignscope::ui {
 namespace {
 
 constexpr int kBandRows = 192; // ~3 MB per band at 4000 px: stays in cache-sized pieces
+
+/// Joins oneTBB's worker threads when the program ends (a static's
+/// destructor, before the libraries unload). Workers that painted a band hold
+/// Qt's per-thread data; left running, one could end while exit() unloads Qt
+/// and crash in Qt's clean-up of it (seen as a segfault after an export had
+/// written its file, about one run in thirty with two exports at once).
+struct WorkersJoinedAtExit {
+    tbb::task_scheduler_handle handle{tbb::attach{}};
+    ~WorkersJoinedAtExit() { (void)tbb::finalize(handle, std::nothrow); }
+};
 
 void put32(QByteArray &out, quint32 v)
 {
@@ -110,6 +121,7 @@ QByteArray encodePng(QSize size, const PngInfo &info, const PngBandPainter &pain
         return {};
     const int count = (size.height() + kBandRows - 1) / kBandRows;
     std::vector<Band> bands(static_cast<std::size_t>(count));
+    static WorkersJoinedAtExit joined;
     tbb::parallel_for(0, count, [&](int i) {
         const int top = i * kBandRows, rows = std::min(kBandRows, size.height() - top);
         QImage image(size.width(), rows, info.alpha ? QImage::Format_ARGB32_Premultiplied : QImage::Format_RGB32);
