@@ -482,6 +482,18 @@ private:
 
 } // namespace
 
+bool kernels::wideProducts()
+{
+#if defined(__x86_64__) || defined(__i386__)
+    static const bool have = productAvx512Built && __builtin_cpu_supports("avx512f") &&
+                             __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+                             __builtin_cpu_supports("avx512bw");
+    return have;
+#else
+    return false;
+#endif
+}
+
 void kernels::gemv(const Matrix &W, const float *x, float *y, const HalfMatrix *half)
 {
     Partner::instance().gemv(W, x, y, half);

@@ -1,5 +1,6 @@
 // Compiled with AVX-512 enabled (core/src/common/CMakeLists.txt) and called
-// only when the CPU has it (wideProducts()).
+// only when the CPU has it (wideProducts(), which lives in partner.cpp: no
+// code from this file runs before that check).
 //
 // Eigen is included here under its own namespace name. Its templates are
 // instantiated in every other file for AVX2; under the same names, the linker
@@ -18,12 +19,7 @@ namespace alignscope::kernels {
 
 namespace wide = ::AlignscopeEigenAvx512;
 
-bool wideProducts()
-{
-    static const bool have = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
-    return have;
-}
+extern const bool productAvx512Built = true;
 
 void productAvx512(const float *X, std::ptrdiff_t n, std::ptrdiff_t k, const float *W, std::ptrdiff_t m, float *Y,
                    std::ptrdiff_t ldy)
@@ -40,7 +36,7 @@ void productAvx512(const float *X, std::ptrdiff_t n, std::ptrdiff_t k, const flo
 
 namespace alignscope::kernels {
 
-bool wideProducts() { return false; }
+extern const bool productAvx512Built = false;
 void productAvx512(const float *, std::ptrdiff_t, std::ptrdiff_t, const float *, std::ptrdiff_t, float *, std::ptrdiff_t) {}
 
 } // namespace alignscope::kernels

@@ -12,6 +12,8 @@ namespace alignscope::kernels {
 /// Whether this build has the AVX-512 product and this CPU can run it
 /// (AVX-512 F, DQ, VL and BW). The same answer for the whole run.
 bool wideProducts();
+/// Whether product_avx512.cpp was built for AVX-512 (a constant: reading it runs none of that file's code).
+extern const bool productAvx512Built;
 
 /// Y (n × m, row stride ldy) = X (n × k, row-major, contiguous) times the
 /// transpose of W (m × k, row-major, contiguous). Call only when
