@@ -20,7 +20,7 @@ constexpr int kBandRows = 192; // ~3 MB per band at 4000 px: stays in cache-size
 /// destructor, before the libraries unload). Workers that painted a band hold
 /// Qt's per-thread data; left running, one could end while exit() unloads Qt
 /// and crash in Qt's clean-up of it (seen as a segfault after an export had
-/// written its file, about one run in thirty with two exports at once).
+/// written its file: 3 times in about 140 runs of two exports at once).
 struct WorkersJoinedAtExit {
     tbb::task_scheduler_handle handle{tbb::attach{}};
     ~WorkersJoinedAtExit() { (void)tbb::finalize(handle, std::nothrow); }
